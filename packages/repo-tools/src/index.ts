@@ -23,3 +23,4 @@ export {
   type PackageManifest,
   type WorkspacePackage,
 } from './workspace.js';
+export { collectTestCounts, formatSummary, RESULTS_FILE, type PackageTestCounts } from './test-summary.js';
