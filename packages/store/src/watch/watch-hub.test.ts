@@ -1,0 +1,254 @@
+import { describe, expect, it } from 'vitest';
+import { keyString, requestRange, singleKey, type KeyRange } from '../mvcc/kv.js';
+import { MvccStore } from '../mvcc/store.js';
+import {
+  ERR_EMPTY_WATCHER_RANGE,
+  ERR_WATCHER_DUPLICATE_ID,
+  PROGRESS_WATCH_ID,
+  WatchHub,
+  type WatchMessage,
+} from './watch-hub.js';
+
+const b = (s: string): Buffer => Buffer.from(s);
+const k = (s: string): string => keyString(b(s));
+const prefix = (p: string): KeyRange => {
+  const end = b(p);
+  end[end.length - 1]! += 1;
+  return { key: k(p), end: keyString(end) };
+};
+
+function setup(opts: { maxEventsPerMessage?: number; maxMessagesPerTurn?: number } = {}) {
+  const store = new MvccStore();
+  const queue: Array<() => void> = [];
+  const hub = new WatchHub(store, { schedule: (fn) => queue.push(fn), ...opts });
+  const flush = (): void => {
+    for (let i = 0; queue.length > 0 && i < 10_000; i++) queue.shift()!();
+  };
+  const put = (key: string, value: string): void => {
+    const t = store.write();
+    t.put(b(key), b(value), 0n);
+    t.end();
+  };
+  const del = (key: string): void => {
+    const t = store.write();
+    t.deleteRange(singleKey(k(key)));
+    t.end();
+  };
+  return { store, hub, flush, put, del, queue };
+}
+
+function collector(accept: () => boolean = () => true) {
+  const messages: WatchMessage[] = [];
+  return {
+    messages,
+    sink: {
+      send(m: WatchMessage) {
+        messages.push(m);
+        return accept();
+      },
+    },
+    events: (id: number) =>
+      messages
+        .filter((m) => m.watchId === id)
+        .flatMap((m) => m.events.map((e) => `${e.type} ${e.kv.key.toString()}@${e.kv.modRevision}`)),
+  };
+}
+
+describe('WatchHub live delivery', () => {
+  it('sends created, then one message per revision with only the matching events', () => {
+    const { hub, put, del, store } = setup();
+    const c = collector();
+    const stream = hub.openStream(c.sink);
+    const id = stream.watch({ range: prefix('a/'), startRevision: 0 });
+    expect(id).toBe(0);
+    expect(c.messages[0]).toMatchObject({ watchId: 0, created: true, revision: 1 });
+    put('a/1', 'x'); // 2
+    put('b', 'x'); // 3 (not watched)
+    const t = store.write();
+    t.put(b('a/2'), b('y'), 0n);
+    t.put(b('a/3'), b('z'), 0n);
+    t.end(); // 4
+    del('a/1'); // 5
+    expect(c.events(0)).toEqual(['PUT a/1@2', 'PUT a/2@4', 'PUT a/3@4', 'DELETE a/1@5']);
+    expect(c.messages.slice(1).map((m) => m.revision)).toEqual([2, 4, 5]);
+  });
+
+  it('applies NOPUT / NODELETE filters and passes the prev_kv wish along', () => {
+    const { hub, put, del } = setup();
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    const noPut = s.watch({ range: singleKey(k('x')), startRevision: 0, noPut: true, prevKv: true });
+    const noDel = s.watch({ range: singleKey(k('x')), startRevision: 0, noDelete: true });
+    put('x', '1');
+    put('x', '2');
+    del('x');
+    expect(c.events(noPut)).toEqual(['DELETE x@4']);
+    expect(c.events(noDel)).toEqual(['PUT x@2', 'PUT x@3']);
+    const delMsg = c.messages.find((m) => m.watchId === noPut && m.events.length > 0)!;
+    expect(delMsg.prevKv).toBe(true);
+    expect(delMsg.events[0]!.prevKv?.value.toString()).toBe('2');
+  });
+
+  it('assigns the lowest free IDs, honours client IDs and rejects duplicates and empty ranges', () => {
+    const { hub } = setup();
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    expect(s.watch({ range: singleKey(k('a')), startRevision: 0, watchId: 1 })).toBe(1);
+    expect(s.watch({ range: singleKey(k('a')), startRevision: 0 })).toBe(0);
+    expect(s.watch({ range: singleKey(k('a')), startRevision: 0 })).toBe(2);
+    expect(s.watch({ range: singleKey(k('a')), startRevision: 0, watchId: 2 })).toBe(-1);
+    expect(c.messages.at(-1)).toMatchObject({
+      watchId: -1,
+      created: true,
+      canceled: true,
+      cancelReason: ERR_WATCHER_DUPLICATE_ID,
+    });
+    expect(s.watch({ range: { key: k('b'), end: k('a') }, startRevision: 0 })).toBe(-1);
+    expect(c.messages.at(-1)!.cancelReason).toBe(ERR_EMPTY_WATCHER_RANGE);
+    // "\0" as range end is "all keys >= key", not an empty range.
+    expect(s.watch({ range: requestRange(b('b'), Buffer.from([0])), startRevision: 0 })).toBe(3);
+  });
+
+  it('stops delivering after cancel and ignores unknown IDs', () => {
+    const { hub, put } = setup();
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    const id = s.watch({ range: singleKey(k('a')), startRevision: 0 });
+    expect(s.cancel(id)).toBe(true);
+    expect(c.messages.at(-1)).toMatchObject({ watchId: id, canceled: true });
+    expect(s.cancel(42)).toBe(false);
+    put('a', '1');
+    expect(c.events(id)).toEqual([]);
+    expect(hub.watcherCount).toBe(0);
+  });
+
+  it('waits for a future start revision', () => {
+    const { hub, put } = setup();
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    const id = s.watch({ range: singleKey(k('a')), startRevision: 4 });
+    put('a', '1'); // 2
+    put('a', '2'); // 3
+    put('a', '3'); // 4
+    expect(c.events(id)).toEqual(['PUT a@4']);
+  });
+});
+
+describe('WatchHub history replay', () => {
+  it('replays from a past start revision in order, then continues live without gaps', () => {
+    const { hub, put, flush } = setup({ maxEventsPerMessage: 2 });
+    for (let i = 0; i < 7; i++) put(`k${i}`, 'v'); // revisions 2..8
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    const id = s.watch({ range: { key: k('k'), end: k('l') }, startRevision: 4 });
+    put('k7', 'v'); // 9: arrives while the watcher is still replaying
+    flush();
+    put('k8', 'v'); // 10: live
+    expect(c.events(id)).toEqual([4, 5, 6, 7, 8, 9, 10].map((r) => `PUT k${r - 2}@${r}`));
+    // Replayed messages hold at most two events and never split a revision.
+    for (const m of c.messages) expect(m.events.length).toBeLessThanOrEqual(2);
+  });
+
+  it('cancels a watcher whose start revision is compacted, reporting compact_revision', () => {
+    const { hub, put, flush, store } = setup();
+    for (let i = 0; i < 5; i++) put('a', String(i));
+    store.compact(4);
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    const id = s.watch({ range: singleKey(k('a')), startRevision: 2 });
+    flush();
+    expect(c.messages.at(-1)).toMatchObject({ watchId: id, compactRevision: 4, canceled: true });
+    expect(s.size).toBe(0);
+    // Starting exactly at the compaction revision is still allowed.
+    const ok = s.watch({ range: singleKey(k('a')), startRevision: 4 });
+    flush();
+    expect(c.events(ok)).toEqual(['PUT a@4', 'PUT a@5', 'PUT a@6']);
+  });
+
+  it('holds back a backed-up stream and resumes from where each watcher stopped', () => {
+    const { hub, put, flush } = setup();
+    let open = true;
+    const c = collector(() => open);
+    const s = hub.openStream(c.sink);
+    const a = s.watch({ range: singleKey(k('a')), startRevision: 0 });
+    const bId = s.watch({ range: singleKey(k('b')), startRevision: 0 });
+    open = false;
+    put('a', '1'); // delivered; the sink reports it is now full
+    put('a', '2'); // held back
+    put('b', '1'); // held back
+    open = true;
+    expect(c.events(a)).toEqual(['PUT a@2']);
+    s.resume();
+    flush();
+    put('a', '3');
+    expect(c.events(a)).toEqual(['PUT a@2', 'PUT a@3', 'PUT a@5']);
+    expect(c.events(bId)).toEqual(['PUT b@4']);
+  });
+
+  it('cancels a held-back watcher whose missed revisions were compacted meanwhile', () => {
+    const { hub, put, flush, store } = setup();
+    let open = true;
+    const c = collector(() => open);
+    const s = hub.openStream(c.sink);
+    const a = s.watch({ range: singleKey(k('a')), startRevision: 0 });
+    const quiet = s.watch({ range: singleKey(k('q')), startRevision: 0 });
+    open = false;
+    put('a', '1');
+    put('a', '2');
+    put('a', '3');
+    store.compact(4);
+    open = true;
+    s.resume();
+    flush();
+    expect(c.messages.find((m) => m.compactRevision)).toMatchObject({ watchId: a, compactRevision: 4 });
+    // A watcher that had nothing to deliver is unaffected by the compaction.
+    put('q', '1');
+    expect(c.events(quiet)).toEqual(['PUT q@5']);
+  });
+});
+
+describe('WatchHub progress', () => {
+  it('answers a progress request with watch ID -1 once every watcher caught up', () => {
+    const { hub, put, flush } = setup();
+    for (let i = 0; i < 3; i++) put('a', String(i));
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    s.watch({ range: singleKey(k('a')), startRevision: 2 });
+    s.requestProgress();
+    expect(c.messages.some((m) => m.watchId === PROGRESS_WATCH_ID)).toBe(false);
+    flush();
+    const last = c.messages.at(-1)!;
+    expect(last).toMatchObject({ watchId: PROGRESS_WATCH_ID, revision: 4, events: [] });
+  });
+
+  it('notifies idle progress_notify watchers on each tick, skipping those that sent events', () => {
+    const { hub, put } = setup();
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    const p = s.watch({ range: singleKey(k('a')), startRevision: 0, progressNotify: true });
+    const quiet = s.watch({ range: singleKey(k('b')), startRevision: 0 });
+    put('a', '1');
+    s.progressTick(); // p was active: nothing
+    expect(c.messages.filter((m) => m.watchId === p && m.events.length === 0 && !m.created)).toEqual([]);
+    put('z', '1');
+    s.progressTick();
+    expect(c.messages.at(-1)).toMatchObject({ watchId: p, revision: 3, events: [] });
+    expect(c.messages.filter((m) => m.watchId === quiet && !m.created)).toEqual([]);
+  });
+});
+
+describe('WatchHub streams', () => {
+  it('drops every watcher of a closed stream', () => {
+    const { hub, put } = setup();
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    s.watch({ range: singleKey(k('a')), startRevision: 0 });
+    s.watch({ range: prefix('a'), startRevision: 0 });
+    expect(hub.watcherCount).toBe(2);
+    s.close();
+    expect(hub.watcherCount).toBe(0);
+    expect(hub.streamCount).toBe(0);
+    put('a', '1');
+    expect(c.messages.filter((m) => m.events.length > 0)).toEqual([]);
+  });
+});

@@ -1,0 +1,420 @@
+import { MvccError } from '../mvcc/errors.js';
+import { keyString, rangeContains, type KeyRange, type MvccEvent } from '../mvcc/kv.js';
+import type { MvccStore } from '../mvcc/store.js';
+
+export interface WatchRequest {
+  readonly range: KeyRange;
+  /** First revision to deliver; 0 means "from the next revision". */
+  readonly startRevision: number;
+  readonly noPut?: boolean;
+  readonly noDelete?: boolean;
+  readonly prevKv?: boolean;
+  readonly progressNotify?: boolean;
+  /** A client-chosen watch ID; 0 lets the stream pick the lowest free one. */
+  readonly watchId?: number;
+}
+
+/** One message for a watch stream's client, in the shape of etcd's WatchResponse. */
+export interface WatchMessage {
+  readonly watchId: number;
+  /** The header revision. */
+  readonly revision: number;
+  readonly events: readonly MvccEvent[];
+  /** Whether the events should carry prev_kv (the watcher asked for it). */
+  readonly prevKv: boolean;
+  readonly created?: boolean;
+  readonly canceled?: boolean;
+  readonly compactRevision?: number;
+  readonly cancelReason?: string;
+}
+
+/**
+ * Where a stream's messages go. `send` returns false when the receiver is backed up (a gRPC
+ * stream over its high-water mark): the hub then stops sending to that stream, keeps its
+ * watchers' positions, and replays from the history when `resume()` is called.
+ */
+export interface WatchSink {
+  send(message: WatchMessage): boolean;
+}
+
+export const ERR_WATCHER_DUPLICATE_ID = 'mvcc: duplicate watch ID provided on the WatchStream';
+export const ERR_EMPTY_WATCHER_RANGE = 'mvcc: watcher range is empty';
+/** Progress responses not tied to one watch carry this ID (clientv3.InvalidWatchID). */
+export const PROGRESS_WATCH_ID = -1;
+
+export interface WatchHubOptions {
+  /** Runs a continuation later (setImmediate in the server), so a long replay yields the loop. */
+  schedule: (fn: () => void) => void;
+  /** Upper bound for the events of one replayed message (revisions are never split). */
+  maxEventsPerMessage?: number;
+  /** Replayed messages sent per scheduling turn before yielding. */
+  maxMessagesPerTurn?: number;
+}
+
+class Watcher {
+  /**
+   * Next revision this watcher must deliver. Exact while unsynced; while synced it is a lower
+   * bound (the watcher has everything up to the store's revision), only kept exact for a
+   * watcher that starts in the future.
+   */
+  nextRev: number;
+  synced = false;
+  /** Progress notify: set when events were sent since the last progress tick. */
+  active = false;
+
+  constructor(
+    readonly id: number,
+    readonly stream: WatchStream,
+    readonly range: KeyRange,
+    readonly noPut: boolean,
+    readonly noDelete: boolean,
+    readonly prevKv: boolean,
+    readonly progressNotify: boolean,
+    startRev: number,
+  ) {
+    this.nextRev = startRev;
+  }
+
+  accepts(e: MvccEvent): boolean {
+    if (e.type === 'PUT' ? this.noPut : this.noDelete) return false;
+    return e.kv.modRevision >= this.nextRev;
+  }
+}
+
+/**
+ * Delivers committed changes to watchers, etcd's watchableStore with the v3rpc watch server's
+ * stream logic. Watchers are "synced" (they get each commit's events as it happens) or
+ * "unsynced" (they replay the store's event history from their next revision, in batches, until
+ * they catch up). A watcher whose next revision has been compacted gets a response carrying
+ * compact_revision and is canceled, as etcd does. Events reach each watcher in revision order,
+ * one revision never split across messages, none skipped, none repeated.
+ */
+export class WatchHub {
+  private readonly singleKey = new Map<string, Set<Watcher>>();
+  private readonly ranged = new Set<Watcher>();
+  private readonly streams = new Set<WatchStream>();
+  readonly maxEventsPerMessage: number;
+  readonly maxMessagesPerTurn: number;
+
+  constructor(
+    readonly store: MvccStore,
+    readonly opts: WatchHubOptions,
+  ) {
+    this.maxEventsPerMessage = opts.maxEventsPerMessage ?? 1000;
+    this.maxMessagesPerTurn = opts.maxMessagesPerTurn ?? 64;
+    store.onCommit((events, rev) => this.onCommit(events, rev));
+  }
+
+  openStream(sink: WatchSink): WatchStream {
+    const stream = new WatchStream(this, sink);
+    this.streams.add(stream);
+    return stream;
+  }
+
+  get watcherCount(): number {
+    let n = this.ranged.size;
+    for (const set of this.singleKey.values()) n += set.size;
+    return n;
+  }
+
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /** @internal */
+  register(w: Watcher): void {
+    if (w.range.end === undefined) {
+      let set = this.singleKey.get(w.range.key);
+      if (set === undefined) this.singleKey.set(w.range.key, (set = new Set()));
+      set.add(w);
+    } else {
+      this.ranged.add(w);
+    }
+  }
+
+  /** @internal */
+  unregister(w: Watcher): void {
+    if (w.range.end === undefined) {
+      const set = this.singleKey.get(w.range.key);
+      set?.delete(w);
+      if (set?.size === 0) this.singleKey.delete(w.range.key);
+    } else {
+      this.ranged.delete(w);
+    }
+  }
+
+  /** @internal */
+  closed(stream: WatchStream): void {
+    this.streams.delete(stream);
+  }
+
+  private onCommit(events: readonly MvccEvent[], rev: number): void {
+    const matched = new Map<Watcher, MvccEvent[]>();
+    const add = (w: Watcher, e: MvccEvent): void => {
+      if (!w.synced || !w.accepts(e)) return;
+      const list = matched.get(w);
+      if (list === undefined) matched.set(w, [e]);
+      else list.push(e);
+    };
+    for (const e of events) {
+      const ks = keyString(e.kv.key);
+      const exact = this.singleKey.get(ks);
+      if (exact !== undefined) for (const w of exact) add(w, e);
+      for (const w of this.ranged) if (rangeContains(w.range, ks)) add(w, e);
+    }
+    for (const [w, evs] of matched) w.stream.deliver(w, evs, rev);
+  }
+}
+
+/**
+ * One client watch stream (one gRPC Watch call): many watchers, one ordered sink. Watch IDs are
+ * per stream, as in etcd.
+ */
+export class WatchStream {
+  private readonly watchers = new Map<number, Watcher>();
+  private nextId = 0;
+  private blocked = false;
+  private replayScheduled = false;
+  private progressPending = false;
+  private isClosed = false;
+
+  constructor(
+    private readonly hub: WatchHub,
+    private readonly sink: WatchSink,
+  ) {}
+
+  get size(): number {
+    return this.watchers.size;
+  }
+
+  /**
+   * Creates a watcher and sends its "created" response (or a created+canceled one with the
+   * reason, as etcd does for a duplicate ID or an empty range). Returns the watch ID or -1.
+   */
+  watch(req: WatchRequest): number {
+    const store = this.hub.store;
+    const headerRev = store.rev;
+    const fail = (reason: string): number => {
+      this.send({
+        watchId: -1,
+        revision: headerRev,
+        events: [],
+        prevKv: false,
+        created: true,
+        canceled: true,
+        cancelReason: reason,
+      });
+      return -1;
+    };
+    if (req.range.end !== undefined && req.range.end !== '' && req.range.key >= req.range.end) {
+      return fail(ERR_EMPTY_WATCHER_RANGE);
+    }
+    let id = req.watchId ?? 0;
+    if (id !== 0) {
+      if (this.watchers.has(id)) return fail(ERR_WATCHER_DUPLICATE_ID);
+    } else {
+      while (this.watchers.has(this.nextId)) this.nextId++;
+      id = this.nextId++;
+    }
+    const startRev = req.startRevision > 0 ? req.startRevision : headerRev + 1;
+    const w = new Watcher(
+      id,
+      this,
+      req.range,
+      req.noPut ?? false,
+      req.noDelete ?? false,
+      req.prevKv ?? false,
+      req.progressNotify ?? false,
+      startRev,
+    );
+    this.watchers.set(id, w);
+    this.hub.register(w);
+    this.send({ watchId: id, revision: headerRev, events: [], prevKv: false, created: true });
+    // Starting in the future or at the next revision: nothing to replay.
+    w.synced = startRev > store.rev;
+    if (!w.synced) this.scheduleReplay();
+    return id;
+  }
+
+  /** Cancels a watcher; sends the canceled response. Unknown IDs are ignored, as in etcd. */
+  cancel(watchId: number): boolean {
+    const w = this.watchers.get(watchId);
+    if (w === undefined) return false;
+    this.remove(w);
+    this.send({
+      watchId,
+      revision: this.hub.store.rev,
+      events: [],
+      prevKv: false,
+      canceled: true,
+    });
+    return true;
+  }
+
+  /**
+   * A client progress request: answers with the current revision (watch ID -1) once every
+   * watcher of the stream has caught up, so the revision is a promise that no older event is
+   * still to come.
+   */
+  requestProgress(): void {
+    this.progressPending = true;
+    this.flushProgress();
+  }
+
+  /**
+   * The periodic progress notification (etcd's --experimental-watch-progress-notify-interval):
+   * every synced watcher created with progress_notify that sent nothing since the last tick gets
+   * an empty response carrying the current revision.
+   */
+  progressTick(): void {
+    const rev = this.hub.store.rev;
+    for (const w of this.watchers.values()) {
+      if (!w.progressNotify) continue;
+      if (!w.active && w.synced && !this.blocked) {
+        this.send({ watchId: w.id, revision: rev, events: [], prevKv: false });
+      }
+      w.active = false;
+    }
+  }
+
+  /** The sink drained: replay what the watchers missed while it was backed up. */
+  resume(): void {
+    if (this.isClosed) return;
+    this.blocked = false;
+    this.scheduleReplay();
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (const w of this.watchers.values()) this.hub.unregister(w);
+    this.watchers.clear();
+    this.hub.closed(this);
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** @internal A commit's events for a synced watcher. */
+  deliver(w: Watcher, events: MvccEvent[], rev: number): void {
+    if (this.blocked) {
+      // Synced so far, so this revision is the first one it misses; the replay after `resume`
+      // sends it from the history.
+      w.synced = false;
+      w.nextRev = rev;
+      return;
+    }
+    w.nextRev = rev + 1;
+    w.active = true;
+    this.send({ watchId: w.id, revision: rev, events, prevKv: w.prevKv });
+  }
+
+  private remove(w: Watcher): void {
+    this.watchers.delete(w.id);
+    this.hub.unregister(w);
+  }
+
+  private send(message: WatchMessage): void {
+    if (this.isClosed) return;
+    if (!this.sink.send(message)) this.blocked = true;
+  }
+
+  private scheduleReplay(): void {
+    if (this.replayScheduled || this.isClosed) return;
+    this.replayScheduled = true;
+    this.hub.opts.schedule(() => {
+      this.replayScheduled = false;
+      this.replay();
+    });
+  }
+
+  /** Sends unsynced watchers their missed events from the history, a bounded amount per turn. */
+  private replay(): void {
+    if (this.isClosed || this.blocked) return;
+    const store = this.hub.store;
+    let budget = this.hub.maxMessagesPerTurn;
+    for (const w of [...this.watchers.values()]) {
+      if (w.synced) continue;
+      while (!w.synced && budget > 0 && !this.blocked) {
+        const compactRev = store.compactRev;
+        if (w.nextRev < compactRev) {
+          // etcd: the watcher's start revision is gone; tell the client and drop the watcher.
+          this.remove(w);
+          this.send({
+            watchId: w.id,
+            revision: store.rev,
+            events: [],
+            prevKv: false,
+            compactRevision: compactRev,
+            canceled: true,
+          });
+          budget--;
+          break;
+        }
+        const batch = this.collect(w);
+        budget--;
+        if (batch.events.length > 0) {
+          w.active = true;
+          this.send({ watchId: w.id, revision: batch.revision, events: batch.events, prevKv: w.prevKv });
+        }
+      }
+    }
+    if ([...this.watchers.values()].some((w) => !w.synced)) {
+      if (!this.blocked) this.scheduleReplay();
+    } else {
+      this.flushProgress();
+    }
+  }
+
+  /**
+   * The next batch of history for `w`: whole revisions up to maxEventsPerMessage events.
+   * Marks the watcher synced when the batch reaches the store's current revision.
+   */
+  private collect(w: Watcher): { events: MvccEvent[]; revision: number } {
+    const store = this.hub.store;
+    const head = store.rev;
+    const max = this.hub.maxEventsPerMessage;
+    const events: MvccEvent[] = [];
+    let lastRev = w.nextRev - 1;
+    let cut = false;
+    let scanned = 0;
+    try {
+      for (const e of store.eventsBetween(w.nextRev, head)) {
+        const rev = e.kv.modRevision;
+        // Cut only between revisions; also bound the scan when few events match.
+        if (rev !== lastRev && (events.length >= max || scanned >= max * 16)) {
+          cut = true;
+          break;
+        }
+        scanned++;
+        lastRev = rev;
+        if (!w.accepts(e)) continue;
+        if (!rangeContains(w.range, keyString(e.kv.key))) continue;
+        events.push(e);
+      }
+    } catch (err) {
+      if (!(err instanceof MvccError)) throw err;
+      return { events: [], revision: head }; // compacted meanwhile: next round cancels it
+    }
+    if (cut) {
+      w.nextRev = lastRev + 1;
+      return { events, revision: lastRev };
+    }
+    w.nextRev = head + 1;
+    w.synced = true;
+    return { events, revision: head };
+  }
+
+  private flushProgress(): void {
+    if (!this.progressPending || this.blocked) return;
+    for (const w of this.watchers.values()) if (!w.synced) return;
+    this.progressPending = false;
+    this.send({
+      watchId: PROGRESS_WATCH_ID,
+      revision: this.hub.store.rev,
+      events: [],
+      prevKv: false,
+    });
+  }
+}
