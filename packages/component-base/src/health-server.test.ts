@@ -137,8 +137,9 @@ describe('health server', () => {
     ).rejects.toThrow(/EADDRINUSE/);
   });
 
-  it('stops accepting connections after close', async () => {
+  it('stops accepting connections after close, which is idempotent', async () => {
     const { server } = await start();
+    await Promise.all([server.close(), server.close()]);
     await server.close();
     servers.splice(servers.indexOf(server), 1);
     await expect(fetchText(`${server.url}/healthz`)).rejects.toThrow(/ECONNREFUSED/);

@@ -59,16 +59,20 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   const bracketed = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${bracketed}:${address.port}`;
   options.logger?.info('Serving health and metrics', { address: `${bracketed}:${address.port}` });
+  let closed: Promise<void> | undefined;
   return {
     host: address.address,
     port: address.port,
     url,
     server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: () => {
+      closed ??= new Promise<void>((resolve, reject) => {
         server.close((err) => (err === undefined ? resolve() : reject(err)));
+        // Probes and scrapers keep connections alive; idle ones would hold close() open.
         server.closeIdleConnections();
-      }),
+      });
+      return closed;
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLogger } from './logging.js';
 import { startTracing } from './tracing.js';
 
 interface Received {
@@ -146,6 +147,27 @@ describe('startTracing', () => {
     expect(receiver.received.map((r) => r.url)).toEqual(['/custom/path']);
     expect(receiver.received[0]?.body).toContain('"kept"');
     expect(receiver.received[0]?.body).not.toContain('"dropped"');
+  });
+
+  it('leaves an earlier global provider in place when a second one cannot register', async () => {
+    const receiver = await startReceiver();
+    cleanups.push(receiver.close);
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
+    const lines: string[] = [];
+    const logger = createLogger({
+      component: 'second',
+      destination: { write: (l: string) => void lines.push(l) },
+    });
+    const first = startTracing({ serviceName: 'first', env });
+    cleanups.push(() => first.shutdown());
+    const second = startTracing({ serviceName: 'second', env, logger });
+    expect(lines.some((l) => l.includes('Another tracer provider is already registered'))).toBe(
+      true,
+    );
+    await second.shutdown();
+    expect(trace.getTracer('t').startSpan('still-first').isRecording()).toBe(true);
+    await first.shutdown();
+    expect(trace.getTracer('t').startSpan('gone').isRecording()).toBe(false);
   });
 
   it('refuses a bad configuration with the variable named', () => {

@@ -102,10 +102,18 @@ export function startTracing(options: TracingOptions): Tracing {
     sampler: buildSampler(config.sampler),
     spanProcessors: [new BatchSpanProcessor(exporter)],
   });
-  const registerGlobal = options.registerGlobal ?? true;
-  if (registerGlobal) {
+  let registeredGlobally = false;
+  if (options.registerGlobal ?? true) {
     provider.register();
-    if (options.logger !== undefined) {
+    // register() quietly does nothing when another provider holds the global slot (a second
+    // component in the same process); then this one must not unregister that one later.
+    const global = trace.getTracerProvider();
+    registeredGlobally = global instanceof ProxyTracerProvider && global.getDelegate() === provider;
+    if (!registeredGlobally) {
+      options.logger?.warn('Another tracer provider is already registered globally', {
+        hint: 'spans from instrumentation go there; use component.tracing.getTracer()',
+      });
+    } else if (options.logger !== undefined) {
       diag.setLogger(diagAdapter(options.logger.named('otel')), DiagLogLevel.WARN);
     }
   }
@@ -123,7 +131,7 @@ export function startTracing(options: TracingOptions): Tracing {
     forceFlush: () => provider.forceFlush(),
     shutdown: () => {
       stopped ??= provider.shutdown().finally(() => {
-        if (registerGlobal) {
+        if (registeredGlobally) {
           // Unregister so the process (or the next test) can install a fresh provider.
           trace.disable();
           context.disable();
