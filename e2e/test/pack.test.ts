@@ -15,14 +15,17 @@ describe('npm pack + install of every publishable package', () => {
   }, 600_000);
 
   it('packs every publishable workspace package', () => {
-    expect(results.map((r) => r.package).sort()).toEqual(publishable.map((p) => p.manifest.name).sort());
+    expect(results.map((r) => r.package).sort()).toEqual(
+      publishable.map((p) => p.manifest.name).sort(),
+    );
   });
 
   for (const pkg of publishable) {
     it(`${pkg.manifest.name}: every entry point imports from the installed tarball`, () => {
       const r = results.find((x) => x.package === pkg.manifest.name)!;
       expect(r.entryPoints.length).toBeGreaterThan(0);
-      for (const e of r.entryPoints) expect(e, `${e.specifier}: ${e.detail}`).toMatchObject({ ok: true });
+      for (const e of r.entryPoints)
+        expect(e, `${e.specifier}: ${e.detail}`).toMatchObject({ ok: true });
     });
     const bins = Object.keys(typeof pkg.manifest.bin === 'object' ? pkg.manifest.bin : {});
     if (bins.length > 0) {
