@@ -6,7 +6,7 @@ export { RawNode } from './rawnode.js';
 export type { Ready } from './rawnode.js';
 export type { RaftConfig } from './config.js';
 export type { Storage, InitialState } from './storage.js';
-export { MemoryStorage } from './storage.js';
+export { MemoryStorage, bootstrapSnapshot } from './storage.js';
 export type { RaftLogger } from './logger.js';
 export { discardLogger } from './logger.js';
 export type { RaftMetrics } from './metrics.js';

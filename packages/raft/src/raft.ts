@@ -149,7 +149,9 @@ export class Raft {
       t === MessageType.MsgPreVote ||
       t === MessageType.MsgPreVoteResp
     ) {
-      if (m.term === 0) {
+      // A rejection from a node still at term 0 (never joined an election) is the one
+      // vote message without a term; the receiver treats it as current.
+      if (m.term === 0 && !(m.reject && this.term === 0)) {
         throw new RaftInvariantError(`term should be set when sending ${messageTypeName(t)}`);
       }
     } else {
@@ -1092,15 +1094,10 @@ export class Raft {
       this.becomeFollower(this.term + 1, NONE);
       return false;
     }
+    // The receiver may be missing from the snapshot's configuration: a node added after
+    // the snapshot was taken (the bootstrap snapshot, typically) learns of its own addition
+    // from the entries that follow. Until then it is not promotable and cannot campaign.
     const cs = meta.confState;
-    const member =
-      cs.voters.includes(this.id) ||
-      cs.learners.includes(this.id) ||
-      cs.votersOutgoing.includes(this.id);
-    if (!member) {
-      this.logger.warn(`${this.id} attempted to restore snapshot but it is not in the ConfState; should never happen`);
-      return false;
-    }
     if (this.log.matchTerm(meta.index, meta.term)) {
       // We already have the snapshot's last entry: just fast-forward the commit index.
       this.logger.info(`${this.id} fast-forwarded commit to snapshot [index: ${meta.index}, term: ${meta.term}]`);

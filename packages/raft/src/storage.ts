@@ -64,9 +64,17 @@ export class MemoryStorage implements Storage {
     this.ents = [dummyEntry(0, 0)];
   }
 
-  /** A storage whose initial configuration has the given voters. */
-  static withVoters(voters: readonly number[], learners: readonly number[] = []): MemoryStorage {
-    return new MemoryStorage({ ...EMPTY_CONF_STATE, voters: [...voters], learners: [...learners] });
+  /**
+   * Storage for a founding member of a new cluster: the initial membership is recorded as
+   * the snapshot {@link bootstrapSnapshot} returns, so that members added later (which
+   * start from an empty storage) receive it. Every founding member must start from the
+   * same voters and learners.
+   */
+  static bootstrap(voters: readonly number[], learners: readonly number[] = []): MemoryStorage {
+    const s = new MemoryStorage();
+    s.applySnapshot(bootstrapSnapshot(voters, learners));
+    s.setHardState({ term: BOOTSTRAP_TERM, vote: 0, commit: BOOTSTRAP_INDEX });
+    return s;
   }
 
   initialState(): InitialState {
@@ -185,6 +193,36 @@ export class MemoryStorage implements Storage {
       this.ents.push(e);
     }
   }
+}
+
+const BOOTSTRAP_INDEX = 1;
+const BOOTSTRAP_TERM = 1;
+
+/**
+ * The snapshot that founds a cluster: index 1, term 1, empty data, the initial membership.
+ * A durable host persists it (and HardState {term: 1, vote: 0, commit: 1}) on every
+ * founding member before starting it. Recording the membership in a snapshot rather than
+ * in log entries means a node joining later gets it with the first snapshot the leader
+ * sends, and the log never has to be kept from the beginning.
+ */
+export function bootstrapSnapshot(voters: readonly number[], learners: readonly number[] = []): Snapshot {
+  if (voters.length === 0) throw new RaftContractError('bootstrap needs at least one voter');
+  for (const id of [...voters, ...learners]) {
+    if (!Number.isSafeInteger(id) || id <= 0) {
+      throw new RaftContractError(`invalid node id ${id}: ids are positive safe integers`);
+    }
+  }
+  if (new Set([...voters, ...learners]).size !== voters.length + learners.length) {
+    throw new RaftContractError('bootstrap voters and learners must be distinct');
+  }
+  return {
+    data: EMPTY_BYTES,
+    metadata: {
+      index: BOOTSTRAP_INDEX,
+      term: BOOTSTRAP_TERM,
+      confState: { ...EMPTY_CONF_STATE, voters: [...voters], learners: [...learners] },
+    },
+  };
 }
 
 function dummyEntry(index: number, term: number): Entry {

@@ -34,8 +34,8 @@ export type NodeConfig = Partial<Omit<RaftConfig, 'id' | 'storage'>>;
 
 export class TestNode {
   node: RawNode;
-  /** Normal entries with data, in apply order. */
-  readonly applied: Entry[] = [];
+  /** Normal entries with data, in apply order (replaced when a snapshot is applied). */
+  applied: Entry[] = [];
   /** Every applied entry index, in order (including empty and conf change entries). */
   readonly appliedIndexes: number[] = [];
   readonly readStates: ReadState[] = [];
@@ -88,6 +88,9 @@ export class TestNode {
     if (rd.snapshot !== null) {
       this.storage.applySnapshot(rd.snapshot);
       this.snapshotsApplied.push(rd.snapshot);
+      // The test state machine's snapshot is the JSON list of applied payloads.
+      const data = rd.snapshot.data.length > 0 ? (JSON.parse(dec(rd.snapshot.data)) as string[]) : [];
+      this.applied = data.map((d, i) => ({ index: -1 - i, term: 0, type: EntryType.EntryNormal, data: enc(d) }));
       this.confState = rd.snapshot.metadata.confState;
       this.appliedIndexes.push(rd.snapshot.metadata.index);
     }
@@ -104,6 +107,22 @@ export class TestNode {
     this.readStates.push(...rd.readStates);
     this.node.advance();
     return [...rd.messages];
+  }
+
+  /** Index of the last applied entry (or snapshot). */
+  get appliedIndex(): number {
+    return this.appliedIndexes.length > 0 ? this.appliedIndexes[this.appliedIndexes.length - 1]! : 0;
+  }
+
+  /**
+   * Snapshots the test state machine at the applied index and compacts the log, keeping
+   * `keep` entries before the snapshot index for slow followers.
+   */
+  snapshotAndCompact(keep = 0): Snapshot {
+    const i = this.appliedIndex;
+    const snap = this.storage.createSnapshot(i, this.confState, enc(JSON.stringify(this.appliedData())));
+    if (i - keep > this.storage.firstIndex() - 1) this.storage.compact(i - keep);
+    return snap;
   }
 
   get raftState(): StateType {
@@ -138,6 +157,8 @@ export class Cluster {
   /** Optional hook: return false to drop a message. */
   hook: ((m: Message) => boolean) | undefined;
   trace = false;
+  /** Report each MsgSnap's fate to its sender, as a transport would. */
+  autoReportSnapshots = true;
 
   private readonly initialVoters: number[];
 
@@ -155,7 +176,7 @@ export class Cluster {
 
   /** Adds a node with a fresh storage (initial members get the initial configuration). */
   addNode(id: number, cfg?: NodeConfig, storage?: MemoryStorage): TestNode {
-    const st = storage ?? MemoryStorage.withVoters(this.initialVoters, this.opts.learners ?? []);
+    const st = storage ?? MemoryStorage.bootstrap(this.initialVoters, this.opts.learners ?? []);
     const n = new TestNode(id, st, cfg ?? this.configFor(id));
     this.nodes.set(id, n);
     return n;
@@ -240,9 +261,12 @@ export class Cluster {
       const next: Message[] = [];
       for (const m of queue) {
         this.sent.push(m);
-        if (!this.deliverable(m)) continue;
-        if (this.trace) console.log(describeMessage(m));
-        this.raw(m.to).step(m);
+        const ok = this.deliverable(m);
+        if (this.trace) console.log(`${ok ? '' : 'DROP '}${describeMessage(m)}`);
+        if (ok) this.raw(m.to).step(m);
+        if (m.type === MessageType.MsgSnap && this.autoReportSnapshots && !this.down.has(m.from)) {
+          this.raw(m.from).reportSnapshot(m.to, ok ? 'finish' : 'failure');
+        }
         next.push(...this.drainReadies());
       }
       queue = next;

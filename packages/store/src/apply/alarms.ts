@@ -1,7 +1,7 @@
 export type AlarmType = 'NOSPACE' | 'CORRUPT';
 
 export interface Alarm {
-  readonly memberId: bigint;
+  readonly memberId: number;
   readonly alarm: AlarmType;
 }
 
@@ -11,10 +11,10 @@ export interface Alarm {
  * cluster, writes that add data are refused; CORRUPT refuses every request.
  */
 export class AlarmStore {
-  private readonly alarms = new Map<AlarmType, Set<bigint>>();
+  private readonly alarms = new Map<AlarmType, Set<number>>();
 
   /** Raises an alarm; returns it (also when it was already raised). */
-  activate(memberId: bigint, alarm: AlarmType): Alarm {
+  activate(memberId: number, alarm: AlarmType): Alarm {
     let members = this.alarms.get(alarm);
     if (members === undefined) this.alarms.set(alarm, (members = new Set()));
     members.add(memberId);
@@ -22,7 +22,7 @@ export class AlarmStore {
   }
 
   /** Clears an alarm; returns it, or undefined if it was not raised. */
-  deactivate(memberId: bigint, alarm: AlarmType): Alarm | undefined {
+  deactivate(memberId: number, alarm: AlarmType): Alarm | undefined {
     const members = this.alarms.get(alarm);
     if (members === undefined || !members.delete(memberId)) return undefined;
     if (members.size === 0) this.alarms.delete(alarm);
@@ -36,9 +36,7 @@ export class AlarmStore {
       if (alarm !== undefined && type !== alarm) continue;
       for (const memberId of members) out.push({ memberId, alarm: type });
     }
-    return out.sort((a, b) =>
-      a.memberId === b.memberId ? a.alarm.localeCompare(b.alarm) : a.memberId < b.memberId ? -1 : 1,
-    );
+    return out.sort((a, b) => a.memberId - b.memberId || a.alarm.localeCompare(b.alarm));
   }
 
   isRaised(alarm: AlarmType): boolean {

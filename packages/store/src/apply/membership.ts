@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 
 export interface Member {
-  readonly id: bigint;
+  /** A positive safe integer: it doubles as the member's Raft node ID. */
+  readonly id: number;
   /** Empty until the member has started and published its attributes. */
   name: string;
   peerURLs: string[];
@@ -9,28 +10,32 @@ export interface Member {
   isLearner: boolean;
 }
 
+const ID_MASK = (1n << 53n) - 1n;
+
 /**
- * etcd's member ID: the first 8 bytes (big-endian) of SHA-1 over the sorted peer URLs, the
- * cluster token and, for members added at runtime, the Unix time in seconds. Computing it the
- * same way gives a kubets-store cluster the member IDs etcd would give the same configuration.
+ * etcd's member ID construction — the first 8 bytes (big-endian) of SHA-1 over the sorted peer
+ * URLs, the cluster token and, for members added at runtime, the Unix time in seconds — reduced
+ * to its low 53 bits, because member IDs double as Raft node IDs, which are safe integers.
+ * Clients treat member IDs as opaque uint64 values, so the narrower range is invisible to them.
  */
-export function computeMemberId(peerURLs: readonly string[], clusterToken: string, nowMs?: number): bigint {
+export function computeMemberId(peerURLs: readonly string[], clusterToken: string, nowMs?: number): number {
   const parts = [...peerURLs].sort();
   let s = parts.join('') + clusterToken;
   if (nowMs !== undefined) s += String(Math.floor(nowMs / 1000));
-  return createHash('sha1').update(s).digest().readBigUInt64BE(0);
+  const id = Number(createHash('sha1').update(s).digest().readBigUInt64BE(0) & ID_MASK);
+  return id === 0 ? 1 : id;
 }
 
 /** etcd's cluster ID: the first 8 bytes of SHA-1 over the sorted member IDs (big-endian). */
-export function computeClusterId(memberIds: Iterable<bigint>): bigint {
-  const ids = [...memberIds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+export function computeClusterId(memberIds: Iterable<number>): bigint {
+  const ids = [...memberIds].sort((a, b) => a - b);
   const b = Buffer.alloc(8 * ids.length);
-  ids.forEach((id, i) => b.writeBigUInt64BE(id, 8 * i));
+  ids.forEach((id, i) => b.writeBigUInt64BE(BigInt(id), 8 * i));
   return createHash('sha1').update(b).digest().readBigUInt64BE(0);
 }
 
 /** etcd's "%x" formatting of IDs, as in logs and `etcdctl member list`. */
-export function formatId(id: bigint): string {
+export function formatId(id: number | bigint): string {
   return id.toString(16);
 }
 
@@ -40,26 +45,26 @@ export function formatId(id: bigint): string {
  * removed member can never rejoin under the same ID.
  */
 export class Membership {
-  private readonly members = new Map<bigint, Member>();
-  private readonly removed = new Set<bigint>();
+  private readonly members = new Map<number, Member>();
+  private readonly removed = new Set<number>();
 
   constructor(public clusterId: bigint) {}
 
-  get(id: bigint): Member | undefined {
+  get(id: number): Member | undefined {
     return this.members.get(id);
   }
 
-  has(id: bigint): boolean {
+  has(id: number): boolean {
     return this.members.has(id);
   }
 
-  isRemoved(id: bigint): boolean {
+  isRemoved(id: number): boolean {
     return this.removed.has(id);
   }
 
   /** Members ordered by ID, as etcd lists them. */
   list(): Member[] {
-    return [...this.members.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return [...this.members.values()].sort((a, b) => a.id - b.id);
   }
 
   get size(): number {
@@ -77,22 +82,22 @@ export class Membership {
     this.members.set(member.id, { ...member, peerURLs: [...member.peerURLs], clientURLs: [...member.clientURLs] });
   }
 
-  remove(id: bigint): void {
+  remove(id: number): void {
     this.members.delete(id);
     this.removed.add(id);
   }
 
-  promote(id: bigint): void {
+  promote(id: number): void {
     const m = this.members.get(id);
     if (m !== undefined) m.isLearner = false;
   }
 
-  updatePeerURLs(id: bigint, peerURLs: string[]): void {
+  updatePeerURLs(id: number, peerURLs: string[]): void {
     const m = this.members.get(id);
     if (m !== undefined) m.peerURLs = [...peerURLs];
   }
 
-  setAttributes(id: bigint, name: string, clientURLs: string[]): void {
+  setAttributes(id: number, name: string, clientURLs: string[]): void {
     const m = this.members.get(id);
     if (m !== undefined) {
       m.name = name;
@@ -101,7 +106,7 @@ export class Membership {
   }
 
   /** Whether any member other than `except` already uses one of `peerURLs`. */
-  peerURLInUse(peerURLs: readonly string[], except?: bigint): boolean {
+  peerURLInUse(peerURLs: readonly string[], except?: number): boolean {
     for (const m of this.members.values()) {
       if (m.id === except) continue;
       if (m.peerURLs.some((u) => peerURLs.includes(u))) return true;
@@ -109,11 +114,11 @@ export class Membership {
     return false;
   }
 
-  removedIds(): bigint[] {
+  removedIds(): number[] {
     return [...this.removed];
   }
 
-  restore(clusterId: bigint, members: Iterable<Member>, removed: Iterable<bigint>): void {
+  restore(clusterId: bigint, members: Iterable<Member>, removed: Iterable<number>): void {
     this.clusterId = clusterId;
     this.members.clear();
     this.removed.clear();

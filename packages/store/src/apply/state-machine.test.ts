@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
+import type { Compare } from '../gen/etcd/types/etcdserverpb/Compare.js';
 import type { RangeRequest, RangeRequest__Output } from '../gen/etcd/types/etcdserverpb/RangeRequest.js';
 import type { RangeResponse } from '../gen/etcd/types/etcdserverpb/RangeResponse.js';
 import type { TxnRequest } from '../gen/etcd/types/etcdserverpb/TxnRequest.js';
@@ -160,12 +161,12 @@ describe('applyRange options', () => {
 });
 
 describe('StateMachine Txn', () => {
-  const cmp = (target: string, key: string, result: string, value: Record<string, unknown>) => ({
-    key: Buffer.from(key),
-    target,
-    result,
-    ...value,
-  });
+  const cmp = (
+    target: NonNullable<Compare['target']>,
+    key: string,
+    result: NonNullable<Compare['result']>,
+    value: Partial<Compare>,
+  ): Compare => ({ key: Buffer.from(key), target, result, ...value });
   const opPut = (key: string, value: string, extra: Record<string, unknown> = {}) => ({
     request_put: { key: Buffer.from(key), value: Buffer.from(value), ...extra },
   });
@@ -177,7 +178,7 @@ describe('StateMachine Txn', () => {
   it('compares value, version, create, mod and lease and runs the chosen branch', () => {
     const sm = machine();
     put(sm, 'k', 'v'); // 2
-    const cases: Array<[Record<string, unknown>, boolean]> = [
+    const cases: Array<[Compare, boolean]> = [
       [cmp('VALUE', 'k', 'EQUAL', { value: Buffer.from('v') }), true],
       [cmp('VALUE', 'k', 'GREATER', { value: Buffer.from('a') }), true],
       [cmp('VERSION', 'k', 'EQUAL', { version: 1 }), true],
@@ -310,7 +311,7 @@ describe('StateMachine quota and alarms', () => {
     expect(fail(apply(sm, { lease_grant: { ID: 1, TTL: 10 } })).message).toContain('space exceeded');
     ok(apply(sm, { delete_range: { key: Buffer.from('a') } }));
     const list = ok<{ alarms: unknown[] }>(apply(sm, { alarm: { action: 'GET' } }));
-    expect(list.alarms).toEqual([{ memberID: '1', alarm: 'NOSPACE' }]);
+    expect(list.alarms).toEqual([{ memberID: 1, alarm: 'NOSPACE' }]);
     ok(apply(sm, { alarm: { action: 'DEACTIVATE', memberID: 1, alarm: 'NOSPACE' } }));
     ok(put(sm, 'small', '1'));
   });

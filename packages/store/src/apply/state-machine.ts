@@ -106,7 +106,7 @@ export class StateMachine {
         return this.applyAlarm(req.alarm!);
       case 'member_attributes': {
         const a = req.member_attributes!;
-        this.membership.setAttributes(BigInt(a.member_ID), a.name, a.client_URLs);
+        this.membership.setAttributes(Number(a.member_ID), a.name, a.client_URLs);
         return {};
       }
       default:
@@ -131,9 +131,9 @@ export class StateMachine {
   private applyAlarm(r: AlarmRequest__Output): AlarmResponse {
     const type: AlarmType | undefined =
       r.alarm === 'NOSPACE' ? 'NOSPACE' : r.alarm === 'CORRUPT' ? 'CORRUPT' : undefined;
-    const memberId = BigInt(r.memberID);
-    const toProto = (a: { memberId: bigint; alarm: AlarmType }) => ({
-      memberID: a.memberId.toString(),
+    const memberId = Number(r.memberID);
+    const toProto = (a: { memberId: number; alarm: AlarmType }) => ({
+      memberID: a.memberId,
       alarm: a.alarm,
     });
     switch (r.action) {
