@@ -79,7 +79,10 @@ class HasTerm implements FieldSelector {
     readonly value: string,
   ) {}
   matches(fields: Fields): boolean {
-    return (Object.prototype.hasOwnProperty.call(fields, this.field) ? fields[this.field] : '') === this.value;
+    return (
+      (Object.prototype.hasOwnProperty.call(fields, this.field) ? fields[this.field] : '') ===
+      this.value
+    );
   }
   empty(): boolean {
     return false;
@@ -106,7 +109,10 @@ class NotHasTerm implements FieldSelector {
     readonly value: string,
   ) {}
   matches(fields: Fields): boolean {
-    return (Object.prototype.hasOwnProperty.call(fields, this.field) ? fields[this.field] : '') !== this.value;
+    return (
+      (Object.prototype.hasOwnProperty.call(fields, this.field) ? fields[this.field] : '') !==
+      this.value
+    );
   }
   empty(): boolean {
     return false;
@@ -227,7 +233,8 @@ export function parseFieldSelector(selector: string): FieldSelector {
   for (const part of parts) {
     if (part === '') continue;
     const split = splitTerm(part);
-    if (!split) throw new FieldSelectorError(`invalid selector: '${selector}'; can't understand '${part}'`);
+    if (!split)
+      throw new FieldSelectorError(`invalid selector: '${selector}'; can't understand '${part}'`);
     const [lhs, op, rhs] = split;
     const value = unescapeFieldValue(rhs);
     items.push(op === '!=' ? new NotHasTerm(lhs, value) : new HasTerm(lhs, value));
@@ -277,7 +284,10 @@ export function validateFieldSelector(
  * generic.ObjectMetaFieldsSet: the metadata fields every resource exposes to field selectors.
  * `metadata.namespace` is only present for namespaced resources.
  */
-export function objectMetaFieldsSet(meta: ObjectMeta | undefined, namespaced: boolean): Record<string, string> {
+export function objectMetaFieldsSet(
+  meta: ObjectMeta | undefined,
+  namespaced: boolean,
+): Record<string, string> {
   const out: Record<string, string> = { 'metadata.name': meta?.name ?? '' };
   if (namespaced) out['metadata.namespace'] = meta?.namespace ?? '';
   return out;

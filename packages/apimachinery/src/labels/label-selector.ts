@@ -2,7 +2,11 @@
  * Conversions between the structured metav1.LabelSelector (matchLabels/matchExpressions, used in
  * specs) and the selector model (used in queries), as k8s.io/apimachinery/pkg/apis/meta/v1/helpers.go.
  */
-import type { LabelSelector, LabelSelectorOperator, LabelSelectorRequirement } from '../meta/types.js';
+import type {
+  LabelSelector,
+  LabelSelectorOperator,
+  LabelSelectorRequirement,
+} from '../meta/types.js';
 import { goQuote } from '../util/go-format.js';
 import {
   everything,
@@ -88,10 +92,11 @@ export function parseToLabelSelector(selector: string): LabelSelector {
   } catch (e) {
     throw new Error(`couldn't parse the selector string "${selector}": ${(e as Error).message}`);
   }
-  const out: { matchLabels: Record<string, string>; matchExpressions: LabelSelectorRequirement[] } = {
-    matchLabels: {},
-    matchExpressions: [],
-  };
+  const out: { matchLabels: Record<string, string>; matchExpressions: LabelSelectorRequirement[] } =
+    {
+      matchLabels: {},
+      matchExpressions: [],
+    };
   for (const r of reqs) {
     const values = [...new Set(r.values)].sort();
     switch (r.operator) {

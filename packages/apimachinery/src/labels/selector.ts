@@ -103,30 +103,52 @@ export class Requirement {
       case 'in':
       case 'notin':
         if (values.length === 0) {
-          errs.push(invalid(valuePath, [...values], "for 'in', 'notin' operators, values set can't be empty"));
+          errs.push(
+            invalid(
+              valuePath,
+              [...values],
+              "for 'in', 'notin' operators, values set can't be empty",
+            ),
+          );
         }
         break;
       case '=':
       case '==':
       case '!=':
         if (values.length !== 1) {
-          errs.push(invalid(valuePath, [...values], 'exact-match compatibility requires one single value'));
+          errs.push(
+            invalid(valuePath, [...values], 'exact-match compatibility requires one single value'),
+          );
         }
         break;
       case 'exists':
       case '!':
         if (values.length !== 0) {
-          errs.push(invalid(valuePath, [...values], 'values set must be empty for exists and does not exist'));
+          errs.push(
+            invalid(
+              valuePath,
+              [...values],
+              'values set must be empty for exists and does not exist',
+            ),
+          );
         }
         break;
       case 'gt':
       case 'lt':
         if (values.length !== 1) {
-          errs.push(invalid(valuePath, [...values], "for 'Gt', 'Lt' operators, exactly one value is required"));
+          errs.push(
+            invalid(
+              valuePath,
+              [...values],
+              "for 'Gt', 'Lt' operators, exactly one value is required",
+            ),
+          );
         }
         values.forEach((v, i) => {
           if (parseInt64(v) === null) {
-            errs.push(invalid(valuePath.at(i), v, "for 'Gt', 'Lt' operators, the value must be an integer"));
+            errs.push(
+              invalid(valuePath.at(i), v, "for 'Gt', 'Lt' operators, the value must be an integer"),
+            );
           }
         });
         break;
@@ -259,7 +281,10 @@ class InternalSelector implements Selector {
   requiresExactMatch(label: string): string | undefined {
     for (const r of this.reqs) {
       if (r.key !== label) continue;
-      if ((r.operator === '=' || r.operator === '==' || r.operator === 'in') && r.values.length === 1) {
+      if (
+        (r.operator === '=' || r.operator === '==' || r.operator === 'in') &&
+        r.values.length === 1
+      ) {
         return r.values[0];
       }
       return undefined;
@@ -364,7 +389,9 @@ function isWhitespace(ch: string): boolean {
 }
 
 function isSpecialSymbol(ch: string): boolean {
-  return ch === '=' || ch === '!' || ch === '(' || ch === ')' || ch === ',' || ch === '>' || ch === '<';
+  return (
+    ch === '=' || ch === '!' || ch === '(' || ch === ')' || ch === ',' || ch === '>' || ch === '<'
+  );
 }
 
 /** Tokenizer for the selector syntax; exported for tests and tools. */
@@ -446,17 +473,19 @@ class Parser {
     private readonly path: Path | null,
   ) {}
 
+  /** In a values context the keywords `in` and `notin` are plain identifiers. */
   private lookahead(ctx: Context): [Token, string] {
-    let [tok, lit] = this.items[this.position]!;
-    if (ctx === 'values' && (tok === Token.In || tok === Token.NotIn)) tok = Token.Identifier;
-    return [tok, lit];
+    const [tok, lit] = this.items[this.position]!;
+    return [
+      ctx === 'values' && (tok === Token.In || tok === Token.NotIn) ? Token.Identifier : tok,
+      lit,
+    ];
   }
 
   private consume(ctx: Context): [Token, string] {
+    const item = this.lookahead(ctx);
     this.position++;
-    let [tok, lit] = this.items[this.position - 1]!;
-    if (ctx === 'values' && (tok === Token.In || tok === Token.NotIn)) tok = Token.Identifier;
-    return [tok, lit];
+    return item;
   }
 
   private scan(): void {
@@ -480,7 +509,10 @@ class Parser {
             r = this.parseRequirement();
           } catch (e) {
             const err = e as LabelSelectorError;
-            throw new LabelSelectorError(`unable to parse requirement: ${err.message}`, err.fieldErrors ?? []);
+            throw new LabelSelectorError(
+              `unable to parse requirement: ${err.message}`,
+              err.fieldErrors ?? [],
+            );
           }
           reqs.push(r);
           const [t, l] = this.consume('values');
@@ -502,7 +534,9 @@ class Parser {
         case Token.EndOfString:
           return reqs;
         default:
-          throw new LabelSelectorError(`found '${lit}', expected: !, identifier, or 'end of string'`);
+          throw new LabelSelectorError(
+            `found '${lit}', expected: !, identifier, or 'end of string'`,
+          );
       }
     }
   }
@@ -526,7 +560,8 @@ class Parser {
       operator = '!';
       [tok, literal] = this.consume('values');
     }
-    if (tok !== Token.Identifier) throw new LabelSelectorError(`found '${literal}', expected: identifier`);
+    if (tok !== Token.Identifier)
+      throw new LabelSelectorError(`found '${literal}', expected: identifier`);
     const keyErr = validateLabelKey(literal, this.path);
     // Upstream validates the key here with the parser's own (usually nil) path, so the message
     // starts with "<nil>: " unless a path was given.
@@ -567,7 +602,8 @@ class Parser {
       case Token.Comma: {
         const s = this.parseIdentifiersList();
         const [closing] = this.consume('values');
-        if (closing !== Token.ClosedPar) throw new LabelSelectorError(`found '${lit}', expected: ')'`);
+        if (closing !== Token.ClosedPar)
+          throw new LabelSelectorError(`found '${lit}', expected: ')'`);
         return s;
       }
       case Token.ClosedPar:
@@ -661,7 +697,10 @@ export function labelsConflict(a: Labels, b: Labels): boolean {
 }
 
 /** labels.Merge: the union, b winning on conflicts. */
-export function mergeLabels(a: Labels | null | undefined, b: Labels | null | undefined): Record<string, string> {
+export function mergeLabels(
+  a: Labels | null | undefined,
+  b: Labels | null | undefined,
+): Record<string, string> {
   return { ...(a ?? {}), ...(b ?? {}) };
 }
 

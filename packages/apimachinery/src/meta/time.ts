@@ -59,9 +59,11 @@ function parseRfc3339(s: string): ParsedRfc3339 {
   const hour = Number(h);
   const minute = Number(mi);
   const second = Number(sec);
-  if (month < 1 || month > 12) throw new RangeError(`parsing time ${JSON.stringify(s)}: month out of range`);
+  if (month < 1 || month > 12)
+    throw new RangeError(`parsing time ${JSON.stringify(s)}: month out of range`);
   const daysInMonth = new Date(Date.UTC(Number(y), month, 0)).getUTCDate();
-  if (day < 1 || day > daysInMonth) throw new RangeError(`parsing time ${JSON.stringify(s)}: day out of range`);
+  if (day < 1 || day > daysInMonth)
+    throw new RangeError(`parsing time ${JSON.stringify(s)}: day out of range`);
   if (hour > 23 || minute > 59 || second > 59) {
     throw new RangeError(`parsing time ${JSON.stringify(s)}: time out of range`);
   }

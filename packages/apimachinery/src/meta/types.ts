@@ -61,10 +61,12 @@ export interface ListMeta {
   remainingItemCount?: number;
 }
 
-/** Any object with TypeMeta and ObjectMeta; the shape every helper here accepts. */
+/**
+ * Any object with TypeMeta and ObjectMeta; the shape every helper here accepts. No index
+ * signature, so typed kinds (`interface Pod { spec: PodSpec ... }`) are assignable to it.
+ */
 export interface KubeObject extends TypeMeta {
   metadata?: ObjectMeta;
-  [key: string]: JsonValue | ObjectMeta | undefined;
 }
 
 /** A list of objects (`PodList`, ...). */
@@ -241,7 +243,7 @@ export interface CreateOptions {
   fieldValidation?: 'Ignore' | 'Warn' | 'Strict' | (string & {});
 }
 
-export interface UpdateOptions extends CreateOptions {}
+export type UpdateOptions = CreateOptions;
 
 export interface PatchOptions extends CreateOptions {
   force?: boolean;

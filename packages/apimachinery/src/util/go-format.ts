@@ -102,7 +102,7 @@ export function goSprintV(value: unknown): string {
       return 'map[' + keys.map((k) => `${k}:${goSprintV(obj[k])}`).join(' ') + ']';
     }
     default:
-      return String(value as string);
+      return typeof value;
   }
 }
 

@@ -26,9 +26,33 @@ export function deepCopyJson<T>(value: T): T {
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (v !== undefined) out[k] = deepCopyJson(v);
+    if (v === undefined) continue;
+    if (k === '__proto__') {
+      // A plain assignment would replace the prototype instead of copying the member.
+      Object.defineProperty(out, k, {
+        value: deepCopyJson(v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      out[k] = deepCopyJson(v);
+    }
   }
   return out as T;
+}
+
+/**
+ * True if an object anywhere in the value has an own `__proto__` member (which JSON.parse
+ * creates). Patch code refuses such documents rather than risk rewriting prototypes.
+ */
+export function hasProtoKey(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasProtoKey);
+  for (const [k, v] of Object.entries(value)) {
+    if (k === '__proto__' || hasProtoKey(v)) return true;
+  }
+  return false;
 }
 
 /**

@@ -58,17 +58,19 @@ export function formatBadValue(value: unknown): string {
     case 'string':
       return goQuote(value);
     case 'object':
-      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
-        return `[]string{${(value as string[]).map(goQuote).join(', ')}}`;
-      }
+      if (isStringList(value)) return `[]string{${value.map(goQuote).join(', ')}}`;
       if (typeof (value as { toString?: unknown }).toString === 'function') {
         const s = (value as { toString(): string }).toString();
         if (s !== '[object Object]') return s;
       }
       return JSON.stringify(value);
     default:
-      return String(value as string);
+      return typeof value;
   }
+}
+
+function isStringList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }
 
 export class FieldError extends Error {

@@ -19,9 +19,7 @@ export class Path {
 
   /** The first element of this path. */
   root(): Path {
-    let p: Path = this;
-    while (p.parent !== null) p = p.parent;
-    return p;
+    return this.parent === null ? this : this.parent.root();
   }
 
   /** A field below this one: `path.child('spec', 'replicas')`. */
@@ -42,8 +40,8 @@ export class Path {
   }
 
   toString(): string {
-    const elems: Path[] = [];
-    for (let p: Path | null = this; p !== null; p = p.parent) elems.push(p);
+    const elems: Path[] = [this];
+    for (let p = this.parent; p !== null; p = p.parent) elems.push(p);
     let out = '';
     for (let i = elems.length - 1; i >= 0; i--) {
       const p = elems[i]!;

@@ -116,7 +116,8 @@ export function isValidLabelValue(value: string): string[] {
 /** An RFC 1123 DNS label (namespace names, most resource names that become hostnames). */
 export function isDNS1123Label(value: string): string[] {
   const errs: string[] = [];
-  if (byteLength(value) > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
+  if (byteLength(value) > DNS1123_LABEL_MAX_LENGTH)
+    errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
   if (!dns1123LabelRegexp.test(value)) {
     if (dns1123SubdomainRegexp.test(value)) {
       // A valid subdomain but not a label: the length was checked already, so it is the dots.
@@ -143,7 +144,8 @@ export function isDNS1123Subdomain(value: string): string[] {
 /** An RFC 1035 DNS label (Service names: must start with a letter). */
 export function isDNS1035Label(value: string): string[] {
   const errs: string[] = [];
-  if (byteLength(value) > DNS1035_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1035_LABEL_MAX_LENGTH));
+  if (byteLength(value) > DNS1035_LABEL_MAX_LENGTH)
+    errs.push(maxLenError(DNS1035_LABEL_MAX_LENGTH));
   if (!dns1035LabelRegexp.test(value)) {
     errs.push(regexError(DNS1035_LABEL_ERR_MSG, DNS1035_LABEL_FMT, 'my-name', 'abc-123'));
   }

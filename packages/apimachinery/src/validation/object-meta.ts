@@ -15,13 +15,7 @@ import { fromAPIVersionAndKind, gvkString } from '../schema/group-version.js';
 import { jsonEqual } from '../util/json.js';
 import { goQuote } from '../util/go-format.js';
 import { Path } from './field-path.js';
-import {
-  forbidden,
-  invalid,
-  required,
-  tooLong,
-  type FieldError,
-} from './field-errors.js';
+import { forbidden, invalid, required, tooLong, type FieldError } from './field-errors.js';
 import {
   byteLength,
   isQualifiedName,
@@ -55,7 +49,10 @@ export function validateLabelName(name: string, path: Path): FieldError[] {
 }
 
 /** metadata.labels: qualified-name keys and valid label values. Keys are checked in sorted order. */
-export function validateLabels(labels: Record<string, string> | undefined, path: Path): FieldError[] {
+export function validateLabels(
+  labels: Record<string, string> | undefined,
+  path: Path,
+): FieldError[] {
   const errs: FieldError[] = [];
   for (const [k, v] of sortedEntries(labels)) {
     errs.push(...validateLabelName(k, path));
@@ -95,7 +92,8 @@ function validateOwnerReference(ref: OwnerReference, path: Path): FieldError[] {
   if (gvk.version.length === 0) {
     errs.push(invalid(path.child('apiVersion'), ref.apiVersion ?? '', 'version must not be empty'));
   }
-  if (gvk.kind.length === 0) errs.push(invalid(path.child('kind'), ref.kind ?? '', 'kind must not be empty'));
+  if (gvk.kind.length === 0)
+    errs.push(invalid(path.child('kind'), ref.kind ?? '', 'kind must not be empty'));
   if (!ref.name) errs.push(invalid(path.child('name'), ref.name ?? '', 'name must not be empty'));
   if (!ref.uid) errs.push(invalid(path.child('uid'), ref.uid ?? '', 'uid must not be empty'));
   if (BANNED_OWNERS.has(gvkString(gvk))) {
@@ -179,7 +177,8 @@ export function validateNoNewFinalizers(
 export function validateFieldManager(manager: string | undefined, path: Path): FieldError[] {
   const errs: FieldError[] = [];
   const m = manager ?? '';
-  if (byteLength(m) > FIELD_MANAGER_MAX_LENGTH) errs.push(tooLong(path, m, FIELD_MANAGER_MAX_LENGTH));
+  if (byteLength(m) > FIELD_MANAGER_MAX_LENGTH)
+    errs.push(tooLong(path, m, FIELD_MANAGER_MAX_LENGTH));
   let bytePos = 0;
   for (const ch of m) {
     if (/[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/u.test(ch)) {
@@ -293,7 +292,8 @@ export function validateObjectMeta(
   if (name.length === 0) {
     errs.push(required(path.child('name'), 'name or generateName is required'));
   } else {
-    for (const msg of options.nameFn(name, false)) errs.push(invalid(path.child('name'), name, msg));
+    for (const msg of options.nameFn(name, false))
+      errs.push(invalid(path.child('name'), name, msg));
   }
   const namespace = meta.namespace ?? '';
   if (options.requiresNamespace) {
@@ -335,15 +335,25 @@ export function validateObjectMetaUpdate(
   }
   if (!newMeta.resourceVersion) {
     errs.push(
-      invalid(path.child('resourceVersion'), newMeta.resourceVersion ?? '', 'must be specified for an update'),
+      invalid(
+        path.child('resourceVersion'),
+        newMeta.resourceVersion ?? '',
+        'must be specified for an update',
+      ),
     );
   }
   if ((newMeta.generation ?? 0) < (oldMeta.generation ?? 0)) {
-    errs.push(invalid(path.child('generation'), newMeta.generation ?? 0, 'must not be decremented'));
+    errs.push(
+      invalid(path.child('generation'), newMeta.generation ?? 0, 'must not be decremented'),
+    );
   }
   errs.push(...validateImmutableField(newMeta.name ?? '', oldMeta.name ?? '', path.child('name')));
   errs.push(
-    ...validateImmutableField(newMeta.namespace ?? '', oldMeta.namespace ?? '', path.child('namespace')),
+    ...validateImmutableField(
+      newMeta.namespace ?? '',
+      oldMeta.namespace ?? '',
+      path.child('namespace'),
+    ),
   );
   errs.push(...validateImmutableField(newMeta.uid ?? '', oldMeta.uid ?? '', path.child('uid')));
   errs.push(
@@ -362,7 +372,9 @@ export function validateObjectMetaUpdate(
       true,
     ),
   );
-  if ((newMeta.deletionGracePeriodSeconds ?? null) !== (oldMeta.deletionGracePeriodSeconds ?? null)) {
+  if (
+    (newMeta.deletionGracePeriodSeconds ?? null) !== (oldMeta.deletionGracePeriodSeconds ?? null)
+  ) {
     errs.push(
       invalid(
         path.child('deletionGracePeriodSeconds'),
@@ -395,7 +407,9 @@ export function validateLabelSelectorRequirement(
     case 'In':
     case 'NotIn':
       if (values.length === 0) {
-        errs.push(required(path.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
+        errs.push(
+          required(path.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"),
+        );
       }
       break;
     case 'Exists':
@@ -410,12 +424,15 @@ export function validateLabelSelectorRequirement(
       }
       break;
     default:
-      errs.push(invalid(path.child('operator'), req.operator ?? '', 'not a valid selector operator'));
+      errs.push(
+        invalid(path.child('operator'), req.operator ?? '', 'not a valid selector operator'),
+      );
   }
   errs.push(...validateLabelName(req.key ?? '', path.child('key')));
   if (!options.allowInvalidLabelValueInSelector) {
     values.forEach((v, i) => {
-      for (const msg of isValidLabelValue(v)) errs.push(invalid(path.child('values').at(i), v, msg));
+      for (const msg of isValidLabelValue(v))
+        errs.push(invalid(path.child('values').at(i), v, msg));
     });
   }
   return errs;
@@ -430,7 +447,9 @@ export function validateLabelSelector(
   if (!selector) return [];
   const errs = validateLabels(selector.matchLabels, path.child('matchLabels'));
   (selector.matchExpressions ?? []).forEach((expr, i) => {
-    errs.push(...validateLabelSelectorRequirement(expr, options, path.child('matchExpressions').at(i)));
+    errs.push(
+      ...validateLabelSelectorRequirement(expr, options, path.child('matchExpressions').at(i)),
+    );
   });
   return errs;
 }
