@@ -42,13 +42,22 @@ const bytes = (r: Rnd, max: number) => Uint8Array.from({ length: int(r, max) }, 
 const ids = (r: Rnd) => Array.from({ length: int(r, 5) }, () => 1 + bigish(r));
 
 function randomEntry(r: Rnd): Entry {
-  return { term: bigish(r), index: bigish(r), type: (int(r, 2) as 0 | 1), data: bytes(r, 64) };
+  return { term: bigish(r), index: bigish(r), type: int(r, 2) as 0 | 1, data: bytes(r, 64) };
 }
 function randomConfState(r: Rnd): ConfState {
-  return { voters: ids(r), learners: ids(r), votersOutgoing: ids(r), learnersNext: ids(r), autoLeave: r() < 0.5 };
+  return {
+    voters: ids(r),
+    learners: ids(r),
+    votersOutgoing: ids(r),
+    learnersNext: ids(r),
+    autoLeave: r() < 0.5,
+  };
 }
 function randomSnapshot(r: Rnd): Snapshot {
-  return { data: bytes(r, 200), metadata: { index: bigish(r), term: bigish(r), confState: randomConfState(r) } };
+  return {
+    data: bytes(r, 200),
+    metadata: { index: bigish(r), term: bigish(r), confState: randomConfState(r) },
+  };
 }
 function randomMessage(r: Rnd): Message {
   const type = int(r, MESSAGE_TYPE_COUNT) as Message['type'];
@@ -103,7 +112,11 @@ describe('codec round trips', () => {
       context: new Uint8Array([1, 2, 3]),
     };
     expect(decodeConfChange(encodeConfChange(cc))).toEqual(cc);
-    expect(decodeConfChange(new Uint8Array(0))).toEqual({ transition: 0, changes: [], context: new Uint8Array(0) });
+    expect(decodeConfChange(new Uint8Array(0))).toEqual({
+      transition: 0,
+      changes: [],
+      context: new Uint8Array(0),
+    });
   });
   it('the largest safe integer survives', () => {
     const hs = { term: Number.MAX_SAFE_INTEGER, vote: 2 ** 32, commit: 2 ** 31 - 1 };
@@ -114,7 +127,18 @@ describe('codec round trips', () => {
     expect(encodeMessage(m).length).toBeLessThanOrEqual(16);
   });
   it('varintSize matches the encoding', () => {
-    for (const v of [0, 127, 128, 16383, 16384, 2 ** 21 - 1, 2 ** 21, 2 ** 28, 2 ** 35, Number.MAX_SAFE_INTEGER]) {
+    for (const v of [
+      0,
+      127,
+      128,
+      16383,
+      16384,
+      2 ** 21 - 1,
+      2 ** 21,
+      2 ** 28,
+      2 ** 35,
+      Number.MAX_SAFE_INTEGER,
+    ]) {
       const buf = encodeHardState({ term: v, vote: 0, commit: 0 });
       expect(buf.length).toBe(3 + varintSize(v) + 2);
     }
@@ -123,7 +147,13 @@ describe('codec round trips', () => {
 
 describe('codec rejects bad input with specific errors', () => {
   const good = encodeMessage(
-    makeMessage({ type: MessageType.MsgApp, to: 2, from: 1, term: 3, entries: [{ term: 3, index: 1, type: EntryType.EntryNormal, data: new Uint8Array([9]) }] }),
+    makeMessage({
+      type: MessageType.MsgApp,
+      to: 2,
+      from: 1,
+      term: 3,
+      entries: [{ term: 3, index: 1, type: EntryType.EntryNormal, data: new Uint8Array([9]) }],
+    }),
   );
   it('every truncation fails', () => {
     for (let n = 0; n < good.length; n++) {
@@ -136,7 +166,9 @@ describe('codec rejects bad input with specific errors', () => {
     expect(() => decodeMessage(buf)).toThrow(/body length/);
   });
   it('wrong kind and version are named', () => {
-    expect(() => decodeEntry(good)).toThrow(/expected record kind .* \(entry\), got .* \(message\)/);
+    expect(() => decodeEntry(good)).toThrow(
+      /expected record kind .* \(entry\), got .* \(message\)/,
+    );
     const v2 = good.slice();
     v2[1] = CODEC_VERSION + 1;
     expect(() => decodeMessage(v2)).toThrow(/unsupported format version 2/);
@@ -145,18 +177,57 @@ describe('codec rejects bad input with specific errors', () => {
     const bad = good.slice();
     bad[3] = 200; // message type byte follows kind, version, 1-byte length
     expect(() => decodeMessage(bad)).toThrow(/unknown message type 200/);
-    const e = encodeEntry({ term: 1, index: 1, type: EntryType.EntryNormal, data: new Uint8Array(0) });
+    const e = encodeEntry({
+      term: 1,
+      index: 1,
+      type: EntryType.EntryNormal,
+      data: new Uint8Array(0),
+    });
     e[5] = 7;
     expect(() => decodeEntry(e)).toThrow(/unknown entry type 7/);
   });
   it('integers beyond 2^53-1 fail', () => {
-    const buf = Uint8Array.from([RecordKind.HardState, CODEC_VERSION, 10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0, 0]);
+    const buf = Uint8Array.from([
+      RecordKind.HardState,
+      CODEC_VERSION,
+      10,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0x7f,
+      0,
+      0,
+    ]);
     expect(() => decodeHardState(buf)).toThrow(/exceeds 2\^53-1/);
-    const long = Uint8Array.from([RecordKind.HardState, CODEC_VERSION, 11, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0, 0]);
+    const long = Uint8Array.from([
+      RecordKind.HardState,
+      CODEC_VERSION,
+      11,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0x01,
+      0,
+      0,
+    ]);
     expect(() => decodeHardState(long)).toThrow(/longer than 8 bytes/);
   });
   it('a byte string longer than the record fails', () => {
-    const e = encodeEntry({ term: 1, index: 1, type: EntryType.EntryNormal, data: new Uint8Array([1, 2]) });
+    const e = encodeEntry({
+      term: 1,
+      index: 1,
+      type: EntryType.EntryNormal,
+      data: new Uint8Array([1, 2]),
+    });
     e[6] = 50;
     expect(() => decodeEntry(e)).toThrow(/exceeds the record/);
   });
@@ -168,6 +239,22 @@ describe('codec rejects bad input with specific errors', () => {
   it('refuses to encode non-integers', () => {
     expect(() => encodeHardState({ term: 1.5e300, vote: 0, commit: 0 })).toThrow(CodecError);
     expect(() => encodeHardState({ term: -1, vote: 0, commit: 0 })).toThrow(CodecError);
+  });
+});
+
+describe('codec byte ownership', () => {
+  it('returns views into the input by default, copies on request', () => {
+    const buf = encodeEntry({
+      term: 1,
+      index: 1,
+      type: EntryType.EntryNormal,
+      data: new Uint8Array([1, 2, 3]),
+    });
+    const view = decodeEntry(buf);
+    const copy = decodeEntry(buf, { copy: true });
+    buf[buf.length - 1] = 99;
+    expect([...view.data]).toEqual([1, 2, 99]);
+    expect([...copy.data]).toEqual([1, 2, 3]);
   });
 });
 

@@ -97,7 +97,11 @@ function hardStateBodySize(h: HardState): number {
 }
 function confStateBodySize(c: ConfState): number {
   return (
-    listSize(c.voters) + listSize(c.learners) + listSize(c.votersOutgoing) + listSize(c.learnersNext) + 1
+    listSize(c.voters) +
+    listSize(c.learners) +
+    listSize(c.votersOutgoing) +
+    listSize(c.learnersNext) +
+    1
   );
 }
 function metadataBodySize(m: SnapshotMetadata): number {
@@ -288,7 +292,9 @@ class Reader {
     readonly buf: Uint8Array,
     pos: number,
     public end: number,
-    readonly what: string,
+    public what: string,
+    /** Copy byte strings out of `buf` instead of returning views into it. */
+    readonly copy: boolean,
   ) {
     this.pos = pos;
   }
@@ -332,7 +338,9 @@ class Reader {
     const n = this.varint();
     if (n > this.end - this.pos) this.fail(`byte string of length ${n} exceeds the record`);
     if (n === 0) return EMPTY_BYTES;
-    const out = this.buf.slice(this.pos, this.pos + n);
+    const out = this.copy
+      ? this.buf.slice(this.pos, this.pos + n)
+      : this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
   }
@@ -346,25 +354,49 @@ class Reader {
     return out;
   }
 
-  /** Reads a nested record's length and returns a reader limited to its body. */
-  nested(what: string): Reader {
+  /**
+   * Reads a nested record with `read`, limited to the record's declared length; fields a
+   * newer writer appended after the ones `read` knows are skipped. No allocation: the
+   * reader's bounds are narrowed and restored.
+   */
+  nested<T>(what: string, read: (r: Reader) => T): T {
     const n = this.varint();
     if (n > this.end - this.pos) this.fail(`${what} of length ${n} exceeds the record`);
-    const r = new Reader(this.buf, this.pos, this.pos + n, what);
-    this.pos += n;
-    return r;
+    const outerEnd = this.end;
+    const outerWhat = this.what;
+    const end = this.pos + n;
+    this.end = end;
+    this.what = what;
+    const v = read(this);
+    this.pos = end;
+    this.end = outerEnd;
+    this.what = outerWhat;
+    return v;
   }
 }
 
-function openTop(buf: Uint8Array, kind: RecordKind): Reader {
+/** Decoder options. */
+export interface DecodeOptions {
+  /**
+   * Copy byte strings (entry data, contexts, snapshot data) out of the input. Default
+   * false: they are views into the input buffer, which saves an allocation and a copy per
+   * entry but means the caller must not modify or reuse the buffer afterwards.
+   */
+  copy?: boolean;
+}
+
+function openTop(buf: Uint8Array, kind: RecordKind, opts: DecodeOptions | undefined): Reader {
   const what = kindNames[kind]!;
-  const r = new Reader(buf, 0, buf.length, what);
+  const r = new Reader(buf, 0, buf.length, what, opts?.copy ?? false);
   const k = r.u8();
   if (k !== kind) {
-    r.fail(`expected record kind 0x${kind.toString(16)} (${what}), got 0x${k.toString(16)} (${kindNames[k] ?? 'unknown'})`);
+    r.fail(
+      `expected record kind 0x${kind.toString(16)} (${what}), got 0x${k.toString(16)} (${kindNames[k] ?? 'unknown'})`,
+    );
   }
   const v = r.u8();
-  if (v !== CODEC_VERSION) r.fail(`unsupported format version ${v} (this build reads ${CODEC_VERSION})`);
+  if (v !== CODEC_VERSION)
+    r.fail(`unsupported format version ${v} (this build reads ${CODEC_VERSION})`);
   const n = r.varint();
   if (r.pos + n !== buf.length) {
     r.fail(`body length ${n} does not match the ${buf.length - r.pos} bytes present`);
@@ -380,7 +412,7 @@ function readEntry(r: Reader): Entry {
     r.fail(`unknown entry type ${type}`);
   }
   const data = r.bytes();
-  return { term, index, type: type as EntryType, data };
+  return { term, index, type, data };
 }
 
 function readConfState(r: Reader): ConfState {
@@ -395,12 +427,12 @@ function readConfState(r: Reader): ConfState {
 function readMetadata(r: Reader): SnapshotMetadata {
   const index = r.varint();
   const term = r.varint();
-  const confState = readConfState(r.nested('conf state'));
+  const confState = r.nested('conf state', readConfState);
   return { confState, index, term };
 }
 
 function readSnapshot(r: Reader): Snapshot {
-  const metadata = readMetadata(r.nested('snapshot metadata'));
+  const metadata = r.nested('snapshot metadata', readMetadata);
   const data = r.bytes();
   return { data, metadata };
 }
@@ -446,8 +478,8 @@ function readMessage(r: Reader): Message {
   const n = r.varint();
   if (n > r.end - r.pos) r.fail(`${n} entries exceed the record`);
   const entries: Entry[] = new Array<Entry>(n);
-  for (let i = 0; i < n; i++) entries[i] = readEntry(r.nested('entry'));
-  const snapshot = (flags & 2) !== 0 ? readSnapshot(r.nested('snapshot')) : null;
+  for (let i = 0; i < n; i++) entries[i] = r.nested('entry', readEntry);
+  const snapshot = (flags & 2) !== 0 ? r.nested('snapshot', readSnapshot) : null;
   if (type === MessageType.MsgSnap && snapshot === null) {
     r.fail(`${messageTypeName(type)} without a snapshot`);
   }
@@ -467,23 +499,23 @@ function readMessage(r: Reader): Message {
   };
 }
 
-export function decodeMessage(buf: Uint8Array): Message {
-  return readMessage(openTop(buf, RecordKind.Message));
+export function decodeMessage(buf: Uint8Array, opts?: DecodeOptions): Message {
+  return readMessage(openTop(buf, RecordKind.Message, opts));
 }
-export function decodeEntry(buf: Uint8Array): Entry {
-  return readEntry(openTop(buf, RecordKind.Entry));
+export function decodeEntry(buf: Uint8Array, opts?: DecodeOptions): Entry {
+  return readEntry(openTop(buf, RecordKind.Entry, opts));
 }
-export function decodeHardState(buf: Uint8Array): HardState {
-  return readHardState(openTop(buf, RecordKind.HardState));
+export function decodeHardState(buf: Uint8Array, opts?: DecodeOptions): HardState {
+  return readHardState(openTop(buf, RecordKind.HardState, opts));
 }
-export function decodeConfState(buf: Uint8Array): ConfState {
-  return readConfState(openTop(buf, RecordKind.ConfState));
+export function decodeConfState(buf: Uint8Array, opts?: DecodeOptions): ConfState {
+  return readConfState(openTop(buf, RecordKind.ConfState, opts));
 }
-export function decodeSnapshotMetadata(buf: Uint8Array): SnapshotMetadata {
-  return readMetadata(openTop(buf, RecordKind.SnapshotMetadata));
+export function decodeSnapshotMetadata(buf: Uint8Array, opts?: DecodeOptions): SnapshotMetadata {
+  return readMetadata(openTop(buf, RecordKind.SnapshotMetadata, opts));
 }
-export function decodeSnapshot(buf: Uint8Array): Snapshot {
-  return readSnapshot(openTop(buf, RecordKind.Snapshot));
+export function decodeSnapshot(buf: Uint8Array, opts?: DecodeOptions): Snapshot {
+  return readSnapshot(openTop(buf, RecordKind.Snapshot, opts));
 }
 
 /**
@@ -494,5 +526,5 @@ export function decodeConfChange(buf: Uint8Array): ConfChange {
   if (buf.length === 0) {
     return { transition: ConfChangeTransition.Auto, changes: [], context: EMPTY_BYTES };
   }
-  return readConfChange(openTop(buf, RecordKind.ConfChange));
+  return readConfChange(openTop(buf, RecordKind.ConfChange, { copy: true }));
 }

@@ -1,13 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../test/helpers/cluster.js';
-import { Changer, ConfChangeError, ConfChanges, enterJointMode, isLeaveJoint, restoreConfig } from './confchange.js';
+import {
+  Changer,
+  ConfChangeError,
+  ConfChanges,
+  enterJointMode,
+  isLeaveJoint,
+  restoreConfig,
+} from './confchange.js';
 import { ProgressTracker, toConfState } from './tracker.js';
 import type { ConfChangeSingle, ConfState } from './types.js';
 import { ConfChangeTransition, ConfChangeType, EMPTY_CONF_STATE } from './types.js';
 
 const add = (nodeId: number): ConfChangeSingle => ({ type: ConfChangeType.AddNode, nodeId });
 const rem = (nodeId: number): ConfChangeSingle => ({ type: ConfChangeType.RemoveNode, nodeId });
-const learner = (nodeId: number): ConfChangeSingle => ({ type: ConfChangeType.AddLearnerNode, nodeId });
+const learner = (nodeId: number): ConfChangeSingle => ({
+  type: ConfChangeType.AddLearnerNode,
+  nodeId,
+});
 
 function trackerWith(cs: Partial<ConfState>): ProgressTracker {
   const t = new ProgressTracker(16, 0);
@@ -56,7 +66,10 @@ describe('Changer.simple', () => {
   });
   it('ignores node id 0 and UpdateNode', () => {
     const t = trackerWith({ voters: [1] });
-    const cs = applyTo(t, new Changer(t, 10).simple([add(0), { type: ConfChangeType.UpdateNode, nodeId: 1 }]));
+    const cs = applyTo(
+      t,
+      new Changer(t, 10).simple([add(0), { type: ConfChangeType.UpdateNode, nodeId: 1 }]),
+    );
     expect(cs.voters).toEqual([1]);
   });
   it('does not touch the live tracker on failure', () => {
@@ -72,20 +85,37 @@ describe('Changer joint consensus', () => {
   it('enters and leaves a joint configuration', () => {
     const t = trackerWith({ voters: [1, 2, 3] });
     const joint = applyTo(t, new Changer(t, 10).enterJoint(true, [add(4), rem(1), rem(2)]));
-    expect(joint).toEqual({ voters: [3, 4], votersOutgoing: [1, 2, 3], learners: [], learnersNext: [], autoLeave: true });
+    expect(joint).toEqual({
+      voters: [3, 4],
+      votersOutgoing: [1, 2, 3],
+      learners: [],
+      learnersNext: [],
+      autoLeave: true,
+    });
     // Outgoing voters keep their progress while joint.
     expect(t.progress.has(1)).toBe(true);
     expect(() => new Changer(t, 10).enterJoint(false, [add(5)])).toThrow(/already joint/);
     expect(() => new Changer(t, 10).simple([add(5)])).toThrow(/joint config/);
     const left = applyTo(t, new Changer(t, 10).leaveJoint());
-    expect(left).toEqual({ voters: [3, 4], votersOutgoing: [], learners: [], learnersNext: [], autoLeave: false });
+    expect(left).toEqual({
+      voters: [3, 4],
+      votersOutgoing: [],
+      learners: [],
+      learnersNext: [],
+      autoLeave: false,
+    });
     expect(t.progress.has(1)).toBe(false);
     expect(() => new Changer(t, 10).leaveJoint()).toThrow(/non-joint/);
   });
   it('stages demoted outgoing voters in learnersNext', () => {
     const t = trackerWith({ voters: [1, 2, 3] });
     const joint = applyTo(t, new Changer(t, 10).enterJoint(false, [learner(3), add(4)]));
-    expect(joint).toMatchObject({ voters: [1, 2, 4], votersOutgoing: [1, 2, 3], learners: [], learnersNext: [3] });
+    expect(joint).toMatchObject({
+      voters: [1, 2, 4],
+      votersOutgoing: [1, 2, 3],
+      learners: [],
+      learnersNext: [3],
+    });
     expect(t.progress.get(3)!.isLearner).toBe(false);
     const left = applyTo(t, new Changer(t, 10).leaveJoint());
     expect(left).toMatchObject({ voters: [1, 2, 4], learners: [3], learnersNext: [] });
@@ -97,8 +127,13 @@ describe('Changer joint consensus', () => {
   });
   it('apply() dispatches on the change shape', () => {
     expect(enterJointMode(ConfChanges.addNode(1))).toEqual({ joint: false, autoLeave: false });
-    expect(enterJointMode(ConfChanges.joint([add(1), add(2)]))).toEqual({ joint: true, autoLeave: true });
-    expect(enterJointMode(ConfChanges.joint([add(1)], ConfChangeTransition.JointExplicit))).toEqual({ joint: true, autoLeave: false });
+    expect(enterJointMode(ConfChanges.joint([add(1), add(2)]))).toEqual({
+      joint: true,
+      autoLeave: true,
+    });
+    expect(enterJointMode(ConfChanges.joint([add(1)], ConfChangeTransition.JointExplicit))).toEqual(
+      { joint: true, autoLeave: false },
+    );
     expect(isLeaveJoint(ConfChanges.leaveJoint())).toBe(true);
     expect(isLeaveJoint(ConfChanges.addNode(1))).toBe(false);
   });
@@ -126,7 +161,8 @@ describe('Changer joint consensus', () => {
       const viaSimple = trackerWith({ voters: initial });
       let simpleResult: ConfState | undefined;
       try {
-        for (const c of changes) simpleResult = applyTo(viaSimple, new Changer(viaSimple, 10).simple([c]));
+        for (const c of changes)
+          simpleResult = applyTo(viaSimple, new Changer(viaSimple, 10).simple([c]));
       } catch (err) {
         expect(err).toBeInstanceOf(ConfChangeError);
         continue; // an intermediate step removed all voters
@@ -141,7 +177,13 @@ describe('restoreConfig', () => {
     const states: ConfState[] = [
       { ...EMPTY_CONF_STATE, voters: [1, 2, 3] },
       { ...EMPTY_CONF_STATE, voters: [1, 2, 3], learners: [4, 5] },
-      { voters: [1, 2, 3], learners: [5], votersOutgoing: [1, 2, 4, 6], learnersNext: [4], autoLeave: true },
+      {
+        voters: [1, 2, 3],
+        learners: [5],
+        votersOutgoing: [1, 2, 4, 6],
+        learnersNext: [4],
+        autoLeave: true,
+      },
       EMPTY_CONF_STATE,
     ];
     for (const cs of states) {
@@ -152,9 +194,17 @@ describe('restoreConfig', () => {
   });
   it('rejects inconsistent conf states', () => {
     const t = new ProgressTracker(16, 0);
-    expect(() => restoreConfig(t, 0, { ...EMPTY_CONF_STATE, voters: [1], learners: [1] })).toThrow(/both a voter and a learner/);
-    expect(() => restoreConfig(t, 0, { ...EMPTY_CONF_STATE, voters: [1], learnersNext: [2] })).toThrow(/learnersNext/);
-    expect(() => restoreConfig(t, 0, { ...EMPTY_CONF_STATE, voters: [1], autoLeave: true })).toThrow(/autoLeave/);
-    expect(() => restoreConfig(t, 0, { ...EMPTY_CONF_STATE, voters: [0] })).toThrow(/invalid node id/);
+    expect(() => restoreConfig(t, 0, { ...EMPTY_CONF_STATE, voters: [1], learners: [1] })).toThrow(
+      /both a voter and a learner/,
+    );
+    expect(() =>
+      restoreConfig(t, 0, { ...EMPTY_CONF_STATE, voters: [1], learnersNext: [2] }),
+    ).toThrow(/learnersNext/);
+    expect(() =>
+      restoreConfig(t, 0, { ...EMPTY_CONF_STATE, voters: [1], autoLeave: true }),
+    ).toThrow(/autoLeave/);
+    expect(() => restoreConfig(t, 0, { ...EMPTY_CONF_STATE, voters: [0] })).toThrow(
+      /invalid node id/,
+    );
   });
 });

@@ -231,7 +231,8 @@ function checkInvariants(cfg: WorkingConfig, prs: ReadonlyMap<number, Progress>)
     }
   }
   if (cfg.outgoing.size === 0) {
-    if (cfg.learnersNext.size > 0) throw new ConfChangeError('learnersNext must be empty when not joint');
+    if (cfg.learnersNext.size > 0)
+      throw new ConfChangeError('learnersNext must be empty when not joint');
     if (cfg.autoLeave) throw new ConfChangeError('autoLeave must be false when not joint');
   }
 }

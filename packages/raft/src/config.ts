@@ -92,7 +92,9 @@ export function resolveConfig(c: RaftConfig): ResolvedRaftConfig {
   };
   const nonNegativeInt = (name: keyof RaftConfig, v: number): void => {
     if (!Number.isSafeInteger(v) || v < 0) {
-      throw new ConfigError(`raft config: ${name} must be a non-negative integer, got ${String(v)}`);
+      throw new ConfigError(
+        `raft config: ${name} must be a non-negative integer, got ${String(v)}`,
+      );
     }
   };
   positiveInt('id', r.id);

@@ -11,7 +11,7 @@ export type { RaftLogger } from './logger.js';
 export { discardLogger } from './logger.js';
 export type { RaftMetrics } from './metrics.js';
 export type { ReadOnlyOption } from './readonly.js';
-export type { Status, ProgressStatus } from './status.js';
+export type { Status, BasicStatus, ProgressStatus } from './status.js';
 export { ProgressState, progressStateName } from './progress.js';
 export { ConfChanges, ConfChangeError, isLeaveJoint } from './confchange.js';
 export { CAMPAIGN_TRANSFER_CONTEXT } from './raft.js';
@@ -26,6 +26,7 @@ export {
   ConfigError,
   RaftInvariantError,
 } from './errors.js';
+export type { DecodeOptions } from './codec.js';
 export {
   CodecError,
   CODEC_VERSION,

@@ -128,7 +128,10 @@ describe('RaftLog', () => {
 
   it('a restored snapshot replaces the log and blocks applying until handed out', () => {
     const l = logWith([ent(1, 1), ent(2, 1)]);
-    const snap: Snapshot = { data: EMPTY_BYTES, metadata: { confState: EMPTY_CONF_STATE, index: 10, term: 3 } };
+    const snap: Snapshot = {
+      data: EMPTY_BYTES,
+      metadata: { confState: EMPTY_CONF_STATE, index: 10, term: 3 },
+    };
     l.restore(snap);
     expect(l.committed).toBe(10);
     expect(l.lastIndex()).toBe(10);

@@ -1,4 +1,4 @@
-import { Inflights } from './inflights.js';
+import type { Inflights } from './inflights.js';
 
 /**
  * How the leader replicates to a follower:
@@ -39,6 +39,11 @@ export class Progress {
   msgAppFlowPaused = false;
   readonly inflights: Inflights;
   isLearner: boolean;
+  /**
+   * Highest leader lease clock echoed by the follower's heartbeat responses in this term
+   * (-Infinity: none yet). Dates the follower's promise not to vote for others.
+   */
+  leaseAck = Number.NEGATIVE_INFINITY;
 
   constructor(
     next: number,
@@ -65,6 +70,7 @@ export class Progress {
     p.state = this.state;
     p.pendingSnapshot = this.pendingSnapshot;
     p.msgAppFlowPaused = this.msgAppFlowPaused;
+    p.leaseAck = this.leaseAck;
     return p;
   }
 

@@ -49,7 +49,8 @@ describe('majorityCommitted', () => {
 });
 
 describe('majorityVoteResult', () => {
-  const votes = (m: Record<number, boolean>) => new Map(Object.entries(m).map(([k, v]) => [Number(k), v]));
+  const votes = (m: Record<number, boolean>) =>
+    new Map(Object.entries(m).map(([k, v]) => [Number(k), v]));
   it('decides once a majority agrees', () => {
     const v = new Set([1, 2, 3]);
     expect(majorityVoteResult(v, votes({ 1: true }))).toBe(VoteResult.Pending);
@@ -58,14 +59,18 @@ describe('majorityVoteResult', () => {
     expect(majorityVoteResult(v, votes({ 1: true, 2: false, 3: false }))).toBe(VoteResult.Lost);
   });
   it('ignores votes from non-members', () => {
-    expect(majorityVoteResult(new Set([1, 2, 3]), votes({ 1: true, 9: true }))).toBe(VoteResult.Pending);
+    expect(majorityVoteResult(new Set([1, 2, 3]), votes({ 1: true, 9: true }))).toBe(
+      VoteResult.Pending,
+    );
   });
   it('an empty config wins', () => {
     expect(majorityVoteResult(new Set(), votes({}))).toBe(VoteResult.Won);
   });
   it('even-sized configs need a strict majority', () => {
     const v = new Set([1, 2, 3, 4]);
-    expect(majorityVoteResult(v, votes({ 1: true, 2: true, 3: false, 4: false }))).toBe(VoteResult.Lost);
+    expect(majorityVoteResult(v, votes({ 1: true, 2: true, 3: false, 4: false }))).toBe(
+      VoteResult.Lost,
+    );
     expect(majorityVoteResult(v, votes({ 1: true, 2: true, 3: true }))).toBe(VoteResult.Won);
   });
 });
@@ -74,7 +79,9 @@ describe('joint quorum', () => {
   it('commit is the minimum of both halves', () => {
     const cfg = { incoming: new Set([1, 2, 3]), outgoing: new Set([3, 4, 5]) };
     expect(jointCommitted(cfg, acked({ 1: 9, 2: 9, 3: 5, 4: 2, 5: 1 }))).toBe(2);
-    expect(jointCommitted({ incoming: new Set([1]), outgoing: new Set() }, acked({ 1: 4 }))).toBe(4);
+    expect(jointCommitted({ incoming: new Set([1]), outgoing: new Set() }, acked({ 1: 4 }))).toBe(
+      4,
+    );
   });
   it('needs both halves to win a vote', () => {
     const cfg = { incoming: new Set([1, 2, 3]), outgoing: new Set([4, 5, 6]) };
@@ -87,7 +94,17 @@ describe('joint quorum', () => {
     v.set(5, true);
     expect(jointVoteResult(cfg, v)).toBe(VoteResult.Won);
     v.set(6, false);
-    expect(jointVoteResult(cfg, new Map([[4, false], [5, false], [1, true], [2, true]]))).toBe(VoteResult.Lost);
+    expect(
+      jointVoteResult(
+        cfg,
+        new Map([
+          [4, false],
+          [5, false],
+          [1, true],
+          [2, true],
+        ]),
+      ),
+    ).toBe(VoteResult.Lost);
   });
   it('joint commit never exceeds either half (random)', () => {
     const rnd = seededRandom(11);

@@ -80,10 +80,7 @@ export function jointCommitted(
   return a < b ? a : b;
 }
 
-export function jointVoteResult(
-  cfg: JointConfig,
-  votes: ReadonlyMap<number, boolean>,
-): VoteResult {
+export function jointVoteResult(cfg: JointConfig, votes: ReadonlyMap<number, boolean>): VoteResult {
   const r1 = majorityVoteResult(cfg.incoming, votes);
   const r2 = majorityVoteResult(cfg.outgoing, votes);
   if (r1 === r2) return r1;

@@ -10,13 +10,19 @@
 import { Changer, ConfChangeError, isLeaveJoint, restoreConfig } from './confchange.js';
 import { decodeConfChange } from './codec.js';
 import type { ResolvedRaftConfig } from './config.js';
-import { CompactedError, ProposalDroppedError, RaftInvariantError, SnapshotTemporarilyUnavailableError, UnavailableError } from './errors.js';
+import {
+  CompactedError,
+  ProposalDroppedError,
+  RaftInvariantError,
+  SnapshotTemporarilyUnavailableError,
+  UnavailableError,
+} from './errors.js';
 import { RaftLog } from './log.js';
 import type { RaftLogger } from './logger.js';
 import type { RaftMetrics } from './metrics.js';
 import { newRaftMetrics } from './metrics.js';
 import { ProgressState } from './progress.js';
-import { jointVoteResult, VoteResult } from './quorum.js';
+import { jointCommitted, jointVoteResult, VoteResult } from './quorum.js';
 import { ReadOnly } from './readonly.js';
 import { describeConfig, isJoint, ProgressTracker, toConfState } from './tracker.js';
 import type { ConfigAndProgress } from './confchange.js';
@@ -45,6 +51,9 @@ import {
 
 /** Marks a MsgVote sent because of a leadership transfer: it bypasses leader leases. */
 export const CAMPAIGN_TRANSFER_CONTEXT: Uint8Array = new TextEncoder().encode('CampaignTransfer');
+
+/** Ticks by which a lease is shorter than the election timeout (see Raft.leaseValid). */
+const LEASE_MARGIN_TICKS = 3;
 
 type CampaignType = 'pre-election' | 'election' | 'transfer';
 
@@ -83,7 +92,19 @@ export class Raft {
   electionElapsed = 0;
   heartbeatElapsed = 0;
   randomizedElectionTimeout = 0;
+  /** Leader: ticks since it became leader; heartbeats carry it so acks date the lease. */
+  leaseClock = 0;
+  /** Leader: set once it asked another node to take over; lease reads stop for the term. */
+  leaseRevoked = false;
+  /**
+   * Lease-based reads only: ticks left during which this (re)started node refuses to vote.
+   * A node that restarts forgets whom it followed, so without this it could vote a new
+   * leader in while the old one still trusts a lease that included it.
+   */
+  voteHoldTicks = 0;
   readonly metrics: RaftMetrics = newRaftMetrics();
+  /** Leader: proposals were appended since the last broadcast (see flushAppends). */
+  appendsPending = false;
 
   private readonly cfg: ResolvedRaftConfig;
   private readonly logger: RaftLogger;
@@ -108,6 +129,7 @@ export class Raft {
     }
     if (cfg.applied > 0) this.log.appliedTo(cfg.applied);
     this.becomeFollower(this.term, NONE);
+    if (cfg.readOnlyOption === 'lease-based') this.voteHoldTicks = this.electionTimeout;
     this.logger.info(
       `${this.id} newRaft [${describeConfig(this.tracker.config)}] term: ${this.term}, commit: ${this.log.committed}, applied: ${this.log.applied}, lastindex: ${this.log.lastIndex()}, lastterm: ${this.log.lastTerm()}`,
     );
@@ -156,7 +178,9 @@ export class Raft {
       }
     } else {
       if (m.term !== 0) {
-        throw new RaftInvariantError(`term should not be set when sending ${messageTypeName(t)} (was ${m.term})`);
+        throw new RaftInvariantError(
+          `term should not be set when sending ${messageTypeName(t)} (was ${m.term})`,
+        );
       }
       if (t !== MessageType.MsgProp && t !== MessageType.MsgReadIndex) m.term = this.term;
     }
@@ -228,15 +252,41 @@ export class Raft {
     // those entries (yet), or have different ones.
     const pr = this.tracker.progress.get(to)!;
     const commit = Math.min(pr.match, this.log.committed);
-    this.send(makeMessage({ type: MessageType.MsgHeartbeat, to, commit, context: ctx }));
+    // `index` carries the lease clock; the follower echoes it so the ack can be dated.
+    this.send(
+      makeMessage({
+        type: MessageType.MsgHeartbeat,
+        to,
+        commit,
+        context: ctx,
+        index: this.leaseClock,
+      }),
+    );
   }
 
   private forEachPeer(fn: (id: number) => void): void {
     for (const id of this.tracker.memberIds()) if (id !== this.id) fn(id);
   }
 
+  /**
+   * Sends every follower what it lacks: one MsgApp even if empty (it carries the commit
+   * index), then more while entries remain and flow control allows (Replicate state).
+   */
   bcastAppend(): void {
-    this.forEachPeer((id) => this.sendAppend(id));
+    this.appendsPending = false;
+    this.forEachPeer((id) => {
+      if (!this.maybeSendAppend(id, true)) return;
+      while (this.maybeSendAppend(id, false)) {
+        /* fill the inflight window */
+      }
+    });
+  }
+
+  /** Sends the MsgApps for proposals appended since the last broadcast. */
+  flushAppends(): void {
+    if (!this.appendsPending) return;
+    this.appendsPending = false;
+    if (this.state === StateType.Leader) this.bcastAppend();
   }
 
   private bcastHeartbeat(): void {
@@ -257,13 +307,19 @@ export class Raft {
   }
 
   /**
-   * The host persisted entries up to (index, term). A leader counts its own log only
-   * once persisted, so a quorum never includes an acknowledgement that a crash can undo.
+   * The host persisted the entries of a Ready. A leader counts its own log only once
+   * persisted, so a quorum never includes an acknowledgement that a crash can undo.
    */
-  onEntriesPersisted(index: number, term: number): void {
+  onEntriesPersisted(persisted: readonly Entry[]): void {
+    // Entries may have been replaced between Ready and advance (a new leader's append).
+    // By the Log Matching property, the last persisted entry still in our log marks the
+    // persisted prefix; the replaced suffix stays unstable and is handed out again.
+    let k = persisted.length - 1;
+    while (k >= 0 && this.log.termOrZero(persisted[k]!.index) !== persisted[k]!.term) k--;
+    if (k < 0) return;
+    const { index, term } = persisted[k]!;
     this.log.unstable.stableTo(index, term);
     if (this.state !== StateType.Leader) return;
-    if (this.log.termOrZero(index) !== term) return; // replaced meanwhile
     const pr = this.tracker.progress.get(this.id);
     if (pr === undefined) return; // removed from the configuration
     if (pr.maybeUpdate(index) && this.maybeCommit()) {
@@ -367,12 +423,16 @@ export class Raft {
       pr.match = 0;
       pr.next = last + 1;
       pr.recentActive = false;
+      pr.leaseAck = Number.NEGATIVE_INFINITY;
       if (id === this.id) pr.match = this.log.lastPersistedIndex();
     }
     this.pendingConfIndex = 0;
     this.uncommittedSize = 0;
     this.readOnly = new ReadOnly(this.cfg.readOnlyOption);
     this.pendingReadIndexMessages = [];
+    this.leaseClock = 0;
+    this.leaseRevoked = false;
+    this.appendsPending = false;
   }
 
   private resetRandomizedElectionTimeout(): void {
@@ -500,7 +560,14 @@ export class Raft {
         `${this.id} [logterm: ${lastTerm}, index: ${lastIndex}] sent ${messageTypeName(voteMsg)} request to ${id} at term ${term}`,
       );
       this.send(
-        makeMessage({ type: voteMsg, to: id, term, index: lastIndex, logTerm: lastTerm, context: ctx }),
+        makeMessage({
+          type: voteMsg,
+          to: id,
+          term,
+          index: lastIndex,
+          logTerm: lastTerm,
+          context: ctx,
+        }),
       );
     }
   }
@@ -514,6 +581,7 @@ export class Raft {
   // Ticks
 
   tick(): void {
+    if (this.voteHoldTicks > 0) this.voteHoldTicks--;
     if (this.state === StateType.Leader) this.tickHeartbeat();
     else this.tickElection();
   }
@@ -529,6 +597,7 @@ export class Raft {
   private tickHeartbeat(): void {
     this.heartbeatElapsed++;
     this.electionElapsed++;
+    this.leaseClock++;
     if (this.electionElapsed >= this.electionTimeout) {
       this.electionElapsed = 0;
       if (this.cfg.checkQuorum) {
@@ -536,7 +605,9 @@ export class Raft {
       }
       // A transfer that did not finish within an election timeout is abandoned.
       if (this.state === StateType.Leader && this.leadTransferee !== NONE) {
-        this.logger.info(`${this.id} abandons transfer of leadership to ${this.leadTransferee}: timeout`);
+        this.logger.info(
+          `${this.id} abandons transfer of leadership to ${this.leadTransferee}: timeout`,
+        );
         this.leadTransferee = NONE;
       }
     }
@@ -558,7 +629,10 @@ export class Raft {
       if (m.type === MessageType.MsgVote || m.type === MessageType.MsgPreVote) {
         const force = isCampaignTransfer(m.context);
         const inLease =
-          this.cfg.checkQuorum && this.lead !== NONE && this.electionElapsed < this.electionTimeout;
+          (this.cfg.checkQuorum &&
+            this.lead !== NONE &&
+            this.electionElapsed < this.electionTimeout) ||
+          this.voteHoldTicks > 0;
         if (!force && inLease) {
           // §6.2 / leader lease: we heard from a leader within the minimum election
           // timeout, so this candidate is disruptive (or partitioned): ignore it
@@ -734,10 +808,7 @@ export class Raft {
         if (pr.maybeUpdate(m.index) || (pr.match === m.index && pr.state === ProgressState.Probe)) {
           if (pr.state === ProgressState.Probe) {
             pr.becomeReplicate();
-          } else if (
-            pr.state === ProgressState.Snapshot &&
-            pr.match + 1 >= this.log.firstIndex()
-          ) {
+          } else if (pr.state === ProgressState.Snapshot && pr.match + 1 >= this.log.firstIndex()) {
             // The follower can continue from the log (whichever snapshot it applied).
             this.logger.debug(
               `${this.id} recovered from needing snapshot, resumed sending replication messages to ${m.from} [${pr.describe()}]`,
@@ -778,7 +849,8 @@ export class Raft {
         if (pr.match < this.log.lastIndex() || pr.state === ProgressState.Probe) {
           this.sendAppend(m.from);
         }
-        if (this.readOnly.option !== 'safe' || m.context.length === 0) return;
+        if (m.index > pr.leaseAck) pr.leaseAck = m.index;
+        if (m.context.length === 0) return;
         const acks = this.readOnly.recvAck(m.from, m.context);
         if (acks === undefined) return;
         if (!this.quorumAcked(acks)) return;
@@ -803,7 +875,9 @@ export class Raft {
       case MessageType.MsgUnreachable:
         // An optimistic MsgApp was probably lost: fall back to probing.
         if (pr.state === ProgressState.Replicate) pr.becomeProbe();
-        this.logger.debug(`${this.id} failed to send message to ${m.from} because it is unreachable [${pr.describe()}]`);
+        this.logger.debug(
+          `${this.id} failed to send message to ${m.from} because it is unreachable [${pr.describe()}]`,
+        );
         return;
       case MessageType.MsgTransferLeader: {
         if (pr.isLearner) {
@@ -813,11 +887,15 @@ export class Raft {
         const transferee = m.from;
         if (this.leadTransferee !== NONE) {
           if (this.leadTransferee === transferee) return; // already in progress
-          this.logger.info(`${this.id} [term ${this.term}] abort previous transferring leadership to ${this.leadTransferee}`);
+          this.logger.info(
+            `${this.id} [term ${this.term}] abort previous transferring leadership to ${this.leadTransferee}`,
+          );
           this.leadTransferee = NONE;
         }
         if (transferee === this.id) return; // already leader
-        this.logger.info(`${this.id} [term ${this.term}] starts to transfer leadership to ${transferee}`);
+        this.logger.info(
+          `${this.id} [term ${this.term}] starts to transfer leadership to ${transferee}`,
+        );
         // The transfer must finish within an election timeout.
         this.electionElapsed = 0;
         this.leadTransferee = transferee;
@@ -838,6 +916,8 @@ export class Raft {
   }
 
   private sendTimeoutNow(to: number): void {
+    // The transferee will campaign bypassing leases: ours can no longer be trusted.
+    this.leaseRevoked = true;
     this.send(makeMessage({ type: MessageType.MsgTimeoutNow, to }));
   }
 
@@ -861,13 +941,22 @@ export class Raft {
       }
       const local = m.from === this.id || m.from === NONE;
       if (local && entries.length === 1) this.dropProposal(`conf change refused: ${failed}`);
-      this.logger.info(`${this.id} ignoring conf change at config ${describeConfig(this.tracker.config)}: ${failed}`);
+      this.logger.info(
+        `${this.id} ignoring conf change at config ${describeConfig(this.tracker.config)}: ${failed}`,
+      );
       // Keep the position in the batch but make it a no-op.
       if (entries === m.entries) entries = entries.slice();
-      (entries as Entry[])[i] = { term: 0, index: 0, type: EntryType.EntryNormal, data: EMPTY_BYTES };
+      (entries as Entry[])[i] = {
+        term: 0,
+        index: 0,
+        type: EntryType.EntryNormal,
+        data: EMPTY_BYTES,
+      };
     }
     if (!this.appendEntry(entries)) this.dropProposal('uncommitted entries size limit reached');
-    this.bcastAppend();
+    // Sending is deferred to the next Ready: every proposal made until then travels in the
+    // same MsgApp, which batches entries and spares inflight slots.
+    this.appendsPending = true;
   }
 
   /** Why a proposed conf change must be refused, or undefined if it is acceptable. */
@@ -902,15 +991,33 @@ export class Raft {
   }
 
   private handleReadIndex(m: Message): void {
-    if (this.readOnly.option === 'safe') {
-      // Remember the commit index, then confirm leadership with a heartbeat round.
-      this.readOnly.addRequest(this.log.committed, m);
-      this.readOnly.recvAck(this.id, m.context);
-      this.bcastHeartbeatWithCtx(m.context);
-    } else {
-      // Lease-based: CheckQuorum guarantees no other leader within the lease.
+    if (this.readOnly.option === 'lease-based' && this.leaseValid()) {
+      // No other leader can exist while the lease holds: answer without a round trip.
       this.respondToReadIndex(m, this.log.committed);
+      return;
     }
+    // Remember the commit index, then confirm leadership with a heartbeat round.
+    this.readOnly.addRequest(this.log.committed, m);
+    this.readOnly.recvAck(this.id, m.context);
+    this.bcastHeartbeatWithCtx(m.context);
+  }
+
+  /**
+   * Whether this leader's lease holds. A follower that answered a heartbeat sent at lease
+   * clock c had reset its election timer after c, so it refuses votes until it has ticked
+   * electionTimeout times since; the first of those ticks may come right away, so that is
+   * at least (electionTimeout - 1) tick intervals after c. The hosts' ticks may each run up
+   * to one interval late (they must be caught up, one tick per elapsed interval), which
+   * costs one more interval on each side. So once a quorum acknowledged heartbeats sent at
+   * or after c, no other leader can be elected while now - c <= electionTimeout - 3.
+   * Unbounded clock drift or a host that drops ticks breaks this (as for every lease).
+   */
+  leaseValid(): boolean {
+    if (this.leaseRevoked || !this.cfg.checkQuorum) return false;
+    const acked = jointCommitted(this.tracker.config.voters, (id) =>
+      id === this.id ? this.leaseClock : this.tracker.progress.get(id)?.leaseAck,
+    );
+    return this.leaseClock - acked <= this.electionTimeout - LEASE_MARGIN_TICKS;
   }
 
   private respondToReadIndex(req: Message, index: number): void {
@@ -920,7 +1027,12 @@ export class Raft {
       return;
     }
     this.send(
-      makeMessage({ type: MessageType.MsgReadIndexResp, to: req.from, index, context: req.context }),
+      makeMessage({
+        type: MessageType.MsgReadIndexResp,
+        to: req.from,
+        index,
+        context: req.context,
+      }),
     );
   }
 
@@ -956,7 +1068,9 @@ export class Raft {
         this.dropProposal(`no leader at term ${this.term} to serve a read`);
         return;
       case MessageType.MsgTimeoutNow:
-        this.logger.debug(`${this.id} [term ${this.term} state ${stateTypeName(this.state)}] ignored MsgTimeoutNow from ${m.from}`);
+        this.logger.debug(
+          `${this.id} [term ${this.term} state ${stateTypeName(this.state)}] ignored MsgTimeoutNow from ${m.from}`,
+        );
         return;
       default:
         if (m.type !== myVoteResp) return;
@@ -1015,7 +1129,9 @@ export class Raft {
       case MessageType.MsgTimeoutNow:
         // The leader asks us to take over: skip pre-vote (we know the leader is alive and
         // consents) and bypass leases.
-        this.logger.info(`${this.id} [term ${this.term}] received MsgTimeoutNow from ${m.from} and starts an election to get leadership`);
+        this.logger.info(
+          `${this.id} [term ${this.term}] received MsgTimeoutNow from ${m.from} and starts an election to get leadership`,
+        );
         this.hup('transfer');
         return;
       case MessageType.MsgReadIndex:
@@ -1036,7 +1152,9 @@ export class Raft {
   private handleAppendEntries(m: Message): void {
     if (m.index < this.log.committed) {
       // Everything up to our commit index is settled; tell the leader where we are.
-      this.send(makeMessage({ type: MessageType.MsgAppResp, to: m.from, index: this.log.committed }));
+      this.send(
+        makeMessage({ type: MessageType.MsgAppResp, to: m.from, index: this.log.committed }),
+      );
       return;
     }
     const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
@@ -1065,7 +1183,14 @@ export class Raft {
 
   private handleHeartbeat(m: Message): void {
     this.log.commitTo(m.commit);
-    this.send(makeMessage({ type: MessageType.MsgHeartbeatResp, to: m.from, context: m.context }));
+    this.send(
+      makeMessage({
+        type: MessageType.MsgHeartbeatResp,
+        to: m.from,
+        context: m.context,
+        index: m.index,
+      }),
+    );
   }
 
   private handleSnapshot(m: Message): void {
@@ -1075,12 +1200,16 @@ export class Raft {
       this.logger.info(
         `${this.id} [commit: ${this.log.committed}] restored snapshot [index: ${s.metadata.index}, term: ${s.metadata.term}]`,
       );
-      this.send(makeMessage({ type: MessageType.MsgAppResp, to: m.from, index: this.log.lastIndex() }));
+      this.send(
+        makeMessage({ type: MessageType.MsgAppResp, to: m.from, index: this.log.lastIndex() }),
+      );
     } else {
       this.logger.info(
         `${this.id} [commit: ${this.log.committed}] ignored snapshot [index: ${s.metadata.index}, term: ${s.metadata.term}]`,
       );
-      this.send(makeMessage({ type: MessageType.MsgAppResp, to: m.from, index: this.log.committed }));
+      this.send(
+        makeMessage({ type: MessageType.MsgAppResp, to: m.from, index: this.log.committed }),
+      );
     }
   }
 
@@ -1090,7 +1219,9 @@ export class Raft {
     if (meta.index <= this.log.committed) return false;
     if (this.state !== StateType.Follower) {
       // Defense in depth: only followers restore snapshots.
-      this.logger.warn(`${this.id} attempted to restore snapshot as ${stateTypeName(this.state)}; should never happen`);
+      this.logger.warn(
+        `${this.id} attempted to restore snapshot as ${stateTypeName(this.state)}; should never happen`,
+      );
       this.becomeFollower(this.term + 1, NONE);
       return false;
     }
@@ -1100,7 +1231,9 @@ export class Raft {
     const cs = meta.confState;
     if (this.log.matchTerm(meta.index, meta.term)) {
       // We already have the snapshot's last entry: just fast-forward the commit index.
-      this.logger.info(`${this.id} fast-forwarded commit to snapshot [index: ${meta.index}, term: ${meta.term}]`);
+      this.logger.info(
+        `${this.id} fast-forwarded commit to snapshot [index: ${meta.index}, term: ${meta.term}]`,
+      );
       this.log.commitTo(meta.index);
       return false;
     }
@@ -1181,4 +1314,3 @@ export class Raft {
     return NONE;
   }
 }
-

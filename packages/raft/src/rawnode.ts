@@ -4,7 +4,7 @@ import { resolveConfig } from './config.js';
 import { ProposalDroppedError, RaftContractError } from './errors.js';
 import type { RaftMetrics } from './metrics.js';
 import { Raft } from './raft.js';
-import type { Status } from './status.js';
+import type { BasicStatus, Status } from './status.js';
 import { getStatus } from './status.js';
 import type {
   ConfChange,
@@ -108,7 +108,9 @@ export class RawNode {
   /** Proposes several payloads as one batch (one log append, one MsgApp per follower). */
   proposeBatch(data: readonly Uint8Array[]): void {
     if (data.length === 0) throw new RaftContractError('proposeBatch needs at least one entry');
-    this.proposeEntries(data.map((d) => ({ term: 0, index: 0, type: EntryType.EntryNormal, data: d })));
+    this.proposeEntries(
+      data.map((d) => ({ term: 0, index: 0, type: EntryType.EntryNormal, data: d })),
+    );
   }
 
   /**
@@ -182,8 +184,11 @@ export class RawNode {
    * message loss) the host must time out and retry.
    */
   readIndex(ctx: Uint8Array): void {
-    if (ctx.length === 0) throw new RaftContractError('readIndex needs a non-empty request context');
-    this.raft.step(makeMessage({ type: MessageType.MsgReadIndex, from: this.raft.id, context: ctx }));
+    if (ctx.length === 0)
+      throw new RaftContractError('readIndex needs a non-empty request context');
+    this.raft.step(
+      makeMessage({ type: MessageType.MsgReadIndex, from: this.raft.id, context: ctx }),
+    );
   }
 
   /** Asks the leader to hand leadership to `transferee` (aborted after an election timeout). */
@@ -207,6 +212,7 @@ export class RawNode {
   hasReady(): boolean {
     if (this.outstanding !== null) return false;
     const r = this.raft;
+    if (r.appendsPending) return true;
     if (r.lead !== this.prevSoftState.lead || r.state !== this.prevSoftState.raftState) return true;
     if (
       r.term !== this.prevHardState.term ||
@@ -233,6 +239,7 @@ export class RawNode {
       throw new RaftContractError('ready() called again before advance() of the previous Ready');
     }
     const r = this.raft;
+    r.flushAppends();
     const ss = r.softState();
     const softChanged =
       ss.lead !== this.prevSoftState.lead || ss.raftState !== this.prevSoftState.raftState;
@@ -291,18 +298,30 @@ export class RawNode {
     if (rd.hardState !== null) this.prevHardState = rd.hardState;
     const r = this.raft;
     if (rd.snapshot !== null) r.appliedSnapshot(rd.snapshot);
-    if (rd.entries.length > 0) {
-      const last = rd.entries[rd.entries.length - 1]!;
-      r.onEntriesPersisted(last.index, last.term);
-    }
+    if (rd.entries.length > 0) r.onEntriesPersisted(rd.entries);
     if (rd.committedEntries.length > 0) {
       const last = rd.committedEntries[rd.committedEntries.length - 1]!;
       r.appliedTo(last.index, payloadSize(rd.committedEntries));
     }
   }
 
+  /** Full status, including per-peer progress on the leader. */
   status(): Status {
     return getStatus(this.raft);
+  }
+
+  /** The cheap part of the status (no allocation of progress maps), for hot paths. */
+  basicStatus(): BasicStatus {
+    const r = this.raft;
+    return {
+      id: r.id,
+      term: r.term,
+      vote: r.vote,
+      commit: r.log.committed,
+      applied: r.log.applied,
+      lead: r.lead,
+      raftState: r.state,
+    };
   }
 
   /** A copy of the node's counters. */

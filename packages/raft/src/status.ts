@@ -20,6 +20,17 @@ export interface ProgressStatus {
   readonly inflightBytes: number;
 }
 
+/** Term, vote, indexes, leader and role: cheap to produce. */
+export interface BasicStatus {
+  readonly id: number;
+  readonly term: number;
+  readonly vote: number;
+  readonly commit: number;
+  readonly applied: number;
+  readonly lead: number;
+  readonly raftState: StateType;
+}
+
 /** A snapshot of a node's state, for monitoring and debugging. */
 export interface Status {
   readonly id: number;

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CompactedError, RaftInvariantError, SnapshotOutOfDateError, UnavailableError } from './errors.js';
+import {
+  CompactedError,
+  RaftInvariantError,
+  SnapshotOutOfDateError,
+  UnavailableError,
+} from './errors.js';
 import { MemoryStorage } from './storage.js';
 import type { Entry } from './types.js';
 import { EMPTY_BYTES, EntryType } from './types.js';

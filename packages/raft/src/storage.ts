@@ -205,7 +205,10 @@ const BOOTSTRAP_TERM = 1;
  * in log entries means a node joining later gets it with the first snapshot the leader
  * sends, and the log never has to be kept from the beginning.
  */
-export function bootstrapSnapshot(voters: readonly number[], learners: readonly number[] = []): Snapshot {
+export function bootstrapSnapshot(
+  voters: readonly number[],
+  learners: readonly number[] = [],
+): Snapshot {
   if (voters.length === 0) throw new RaftContractError('bootstrap needs at least one voter');
   for (const id of [...voters, ...learners]) {
     if (!Number.isSafeInteger(id) || id <= 0) {

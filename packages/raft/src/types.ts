@@ -312,6 +312,7 @@ export function describeMessage(m: Message): string {
   if (m.entries.length > 0) {
     s += ` Entries:[${m.entries.map((e) => `${e.term}/${e.index}${e.type === EntryType.EntryConfChange ? 'cc' : ''}`).join(' ')}]`;
   }
-  if (m.snapshot !== null) s += ` Snapshot:${m.snapshot.metadata.term}/${m.snapshot.metadata.index}`;
+  if (m.snapshot !== null)
+    s += ` Snapshot:${m.snapshot.metadata.term}/${m.snapshot.metadata.index}`;
   return s;
 }

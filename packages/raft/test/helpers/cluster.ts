@@ -4,7 +4,14 @@
  * node runs the full Ready loop against a MemoryStorage, so persistence ordering and the
  * leader's deferred self-acknowledgement are exercised exactly as a real host would.
  */
-import type { ConfState, Entry, Message, RaftConfig, ReadState, Snapshot } from '../../src/index.js';
+import type {
+  ConfState,
+  Entry,
+  Message,
+  RaftConfig,
+  ReadState,
+  Snapshot,
+} from '../../src/index.js';
 import {
   decodeConfChange,
   describeMessage,
@@ -78,7 +85,8 @@ export class TestNode {
       preVote: false,
       checkQuorum: false,
       ...this.cfg,
-      applied: this.appliedIndexes.length > 0 ? this.appliedIndexes[this.appliedIndexes.length - 1]! : 0,
+      applied:
+        this.appliedIndexes.length > 0 ? this.appliedIndexes[this.appliedIndexes.length - 1]! : 0,
     });
   }
 
@@ -89,8 +97,14 @@ export class TestNode {
       this.storage.applySnapshot(rd.snapshot);
       this.snapshotsApplied.push(rd.snapshot);
       // The test state machine's snapshot is the JSON list of applied payloads.
-      const data = rd.snapshot.data.length > 0 ? (JSON.parse(dec(rd.snapshot.data)) as string[]) : [];
-      this.applied = data.map((d, i) => ({ index: -1 - i, term: 0, type: EntryType.EntryNormal, data: enc(d) }));
+      const data =
+        rd.snapshot.data.length > 0 ? (JSON.parse(dec(rd.snapshot.data)) as string[]) : [];
+      this.applied = data.map((d, i) => ({
+        index: -1 - i,
+        term: 0,
+        type: EntryType.EntryNormal,
+        data: enc(d),
+      }));
       this.confState = rd.snapshot.metadata.confState;
       this.appliedIndexes.push(rd.snapshot.metadata.index);
     }
@@ -99,7 +113,8 @@ export class TestNode {
     for (const e of rd.committedEntries) {
       this.appliedIndexes.push(e.index);
       if (e.type === EntryType.EntryConfChange) {
-        if (this.applyConfChanges) this.confState = this.node.applyConfChange(decodeConfChange(e.data));
+        if (this.applyConfChanges)
+          this.confState = this.node.applyConfChange(decodeConfChange(e.data));
       } else if (e.data.length > 0) {
         this.applied.push(e);
       }
@@ -111,7 +126,9 @@ export class TestNode {
 
   /** Index of the last applied entry (or snapshot). */
   get appliedIndex(): number {
-    return this.appliedIndexes.length > 0 ? this.appliedIndexes[this.appliedIndexes.length - 1]! : 0;
+    return this.appliedIndexes.length > 0
+      ? this.appliedIndexes[this.appliedIndexes.length - 1]!
+      : 0;
   }
 
   /**
@@ -120,7 +137,11 @@ export class TestNode {
    */
   snapshotAndCompact(keep = 0): Snapshot {
     const i = this.appliedIndex;
-    const snap = this.storage.createSnapshot(i, this.confState, enc(JSON.stringify(this.appliedData())));
+    const snap = this.storage.createSnapshot(
+      i,
+      this.confState,
+      enc(JSON.stringify(this.appliedData())),
+    );
     if (i - keep > this.storage.firstIndex() - 1) this.storage.compact(i - keep);
     return snap;
   }
@@ -162,7 +183,10 @@ export class Cluster {
 
   private readonly initialVoters: number[];
 
-  constructor(ids: number[], private readonly opts: ClusterOptions = {}) {
+  constructor(
+    ids: number[],
+    private readonly opts: ClusterOptions = {},
+  ) {
     this.rand = seededRandom(opts.seed ?? 1);
     this.initialVoters = opts.voters ?? ids;
     for (const id of ids) this.addNode(id);

@@ -7,7 +7,14 @@ import { resolveConfig } from '../../src/config.js';
 import { Raft } from '../../src/raft.js';
 import { MemoryStorage } from '../../src/storage.js';
 import type { Entry, Message } from '../../src/types.js';
-import { EMPTY_BYTES, EMPTY_CONF_STATE, EntryType, makeMessage, MessageType, StateType } from '../../src/types.js';
+import {
+  EMPTY_BYTES,
+  EMPTY_CONF_STATE,
+  EntryType,
+  makeMessage,
+  MessageType,
+  StateType,
+} from '../../src/types.js';
 
 export interface TestRaftOptions extends Partial<Omit<RaftConfig, 'id' | 'storage'>> {
   voters?: number[];
@@ -34,6 +41,7 @@ export function newRaft(id: number, opts: TestRaftOptions = {}): Raft {
 
 /** Takes the messages the node queued. */
 export function drain(r: Raft): Message[] {
+  r.flushAppends(); // as RawNode.ready() does
   const m = r.msgs;
   r.msgs = [];
   return m;
@@ -50,8 +58,7 @@ export function persist(r: Raft): void {
   const ents = r.log.unstable.entries.slice();
   if (ents.length === 0) return;
   st.append(ents);
-  const last = ents[ents.length - 1]!;
-  r.onEntriesPersisted(last.index, last.term);
+  r.onEntriesPersisted(ents);
 }
 
 export const ent = (index: number, term: number, data: Uint8Array = EMPTY_BYTES): Entry => ({

@@ -4,7 +4,10 @@ import type {
   InternalRequest,
   InternalRequest__Output,
 } from '../gen/etcd/types/kubets/store/InternalRequest.js';
-import type { MemberRecord, MemberRecord__Output } from '../gen/etcd/types/kubets/store/MemberRecord.js';
+import type {
+  MemberRecord,
+  MemberRecord__Output,
+} from '../gen/etcd/types/kubets/store/MemberRecord.js';
 
 /**
  * Binary codecs for the protobuf messages kubets-store writes to its log and snapshots. They use
@@ -12,7 +15,7 @@ import type { MemberRecord, MemberRecord__Output } from '../gen/etcd/types/kubet
  * Buffer, 64-bit integers as decimal strings, enums as names), so a request decoded from the
  * network and one decoded from the log look identical to the applier.
  */
-const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
+const root = protobuf.Root.fromJSON(descriptor);
 
 const TO_OBJECT: protobuf.IConversionOptions = {
   longs: String,

@@ -43,7 +43,13 @@ export function applyRange(rv: ReadView, r: RangeRequest__Output): RangeResponse
   const maxCreate = num(r.max_create_revision);
   let limit = requested;
   // Sorting and revision filters need every key before truncating.
-  if (r.sort_order !== 'NONE' || minMod !== 0 || maxMod !== 0 || minCreate !== 0 || maxCreate !== 0) {
+  if (
+    r.sort_order !== 'NONE' ||
+    minMod !== 0 ||
+    maxMod !== 0 ||
+    minCreate !== 0 ||
+    maxCreate !== 0
+  ) {
     limit = 0;
   }
   // One extra to learn whether there are more.
@@ -79,7 +85,9 @@ export function applyRange(rv: ReadView, r: RangeRequest__Output): RangeResponse
   };
 }
 
-function comparator(target: RangeRequest__Output['sort_target']): (a: KeyValue, b: KeyValue) => number {
+function comparator(
+  target: RangeRequest__Output['sort_target'],
+): (a: KeyValue, b: KeyValue) => number {
   const byKey = (a: KeyValue, b: KeyValue): number => Buffer.compare(a.key, b.key);
   switch (target) {
     case 'KEY':
@@ -121,7 +129,10 @@ export function applyPut(txn: WriteTxn, r: PutRequest__Output): PutResponse {
   return resp;
 }
 
-export function applyDeleteRange(txn: WriteTxn, r: DeleteRangeRequest__Output): DeleteRangeResponse {
+export function applyDeleteRange(
+  txn: WriteTxn,
+  r: DeleteRangeRequest__Output,
+): DeleteRangeResponse {
   const deleted = txn.deleteRange(requestRange(r.key, r.range_end));
   const resp: DeleteRangeResponse = {
     header: { revision: txn.rev },
@@ -132,7 +143,11 @@ export function applyDeleteRange(txn: WriteTxn, r: DeleteRangeRequest__Output): 
 }
 
 /** A standalone Put: lease check, then one write transaction. */
-export function applyPutRequest(store: MvccStore, lessor: Lessor, r: PutRequest__Output): PutResponse {
+export function applyPutRequest(
+  store: MvccStore,
+  lessor: Lessor,
+  r: PutRequest__Output,
+): PutResponse {
   checkPutLease(lessor, r);
   if (r.ignore_value || r.ignore_lease) {
     // Fail before opening the write transaction, so nothing is half-done.
@@ -217,7 +232,8 @@ function compareToPath(rv: ReadView, r: TxnRequest__Output): boolean[] {
   const succeeded = r.compare.every((c) => applyCompare(rv, c));
   const path = [succeeded];
   for (const op of succeeded ? r.success : r.failure) {
-    if (op.request === 'request_txn' && op.request_txn) path.push(...compareToPath(rv, op.request_txn));
+    if (op.request === 'request_txn' && op.request_txn)
+      path.push(...compareToPath(rv, op.request_txn));
   }
   return path;
 }
@@ -280,7 +296,12 @@ export function applyTxnRequest(
   }
 }
 
-function runTxn(txn: WriteTxn, r: TxnRequest__Output, path: boolean[], at: { i: number }): TxnResponse {
+function runTxn(
+  txn: WriteTxn,
+  r: TxnRequest__Output,
+  path: boolean[],
+  at: { i: number },
+): TxnResponse {
   const succeeded = path[at.i++]!;
   const responses: ResponseOp[] = [];
   for (const op of succeeded ? r.success : r.failure) {

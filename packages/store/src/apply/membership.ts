@@ -18,7 +18,11 @@ const ID_MASK = (1n << 53n) - 1n;
  * to its low 53 bits, because member IDs double as Raft node IDs, which are safe integers.
  * Clients treat member IDs as opaque uint64 values, so the narrower range is invisible to them.
  */
-export function computeMemberId(peerURLs: readonly string[], clusterToken: string, nowMs?: number): number {
+export function computeMemberId(
+  peerURLs: readonly string[],
+  clusterToken: string,
+  nowMs?: number,
+): number {
   const parts = [...peerURLs].sort();
   let s = parts.join('') + clusterToken;
   if (nowMs !== undefined) s += String(Math.floor(nowMs / 1000));
@@ -79,7 +83,11 @@ export class Membership {
     if (this.members.has(member.id) || this.removed.has(member.id)) {
       throw new Error(`membership: member ${formatId(member.id)} already exists or was removed`);
     }
-    this.members.set(member.id, { ...member, peerURLs: [...member.peerURLs], clientURLs: [...member.clientURLs] });
+    this.members.set(member.id, {
+      ...member,
+      peerURLs: [...member.peerURLs],
+      clientURLs: [...member.clientURLs],
+    });
   }
 
   remove(id: number): void {

@@ -1,13 +1,16 @@
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import type { Compare } from '../gen/etcd/types/etcdserverpb/Compare.js';
-import type { RangeRequest, RangeRequest__Output } from '../gen/etcd/types/etcdserverpb/RangeRequest.js';
+import type {
+  RangeRequest,
+  RangeRequest__Output,
+} from '../gen/etcd/types/etcdserverpb/RangeRequest.js';
 import type { RangeResponse } from '../gen/etcd/types/etcdserverpb/RangeResponse.js';
 import type { TxnRequest } from '../gen/etcd/types/etcdserverpb/TxnRequest.js';
 import type { TxnResponse } from '../gen/etcd/types/etcdserverpb/TxnResponse.js';
 import type { InternalRequest } from '../gen/etcd/types/kubets/store/InternalRequest.js';
 import { internalRequestCodec, messageCodec } from './codec.js';
-import { EtcdError } from './errors.js';
+import type { EtcdError } from './errors.js';
 import { applyRange } from './kv-apply.js';
 import { StateMachine, type ApplyResult } from './state-machine.js';
 
@@ -46,7 +49,9 @@ describe('StateMachine KV', () => {
   it('puts with prev_kv and reports the new revision in the header', () => {
     const sm = machine();
     expect(ok(put(sm, 'a', '1'))).toMatchObject({ header: { revision: 2 } });
-    const r = ok<{ prev_kv: { value: Buffer; version: number } }>(put(sm, 'a', '2', { prev_kv: true }));
+    const r = ok<{ prev_kv: { value: Buffer; version: number } }>(
+      put(sm, 'a', '2', { prev_kv: true }),
+    );
     expect(r.prev_kv.value.toString()).toBe('1');
     expect(r.prev_kv.version).toBe(1);
   });
@@ -67,22 +72,34 @@ describe('StateMachine KV', () => {
     kv = sm.mvcc.get('a')!;
     expect([kv.value.toString(), kv.lease]).toEqual(['v2', 5n]);
     const err = fail(put(sm, 'missing', '', { ignore_value: true }));
-    expect([err.grpcCode, err.message]).toEqual([status.INVALID_ARGUMENT, 'etcdserver: key not found']);
+    expect([err.grpcCode, err.message]).toEqual([
+      status.INVALID_ARGUMENT,
+      'etcdserver: key not found',
+    ]);
     expect(sm.mvcc.rev).toBe(5);
   });
 
   it('refuses a put with an unknown lease', () => {
     const sm = machine();
     const err = fail(put(sm, 'a', '1', { lease: 99 }));
-    expect([err.grpcCode, err.message]).toEqual([status.NOT_FOUND, 'etcdserver: requested lease not found']);
+    expect([err.grpcCode, err.message]).toEqual([
+      status.NOT_FOUND,
+      'etcdserver: requested lease not found',
+    ]);
     expect(sm.mvcc.rev).toBe(1);
   });
 
   it('deletes ranges with prev_kvs; a delete of nothing keeps the revision', () => {
     const sm = machine();
     for (const k of ['a/1', 'a/2', 'b']) put(sm, k, k);
-    const r = ok<{ deleted: number; prev_kvs: Array<{ key: Buffer }>; header: { revision: number } }>(
-      apply(sm, { delete_range: { key: Buffer.from('a/'), range_end: Buffer.from('a0'), prev_kv: true } }),
+    const r = ok<{
+      deleted: number;
+      prev_kvs: Array<{ key: Buffer }>;
+      header: { revision: number };
+    }>(
+      apply(sm, {
+        delete_range: { key: Buffer.from('a/'), range_end: Buffer.from('a0'), prev_kv: true },
+      }),
     );
     expect(r.deleted).toBe(2);
     expect(r.prev_kvs.map((kv) => kv.key.toString())).toEqual(['a/1', 'a/2']);
@@ -136,9 +153,15 @@ describe('applyRange options', () => {
     const sm = sample();
     expect(keysOf(range(sm, { ...all, sort_order: 'DESCEND' }))).toEqual(['c', 'b', 'a']);
     expect(keysOf(range(sm, { ...all, sort_target: 'MOD' }))).toEqual(['c', 'b', 'a']);
-    expect(keysOf(range(sm, { ...all, sort_target: 'CREATE', sort_order: 'DESCEND' }))).toEqual(['b', 'a', 'c']);
+    expect(keysOf(range(sm, { ...all, sort_target: 'CREATE', sort_order: 'DESCEND' }))).toEqual([
+      'b',
+      'a',
+      'c',
+    ]);
     expect(keysOf(range(sm, { ...all, sort_target: 'VALUE' }))).toEqual(['c', 'b', 'a']);
-    expect(keysOf(range(sm, { ...all, sort_target: 'VERSION', sort_order: 'DESCEND' }))[0]).toBe('a');
+    expect(keysOf(range(sm, { ...all, sort_target: 'VERSION', sort_order: 'DESCEND' }))[0]).toBe(
+      'a',
+    );
     // Sorting happens before the limit.
     const top = range(sm, { ...all, sort_target: 'MOD', sort_order: 'DESCEND', limit: 1 });
     expect([keysOf(top), top.more]).toEqual([['a'], true]);
@@ -148,7 +171,9 @@ describe('applyRange options', () => {
     const sm = sample();
     expect(keysOf(range(sm, { ...all, min_mod_revision: 4 }))).toEqual(['a', 'b']);
     expect(keysOf(range(sm, { ...all, max_mod_revision: 4 }))).toEqual(['b', 'c']);
-    expect(keysOf(range(sm, { ...all, min_create_revision: 3, max_create_revision: 3 }))).toEqual(['a']);
+    expect(keysOf(range(sm, { ...all, min_create_revision: 3, max_create_revision: 3 }))).toEqual([
+      'a',
+    ]);
     expect(range(sm, { ...all, min_mod_revision: 5 }).count).toBe(3);
   });
 
@@ -200,7 +225,10 @@ describe('StateMachine Txn', () => {
     const sm = machine();
     put(sm, 'p/1', 'x');
     put(sm, 'p/2', 'x');
-    const all = { ...cmp('VALUE', 'p/', 'EQUAL', { value: Buffer.from('x') }), range_end: Buffer.from('p0') };
+    const all = {
+      ...cmp('VALUE', 'p/', 'EQUAL', { value: Buffer.from('x') }),
+      range_end: Buffer.from('p0'),
+    };
     expect(ok<TxnResponse>(txn(sm, { compare: [all] })).succeeded).toBe(true);
     put(sm, 'p/3', 'y');
     expect(ok<TxnResponse>(txn(sm, { compare: [all] })).succeeded).toBe(false);
@@ -251,7 +279,13 @@ describe('StateMachine Txn', () => {
     expect(err.message).toBe('etcdserver: requested lease not found');
     expect(sm.mvcc.rev).toBe(1);
     // The same bad put in the branch not taken is fine.
-    ok(txn(sm, { compare: [cmp('VERSION', 'a', 'EQUAL', { version: 0 })], success: [opPut('a', '1')], failure: [opPut('b', '1', { lease: 77 })] }));
+    ok(
+      txn(sm, {
+        compare: [cmp('VERSION', 'a', 'EQUAL', { version: 0 })],
+        success: [opPut('a', '1')],
+        failure: [opPut('b', '1', { lease: 77 })],
+      }),
+    );
     expect(sm.mvcc.rev).toBe(2);
   });
 
@@ -279,18 +313,25 @@ describe('StateMachine leases', () => {
     put(sm, 'a', '1', { lease: 7 });
     put(sm, 'c', '1');
     const events: string[] = [];
-    sm.mvcc.onCommit((evs) => events.push(...evs.map((e) => `${e.type} ${e.kv.key.toString()}@${e.kv.modRevision}`)));
+    sm.mvcc.onCommit((evs) =>
+      events.push(...evs.map((e) => `${e.type} ${e.kv.key.toString()}@${e.kv.modRevision}`)),
+    );
     ok(apply(sm, { lease_revoke: { ID: 7 } }));
     expect(events).toEqual(['DELETE a@5', 'DELETE b@5']);
     expect(sm.mvcc.keyCount).toBe(1);
     const again = fail(apply(sm, { lease_revoke: { ID: 7 } }));
-    expect([again.grpcCode, again.message]).toEqual([status.NOT_FOUND, 'etcdserver: requested lease not found']);
+    expect([again.grpcCode, again.message]).toEqual([
+      status.NOT_FOUND,
+      'etcdserver: requested lease not found',
+    ]);
   });
 
   it('maps lease grant errors', () => {
     const sm = machine();
     ok(apply(sm, { lease_grant: { ID: 7, TTL: 10 } }));
-    expect(fail(apply(sm, { lease_grant: { ID: 7, TTL: 10 } })).message).toBe('etcdserver: lease already exists');
+    expect(fail(apply(sm, { lease_grant: { ID: 7, TTL: 10 } })).message).toBe(
+      'etcdserver: lease already exists',
+    );
     expect(fail(apply(sm, { lease_grant: { ID: 8, TTL: 9_000_000_001 } })).message).toBe(
       'etcdserver: too large lease TTL',
     );
@@ -308,7 +349,9 @@ describe('StateMachine quota and alarms', () => {
     ]);
     ok(apply(sm, { alarm: { action: 'ACTIVATE', memberID: 1, alarm: 'NOSPACE' } }));
     expect(fail(put(sm, 'small', '1')).message).toBe('etcdserver: mvcc: database space exceeded');
-    expect(fail(apply(sm, { lease_grant: { ID: 1, TTL: 10 } })).message).toContain('space exceeded');
+    expect(fail(apply(sm, { lease_grant: { ID: 1, TTL: 10 } })).message).toContain(
+      'space exceeded',
+    );
     ok(apply(sm, { delete_range: { key: Buffer.from('a') } }));
     const list = ok<{ alarms: unknown[] }>(apply(sm, { alarm: { action: 'GET' } }));
     expect(list.alarms).toEqual([{ memberID: 1, alarm: 'NOSPACE' }]);

@@ -9,11 +9,7 @@ import { singleKey } from '../mvcc/kv.js';
 import { MvccStore } from '../mvcc/store.js';
 import { AlarmStore, type AlarmType } from './alarms.js';
 import { ErrCorrupt, ErrNoSpace, toEtcdError, type EtcdError } from './errors.js';
-import {
-  applyDeleteRangeRequest,
-  applyPutRequest,
-  applyTxnRequest,
-} from './kv-apply.js';
+import { applyDeleteRangeRequest, applyPutRequest, applyTxnRequest } from './kv-apply.js';
 import { Membership } from './membership.js';
 import { quotaAvailable, requestCost, type QuotaRequest } from './quota.js';
 

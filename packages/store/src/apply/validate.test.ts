@@ -14,7 +14,9 @@ const del = (key: string, end?: string) => ({
   request_delete_range: { key: Buffer.from(key), ...(end ? { range_end: Buffer.from(end) } : {}) },
 });
 const get = (key: string) => ({ request_range: { key: Buffer.from(key) } });
-const nested = (success: object[], failure: object[] = []) => ({ request_txn: { success, failure } });
+const nested = (success: object[], failure: object[] = []) => ({
+  request_txn: { success, failure },
+});
 
 describe('request validation', () => {
   it('checks puts like etcd', () => {
@@ -22,7 +24,9 @@ describe('request validation', () => {
     expect(putReq({ key: Buffer.from('a'), value: Buffer.from('x'), ignore_value: true })).toBe(
       'etcdserver: value is provided',
     );
-    expect(putReq({ key: Buffer.from('a'), lease: 5, ignore_lease: true })).toBe('etcdserver: lease is provided');
+    expect(putReq({ key: Buffer.from('a'), lease: 5, ignore_lease: true })).toBe(
+      'etcdserver: lease is provided',
+    );
     expect(putReq({ key: Buffer.from('a'), value: Buffer.from('x') })).toBeUndefined();
   });
 

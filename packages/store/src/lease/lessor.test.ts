@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { IdGenerator } from './id-generator.js';
-import { EXPIRED_LEASE_RETRY_MS, LEASE_REVOKE_RATE, LeaseError, Lessor, MAX_LEASE_TTL } from './lessor.js';
+import {
+  EXPIRED_LEASE_RETRY_MS,
+  LEASE_REVOKE_RATE,
+  LeaseError,
+  Lessor,
+  MAX_LEASE_TTL,
+} from './lessor.js';
 
 describe('Lessor', () => {
   it('grants with the minimum TTL floor and refuses duplicates, zero IDs and huge TTLs', () => {
@@ -60,7 +66,8 @@ describe('Lessor', () => {
       const s = Math.floor(l.remainingMs(BigInt(i), 0)! / 1000);
       perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
     }
-    for (const count of perSecond.values()) expect(count).toBeLessThanOrEqual((3 * LEASE_REVOKE_RATE) / 4 + 1);
+    for (const count of perSecond.values())
+      expect(count).toBeLessThanOrEqual((3 * LEASE_REVOKE_RATE) / 4 + 1);
     expect(Math.min(...[...perSecond.keys()])).toBe(10);
   });
 

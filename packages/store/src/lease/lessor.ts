@@ -17,8 +17,7 @@ export class LeaseError extends Error {
   }
 }
 
-export const errLeaseNotFound = (): LeaseError =>
-  new LeaseError('not-found', 'lease not found');
+export const errLeaseNotFound = (): LeaseError => new LeaseError('not-found', 'lease not found');
 
 export interface Lease {
   readonly id: bigint;
@@ -63,7 +62,9 @@ export class Lessor implements LeaseAttachments {
 
   constructor(private readonly opts: LessorOptions) {
     if (!Number.isInteger(opts.minTtlSeconds) || opts.minTtlSeconds < 1) {
-      throw new Error(`lessor: minTtlSeconds must be a positive integer, got ${opts.minTtlSeconds}`);
+      throw new Error(
+        `lessor: minTtlSeconds must be a positive integer, got ${opts.minTtlSeconds}`,
+      );
     }
   }
 

@@ -43,7 +43,10 @@ export class KeyHistory {
   append(revision: KeyRevision): number {
     const latest = this.latest;
     if (latest !== undefined) {
-      if (latest.main > revision.main || (latest.main === revision.main && latest.sub >= revision.sub)) {
+      if (
+        latest.main > revision.main ||
+        (latest.main === revision.main && latest.sub >= revision.sub)
+      ) {
         throw new Error(
           `mvcc: revision ${revision.main}.${revision.sub} of key ${JSON.stringify(this.key.toString())} is not after ${latest.main}.${latest.sub}`,
         );

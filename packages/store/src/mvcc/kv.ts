@@ -35,7 +35,14 @@ export interface MvccEvent {
 export const EMPTY_BUFFER: Buffer = Buffer.alloc(0);
 
 export function tombstoneKv(key: Buffer, revision: number): KeyValue {
-  return { key, createRevision: 0, modRevision: revision, version: 0, value: EMPTY_BUFFER, lease: 0n };
+  return {
+    key,
+    createRevision: 0,
+    modRevision: revision,
+    version: 0,
+    value: EMPTY_BUFFER,
+    lease: 0n,
+  };
 }
 
 /** Keys are held as binary strings: one char per byte, so string order is byte order. */

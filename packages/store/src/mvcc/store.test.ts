@@ -134,13 +134,20 @@ describe('MvccStore range', () => {
 
   it('orders binary keys bytewise, like bytes.Compare', () => {
     const store = new MvccStore();
-    const keys = [Buffer.from([0xff]), Buffer.from([0x01]), Buffer.from([0x7f, 0x00]), Buffer.from([0x80])];
+    const keys = [
+      Buffer.from([0xff]),
+      Buffer.from([0x01]),
+      Buffer.from([0x7f, 0x00]),
+      Buffer.from([0x80]),
+    ];
     for (const key of keys) {
       const txn = store.write();
       txn.put(key, b('v'), 0n);
       txn.end();
     }
-    const got = store.range(requestRange(Buffer.from([0]), Buffer.from([0]))).kvs.map((kv) => [...kv.key]);
+    const got = store
+      .range(requestRange(Buffer.from([0]), Buffer.from([0])))
+      .kvs.map((kv) => [...kv.key]);
     expect(got).toEqual([[0x01], [0x7f, 0x00], [0x80], [0xff]]);
   });
 
@@ -259,10 +266,17 @@ describe('MvccStore leases and snapshots', () => {
     });
     copy.restore({ currentRev: store.rev, compactRev: store.compactRev, histories });
     for (const rev of [3, 4, 5]) {
-      expect(values(copy, { key: k('a'), end: '' }, rev)).toEqual(values(store, { key: k('a'), end: '' }, rev));
+      expect(values(copy, { key: k('a'), end: '' }, rev)).toEqual(
+        values(store, { key: k('a'), end: '' }, rev),
+      );
     }
     const ev = (s: MvccStore) =>
-      [...s.eventsBetween(3, s.rev)].map((e) => [e.type, e.kv.key.toString(), e.kv.modRevision, e.sub]);
+      [...s.eventsBetween(3, s.rev)].map((e) => [
+        e.type,
+        e.kv.key.toString(),
+        e.kv.modRevision,
+        e.sub,
+      ]);
     expect(ev(copy)).toEqual(ev(store));
     expect(copy.keyCount).toBe(store.keyCount);
     expect(copy.sizeBytes).toBe(store.sizeBytes);

@@ -1,13 +1,7 @@
 import { errCompacted, errFutureRev } from './errors.js';
 import { EventLog } from './event-log.js';
 import { footprint, KeyHistory, type KeyRevision } from './key-history.js';
-import {
-  keyString,
-  tombstoneKv,
-  type KeyRange,
-  type KeyValue,
-  type MvccEvent,
-} from './kv.js';
+import { keyString, tombstoneKv, type KeyRange, type KeyValue, type MvccEvent } from './kv.js';
 import { OrderedKeys } from './ordered-keys.js';
 
 export interface RangeOptions {
@@ -172,7 +166,8 @@ export class MvccStore implements ReadView {
     // Only keys changed since the previous compaction can hold revisions to drop: the event log
     // has exactly those, so compaction costs O(events compacted), not O(keys).
     const touched = new Set<string>();
-    for (const e of this.log.between(this.compactMainRev, rev - 1)) touched.add(keyString(e.kv.key));
+    for (const e of this.log.between(this.compactMainRev, rev - 1))
+      touched.add(keyString(e.kv.key));
     for (const key of touched) {
       const history = this.histories.get(key);
       if (history === undefined) continue;

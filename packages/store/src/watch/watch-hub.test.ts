@@ -50,7 +50,9 @@ function collector(accept: () => boolean = () => true) {
     events: (id: number) =>
       messages
         .filter((m) => m.watchId === id)
-        .flatMap((m) => m.events.map((e) => `${e.type} ${e.kv.key.toString()}@${e.kv.modRevision}`)),
+        .flatMap((m) =>
+          m.events.map((e) => `${e.type} ${e.kv.key.toString()}@${e.kv.modRevision}`),
+        ),
   };
 }
 
@@ -77,7 +79,12 @@ describe('WatchHub live delivery', () => {
     const { hub, put, del } = setup();
     const c = collector();
     const s = hub.openStream(c.sink);
-    const noPut = s.watch({ range: singleKey(k('x')), startRevision: 0, noPut: true, prevKv: true });
+    const noPut = s.watch({
+      range: singleKey(k('x')),
+      startRevision: 0,
+      noPut: true,
+      prevKv: true,
+    });
     const noDel = s.watch({ range: singleKey(k('x')), startRevision: 0, noDelete: true });
     put('x', '1');
     put('x', '2');
@@ -200,7 +207,10 @@ describe('WatchHub history replay', () => {
     open = true;
     s.resume();
     flush();
-    expect(c.messages.find((m) => m.compactRevision)).toMatchObject({ watchId: a, compactRevision: 4 });
+    expect(c.messages.find((m) => m.compactRevision)).toMatchObject({
+      watchId: a,
+      compactRevision: 4,
+    });
     // A watcher that had nothing to deliver is unaffected by the compaction.
     put('q', '1');
     expect(c.events(quiet)).toEqual(['PUT q@5']);
@@ -229,7 +239,9 @@ describe('WatchHub progress', () => {
     const quiet = s.watch({ range: singleKey(k('b')), startRevision: 0 });
     put('a', '1');
     s.progressTick(); // p was active: nothing
-    expect(c.messages.filter((m) => m.watchId === p && m.events.length === 0 && !m.created)).toEqual([]);
+    expect(
+      c.messages.filter((m) => m.watchId === p && m.events.length === 0 && !m.created),
+    ).toEqual([]);
     put('z', '1');
     s.progressTick();
     expect(c.messages.at(-1)).toMatchObject({ watchId: p, revision: 3, events: [] });

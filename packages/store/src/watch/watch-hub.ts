@@ -356,7 +356,12 @@ export class WatchStream {
         budget--;
         if (batch.events.length > 0) {
           w.active = true;
-          this.send({ watchId: w.id, revision: batch.revision, events: batch.events, prevKv: w.prevKv });
+          this.send({
+            watchId: w.id,
+            revision: batch.revision,
+            events: batch.events,
+            prevKv: w.prevKv,
+          });
         }
       }
     }

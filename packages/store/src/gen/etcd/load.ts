@@ -4,13 +4,20 @@ import { fromJSON, type Options } from '@grpc/proto-loader';
 import { descriptor } from './descriptor.js';
 import type { ProtoGrpcType as ProtoGrpcType0 } from './types/rpc.js';
 import type { ProtoGrpcType as ProtoGrpcType1 } from './types/internal.js';
+import type { ProtoGrpcType as ProtoGrpcType2 } from './types/peer.js';
 
 /** The proto-loader options the types in ./types were generated for: keep them in step. */
-export const loaderOptions: Options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
+export const loaderOptions: Options = {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
 
 export const packageDefinition = fromJSON(descriptor, loaderOptions);
 
-export type ProtoGrpcType = ProtoGrpcType0 & ProtoGrpcType1;
+export type ProtoGrpcType = ProtoGrpcType0 & ProtoGrpcType1 & ProtoGrpcType2;
 
 /** The gRPC service constructors and message types of this bundle, for @grpc/grpc-js. */
 export function loadGrpcObject(): ProtoGrpcType {

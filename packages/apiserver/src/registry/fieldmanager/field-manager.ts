@@ -1,0 +1,333 @@
+/**
+ * Server-side apply and managed-fields tracking (k8s.io/apiserver fieldmanager over
+ * structured-merge-diff's Updater), for JSON objects:
+ *
+ * - `update(live, new, manager)`: a non-apply write (create, update, patch) — the manager takes
+ *   ownership of every field it added or changed, and loses what it removed; other managers lose
+ *   fields that changed under them (no conflicts: an update always wins);
+ * - `apply(live, config, manager, force)`: merges the applied configuration, removes fields this
+ *   manager applied before and no longer applies (unless someone else owns them), and fails with
+ *   409 listing the fields another manager owns and this apply would change, unless `force`,
+ *   which takes them over.
+ *
+ * Ownership is stored in `metadata.managedFields` (FieldsV1), entries identified as upstream by
+ * manager, operation, subresource and — for updates only — apiVersion.
+ */
+import {
+  deepCopyJson,
+  formatTime,
+  isJsonObject,
+  jsonEqual,
+  newApplyConflict,
+  newBadRequest,
+  type JsonObject,
+  type ManagedFieldsEntry,
+  type StatusCause,
+  type StatusError,
+} from '@kubets/apimachinery';
+import type { ApiObject } from '../../storage/codec.js';
+import { fieldElement, FieldSet, formatPath, type FieldPath } from './fieldpath.js';
+import type { TypeNode } from './schema.js';
+import { compare, merge, removeItems, toFieldSet } from './typed.js';
+
+interface ManagerState {
+  manager: string;
+  operation: 'Apply' | 'Update';
+  apiVersion: string;
+  subresource: string;
+  time: string | undefined;
+  set: FieldSet;
+}
+
+/** Fields never tracked (stripmeta in upstream's fieldmanager). */
+const STRIPPED: FieldPath[] = [
+  [fieldElement('apiVersion')],
+  [fieldElement('kind')],
+  [fieldElement('metadata'), fieldElement('name')],
+  [fieldElement('metadata'), fieldElement('namespace')],
+  [fieldElement('metadata'), fieldElement('creationTimestamp')],
+  [fieldElement('metadata'), fieldElement('selfLink')],
+  [fieldElement('metadata'), fieldElement('uid')],
+  [fieldElement('metadata'), fieldElement('clusterName')],
+  [fieldElement('metadata'), fieldElement('generation')],
+  [fieldElement('metadata'), fieldElement('managedFields')],
+  [fieldElement('metadata'), fieldElement('resourceVersion')],
+  [fieldElement('metadata'), fieldElement('deletionTimestamp')],
+  [fieldElement('metadata'), fieldElement('deletionGracePeriodSeconds')],
+];
+
+export interface FieldManagerOptions {
+  /** The object's type (for list/map semantics). */
+  type: TypeNode;
+  /** `apps/v1`: recorded on entries. */
+  apiVersion: string;
+  /** The subresource written through (`status`, `scale`), '' for the main resource. */
+  subresource: string;
+  /**
+   * Top-level fields this endpoint may not change and that are therefore not tracked: `status`
+   * on the main resource of a kind with a status subresource; everything but `status` on it.
+   */
+  ignore: (path: FieldPath) => boolean;
+  now: Date;
+}
+
+/** The manager identity as upstream's BuildManagerIdentifier encodes it. */
+function identity(m: Pick<ManagerState, 'manager' | 'operation' | 'apiVersion' | 'subresource'>): string {
+  return JSON.stringify({
+    manager: m.manager,
+    operation: m.operation,
+    ...(m.operation === 'Update' ? { apiVersion: m.apiVersion } : {}),
+    ...(m.subresource ? { subresource: m.subresource } : {}),
+  });
+}
+
+/** How a conflicting manager is named in messages (printManager). */
+function describe(m: ManagerState): string {
+  let s = JSON.stringify(m.manager);
+  if (m.subresource) s += ` with subresource ${JSON.stringify(m.subresource)}`;
+  if (m.operation === 'Update') s += ` using ${m.apiVersion}`;
+  return s;
+}
+
+/** Decodes `metadata.managedFields`; throws 400 on malformed entries. */
+export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | undefined): Map<string, ManagerState> {
+  const out = new Map<string, ManagerState>();
+  for (const [i, e] of (entries ?? []).entries()) {
+    if (e.fieldsType !== undefined && e.fieldsType !== 'FieldsV1') {
+      throw newBadRequest(`metadata.managedFields[${i}].fieldsType: Unsupported value: "${e.fieldsType}"`);
+    }
+    if (e.operation !== 'Apply' && e.operation !== 'Update') {
+      throw newBadRequest(`metadata.managedFields[${i}].operation: Unsupported value: "${e.operation ?? ''}"`);
+    }
+    let set: FieldSet;
+    try {
+      set = FieldSet.fromFieldsV1(e.fieldsV1 ?? {});
+    } catch (err) {
+      throw newBadRequest(`metadata.managedFields[${i}].fieldsV1: ${(err as Error).message}`);
+    }
+    const state: ManagerState = {
+      manager: e.manager ?? '',
+      operation: e.operation,
+      apiVersion: e.apiVersion ?? '',
+      subresource: e.subresource ?? '',
+      time: e.time,
+      set,
+    };
+    const key = identity(state);
+    const existing = out.get(key);
+    if (existing) existing.set = existing.set.union(set);
+    else out.set(key, state);
+  }
+  return out;
+}
+
+/** Encodes managers back, in upstream's order (Apply before Update, then time, name...). */
+export function encodeManagedFields(managers: Map<string, ManagerState>): ManagedFieldsEntry[] {
+  const list = [...managers.values()].filter((m) => !m.set.isEmpty());
+  list.sort(
+    (p, q) =>
+      cmp(p.operation, q.operation) ||
+      cmp(p.time ?? '', q.time ?? '') ||
+      cmp(p.manager, q.manager) ||
+      cmp(p.apiVersion, q.apiVersion) ||
+      cmp(p.subresource, q.subresource),
+  );
+  return list.map((m) => ({
+    manager: m.manager,
+    operation: m.operation,
+    apiVersion: m.apiVersion,
+    ...(m.time ? { time: m.time } : {}),
+    fieldsType: 'FieldsV1',
+    fieldsV1: m.set.toFieldsV1(),
+    ...(m.subresource ? { subresource: m.subresource } : {}),
+  }));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function strip(set: FieldSet, ignore: (path: FieldPath) => boolean): FieldSet {
+  return FieldSet.fromPaths(
+    [...set.paths()].filter((p) => !ignore(p) && !STRIPPED.some((s) => s.every((pe, i) => p[i] === pe))),
+  );
+}
+
+function withoutManagedFields(obj: ApiObject | undefined): JsonObject | undefined {
+  if (!obj) return undefined;
+  const copy = deepCopyJson(obj) as unknown as JsonObject;
+  const meta = copy.metadata;
+  if (isJsonObject(meta)) delete meta.managedFields;
+  return copy;
+}
+
+/** The conflict error upstream returns (`Apply failed with 1 conflict: conflict with ...`). */
+export function conflictError(conflicts: { manager: ManagerState; path: FieldPath }[]): StatusError {
+  const causes: StatusCause[] = conflicts.map((c) => ({
+    reason: 'FieldManagerConflict',
+    message: `conflict with ${describe(c.manager)}`,
+    field: formatPath(c.path),
+  }));
+  let message: string;
+  if (conflicts.length === 1) {
+    const c = conflicts[0]!;
+    message = `Apply failed with 1 conflict: conflict with ${describe(c.manager)}: ${formatPath(c.path)}`;
+  } else {
+    const byManager = new Map<string, string[]>();
+    for (const c of conflicts) {
+      const name = describe(c.manager);
+      byManager.set(name, [...(byManager.get(name) ?? []), formatPath(c.path)]);
+    }
+    const lines: string[] = [];
+    for (const name of [...byManager.keys()].sort()) {
+      lines.push(`conflicts with ${name}:`);
+      for (const p of byManager.get(name)!) lines.push(`- ${p}`);
+    }
+    message = `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
+  }
+  return newApplyConflict(causes, message);
+}
+
+/**
+ * Ownership changes for a write from `live` to `next` by `acting` (the shared part of apply and
+ * update). Returns conflicts with other managers instead of applying them when `force` is false.
+ */
+function reconcile(
+  managers: Map<string, ManagerState>,
+  actingKey: string,
+  live: JsonObject | undefined,
+  next: JsonObject,
+  opts: FieldManagerOptions,
+  force: boolean,
+): { conflicts: { manager: ManagerState; path: FieldPath }[]; comparison: ReturnType<typeof compare> } {
+  const comparison = compare(live ?? {}, next, opts.type);
+  const changed = strip(comparison.modified.union(comparison.added), opts.ignore);
+  const removed = strip(comparison.removed, opts.ignore);
+  const conflicts: { manager: ManagerState; path: FieldPath }[] = [];
+  for (const [key, m] of managers) {
+    if (key === actingKey) continue;
+    const overlap = m.set.intersection(changed);
+    if (!overlap.isEmpty()) for (const path of overlap.paths()) conflicts.push({ manager: m, path });
+  }
+  if (conflicts.length > 0 && !force) return { conflicts, comparison };
+  for (const [key, m] of managers) {
+    if (key === actingKey) continue;
+    m.set = m.set.difference(changed).difference(removed);
+    if (m.set.isEmpty()) managers.delete(key);
+  }
+  return { conflicts: [], comparison };
+}
+
+export interface FieldManagerResult {
+  object: ApiObject;
+}
+
+/**
+ * Records a non-apply write: `next` is the object about to be stored. Returns it with updated
+ * managedFields. Managed fields the client sent explicitly (different from the live ones) are
+ * taken as the new baseline, as upstream allows.
+ */
+export function updateManagedFields(
+  live: ApiObject | undefined,
+  next: ApiObject,
+  manager: string,
+  opts: FieldManagerOptions,
+): ApiObject {
+  const liveEntries = live?.metadata?.managedFields;
+  const sentEntries = next.metadata?.managedFields;
+  const resetByClient = sentEntries !== undefined && !jsonEqual(sentEntries as never, (liveEntries ?? []) as never);
+  const managers = decodeManagedFields(resetByClient ? sentEntries : liveEntries);
+  const state: ManagerState = {
+    manager,
+    operation: 'Update',
+    apiVersion: opts.apiVersion,
+    subresource: opts.subresource,
+    time: undefined,
+    set: new FieldSet(),
+  };
+  const key = identity(state);
+  const previous = managers.get(key);
+  const liveJson = withoutManagedFields(live);
+  const nextJson = withoutManagedFields(next)!;
+  const { comparison } = reconcile(managers, key, liveJson, nextJson, opts, true);
+  const base = previous?.set ?? new FieldSet();
+  const set = strip(
+    base.difference(comparison.removed).union(comparison.modified).union(comparison.added),
+    opts.ignore,
+  );
+  const changed = !jsonEqual(liveJson ?? null, nextJson);
+  state.set = set;
+  state.time = changed || !previous ? formatTime(opts.now) : previous.time;
+  managers.set(key, state);
+  const out = deepCopyJson(next);
+  const entries = resetByClient && sentEntries.length === 0 ? [] : encodeManagedFields(managers);
+  setManagedFields(out, entries);
+  return out;
+}
+
+/**
+ * Server-side apply of `config` by `manager` onto `live` (undefined when creating). Throws the
+ * 409 conflict error unless `force`.
+ */
+export function applyConfiguration(
+  live: ApiObject | undefined,
+  config: ApiObject,
+  manager: string,
+  force: boolean,
+  opts: FieldManagerOptions,
+): ApiObject {
+  if (config.metadata?.managedFields !== undefined) {
+    throw newBadRequest('metadata.managedFields must be nil');
+  }
+  const managers = decodeManagedFields(live?.metadata?.managedFields);
+  const state: ManagerState = {
+    manager,
+    operation: 'Apply',
+    apiVersion: opts.apiVersion,
+    subresource: opts.subresource,
+    time: formatTime(opts.now),
+    set: new FieldSet(),
+  };
+  const key = identity(state);
+  const lastSet = managers.get(key)?.set;
+  const liveJson = withoutManagedFields(live) ?? {};
+  const configJson = config as unknown as JsonObject;
+  let merged = merge(liveJson, configJson, opts.type) as JsonObject;
+  const configSet = strip(toFieldSet(configJson, opts.type), opts.ignore);
+  state.set = configSet;
+  managers.set(key, state);
+  if (lastSet && !lastSet.isEmpty()) {
+    // Fields this manager applied last time and no longer does go away, unless someone else
+    // (including this manager's new configuration) still owns them.
+    let others = configSet;
+    for (const [k, m] of managers) if (k !== key) others = others.union(m.set);
+    const toRemove = FieldSet.fromPaths([...lastSet.paths()].filter((p) => !others.hasPrefix(p)));
+    if (!toRemove.isEmpty()) merged = removeItems(merged, toRemove, opts.type) as JsonObject;
+  }
+  const { conflicts } = reconcile(managers, key, liveJson, merged, opts, force);
+  if (conflicts.length > 0) throw conflictError(conflicts);
+  const unchanged = live !== undefined && jsonEqual(liveJson, merged);
+  const previous = live ? decodeManagedFields(live.metadata?.managedFields).get(key) : undefined;
+  if (unchanged && previous && previous.set.size() === configSet.size() && previous.set.difference(configSet).isEmpty()) {
+    // A no-op apply keeps the entry's time, so re-applying does not write.
+    state.time = previous.time;
+  }
+  const out = merged as unknown as ApiObject;
+  setManagedFields(out, encodeManagedFields(managers));
+  return out;
+}
+
+function setManagedFields(obj: ApiObject, entries: ManagedFieldsEntry[]): void {
+  const meta = { ...(obj.metadata ?? {}) };
+  if (entries.length > 0) meta.managedFields = entries;
+  else delete meta.managedFields;
+  obj.metadata = meta;
+}
+
+/** `ignore` for an endpoint: the main resource ignores `status` when a status subresource exists. */
+export function ignoreFor(subresource: string, hasStatusSubresource: boolean): (path: FieldPath) => boolean {
+  const status = fieldElement('status');
+  if (subresource === 'status') return (p) => p[0] !== status;
+  if (subresource === '' && hasStatusSubresource) return (p) => p[0] === status;
+  return () => false;
+}

@@ -1,0 +1,228 @@
+/**
+ * Field paths and field sets as server-side apply tracks them (sigs.k8s.io/structured-merge-diff
+ * fieldpath), with the `FieldsV1` wire form found in `metadata.managedFields`:
+ *
+ *   {"f:spec":{"f:containers":{"k:{\"name\":\"nginx\"}":{".":{},"f:image":{}}}}}
+ *
+ * Path elements are kept in their serialized form (`f:name`, `k:{"name":"x"}`, `v:"a"`, `i:3`):
+ * that is the form they are stored and compared in, and it makes the set a plain trie.
+ */
+import type { JsonObject, JsonValue } from '@kubets/apimachinery';
+
+/** One step of a path, serialized: `f:<field>`, `k:<key json>`, `v:<value json>`, `i:<index>`. */
+export type PathElement = string;
+export type FieldPath = readonly PathElement[];
+
+export const fieldElement = (name: string): PathElement => `f:${name}`;
+export const indexElement = (i: number): PathElement => `i:${i}`;
+export const valueElement = (v: JsonValue): PathElement => `v:${JSON.stringify(v)}`;
+
+/** A map-list item's key: the key fields, sorted by name, as upstream serializes them. */
+export function keyElement(item: JsonObject, keys: readonly string[]): PathElement | undefined {
+  const out: JsonObject = {};
+  for (const k of [...keys].sort()) {
+    const v = item[k];
+    if (v === undefined || v === null) return undefined;
+    out[k] = v;
+  }
+  return `k:${JSON.stringify(out)}`;
+}
+
+/** `.spec.containers[name="nginx"].image`, as conflict messages print a path. */
+export function formatPath(path: FieldPath): string {
+  let out = '';
+  for (const pe of path) {
+    const kind = pe.slice(0, 2);
+    const body = pe.slice(2);
+    if (kind === 'f:') out += `.${body}`;
+    else if (kind === 'i:') out += `[${body}]`;
+    else if (kind === 'v:') out += `[=${body}]`;
+    else if (kind === 'k:') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        out += `[${Object.entries(parsed as JsonObject)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(',')}]`;
+      } else {
+        out += `[${body}]`;
+      }
+    } else out += `<${pe}>`;
+  }
+  return out;
+}
+
+const KIND_ORDER: Record<string, number> = { 'f:': 0, 'k:': 1, 'v:': 2, 'i:': 3 };
+
+/** Upstream's element order (fields, then keys, values, indexes; each sorted). */
+export function compareElements(a: PathElement, b: PathElement): number {
+  const ka = KIND_ORDER[a.slice(0, 2)] ?? 4;
+  const kb = KIND_ORDER[b.slice(0, 2)] ?? 4;
+  if (ka !== kb) return ka - kb;
+  if (ka === 3) return Number(a.slice(2)) - Number(b.slice(2));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A set of paths as a trie. A node may be a member itself (a leaf field, or a list item that
+ * is tracked as a whole and also has tracked children).
+ */
+export class FieldSet {
+  private readonly members = new Set<PathElement>();
+  private readonly children = new Map<PathElement, FieldSet>();
+
+  static fromPaths(paths: Iterable<FieldPath>): FieldSet {
+    const s = new FieldSet();
+    for (const p of paths) s.insert(p);
+    return s;
+  }
+
+  insert(path: FieldPath): void {
+    if (path.length === 0) return;
+    let node: FieldSet = this;
+    for (let i = 0; i < path.length - 1; i++) node = node.child(path[i]!, true)!;
+    node.members.add(path[path.length - 1]!);
+  }
+
+  has(path: FieldPath): boolean {
+    if (path.length === 0) return false;
+    let node: FieldSet | undefined = this;
+    for (let i = 0; i < path.length - 1 && node; i++) node = node.children.get(path[i]!);
+    return node?.members.has(path[path.length - 1]!) ?? false;
+  }
+
+  /** True when the set has `path` or any path below it. */
+  hasPrefix(path: FieldPath): boolean {
+    if (path.length === 0) return !this.isEmpty();
+    let node: FieldSet | undefined = this;
+    for (let i = 0; i < path.length - 1 && node; i++) node = node.children.get(path[i]!);
+    if (!node) return false;
+    const last = path[path.length - 1]!;
+    return node.members.has(last) || !(node.children.get(last)?.isEmpty() ?? true);
+  }
+
+  isEmpty(): boolean {
+    if (this.members.size > 0) return false;
+    for (const c of this.children.values()) if (!c.isEmpty()) return false;
+    return true;
+  }
+
+  /** Every member path, depth first in element order. */
+  *paths(prefix: PathElement[] = []): Generator<PathElement[]> {
+    const keys = new Set<PathElement>([...this.members, ...this.children.keys()]);
+    for (const pe of [...keys].sort(compareElements)) {
+      if (this.members.has(pe)) yield [...prefix, pe];
+      const c = this.children.get(pe);
+      if (c) yield* c.paths([...prefix, pe]);
+    }
+  }
+
+  size(): number {
+    let n = this.members.size;
+    for (const c of this.children.values()) n += c.size();
+    return n;
+  }
+
+  union(other: FieldSet): FieldSet {
+    const out = this.clone();
+    for (const p of other.paths()) out.insert(p);
+    return out;
+  }
+
+  difference(other: FieldSet): FieldSet {
+    return FieldSet.fromPaths([...this.paths()].filter((p) => !other.has(p)));
+  }
+
+  intersection(other: FieldSet): FieldSet {
+    return FieldSet.fromPaths([...this.paths()].filter((p) => other.has(p)));
+  }
+
+  clone(): FieldSet {
+    return FieldSet.fromPaths(this.paths());
+  }
+
+  /** The FieldsV1 JSON object. */
+  toFieldsV1(): JsonObject {
+    const out: JsonObject = {};
+    const keys = new Set<PathElement>([...this.members, ...this.children.keys()]);
+    for (const pe of [...keys].sort(compareElements)) {
+      const c = this.children.get(pe);
+      const childJson = c && !c.isEmpty() ? c.toFieldsV1() : undefined;
+      if (childJson) {
+        out[pe] = this.members.has(pe) ? { '.': {}, ...childJson } : childJson;
+      } else if (this.members.has(pe)) {
+        out[pe] = {};
+      }
+    }
+    return out;
+  }
+
+  /** Parses FieldsV1; throws on malformed input (the API returns 400 for it). */
+  static fromFieldsV1(json: unknown): FieldSet {
+    const set = new FieldSet();
+    const walk = (node: unknown, prefix: PathElement[]): void => {
+      if (node === null || typeof node !== 'object' || Array.isArray(node)) {
+        throw new Error(`invalid fieldsV1 at ${formatPath(prefix) || '<root>'}: expected an object`);
+      }
+      for (const [pe, child] of Object.entries(node)) {
+        if (pe === '.') {
+          if (prefix.length === 0) throw new Error('invalid fieldsV1: "." at the root');
+          set.insert(prefix);
+          continue;
+        }
+        if (!/^[fkvi]:/.test(pe)) throw new Error(`invalid fieldsV1 path element ${JSON.stringify(pe)}`);
+        const path = [...prefix, pe];
+        if (child && typeof child === 'object' && Object.keys(child).length === 0) set.insert(path);
+        else walk(child, path);
+      }
+    };
+    walk(json, []);
+    return set;
+  }
+
+  /** True when `pe` itself is a member at this level. */
+  hasMember(pe: PathElement): boolean {
+    return this.members.has(pe);
+  }
+
+  /** The subtree below `pe` (undefined when nothing is tracked below it). */
+  childAt(pe: PathElement): FieldSet | undefined {
+    const c = this.children.get(pe);
+    return c && !c.isEmpty() ? c : undefined;
+  }
+
+  /** Removes every path below (and including) `prefix`. */
+  removePrefix(prefix: FieldPath): void {
+    if (prefix.length === 0) {
+      this.members.clear();
+      this.children.clear();
+      return;
+    }
+    let node: FieldSet | undefined = this;
+    for (let i = 0; i < prefix.length - 1 && node; i++) node = node.children.get(prefix[i]!);
+    if (!node) return;
+    const last = prefix[prefix.length - 1]!;
+    node.members.delete(last);
+    node.children.delete(last);
+  }
+
+  /** Keeps only the paths below (and including) `prefix`. */
+  onlyUnder(prefix: FieldPath): FieldSet {
+    return FieldSet.fromPaths(
+      [...this.paths()].filter((p) => prefix.every((pe, i) => p[i] === pe)),
+    );
+  }
+
+  private child(pe: PathElement, create: boolean): FieldSet | undefined {
+    let c = this.children.get(pe);
+    if (!c && create) {
+      c = new FieldSet();
+      this.children.set(pe, c);
+    }
+    return c;
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * Schema-driven operations on JSON values that server-side apply is built from (the typed
+ * package of structured-merge-diff): the field set of a value, the comparison of two values,
+ * the merge of an applied configuration into a live object, and removal of paths.
+ */
+import { deepCopyJson, isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '@kubets/apimachinery';
+import {
+  fieldElement,
+  FieldSet,
+  indexElement,
+  keyElement,
+  valueElement,
+  type PathElement,
+} from './fieldpath.js';
+import { DEDUCED, fieldType, type TypeNode } from './schema.js';
+
+type Value = JsonValue | undefined;
+
+/** How a node is treated: a leaf (compared as a whole), a granular map, or a granular list. */
+function shape(t: TypeNode, v: Value): 'leaf' | 'map' | 'list' {
+  if (t.kind === 'scalar') return 'leaf';
+  if (t.kind === 'deduced') return isJsonObject(v) ? 'map' : 'leaf';
+  if (t.kind === 'map') return t.atomic ? 'leaf' : 'map';
+  return t.listType === 'atomic' ? 'leaf' : 'list';
+}
+
+function mapType(t: TypeNode): TypeNode {
+  return t.kind === 'deduced' ? { kind: 'map', elements: DEDUCED, atomic: false } : t;
+}
+
+/** The path element of a list item; index when the item lacks its key (upstream errors). */
+function itemElement(t: TypeNode & { kind: 'list' }, item: JsonValue, index: number): PathElement {
+  if (t.listType === 'map' && isJsonObject(item)) return keyElement(item, t.keys) ?? indexElement(index);
+  if (t.listType === 'set') return valueElement(item);
+  return indexElement(index);
+}
+
+function listItems(t: TypeNode & { kind: 'list' }, v: Value): Map<PathElement, JsonValue> {
+  const out = new Map<PathElement, JsonValue>();
+  if (!Array.isArray(v)) return out;
+  v.forEach((item, i) => out.set(itemElement(t, item, i), item));
+  return out;
+}
+
+/** Every field the value sets (ToFieldSet). */
+export function toFieldSet(value: Value, t: TypeNode): FieldSet {
+  const set = new FieldSet();
+  const walk = (v: Value, type: TypeNode, path: PathElement[]): void => {
+    if (v === undefined) return;
+    const s = shape(type, v);
+    if (s === 'leaf') {
+      if (path.length > 0) set.insert(path);
+      return;
+    }
+    if (s === 'map') {
+      if (!isJsonObject(v)) return;
+      const mt = mapType(type);
+      for (const [k, child] of Object.entries(v)) walk(child, fieldType(mt, k), [...path, fieldElement(k)]);
+      return;
+    }
+    const lt = type as TypeNode & { kind: 'list' };
+    for (const [pe, item] of listItems(lt, v)) {
+      const p = [...path, pe];
+      set.insert(p);
+      if (lt.listType !== 'set') walk(item, lt.items, p);
+    }
+  };
+  walk(value, t, []);
+  return set;
+}
+
+export interface Comparison {
+  added: FieldSet;
+  removed: FieldSet;
+  modified: FieldSet;
+}
+
+/** What changed from `before` to `after` (typed.Compare). */
+export function compare(before: Value, after: Value, t: TypeNode): Comparison {
+  const result: Comparison = { added: new FieldSet(), removed: new FieldSet(), modified: new FieldSet() };
+  const addAll = (target: FieldSet, v: Value, type: TypeNode, path: PathElement[]): void => {
+    if (shape(type, v) === 'leaf') {
+      if (path.length > 0) target.insert(path);
+      return;
+    }
+    for (const p of toFieldSet(v, type).paths()) target.insert([...path, ...p]);
+  };
+  const walk = (a: Value, b: Value, type: TypeNode, path: PathElement[]): void => {
+    if (a === undefined && b === undefined) return;
+    if (a === undefined) return addAll(result.added, b, type, path);
+    if (b === undefined) return addAll(result.removed, a, type, path);
+    const sa = shape(type, a);
+    const sb = shape(type, b);
+    if (sa !== sb || sa === 'leaf') {
+      if (sa === 'leaf' && sb === 'leaf') {
+        if (!jsonEqual(a, b) && path.length > 0) result.modified.insert(path);
+        return;
+      }
+      addAll(result.removed, a, type, path);
+      addAll(result.added, b, type, path);
+      return;
+    }
+    if (sa === 'map') {
+      if (!isJsonObject(a) || !isJsonObject(b)) {
+        if (!jsonEqual(a, b) && path.length > 0) result.modified.insert(path);
+        return;
+      }
+      const mt = mapType(type);
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+        walk(a[k], b[k], fieldType(mt, k), [...path, fieldElement(k)]);
+      }
+      return;
+    }
+    const lt = type as TypeNode & { kind: 'list' };
+    const ia = listItems(lt, a);
+    const ib = listItems(lt, b);
+    for (const pe of new Set([...ia.keys(), ...ib.keys()])) {
+      const p = [...path, pe];
+      const x = ia.get(pe);
+      const y = ib.get(pe);
+      if (x === undefined) {
+        result.added.insert(p);
+        if (lt.listType !== 'set') addAll(result.added, y, lt.items, p);
+      } else if (y === undefined) {
+        result.removed.insert(p);
+        if (lt.listType !== 'set') addAll(result.removed, x, lt.items, p);
+      } else if (lt.listType !== 'set') {
+        walk(x, y, lt.items, p);
+      }
+    }
+  };
+  walk(before, after, t, []);
+  return result;
+}
+
+/**
+ * The applied configuration merged into the live object (typed.Merge): maps merge by key,
+ * granular lists merge items by key or value (live order, new items appended), leaves and atomic
+ * nodes take the configuration's value.
+ */
+export function merge(live: Value, config: Value, t: TypeNode): JsonValue | undefined {
+  if (config === undefined) return live === undefined ? undefined : deepCopyJson(live);
+  if (live === undefined) return deepCopyJson(config);
+  const sl = shape(t, live);
+  const sc = shape(t, config);
+  if (sl !== sc || sc === 'leaf') return deepCopyJson(config);
+  if (sc === 'map') {
+    if (!isJsonObject(live) || !isJsonObject(config)) return deepCopyJson(config);
+    const mt = mapType(t);
+    const out: JsonObject = deepCopyJson(live);
+    for (const [k, v] of Object.entries(config)) {
+      const merged = merge(live[k], v, fieldType(mt, k));
+      if (merged !== undefined) out[k] = merged;
+    }
+    return out;
+  }
+  const lt = t as TypeNode & { kind: 'list' };
+  if (!Array.isArray(live) || !Array.isArray(config)) return deepCopyJson(config);
+  const out: JsonValue[] = live.map((v) => deepCopyJson(v));
+  const index = new Map<PathElement, number>();
+  out.forEach((item, i) => index.set(itemElement(lt, item, i), i));
+  config.forEach((item, i) => {
+    const pe = itemElement(lt, item, i);
+    const at = index.get(pe);
+    if (at === undefined || pe.startsWith('i:')) {
+      index.set(pe, out.length);
+      out.push(deepCopyJson(item));
+    } else if (lt.listType !== 'set') {
+      out[at] = merge(out[at], item, lt.items) ?? null;
+    }
+  });
+  return out;
+}
+
+/** A copy of `value` without the paths in `set` (typed.RemoveItems). */
+export function removeItems(value: Value, set: FieldSet, t: TypeNode): JsonValue | undefined {
+  if (value === undefined) return undefined;
+  const s = shape(t, value);
+  if (s === 'leaf') return deepCopyJson(value);
+  if (s === 'map' && isJsonObject(value)) {
+    const mt = mapType(t);
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(value)) {
+      const pe = fieldElement(k);
+      if (set.hasMember(pe)) continue;
+      const below = set.childAt(pe);
+      const kept = below ? removeItems(v, below, fieldType(mt, k)) : deepCopyJson(v);
+      if (kept !== undefined) out[k] = kept;
+    }
+    return out;
+  }
+  if (s === 'list' && Array.isArray(value)) {
+    const lt = t as TypeNode & { kind: 'list' };
+    const out: JsonValue[] = [];
+    value.forEach((item, i) => {
+      const pe = itemElement(lt, item, i);
+      if (set.hasMember(pe)) return;
+      const below = set.childAt(pe);
+      out.push(below && lt.listType !== 'set' ? (removeItems(item, below, lt.items) ?? null) : deepCopyJson(item));
+    });
+    return out;
+  }
+  return deepCopyJson(value);
+}

@@ -1,0 +1,239 @@
+/**
+ * A small etcd v3 client over the generated gRPC code (proto/etcd): KV, Watch, Lease and
+ * Maintenance, with several endpoints and failover. It works the same against real etcd and
+ * kubets-store, which speak the same protocol.
+ *
+ * Failover: one gRPC client per endpoint (grpc-js reconnects each by itself); a call that fails
+ * with UNAVAILABLE moves to the next endpoint and is retried — always for reads, and for writes
+ * only when the request provably never left (see isSafeToRetryWrite), like etcd's clientv3.
+ */
+import {
+  credentials,
+  getClientChannel,
+  Metadata,
+  type ChannelCredentials,
+  type ClientOptions,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { loadGrpcObject } from '../../gen/etcd/load.js';
+import type { KVClient } from '../../gen/etcd/types/etcdserverpb/KV.js';
+import type { LeaseClient } from '../../gen/etcd/types/etcdserverpb/Lease.js';
+import type { MaintenanceClient } from '../../gen/etcd/types/etcdserverpb/Maintenance.js';
+import type { WatchClient } from '../../gen/etcd/types/etcdserverpb/Watch.js';
+import type { RangeRequest } from '../../gen/etcd/types/etcdserverpb/RangeRequest.js';
+import type { RangeResponse__Output } from '../../gen/etcd/types/etcdserverpb/RangeResponse.js';
+import type { PutRequest } from '../../gen/etcd/types/etcdserverpb/PutRequest.js';
+import type { PutResponse__Output } from '../../gen/etcd/types/etcdserverpb/PutResponse.js';
+import type { DeleteRangeRequest } from '../../gen/etcd/types/etcdserverpb/DeleteRangeRequest.js';
+import type { DeleteRangeResponse__Output } from '../../gen/etcd/types/etcdserverpb/DeleteRangeResponse.js';
+import type { TxnRequest } from '../../gen/etcd/types/etcdserverpb/TxnRequest.js';
+import type { TxnResponse__Output } from '../../gen/etcd/types/etcdserverpb/TxnResponse.js';
+import type { CompactionResponse__Output } from '../../gen/etcd/types/etcdserverpb/CompactionResponse.js';
+import type { LeaseGrantResponse__Output } from '../../gen/etcd/types/etcdserverpb/LeaseGrantResponse.js';
+import type { LeaseRevokeResponse__Output } from '../../gen/etcd/types/etcdserverpb/LeaseRevokeResponse.js';
+import type { StatusResponse__Output } from '../../gen/etcd/types/etcdserverpb/StatusResponse.js';
+import { parseEtcdServers, type EtcdEndpoint } from './endpoints.js';
+import { isSafeToRetryWrite, isUnavailable } from './errors.js';
+import { WatchMux } from './watch-mux.js';
+
+export interface EtcdTLSOptions {
+  /** PEM CA bundle used to verify the etcd servers (`--etcd-cafile`). */
+  ca?: Buffer;
+  /** PEM client certificate and key (`--etcd-certfile`, `--etcd-keyfile`). */
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+export interface EtcdClientOptions {
+  /** `--etcd-servers`: URLs such as `http://127.0.0.1:2379`. */
+  endpoints: readonly string[] | string;
+  tls?: EtcdTLSOptions;
+  /** Deadline of each unary request; default 15 s. */
+  requestTimeoutMs?: number;
+  /** Pause between failover attempts; default 100 ms (doubling up to 2 s). */
+  retryBackoffMs?: number;
+}
+
+interface Member {
+  endpoint: EtcdEndpoint;
+  kv: KVClient;
+  watch: WatchClient;
+  lease: LeaseClient;
+  maintenance: MaintenanceClient;
+}
+
+type Unary<Req, Res> = (
+  req: Req,
+  metadata: Metadata,
+  options: { deadline: number },
+  cb: (err: ServiceError | null, res?: Res) => void,
+) => unknown;
+
+const CHANNEL_OPTIONS: ClientOptions = {
+  // kube-apiserver raises the receive limit: a full list of a large resource easily passes 4 MiB.
+  'grpc.max_receive_message_length': -1,
+  'grpc.max_send_message_length': -1,
+  // Same keepalive as kube-apiserver's etcd client (30 s / 10 s): notice dead members quickly.
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 2_000,
+};
+
+export class EtcdClient {
+  private readonly members: Member[];
+  private active = 0;
+  private readonly requestTimeoutMs: number;
+  private readonly retryBackoffMs: number;
+  private closed = false;
+  /** Multiplexes every watch of this client over one gRPC stream. */
+  readonly watches: WatchMux;
+
+  constructor(options: EtcdClientOptions) {
+    const { endpoints, secure } = parseEtcdServers(options.endpoints);
+    const creds: ChannelCredentials = secure
+      ? credentials.createSsl(options.tls?.ca ?? null, options.tls?.key ?? null, options.tls?.cert ?? null)
+      : credentials.createInsecure();
+    if (!secure && (options.tls?.cert || options.tls?.ca)) {
+      throw new Error('etcd TLS files were given but --etcd-servers uses http://; use https://');
+    }
+    const grpc = loadGrpcObject().etcdserverpb;
+    this.members = endpoints.map((endpoint) => {
+      const kv = new grpc.KV(endpoint.target, creds, CHANNEL_OPTIONS);
+      // One HTTP/2 connection per member: the other services ride on the KV client's channel.
+      const shared = { ...CHANNEL_OPTIONS, channelOverride: getClientChannel(kv) };
+      return {
+        endpoint,
+        kv,
+        watch: new grpc.Watch(endpoint.target, creds, shared),
+        lease: new grpc.Lease(endpoint.target, creds, shared),
+        maintenance: new grpc.Maintenance(endpoint.target, creds, shared),
+      };
+    });
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.retryBackoffMs = options.retryBackoffMs ?? 100;
+    this.watches = new WatchMux({
+      openStream: () => {
+        const member = this.members[this.active]!;
+        return { stream: member.watch.Watch(), endpoint: member.endpoint.url };
+      },
+      onStreamFailed: () => this.rotate(),
+      retryBackoffMs: this.retryBackoffMs,
+    });
+  }
+
+  /** The endpoint requests currently go to (for logs). */
+  get currentEndpoint(): string {
+    return this.members[this.active]!.endpoint.url;
+  }
+
+  get endpoints(): string[] {
+    return this.members.map((m) => m.endpoint.url);
+  }
+
+  range(req: RangeRequest): Promise<RangeResponse__Output> {
+    return this.call('range', false, (m) => m.kv.Range.bind(m.kv) as Unary<RangeRequest, RangeResponse__Output>, req);
+  }
+
+  put(req: PutRequest): Promise<PutResponse__Output> {
+    return this.call('put', true, (m) => m.kv.Put.bind(m.kv) as Unary<PutRequest, PutResponse__Output>, req);
+  }
+
+  deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse__Output> {
+    return this.call(
+      'deleteRange',
+      true,
+      (m) => m.kv.DeleteRange.bind(m.kv) as Unary<DeleteRangeRequest, DeleteRangeResponse__Output>,
+      req,
+    );
+  }
+
+  txn(req: TxnRequest): Promise<TxnResponse__Output> {
+    return this.call('txn', true, (m) => m.kv.Txn.bind(m.kv) as Unary<TxnRequest, TxnResponse__Output>, req);
+  }
+
+  compact(revision: bigint, physical = false): Promise<CompactionResponse__Output> {
+    return this.call(
+      'compact',
+      true,
+      (m) => m.kv.Compact.bind(m.kv) as Unary<object, CompactionResponse__Output>,
+      { revision: revision.toString(), physical },
+    );
+  }
+
+  leaseGrant(ttlSeconds: number): Promise<LeaseGrantResponse__Output> {
+    return this.call(
+      'leaseGrant',
+      true,
+      (m) => m.lease.LeaseGrant.bind(m.lease) as Unary<object, LeaseGrantResponse__Output>,
+      { TTL: String(ttlSeconds), ID: '0' },
+    );
+  }
+
+  leaseRevoke(id: string): Promise<LeaseRevokeResponse__Output> {
+    return this.call(
+      'leaseRevoke',
+      true,
+      (m) => m.lease.LeaseRevoke.bind(m.lease) as Unary<object, LeaseRevokeResponse__Output>,
+      { ID: id },
+    );
+  }
+
+  /** Maintenance.Status of the member requests go to (health checks). */
+  status(): Promise<StatusResponse__Output> {
+    return this.call(
+      'status',
+      false,
+      (m) => m.maintenance.Status.bind(m.maintenance) as Unary<object, StatusResponse__Output>,
+      {},
+    );
+  }
+
+  /** Closes every connection; pending watches end with an error. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.watches.close();
+    for (const m of this.members) {
+      m.watch.close();
+      m.lease.close();
+      m.maintenance.close();
+      m.kv.close();
+    }
+  }
+
+  private rotate(): void {
+    this.active = (this.active + 1) % this.members.length;
+  }
+
+  private async call<Req, Res>(
+    name: string,
+    mutating: boolean,
+    method: (m: Member) => Unary<Req, Res>,
+    req: Req,
+  ): Promise<Res> {
+    if (this.closed) throw new Error(`etcd client is closed (${name})`);
+    // Each member gets two chances: a member may be restarting.
+    const attempts = Math.max(2, this.members.length * 2);
+    let backoff = this.retryBackoffMs;
+    for (let attempt = 1; ; attempt++) {
+      const member = this.members[this.active]!;
+      try {
+        return await new Promise<Res>((resolve, reject) => {
+          method(member)(
+            req,
+            new Metadata(),
+            { deadline: Date.now() + this.requestTimeoutMs },
+            (err, res) => (err ? reject(err) : resolve(res as Res)),
+          );
+        });
+      } catch (err) {
+        const retryable = mutating ? isSafeToRetryWrite(err) : isUnavailable(err);
+        if (!retryable || attempt >= attempts || this.closed) throw err;
+        if (this.members.length > 1) this.rotate();
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 2_000);
+      }
+    }
+  }
+}

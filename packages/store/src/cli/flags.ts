@@ -1,0 +1,187 @@
+import {
+  boolFlag,
+  durationFlag,
+  enumFlag,
+  intFlag,
+  loggingFlags,
+  shutdownFlags,
+  stringFlag,
+  stringSliceFlag,
+} from '@kubets/component-base';
+
+const member = 'Member flags';
+const clustering = 'Clustering flags';
+const security = 'Security flags';
+const experimental = 'Experimental flags';
+
+/**
+ * kubets-store's command line: etcd's flag names, defaults and ETCD_* environment variables,
+ * so an etcd command line (or systemd unit) starts kubets-store unchanged where the feature
+ * exists. Logging and shutdown flags are the ones every kubets binary shares.
+ */
+export const storeFlags = {
+  name: stringFlag({
+    default: 'default',
+    help: 'Human-readable name for this member.',
+    env: 'ETCD_NAME',
+    group: member,
+  }),
+  'data-dir': stringFlag({
+    help: 'Path to the data directory (default "${name}.etcd").',
+    env: 'ETCD_DATA_DIR',
+    group: member,
+  }),
+  'listen-client-urls': stringSliceFlag({
+    default: ['http://localhost:2379'],
+    help: 'List of URLs to listen on for client traffic (gRPC, the etcd v3 API).',
+    env: 'ETCD_LISTEN_CLIENT_URLS',
+    group: member,
+  }),
+  'listen-peer-urls': stringSliceFlag({
+    default: ['http://localhost:2380'],
+    help: 'List of URLs to listen on for peer traffic.',
+    env: 'ETCD_LISTEN_PEER_URLS',
+    group: member,
+  }),
+  'listen-metrics-urls': stringSliceFlag({
+    help: 'List of URLs to listen on for the metrics and health endpoints (/metrics, /healthz, /readyz). Only the first is served.',
+    env: 'ETCD_LISTEN_METRICS_URLS',
+    group: member,
+  }),
+  'snapshot-count': intFlag({
+    default: 100000,
+    min: 1,
+    help: 'Number of committed transactions to trigger a snapshot to disk.',
+    env: 'ETCD_SNAPSHOT_COUNT',
+    group: member,
+  }),
+  'heartbeat-interval': intFlag({
+    default: 100,
+    min: 1,
+    help: 'Time (in milliseconds) of a heartbeat interval.',
+    env: 'ETCD_HEARTBEAT_INTERVAL',
+    group: member,
+  }),
+  'election-timeout': intFlag({
+    default: 1000,
+    min: 1,
+    help: 'Time (in milliseconds) for an election to timeout.',
+    env: 'ETCD_ELECTION_TIMEOUT',
+    group: member,
+  }),
+  'quota-backend-bytes': intFlag({
+    default: 0,
+    min: 0,
+    help: 'Raise alarms when backend size exceeds the given quota (0 defaults to low space quota: 2 GiB).',
+    env: 'ETCD_QUOTA_BACKEND_BYTES',
+    group: member,
+  }),
+  'max-txn-ops': intFlag({
+    default: 128,
+    min: 1,
+    help: 'Maximum number of operations permitted in a transaction.',
+    env: 'ETCD_MAX_TXN_OPS',
+    group: member,
+  }),
+  'max-request-bytes': intFlag({
+    default: 1572864,
+    min: 1,
+    help: 'Maximum client request size in bytes the server will accept.',
+    env: 'ETCD_MAX_REQUEST_BYTES',
+    group: member,
+  }),
+  'initial-advertise-peer-urls': stringSliceFlag({
+    default: ['http://localhost:2380'],
+    help: "List of this member's peer URLs to advertise to the rest of the cluster.",
+    env: 'ETCD_INITIAL_ADVERTISE_PEER_URLS',
+    group: clustering,
+  }),
+  'initial-cluster': stringSliceFlag({
+    help: 'Initial cluster configuration for bootstrapping, e.g. "a=http://10.0.0.1:2380,b=http://10.0.0.2:2380" (default "${name}=${initial-advertise-peer-urls}").',
+    env: 'ETCD_INITIAL_CLUSTER',
+    group: clustering,
+  }),
+  'initial-cluster-state': enumFlag({
+    values: ['new', 'existing'],
+    default: 'new',
+    help: "Initial cluster state ('new' or 'existing').",
+    env: 'ETCD_INITIAL_CLUSTER_STATE',
+    group: clustering,
+  }),
+  'initial-cluster-token': stringFlag({
+    default: 'etcd-cluster',
+    help: 'Initial cluster token for the etcd cluster during bootstrap.',
+    env: 'ETCD_INITIAL_CLUSTER_TOKEN',
+    group: clustering,
+  }),
+  'advertise-client-urls': stringSliceFlag({
+    default: ['http://localhost:2379'],
+    help: "List of this member's client URLs to advertise to the public.",
+    env: 'ETCD_ADVERTISE_CLIENT_URLS',
+    group: clustering,
+  }),
+  'auto-compaction-mode': enumFlag({
+    values: ['periodic', 'revision'],
+    default: 'periodic',
+    help: "Interpret 'auto-compaction-retention' one of: periodic|revision.",
+    env: 'ETCD_AUTO_COMPACTION_MODE',
+    group: clustering,
+  }),
+  'auto-compaction-retention': stringFlag({
+    default: '0',
+    help: "Auto compaction retention for mvcc key value store. 0 means disable auto compaction. periodic: a duration, or hours if no unit ('1' = 1h); revision: a number of revisions.",
+    env: 'ETCD_AUTO_COMPACTION_RETENTION',
+    group: clustering,
+  }),
+  'cert-file': stringFlag({
+    help: 'Path to the client server TLS cert file.',
+    env: 'ETCD_CERT_FILE',
+    group: security,
+  }),
+  'key-file': stringFlag({
+    help: 'Path to the client server TLS key file.',
+    env: 'ETCD_KEY_FILE',
+    group: security,
+  }),
+  'trusted-ca-file': stringFlag({
+    help: 'Path to the client server TLS trusted CA cert file.',
+    env: 'ETCD_TRUSTED_CA_FILE',
+    group: security,
+  }),
+  'client-cert-auth': boolFlag({
+    help: 'Enable client cert authentication.',
+    env: 'ETCD_CLIENT_CERT_AUTH',
+    group: security,
+  }),
+  'peer-cert-file': stringFlag({
+    help: 'Path to the peer server TLS cert file.',
+    env: 'ETCD_PEER_CERT_FILE',
+    group: security,
+  }),
+  'peer-key-file': stringFlag({
+    help: 'Path to the peer server TLS key file.',
+    env: 'ETCD_PEER_KEY_FILE',
+    group: security,
+  }),
+  'peer-trusted-ca-file': stringFlag({
+    help: 'Path to the peer server TLS trusted CA file.',
+    env: 'ETCD_PEER_TRUSTED_CA_FILE',
+    group: security,
+  }),
+  'peer-client-cert-auth': boolFlag({
+    help: 'Enable peer client cert authentication.',
+    env: 'ETCD_PEER_CLIENT_CERT_AUTH',
+    group: security,
+  }),
+  'experimental-watch-progress-notify-interval': durationFlag({
+    default: '10m',
+    min: 100,
+    help: 'Duration of periodic watch progress notifications.',
+    env: 'ETCD_EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL',
+    group: experimental,
+  }),
+  ...loggingFlags,
+  ...shutdownFlags,
+};
+
+export type StoreFlags = typeof storeFlags;

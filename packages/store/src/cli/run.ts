@@ -1,0 +1,182 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { createComponent, type Component, type ComponentOptions } from '@kubets/component-base';
+import { EtcdServer } from '../server/etcd-server.js';
+import { addEtcdServices } from '../server/grpc-services.js';
+import { bindGrpc, grpcServerOptions } from '../server/listen.js';
+import { addPeerService } from '../server/peer-service.js';
+import { GrpcPeerTransport, fetchClusterMembers } from '../server/peer-transport.js';
+import { StoreMetrics } from '../server/metrics.js';
+import { NodeFs } from '../storage/fs.js';
+import type { StoreConfig, TlsFiles } from './config.js';
+
+export interface RunningStore {
+  readonly component: Component;
+  readonly etcd: EtcdServer;
+  /** Bound client ports, in --listen-client-urls order. */
+  readonly clientPorts: number[];
+}
+
+export function serverCredentials(tls: TlsFiles | undefined): grpc.ServerCredentials {
+  if (tls === undefined) return grpc.ServerCredentials.createInsecure();
+  const read = (path: string, what: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`cannot read ${what} ${path}: ${(err as Error).message}`);
+    }
+  };
+  return grpc.ServerCredentials.createSsl(
+    tls.trustedCaFile ? read(tls.trustedCaFile, 'trusted CA file') : null,
+    [{ cert_chain: read(tls.certFile, 'cert file'), private_key: read(tls.keyFile, 'key file') }],
+    tls.clientCertAuth,
+  );
+}
+
+export function channelCredentials(tls: TlsFiles | undefined): grpc.ChannelCredentials {
+  if (tls === undefined) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(
+    tls.trustedCaFile ? readFileSync(tls.trustedCaFile) : null,
+    readFileSync(tls.keyFile),
+    readFileSync(tls.certFile),
+  );
+}
+
+/**
+ * Starts a kubets-store member: component plumbing (logging, metrics server, signals), the
+ * member itself (recovering or creating its data dir), and the etcd v3 gRPC API on every
+ * --listen-client-urls. Resolves once clients can connect.
+ */
+export async function runStore(
+  config: StoreConfig,
+  component: Pick<ComponentOptions, 'logging' | 'shutdown'> & { version: string },
+): Promise<RunningStore> {
+  const comp = await createComponent({
+    name: 'kubets-store',
+    version: component.version,
+    logging: component.logging,
+    shutdown: component.shutdown,
+    health: config.metricsAddress ?? false,
+  });
+  const logger = comp.logger;
+  try {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new Error(`cannot create --data-dir ${config.dataDir}: ${(err as Error).message}`);
+  }
+  const metrics = new StoreMetrics(comp.metrics);
+  const credentials = serverCredentials(config.clientTls);
+  const peerServerCredentials = serverCredentials(config.peerTls);
+  const peerClientCredentials = (): grpc.ChannelCredentials => channelCredentials(config.peerTls);
+  const etcd = await EtcdServer.start({
+    name: config.name,
+    fs: new NodeFs(config.dataDir),
+    initialCluster: config.initialCluster,
+    initialClusterState: config.initialClusterState,
+    initialClusterToken: config.initialClusterToken,
+    clientURLs: config.advertiseClientUrls,
+    heartbeatMs: config.heartbeatMs,
+    electionMs: config.electionMs,
+    snapshotCount: config.snapshotCount,
+    quotaBytes: config.quotaBytes,
+    maxTxnOps: config.maxTxnOps,
+    maxRequestBytes: config.maxRequestBytes,
+    autoCompaction: config.autoCompaction,
+    watchProgressNotifyMs: config.watchProgressNotifyMs,
+    logger: logger.named('etcdserver'),
+    metrics,
+    transport: (server) =>
+      new GrpcPeerTransport({
+        memberId: server.memberId,
+        clusterId: () => server.clusterId,
+        logger: logger.named('rafthttp'),
+        metrics,
+        credentials: peerClientCredentials,
+        snapshotData: (index) => server.snapshotState(index),
+        reportUnreachable: (id) => server.raft.reportUnreachable(id),
+        reportSnapshot: (id, ok) => server.raft.reportSnapshot(id, ok),
+      }),
+    fetchCluster: (urls) => fetchClusterMembers(urls, peerClientCredentials()),
+    onFatal: (err) => {
+      logger.error(err, 'Stopping: the member cannot continue');
+      logger.flush();
+      process.exit(1);
+    },
+  });
+  comp.health.addReadyz('etcd-leader', () => {
+    if (etcd.leader === 0) throw new Error('no leader');
+  });
+
+  const peerServer = new grpc.Server({
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5000,
+  });
+  addPeerService(peerServer, { etcd, logger: logger.named('rafthttp'), metrics });
+  try {
+    await bindGrpc(peerServer, config.listenPeerUrls, () => peerServerCredentials);
+  } catch (err) {
+    await etcd.stop();
+    throw new Error(
+      `cannot listen on --listen-peer-urls ${config.listenPeerUrls.map((u) => `${u.scheme}://${u.host}:${u.port}`).join(',')}: ${(err as Error).message}`,
+    );
+  }
+
+  const server = new grpc.Server(grpcServerOptions(config.maxRequestBytes));
+  addEtcdServices(server, { etcd, logger: logger.named('grpc'), metrics });
+  let clientPorts: number[];
+  try {
+    clientPorts = await bindGrpc(server, config.listenClientUrls, () => credentials);
+  } catch (err) {
+    await etcd.stop();
+    throw new Error(
+      `cannot listen on --listen-client-urls ${config.listenClientUrls.map((u) => `${u.scheme}://${u.host}:${u.port}`).join(',')}: ${(err as Error).message}`,
+    );
+  }
+  for (const [i, u] of config.listenClientUrls.entries()) {
+    logger.info(
+      config.clientTls
+        ? 'serving client traffic securely'
+        : 'serving client traffic insecurely; this is strongly discouraged!',
+      {
+        address: `${u.host}:${clientPorts[i]}`,
+      },
+    );
+  }
+
+  comp.onShutdown('etcd-server', async () => {
+    await new Promise<void>((resolve) => {
+      // Give in-flight RPCs a moment, then cut the rest (watch streams never end by themselves).
+      const t = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 2000);
+      server.tryShutdown(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    await etcd.stop();
+    peerServer.forceShutdown();
+    logger.info('kubets-store stopped', { name: config.name });
+  });
+  logger.info('ready to serve client requests', {
+    name: config.name,
+    memberId: etcd.memberId.toString(16),
+  });
+  return { component: comp, etcd, clientPorts };
+}
+
+/** The package version, from package.json (dist/cli and src/cli are both two levels down). */
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as {
+      version?: string;
+    };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}

@@ -1,0 +1,335 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '@kubets/component-base';
+import { ErrBadLeaderTransferee, ErrNotLeader, ErrTimeout, toEtcdError } from '../apply/errors.js';
+import { toProtoKv } from '../apply/kv-apply.js';
+import { loadGrpcObject } from '../gen/etcd/load.js';
+import type { ClusterHandlers } from '../gen/etcd/types/etcdserverpb/Cluster.js';
+import type { KVHandlers } from '../gen/etcd/types/etcdserverpb/KV.js';
+import type { LeaseHandlers } from '../gen/etcd/types/etcdserverpb/Lease.js';
+import type { LeaseKeepAliveRequest__Output } from '../gen/etcd/types/etcdserverpb/LeaseKeepAliveRequest.js';
+import type { LeaseKeepAliveResponse } from '../gen/etcd/types/etcdserverpb/LeaseKeepAliveResponse.js';
+import type { MaintenanceHandlers } from '../gen/etcd/types/etcdserverpb/Maintenance.js';
+import type { WatchHandlers } from '../gen/etcd/types/etcdserverpb/Watch.js';
+import type { WatchRequest__Output } from '../gen/etcd/types/etcdserverpb/WatchRequest.js';
+import type { WatchResponse } from '../gen/etcd/types/etcdserverpb/WatchResponse.js';
+import type { Event } from '../gen/etcd/types/mvccpb/Event.js';
+import { requestRange } from '../mvcc/kv.js';
+import type { WatchMessage } from '../watch/watch-hub.js';
+import type { EtcdServer } from './etcd-server.js';
+import type { StoreMetrics } from './metrics.js';
+
+/** Bytes of a snapshot stream message (etcd sends 32 KiB chunks). */
+const SNAPSHOT_CHUNK = 32 * 1024;
+
+export interface GrpcServicesOptions {
+  etcd: EtcdServer;
+  logger: Logger;
+  metrics?: StoreMetrics;
+}
+
+type ServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance';
+
+/** The gRPC status an error becomes: etcd's code and message, or INTERNAL for the unexpected. */
+export function toStatus(err: unknown): Partial<grpc.StatusObject> {
+  const e = toEtcdError(err);
+  if (e !== undefined) return { code: e.grpcCode, details: e.message };
+  return { code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * Registers etcd's KV, Watch, Lease, Cluster and Maintenance services on a grpc-js server, on
+ * top of an EtcdServer. Every response carries the header clients expect (cluster_id,
+ * member_id, revision, raft_term).
+ */
+export function addEtcdServices(server: grpc.Server, opts: GrpcServicesOptions): void {
+  const proto = loadGrpcObject().etcdserverpb;
+  const { etcd, logger, metrics } = opts;
+
+  function unary<Req, Res>(
+    service: ServiceName,
+    method: string,
+    fn: (req: Req) => Promise<Res>,
+  ): grpc.handleUnaryCall<Req, Res> {
+    const labels = {
+      grpc_type: 'unary',
+      grpc_service: `etcdserverpb.${service}`,
+      grpc_method: method,
+    };
+    return (call, callback) => {
+      metrics?.grpcStarted.inc(labels);
+      metrics?.grpcMsgReceived.inc(labels);
+      fn(call.request).then(
+        (res) => {
+          metrics?.grpcHandled.inc({ ...labels, grpc_code: 'OK' });
+          metrics?.grpcMsgSent.inc(labels);
+          callback(null, res);
+        },
+        (err: unknown) => {
+          const st = toStatus(err);
+          metrics?.grpcHandled.inc({ ...labels, grpc_code: grpc.status[st.code ?? 2] });
+          if (st.code === grpc.status.INTERNAL) logger.error(err, 'Request failed', { method });
+          callback(st);
+        },
+      );
+    };
+  }
+
+  const withHeader = <T extends { header?: unknown }>(res: T, revision?: number): T => {
+    const rev = (res.header as { revision?: number | string } | undefined)?.revision;
+    return {
+      ...res,
+      header: etcd.header(revision ?? (rev !== undefined ? Number(rev) : undefined)),
+    };
+  };
+
+  const kv: KVHandlers = {
+    Range: unary('KV', 'Range', async (r) => withHeader(await etcd.range(r))),
+    Put: unary('KV', 'Put', async (r) => withHeader(await etcd.put(r))),
+    DeleteRange: unary('KV', 'DeleteRange', async (r) => withHeader(await etcd.deleteRange(r))),
+    Txn: unary('KV', 'Txn', async (r) => withHeader(await etcd.txn(r))),
+    Compact: unary('KV', 'Compact', async (r) => withHeader(await etcd.compact(r))),
+  };
+  server.addService(proto.KV.service, kv);
+
+  const lease: LeaseHandlers = {
+    LeaseGrant: unary('Lease', 'LeaseGrant', async (r) => withHeader(await etcd.leaseGrant(r))),
+    LeaseRevoke: unary('Lease', 'LeaseRevoke', async (r) => {
+      await etcd.leaseRevoke(BigInt(r.ID));
+      return { header: etcd.header() };
+    }),
+    LeaseTimeToLive: unary('Lease', 'LeaseTimeToLive', (r) =>
+      etcd.leaseTimeToLive(BigInt(r.ID), r.keys),
+    ),
+    LeaseLeases: unary('Lease', 'LeaseLeases', async () => ({
+      header: etcd.header(),
+      leases: (await etcd.leaseLeases()).map((id) => ({ ID: id.toString() })),
+    })),
+    LeaseKeepAlive: (call) => {
+      const labels = {
+        grpc_type: 'bidi_stream',
+        grpc_service: 'etcdserverpb.Lease',
+        grpc_method: 'LeaseKeepAlive',
+      };
+      metrics?.grpcStarted.inc(labels);
+      // Requests are answered in order; one renewal at a time per stream.
+      let chain = Promise.resolve();
+      let done = false;
+      const finish = (st?: Partial<grpc.StatusObject>): void => {
+        if (done) return;
+        done = true;
+        metrics?.grpcHandled.inc({ ...labels, grpc_code: grpc.status[st?.code ?? 0] });
+        if (st) call.emit('error', st);
+        else call.end();
+      };
+      call.on('data', (req: LeaseKeepAliveRequest__Output) => {
+        metrics?.grpcMsgReceived.inc(labels);
+        chain = chain.then(async () => {
+          if (done) return;
+          try {
+            const id = BigInt(req.ID);
+            const ttl = await etcd.leaseRenew(id);
+            const resp: LeaseKeepAliveResponse = {
+              header: etcd.header(),
+              ID: id.toString(),
+              TTL: ttl,
+            };
+            if (!done) {
+              call.write(resp);
+              metrics?.grpcMsgSent.inc(labels);
+            }
+          } catch (err) {
+            finish(toStatus(err));
+          }
+        });
+      });
+      call.on('end', () => {
+        void chain.then(() => finish());
+      });
+      call.on('error', () => {
+        done = true;
+      });
+      call.on('cancelled', () => {
+        done = true;
+      });
+    },
+  };
+  server.addService(proto.Lease.service, lease);
+
+  const watch: WatchHandlers = {
+    Watch: (call) => serveWatch(call, etcd, metrics),
+  };
+  server.addService(proto.Watch.service, watch);
+
+  const cluster: ClusterHandlers = {
+    MemberList: unary('Cluster', 'MemberList', async (r) => {
+      if (r.linearizable) await etcd.linearizableRead();
+      return { header: etcd.header(), members: etcd.memberList() };
+    }),
+    MemberAdd: unary('Cluster', 'MemberAdd', async (r) => {
+      const res = await etcd.memberAdd(r.peerURLs, r.isLearner);
+      return { header: etcd.header(), ...res };
+    }),
+    MemberRemove: unary('Cluster', 'MemberRemove', async (r) => ({
+      header: etcd.header(),
+      members: await etcd.memberRemove(Number(r.ID)),
+    })),
+    MemberUpdate: unary('Cluster', 'MemberUpdate', async (r) => ({
+      header: etcd.header(),
+      members: await etcd.memberUpdate(Number(r.ID), r.peerURLs),
+    })),
+    MemberPromote: unary('Cluster', 'MemberPromote', async (r) => ({
+      header: etcd.header(),
+      members: await etcd.memberPromote(Number(r.ID)),
+    })),
+  };
+  server.addService(proto.Cluster.service, cluster);
+
+  const maintenance: MaintenanceHandlers = {
+    Status: unary('Maintenance', 'Status', () => Promise.resolve(etcd.status())),
+    Alarm: unary('Maintenance', 'Alarm', async (r) => withHeader(await etcd.alarm(r))),
+    // The MVCC state lives in memory and the WAL is released by snapshots: there is nothing
+    // to defragment. etcd answers after rewriting its db; we answer at once.
+    Defragment: unary('Maintenance', 'Defragment', () =>
+      Promise.resolve({ header: etcd.header() }),
+    ),
+    Hash: (_call, callback) =>
+      callback({
+        code: grpc.status.UNIMPLEMENTED,
+        details: 'kubets-store: Hash is not supported; use HashKV',
+      }),
+    HashKV: unary('Maintenance', 'HashKV', (r) => {
+      const h = etcd.hashKV(Number(r.revision));
+      return Promise.resolve({
+        header: etcd.header(h.revision),
+        hash: h.hash,
+        compact_revision: h.compactRevision,
+      });
+    }),
+    MoveLeader: unary('Maintenance', 'MoveLeader', async (r) => {
+      const target = Number(r.targetID);
+      if (!etcd.isLeader) throw ErrNotLeader();
+      if (!etcd.sm.membership.has(target) || etcd.sm.membership.get(target)!.isLearner) {
+        throw ErrBadLeaderTransferee();
+      }
+      etcd.raft.transferLeadership(target);
+      const deadline = Date.now() + 5000;
+      while (etcd.leader !== target) {
+        if (Date.now() > deadline) throw ErrTimeout();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return { header: etcd.header() };
+    }),
+    Snapshot: (call) => {
+      const labels = {
+        grpc_type: 'server_stream',
+        grpc_service: 'etcdserverpb.Maintenance',
+        grpc_method: 'Snapshot',
+      };
+      metrics?.grpcStarted.inc(labels);
+      etcd.snapshotBlob().then(
+        async (blob) => {
+          for (let off = 0; off < blob.length; off += SNAPSHOT_CHUNK) {
+            const chunk = blob.subarray(off, off + SNAPSHOT_CHUNK);
+            const ok = call.write({
+              header: etcd.header(),
+              remaining_bytes: blob.length - off - chunk.length,
+              blob: chunk,
+            });
+            metrics?.grpcMsgSent.inc(labels);
+            if (!ok) await new Promise((resolve) => call.once('drain', resolve));
+            if (call.cancelled) return;
+          }
+          metrics?.grpcHandled.inc({ ...labels, grpc_code: 'OK' });
+          call.end();
+        },
+        (err: unknown) => {
+          const st = toStatus(err);
+          metrics?.grpcHandled.inc({ ...labels, grpc_code: grpc.status[st.code ?? 2] });
+          call.emit('error', st);
+        },
+      );
+    },
+  };
+  server.addService(proto.Maintenance.service, maintenance);
+}
+
+function toProtoEvent(msg: WatchMessage, e: WatchMessage['events'][number]): Event {
+  const ev: Event = { type: e.type, kv: toProtoKv(e.kv) };
+  if (msg.prevKv && e.prevKv !== undefined) ev.prev_kv = toProtoKv(e.prevKv);
+  return ev;
+}
+
+/** One Watch stream: create/cancel/progress requests in, ordered responses out. */
+function serveWatch(
+  call: grpc.ServerDuplexStream<WatchRequest__Output, WatchResponse>,
+  etcd: EtcdServer,
+  metrics: StoreMetrics | undefined,
+): void {
+  const labels = {
+    grpc_type: 'bidi_stream',
+    grpc_service: 'etcdserverpb.Watch',
+    grpc_method: 'Watch',
+  };
+  metrics?.grpcStarted.inc(labels);
+  let closed = false;
+  const stream = etcd.watchHub.openStream({
+    send: (msg) => {
+      if (closed) return true;
+      const resp: WatchResponse = {
+        header: etcd.header(msg.revision),
+        watch_id: msg.watchId,
+        created: msg.created ?? false,
+        canceled: msg.canceled ?? false,
+        compact_revision: msg.compactRevision ?? 0,
+        cancel_reason: msg.cancelReason ?? '',
+        events: msg.events.map((e) => toProtoEvent(msg, e)),
+      };
+      metrics?.grpcMsgSent.inc(labels);
+      return call.write(resp);
+    },
+  });
+  etcd.progressStreams.add(stream);
+  call.on('drain', () => stream.resume());
+  call.on('data', (req: WatchRequest__Output) => {
+    metrics?.grpcMsgReceived.inc(labels);
+    switch (req.request_union) {
+      case 'create_request': {
+        const c = req.create_request!;
+        // etcd: an empty key means "\0", the smallest key.
+        const key = c.key.length === 0 ? Buffer.from([0]) : c.key;
+        stream.watch({
+          range: requestRange(key, c.range_end),
+          startRevision: Number(c.start_revision),
+          noPut: c.filters.includes('NOPUT'),
+          noDelete: c.filters.includes('NODELETE'),
+          prevKv: c.prev_kv,
+          progressNotify: c.progress_notify,
+          watchId: Number(c.watch_id),
+        });
+        break;
+      }
+      case 'cancel_request':
+        stream.cancel(Number(req.cancel_request!.watch_id));
+        break;
+      case 'progress_request':
+        stream.requestProgress();
+        break;
+      default:
+        break;
+    }
+  });
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    stream.close();
+    etcd.progressStreams.delete(stream);
+    metrics?.grpcHandled.inc({ ...labels, grpc_code: 'OK' });
+  };
+  call.on('end', () => {
+    close();
+    call.end();
+  });
+  call.on('error', close);
+  call.on('cancelled', close);
+  call.on('close', close);
+}

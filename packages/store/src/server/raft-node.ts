@@ -1,0 +1,285 @@
+import {
+  EntryType,
+  RawNode,
+  decodeConfChange,
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type MemoryStorage,
+  type Message,
+  type RaftConfig,
+  type ReadState,
+  type Ready,
+  type SnapshotMetadata,
+  type SoftState,
+  type Status,
+} from '@kubets/raft';
+import type { RaftLog } from '../storage/raft-log.js';
+
+/** What the Raft host loop asks of the server that owns it. */
+export interface RaftNodeHooks {
+  /** Leader or role changed. */
+  onSoftState(state: SoftState, term: number): void;
+  /** A committed normal entry, in log order. */
+  applyEntry(entry: Entry): void;
+  /** A committed membership change, after Raft applied it; `confState` is the new configuration. */
+  applyConfChange(entry: Entry, cc: ConfChange, confState: ConfState): void;
+  /** A snapshot from the leader replaces the state machine. */
+  restoreSnapshot(metadata: SnapshotMetadata, state: Uint8Array): void;
+  /** A ReadIndex answer. */
+  onReadState(rs: ReadState): void;
+  /** The state machine's encoding at the last applied entry, for a local snapshot. */
+  encodeState(): Uint8Array;
+  /** Messages to deliver to peers (already persisted state backs them). */
+  send(messages: readonly Message[]): void;
+  /** The durable log failed: the process must stop (nothing can be acknowledged any more). */
+  onFatal(err: Error): void;
+  /** After each Ready was processed (metrics, waking waiters). */
+  afterReady?(rd: Ready): void;
+}
+
+export interface RaftNodeOptions {
+  config: Omit<RaftConfig, 'storage'>;
+  storage: MemoryStorage;
+  log: RaftLog;
+  hooks: RaftNodeHooks;
+  /** Take a snapshot every this many applied entries (etcd's --snapshot-count). */
+  snapshotCount: number;
+  /** Entries kept in memory behind a snapshot for slow followers (etcd: 5000). */
+  catchUpEntries?: number;
+  /** Initial membership (from the snapshot the node starts from). */
+  confState: ConfState;
+  /** Index of the snapshot the node starts from. */
+  snapshotIndex: number;
+  /** Term of the last entry the state machine has applied (with `config.applied`). */
+  appliedTerm: number;
+}
+
+/**
+ * Drives a RawNode: the Ready loop (persist, send, apply, advance), ticks, proposals, reads
+ * and local snapshots. One loop runs at a time; while it waits for an fdatasync, new proposals
+ * queue inside Raft and go out together in the next Ready — that is the group commit.
+ */
+export class RaftNode {
+  readonly raw: RawNode;
+  private readonly storage: MemoryStorage;
+  private readonly log: RaftLog;
+  private readonly hooks: RaftNodeHooks;
+  private running = false;
+  private stopped = false;
+  private wakeScheduled = false;
+  private confState: ConfState;
+  private appliedIndex: number;
+  private appliedTerm = 0;
+  private snapshotIndex: number;
+  private snapshotting: Promise<void> | undefined;
+  private idle: Array<() => void> = [];
+
+  constructor(private readonly opts: RaftNodeOptions) {
+    this.storage = opts.storage;
+    this.log = opts.log;
+    this.hooks = opts.hooks;
+    this.confState = opts.confState;
+    this.snapshotIndex = opts.snapshotIndex;
+    this.appliedIndex = opts.config.applied ?? 0;
+    this.appliedTerm = opts.appliedTerm;
+    this.raw = new RawNode({ ...opts.config, storage: opts.storage });
+  }
+
+  get applied(): number {
+    return this.appliedIndex;
+  }
+
+  get configuration(): ConfState {
+    return this.confState;
+  }
+
+  status(): Status {
+    return this.raw.status();
+  }
+
+  tick(): void {
+    if (this.stopped) return;
+    this.raw.tick();
+    this.wake();
+  }
+
+  /** Proposes a normal entry; throws ProposalDroppedError if Raft refuses it. */
+  propose(data: Uint8Array): void {
+    this.raw.propose(data);
+    this.wake();
+  }
+
+  proposeConfChange(cc: ConfChange): void {
+    this.raw.proposeConfChange(cc);
+    this.wake();
+  }
+
+  readIndex(ctx: Uint8Array): void {
+    this.raw.readIndex(ctx);
+    this.wake();
+  }
+
+  step(m: Message): void {
+    if (this.stopped) return;
+    this.raw.step(m);
+    this.wake();
+  }
+
+  campaign(): void {
+    this.raw.campaign();
+    this.wake();
+  }
+
+  transferLeadership(to: number): void {
+    this.raw.transferLeadership(to);
+    this.wake();
+  }
+
+  reportUnreachable(id: number): void {
+    if (this.stopped) return;
+    this.raw.reportUnreachable(id);
+    this.wake();
+  }
+
+  reportSnapshot(id: number, ok: boolean): void {
+    if (this.stopped) return;
+    this.raw.reportSnapshot(id, ok ? 'finish' : 'failure');
+    this.wake();
+  }
+
+  /** Schedules the Ready loop (coalesced: many wakes, one run). */
+  wake(): void {
+    if (this.running || this.wakeScheduled || this.stopped) return;
+    this.wakeScheduled = true;
+    queueMicrotask(() => {
+      this.wakeScheduled = false;
+      void this.run();
+    });
+  }
+
+  /** Resolves once the loop has nothing to do (tests and shutdown). */
+  async settle(): Promise<void> {
+    while (this.running || this.wakeScheduled || (!this.stopped && this.raw.hasReady())) {
+      this.wake();
+      await new Promise<void>((resolve) => this.idle.push(resolve));
+    }
+    await this.snapshotting;
+  }
+
+  async stop(): Promise<void> {
+    await this.settle().catch(() => undefined);
+    this.stopped = true;
+    await this.snapshotting;
+  }
+
+  private async run(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    try {
+      while (!this.stopped && this.raw.hasReady()) {
+        await this.process(this.raw.ready());
+      }
+    } catch (err) {
+      this.stopped = true;
+      this.hooks.onFatal(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      this.running = false;
+      const waiters = this.idle;
+      this.idle = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private async process(rd: Ready): Promise<void> {
+    if (rd.softState !== null)
+      this.hooks.onSoftState(rd.softState, rd.hardState?.term ?? this.raw.status().term);
+
+    // 1. Persist: a received snapshot, then entries and hard state.
+    if (rd.snapshot !== null) {
+      await this.log.saveSnapshot(rd.snapshot.metadata, rd.snapshot.data);
+      this.storage.applySnapshot({ data: new Uint8Array(0), metadata: rd.snapshot.metadata });
+      this.snapshotIndex = rd.snapshot.metadata.index;
+    }
+    this.log.save(rd.hardState, rd.entries);
+    this.storage.append(rd.entries);
+    if (rd.hardState !== null) this.storage.setHardState(rd.hardState);
+    if (rd.mustSync) await this.log.sync();
+
+    // 2. Send: everything the messages promise is durable now.
+    if (rd.messages.length > 0) this.hooks.send(rd.messages);
+
+    // 3. Apply.
+    if (rd.snapshot !== null) {
+      this.hooks.restoreSnapshot(rd.snapshot.metadata, rd.snapshot.data);
+      this.confState = rd.snapshot.metadata.confState;
+      this.appliedIndex = rd.snapshot.metadata.index;
+      this.appliedTerm = rd.snapshot.metadata.term;
+    }
+    for (const e of rd.committedEntries) {
+      if (e.index <= this.appliedIndex) {
+        // Already in the state machine (covered by the snapshot it was restored from).
+        if (e.type === EntryType.EntryConfChange)
+          this.raw.applyConfChange(decodeConfChange(e.data));
+        continue;
+      }
+      if (e.type === EntryType.EntryConfChange) {
+        const cc = decodeConfChange(e.data);
+        this.confState = this.raw.applyConfChange(cc);
+        this.hooks.applyConfChange(e, cc, this.confState);
+      } else {
+        this.hooks.applyEntry(e);
+      }
+      this.appliedIndex = e.index;
+      this.appliedTerm = e.term;
+    }
+    for (const rs of rd.readStates) this.hooks.onReadState(rs);
+    this.raw.advance();
+    this.hooks.afterReady?.(rd);
+    this.maybeSnapshot();
+  }
+
+  /** Takes a local snapshot when enough entries were applied since the last one. */
+  private maybeSnapshot(): void {
+    if (this.snapshotting !== undefined) return;
+    if (this.appliedIndex - this.snapshotIndex < this.opts.snapshotCount) return;
+    void this.snapshotNow();
+  }
+
+  /**
+   * The state machine encoding of the snapshot at `index`, read back from its file (waiting for
+   * a snapshot still being written). Raft's in-memory storage keeps only snapshot metadata.
+   */
+  async snapshotState(index: number): Promise<Uint8Array> {
+    await this.snapshotting;
+    const entry = (await this.log.snapshots.list()).find((s) => s.index === index);
+    if (entry === undefined) throw new Error(`no snapshot file for index ${index}`);
+    return (await this.log.snapshots.load(entry.name)).state;
+  }
+
+  /** Snapshots the state machine at the applied index (in the background). */
+  snapshotNow(): Promise<void> {
+    if (this.snapshotting !== undefined) return this.snapshotting;
+    const index = this.appliedIndex;
+    if (index <= this.snapshotIndex) return Promise.resolve();
+    const metadata: SnapshotMetadata = { index, term: this.appliedTerm, confState: this.confState };
+    const state = this.hooks.encodeState();
+    this.storage.createSnapshot(index, this.confState, new Uint8Array(0));
+    this.snapshotIndex = index;
+    this.snapshotting = this.log
+      .saveSnapshot(metadata, state)
+      .then(() => {
+        // Keep some entries behind the snapshot so slow followers catch up from the log.
+        const compactTo = index - (this.opts.catchUpEntries ?? 5000);
+        if (compactTo >= this.storage.firstIndex()) this.storage.compact(compactTo);
+      })
+      .catch((err: unknown) => {
+        this.stopped = true;
+        this.hooks.onFatal(err instanceof Error ? err : new Error(String(err)));
+      })
+      .finally(() => {
+        this.snapshotting = undefined;
+      });
+    return this.snapshotting;
+  }
+}

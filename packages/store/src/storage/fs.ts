@@ -1,0 +1,310 @@
+import { constants, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * The file operations the WAL and snapshot code need, small enough to implement over a real
+ * directory (NodeFs) and over @kubets/sim's SimDisk (SimDiskFs), so durability is tested under
+ * simulated crashes and torn writes with the same code that runs in production.
+ *
+ * Paths are '/'-separated and relative to the implementation's root. Data written by `append`
+ * or `write` is durable only after `sync`; names created, renamed or removed only after
+ * `syncDir` (or, on SimDisk, any sync).
+ */
+export interface StorageFs {
+  /** File names directly inside `dir`, sorted; [] if the directory does not exist. */
+  list(dir: string): Promise<string[]>;
+  exists(path: string): Promise<boolean>;
+  mkdirp(dir: string): Promise<void>;
+  readFile(path: string): Promise<Buffer>;
+  size(path: string): Promise<number>;
+  append(path: string, data: Uint8Array): Promise<void>;
+  /** Replaces the contents of `path` (creating it). */
+  write(path: string, data: Uint8Array): Promise<void>;
+  /** Flushes the file's data to stable storage (fdatasync). */
+  sync(path: string): Promise<void>;
+  /** Makes creations, renames and removals in `dir` durable. */
+  syncDir(dir: string): Promise<void>;
+  truncate(path: string, length: number): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  remove(path: string): Promise<void>;
+  /** Releases open handles. */
+  close(): Promise<void>;
+  /** Human-readable location of `path`, for error messages. */
+  describe(path: string): string;
+}
+
+/** Writes a whole file so that after a crash it holds either the old or the new contents. */
+export async function writeFileAtomic(
+  fs: StorageFs,
+  path: string,
+  data: Uint8Array,
+): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await fs.write(tmp, data);
+  await fs.sync(tmp);
+  await fs.rename(tmp, path);
+  await fs.syncDir(parentDir(path));
+}
+
+export function parentDir(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+/** StorageFs over a real directory. Append handles stay open so appends and syncs are cheap. */
+export class NodeFs implements StorageFs {
+  private readonly handles = new Map<string, FileHandle>();
+
+  constructor(readonly root: string) {}
+
+  describe(path: string): string {
+    return this.abs(path);
+  }
+
+  private abs(path: string): string {
+    return path === '' ? this.root : join(this.root, ...path.split('/'));
+  }
+
+  private async handle(path: string): Promise<FileHandle> {
+    let h = this.handles.get(path);
+    if (h === undefined) {
+      h = await fsp.open(
+        this.abs(path),
+        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+        0o600,
+      );
+      this.handles.set(path, h);
+    }
+    return h;
+  }
+
+  private async drop(path: string): Promise<void> {
+    const h = this.handles.get(path);
+    if (h !== undefined) {
+      this.handles.delete(path);
+      await h.close();
+    }
+  }
+
+  async list(dir: string): Promise<string[]> {
+    try {
+      const entries = await fsp.readdir(this.abs(dir), { withFileTypes: true });
+      return entries
+        .filter((e) => e.isFile())
+        .map((e) => e.name)
+        .sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await fsp.stat(this.abs(path));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  async mkdirp(dir: string): Promise<void> {
+    await fsp.mkdir(this.abs(dir), { recursive: true, mode: 0o700 });
+  }
+
+  readFile(path: string): Promise<Buffer> {
+    return fsp.readFile(this.abs(path));
+  }
+
+  async size(path: string): Promise<number> {
+    return (await fsp.stat(this.abs(path))).size;
+  }
+
+  async append(path: string, data: Uint8Array): Promise<void> {
+    const h = await this.handle(path);
+    let off = 0;
+    while (off < data.length) {
+      const { bytesWritten } = await h.write(data, off, data.length - off);
+      off += bytesWritten;
+    }
+  }
+
+  async write(path: string, data: Uint8Array): Promise<void> {
+    await this.drop(path);
+    await fsp.writeFile(this.abs(path), data, { mode: 0o600 });
+  }
+
+  async sync(path: string): Promise<void> {
+    const h = this.handles.get(path);
+    if (h !== undefined) {
+      await h.datasync();
+      return;
+    }
+    const fh = await fsp.open(this.abs(path), 'r+');
+    try {
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async syncDir(dir: string): Promise<void> {
+    const fh = await fsp.open(this.abs(dir), 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async truncate(path: string, length: number): Promise<void> {
+    await this.drop(path);
+    await fsp.truncate(this.abs(path), length);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await this.drop(from);
+    await this.drop(to);
+    await fsp.rename(this.abs(from), this.abs(to));
+  }
+
+  async remove(path: string): Promise<void> {
+    await this.drop(path);
+    await fsp.rm(this.abs(path), { force: true });
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(all.map((h) => h.close()));
+  }
+}
+
+/** The subset of @kubets/sim's SimDisk that SimDiskFs drives (kept structural: sim is a dev dependency). */
+export interface SimDiskLike {
+  append(file: string, data: Uint8Array): void;
+  write(file: string, data: Uint8Array): void;
+  read(file: string): Uint8Array;
+  size(file: string): number;
+  exists(file: string): boolean;
+  list(prefix?: string): string[];
+  remove(file: string): void;
+  rename(from: string, to: string): void;
+  truncate(file: string, length: number): void;
+  sync(file: string): void;
+  syncAll(): void;
+}
+
+/**
+ * StorageFs over a simulated disk: one flat namespace where "a/b/c" is just a name, directories
+ * exist implicitly. Operations complete synchronously (wrapped in promises).
+ */
+export class SimDiskFs implements StorageFs {
+  private readonly lastSynced = new Map<string, string>();
+  private readonly lastRemoved = new Map<string, string>();
+
+  constructor(
+    readonly disk: SimDiskLike,
+    readonly label = 'simdisk',
+  ) {}
+
+  describe(path: string): string {
+    return `${this.label}:${path}`;
+  }
+
+  list(dir: string): Promise<string[]> {
+    const prefix = dir === '' ? '' : `${dir}/`;
+    return Promise.resolve(
+      this.disk
+        .list(prefix)
+        .map((n) => n.slice(prefix.length))
+        .filter((n) => !n.includes('/'))
+        .sort(),
+    );
+  }
+
+  exists(path: string): Promise<boolean> {
+    return Promise.resolve(this.disk.exists(path) || this.disk.list(`${path}/`).length > 0);
+  }
+
+  mkdirp(_dir: string): Promise<void> {
+    return Promise.resolve();
+  }
+
+  readFile(path: string): Promise<Buffer> {
+    return this.run(() => {
+      const data = this.disk.read(path);
+      return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    });
+  }
+
+  size(path: string): Promise<number> {
+    return this.run(() => this.disk.size(path));
+  }
+
+  append(path: string, data: Uint8Array): Promise<void> {
+    return this.run(() => this.disk.append(path, data));
+  }
+
+  write(path: string, data: Uint8Array): Promise<void> {
+    return this.run(() => this.disk.write(path, data));
+  }
+
+  sync(path: string): Promise<void> {
+    return this.run(() => {
+      this.disk.sync(path);
+      this.lastSynced.set(parentDir(path), path);
+    });
+  }
+
+  syncDir(dir: string): Promise<void> {
+    // SimDisk persists its directory on any sync, but a sync also persists that file's data.
+    // A pure directory sync is a sync of a file whose data is already durable (the last one
+    // synced through this object), or of a removed name (which SimDisk allows).
+    return this.run(() => {
+      const prefix = dir === '' ? '' : `${dir}/`;
+      const synced = this.lastSynced.get(dir);
+      if (synced !== undefined && this.disk.exists(synced)) return this.disk.sync(synced);
+      const removed = this.lastRemoved.get(dir);
+      if (removed !== undefined && !this.disk.exists(removed)) return this.disk.sync(removed);
+      const any = this.disk.list(prefix).find((n) => !n.slice(prefix.length).includes('/'));
+      if (any !== undefined) this.disk.sync(any);
+    });
+  }
+
+  truncate(path: string, length: number): Promise<void> {
+    return this.run(() => this.disk.truncate(path, length));
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return this.run(() => {
+      this.disk.rename(from, to);
+      // Renaming keeps the (already synced) data: the new name is a pure directory sync target.
+      if (this.lastSynced.get(parentDir(from)) === from) {
+        this.lastSynced.delete(parentDir(from));
+        this.lastSynced.set(parentDir(to), to);
+      }
+    });
+  }
+
+  remove(path: string): Promise<void> {
+    return this.run(() => {
+      this.disk.remove(path);
+      this.lastRemoved.set(parentDir(path), path);
+    });
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private run<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}

@@ -1,0 +1,223 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { createLogger } from '@kubets/component-base';
+import { EtcdServer } from '../../src/server/etcd-server.js';
+import { addEtcdServices } from '../../src/server/grpc-services.js';
+import { bindGrpc, grpcServerOptions } from '../../src/server/listen.js';
+import { NodeFs } from '../../src/storage/fs.js';
+import { freePort } from './ports.js';
+
+/** A running etcd-API server for a compatibility test. */
+export interface Target {
+  readonly kind: 'kubets-store' | 'etcd';
+  /** host:port of the client API. */
+  readonly endpoint: string;
+  readonly dataDir: string;
+  /** Stops the server (SIGTERM for a process) and removes the data dir unless `keepData`. */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
+}
+
+export const ETCD_BIN = '/usr/bin/etcd';
+export const ETCDCTL_BIN = '/usr/bin/etcdctl';
+
+export function which(bin: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
+  const out = r.stdout.trim();
+  return r.status === 0 && out !== '' ? out : undefined;
+}
+
+/** Why a real-tool test must skip, or undefined when the tool is installed. */
+export function missingTool(bin: string, pkg: string): string | undefined {
+  if (which(bin) !== undefined) return undefined;
+  const reason = `${bin} not installed (Debian package ${pkg}); skipping the tests that need it`;
+  console.warn(reason);
+  return reason;
+}
+
+/** Waits until `check` resolves true (polling), or throws after `timeoutMs`. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Resolves true once a Maintenance.Status call succeeds and reports a leader. */
+export async function hasLeader(endpoint: string): Promise<boolean> {
+  const { loadGrpcObject } = await import('../../src/gen/etcd/load.js');
+  const proto = loadGrpcObject().etcdserverpb;
+  const client = new proto.Maintenance(endpoint, grpc.credentials.createInsecure());
+  try {
+    return await new Promise<boolean>((resolve) => {
+      client.Status({}, { deadline: Date.now() + 1000 }, (err, res) =>
+        resolve(!err && res !== undefined && res.leader !== '0'),
+      );
+    });
+  } finally {
+    client.close();
+  }
+}
+
+/** kubets-store running inside the test process (the server and its gRPC API, real files). */
+export async function startInProcessStore(
+  opts: { dataDir?: string; quotaBytes?: number; heartbeatMs?: number; electionMs?: number } = {},
+): Promise<Target & { etcd: EtcdServer }> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'kubets-store-'));
+  const logger = createLogger({
+    component: 'kubets-store-test',
+    verbosity: 0,
+    destination: { write: () => true },
+  });
+  const etcd = await EtcdServer.start({
+    name: 'default',
+    fs: new NodeFs(dataDir),
+    initialCluster: [{ name: 'default', peerURLs: ['http://127.0.0.1:2380'] }],
+    initialClusterState: 'new',
+    initialClusterToken: 'etcd-cluster',
+    clientURLs: ['http://127.0.0.1:2379'],
+    heartbeatMs: opts.heartbeatMs ?? 10,
+    electionMs: opts.electionMs ?? 100,
+    snapshotCount: 1000,
+    quotaBytes: opts.quotaBytes ?? 1 << 30,
+    logger,
+  });
+  const server = new grpc.Server(grpcServerOptions(1.5 * 1024 * 1024));
+  addEtcdServices(server, { etcd, logger });
+  const [port] = await bindGrpc(server, [{ scheme: 'http', host: '127.0.0.1', port: 0 }]);
+  const endpoint = `127.0.0.1:${port}`;
+  await waitFor('kubets-store leader', () => hasLeader(endpoint));
+  return {
+    kind: 'kubets-store',
+    endpoint,
+    dataDir,
+    etcd,
+    async stop(stopOpts = {}) {
+      server.forceShutdown();
+      await etcd.stop();
+      if (!stopOpts.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ProcessTarget extends Target {
+  readonly child: ChildProcess;
+  readonly logFile: string;
+  /** SIGKILL: no shutdown at all. */
+  kill(): Promise<void>;
+}
+
+async function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => child.once('exit', () => resolve()));
+}
+
+function spawnServer(
+  kind: Target['kind'],
+  command: string,
+  args: string[],
+  dataDir: string,
+  endpoint: string,
+  ownsDataDir: boolean,
+): ProcessTarget {
+  const logFile = join(dataDir + '.log');
+  const out = openSync(logFile, 'a');
+  const child = spawn(command, args, { stdio: ['ignore', out, out] });
+  const stop = async (opts: { keepData?: boolean } = {}): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited(child);
+    if (ownsDataDir && !opts.keepData) {
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(logFile, { force: true });
+    }
+  };
+  return {
+    kind,
+    endpoint,
+    dataDir,
+    child,
+    logFile,
+    stop,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited(child);
+    },
+  };
+}
+
+export const STORE_BIN = new URL('../../dist/bin/kubets-store.js', import.meta.url).pathname;
+
+/** Starts the kubets-store binary (dist) by PID on free 127.0.0.1 ports. */
+export async function startStoreProcess(
+  opts: { dataDir?: string; extraArgs?: string[]; waitForLeader?: boolean } = {},
+): Promise<ProcessTarget> {
+  if (!existsSync(STORE_BIN))
+    throw new Error(
+      `${STORE_BIN} is missing: build the package first (npx tsc -p tsconfig.build.json)`,
+    );
+  const ownsDataDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'kubets-store-'));
+  const [client, peer] = [await freePort(), await freePort()];
+  const endpoint = `127.0.0.1:${client}`;
+  const args = [
+    STORE_BIN,
+    '--name=default',
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=http://${endpoint}`,
+    `--advertise-client-urls=http://${endpoint}`,
+    `--listen-peer-urls=http://127.0.0.1:${peer}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:2380`,
+    `--initial-cluster=default=http://127.0.0.1:2380`,
+    ...(opts.extraArgs ?? []),
+  ];
+  const t = spawnServer('kubets-store', process.execPath, args, dataDir, endpoint, ownsDataDir);
+  if (opts.waitForLeader ?? true) await waitForStart(t);
+  return t;
+}
+
+/** Starts a real etcd (Debian's 3.4) on a temporary data dir and free 127.0.0.1 ports. */
+export async function startEtcdProcess(
+  opts: { extraArgs?: string[] } = {},
+): Promise<ProcessTarget> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'etcd-ref-'));
+  const [client, peer] = [await freePort(), await freePort()];
+  const endpoint = `127.0.0.1:${client}`;
+  const args = [
+    '--name=ep',
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=http://${endpoint}`,
+    `--advertise-client-urls=http://${endpoint}`,
+    `--listen-peer-urls=http://127.0.0.1:${peer}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+    `--initial-cluster=ep=http://127.0.0.1:${peer}`,
+    ...(opts.extraArgs ?? []),
+  ];
+  const t = spawnServer('etcd', ETCD_BIN, args, dataDir, endpoint, true);
+  await waitForStart(t);
+  return t;
+}
+
+async function waitForStart(t: ProcessTarget): Promise<void> {
+  try {
+    await waitFor(`${t.kind} at ${t.endpoint}`, async () => {
+      if (t.child.exitCode !== null) throw new Error('exited');
+      return hasLeader(t.endpoint);
+    });
+  } catch (err) {
+    const log = existsSync(t.logFile) ? readFileSync(t.logFile, 'utf8').slice(-3000) : '';
+    await t.stop();
+    throw new Error(`${t.kind} did not start: ${(err as Error).message}\n${log}`);
+  }
+}
