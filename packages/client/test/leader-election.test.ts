@@ -380,6 +380,49 @@ describe('leader election', () => {
     });
   }
 
+  it('one elector can run again after losing leadership, and a stale cancel does not affect the new run', async () => {
+    const w = world(['a']);
+    const [a] = w.candidates as [Candidate];
+    const client = a.client;
+    let started = 0;
+    let stopped = 0;
+    const elector = new LeaderElector({
+      lock: new LeaseLock({
+        client: client.resource<Lease>(LEASES).namespace('kube-system'),
+        namespace: 'kube-system',
+        name: 'controller',
+        identity: 'solo',
+      }),
+      leaseDurationMs: LD,
+      renewDeadlineMs: RD,
+      retryPeriodMs: RP,
+      clock: w.clock,
+      random: () => 0.5,
+      logger: noopLogger,
+      callbacks: { onStartedLeading: () => void started++, onStoppedLeading: () => void stopped++ },
+    });
+    const first = new AbortController();
+    const run1 = elector.run(first.signal);
+    await w.run(w.clock.now() + 5_000);
+    expect(elector.isLeader()).toBe(true);
+    a.cutNetwork('fail');
+    await w.run(w.clock.now() + RD + RP);
+    await run1;
+    expect(elector.isLeader()).toBe(false);
+    expect([started, stopped]).toEqual([1, 1]);
+    a.heal();
+    const second = new AbortController();
+    const run2 = elector.run(second.signal);
+    await w.run(w.clock.now() + 30_000);
+    expect(elector.isLeader()).toBe(true);
+    first.abort(); // the old run's signal must not end the new leadership
+    await w.run(w.clock.now() + 1_000);
+    expect(elector.isLeader()).toBe(true);
+    second.abort();
+    await run2;
+    expect([started, stopped]).toEqual([2, 2]);
+  });
+
   it('refuses unsafe timing configurations', () => {
     const lock = new LeaseLock({
       client: new FakeDynamicClient(new ObjectTracker()).resource<Lease>(LEASES).namespace('x'),

@@ -11,8 +11,8 @@
  *   renewal. A request started at t was applied at or after t, so every other candidate observed
  *   that renewal at or after t and waits until t + leaseDuration > t + renewDeadline.
  *
- * With leaseDuration > renewDeadline the gap tolerates relative clock rate errors up to
- * (leaseDuration - renewDeadline) / leaseDuration. Every write is a compare-and-swap on the lock's
+ * So two leaders are impossible while no clock runs more than leaseDuration/renewDeadline times
+ * as fast as another (1.5x for 15 s / 10 s). Every write is a compare-and-swap on the lock's
  * resourceVersion, so of two candidates racing for the same record at most one wins.
  *
  * Differences from client-go, both in the safe direction: the holder steps down the moment its
@@ -104,6 +104,7 @@ export class LeaderElector {
   private leaderWork: Promise<void> | undefined;
   private stoppedCalled = false;
   private running = false;
+  private detachCancel: (() => void) | undefined;
 
   constructor(private readonly config: LeaderElectionConfig) {
     validateLeaderElectionConfig(config);
@@ -325,9 +326,9 @@ export class LeaderElector {
     this.leaderAbort = controller;
     this.leading = true;
     // Stop believing the moment the caller cancels, not when the renew loop next wakes up.
-    runSignal.addEventListener('abort', () => this.stopLeading('context cancelled'), {
-      once: true,
-    });
+    const onCancel = (): void => this.stopLeading('context cancelled');
+    runSignal.addEventListener('abort', onCancel, { once: true });
+    this.detachCancel = () => runSignal.removeEventListener('abort', onCancel);
     this.extendDeadline(renewStart);
     this.config.lock.recordEvent?.('became leader');
     try {
@@ -359,6 +360,8 @@ export class LeaderElector {
     this.leading = false;
     this.deadlineTimer?.cancel();
     this.deadlineTimer = undefined;
+    this.detachCancel?.();
+    this.detachCancel = undefined;
     this.logger.info('stopped leading', {
       lease: this.config.lock.describe(),
       identity: this.identity,
