@@ -135,7 +135,8 @@ export function defaultPodSpec(spec: PodSpec): void {
   spec.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   if (!spec.schedulerName) spec.schedulerName = DEFAULT_SCHEDULER_NAME;
   // serviceAccount is the deprecated alias; conversion keeps both in step.
-  if (!spec.serviceAccountName && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
+  if (!spec.serviceAccountName && spec.serviceAccount)
+    spec.serviceAccountName = spec.serviceAccount;
   if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
   for (const c of spec.initContainers ?? []) defaultContainer(c);
   for (const c of spec.containers ?? []) defaultContainer(c);

@@ -68,7 +68,8 @@ export function defaultService(svc: Service): void {
       p.targetPort = p.port;
     }
   }
-  if (externallyAccessible(svc) && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
+  if (externallyAccessible(svc) && !spec.externalTrafficPolicy)
+    spec.externalTrafficPolicy = 'Cluster';
   if (
     spec.internalTrafficPolicy === undefined &&
     (spec.type === 'NodePort' || spec.type === 'LoadBalancer' || spec.type === 'ClusterIP')
@@ -79,7 +80,8 @@ export function defaultService(svc: Service): void {
 }
 
 export function defaultEndpoints(ep: Endpoints): void {
-  for (const s of ep.subsets ?? []) for (const p of s.ports ?? []) if (!p.protocol) p.protocol = 'TCP';
+  for (const s of ep.subsets ?? [])
+    for (const p of s.ports ?? []) if (!p.protocol) p.protocol = 'TCP';
 }
 
 export function defaultNode(node: Node): void {
@@ -217,7 +219,10 @@ export function defaultRoleBinding(rb: RoleBinding): void {
   }
 }
 
-function defaultWebhook(w: ValidatingWebhook & { reinvocationPolicy?: string }, mutating: boolean): void {
+function defaultWebhook(
+  w: ValidatingWebhook & { reinvocationPolicy?: string },
+  mutating: boolean,
+): void {
   if (!w.failurePolicy) w.failurePolicy = 'Fail';
   if (!w.matchPolicy) w.matchPolicy = 'Equivalent';
   w.namespaceSelector ??= {};

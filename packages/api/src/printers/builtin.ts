@@ -46,7 +46,9 @@ export interface Printer {
   /** Cells for one object; `now` is milliseconds since the epoch (for AGE and durations). */
   row(obj: unknown, now: number): JsonValue[];
   /** Row conditions (pods that completed carry `Completed`). */
-  conditions?(obj: unknown): { type: string; status: 'True' | 'False' | 'Unknown'; reason?: string; message?: string }[];
+  conditions?(
+    obj: unknown,
+  ): { type: string; status: 'True' | 'False' | 'Unknown'; reason?: string; message?: string }[];
 }
 
 const NAME_DESC =
@@ -54,7 +56,13 @@ const NAME_DESC =
 const AGE_DESC =
   'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
 
-type ColSpec = [name: string, type: string, priority?: number, description?: string, format?: string];
+type ColSpec = [
+  name: string,
+  type: string,
+  priority?: number,
+  description?: string,
+  format?: string,
+];
 
 function cols(...specs: ColSpec[]): TableColumnDefinition[] {
   return specs.map(([name, type, priority = 0, description = '', format = '']) => ({
@@ -85,8 +93,14 @@ export function formatLabelSelector(sel: LabelSelector | undefined): string {
   }
 }
 
-const meta = (o: unknown): { name?: string; creationTimestamp?: string | null; deletionTimestamp?: string | null; labels?: Record<string, string> } =>
-  ((o as { metadata?: object }).metadata ?? {}) as never;
+const meta = (
+  o: unknown,
+): {
+  name?: string;
+  creationTimestamp?: string | null;
+  deletionTimestamp?: string | null;
+  labels?: Record<string, string>;
+} => (o as { metadata?: object }).metadata ?? {};
 
 // ---------------------------------------------------------------------------------------------
 // Pods
@@ -95,12 +109,27 @@ const podColumns = cols(
   ['Name', 'string'],
   ['Ready', 'string', 0, 'The aggregate readiness state of this pod for accepting traffic.'],
   ['Status', 'string', 0, 'The aggregate status of the containers in this pod.'],
-  ['Restarts', 'string', 0, 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'],
+  [
+    'Restarts',
+    'string',
+    0,
+    'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+  ],
   ['Age', 'string'],
   ['IP', 'string', 1, 'podIP is the IP address allocated to the pod.'],
   ['Node', 'string', 1, 'NodeName indicates in which node this pod is scheduled.'],
-  ['Nominated Node', 'string', 1, 'nominatedNodeName is set only when this pod preempts other pods on the node.'],
-  ['Readiness Gates', 'string', 1, 'If specified, all readiness gates will be evaluated for pod readiness.'],
+  [
+    'Nominated Node',
+    'string',
+    1,
+    'nominatedNodeName is set only when this pod preempts other pods on the node.',
+  ],
+  [
+    'Readiness Gates',
+    'string',
+    1,
+    'If specified, all readiness gates will be evaluated for pod readiness.',
+  ],
 );
 
 /** printPod: READY, STATUS (with the Init:/Terminating/reason logic), RESTARTS with last restart age. */
@@ -131,7 +160,8 @@ export function printPod(pod: Pod, now: number): JsonValue[] {
     const sidecar = initContainers.get(cs.name)?.restartPolicy === 'Always';
     if (sidecar) {
       restartableInitRestarts += cs.restartCount ?? 0;
-      if (cs.lastState?.terminated) lastRestartableInitRestart = Math.max(lastRestartableInitRestart, finished(cs));
+      if (cs.lastState?.terminated)
+        lastRestartableInitRestart = Math.max(lastRestartableInitRestart, finished(cs));
     }
     const term = cs.state?.terminated;
     const wait = cs.state?.waiting;
@@ -141,7 +171,11 @@ export function printPod(pod: Pod, now: number): JsonValue[] {
       continue;
     }
     if (term) {
-      reason = term.reason ? 'Init:' + term.reason : term.signal ? `Init:Signal:${term.signal}` : `Init:ExitCode:${term.exitCode}`;
+      reason = term.reason
+        ? 'Init:' + term.reason
+        : term.signal
+          ? `Init:Signal:${term.signal}`
+          : `Init:ExitCode:${term.exitCode}`;
     } else if (wait?.reason && wait.reason !== 'PodInitializing') {
       reason = 'Init:' + wait.reason;
     } else {
@@ -150,7 +184,8 @@ export function printPod(pod: Pod, now: number): JsonValue[] {
     initializing = true;
     break;
   }
-  const initializedTrue = (status.conditions ?? []).find((c) => c.type === 'Initialized')?.status === 'True';
+  const initializedTrue =
+    (status.conditions ?? []).find((c) => c.type === 'Initialized')?.status === 'True';
   if (!initializing || initializedTrue) {
     restarts = restartableInitRestarts;
     lastRestart = lastRestartableInitRestart;
@@ -171,15 +206,19 @@ export function printPod(pod: Pod, now: number): JsonValue[] {
       }
     }
     if (reason === 'Completed' && hasRunning) {
-      const ready = (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+      const ready = (status.conditions ?? []).some(
+        (c) => c.type === 'Ready' && c.status === 'True',
+      );
       reason = ready ? 'Running' : 'NotReady';
     }
   }
   const phase = status.phase ?? '';
   if (pod.metadata?.deletionTimestamp && status.reason === 'NodeLost') reason = 'Unknown';
-  else if (pod.metadata?.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed') reason = 'Terminating';
+  else if (pod.metadata?.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed')
+    reason = 'Terminating';
   let restartsStr = String(restarts);
-  if (restarts !== 0 && lastRestart !== 0) restartsStr = `${restarts} (${humanDuration(now - lastRestart)} ago)`;
+  if (restarts !== 0 && lastRestart !== 0)
+    restartsStr = `${restarts} (${humanDuration(now - lastRestart)} ago)`;
   const podIP = status.podIPs?.[0]?.ip || '<none>';
   const gates = spec.readinessGates ?? [];
   let readinessGates = '<none>';
@@ -209,8 +248,17 @@ const podPrinter: Printer = {
   row: (o, now) => printPod(o as Pod, now),
   conditions: (o) => {
     const phase = (o as Pod).status?.phase;
-    if (phase === 'Succeeded') return [{ type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' }];
-    if (phase === 'Failed') return [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
+    if (phase === 'Succeeded')
+      return [
+        {
+          type: 'Completed',
+          status: 'True',
+          reason: 'Succeeded',
+          message: 'The pod has completed successfully.',
+        },
+      ];
+    if (phase === 'Failed')
+      return [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
     return [];
   },
 };
@@ -244,7 +292,9 @@ function serviceExternalIP(svc: Service): string {
 
 export function servicePorts(svc: Service): string {
   const s = (svc.spec?.ports ?? [])
-    .map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? ''}` : `${p.port}/${p.protocol ?? ''}`))
+    .map((p) =>
+      p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? ''}` : `${p.port}/${p.protocol ?? ''}`,
+    )
     .join(',');
   return s.length === 0 ? '<none>' : s;
 }
@@ -253,11 +303,26 @@ const servicePrinter: Printer = {
   columns: cols(
     ['Name', 'string'],
     ['Type', 'string', 0, 'type determines how the Service is exposed.'],
-    ['Cluster-IP', 'string', 0, 'clusterIP is the IP address of the service and is usually assigned randomly.'],
-    ['External-IP', 'string', 0, 'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.'],
+    [
+      'Cluster-IP',
+      'string',
+      0,
+      'clusterIP is the IP address of the service and is usually assigned randomly.',
+    ],
+    [
+      'External-IP',
+      'string',
+      0,
+      'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.',
+    ],
     ['Port(s)', 'string', 0, 'The list of ports that are exposed by this service.'],
     ['Age', 'string'],
-    ['Selector', 'string', 1, 'Route service traffic to pods with label keys and values matching this selector.'],
+    [
+      'Selector',
+      'string',
+      1,
+      'Route service traffic to pods with label keys and values matching this selector.',
+    ],
   ),
   row: (o, now) => {
     const svc = o as Service;
@@ -334,9 +399,24 @@ const nodePrinter: Printer = {
     ['Version', 'string', 0, 'Kubelet Version reported by the node.'],
     ['Internal-IP', 'string', 1, 'List of addresses reachable to the node.'],
     ['External-IP', 'string', 1, 'List of addresses reachable to the node.'],
-    ['OS-Image', 'string', 1, 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).'],
-    ['Kernel-Version', 'string', 1, "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64)."],
-    ['Container-Runtime', 'string', 1, 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).'],
+    [
+      'OS-Image',
+      'string',
+      1,
+      'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).',
+    ],
+    [
+      'Kernel-Version',
+      'string',
+      1,
+      "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+    ],
+    [
+      'Container-Runtime',
+      'string',
+      1,
+      'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).',
+    ],
   ),
   row: (o, now) => {
     const node = o as Node;
@@ -347,7 +427,8 @@ const nodePrinter: Printer = {
     if (node.spec?.unschedulable) status.push('SchedulingDisabled');
     const roles = findNodeRoles(node).join(',') || '<none>';
     const info = node.status?.nodeInfo;
-    const addr = (t: string): string => (node.status?.addresses ?? []).find((a) => a.type === t)?.address ?? '<none>';
+    const addr = (t: string): string =>
+      (node.status?.addresses ?? []).find((a) => a.type === t)?.address ?? '<none>';
     return [
       node.metadata?.name ?? '',
       status.join(','),
@@ -375,8 +456,18 @@ const deploymentPrinter: Printer = {
   columns: cols(
     ['Name', 'string'],
     ['Ready', 'string', 0, 'Number of the pod with ready state'],
-    ['Up-to-date', 'string', 0, 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'],
-    ['Available', 'string', 0, 'Total number of available non-terminating pods (ready for at least minReadySeconds) targeted by this deployment.'],
+    [
+      'Up-to-date',
+      'string',
+      0,
+      'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
+    ],
+    [
+      'Available',
+      'string',
+      0,
+      'Total number of available non-terminating pods (ready for at least minReadySeconds) targeted by this deployment.',
+    ],
     ['Age', 'string'],
     ...workloadWide,
     ['Selector', 'string', 1, 'Label selector for pods.'],
@@ -411,7 +502,12 @@ const replicaSetPrinter: Printer = {
     ['Ready', 'integer', 0, 'The number of ready replicas for this replica set.'],
     ['Age', 'string'],
     ...workloadWide,
-    ['Selector', 'string', 1, 'Selector is a label query over pods that should match the replica count.'],
+    [
+      'Selector',
+      'string',
+      1,
+      'Selector is a label query over pods that should match the replica count.',
+    ],
   ),
   row: (o, now) => {
     const rs = o as ReplicaSet;
@@ -433,11 +529,31 @@ const daemonSetPrinter: Printer = {
   columns: cols(
     ['Name', 'string'],
     ['Desired', 'integer', 0, 'The total number of nodes that should be running the daemon pod.'],
-    ['Current', 'integer', 0, 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.'],
-    ['Ready', 'integer', 0, 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.'],
+    [
+      'Current',
+      'integer',
+      0,
+      'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.',
+    ],
+    [
+      'Ready',
+      'integer',
+      0,
+      'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.',
+    ],
     ['Up-to-date', 'integer', 0, 'The total number of nodes that are running updated daemon pod'],
-    ['Available', 'integer', 0, 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available.'],
-    ['Node Selector', 'string', 0, 'NodeSelector is a selector which must be true for the pod to fit on a node.'],
+    [
+      'Available',
+      'integer',
+      0,
+      'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available.',
+    ],
+    [
+      'Node Selector',
+      'string',
+      0,
+      'NodeSelector is a selector which must be true for the pod to fit on a node.',
+    ],
     ['Age', 'string'],
     ...workloadWide,
     ['Selector', 'string', 1, 'A label query over pods that are managed by the daemon set.'],
@@ -463,7 +579,12 @@ const daemonSetPrinter: Printer = {
 };
 
 const statefulSetPrinter: Printer = {
-  columns: cols(['Name', 'string'], ['Ready', 'string', 0, 'Number of the pod with ready state'], ['Age', 'string'], ...workloadWide),
+  columns: cols(
+    ['Name', 'string'],
+    ['Ready', 'string', 0, 'Number of the pod with ready state'],
+    ['Age', 'string'],
+    ...workloadWide,
+  ),
   row: (o, now) => {
     const ss = o as StatefulSet;
     const [names, images] = layoutContainerCells(ss.spec?.template?.spec?.containers);
@@ -525,19 +646,27 @@ const jobPrinter: Printer = {
 // ---------------------------------------------------------------------------------------------
 // Everything else
 
-const simple = (
-  extra: ColSpec[],
-  cells: (o: never) => JsonValue[],
-  ageLast = true,
-): Printer => ({
-  columns: cols(['Name', 'string'], ...extra, ...(ageLast ? ([['Age', 'string']] as ColSpec[]) : [])),
-  row: (o, now) => [meta(o).name ?? '', ...cells(o as never), ...(ageLast ? [timeSince(meta(o).creationTimestamp, now)] : [])],
+const simple = (extra: ColSpec[], cells: (o: never) => JsonValue[], ageLast = true): Printer => ({
+  columns: cols(
+    ['Name', 'string'],
+    ...extra,
+    ...(ageLast ? ([['Age', 'string']] as ColSpec[]) : []),
+  ),
+  row: (o, now) => [
+    meta(o).name ?? '',
+    ...cells(o as never),
+    ...(ageLast ? [timeSince(meta(o).creationTimestamp, now)] : []),
+  ],
 });
 
-const namespacePrinter = simple([['Status', 'string', 0, 'The status of the namespace']], (ns: Namespace) => [ns.status?.phase ?? '']);
-const configMapPrinter = simple([['Data', 'string', 0, 'Data contains the configuration data.']], (cm: ConfigMap) => [
-  Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length,
-]);
+const namespacePrinter = simple(
+  [['Status', 'string', 0, 'The status of the namespace']],
+  (ns: Namespace) => [ns.status?.phase ?? ''],
+);
+const configMapPrinter = simple(
+  [['Data', 'string', 0, 'Data contains the configuration data.']],
+  (cm: ConfigMap) => [Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length],
+);
 const secretPrinter = simple(
   [
     ['Type', 'string', 0, 'Used to facilitate programmatic handling of secret data.'],
@@ -545,14 +674,35 @@ const secretPrinter = simple(
   ],
   (s: Secret) => [s.type ?? '', Object.keys(s.data ?? {}).length],
 );
-const serviceAccountPrinter = simple([['Secrets', 'string', 0, 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.']], (sa: ServiceAccount) => [
-  (sa.secrets ?? []).length,
-]);
-const endpointsPrinter = simple([['Endpoints', 'string', 0, 'The set of all endpoints is the union of all subsets.']], (ep: Endpoints) => [formatEndpoints(ep)]);
+const serviceAccountPrinter = simple(
+  [
+    [
+      'Secrets',
+      'string',
+      0,
+      'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.',
+    ],
+  ],
+  (sa: ServiceAccount) => [(sa.secrets ?? []).length],
+);
+const endpointsPrinter = simple(
+  [['Endpoints', 'string', 0, 'The set of all endpoints is the union of all subsets.']],
+  (ep: Endpoints) => [formatEndpoints(ep)],
+);
 const endpointSlicePrinter = simple(
   [
-    ['AddressType', 'string', 0, 'addressType specifies the type of address carried by this EndpointSlice.'],
-    ['Ports', 'string', 0, 'ports specifies the list of network ports exposed by each endpoint in this slice.'],
+    [
+      'AddressType',
+      'string',
+      0,
+      'addressType specifies the type of address carried by this EndpointSlice.',
+    ],
+    [
+      'Ports',
+      'string',
+      0,
+      'ports specifies the list of network ports exposed by each endpoint in this slice.',
+    ],
     ['Endpoints', 'string', 0, 'endpoints is a list of unique endpoints in this slice.'],
   ],
   (es: EndpointSlice) => {
@@ -560,7 +710,7 @@ const endpointSlicePrinter = simple(
     let pc = 0;
     let pmore = false;
     for (const p of es.ports ?? []) {
-      if (ports.length < 3) ports.push(p.port !== undefined ? String(p.port) : p.name ?? '*');
+      if (ports.length < 3) ports.push(p.port !== undefined ? String(p.port) : (p.name ?? '*'));
       else pmore = true;
       pc++;
     }
@@ -574,17 +724,34 @@ const endpointSlicePrinter = simple(
         ac++;
       }
     }
-    return [es.addressType ?? '', listWithMore(ports, pmore, pc, 3), listWithMore(addrs, amore, ac, 3)];
+    return [
+      es.addressType ?? '',
+      listWithMore(ports, pmore, pc, 3),
+      listWithMore(addrs, amore, ac, 3),
+    ];
   },
 );
-const leasePrinter = simple([['Holder', 'string', 0, 'holderIdentity contains the identity of the holder of a current lease.']], (l: Lease) => [
-  l.spec?.holderIdentity ?? '',
-]);
+const leasePrinter = simple(
+  [
+    [
+      'Holder',
+      'string',
+      0,
+      'holderIdentity contains the identity of the holder of a current lease.',
+    ],
+  ],
+  (l: Lease) => [l.spec?.holderIdentity ?? ''],
+);
 const pdbPrinter = simple(
   [
     ['Min Available', 'string', 0, 'The minimum number of pods that must be available.'],
     ['Max Unavailable', 'string', 0, 'The maximum number of pods that may be unavailable.'],
-    ['Allowed Disruptions', 'integer', 0, 'Calculated number of pods that may be disrupted at this time.'],
+    [
+      'Allowed Disruptions',
+      'integer',
+      0,
+      'Calculated number of pods that may be disrupted at this time.',
+    ],
   ],
   (p: PodDisruptionBudget) => [
     p.spec?.minAvailable !== undefined ? String(p.spec.minAvailable) : 'N/A',
@@ -592,21 +759,45 @@ const pdbPrinter = simple(
     p.status?.disruptionsAllowed ?? 0,
   ],
 );
-const webhookPrinter = simple([['Webhooks', 'integer', 0, 'Webhooks indicates the number of webhooks registered in this configuration']], (c: MutatingWebhookConfiguration) => [
-  (c.webhooks ?? []).length,
-]);
+const webhookPrinter = simple(
+  [
+    [
+      'Webhooks',
+      'integer',
+      0,
+      'Webhooks indicates the number of webhooks registered in this configuration',
+    ],
+  ],
+  (c: MutatingWebhookConfiguration) => [(c.webhooks ?? []).length],
+);
 
 const priorityClassPrinter: Printer = {
   columns: cols(
     ['Name', 'string'],
     ['Value', 'integer', 0, 'value represents the integer value of this priority class.'],
-    ['Global-Default', 'boolean', 0, 'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class.'],
+    [
+      'Global-Default',
+      'boolean',
+      0,
+      'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class.',
+    ],
     ['Age', 'string'],
-    ['PreemptionPolicy', 'string', 0, 'preemptionPolicy is the Policy for preempting pods with lower priority.'],
+    [
+      'PreemptionPolicy',
+      'string',
+      0,
+      'preemptionPolicy is the Policy for preempting pods with lower priority.',
+    ],
   ),
   row: (o, now) => {
     const pc = o as PriorityClass;
-    return [pc.metadata?.name ?? '', pc.value ?? 0, pc.globalDefault ?? false, timeSince(pc.metadata?.creationTimestamp, now), pc.preemptionPolicy ?? ''];
+    return [
+      pc.metadata?.name ?? '',
+      pc.value ?? 0,
+      pc.globalDefault ?? false,
+      timeSince(pc.metadata?.creationTimestamp, now),
+      pc.preemptionPolicy ?? '',
+    ];
   },
 };
 
@@ -625,7 +816,12 @@ function subjectsStrings(rb: RoleBinding): [string, string, string] {
 const roleBindingPrinter = (scope: string): Printer => ({
   columns: cols(
     ['Name', 'string'],
-    ['Role', 'string', 0, 'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace.'],
+    [
+      'Role',
+      'string',
+      0,
+      'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace.',
+    ],
     ['Age', 'string'],
     ['Users', 'string', 1, `Users in the ${scope}`],
     ['Groups', 'string', 1, `Groups in the ${scope}`],
@@ -633,14 +829,29 @@ const roleBindingPrinter = (scope: string): Printer => ({
   ),
   row: (o, now) => {
     const rb = o as RoleBinding;
-    return [rb.metadata?.name ?? '', `${rb.roleRef?.kind ?? ''}/${rb.roleRef?.name ?? ''}`, timeSince(rb.metadata?.creationTimestamp, now), ...subjectsStrings(rb)];
+    return [
+      rb.metadata?.name ?? '',
+      `${rb.roleRef?.kind ?? ''}/${rb.roleRef?.name ?? ''}`,
+      timeSince(rb.metadata?.creationTimestamp, now),
+      ...subjectsStrings(rb),
+    ];
   },
 });
 
 const resourceQuotaPrinter = simple(
   [
-    ['Request', 'string', 0, 'Request represents a minimum amount of cpu/memory that a container may consume.'],
-    ['Limit', 'string', 0, 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'],
+    [
+      'Request',
+      'string',
+      0,
+      'Request represents a minimum amount of cpu/memory that a container may consume.',
+    ],
+    [
+      'Limit',
+      'string',
+      0,
+      'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.',
+    ],
   ],
   (rq: ResourceQuota) => {
     const req: string[] = [];
@@ -664,14 +875,44 @@ function eventSource(ev: Event): string {
 
 const eventPrinter: Printer = {
   columns: cols(
-    ['Last Seen', 'string', 0, 'The time at which the most recent occurrence of this event was recorded.'],
-    ['Type', 'string', 0, 'Type of this event (Normal, Warning), new types could be added in the future'],
-    ['Reason', 'string', 0, "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."],
+    [
+      'Last Seen',
+      'string',
+      0,
+      'The time at which the most recent occurrence of this event was recorded.',
+    ],
+    [
+      'Type',
+      'string',
+      0,
+      'Type of this event (Normal, Warning), new types could be added in the future',
+    ],
+    [
+      'Reason',
+      'string',
+      0,
+      "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+    ],
     ['Object', 'string', 0, 'The object that this event is about.'],
-    ['Subobject', 'string', 1, 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go-field access statement.'],
-    ['Source', 'string', 1, 'The component reporting this event. Should be a short machine understandable string.'],
+    [
+      'Subobject',
+      'string',
+      1,
+      'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go-field access statement.',
+    ],
+    [
+      'Source',
+      'string',
+      1,
+      'The component reporting this event. Should be a short machine understandable string.',
+    ],
     ['Message', 'string', 0, 'A human-readable description of the status of this operation.'],
-    ['First Seen', 'string', 1, 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)'],
+    [
+      'First Seen',
+      'string',
+      1,
+      'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)',
+    ],
     ['Count', 'string', 1, 'The number of times this event has occurred.'],
     ['Name', 'string', 1, NAME_DESC, 'name'],
   ),
@@ -687,8 +928,21 @@ const eventPrinter: Printer = {
       count = ev.series.count ?? 0;
     } else if (count === 0) count = 1;
     const io = ev.involvedObject ?? {};
-    const target = io.name ? `${(io.kind ?? '').toLowerCase()}/${io.name}` : (io.kind ?? '').toLowerCase();
-    return [last, ev.type ?? '', ev.reason ?? '', target, io.fieldPath ?? '', eventSource(ev), (ev.message ?? '').trim(), first, count, ev.metadata?.name ?? ''];
+    const target = io.name
+      ? `${(io.kind ?? '').toLowerCase()}/${io.name}`
+      : (io.kind ?? '').toLowerCase();
+    return [
+      last,
+      ev.type ?? '',
+      ev.reason ?? '',
+      target,
+      io.fieldPath ?? '',
+      eventSource(ev),
+      (ev.message ?? '').trim(),
+      first,
+      count,
+      ev.metadata?.name ?? '',
+    ];
   },
 };
 
@@ -696,12 +950,22 @@ const scalePrinter: Printer = {
   columns: cols(
     ['Name', 'string', 0, NAME_DESC, ' '],
     ['Desired', 'integer', 0, 'replicas is the desired number of instances for the scaled object.'],
-    ['Available', 'integer', 0, 'replicas is the actual number of observed instances of the scaled object.'],
+    [
+      'Available',
+      'integer',
+      0,
+      'replicas is the actual number of observed instances of the scaled object.',
+    ],
     ['Age', 'string'],
   ),
   row: (o, now) => {
     const s = o as Scale;
-    return [s.metadata?.name ?? '', s.spec?.replicas ?? 0, s.status?.replicas ?? 0, timeSince(s.metadata?.creationTimestamp, now)];
+    return [
+      s.metadata?.name ?? '',
+      s.spec?.replicas ?? 0,
+      s.status?.replicas ?? 0,
+      timeSince(s.metadata?.creationTimestamp, now),
+    ];
   },
 };
 scalePrinter.columns[0]!.format = '';

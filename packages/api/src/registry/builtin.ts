@@ -6,6 +6,7 @@
 import {
   deepCopyJson,
   labelSelectorAsSelector,
+  validateObjectMetaUpdate,
   objectMetaFieldsSet,
   type FieldError,
   type GroupVersionKind,
@@ -32,16 +33,33 @@ import {
   defaultValidatingWebhookConfiguration,
 } from '../defaults/resources.js';
 import { BUILTIN_PRINTERS, defaultPrinter, type Printer } from '../printers/builtin.js';
-import { builtinDefinitions, builtinPatchSchema, definitionNameFor } from '../schema/openapi.js';
+import {
+  builtinDefinitions,
+  builtinPatchSchema,
+  definitionNameFor,
+  pruneBySchema,
+} from '../schema/openapi.js';
 import type * as core from '../types/core-v1.js';
 import type * as groups from '../types/groups.js';
 import type { CustomResourceDefinition } from '../types/apiextensions-v1.js';
-import { validatePod, validatePodStatusUpdate, validatePodUpdate } from '../validation/pod.js';
+import {
+  validatePod,
+  validatePodBinding,
+  validatePodStatusUpdate,
+  validatePodUpdate,
+} from '../validation/pod.js';
 import * as v from '../validation/resources.js';
-import { validateService, validateServiceStatusUpdate, validateServiceUpdate } from '../validation/service.js';
+import {
+  validateService,
+  validateServiceStatusUpdate,
+  validateServiceUpdate,
+} from '../validation/service.js';
 import * as w from '../validation/workloads.js';
 import { defaultCustomResourceDefinition } from '../crd/defaults.js';
-import { validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate } from '../crd/validation.js';
+import {
+  validateCustomResourceDefinition,
+  validateCustomResourceDefinitionUpdate,
+} from '../crd/validation.js';
 import {
   applySchedulingGatedCondition,
   computePodQOS,
@@ -58,13 +76,26 @@ import type {
   TableDefinition,
 } from './types.js';
 
-const STANDARD_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const STANDARD_VERBS = [
+  'create',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+];
 const STATUS_VERBS = ['get', 'patch', 'update'];
 
 type Validator<T> = (obj: T) => FieldError[];
 type UpdateValidator<T> = (obj: T, old: T) => FieldError[];
 
-const gvk = (group: string, version: string, kind: string): GroupVersionKind => ({ group, version, kind });
+const gvk = (group: string, version: string, kind: string): GroupVersionKind => ({
+  group,
+  version,
+  kind,
+});
 
 function tableOf(printer: Printer): TableDefinition {
   return {
@@ -123,21 +154,42 @@ interface BuiltinSpec<T> {
   extraSubresources?: SubresourceDefinition[];
   finalize?: StatusStrategy;
   /** Validation needing the strategy context (services). */
-  validateWithContext?(obj: T, ctx: { nodePortRange?: { base: number; size: number } }): FieldError[];
-  validateUpdateWithContext?(obj: T, old: T, ctx: { nodePortRange?: { base: number; size: number } }): FieldError[];
+  validateWithContext?(
+    obj: T,
+    ctx: { nodePortRange?: { base: number; size: number } },
+  ): FieldError[];
+  validateUpdateWithContext?(
+    obj: T,
+    old: T,
+    ctx: { nodePortRange?: { base: number; size: number } },
+  ): FieldError[];
 }
 
 function builtin<T>(s: BuiltinSpec<T>): ResourceDefinition {
   const version = s.version ?? 'v1';
   const schemaName = definitionNameFor(s.group, version, s.kind);
   const subresources: SubresourceDefinition[] = [];
-  if (s.status) subresources.push({ name: 'status', kind: gvk(s.group, version, s.kind), verbs: STATUS_VERBS });
-  if (s.scale) subresources.push({ name: 'scale', kind: gvk('autoscaling', 'v1', 'Scale'), verbs: STATUS_VERBS });
+  if (s.status)
+    subresources.push({ name: 'status', kind: gvk(s.group, version, s.kind), verbs: STATUS_VERBS });
+  if (s.scale)
+    subresources.push({
+      name: 'scale',
+      kind: gvk('autoscaling', 'v1', 'Scale'),
+      verbs: STATUS_VERBS,
+    });
   subresources.push(...(s.extraSubresources ?? []));
-  const validateUpdate: UpdateValidator<T> = s.validateUpdate ?? ((obj, old) => {
-    const errs = v.validateMeta((obj as KubeObject).metadata, s.namespaced).filter((e) => !e.field.startsWith('metadata.'));
-    return [...errs, ...s.validate(obj).filter((e) => !e.field.startsWith('metadata.')), ...updateMeta(obj as KubeObject, old as KubeObject)];
-  });
+  const validateUpdate: UpdateValidator<T> =
+    s.validateUpdate ??
+    ((obj, old) => {
+      const errs = v
+        .validateMeta((obj as KubeObject).metadata, s.namespaced)
+        .filter((e) => !e.field.startsWith('metadata.'));
+      return [
+        ...errs,
+        ...s.validate(obj).filter((e) => !e.field.startsWith('metadata.')),
+        ...updateMeta(obj as KubeObject, old as KubeObject),
+      ];
+    });
   const def: ResourceDefinition = {
     group: s.group,
     kind: s.kind,
@@ -161,14 +213,19 @@ function builtin<T>(s: BuiltinSpec<T>): ResourceDefinition {
     ],
     strategy: genericStrategy({
       default: (obj) => s.defaulter?.(obj as T),
-      validate: (obj, ctx) => (s.validateWithContext ? s.validateWithContext(obj as T, ctx) : s.validate(obj as T)),
+      validate: (obj, ctx) =>
+        s.validateWithContext ? s.validateWithContext(obj as T, ctx) : s.validate(obj as T),
       validateUpdate: (obj, old, ctx) =>
-        s.validateUpdateWithContext ? s.validateUpdateWithContext(obj as T, old as T, ctx) : validateUpdate(obj as T, old as T),
+        s.validateUpdateWithContext
+          ? s.validateUpdateWithContext(obj as T, old as T, ctx)
+          : validateUpdate(obj as T, old as T),
       hasStatus: s.status !== undefined,
       ...s.strategy,
     }),
-    fieldSelectors: fieldSelectors(s.namespaced, s.fieldSelectors as never),
+    fieldSelectors: fieldSelectors(s.namespaced, s.fieldSelectors),
     patchSchema: () => builtinPatchSchema(schemaName),
+    pruneUnknownFields: (obj) =>
+      pruneBySchema(obj, builtinDefinitions()[schemaName] ?? {}, builtinDefinitions()),
     source: 'builtin',
   };
   if (s.status) {
@@ -183,12 +240,12 @@ function builtin<T>(s: BuiltinSpec<T>): ResourceDefinition {
   return def;
 }
 
-import { validateObjectMetaUpdate } from '@kubets/apimachinery';
 function updateMeta(obj: KubeObject, old: KubeObject): FieldError[] {
   return validateObjectMetaUpdate(obj.metadata ?? {}, old.metadata ?? {});
 }
 
-const statusOnlyMeta = <T>(obj: T, old: T): FieldError[] => updateMeta(obj as KubeObject, old as KubeObject);
+const statusOnlyMeta = <T>(obj: T, old: T): FieldError[] =>
+  updateMeta(obj as KubeObject, old as KubeObject);
 
 // ---------------------------------------------------------------------------------------------
 // Field selector sets (upstream's *ToSelectableFields)
@@ -293,7 +350,10 @@ export function builtinResources(): ResourceDefinition[] {
       shortNames: ['ns'],
       namespaced: false,
       verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
-      fieldSelectors: { fields: ['status.phase'], of: (n) => ({ 'status.phase': n.status?.phase ?? '' }) },
+      fieldSelectors: {
+        fields: ['status.phase'],
+        of: (n) => ({ 'status.phase': n.status?.phase ?? '' }),
+      },
       defaulter: defaultNamespace,
       validate: v.validateNamespace,
       validateUpdate: (a, b) => [...v.validateNamespaceUpdate(a, b)],
@@ -314,18 +374,22 @@ export function builtinResources(): ResourceDefinition[] {
         },
       },
       status: { validateUpdate: v.validateNamespaceStatusUpdate },
-      extraSubresources: [{ name: 'finalize', kind: gvk('', 'v1', 'Namespace'), verbs: ['update'] }],
+      extraSubresources: [
+        { name: 'finalize', kind: gvk('', 'v1', 'Namespace'), verbs: ['update'] },
+      ],
       finalize: {
         prepareForUpdate(obj, old) {
           const ns = obj as core.Namespace;
           const o = old as core.Namespace;
           const spec = ns.spec ? deepCopyJson(ns.spec) : undefined;
-          for (const k of Object.keys(ns)) if (k !== 'apiVersion' && k !== 'kind') delete (ns as unknown as Record<string, unknown>)[k];
+          for (const k of Object.keys(ns))
+            if (k !== 'apiVersion' && k !== 'kind')
+              delete (ns as unknown as Record<string, unknown>)[k];
           Object.assign(ns, deepCopyJson(o));
           if (spec === undefined) delete ns.spec;
           else ns.spec = { ...(ns.spec ?? {}), finalizers: spec.finalizers ?? [] };
         },
-        validateUpdate: (a, b) => v.validateNamespaceFinalizeUpdate(a as core.Namespace, b as core.Namespace),
+        validateUpdate: (a, b) => v.validateNamespaceFinalizeUpdate(a, b),
       },
     }),
     builtin<core.Pod>({
@@ -340,15 +404,16 @@ export function builtinResources(): ResourceDefinition[] {
       validate: validatePod,
       validateUpdate: validatePodUpdate,
       strategy: {
-        initialStatus: (obj) => ({ phase: 'Pending', qosClass: computePodQOS(obj as core.Pod) }),
-        extraPrepareForCreate: (obj) => applySchedulingGatedCondition(obj as core.Pod),
+        initialStatus: (obj) => ({ phase: 'Pending', qosClass: computePodQOS(obj) }),
+        extraPrepareForCreate: (obj) => applySchedulingGatedCondition(obj),
       },
       status: {
         validateUpdate: validatePodStatusUpdate,
         extra: (pod, old) => {
           // The kubelet may change labels/annotations on status writes, but never owners or qosClass.
           if (old.metadata?.labels) pod.metadata!.labels = old.metadata.labels;
-          if (pod.status && !pod.status.qosClass && old.status?.qosClass) pod.status.qosClass = old.status.qosClass;
+          if (pod.status && !pod.status.qosClass && old.status?.qosClass)
+            pod.status.qosClass = old.status.qosClass;
         },
       },
       extraSubresources: podSubresources(),
@@ -367,7 +432,10 @@ export function builtinResources(): ResourceDefinition[] {
       plural: 'nodes',
       shortNames: ['no'],
       namespaced: false,
-      fieldSelectors: { fields: ['spec.unschedulable'], of: (n) => ({ 'spec.unschedulable': String(n.spec?.unschedulable === true) }) },
+      fieldSelectors: {
+        fields: ['spec.unschedulable'],
+        of: (n) => ({ 'spec.unschedulable': String(n.spec?.unschedulable === true) }),
+      },
       defaulter: defaultNode,
       validate: v.validateNode,
       validateUpdate: v.validateNodeUpdate,
@@ -375,8 +443,19 @@ export function builtinResources(): ResourceDefinition[] {
         // The kubelet registers nodes with their status; create keeps it.
         initialStatus: (obj) => deepCopyJson((obj as core.Node).status ?? {}),
       },
-      status: { validateUpdate: (a, b) => [...statusOnlyMeta(a, b), ...v.validateNode(a).filter((e) => e.field.startsWith('status.'))] },
-      extraSubresources: [{ name: 'proxy', kind: gvk('', 'v1', 'NodeProxyOptions'), verbs: ['create', 'delete', 'get', 'patch', 'update'] }],
+      status: {
+        validateUpdate: (a, b) => [
+          ...statusOnlyMeta(a, b),
+          ...v.validateNode(a).filter((e) => e.field.startsWith('status.')),
+        ],
+      },
+      extraSubresources: [
+        {
+          name: 'proxy',
+          kind: gvk('', 'v1', 'NodeProxyOptions'),
+          verbs: ['create', 'delete', 'get', 'patch', 'update'],
+        },
+      ],
     }),
     builtin<core.Service>({
       group: '',
@@ -394,7 +473,13 @@ export function builtinResources(): ResourceDefinition[] {
       validateWithContext: (s, ctx) => validateService(s, ctx),
       validateUpdateWithContext: (s, old, ctx) => validateServiceUpdate(s, old, ctx),
       status: { validateUpdate: validateServiceStatusUpdate },
-      extraSubresources: [{ name: 'proxy', kind: gvk('', 'v1', 'ServiceProxyOptions'), verbs: ['create', 'delete', 'get', 'patch', 'update'] }],
+      extraSubresources: [
+        {
+          name: 'proxy',
+          kind: gvk('', 'v1', 'ServiceProxyOptions'),
+          verbs: ['create', 'delete', 'get', 'patch', 'update'],
+        },
+      ],
     }),
     builtin<core.Endpoints>({
       group: '',
@@ -481,7 +566,10 @@ export function builtinResources(): ResourceDefinition[] {
       shortNames: ['rs'],
       categories: ['all'],
       namespaced: true,
-      fieldSelectors: { fields: ['status.replicas'], of: (r) => ({ 'status.replicas': String(r.status?.replicas ?? 0) }) },
+      fieldSelectors: {
+        fields: ['status.replicas'],
+        of: (r) => ({ 'status.replicas': String(r.status?.replicas ?? 0) }),
+      },
       defaulter: defaultReplicaSet,
       validate: w.validateReplicaSet,
       validateUpdate: w.validateReplicaSetUpdate,
@@ -522,7 +610,10 @@ export function builtinResources(): ResourceDefinition[] {
       plural: 'jobs',
       categories: ['all'],
       namespaced: true,
-      fieldSelectors: { fields: ['status.successful'], of: (j) => ({ 'status.successful': String(j.status?.succeeded ?? 0) }) },
+      fieldSelectors: {
+        fields: ['status.successful'],
+        of: (j) => ({ 'status.successful': String(j.status?.succeeded ?? 0) }),
+      },
       defaulter: defaultJob,
       // Selector generation needs the uid, which exists only once validation runs (as upstream).
       validate: (job) => {
@@ -645,7 +736,6 @@ export function builtinResources(): ResourceDefinition[] {
   ];
 }
 
-import { validatePodBinding } from '../validation/pod.js';
 function podBindingErrors(b: core.Binding): FieldError[] {
   return validatePodBinding(b);
 }

@@ -55,9 +55,9 @@ export function resetObjectMetaForStatus(obj: KubeObject, old: KubeObject): void
 }
 
 export interface GenericStrategyOptions {
-  default(obj: KubeObject): void;
-  validate(obj: KubeObject, ctx: StrategyContext): FieldError[];
-  validateUpdate(obj: KubeObject, old: KubeObject, ctx: StrategyContext): FieldError[];
+  default: (obj: KubeObject) => void;
+  validate: (obj: KubeObject, ctx: StrategyContext) => FieldError[];
+  validateUpdate: (obj: KubeObject, old: KubeObject, ctx: StrategyContext) => FieldError[];
   /** The object has a status the main resource may not write (reset on create, kept on update). */
   hasStatus?: boolean;
   /** Initial status on create (default `{}` when hasStatus). */
@@ -68,7 +68,7 @@ export interface GenericStrategyOptions {
   annotationsBumpGeneration?: boolean;
   extraPrepareForCreate?(obj: KubeObject): void;
   extraPrepareForUpdate?(obj: KubeObject, old: KubeObject): void;
-  warnings?(obj: KubeObject, old?: KubeObject): string[];
+  warnings?: (obj: KubeObject, old?: KubeObject) => string[];
   allowCreateOnUpdate?: boolean;
   allowUnconditionalUpdate?: boolean;
 }
@@ -79,7 +79,7 @@ export function genericStrategy(o: GenericStrategyOptions): ResourceStrategy {
     default: o.default,
     prepareForCreate(obj) {
       const x = obj as unknown as Obj;
-      if (o.hasStatus) x.status = (o.initialStatus?.(obj) ?? {}) as never;
+      if (o.hasStatus) x.status = o.initialStatus?.(obj) ?? {};
       if (o.generationFields) meta(obj).generation = 1;
       o.extraPrepareForCreate?.(obj);
     },
@@ -89,7 +89,7 @@ export function genericStrategy(o: GenericStrategyOptions): ResourceStrategy {
       const y = old as unknown as Obj;
       if (o.hasStatus) {
         if (y.status === undefined) delete x.status;
-        else x.status = deepCopyJson(y.status) as never;
+        else x.status = deepCopyJson(y.status);
       }
       if (o.generationFields) {
         const changed =
@@ -142,7 +142,10 @@ export function genericStatusStrategy(
 
 const QOS_RESOURCES = ['cpu', 'memory'] as const;
 
-function sumInto(target: Map<string, Quantity>, list: Record<string, string> | undefined): Set<string> {
+function sumInto(
+  target: Map<string, Quantity>,
+  list: Record<string, string> | undefined,
+): Set<string> {
   const found = new Set<string>();
   for (const name of QOS_RESOURCES) {
     const v = list?.[name];
@@ -166,7 +169,10 @@ export function computePodQOS(pod: Pod): PodQOSClass {
   const requests = new Map<string, Quantity>();
   const limits = new Map<string, Quantity>();
   let guaranteed = true;
-  const containers: Container[] = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  const containers: Container[] = [
+    ...(pod.spec?.containers ?? []),
+    ...(pod.spec?.initContainers ?? []),
+  ];
   for (const c of containers) {
     sumInto(requests, c.resources?.requests);
     const found = sumInto(limits, c.resources?.limits);

@@ -117,6 +117,11 @@ export interface ResourceDefinition {
   fieldSelectors: FieldSelectorSupport;
   /** Strategic merge patch metadata; undefined when SMP is not supported (custom resources). */
   patchSchema?(version: string): PatchSchema;
+  /**
+   * Drops fields the object's version schema does not declare and returns their paths
+   * (`spec.foo`), for fieldValidation=Strict (error) / Warn (warning) / Ignore.
+   */
+  pruneUnknownFields(obj: KubeObject): string[];
   /** Where the object came from. */
   source: 'builtin' | 'crd';
   /** For CRDs: the CRD's name (`crontabs.stable.example.com`). */

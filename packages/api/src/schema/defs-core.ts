@@ -356,14 +356,21 @@ export function coreDefinitions(): Record<string, OpenAPISchema> {
       { metadata: objectMeta(), spec: core('PersistentVolumeClaimSpec') },
       { required: ['spec'] },
     ),
-    PersistentVolumeClaim: kind(v1('PersistentVolumeClaim'), 'PersistentVolumeClaim is a user\'s request for and claim to a persistent volume', {
-      spec: core('PersistentVolumeClaimSpec'),
-      status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-    }),
+    PersistentVolumeClaim: kind(
+      v1('PersistentVolumeClaim'),
+      "PersistentVolumeClaim is a user's request for and claim to a persistent volume",
+      {
+        spec: core('PersistentVolumeClaimSpec'),
+        status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      },
+    ),
     EphemeralVolumeSource: struct({ volumeClaimTemplate: core('PersistentVolumeClaimTemplate') }),
     ImageVolumeSource: struct({ pullPolicy: str(), reference: str() }),
     Volume: struct(
-      { name: str('name of the volume. Must be a DNS_LABEL and unique within the pod.'), ...volumeSourceProps() },
+      {
+        name: str('name of the volume. Must be a DNS_LABEL and unique within the pod.'),
+        ...volumeSourceProps(),
+      },
       {
         required: ['name'],
         description:
@@ -383,7 +390,10 @@ export function coreDefinitions(): Record<string, OpenAPISchema> {
       'x-kubernetes-map-type': 'atomic',
     },
     NodeSelector: {
-      ...struct({ nodeSelectorTerms: list(core('NodeSelectorTerm')) }, { required: ['nodeSelectorTerms'] }),
+      ...struct(
+        { nodeSelectorTerms: list(core('NodeSelectorTerm')) },
+        { required: ['nodeSelectorTerms'] },
+      ),
       'x-kubernetes-map-type': 'atomic',
     },
     PreferredSchedulingTerm: struct(
@@ -517,7 +527,9 @@ export function coreDefinitions(): Record<string, OpenAPISchema> {
         ),
         schedulingGates: mergeList(core('PodSchedulingGate'), 'name'),
         securityContext: core('PodSecurityContext'),
-        serviceAccount: str('DeprecatedServiceAccount is a deprecated alias for ServiceAccountName.'),
+        serviceAccount: str(
+          'DeprecatedServiceAccount is a deprecated alias for ServiceAccountName.',
+        ),
         serviceAccountName: str(
           'ServiceAccountName is the name of the ServiceAccount to use to run this pod.',
         ),
@@ -533,8 +545,7 @@ export function coreDefinitions(): Record<string, OpenAPISchema> {
         }),
         volumes: mergeList(core('Volume'), 'name', {
           strategy: 'merge,retainKeys',
-          description:
-            'List of volumes that can be mounted by containers belonging to the pod.',
+          description: 'List of volumes that can be mounted by containers belonging to the pod.',
         }),
       },
       {
@@ -631,12 +642,20 @@ export function coreDefinitions(): Record<string, OpenAPISchema> {
     ),
     PodTemplateSpec: struct(
       { metadata: objectMeta(), spec: core('PodSpec') },
-      { description: 'PodTemplateSpec describes the data a pod should have when created from a template' },
+      {
+        description:
+          'PodTemplateSpec describes the data a pod should have when created from a template',
+      },
     ),
     Binding: kind(
       v1('Binding'),
       'Binding ties one object to another; for example, a pod is bound to a node by a scheduler.',
-      { target: core('ObjectReference', 'The target object that you want to bind to the standard object.') },
+      {
+        target: core(
+          'ObjectReference',
+          'The target object that you want to bind to the standard object.',
+        ),
+      },
       ['target'],
     ),
     // ----- Node
@@ -735,7 +754,9 @@ export function coreDefinitions(): Record<string, OpenAPISchema> {
       }),
       publishNotReadyAddresses: bool(),
       selector: {
-        ...strMap('Route service traffic to pods with label keys and values matching this selector.'),
+        ...strMap(
+          'Route service traffic to pods with label keys and values matching this selector.',
+        ),
         'x-kubernetes-map-type': 'atomic',
       },
       sessionAffinity: str(),
@@ -757,7 +778,12 @@ export function coreDefinitions(): Record<string, OpenAPISchema> {
     }),
     LoadBalancerStatus: struct({ ingress: list(core('LoadBalancerIngress')) }),
     ServiceStatus: struct({
-      conditions: mergeList({ allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Condition' }] }, 'type'),
+      conditions: mergeList(
+        {
+          allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Condition' }],
+        },
+        'type',
+      ),
       loadBalancer: core('LoadBalancerStatus'),
     }),
     Service: kind(
@@ -784,9 +810,13 @@ export function coreDefinitions(): Record<string, OpenAPISchema> {
       notReadyAddresses: list(core('EndpointAddress')),
       ports: list(core('EndpointPort')),
     }),
-    Endpoints: kind(v1('Endpoints'), 'Endpoints is a collection of endpoints that implement the actual service.', {
-      subsets: list(core('EndpointSubset')),
-    }),
+    Endpoints: kind(
+      v1('Endpoints'),
+      'Endpoints is a collection of endpoints that implement the actual service.',
+      {
+        subsets: list(core('EndpointSubset')),
+      },
+    ),
     // ----- Config & identity
     ConfigMap: kind(v1('ConfigMap'), 'ConfigMap holds configuration data for pods to consume.', {
       binaryData: mapOf(bytes()),
@@ -849,9 +879,13 @@ export function coreDefinitions(): Record<string, OpenAPISchema> {
       { required: ['type'] },
     ),
     LimitRangeSpec: struct({ limits: list(core('LimitRangeItem')) }, { required: ['limits'] }),
-    LimitRange: kind(v1('LimitRange'), 'LimitRange sets resource usage limits for each kind of resource in a Namespace.', {
-      spec: core('LimitRangeSpec'),
-    }),
+    LimitRange: kind(
+      v1('LimitRange'),
+      'LimitRange sets resource usage limits for each kind of resource in a Namespace.',
+      {
+        spec: core('LimitRangeSpec'),
+      },
+    ),
     ScopedResourceSelectorRequirement: struct(
       { operator: str(), scopeName: str(), values: list(str()) },
       { required: ['scopeName', 'operator'] },
@@ -866,10 +900,14 @@ export function coreDefinitions(): Record<string, OpenAPISchema> {
       scopes: list(str()),
     }),
     ResourceQuotaStatus: struct({ hard: quantityMap(), used: quantityMap() }),
-    ResourceQuota: kind(v1('ResourceQuota'), 'ResourceQuota sets aggregate quota restrictions enforced per namespace', {
-      spec: core('ResourceQuotaSpec'),
-      status: core('ResourceQuotaStatus'),
-    }),
+    ResourceQuota: kind(
+      v1('ResourceQuota'),
+      'ResourceQuota sets aggregate quota restrictions enforced per namespace',
+      {
+        spec: core('ResourceQuotaSpec'),
+        status: core('ResourceQuotaStatus'),
+      },
+    ),
   };
   const out: Record<string, OpenAPISchema> = {};
   for (const [name, schema] of Object.entries(d)) out[CORE + name] = schema;

@@ -21,7 +21,10 @@ import {
 
 type Gvk = { group: string; version: string; kind: string };
 
-function prefixed(prefix: string, defs: Record<string, OpenAPISchema>): Record<string, OpenAPISchema> {
+function prefixed(
+  prefix: string,
+  defs: Record<string, OpenAPISchema>,
+): Record<string, OpenAPISchema> {
   const out: Record<string, OpenAPISchema> = {};
   for (const [k, v] of Object.entries(defs)) out[prefix + k] = v;
   return out;
@@ -49,7 +52,9 @@ function appsDefinitions(): Record<string, OpenAPISchema> {
     RollingUpdateDeployment: struct({ maxSurge: intOrString(), maxUnavailable: intOrString() }),
     DeploymentStrategy: struct({
       rollingUpdate: apps('RollingUpdateDeployment'),
-      type: str('Type of deployment. Can be "Recreate" or "RollingUpdate". Default is RollingUpdate.'),
+      type: str(
+        'Type of deployment. Can be "Recreate" or "RollingUpdate". Default is RollingUpdate.',
+      ),
     }),
     DeploymentSpec: struct(
       {
@@ -60,17 +65,21 @@ function appsDefinitions(): Record<string, OpenAPISchema> {
         revisionHistoryLimit: int32(),
         selector: ref(
           META + 'LabelSelector',
-          'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template\'s labels.',
+          "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template's labels.",
         ),
         strategy: {
-          ...apps('DeploymentStrategy', 'The deployment strategy to use to replace existing pods with new ones.'),
+          ...apps(
+            'DeploymentStrategy',
+            'The deployment strategy to use to replace existing pods with new ones.',
+          ),
           'x-kubernetes-patch-strategy': 'retainKeys',
         },
         template: core('PodTemplateSpec', 'Template describes the pods that will be created.'),
       },
       {
         required: ['selector', 'template'],
-        description: 'DeploymentSpec is the specification of the desired behavior of the Deployment.',
+        description:
+          'DeploymentSpec is the specification of the desired behavior of the Deployment.',
       },
     ),
     DeploymentCondition: workloadCondition(),
@@ -85,10 +94,14 @@ function appsDefinitions(): Record<string, OpenAPISchema> {
       unavailableReplicas: int32(),
       updatedReplicas: int32(),
     }),
-    Deployment: kind(appsGvk('Deployment'), 'Deployment enables declarative updates for Pods and ReplicaSets.', {
-      spec: apps('DeploymentSpec', 'Specification of the desired behavior of the Deployment.'),
-      status: apps('DeploymentStatus', 'Most recently observed status of the Deployment.'),
-    }),
+    Deployment: kind(
+      appsGvk('Deployment'),
+      'Deployment enables declarative updates for Pods and ReplicaSets.',
+      {
+        spec: apps('DeploymentSpec', 'Specification of the desired behavior of the Deployment.'),
+        status: apps('DeploymentStatus', 'Most recently observed status of the Deployment.'),
+      },
+    ),
     ReplicaSetSpec: struct(
       {
         minReadySeconds: int32(),
@@ -111,10 +124,14 @@ function appsDefinitions(): Record<string, OpenAPISchema> {
       },
       { required: ['replicas'] },
     ),
-    ReplicaSet: kind(appsGvk('ReplicaSet'), 'ReplicaSet ensures that a specified number of pod replicas are running at any given time.', {
-      spec: apps('ReplicaSetSpec'),
-      status: apps('ReplicaSetStatus'),
-    }),
+    ReplicaSet: kind(
+      appsGvk('ReplicaSet'),
+      'ReplicaSet ensures that a specified number of pod replicas are running at any given time.',
+      {
+        spec: apps('ReplicaSetSpec'),
+        status: apps('ReplicaSetStatus'),
+      },
+    ),
     RollingUpdateDaemonSet: struct({ maxSurge: intOrString(), maxUnavailable: intOrString() }),
     DaemonSetUpdateStrategy: struct({ rollingUpdate: apps('RollingUpdateDaemonSet'), type: str() }),
     DaemonSetSpec: struct(
@@ -150,22 +167,31 @@ function appsDefinitions(): Record<string, OpenAPISchema> {
         ],
       },
     ),
-    DaemonSet: kind(appsGvk('DaemonSet'), 'DaemonSet represents the configuration of a daemon set.', {
-      spec: apps('DaemonSetSpec'),
-      status: apps('DaemonSetStatus'),
-    }),
+    DaemonSet: kind(
+      appsGvk('DaemonSet'),
+      'DaemonSet represents the configuration of a daemon set.',
+      {
+        spec: apps('DaemonSetSpec'),
+        status: apps('DaemonSetStatus'),
+      },
+    ),
     RollingUpdateStatefulSetStrategy: struct({ maxUnavailable: intOrString(), partition: int32() }),
     StatefulSetUpdateStrategy: struct({
       rollingUpdate: apps('RollingUpdateStatefulSetStrategy'),
       type: str(),
     }),
-    StatefulSetPersistentVolumeClaimRetentionPolicy: struct({ whenDeleted: str(), whenScaled: str() }),
+    StatefulSetPersistentVolumeClaimRetentionPolicy: struct({
+      whenDeleted: str(),
+      whenScaled: str(),
+    }),
     StatefulSetOrdinals: struct({ start: int32() }),
     StatefulSetSpec: struct(
       {
         minReadySeconds: int32(),
         ordinals: apps('StatefulSetOrdinals'),
-        persistentVolumeClaimRetentionPolicy: apps('StatefulSetPersistentVolumeClaimRetentionPolicy'),
+        persistentVolumeClaimRetentionPolicy: apps(
+          'StatefulSetPersistentVolumeClaimRetentionPolicy',
+        ),
         podManagementPolicy: str(),
         replicas: int32(),
         revisionHistoryLimit: int32(),
@@ -228,17 +254,28 @@ function otherDefinitions(): Record<string, OpenAPISchema> {
     ...prefixed(AUTO, {
       ScaleSpec: struct({ replicas: int32() }),
       ScaleStatus: struct({ replicas: int32(), selector: str() }, { required: ['replicas'] }),
-      Scale: kind({ group: 'autoscaling', version: 'v1', kind: 'Scale' }, 'Scale represents a scaling request for a resource.', {
-        spec: ref(AUTO + 'ScaleSpec'),
-        status: ref(AUTO + 'ScaleStatus'),
-      }),
+      Scale: kind(
+        { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+        'Scale represents a scaling request for a resource.',
+        {
+          spec: ref(AUTO + 'ScaleSpec'),
+          status: ref(AUTO + 'ScaleStatus'),
+        },
+      ),
     }),
     ...prefixed(BATCH, {
       PodFailurePolicyOnExitCodesRequirement: struct(
-        { containerName: str(), operator: str(), values: { type: 'array', items: int32(), 'x-kubernetes-list-type': 'set' } },
+        {
+          containerName: str(),
+          operator: str(),
+          values: { type: 'array', items: int32(), 'x-kubernetes-list-type': 'set' },
+        },
         { required: ['operator', 'values'] },
       ),
-      PodFailurePolicyOnPodConditionsPattern: struct({ status: str(), type: str() }, { required: ['type'] }),
+      PodFailurePolicyOnPodConditionsPattern: struct(
+        { status: str(), type: str() },
+        { required: ['type'] },
+      ),
       PodFailurePolicyRule: struct(
         {
           action: str(),
@@ -247,9 +284,15 @@ function otherDefinitions(): Record<string, OpenAPISchema> {
         },
         { required: ['action'] },
       ),
-      PodFailurePolicy: struct({ rules: list(ref(BATCH + 'PodFailurePolicyRule')) }, { required: ['rules'] }),
+      PodFailurePolicy: struct(
+        { rules: list(ref(BATCH + 'PodFailurePolicyRule')) },
+        { required: ['rules'] },
+      ),
       SuccessPolicyRule: struct({ succeededCount: int32(), succeededIndexes: str() }),
-      SuccessPolicy: struct({ rules: list(ref(BATCH + 'SuccessPolicyRule')) }, { required: ['rules'] }),
+      SuccessPolicy: struct(
+        { rules: list(ref(BATCH + 'SuccessPolicyRule')) },
+        { required: ['rules'] },
+      ),
       JobSpec: struct(
         {
           activeDeadlineSeconds: int64(),
@@ -299,10 +342,14 @@ function otherDefinitions(): Record<string, OpenAPISchema> {
         terminating: int32(),
         uncountedTerminatedPods: ref(BATCH + 'UncountedTerminatedPods'),
       }),
-      Job: kind({ group: 'batch', version: 'v1', kind: 'Job' }, 'Job represents the configuration of a single job.', {
-        spec: ref(BATCH + 'JobSpec'),
-        status: ref(BATCH + 'JobStatus'),
-      }),
+      Job: kind(
+        { group: 'batch', version: 'v1', kind: 'Job' },
+        'Job represents the configuration of a single job.',
+        {
+          spec: ref(BATCH + 'JobSpec'),
+          status: ref(BATCH + 'JobStatus'),
+        },
+      ),
     }),
     ...prefixed(DISC, {
       EndpointConditions: struct({ ready: bool(), serving: bool(), terminating: bool() }),
@@ -350,9 +397,13 @@ function otherDefinitions(): Record<string, OpenAPISchema> {
         renewTime: microTime(),
         strategy: str(),
       }),
-      Lease: kind({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease' }, 'Lease defines a lease concept.', {
-        spec: ref(COORD + 'LeaseSpec'),
-      }),
+      Lease: kind(
+        { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease' },
+        'Lease defines a lease concept.',
+        {
+          spec: ref(COORD + 'LeaseSpec'),
+        },
+      ),
     }),
     ...prefixed(EV, {
       EventSeries: struct(
@@ -403,7 +454,10 @@ function otherDefinitions(): Record<string, OpenAPISchema> {
       PodDisruptionBudget: kind(
         { group: 'policy', version: 'v1', kind: 'PodDisruptionBudget' },
         'PodDisruptionBudget is an object to define the max disruption that can be caused to a collection of pods',
-        { spec: ref(POL + 'PodDisruptionBudgetSpec'), status: ref(POL + 'PodDisruptionBudgetStatus') },
+        {
+          spec: ref(POL + 'PodDisruptionBudgetSpec'),
+          status: ref(POL + 'PodDisruptionBudgetStatus'),
+        },
       ),
       Eviction: kind(
         { group: 'policy', version: 'v1', kind: 'Eviction' },
@@ -444,12 +498,19 @@ function otherDefinitions(): Record<string, OpenAPISchema> {
         'x-kubernetes-map-type': 'atomic',
       },
       RoleRef: {
-        ...struct({ apiGroup: str(), kind: str(), name: str() }, { required: ['apiGroup', 'kind', 'name'] }),
+        ...struct(
+          { apiGroup: str(), kind: str(), name: str() },
+          { required: ['apiGroup', 'kind', 'name'] },
+        ),
         'x-kubernetes-map-type': 'atomic',
       },
-      Role: kind({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role' }, 'Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding.', {
-        rules: list(ref(RBAC + 'PolicyRule')),
-      }),
+      Role: kind(
+        { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role' },
+        'Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding.',
+        {
+          rules: list(ref(RBAC + 'PolicyRule')),
+        },
+      ),
       ClusterRole: kind(
         { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole' },
         'ClusterRole is a cluster level, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding or ClusterRoleBinding.',
@@ -485,7 +546,10 @@ function otherDefinitions(): Record<string, OpenAPISchema> {
         resources: list(str()),
         scope: str(),
       }),
-      MatchCondition: struct({ expression: str(), name: str() }, { required: ['name', 'expression'] }),
+      MatchCondition: struct(
+        { expression: str(), name: str() },
+        { required: ['name', 'expression'] },
+      ),
       ValidatingWebhook: struct(webhookProps(), {
         required: ['name', 'clientConfig', 'sideEffects', 'admissionReviewVersions'],
       }),
@@ -494,12 +558,20 @@ function otherDefinitions(): Record<string, OpenAPISchema> {
         { required: ['name', 'clientConfig', 'sideEffects', 'admissionReviewVersions'] },
       ),
       ValidatingWebhookConfiguration: kind(
-        { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingWebhookConfiguration' },
+        {
+          group: 'admissionregistration.k8s.io',
+          version: 'v1',
+          kind: 'ValidatingWebhookConfiguration',
+        },
         'ValidatingWebhookConfiguration describes the configuration of and admission webhook that accept or reject and object without changing it.',
         { webhooks: mergeList(ref(ADM + 'ValidatingWebhook'), 'name') },
       ),
       MutatingWebhookConfiguration: kind(
-        { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'MutatingWebhookConfiguration' },
+        {
+          group: 'admissionregistration.k8s.io',
+          version: 'v1',
+          kind: 'MutatingWebhookConfiguration',
+        },
         'MutatingWebhookConfiguration describes the configuration of and admission webhook that accept or reject and may change the object.',
         { webhooks: mergeList(ref(ADM + 'MutatingWebhook'), 'name') },
       ),
@@ -520,7 +592,14 @@ function apiextensionsDefinitions(): Record<string, OpenAPISchema> {
       'x-kubernetes-preserve-unknown-fields': true,
     },
     CustomResourceColumnDefinition: struct(
-      { description: str(), format: str(), jsonPath: str(), name: str(), priority: int32(), type: str() },
+      {
+        description: str(),
+        format: str(),
+        jsonPath: str(),
+        name: str(),
+        priority: int32(),
+        type: str(),
+      },
       { required: ['name', 'type', 'jsonPath'] },
     ),
     CustomResourceSubresourceScale: struct(

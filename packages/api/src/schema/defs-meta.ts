@@ -34,7 +34,8 @@ export function metaDefinitions(): Record<string, OpenAPISchema> {
     [META + 'Time']: {
       type: 'string',
       format: 'date-time',
-      description: 'Time is a wrapper around time.Time, serialized as RFC 3339 with second precision.',
+      description:
+        'Time is a wrapper around time.Time, serialized as RFC 3339 with second precision.',
     },
     [META + 'MicroTime']: {
       type: 'string',
@@ -43,7 +44,8 @@ export function metaDefinitions(): Record<string, OpenAPISchema> {
     },
     [META + 'FieldsV1']: {
       type: 'object',
-      description: 'FieldsV1 stores a set of fields in a data structure like a Trie, in JSON format.',
+      description:
+        'FieldsV1 stores a set of fields in a data structure like a Trie, in JSON format.',
       'x-kubernetes-preserve-unknown-fields': true,
     },
     [META + 'OwnerReference']: struct(

@@ -67,7 +67,8 @@ export function ref(name: string, description?: string): OpenAPISchema {
 }
 
 export const quantity = (): OpenAPISchema => ref('io.k8s.apimachinery.pkg.api.resource.Quantity');
-export const intOrString = (): OpenAPISchema => ref('io.k8s.apimachinery.pkg.util.intstr.IntOrString');
+export const intOrString = (): OpenAPISchema =>
+  ref('io.k8s.apimachinery.pkg.util.intstr.IntOrString');
 export const time = (): OpenAPISchema => ref(META + 'Time');
 export const microTime = (): OpenAPISchema => ref(META + 'MicroTime');
 export const objectMeta = (): OpenAPISchema =>

@@ -66,7 +66,18 @@ export function findUnknownFields(
   path = '',
 ): string[] {
   const out: string[] = [];
-  walkUnknown(value, schema, definitions, path, out);
+  walkUnknown(value, schema, definitions, path, out, false);
+  return out;
+}
+
+/** Like findUnknownFields, and deletes those fields (what decoding into the typed struct does). */
+export function pruneBySchema(
+  value: unknown,
+  schema: OpenAPISchema,
+  definitions: Readonly<Record<string, OpenAPISchema>>,
+): string[] {
+  const out: string[] = [];
+  walkUnknown(value, schema, definitions, '', out, true);
   return out;
 }
 
@@ -80,26 +91,29 @@ function walkUnknown(
   defs: Readonly<Record<string, OpenAPISchema>>,
   path: string,
   out: string[],
+  remove: boolean,
 ): void {
   if (value === null || typeof value !== 'object') return;
   const schema = resolveSchema(schemaIn, defs);
   const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
   if (Array.isArray(value)) {
     if (!schema.items) return;
-    value.forEach((v, i) => walkUnknown(v, schema.items!, defs, `${path}[${i}]`, out));
+    value.forEach((v, i) => walkUnknown(v, schema.items!, defs, `${path}[${i}]`, out, remove));
     return;
   }
   const props = schema.properties;
-  const additional = typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+  const additional =
+    typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
   if (!props && !additional) return;
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     const p = props?.[k];
     if (p && Object.prototype.hasOwnProperty.call(props, k)) {
-      walkUnknown(v, p, defs, join(path, k), out);
+      walkUnknown(v, p, defs, join(path, k), out, remove);
     } else if (additional) {
-      walkUnknown(v, additional, defs, join(path, k), out);
+      walkUnknown(v, additional, defs, join(path, k), out, remove);
     } else if (!preserve && schema.additionalProperties !== true) {
       out.push(join(path, k));
+      if (remove) delete (value as Record<string, unknown>)[k];
     }
   }
 }

@@ -727,7 +727,13 @@ export interface NodeSpec {
 }
 
 export interface NodeCondition {
-  type: 'Ready' | 'MemoryPressure' | 'DiskPressure' | 'PIDPressure' | 'NetworkUnavailable' | (string & {});
+  type:
+    | 'Ready'
+    | 'MemoryPressure'
+    | 'DiskPressure'
+    | 'PIDPressure'
+    | 'NetworkUnavailable'
+    | (string & {});
   status: ConditionStatus;
   lastHeartbeatTime?: string;
   lastTransitionTime?: string;

@@ -205,7 +205,8 @@ export interface JobSpec {
 }
 
 export interface JobCondition {
-  type: 'Suspended' | 'Complete' | 'Failed' | 'FailureTarget' | 'SuccessCriteriaMet' | (string & {});
+  type:
+    'Suspended' | 'Complete' | 'Failed' | 'FailureTarget' | 'SuccessCriteriaMet' | (string & {});
   status: ConditionStatus;
   lastProbeTime?: string;
   lastTransitionTime?: string;

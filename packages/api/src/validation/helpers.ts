@@ -67,7 +67,9 @@ export const inclusiveRangeError = (lo: number, hi: number): string =>
 
 /** A TCP/UDP port number: 1-65535. */
 export function isValidPortNum(port: number): string[] {
-  return Number.isInteger(port) && port >= 1 && port <= 65535 ? [] : [inclusiveRangeError(1, 65535)];
+  return Number.isInteger(port) && port >= 1 && port <= 65535
+    ? []
+    : [inclusiveRangeError(1, 65535)];
 }
 
 /** An IANA_SVC_NAME: at most 15 lowercase alphanumerics or '-', with a letter, no '--'. */
@@ -170,7 +172,8 @@ export function isValidPercent(value: string): string[] {
 /** ValidatePositiveIntOrPercent (upstream's name; zero is allowed). */
 export function validateIntOrPercent(v: number | string | undefined, path: Path): FieldError[] {
   if (v === undefined) return [];
-  if (typeof v === 'string') return isValidPercent(v).map((m) => invalid(path, goIntOrString(v), m));
+  if (typeof v === 'string')
+    return isValidPercent(v).map((m) => invalid(path, goIntOrString(v), m));
   if (typeof v === 'number' && Number.isInteger(v)) {
     return v < 0 ? [invalid(path, v, 'must be greater than or equal to 0')] : [];
   }

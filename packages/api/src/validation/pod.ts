@@ -83,7 +83,13 @@ const ENV_FIELD_PATHS = [
   'status.podIP',
   'status.podIPs',
 ];
-const VOLUME_FIELD_PATHS = ['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid'];
+const VOLUME_FIELD_PATHS = [
+  'metadata.annotations',
+  'metadata.labels',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+];
 const CONTAINER_RESOURCE_FIELDS = [
   'limits.cpu',
   'limits.ephemeral-storage',
@@ -189,7 +195,9 @@ function validateVolumeSource(v: Volume, path: Path): FieldError[] {
           const q = parseQuantity(size, p.child('sizeLimit'));
           if (!(q instanceof Quantity)) errs.push(q);
           else if (q.sign() < 0) {
-            errs.push(forbidden(p.child('sizeLimit'), 'SizeLimit field must be a valid resource quantity'));
+            errs.push(
+              forbidden(p.child('sizeLimit'), 'SizeLimit field must be a valid resource quantity'),
+            );
           }
         }
         break;
@@ -221,7 +229,13 @@ function validateVolumeSource(v: Volume, path: Path): FieldError[] {
           errs.push(...validateLocalNonReservedPath(item.path ?? '', ip.child('path')));
           errs.push(...validateMode(item.mode, ip.child('mode')));
           if (item.fieldRef) {
-            errs.push(...validateObjectFieldSelector(item.fieldRef, VOLUME_FIELD_PATHS, ip.child('fieldRef')));
+            errs.push(
+              ...validateObjectFieldSelector(
+                item.fieldRef,
+                VOLUME_FIELD_PATHS,
+                ip.child('fieldRef'),
+              ),
+            );
           }
         });
         break;
@@ -233,7 +247,9 @@ function validateVolumeSource(v: Volume, path: Path): FieldError[] {
           const sp = p.child('sources').at(i);
           const kinds = Object.keys(src).filter((k) => src[k as keyof typeof src] !== undefined);
           if (kinds.length > 1) {
-            errs.push(forbidden(sp.child(kinds[1]!), 'may not specify more than 1 volume type per source'));
+            errs.push(
+              forbidden(sp.child(kinds[1]!), 'may not specify more than 1 volume type per source'),
+            );
           }
           if (src.serviceAccountToken) {
             const t = src.serviceAccountToken;
@@ -248,7 +264,8 @@ function validateVolumeSource(v: Volume, path: Path): FieldError[] {
               );
             }
           }
-          if (src.secret) errs.push(...validateKeyToPaths(src.secret.items, sp.child('secret', 'items')));
+          if (src.secret)
+            errs.push(...validateKeyToPaths(src.secret.items, sp.child('secret', 'items')));
           if (src.configMap) {
             errs.push(...validateKeyToPaths(src.configMap.items, sp.child('configMap', 'items')));
           }
@@ -318,17 +335,16 @@ function validateObjectFieldSelector(
     return validateQualifiedName(key, path);
   }
   if (fs.fieldPath.includes('[')) {
-    return [invalid(path, fs.fieldPath.slice(0, fs.fieldPath.indexOf('[')), 'does not support subscript')];
+    return [
+      invalid(path, fs.fieldPath.slice(0, fs.fieldPath.indexOf('[')), 'does not support subscript'),
+    ];
   }
   return allowed.includes(fs.fieldPath)
     ? []
     : [notSupported(path.child('fieldPath'), fs.fieldPath, allowed)];
 }
 
-function validateKeySelector(
-  s: { name?: string; key?: string },
-  path: Path,
-): FieldError[] {
+function validateKeySelector(s: { name?: string; key?: string }, path: Path): FieldError[] {
   const errs: FieldError[] = [];
   for (const m of nameIsDNSSubdomain(s.name ?? '', false)) {
     errs.push(invalid(path.child('name'), s.name ?? '', m));
@@ -371,7 +387,11 @@ export function validateEnv(env: EnvVar[] | undefined, path: Path): FieldError[]
     }
     if (sources === 0) {
       errs.push(
-        invalid(vp, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'),
+        invalid(
+          vp,
+          '',
+          'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`',
+        ),
       );
     } else if (ev.value) {
       errs.push(invalid(vp, '', 'may not be specified when `value` is not empty'));
@@ -386,7 +406,8 @@ export function validateEnvFrom(envFrom: EnvFromSource[] | undefined, path: Path
   const errs: FieldError[] = [];
   (envFrom ?? []).forEach((ef, i) => {
     const p = path.at(i);
-    if (ef.prefix) for (const m of isEnvVarName(ef.prefix)) errs.push(invalid(p.child('prefix'), ef.prefix, m));
+    if (ef.prefix)
+      for (const m of isEnvVarName(ef.prefix)) errs.push(invalid(p.child('prefix'), ef.prefix, m));
     let sources = 0;
     if (ef.configMapRef) {
       sources++;
@@ -421,19 +442,30 @@ function validateVolumeMounts(
     if (!m.name) errs.push(required(p.child('name'), ''));
     if (!volumes.has(m.name)) errs.push(notFound(p.child('name'), m.name));
     if (!m.mountPath) errs.push(required(p.child('mountPath'), ''));
-    if (mountPoints.has(m.mountPath)) errs.push(invalid(p.child('mountPath'), m.mountPath, 'must be unique'));
+    if (mountPoints.has(m.mountPath))
+      errs.push(invalid(p.child('mountPath'), m.mountPath, 'must be unique'));
     mountPoints.add(m.mountPath);
     // Upstream reports subPath problems on the list path, without the index; kept identical.
     if (m.subPath) errs.push(...validateLocalDescendingPath(m.subPath, path.child('subPath')));
     if (m.subPathExpr) {
       if (m.subPath) {
-        errs.push(invalid(p.child('subPathExpr'), m.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
+        errs.push(
+          invalid(
+            p.child('subPathExpr'),
+            m.subPathExpr,
+            'subPathExpr and subPath are mutually exclusive',
+          ),
+        );
       }
       errs.push(...validateLocalDescendingPath(m.subPathExpr, path.child('subPathExpr')));
     }
     if (m.mountPropagation !== undefined) {
       errs.push(
-        ...validateEnum(m.mountPropagation, ['Bidirectional', 'HostToContainer', 'None'], p.child('mountPropagation')),
+        ...validateEnum(
+          m.mountPropagation,
+          ['Bidirectional', 'HostToContainer', 'None'],
+          p.child('mountPropagation'),
+        ),
       );
     }
   });
@@ -452,8 +484,12 @@ function validateContainerPorts(ports: Container['ports'], path: Path): FieldErr
       else names.add(port.name);
     }
     if (!port.containerPort) errs.push(required(p.child('containerPort'), ''));
-    else for (const m of isValidPortNum(port.containerPort)) errs.push(invalid(p.child('containerPort'), port.containerPort, m));
-    if (port.hostPort) for (const m of isValidPortNum(port.hostPort)) errs.push(invalid(p.child('hostPort'), port.hostPort, m));
+    else
+      for (const m of isValidPortNum(port.containerPort))
+        errs.push(invalid(p.child('containerPort'), port.containerPort, m));
+    if (port.hostPort)
+      for (const m of isValidPortNum(port.hostPort))
+        errs.push(invalid(p.child('hostPort'), port.hostPort, m));
     if (!port.protocol) errs.push(required(p.child('protocol'), ''));
     else if (!SUPPORTED_PROTOCOLS.includes(port.protocol)) {
       errs.push(notSupported(p.child('protocol'), port.protocol, SUPPORTED_PROTOCOLS));
@@ -499,10 +535,16 @@ export function validateResourceRequirements(
     const limit = limits.get(name);
     if (limit) {
       if (q.cmp(limit) !== 0 && !isOvercommitAllowed(name)) {
-        errs.push(invalid(reqPath, q.toString(), `must be equal to ${name} limit of ${limit.toString()}`));
+        errs.push(
+          invalid(reqPath, q.toString(), `must be equal to ${name} limit of ${limit.toString()}`),
+        );
       } else if (q.cmp(limit) > 0) {
         errs.push(
-          invalid(reqPath, q.toString(), `must be less than or equal to ${name} limit of ${limit.toString()}`),
+          invalid(
+            reqPath,
+            q.toString(),
+            `must be less than or equal to ${name} limit of ${limit.toString()}`,
+          ),
         );
       }
     } else if (!isOvercommitAllowed(name)) {
@@ -530,7 +572,13 @@ function validateHTTPGet(h: HTTPGetAction, path: Path): FieldError[] {
   }
   (h.httpHeaders ?? []).forEach((hd, i) => {
     if (!/^[-!#$%&'*+.^_`|~0-9A-Za-z]+$/.test(hd.name ?? '')) {
-      errs.push(invalid(path.child('httpHeaders').at(i).child('name'), hd.name ?? '', 'a valid HTTP header must consist of alphanumeric characters or \'-\''));
+      errs.push(
+        invalid(
+          path.child('httpHeaders').at(i).child('name'),
+          hd.name ?? '',
+          "a valid HTTP header must consist of alphanumeric characters or '-'",
+        ),
+      );
     }
   });
   return errs;
@@ -555,16 +603,31 @@ function validateHandler(h: Handler, path: Path, gracePeriod: number | undefined
     n++;
     errs.push(...check());
   };
-  if (h.exec) once('exec', () => ((h.exec!.command ?? []).length === 0 ? [required(path.child('exec', 'command'), '')] : []));
+  if (h.exec)
+    once('exec', () =>
+      (h.exec!.command ?? []).length === 0 ? [required(path.child('exec', 'command'), '')] : [],
+    );
   if (h.httpGet) once('httpGet', () => validateHTTPGet(h.httpGet!, path.child('httpGet')));
-  if (h.tcpSocket) once('tcpSocket', () => validatePortNumOrName(h.tcpSocket!.port, path.child('tcpSocket', 'port')));
-  if (h.grpc) once('grpc', () => isValidPortNum(h.grpc!.port).map((m) => invalid(path.child('grpc', 'port'), h.grpc!.port, m)));
+  if (h.tcpSocket)
+    once('tcpSocket', () =>
+      validatePortNumOrName(h.tcpSocket!.port, path.child('tcpSocket', 'port')),
+    );
+  if (h.grpc)
+    once('grpc', () =>
+      isValidPortNum(h.grpc!.port).map((m) => invalid(path.child('grpc', 'port'), h.grpc!.port, m)),
+    );
   if (h.sleep) {
     once('sleep', () => {
       const s = h.sleep!.seconds;
       const max = gracePeriod ?? 30;
       return s <= 0 || s > max
-        ? [invalid(path.child('sleep', 'seconds'), s, `must be greater than 0 and less than terminationGracePeriodSeconds (${max}). Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep.`)]
+        ? [
+            invalid(
+              path.child('sleep', 'seconds'),
+              s,
+              `must be greater than 0 and less than terminationGracePeriodSeconds (${max}). Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep.`,
+            ),
+          ]
         : [];
     });
   }
@@ -581,21 +644,41 @@ function validateProbe(
   if (!probe) return [];
   const errs = validateHandler(probe, path, gracePeriod);
   const nonNeg = (v: number | undefined, field: string): void => {
-    if ((v ?? 0) < 0) errs.push(invalid(path.child(field), v, 'must be greater than or equal to 0'));
+    if ((v ?? 0) < 0)
+      errs.push(invalid(path.child(field), v, 'must be greater than or equal to 0'));
   };
   nonNeg(probe.initialDelaySeconds, 'initialDelaySeconds');
   nonNeg(probe.timeoutSeconds, 'timeoutSeconds');
   nonNeg(probe.periodSeconds, 'periodSeconds');
   nonNeg(probe.successThreshold, 'successThreshold');
   nonNeg(probe.failureThreshold, 'failureThreshold');
-  if (probe.terminationGracePeriodSeconds !== undefined && probe.terminationGracePeriodSeconds <= 0) {
-    errs.push(invalid(path.child('terminationGracePeriodSeconds'), probe.terminationGracePeriodSeconds, 'must be greater than 0'));
+  if (
+    probe.terminationGracePeriodSeconds !== undefined &&
+    probe.terminationGracePeriodSeconds <= 0
+  ) {
+    errs.push(
+      invalid(
+        path.child('terminationGracePeriodSeconds'),
+        probe.terminationGracePeriodSeconds,
+        'must be greater than 0',
+      ),
+    );
   }
-  if (kind !== 'readiness' && probe.successThreshold !== undefined && probe.successThreshold !== 1) {
+  if (
+    kind !== 'readiness' &&
+    probe.successThreshold !== undefined &&
+    probe.successThreshold !== 1
+  ) {
     errs.push(invalid(path.child('successThreshold'), probe.successThreshold, 'must be 1'));
   }
   if (kind === 'readiness' && probe.terminationGracePeriodSeconds !== undefined) {
-    errs.push(invalid(path.child('terminationGracePeriodSeconds'), probe.terminationGracePeriodSeconds, 'must not be set for readinessProbes'));
+    errs.push(
+      invalid(
+        path.child('terminationGracePeriodSeconds'),
+        probe.terminationGracePeriodSeconds,
+        'must not be set for readinessProbes',
+      ),
+    );
   }
   return errs;
 }
@@ -615,18 +698,41 @@ const validID = (v: number): string[] =>
 export function validateSecurityContext(sc: SecurityContext | undefined, path: Path): FieldError[] {
   if (!sc) return [];
   const errs: FieldError[] = [];
-  if (sc.runAsUser !== undefined) for (const m of validID(sc.runAsUser)) errs.push(invalid(path.child('runAsUser'), sc.runAsUser, m));
-  if (sc.runAsGroup !== undefined) for (const m of validID(sc.runAsGroup)) errs.push(invalid(path.child('runAsGroup'), sc.runAsGroup, m));
-  if (sc.procMount !== undefined) errs.push(...validateEnum(sc.procMount, ['Default', 'Unmasked'], path.child('procMount')));
+  if (sc.runAsUser !== undefined)
+    for (const m of validID(sc.runAsUser))
+      errs.push(invalid(path.child('runAsUser'), sc.runAsUser, m));
+  if (sc.runAsGroup !== undefined)
+    for (const m of validID(sc.runAsGroup))
+      errs.push(invalid(path.child('runAsGroup'), sc.runAsGroup, m));
+  if (sc.procMount !== undefined)
+    errs.push(...validateEnum(sc.procMount, ['Default', 'Unmasked'], path.child('procMount')));
   if (sc.seccompProfile) {
-    errs.push(...validateEnum(sc.seccompProfile.type, ['Localhost', 'RuntimeDefault', 'Unconfined'], path.child('seccompProfile', 'type')));
+    errs.push(
+      ...validateEnum(
+        sc.seccompProfile.type,
+        ['Localhost', 'RuntimeDefault', 'Unconfined'],
+        path.child('seccompProfile', 'type'),
+      ),
+    );
   }
   if (sc.allowPrivilegeEscalation === false) {
     if (sc.privileged === true) {
-      errs.push(invalid(path, securityContextLiteral(sc), 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true'));
+      errs.push(
+        invalid(
+          path,
+          securityContextLiteral(sc),
+          'cannot set `allowPrivilegeEscalation` to false and `privileged` to true',
+        ),
+      );
     }
     if ((sc.capabilities?.add ?? []).includes('CAP_SYS_ADMIN')) {
-      errs.push(invalid(path, securityContextLiteral(sc), 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN'));
+      errs.push(
+        invalid(
+          path,
+          securityContextLiteral(sc),
+          'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN',
+        ),
+      );
     }
   }
   return errs;
@@ -639,9 +745,17 @@ function validateContainerCommon(c: Container, volumes: Set<string>, path: Path)
   else errs.push(...validateDNS1123Label(c.name, namePath));
   if (!c.image) errs.push(required(path.child('image'), ''));
   else if (c.image !== c.image.trim()) {
-    errs.push(invalid(path.child('image'), c.image, 'must not have leading or trailing whitespace'));
+    errs.push(
+      invalid(path.child('image'), c.image, 'must not have leading or trailing whitespace'),
+    );
   }
-  errs.push(...validateEnum(c.terminationMessagePolicy, ['File', 'FallbackToLogsOnError'], path.child('terminationMessagePolicy')));
+  errs.push(
+    ...validateEnum(
+      c.terminationMessagePolicy,
+      ['File', 'FallbackToLogsOnError'],
+      path.child('terminationMessagePolicy'),
+    ),
+  );
   errs.push(...validateContainerPorts(c.ports, path.child('ports')));
   errs.push(...validateEnv(c.env, path.child('env')));
   errs.push(...validateEnvFrom(c.envFrom, path.child('envFrom')));
@@ -652,21 +766,32 @@ function validateContainerCommon(c: Container, volumes: Set<string>, path: Path)
   return errs;
 }
 
-function validateLifecycle(c: Container, path: Path, gracePeriod: number | undefined): FieldError[] {
+function validateLifecycle(
+  c: Container,
+  path: Path,
+  gracePeriod: number | undefined,
+): FieldError[] {
   const errs: FieldError[] = [];
-  if (c.lifecycle?.postStart) errs.push(...validateHandler(c.lifecycle.postStart, path.child('postStart'), gracePeriod));
-  if (c.lifecycle?.preStop) errs.push(...validateHandler(c.lifecycle.preStop, path.child('preStop'), gracePeriod));
+  if (c.lifecycle?.postStart)
+    errs.push(...validateHandler(c.lifecycle.postStart, path.child('postStart'), gracePeriod));
+  if (c.lifecycle?.preStop)
+    errs.push(...validateHandler(c.lifecycle.preStop, path.child('preStop'), gracePeriod));
   return errs;
 }
 
 /** Host ports must be unique per protocol across all containers of a pod. */
-function accumulateUniqueHostPorts(containers: Container[], seen: Set<string>, path: Path): FieldError[] {
+function accumulateUniqueHostPorts(
+  containers: Container[],
+  seen: Set<string>,
+  path: Path,
+): FieldError[] {
   const errs: FieldError[] = [];
   containers.forEach((c, ci) => {
     (c.ports ?? []).forEach((port, pi) => {
       if (!port.hostPort) return;
       const key = `${port.hostPort}/${port.protocol ?? ''}`;
-      if (seen.has(key)) errs.push(duplicate(path.at(ci).child('ports').at(pi).child('hostPort'), key));
+      if (seen.has(key))
+        errs.push(duplicate(path.at(ci).child('ports').at(pi).child('hostPort'), key));
       else seen.add(key);
     });
   });
@@ -716,10 +841,34 @@ function validateInitContainers(spec: PodSpec, volumes: Set<string>, path: Path)
       errs.push(...validateProbe(c.readinessProbe, p.child('readinessProbe'), 'readiness', grace));
       errs.push(...validateProbe(c.startupProbe, p.child('startupProbe'), 'startup', grace));
     } else {
-      if (c.lifecycle) errs.push(forbidden(p.child('lifecycle'), 'may not be set for init containers without restartPolicy=Always'));
-      if (c.livenessProbe) errs.push(forbidden(p.child('livenessProbe'), 'may not be set for init containers without restartPolicy=Always'));
-      if (c.readinessProbe) errs.push(forbidden(p.child('readinessProbe'), 'may not be set for init containers without restartPolicy=Always'));
-      if (c.startupProbe) errs.push(forbidden(p.child('startupProbe'), 'may not be set for init containers without restartPolicy=Always'));
+      if (c.lifecycle)
+        errs.push(
+          forbidden(
+            p.child('lifecycle'),
+            'may not be set for init containers without restartPolicy=Always',
+          ),
+        );
+      if (c.livenessProbe)
+        errs.push(
+          forbidden(
+            p.child('livenessProbe'),
+            'may not be set for init containers without restartPolicy=Always',
+          ),
+        );
+      if (c.readinessProbe)
+        errs.push(
+          forbidden(
+            p.child('readinessProbe'),
+            'may not be set for init containers without restartPolicy=Always',
+          ),
+        );
+      if (c.startupProbe)
+        errs.push(
+          forbidden(
+            p.child('startupProbe'),
+            'may not be set for init containers without restartPolicy=Always',
+          ),
+        );
     }
   });
   errs.push(...accumulateUniqueHostPorts(spec.initContainers ?? [], new Set(), path));
@@ -729,16 +878,31 @@ function validateInitContainers(spec: PodSpec, volumes: Set<string>, path: Path)
 // ---------------------------------------------------------------------------------------------
 // Scheduling constraints
 
-export function validateTolerations(tolerations: Toleration[] | undefined, path: Path): FieldError[] {
+export function validateTolerations(
+  tolerations: Toleration[] | undefined,
+  path: Path,
+): FieldError[] {
   const errs: FieldError[] = [];
   (tolerations ?? []).forEach((t, i) => {
     const p = path.at(i);
     if (t.key) errs.push(...validateLabelName(t.key, p.child('key')));
     if (!t.key && t.operator !== 'Exists') {
-      errs.push(invalid(p.child('operator'), t.operator ?? '', 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+      errs.push(
+        invalid(
+          p.child('operator'),
+          t.operator ?? '',
+          'operator must be Exists when `key` is empty, which means "match all values and all keys"',
+        ),
+      );
     }
     if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
-      errs.push(invalid(p.child('effect'), t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+      errs.push(
+        invalid(
+          p.child('effect'),
+          t.effect ?? '',
+          "effect must be 'NoExecute' when `tolerationSeconds` is set",
+        ),
+      );
     }
     switch (t.operator ?? '') {
       case 'Equal':
@@ -749,7 +913,15 @@ export function validateTolerations(tolerations: Toleration[] | undefined, path:
       }
       case 'Exists':
         if (t.value) {
-          errs.push(invalid(p.child('operator'), new GoLiteral(`core.Toleration{Key:"${t.key ?? ''}", Operator:"Exists", Value:"${t.value}", Effect:"${t.effect ?? ''}", TolerationSeconds:(*int64)(nil)}`), "value must be empty when `operator` is 'Exists'"));
+          errs.push(
+            invalid(
+              p.child('operator'),
+              new GoLiteral(
+                `core.Toleration{Key:"${t.key ?? ''}", Operator:"Exists", Value:"${t.value}", Effect:"${t.effect ?? ''}", TolerationSeconds:(*int64)(nil)}`,
+              ),
+              "value must be empty when `operator` is 'Exists'",
+            ),
+          );
         }
         break;
       default:
@@ -766,18 +938,35 @@ function validateNodeSelectorRequirement(rq: NodeSelectorRequirement, path: Path
   switch (rq.operator) {
     case 'In':
     case 'NotIn':
-      if (n === 0) errs.push(required(path.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"));
+      if (n === 0)
+        errs.push(
+          required(path.child('values'), "must be specified when `operator` is 'In' or 'NotIn'"),
+        );
       break;
     case 'Exists':
     case 'DoesNotExist':
-      if (n > 0) errs.push(forbidden(path.child('values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+      if (n > 0)
+        errs.push(
+          forbidden(
+            path.child('values'),
+            "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+          ),
+        );
       break;
     case 'Gt':
     case 'Lt':
-      if (n !== 1) errs.push(required(path.child('values'), "must be specified single value when `operator` is 'Lt' or 'Gt'"));
+      if (n !== 1)
+        errs.push(
+          required(
+            path.child('values'),
+            "must be specified single value when `operator` is 'Lt' or 'Gt'",
+          ),
+        );
       break;
     default:
-      errs.push(invalid(path.child('operator'), rq.operator ?? '', 'not a valid selector operator'));
+      errs.push(
+        invalid(path.child('operator'), rq.operator ?? '', 'not a valid selector operator'),
+      );
   }
   errs.push(...validateLabelName(rq.key ?? '', path.child('key')));
   return errs;
@@ -785,12 +974,20 @@ function validateNodeSelectorRequirement(rq: NodeSelectorRequirement, path: Path
 
 function validateNodeSelectorTerm(term: NodeSelectorTerm, path: Path): FieldError[] {
   const errs: FieldError[] = [];
-  (term.matchExpressions ?? []).forEach((r, i) => errs.push(...validateNodeSelectorRequirement(r, path.child('matchExpressions').at(i))));
+  (term.matchExpressions ?? []).forEach((r, i) =>
+    errs.push(...validateNodeSelectorRequirement(r, path.child('matchExpressions').at(i))),
+  );
   (term.matchFields ?? []).forEach((r, i) => {
     const p = path.child('matchFields').at(i);
-    if (r.key !== 'metadata.name') errs.push(invalid(p.child('key'), r.key, 'not a valid field selector key'));
+    if (r.key !== 'metadata.name')
+      errs.push(invalid(p.child('key'), r.key, 'not a valid field selector key'));
     if ((r.operator === 'In' || r.operator === 'NotIn') && (r.values?.length ?? 0) !== 1) {
-      errs.push(required(p.child('values'), 'must be only one value when `operator` is \'In\' or \'NotIn\' for node field selector'));
+      errs.push(
+        required(
+          p.child('values'),
+          "must be only one value when `operator` is 'In' or 'NotIn' for node field selector",
+        ),
+      );
     }
   });
   return errs;
@@ -800,7 +997,8 @@ function validatePodAffinityTerm(term: PodAffinityTerm, path: Path): FieldError[
   const errs = validateLabelSelector(term.labelSelector, {}, path.child('labelSelector'));
   errs.push(...validateLabelSelector(term.namespaceSelector, {}, path.child('namespaceSelector')));
   for (const ns of term.namespaces ?? []) {
-    for (const m of validateNamespaceName(ns, false)) errs.push(invalid(path.child('namespace'), ns, m));
+    for (const m of validateNamespaceName(ns, false))
+      errs.push(invalid(path.child('namespace'), ns, m));
   }
   if (!term.topologyKey) errs.push(required(path.child('topologyKey'), 'can not be empty'));
   errs.push(...validateLabelName(term.topologyKey ?? '', path.child('topologyKey')));
@@ -817,12 +1015,18 @@ function validateAffinity(a: Affinity | undefined, path: Path): FieldError[] {
     if (req) {
       const rp = np.child('requiredDuringSchedulingIgnoredDuringExecution');
       const terms = req.nodeSelectorTerms ?? [];
-      if (terms.length === 0) errs.push(required(rp.child('nodeSelectorTerms'), 'must have at least one node selector term'));
-      terms.forEach((t, i) => errs.push(...validateNodeSelectorTerm(t, rp.child('nodeSelectorTerms').at(i))));
+      if (terms.length === 0)
+        errs.push(
+          required(rp.child('nodeSelectorTerms'), 'must have at least one node selector term'),
+        );
+      terms.forEach((t, i) =>
+        errs.push(...validateNodeSelectorTerm(t, rp.child('nodeSelectorTerms').at(i))),
+      );
     }
     (na.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((t, i) => {
       const p = np.child('preferredDuringSchedulingIgnoredDuringExecution').at(i);
-      if (t.weight <= 0 || t.weight > 100) errs.push(invalid(p.child('weight'), t.weight, 'must be in the range 1-100'));
+      if (t.weight <= 0 || t.weight > 100)
+        errs.push(invalid(p.child('weight'), t.weight, 'must be in the range 1-100'));
       errs.push(...validateNodeSelectorTerm(t.preference ?? {}, p.child('preference')));
     });
   }
@@ -831,36 +1035,78 @@ function validateAffinity(a: Affinity | undefined, path: Path): FieldError[] {
     if (!pa) continue;
     const pp = path.child(key);
     (pa.requiredDuringSchedulingIgnoredDuringExecution ?? []).forEach((t, i) =>
-      errs.push(...validatePodAffinityTerm(t, pp.child('requiredDuringSchedulingIgnoredDuringExecution').at(i))),
+      errs.push(
+        ...validatePodAffinityTerm(
+          t,
+          pp.child('requiredDuringSchedulingIgnoredDuringExecution').at(i),
+        ),
+      ),
     );
     (pa.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((t, i) => {
       const p = pp.child('preferredDuringSchedulingIgnoredDuringExecution').at(i);
-      if (t.weight <= 0 || t.weight > 100) errs.push(invalid(p.child('weight'), t.weight, 'must be in the range 1-100'));
-      errs.push(...validatePodAffinityTerm(t.podAffinityTerm ?? { topologyKey: '' }, p.child('podAffinityTerm')));
+      if (t.weight <= 0 || t.weight > 100)
+        errs.push(invalid(p.child('weight'), t.weight, 'must be in the range 1-100'));
+      errs.push(
+        ...validatePodAffinityTerm(
+          t.podAffinityTerm ?? { topologyKey: '' },
+          p.child('podAffinityTerm'),
+        ),
+      );
     });
   }
   return errs;
 }
 
-function validateTopologySpreadConstraints(cs: TopologySpreadConstraint[] | undefined, path: Path): FieldError[] {
+function validateTopologySpreadConstraints(
+  cs: TopologySpreadConstraint[] | undefined,
+  path: Path,
+): FieldError[] {
   const errs: FieldError[] = [];
   const list = cs ?? [];
   list.forEach((c, i) => {
     const p = path.at(i);
-    if (!(c.maxSkew > 0)) errs.push(invalid(p.child('maxSkew'), c.maxSkew, 'must be greater than zero'));
+    if (!(c.maxSkew > 0))
+      errs.push(invalid(p.child('maxSkew'), c.maxSkew, 'must be greater than zero'));
     if (!c.topologyKey) errs.push(required(p.child('topologyKey'), 'can not be empty'));
-    errs.push(...validateEnum(c.whenUnsatisfiable, ['DoNotSchedule', 'ScheduleAnyway'], p.child('whenUnsatisfiable')));
-    const dup = list.slice(i + 1).some((o) => o.topologyKey === c.topologyKey && o.whenUnsatisfiable === c.whenUnsatisfiable);
-    if (dup) errs.push(duplicate(p.child('{topologyKey, whenUnsatisfiable}'), `{${c.topologyKey}, ${c.whenUnsatisfiable}}`));
+    errs.push(
+      ...validateEnum(
+        c.whenUnsatisfiable,
+        ['DoNotSchedule', 'ScheduleAnyway'],
+        p.child('whenUnsatisfiable'),
+      ),
+    );
+    const dup = list
+      .slice(i + 1)
+      .some((o) => o.topologyKey === c.topologyKey && o.whenUnsatisfiable === c.whenUnsatisfiable);
+    if (dup)
+      errs.push(
+        duplicate(
+          p.child('{topologyKey, whenUnsatisfiable}'),
+          `{${c.topologyKey}, ${c.whenUnsatisfiable}}`,
+        ),
+      );
     if (c.minDomains !== undefined) {
-      if (c.minDomains <= 0) errs.push(invalid(p.child('minDomains'), c.minDomains, 'must be greater than 0'));
+      if (c.minDomains <= 0)
+        errs.push(invalid(p.child('minDomains'), c.minDomains, 'must be greater than 0'));
       if (c.whenUnsatisfiable !== 'DoNotSchedule') {
-        errs.push(invalid(p.child('minDomains'), c.minDomains, `can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ${c.whenUnsatisfiable}`));
+        errs.push(
+          invalid(
+            p.child('minDomains'),
+            c.minDomains,
+            `can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ${c.whenUnsatisfiable}`,
+          ),
+        );
       }
     }
     errs.push(...validateLabelSelector(c.labelSelector, {}, p.child('labelSelector')));
-    if (c.nodeAffinityPolicy !== undefined) errs.push(...validateEnum(c.nodeAffinityPolicy, ['Honor', 'Ignore'], p.child('nodeAffinityPolicy')));
-    if (c.nodeTaintsPolicy !== undefined) errs.push(...validateEnum(c.nodeTaintsPolicy, ['Honor', 'Ignore'], p.child('nodeTaintsPolicy')));
+    if (c.nodeAffinityPolicy !== undefined)
+      errs.push(
+        ...validateEnum(c.nodeAffinityPolicy, ['Honor', 'Ignore'], p.child('nodeAffinityPolicy')),
+      );
+    if (c.nodeTaintsPolicy !== undefined)
+      errs.push(
+        ...validateEnum(c.nodeTaintsPolicy, ['Honor', 'Ignore'], p.child('nodeTaintsPolicy')),
+      );
   });
   return errs;
 }
@@ -876,13 +1122,27 @@ function validatePodSecurityContext(sc: PodSecurityContext | undefined, path: Pa
     for (const m of validID(g)) errs.push(invalid(path.child('supplementalGroups').at(i), g, m));
   });
   if (sc.fsGroupChangePolicy !== undefined) {
-    errs.push(...validateEnum(sc.fsGroupChangePolicy, ['OnRootMismatch', 'Always'], path.child('fsGroupChangePolicy')));
+    errs.push(
+      ...validateEnum(
+        sc.fsGroupChangePolicy,
+        ['OnRootMismatch', 'Always'],
+        path.child('fsGroupChangePolicy'),
+      ),
+    );
   }
   (sc.sysctls ?? []).forEach((s, i) => {
     const p = path.child('sysctls').at(i);
     if (!s.name) errs.push(required(p.child('name'), ''));
-    else if (!/^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/.test(s.name)) {
-      errs.push(invalid(p.child('name'), s.name, "must have at most 253 characters and match regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$"));
+    else if (
+      !/^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/.test(s.name)
+    ) {
+      errs.push(
+        invalid(
+          p.child('name'),
+          s.name,
+          'must have at most 253 characters and match regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$',
+        ),
+      );
     }
   });
   return errs;
@@ -910,7 +1170,13 @@ export function validatePodSpec(
     (spec.containers ?? []).forEach((c, i) => {
       (c.ports ?? []).forEach((port, j) => {
         if ((port.hostPort ?? 0) !== port.containerPort) {
-          errs.push(invalid(path.child('containers').at(i).child('ports').at(j).child('hostPort'), port.hostPort ?? 0, 'must match `containerPort` when `hostNetwork` is true'));
+          errs.push(
+            invalid(
+              path.child('containers').at(i).child('ports').at(j).child('hostPort'),
+              port.hostPort ?? 0,
+              'must match `containerPort` when `hostNetwork` is true',
+            ),
+          );
         }
       });
     });
@@ -924,24 +1190,43 @@ export function validatePodSpec(
   });
   errs.push(...validateAffinity(spec.affinity, path.child('affinity')));
   if (spec.dnsPolicy === 'None' && (spec.dnsConfig?.nameservers ?? []).length === 0) {
-    errs.push(required(path.child('dnsConfig', 'nameservers'), 'must provide at least one DNS nameserver when `dnsPolicy` is None'));
+    errs.push(
+      required(
+        path.child('dnsConfig', 'nameservers'),
+        'must provide at least one DNS nameserver when `dnsPolicy` is None',
+      ),
+    );
   }
-  (spec.dnsConfig?.nameservers ?? []).forEach((ns, i) => errs.push(...validateIP(ns, path.child('dnsConfig', 'nameservers').at(i))));
-  (spec.readinessGates ?? []).forEach((g, i) =>
-    errs.push(...validateQualifiedName(g.conditionType ?? '', path.child('readinessGates').at(i).child('conditionType'))),
+  (spec.dnsConfig?.nameservers ?? []).forEach((ns, i) =>
+    errs.push(...validateIP(ns, path.child('dnsConfig', 'nameservers').at(i))),
   );
-  errs.push(...validateTopologySpreadConstraints(spec.topologySpreadConstraints, path.child('topologySpreadConstraints')));
+  (spec.readinessGates ?? []).forEach((g, i) =>
+    errs.push(
+      ...validateQualifiedName(
+        g.conditionType ?? '',
+        path.child('readinessGates').at(i).child('conditionType'),
+      ),
+    ),
+  );
+  errs.push(
+    ...validateTopologySpreadConstraints(
+      spec.topologySpreadConstraints,
+      path.child('topologySpreadConstraints'),
+    ),
+  );
   if (spec.serviceAccountName) {
     for (const m of nameIsDNSSubdomain(spec.serviceAccountName, false)) {
       errs.push(invalid(path.child('serviceAccountName'), spec.serviceAccountName, m));
     }
   }
   if (spec.nodeName) {
-    for (const m of nameIsDNSSubdomain(spec.nodeName, false)) errs.push(invalid(path.child('nodeName'), spec.nodeName, m));
+    for (const m of nameIsDNSSubdomain(spec.nodeName, false))
+      errs.push(invalid(path.child('nodeName'), spec.nodeName, m));
   }
   if (spec.activeDeadlineSeconds !== undefined) {
     const v = spec.activeDeadlineSeconds;
-    if (v < 1 || v > MAX_INT32) errs.push(invalid(path.child('activeDeadlineSeconds'), v, inclusiveRangeError(1, MAX_INT32)));
+    if (v < 1 || v > MAX_INT32)
+      errs.push(invalid(path.child('activeDeadlineSeconds'), v, inclusiveRangeError(1, MAX_INT32)));
   }
   if (spec.hostname) errs.push(...validateDNS1123Label(spec.hostname, path.child('hostname')));
   if (spec.subdomain) errs.push(...validateDNS1123Label(spec.subdomain, path.child('subdomain')));
@@ -949,7 +1234,9 @@ export function validatePodSpec(
   (spec.hostAliases ?? []).forEach((h, i) => {
     const p = path.child('hostAliases').at(i);
     errs.push(...validateIP(h.ip ?? '', p.child('ip')));
-    (h.hostnames ?? []).forEach((hn, j) => errs.push(...validateDNS1123Subdomain(hn, p.child('hostnames').at(j))));
+    (h.hostnames ?? []).forEach((hn, j) =>
+      errs.push(...validateDNS1123Subdomain(hn, p.child('hostnames').at(j))),
+    );
   });
   if (spec.priorityClassName) {
     for (const m of nameIsDNSSubdomain(spec.priorityClassName, false)) {
@@ -957,13 +1244,21 @@ export function validatePodSpec(
     }
   }
   if (spec.preemptionPolicy !== undefined) {
-    errs.push(...validateEnum(spec.preemptionPolicy, ['Never', 'PreemptLowerPriority'], path.child('preemptionPolicy')));
+    errs.push(
+      ...validateEnum(
+        spec.preemptionPolicy,
+        ['Never', 'PreemptLowerPriority'],
+        path.child('preemptionPolicy'),
+      ),
+    );
   }
-  if (spec.schedulerName) errs.push(...validateDNS1123Subdomain(spec.schedulerName, path.child('schedulerName')));
+  if (spec.schedulerName)
+    errs.push(...validateDNS1123Subdomain(spec.schedulerName, path.child('schedulerName')));
   if (spec.terminationGracePeriodSeconds !== undefined && spec.terminationGracePeriodSeconds < 0) {
     // Upstream tolerates negatives for old clients and rewrites them to 1 in the strategy.
   }
-  if (spec.os) errs.push(...validateEnum(spec.os.name, ['linux', 'windows'], path.child('os', 'name')));
+  if (spec.os)
+    errs.push(...validateEnum(spec.os.name, ['linux', 'windows'], path.child('os', 'name')));
   return errs;
 }
 
@@ -979,14 +1274,19 @@ export function validatePodTemplateSpec(t: PodTemplateSpec | undefined, path: Pa
 function validateAnnotationsShallow(meta: ObjectMeta | undefined, path: Path): FieldError[] {
   const errs: FieldError[] = [];
   for (const k of Object.keys(meta?.annotations ?? {}).sort()) {
-    errs.push(...validateQualifiedName(k.toLowerCase(), path).map((e) => invalid(path, k, e.detail)));
+    errs.push(
+      ...validateQualifiedName(k.toLowerCase(), path).map((e) => invalid(path, k, e.detail)),
+    );
   }
   return errs;
 }
 
 /** ValidatePodCreate. */
 export function validatePod(pod: Pod): FieldError[] {
-  const errs = validateObjectMeta(pod.metadata ?? {}, { requiresNamespace: true, nameFn: nameIsDNSSubdomain });
+  const errs = validateObjectMeta(pod.metadata ?? {}, {
+    requiresNamespace: true,
+    nameFn: nameIsDNSSubdomain,
+  });
   errs.push(...validatePodSpec(pod.spec, Path.new('spec')));
   return errs;
 }
@@ -1027,11 +1327,20 @@ export function podSpecDiff(oldSpec: PodSpec, newSpec: PodSpec): string {
 }
 
 function tolerationsEqualIgnoringSeconds(a: Toleration, b: Toleration): boolean {
-  return (a.key ?? '') === (b.key ?? '') && (a.operator ?? '') === (b.operator ?? '') && (a.value ?? '') === (b.value ?? '') && (a.effect ?? '') === (b.effect ?? '');
+  return (
+    (a.key ?? '') === (b.key ?? '') &&
+    (a.operator ?? '') === (b.operator ?? '') &&
+    (a.value ?? '') === (b.value ?? '') &&
+    (a.effect ?? '') === (b.effect ?? '')
+  );
 }
 
 /** Existing tolerations may only gain tolerationSeconds changes on NoExecute; new ones may be added. */
-function validateOnlyAddedTolerations(newT: Toleration[] | undefined, oldT: Toleration[] | undefined, path: Path): FieldError[] {
+function validateOnlyAddedTolerations(
+  newT: Toleration[] | undefined,
+  oldT: Toleration[] | undefined,
+  path: Path,
+): FieldError[] {
   const errs: FieldError[] = [];
   (oldT ?? []).forEach((old, i) => {
     const found = (newT ?? []).some((n) => {
@@ -1041,7 +1350,13 @@ function validateOnlyAddedTolerations(newT: Toleration[] | undefined, oldT: Tole
       }
       return n.tolerationSeconds === old.tolerationSeconds;
     });
-    if (!found) errs.push(forbidden(path.at(i), 'existing toleration can not be modified except its tolerationSeconds'));
+    if (!found)
+      errs.push(
+        forbidden(
+          path.at(i),
+          'existing toleration can not be modified except its tolerationSeconds',
+        ),
+      );
   });
   errs.push(...validateTolerations(newT, path));
   return errs;
@@ -1067,17 +1382,37 @@ export function validatePodUpdate(newPod: Pod, oldPod: Pod): FieldError[] {
   const ads = newSpec.activeDeadlineSeconds;
   if (ads !== undefined) {
     if (ads < 0 || ads > MAX_INT32) {
-      errs.push(invalid(specPath.child('activeDeadlineSeconds'), ads, inclusiveRangeError(0, MAX_INT32)));
+      errs.push(
+        invalid(specPath.child('activeDeadlineSeconds'), ads, inclusiveRangeError(0, MAX_INT32)),
+      );
       return errs;
     }
     if (oldSpec.activeDeadlineSeconds !== undefined && oldSpec.activeDeadlineSeconds < ads) {
-      errs.push(invalid(specPath.child('activeDeadlineSeconds'), ads, 'must be less than or equal to previous value'));
+      errs.push(
+        invalid(
+          specPath.child('activeDeadlineSeconds'),
+          ads,
+          'must be less than or equal to previous value',
+        ),
+      );
       return errs;
     }
   } else if (oldSpec.activeDeadlineSeconds !== undefined) {
-    errs.push(invalid(specPath.child('activeDeadlineSeconds'), null, 'must not update from a positive integer to nil value'));
+    errs.push(
+      invalid(
+        specPath.child('activeDeadlineSeconds'),
+        null,
+        'must not update from a positive integer to nil value',
+      ),
+    );
   }
-  errs.push(...validateOnlyAddedTolerations(newSpec.tolerations, oldSpec.tolerations, specPath.child('tolerations')));
+  errs.push(
+    ...validateOnlyAddedTolerations(
+      newSpec.tolerations,
+      oldSpec.tolerations,
+      specPath.child('tolerations'),
+    ),
+  );
   // Munge: copy what may change from the new spec into the old one, then compare.
   const munged: PodSpec = JSON.parse(JSON.stringify(oldSpec)) as PodSpec;
   for (const key of ['containers', 'initContainers'] as const) {
@@ -1089,11 +1424,16 @@ export function validatePodUpdate(newPod: Pod, oldPod: Pod): FieldError[] {
   else munged.activeDeadlineSeconds = newSpec.activeDeadlineSeconds;
   if (newSpec.tolerations === undefined) delete munged.tolerations;
   else munged.tolerations = newSpec.tolerations;
-  if ((oldSpec.terminationGracePeriodSeconds ?? 0) < 0 && newSpec.terminationGracePeriodSeconds === 1) {
+  if (
+    (oldSpec.terminationGracePeriodSeconds ?? 0) < 0 &&
+    newSpec.terminationGracePeriodSeconds === 1
+  ) {
     munged.terminationGracePeriodSeconds = 1;
   }
   if (!jsonEqual(munged, newSpec)) {
-    errs.push(forbidden(specPath, `${POD_UPDATE_FORBIDDEN_MESSAGE}\n${podSpecDiff(oldSpec, newSpec)}`));
+    errs.push(
+      forbidden(specPath, `${POD_UPDATE_FORBIDDEN_MESSAGE}\n${podSpecDiff(oldSpec, newSpec)}`),
+    );
   }
   return errs;
 }
@@ -1113,7 +1453,8 @@ export function validatePodStatusUpdate(newPod: Pod, oldPod: Pod): FieldError[] 
   }
   const nominated = status.nominatedNodeName;
   if (nominated && nominated !== oldPod.status?.nominatedNodeName) {
-    for (const m of nameIsDNSSubdomain(nominated, false)) errs.push(invalid(sp.child('nominatedNodeName'), nominated, m));
+    for (const m of nameIsDNSSubdomain(nominated, false))
+      errs.push(invalid(sp.child('nominatedNodeName'), nominated, m));
   }
   for (const [list, single, name] of [
     [status.podIPs, status.podIP, 'podIPs'],
@@ -1122,7 +1463,13 @@ export function validatePodStatusUpdate(newPod: Pod, oldPod: Pod): FieldError[] 
     const ips = list ?? [];
     const p = sp.child(name);
     if (single && ips.length > 0 && ips[0]!.ip !== single) {
-      errs.push(invalid(p.at(0).child('ip'), ips[0]!.ip, `must be equal to ${name === 'podIPs' ? 'podIP' : 'hostIP'}`));
+      errs.push(
+        invalid(
+          p.at(0).child('ip'),
+          ips[0]!.ip,
+          `must be equal to ${name === 'podIPs' ? 'podIP' : 'hostIP'}`,
+        ),
+      );
     }
     if (ips.length > 2) errs.push(tooMany(p, ips.length, 2));
     const seen = new Set<string>();
@@ -1136,9 +1483,15 @@ export function validatePodStatusUpdate(newPod: Pod, oldPod: Pod): FieldError[] 
   if (oldPod.spec?.restartPolicy === 'Never' || oldPod.spec?.restartPolicy === 'OnFailure') {
     (status.containerStatuses ?? []).forEach((cs, i) => {
       const old = (oldPod.status?.containerStatuses ?? []).find((o) => o.name === cs.name);
-      const terminatedOk = oldPod.spec?.restartPolicy === 'OnFailure' ? old?.state?.terminated?.exitCode === 0 : true;
+      const terminatedOk =
+        oldPod.spec?.restartPolicy === 'OnFailure' ? old?.state?.terminated?.exitCode === 0 : true;
       if (old?.state?.terminated && terminatedOk && !cs.state?.terminated) {
-        errs.push(forbidden(sp.child('containerStatuses').at(i).child('state'), 'may not be transitioned to non-terminated state'));
+        errs.push(
+          forbidden(
+            sp.child('containerStatuses').at(i).child('state'),
+            'may not be transitioned to non-terminated state',
+          ),
+        );
       }
     });
   }
@@ -1149,7 +1502,8 @@ export function validatePodStatusUpdate(newPod: Pod, oldPod: Pod): FieldError[] 
 export function validatePodBinding(b: Binding): FieldError[] {
   const errs: FieldError[] = [];
   const kind = b.target?.kind ?? '';
-  if (kind !== '' && kind !== 'Node') errs.push(notSupported(Path.new('target', 'kind'), kind, ['Node', '<empty>']));
+  if (kind !== '' && kind !== 'Node')
+    errs.push(notSupported(Path.new('target', 'kind'), kind, ['Node', '<empty>']));
   if (!b.target?.name) errs.push(required(Path.new('target', 'name'), ''));
   return errs;
 }

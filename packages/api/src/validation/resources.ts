@@ -67,7 +67,11 @@ import {
 const FIELD_IMMUTABLE = 'field is immutable';
 export const MAX_SECRET_SIZE = 1024 * 1024;
 
-export function validateMeta(meta: ObjectMeta | undefined, namespaced: boolean, nameFn: ValidateNameFunc = nameIsDNSSubdomain): FieldError[] {
+export function validateMeta(
+  meta: ObjectMeta | undefined,
+  namespaced: boolean,
+  nameFn: ValidateNameFunc = nameIsDNSSubdomain,
+): FieldError[] {
   return validateObjectMeta(meta ?? {}, { requiresNamespace: namespaced, nameFn });
 }
 
@@ -78,14 +82,18 @@ const metaUpdate = (a: { metadata?: ObjectMeta }, b: { metadata?: ObjectMeta }):
 
 export function validateNamespace(ns: Namespace): FieldError[] {
   const errs = validateMeta(ns.metadata, false, nameIsDNSLabel);
-  (ns.spec?.finalizers ?? []).forEach((f, i) => errs.push(...validateFinalizerName(f, Path.new('spec', 'finalizers').at(i))));
+  (ns.spec?.finalizers ?? []).forEach((f, i) =>
+    errs.push(...validateFinalizerName(f, Path.new('spec', 'finalizers').at(i))),
+  );
   return errs;
 }
 
 function validateFinalizerName(f: string, path: Path): FieldError[] {
   const errs = validateQualifiedName(f, path);
   if (errs.length === 0 && !f.includes('/') && f !== 'kubernetes') {
-    errs.push(invalid(path, f, 'name is neither a standard finalizer name nor is it fully qualified'));
+    errs.push(
+      invalid(path, f, 'name is neither a standard finalizer name nor is it fully qualified'),
+    );
   }
   return errs;
 }
@@ -98,16 +106,31 @@ export function validateNamespaceStatusUpdate(ns: Namespace, old: Namespace): Fi
   const errs = metaUpdate(ns, old);
   const phase = ns.status?.phase;
   if (!ns.metadata?.deletionTimestamp) {
-    if (phase !== 'Active') errs.push(invalid(Path.new('status', 'Phase'), phase ?? '', 'may only be \'Active\' if `deletionTimestamp` is empty'));
+    if (phase !== 'Active')
+      errs.push(
+        invalid(
+          Path.new('status', 'Phase'),
+          phase ?? '',
+          "may only be 'Active' if `deletionTimestamp` is empty",
+        ),
+      );
   } else if (phase !== 'Terminating') {
-    errs.push(invalid(Path.new('status', 'Phase'), phase ?? '', 'may only be \'Terminating\' if `deletionTimestamp` is not empty'));
+    errs.push(
+      invalid(
+        Path.new('status', 'Phase'),
+        phase ?? '',
+        "may only be 'Terminating' if `deletionTimestamp` is not empty",
+      ),
+    );
   }
   return errs;
 }
 
 export function validateNamespaceFinalizeUpdate(ns: Namespace, old: Namespace): FieldError[] {
   const errs = metaUpdate(ns, old);
-  (ns.spec?.finalizers ?? []).forEach((f, i) => errs.push(...validateFinalizerName(f, Path.new('spec', 'finalizers').at(i))));
+  (ns.spec?.finalizers ?? []).forEach((f, i) =>
+    errs.push(...validateFinalizerName(f, Path.new('spec', 'finalizers').at(i))),
+  );
   return errs;
 }
 
@@ -120,7 +143,8 @@ function validateResourceList(list: Record<string, string> | undefined, path: Pa
     errs.push(...isQualifiedName(k).map((m) => invalid(p, k, m)));
     const q = parseQuantity(list![k], p);
     if (!(q instanceof Quantity)) errs.push(q);
-    else if (q.sign() < 0) errs.push(invalid(p, q.toString(), 'must be greater than or equal to 0'));
+    else if (q.sign() < 0)
+      errs.push(invalid(p, q.toString(), 'must be greater than or equal to 0'));
   }
   return errs;
 }
@@ -132,15 +156,33 @@ export function validateNode(node: Node): FieldError[] {
   (node.spec?.taints ?? []).forEach((t, i) => {
     const p = sp.child('taints').at(i);
     errs.push(...validateLabelName(t.key ?? '', p.child('key')));
-    for (const m of isValidLabelValue(t.value ?? '')) errs.push(invalid(p.child('value'), t.value ?? '', m));
-    errs.push(...validateEnum(t.effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute'], p.child('effect')));
+    for (const m of isValidLabelValue(t.value ?? ''))
+      errs.push(invalid(p.child('value'), t.value ?? '', m));
+    errs.push(
+      ...validateEnum(t.effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute'], p.child('effect')),
+    );
     const key = `${t.key}/${t.effect}`;
-    if (seen.has(key)) errs.push(invalid(p, new GoLiteral(`core.Taint{Key:"${t.key}", Value:"${t.value ?? ''}", Effect:"${t.effect}", TimeAdded:<nil>}`), 'taints must be unique by key and effect pair'));
+    if (seen.has(key))
+      errs.push(
+        invalid(
+          p,
+          new GoLiteral(
+            `core.Taint{Key:"${t.key}", Value:"${t.value ?? ''}", Effect:"${t.effect}", TimeAdded:<nil>}`,
+          ),
+          'taints must be unique by key and effect pair',
+        ),
+      );
     seen.add(key);
   });
   if (node.spec?.podCIDR) errs.push(...validateCIDR(node.spec.podCIDR, sp.child('podCIDR')));
-  (node.spec?.podCIDRs ?? []).forEach((c, i) => errs.push(...validateCIDR(c, sp.child('podCIDRs').at(i))));
-  if (node.spec?.podCIDR && node.spec.podCIDRs?.length && node.spec.podCIDRs[0] !== node.spec.podCIDR) {
+  (node.spec?.podCIDRs ?? []).forEach((c, i) =>
+    errs.push(...validateCIDR(c, sp.child('podCIDRs').at(i))),
+  );
+  if (
+    node.spec?.podCIDR &&
+    node.spec.podCIDRs?.length &&
+    node.spec.podCIDRs[0] !== node.spec.podCIDR
+  ) {
     errs.push(invalid(sp.child('podCIDRs'), node.spec.podCIDRs, 'first value must match podCIDR'));
   }
   errs.push(...validateResourceList(node.status?.capacity, Path.new('status', 'capacity')));
@@ -157,10 +199,20 @@ export function validateNodeUpdate(node: Node, old: Node): FieldError[] {
   errs.push(...validateNode(node).filter((e) => !e.field.startsWith('metadata.')));
   const sp = Path.new('spec');
   if (old.spec?.podCIDRs?.length && !jsonEqual(node.spec?.podCIDRs ?? [], old.spec.podCIDRs)) {
-    errs.push(forbidden(sp.child('podCIDRs'), 'node updates may not change podCIDR except from "" to valid'));
+    errs.push(
+      forbidden(
+        sp.child('podCIDRs'),
+        'node updates may not change podCIDR except from "" to valid',
+      ),
+    );
   }
   if (old.spec?.providerID && node.spec?.providerID !== old.spec.providerID) {
-    errs.push(forbidden(sp.child('providerID'), 'node updates may not change providerID except from "" to valid'));
+    errs.push(
+      forbidden(
+        sp.child('providerID'),
+        'node updates may not change providerID except from "" to valid',
+      ),
+    );
   }
   return errs;
 }
@@ -181,23 +233,30 @@ export function validateConfigMap(cm: ConfigMap): FieldError[] {
   errs.push(...validateDataKeys(cm.binaryData, Path.new('binaryData')));
   let total = 0;
   for (const k of Object.keys(cm.data ?? {}).sort()) {
-    if (cm.binaryData && k in cm.binaryData) errs.push(invalid(Path.new('data').key(k), k, 'duplicate of key present in binaryData'));
+    if (cm.binaryData && k in cm.binaryData)
+      errs.push(invalid(Path.new('data').key(k), k, 'duplicate of key present in binaryData'));
     total += Buffer.byteLength(cm.data![k]!, 'utf8');
   }
   for (const k of Object.keys(cm.binaryData ?? {}).sort()) {
-    if (cm.data && k in cm.data) errs.push(invalid(Path.new('binaryData').key(k), k, 'duplicate of key present in data'));
+    if (cm.data && k in cm.data)
+      errs.push(invalid(Path.new('binaryData').key(k), k, 'duplicate of key present in data'));
     total += Buffer.from(cm.binaryData![k]!, 'base64').length;
   }
   if (total > MAX_SECRET_SIZE) errs.push(tooLong(Path.new(''), '', MAX_SECRET_SIZE));
   return errs;
 }
 
-function validateImmutableData<T extends { immutable?: boolean; data?: unknown; binaryData?: unknown }>(a: T, b: T): FieldError[] {
+function validateImmutableData<
+  T extends { immutable?: boolean; data?: unknown; binaryData?: unknown },
+>(a: T, b: T): FieldError[] {
   const errs: FieldError[] = [];
   if (b.immutable === true) {
-    if (a.immutable !== true) errs.push(forbidden(Path.new('immutable'), 'field is immutable when `immutable` is set'));
-    if (!jsonEqual(a.data ?? {}, b.data ?? {})) errs.push(forbidden(Path.new('data'), 'field is immutable when `immutable` is set'));
-    if (!jsonEqual(a.binaryData ?? {}, b.binaryData ?? {})) errs.push(forbidden(Path.new('binaryData'), 'field is immutable when `immutable` is set'));
+    if (a.immutable !== true)
+      errs.push(forbidden(Path.new('immutable'), 'field is immutable when `immutable` is set'));
+    if (!jsonEqual(a.data ?? {}, b.data ?? {}))
+      errs.push(forbidden(Path.new('data'), 'field is immutable when `immutable` is set'));
+    if (!jsonEqual(a.binaryData ?? {}, b.binaryData ?? {}))
+      errs.push(forbidden(Path.new('binaryData'), 'field is immutable when `immutable` is set'));
   }
   return errs;
 }
@@ -231,7 +290,12 @@ export function validateSecret(s: Secret): FieldError[] {
   switch (s.type) {
     case 'kubernetes.io/service-account-token':
       if (!s.metadata?.annotations?.['kubernetes.io/service-account.name']) {
-        errs.push(required(Path.new('metadata', 'annotations').key('kubernetes.io/service-account.name'), ''));
+        errs.push(
+          required(
+            Path.new('metadata', 'annotations').key('kubernetes.io/service-account.name'),
+            '',
+          ),
+        );
       }
       break;
     case 'kubernetes.io/dockercfg':
@@ -261,7 +325,8 @@ export function validateSecret(s: Secret): FieldError[] {
 
 export function validateSecretUpdate(s: Secret, old: Secret): FieldError[] {
   const errs = metaUpdate(s, old);
-  if ((s.type ?? '') !== (old.type ?? '')) errs.push(invalid(Path.new('type'), s.type ?? '', FIELD_IMMUTABLE));
+  if ((s.type ?? '') !== (old.type ?? ''))
+    errs.push(invalid(Path.new('type'), s.type ?? '', FIELD_IMMUTABLE));
   errs.push(...validateImmutableData(s, old));
   errs.push(...validateSecret(s).filter((e) => !e.field.startsWith('metadata.')));
   return errs;
@@ -275,26 +340,41 @@ export function validateServiceAccount(sa: ServiceAccount): FieldError[] {
 
 export function validateEvent(ev: Event): FieldError[] {
   const meta = ev.metadata ?? {};
-  const errs = validateObjectMeta(meta, { requiresNamespace: true, nameFn: validatePathSegmentName });
+  const errs = validateObjectMeta(meta, {
+    requiresNamespace: true,
+    nameFn: validatePathSegmentName,
+  });
   const io = ev.involvedObject ?? {};
   const ns = meta.namespace ?? '';
   if (io.namespace && ns !== io.namespace && ns !== 'default') {
-    errs.push(invalid(Path.new('involvedObject', 'namespace'), io.namespace, 'does not match event.namespace'));
+    errs.push(
+      invalid(
+        Path.new('involvedObject', 'namespace'),
+        io.namespace,
+        'does not match event.namespace',
+      ),
+    );
   }
   if (ev.type !== undefined && ev.type !== '' && ev.type !== 'Normal' && ev.type !== 'Warning') {
     // The core/v1 API tolerates other types for old clients; only events with reportingController are strict.
-    if (ev.reportingComponent) errs.push(notSupported(Path.new('type'), ev.type, ['Normal', 'Warning']));
+    if (ev.reportingComponent)
+      errs.push(notSupported(Path.new('type'), ev.type, ['Normal', 'Warning']));
   }
   if ((ev.reason ?? '').length > 128) errs.push(tooLong(Path.new('reason'), '', 128));
-  if ((ev.message ?? '').length > 4096 && ev.reportingComponent) errs.push(tooLong(Path.new('message'), '', 4096));
+  if ((ev.message ?? '').length > 4096 && ev.reportingComponent)
+    errs.push(tooLong(Path.new('message'), '', 4096));
   return errs;
 }
 
 export function validateEventsV1Event(ev: EventsV1Event): FieldError[] {
   const meta = ev.metadata ?? {};
-  const errs = validateObjectMeta(meta, { requiresNamespace: true, nameFn: validatePathSegmentName });
+  const errs = validateObjectMeta(meta, {
+    requiresNamespace: true,
+    nameFn: validatePathSegmentName,
+  });
   if (!ev.eventTime) errs.push(required(Path.new('eventTime'), ''));
-  if (ev.type !== 'Normal' && ev.type !== 'Warning') errs.push(notSupported(Path.new('type'), ev.type ?? '', ['Normal', 'Warning']));
+  if (ev.type !== 'Normal' && ev.type !== 'Warning')
+    errs.push(notSupported(Path.new('type'), ev.type ?? '', ['Normal', 'Warning']));
   if (!ev.reportingController) errs.push(required(Path.new('reportingController'), ''));
   else errs.push(...validateQualifiedName(ev.reportingController, Path.new('reportingController')));
   if (!ev.reportingInstance) errs.push(required(Path.new('reportingInstance'), ''));
@@ -313,12 +393,17 @@ export function validateEndpoints(ep: Endpoints): FieldError[] {
     if ((ss.addresses?.length ?? 0) + (ss.notReadyAddresses?.length ?? 0) === 0) {
       // Upstream tolerates empty subsets; nothing to report.
     }
-    for (const [list, name] of [[ss.addresses, 'addresses'], [ss.notReadyAddresses, 'notReadyAddresses']] as const) {
+    for (const [list, name] of [
+      [ss.addresses, 'addresses'],
+      [ss.notReadyAddresses, 'notReadyAddresses'],
+    ] as const) {
       (list ?? []).forEach((a, j) => {
         const ap = p.child(name).at(j);
         errs.push(...validateIP(a.ip ?? '', ap.child('ip')));
         if (a.hostname) errs.push(...validateDNS1123Label(a.hostname, ap.child('hostname')));
-        if (a.nodeName) for (const m of nameIsDNSSubdomain(a.nodeName, false)) errs.push(invalid(ap.child('nodeName'), a.nodeName, m));
+        if (a.nodeName)
+          for (const m of nameIsDNSSubdomain(a.nodeName, false))
+            errs.push(invalid(ap.child('nodeName'), a.nodeName, m));
       });
     }
     (ss.ports ?? []).forEach((port, j) => {
@@ -336,19 +421,24 @@ export function validateEndpointSlice(es: EndpointSlice): FieldError[] {
   const errs = validateMeta(es.metadata, true);
   errs.push(...validateEnum(es.addressType, ['FQDN', 'IPv4', 'IPv6'], Path.new('addressType')));
   const ep = Path.new('endpoints');
-  if ((es.endpoints?.length ?? 0) > 1000) errs.push(invalid(ep, es.endpoints.length, 'must have at most 1000 items'));
+  if ((es.endpoints?.length ?? 0) > 1000)
+    errs.push(invalid(ep, es.endpoints.length, 'must have at most 1000 items'));
   (es.endpoints ?? []).forEach((e, i) => {
     const p = ep.at(i);
     const addrs = e.addresses ?? [];
-    if (addrs.length === 0) errs.push(required(p.child('addresses'), 'must contain at least 1 address'));
-    else if (addrs.length > 100) errs.push(invalid(p.child('addresses'), addrs.length, 'must have at most 100 items'));
+    if (addrs.length === 0)
+      errs.push(required(p.child('addresses'), 'must contain at least 1 address'));
+    else if (addrs.length > 100)
+      errs.push(invalid(p.child('addresses'), addrs.length, 'must have at most 100 items'));
     addrs.forEach((a, j) => {
       const ap = p.child('addresses').at(j);
       if (es.addressType === 'FQDN') errs.push(...validateDNS1123Subdomain(a, ap));
       else errs.push(...validateIP(a, ap));
     });
     if (e.hostname) errs.push(...validateDNS1123Label(e.hostname, p.child('hostname')));
-    if (e.nodeName) for (const m of nameIsDNSSubdomain(e.nodeName, false)) errs.push(invalid(p.child('nodeName'), e.nodeName, m));
+    if (e.nodeName)
+      for (const m of nameIsDNSSubdomain(e.nodeName, false))
+        errs.push(invalid(p.child('nodeName'), e.nodeName, m));
   });
   const names = new Set<string>();
   (es.ports ?? []).forEach((port, i) => {
@@ -357,7 +447,8 @@ export function validateEndpointSlice(es: EndpointSlice): FieldError[] {
     if (name) errs.push(...validateDNS1123Label(name, p.child('name')));
     if (names.has(name)) errs.push(duplicate(p.child('name'), name));
     names.add(name);
-    if (port.port !== undefined) for (const m of isValidPortNum(port.port)) errs.push(invalid(p.child('port'), port.port, m));
+    if (port.port !== undefined)
+      for (const m of isValidPortNum(port.port)) errs.push(invalid(p.child('port'), port.port, m));
     errs.push(...validateEnum(port.protocol, ['SCTP', 'TCP', 'UDP'], p.child('protocol')));
   });
   return errs;
@@ -365,7 +456,8 @@ export function validateEndpointSlice(es: EndpointSlice): FieldError[] {
 
 export function validateEndpointSliceUpdate(es: EndpointSlice, old: EndpointSlice): FieldError[] {
   const errs = metaUpdate(es, old);
-  if (es.addressType !== old.addressType) errs.push(invalid(Path.new('addressType'), es.addressType, FIELD_IMMUTABLE));
+  if (es.addressType !== old.addressType)
+    errs.push(invalid(Path.new('addressType'), es.addressType, FIELD_IMMUTABLE));
   errs.push(...validateEndpointSlice(es).filter((e) => !e.field.startsWith('metadata.')));
   return errs;
 }
@@ -377,13 +469,25 @@ export function validateLease(lease: Lease): FieldError[] {
   const s = lease.spec ?? {};
   const p = Path.new('spec');
   if (s.leaseDurationSeconds !== undefined && s.leaseDurationSeconds <= 0) {
-    errs.push(invalid(p.child('leaseDurationSeconds'), s.leaseDurationSeconds, 'must be greater than 0'));
+    errs.push(
+      invalid(p.child('leaseDurationSeconds'), s.leaseDurationSeconds, 'must be greater than 0'),
+    );
   }
   if (s.leaseTransitions !== undefined && s.leaseTransitions < 0) {
-    errs.push(invalid(p.child('leaseTransitions'), s.leaseTransitions, 'must be greater than or equal to 0'));
+    errs.push(
+      invalid(
+        p.child('leaseTransitions'),
+        s.leaseTransitions,
+        'must be greater than or equal to 0',
+      ),
+    );
   }
-  if (s.strategy !== undefined) errs.push(...validateEnum(s.strategy, ['OldestEmulationVersion'], p.child('strategy')));
-  if (s.preferredHolder && !s.strategy) errs.push(forbidden(p.child('preferredHolder'), 'may only be specified if `strategy` is defined'));
+  if (s.strategy !== undefined)
+    errs.push(...validateEnum(s.strategy, ['OldestEmulationVersion'], p.child('strategy')));
+  if (s.preferredHolder && !s.strategy)
+    errs.push(
+      forbidden(p.child('preferredHolder'), 'may only be specified if `strategy` is defined'),
+    );
   return errs;
 }
 
@@ -396,13 +500,19 @@ export function validateLimitRange(lr: LimitRange): FieldError[] {
     const p = Path.new('spec', 'limits').at(i);
     if (types.has(item.type)) errs.push(duplicate(p.child('type'), item.type));
     types.add(item.type);
-    errs.push(...validateEnum(item.type, ['Container', 'PersistentVolumeClaim', 'Pod'], p.child('type')));
+    errs.push(
+      ...validateEnum(item.type, ['Container', 'PersistentVolumeClaim', 'Pod'], p.child('type')),
+    );
     for (const f of ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio'] as const) {
       errs.push(...validateResourceList(item[f], p.child(f)));
     }
     if (item.type === 'Pod' && (item.default || item.defaultRequest)) {
-      if (item.default) errs.push(forbidden(p.child('default'), 'may not be specified when `type` is \'Pod\''));
-      if (item.defaultRequest) errs.push(forbidden(p.child('defaultRequest'), 'may not be specified when `type` is \'Pod\''));
+      if (item.default)
+        errs.push(forbidden(p.child('default'), "may not be specified when `type` is 'Pod'"));
+      if (item.defaultRequest)
+        errs.push(
+          forbidden(p.child('defaultRequest'), "may not be specified when `type` is 'Pod'"),
+        );
     }
     for (const k of Object.keys(item.min ?? {}).sort()) {
       const min = Quantity.parse(item.min![k]!);
@@ -410,7 +520,13 @@ export function validateLimitRange(lr: LimitRange): FieldError[] {
       if (maxStr !== undefined) {
         const max = Quantity.parse(maxStr);
         if (min.cmp(max) > 0) {
-          errs.push(invalid(p.child('min').key(k), min.toString(), `min value ${min.toString()} is greater than max value ${max.toString()}`));
+          errs.push(
+            invalid(
+              p.child('min').key(k),
+              min.toString(),
+              `min value ${min.toString()} is greater than max value ${max.toString()}`,
+            ),
+          );
         }
       }
     }
@@ -418,18 +534,30 @@ export function validateLimitRange(lr: LimitRange): FieldError[] {
   return errs;
 }
 
-const QUOTA_SCOPES = ['BestEffort', 'CrossNamespacePodAffinity', 'NotBestEffort', 'NotTerminating', 'PriorityClass', 'Terminating', 'VolumeAttributesClass'];
+const QUOTA_SCOPES = [
+  'BestEffort',
+  'CrossNamespacePodAffinity',
+  'NotBestEffort',
+  'NotTerminating',
+  'PriorityClass',
+  'Terminating',
+  'VolumeAttributesClass',
+];
 
 export function validateResourceQuota(rq: ResourceQuota): FieldError[] {
   const errs = validateMeta(rq.metadata, true);
   errs.push(...validateResourceList(rq.spec?.hard, Path.new('spec', 'hard')));
   (rq.spec?.scopes ?? []).forEach((s, i) => {
-    if (!QUOTA_SCOPES.includes(s)) errs.push(notSupported(Path.new('spec', 'scopes').at(i), s, QUOTA_SCOPES));
+    if (!QUOTA_SCOPES.includes(s))
+      errs.push(notSupported(Path.new('spec', 'scopes').at(i), s, QUOTA_SCOPES));
   });
   return errs;
 }
 
-export function validateResourceQuotaStatusUpdate(rq: ResourceQuota, old: ResourceQuota): FieldError[] {
+export function validateResourceQuotaStatusUpdate(
+  rq: ResourceQuota,
+  old: ResourceQuota,
+): FieldError[] {
   const errs = metaUpdate(rq, old);
   errs.push(...validateResourceList(rq.status?.hard, Path.new('status', 'hard')));
   errs.push(...validateResourceList(rq.status?.used, Path.new('status', 'used')));
@@ -443,22 +571,43 @@ export function validatePodDisruptionBudget(pdb: PodDisruptionBudget): FieldErro
   const s = pdb.spec ?? {};
   const p = Path.new('spec');
   if (s.minAvailable !== undefined && s.maxUnavailable !== undefined) {
-    errs.push(invalid(p, new GoLiteral('policy.PodDisruptionBudgetSpec{...}'), 'minAvailable and maxUnavailable cannot be both set'));
+    errs.push(
+      invalid(
+        p,
+        new GoLiteral('policy.PodDisruptionBudgetSpec{...}'),
+        'minAvailable and maxUnavailable cannot be both set',
+      ),
+    );
   }
   errs.push(...validateIntOrPercent(s.minAvailable, p.child('minAvailable')));
   errs.push(...validateIntOrPercent(s.maxUnavailable, p.child('maxUnavailable')));
   errs.push(...validateLabelSelector(s.selector, {}, p.child('selector')));
   if (s.unhealthyPodEvictionPolicy !== undefined) {
-    errs.push(...validateEnum(s.unhealthyPodEvictionPolicy, ['AlwaysAllow', 'IfHealthyBudget'], p.child('unhealthyPodEvictionPolicy')));
+    errs.push(
+      ...validateEnum(
+        s.unhealthyPodEvictionPolicy,
+        ['AlwaysAllow', 'IfHealthyBudget'],
+        p.child('unhealthyPodEvictionPolicy'),
+      ),
+    );
   }
   return errs;
 }
 
-export function validatePodDisruptionBudgetStatusUpdate(pdb: PodDisruptionBudget, old: PodDisruptionBudget): FieldError[] {
+export function validatePodDisruptionBudgetStatusUpdate(
+  pdb: PodDisruptionBudget,
+  old: PodDisruptionBudget,
+): FieldError[] {
   const errs = metaUpdate(pdb, old);
-  for (const f of ['disruptionsAllowed', 'currentHealthy', 'desiredHealthy', 'expectedPods'] as const) {
+  for (const f of [
+    'disruptionsAllowed',
+    'currentHealthy',
+    'desiredHealthy',
+    'expectedPods',
+  ] as const) {
     const v = pdb.status?.[f];
-    if (v !== undefined && v < 0) errs.push(invalid(Path.new('status', f), v, 'must be greater than or equal to 0'));
+    if (v !== undefined && v < 0)
+      errs.push(invalid(Path.new('status', f), v, 'must be greater than or equal to 0'));
   }
   return errs;
 }
@@ -477,26 +626,47 @@ export function validatePriorityClass(pc: PriorityClass): FieldError[] {
   const system = SYSTEM_PRIORITY_CLASSES[name];
   if (system !== undefined) {
     if (pc.value !== system) {
-      errs.push(forbidden(Path.new('value'), `value of system priority class ${name} must be ${system}`));
+      errs.push(
+        forbidden(Path.new('value'), `value of system priority class ${name} must be ${system}`),
+      );
     }
   } else {
     if (name.startsWith('system-')) {
-      errs.push(invalid(Path.new('metadata', 'name'), name, "priority class names with 'system-' prefix are reserved"));
+      errs.push(
+        invalid(
+          Path.new('metadata', 'name'),
+          name,
+          "priority class names with 'system-' prefix are reserved",
+        ),
+      );
     }
     if (pc.value > HIGHEST_USER_DEFINABLE_PRIORITY) {
-      errs.push(forbidden(Path.new('value'), `maximum allowed value of a user defined priority is ${HIGHEST_USER_DEFINABLE_PRIORITY}`));
+      errs.push(
+        forbidden(
+          Path.new('value'),
+          `maximum allowed value of a user defined priority is ${HIGHEST_USER_DEFINABLE_PRIORITY}`,
+        ),
+      );
     }
   }
   if (pc.preemptionPolicy !== undefined) {
-    errs.push(...validateEnum(pc.preemptionPolicy, ['Never', 'PreemptLowerPriority'], Path.new('preemptionPolicy')));
+    errs.push(
+      ...validateEnum(
+        pc.preemptionPolicy,
+        ['Never', 'PreemptLowerPriority'],
+        Path.new('preemptionPolicy'),
+      ),
+    );
   }
   return errs;
 }
 
 export function validatePriorityClassUpdate(pc: PriorityClass, old: PriorityClass): FieldError[] {
   const errs = metaUpdate(pc, old);
-  if (pc.value !== old.value) errs.push(forbidden(Path.new('value'), 'may not be changed in an update.'));
-  if (pc.preemptionPolicy !== old.preemptionPolicy) errs.push(invalid(Path.new('preemptionPolicy'), pc.preemptionPolicy ?? '', FIELD_IMMUTABLE));
+  if (pc.value !== old.value)
+    errs.push(forbidden(Path.new('value'), 'may not be changed in an update.'));
+  if (pc.preemptionPolicy !== old.preemptionPolicy)
+    errs.push(invalid(Path.new('preemptionPolicy'), pc.preemptionPolicy ?? '', FIELD_IMMUTABLE));
   return errs;
 }
 
@@ -504,36 +674,70 @@ export function validatePriorityClassUpdate(pc: PriorityClass, old: PriorityClas
 
 function validatePolicyRule(rule: PolicyRule, namespaced: boolean, path: Path): FieldError[] {
   const errs: FieldError[] = [];
-  if ((rule.verbs?.length ?? 0) === 0) errs.push(required(path.child('verbs'), 'verbs must contain at least one value'));
+  if ((rule.verbs?.length ?? 0) === 0)
+    errs.push(required(path.child('verbs'), 'verbs must contain at least one value'));
   const nonResource = rule.nonResourceURLs ?? [];
   if (nonResource.length > 0) {
     if (namespaced) {
-      errs.push(invalid(path.child('nonResourceURLs'), nonResource, 'namespaced rules cannot apply to non-resource URLs'));
+      errs.push(
+        invalid(
+          path.child('nonResourceURLs'),
+          nonResource,
+          'namespaced rules cannot apply to non-resource URLs',
+        ),
+      );
     }
-    if ((rule.apiGroups?.length ?? 0) > 0 || (rule.resources?.length ?? 0) > 0 || (rule.resourceNames?.length ?? 0) > 0) {
-      errs.push(invalid(path.child('nonResourceURLs'), nonResource, 'rules cannot apply to both regular resources and non-resource URLs'));
+    if (
+      (rule.apiGroups?.length ?? 0) > 0 ||
+      (rule.resources?.length ?? 0) > 0 ||
+      (rule.resourceNames?.length ?? 0) > 0
+    ) {
+      errs.push(
+        invalid(
+          path.child('nonResourceURLs'),
+          nonResource,
+          'rules cannot apply to both regular resources and non-resource URLs',
+        ),
+      );
     }
     return errs;
   }
-  if ((rule.apiGroups?.length ?? 0) === 0) errs.push(required(path.child('apiGroups'), 'resource rules must supply at least one api group'));
-  if ((rule.resources?.length ?? 0) === 0) errs.push(required(path.child('resources'), 'resource rules must supply at least one resource'));
+  if ((rule.apiGroups?.length ?? 0) === 0)
+    errs.push(
+      required(path.child('apiGroups'), 'resource rules must supply at least one api group'),
+    );
+  if ((rule.resources?.length ?? 0) === 0)
+    errs.push(
+      required(path.child('resources'), 'resource rules must supply at least one resource'),
+    );
   return errs;
 }
 
 export function validateRole(role: Role): FieldError[] {
   const errs = validateMeta(role.metadata, true, validatePathSegmentName);
-  (role.rules ?? []).forEach((r, i) => errs.push(...validatePolicyRule(r, true, Path.new('rules').at(i))));
+  (role.rules ?? []).forEach((r, i) =>
+    errs.push(...validatePolicyRule(r, true, Path.new('rules').at(i))),
+  );
   return errs;
 }
 
 export function validateClusterRole(role: ClusterRole): FieldError[] {
   const errs = validateMeta(role.metadata, false, validatePathSegmentName);
-  (role.rules ?? []).forEach((r, i) => errs.push(...validatePolicyRule(r, false, Path.new('rules').at(i))));
+  (role.rules ?? []).forEach((r, i) =>
+    errs.push(...validatePolicyRule(r, false, Path.new('rules').at(i))),
+  );
   (role.aggregationRule?.clusterRoleSelectors ?? []).forEach((s, i) =>
-    errs.push(...validateLabelSelector(s, {}, Path.new('aggregationRule', 'clusterRoleSelectors').at(i))),
+    errs.push(
+      ...validateLabelSelector(s, {}, Path.new('aggregationRule', 'clusterRoleSelectors').at(i)),
+    ),
   );
   if (role.aggregationRule && (role.aggregationRule.clusterRoleSelectors?.length ?? 0) === 0) {
-    errs.push(required(Path.new('aggregationRule', 'clusterRoleSelectors'), 'at least one clusterRoleSelector required if aggregationRule is non-nil'));
+    errs.push(
+      required(
+        Path.new('aggregationRule', 'clusterRoleSelectors'),
+        'at least one clusterRoleSelector required if aggregationRule is non-nil',
+      ),
+    );
   }
   return errs;
 }
@@ -544,23 +748,29 @@ export function validateRoleBinding(rb: RoleBinding, namespaced: boolean): Field
   const errs = validateMeta(rb.metadata, namespaced, validatePathSegmentName);
   const ref = rb.roleRef ?? { apiGroup: '', kind: '', name: '' };
   const rp = Path.new('roleRef');
-  if (ref.apiGroup !== RBAC_GROUP) errs.push(notSupported(rp.child('apiGroup'), ref.apiGroup ?? '', [RBAC_GROUP]));
+  if (ref.apiGroup !== RBAC_GROUP)
+    errs.push(notSupported(rp.child('apiGroup'), ref.apiGroup ?? '', [RBAC_GROUP]));
   const kinds = namespaced ? ['Role', 'ClusterRole'] : ['ClusterRole'];
   if (!kinds.includes(ref.kind)) errs.push(notSupported(rp.child('kind'), ref.kind ?? '', kinds));
   if (!ref.name) errs.push(required(rp.child('name'), ''));
-  else for (const m of validatePathSegmentName(ref.name, false)) errs.push(invalid(rp.child('name'), ref.name, m));
+  else
+    for (const m of validatePathSegmentName(ref.name, false))
+      errs.push(invalid(rp.child('name'), ref.name, m));
   (rb.subjects ?? []).forEach((s, i) => {
     const p = Path.new('subjects').at(i);
     if (!s.name) errs.push(required(p.child('name'), ''));
     switch (s.kind) {
       case 'ServiceAccount':
-        if (s.name) for (const m of nameIsDNSSubdomain(s.name, false)) errs.push(invalid(p.child('name'), s.name, m));
+        if (s.name)
+          for (const m of nameIsDNSSubdomain(s.name, false))
+            errs.push(invalid(p.child('name'), s.name, m));
         if (s.apiGroup) errs.push(notSupported(p.child('apiGroup'), s.apiGroup, ['']));
         if (!namespaced && !s.namespace) errs.push(required(p.child('namespace'), ''));
         break;
       case 'User':
       case 'Group':
-        if (s.apiGroup !== RBAC_GROUP) errs.push(notSupported(p.child('apiGroup'), s.apiGroup ?? '', [RBAC_GROUP]));
+        if (s.apiGroup !== RBAC_GROUP)
+          errs.push(notSupported(p.child('apiGroup'), s.apiGroup ?? '', [RBAC_GROUP]));
         break;
       default:
         errs.push(notSupported(p.child('kind'), s.kind ?? '', ['ServiceAccount', 'User', 'Group']));
@@ -569,10 +779,22 @@ export function validateRoleBinding(rb: RoleBinding, namespaced: boolean): Field
   return errs;
 }
 
-export function validateRoleBindingUpdate(rb: RoleBinding, old: RoleBinding, namespaced: boolean): FieldError[] {
+export function validateRoleBindingUpdate(
+  rb: RoleBinding,
+  old: RoleBinding,
+  namespaced: boolean,
+): FieldError[] {
   const errs = metaUpdate(rb, old);
   if (!jsonEqual(rb.roleRef ?? null, old.roleRef ?? null)) {
-    errs.push(invalid(Path.new('roleRef'), new GoLiteral(`rbac.RoleRef{APIGroup:"${rb.roleRef?.apiGroup ?? ''}", Kind:"${rb.roleRef?.kind ?? ''}", Name:"${rb.roleRef?.name ?? ''}"}`), 'cannot change roleRef'));
+    errs.push(
+      invalid(
+        Path.new('roleRef'),
+        new GoLiteral(
+          `rbac.RoleRef{APIGroup:"${rb.roleRef?.apiGroup ?? ''}", Kind:"${rb.roleRef?.kind ?? ''}", Name:"${rb.roleRef?.name ?? ''}"}`,
+        ),
+        'cannot change roleRef',
+      ),
+    );
   }
   errs.push(...validateRoleBinding(rb, namespaced).filter((e) => !e.field.startsWith('metadata.')));
   return errs;
@@ -595,7 +817,13 @@ function validateWebhooks(
     const nameErrs = validateDNS1123Subdomain(w.name ?? '', p.child('name'));
     errs.push(...nameErrs);
     if (nameErrs.length === 0 && (w.name ?? '').split('.').length < 3) {
-      errs.push(invalid(p.child('name'), w.name, 'should be a domain with at least three segments separated by dots'));
+      errs.push(
+        invalid(
+          p.child('name'),
+          w.name,
+          'should be a domain with at least three segments separated by dots',
+        ),
+      );
     }
     const cc = w.clientConfig ?? {};
     if ((cc.url === undefined) === (cc.service === undefined)) {
@@ -608,32 +836,58 @@ function validateWebhooks(
       } catch {
         errs.push(invalid(p.child('clientConfig', 'url'), cc.url, 'host must be specified'));
       }
-      if (u && u.protocol !== 'https:') errs.push(invalid(p.child('clientConfig', 'url'), u.protocol.replace(':', ''), "'https' is the only allowed URL scheme"));
-      if (u && (u.username || u.password)) errs.push(invalid(p.child('clientConfig', 'url'), '<redacted>', 'user information is not permitted in the URL'));
+      if (u && u.protocol !== 'https:')
+        errs.push(
+          invalid(
+            p.child('clientConfig', 'url'),
+            u.protocol.replace(':', ''),
+            "'https' is the only allowed URL scheme",
+          ),
+        );
+      if (u && (u.username || u.password))
+        errs.push(
+          invalid(
+            p.child('clientConfig', 'url'),
+            '<redacted>',
+            'user information is not permitted in the URL',
+          ),
+        );
     }
     if (cc.service) {
       const sp = p.child('clientConfig', 'service');
       if (!cc.service.name) errs.push(required(sp.child('name'), 'service name is required'));
-      if (!cc.service.namespace) errs.push(required(sp.child('namespace'), 'service namespace is required'));
-      if (cc.service.port !== undefined) for (const m of isValidPortNum(cc.service.port)) errs.push(invalid(sp.child('port'), cc.service.port, m));
-      if (cc.service.path && !cc.service.path.startsWith('/')) errs.push(invalid(sp.child('path'), cc.service.path, "must start with a '/'"));
+      if (!cc.service.namespace)
+        errs.push(required(sp.child('namespace'), 'service namespace is required'));
+      if (cc.service.port !== undefined)
+        for (const m of isValidPortNum(cc.service.port))
+          errs.push(invalid(sp.child('port'), cc.service.port, m));
+      if (cc.service.path && !cc.service.path.startsWith('/'))
+        errs.push(invalid(sp.child('path'), cc.service.path, "must start with a '/'"));
     }
     (w.rules ?? []).forEach((r, j) => {
       const rp = p.child('rules').at(j);
       if ((r.operations?.length ?? 0) === 0) errs.push(required(rp.child('operations'), ''));
       (r.operations ?? []).forEach((op, k) => {
-        if (!OPERATIONS.includes(op)) errs.push(notSupported(rp.child('operations').at(k), op, OPERATIONS));
+        if (!OPERATIONS.includes(op))
+          errs.push(notSupported(rp.child('operations').at(k), op, OPERATIONS));
       });
       if ((r.apiGroups?.length ?? 0) === 0) errs.push(required(rp.child('apiGroups'), ''));
       if ((r.apiVersions?.length ?? 0) === 0) errs.push(required(rp.child('apiVersions'), ''));
       if ((r.resources?.length ?? 0) === 0) errs.push(required(rp.child('resources'), ''));
-      if (r.scope !== undefined) errs.push(...validateEnum(r.scope, ['*', 'Cluster', 'Namespaced'], rp.child('scope')));
+      if (r.scope !== undefined)
+        errs.push(...validateEnum(r.scope, ['*', 'Cluster', 'Namespaced'], rp.child('scope')));
     });
     errs.push(...validateEnum(w.failurePolicy, ['Fail', 'Ignore'], p.child('failurePolicy')));
     errs.push(...validateEnum(w.matchPolicy, ['Equivalent', 'Exact'], p.child('matchPolicy')));
     errs.push(...validateEnum(w.sideEffects, ['None', 'NoneOnDryRun'], p.child('sideEffects')));
     if (w.timeoutSeconds !== undefined && (w.timeoutSeconds < 1 || w.timeoutSeconds > 30)) {
-      errs.push(invalid(p.child('timeoutSeconds'), w.timeoutSeconds, 'the timeout value must be between 1 and 30 seconds'));
+      errs.push(
+        invalid(
+          p.child('timeoutSeconds'),
+          w.timeoutSeconds,
+          'the timeout value must be between 1 and 30 seconds',
+        ),
+      );
     }
     const versions = w.admissionReviewVersions ?? [];
     if (!versions.some((v) => v === 'v1' || v === 'v1beta1')) {
@@ -658,10 +912,14 @@ function validateWebhooks(
   return errs;
 }
 
-export function validateValidatingWebhookConfiguration(c: ValidatingWebhookConfiguration): FieldError[] {
+export function validateValidatingWebhookConfiguration(
+  c: ValidatingWebhookConfiguration,
+): FieldError[] {
   return [...validateMeta(c.metadata, false), ...validateWebhooks(c.webhooks, false)];
 }
 
-export function validateMutatingWebhookConfiguration(c: MutatingWebhookConfiguration): FieldError[] {
+export function validateMutatingWebhookConfiguration(
+  c: MutatingWebhookConfiguration,
+): FieldError[] {
   return [...validateMeta(c.metadata, false), ...validateWebhooks(c.webhooks, true)];
 }

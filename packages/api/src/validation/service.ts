@@ -70,53 +70,89 @@ function validateServicePort(
   }
   for (const m of isValidPortNum(sp.port)) errs.push(invalid(path.child('port'), sp.port, m));
   if (!sp.protocol) errs.push(required(path.child('protocol'), ''));
-  else if (!PROTOCOLS.includes(sp.protocol)) errs.push(notSupported(path.child('protocol'), sp.protocol, PROTOCOLS));
+  else if (!PROTOCOLS.includes(sp.protocol))
+    errs.push(notSupported(path.child('protocol'), sp.protocol, PROTOCOLS));
   errs.push(...validatePortNumOrName(sp.targetPort, path.child('targetPort')));
-  if (sp.appProtocol !== undefined) errs.push(...validateQualifiedName(sp.appProtocol, path.child('appProtocol')));
+  if (sp.appProtocol !== undefined)
+    errs.push(...validateQualifiedName(sp.appProtocol, path.child('appProtocol')));
   return errs;
 }
 
 /** ValidateService (create). */
 export function validateService(svc: Service, ctx: ServiceValidationContext = {}): FieldError[] {
-  const errs = validateObjectMeta(svc.metadata ?? {}, { requiresNamespace: true, nameFn: nameIsDNS1035Label });
+  const errs = validateObjectMeta(svc.metadata ?? {}, {
+    requiresNamespace: true,
+    nameFn: nameIsDNS1035Label,
+  });
   const spec = svc.spec ?? {};
   const specPath = Path.new('spec');
   const portsPath = specPath.child('ports');
   const ports = spec.ports ?? [];
   const type = spec.type ?? '';
-  if (ports.length === 0 && !isHeadless(svc) && type !== 'ExternalName') errs.push(required(portsPath, ''));
+  if (ports.length === 0 && !isHeadless(svc) && type !== 'ExternalName')
+    errs.push(required(portsPath, ''));
   if (!type) errs.push(required(specPath.child('type'), ''));
-  else if (!SERVICE_TYPES.includes(type)) errs.push(notSupported(specPath.child('type'), type, SERVICE_TYPES));
+  else if (!SERVICE_TYPES.includes(type))
+    errs.push(notSupported(specPath.child('type'), type, SERVICE_TYPES));
   if (type === 'ExternalName') {
     if ((spec.clusterIPs?.length ?? 0) > 0 || (spec.clusterIP ?? '') !== '') {
-      errs.push(forbidden(specPath.child('clusterIPs'), 'may not be set for ExternalName services'));
+      errs.push(
+        forbidden(specPath.child('clusterIPs'), 'may not be set for ExternalName services'),
+      );
     }
     const en = (spec.externalName ?? '').replace(/\.$/, '');
     if (!en) errs.push(required(specPath.child('externalName'), ''));
     else errs.push(...validateDNS1123Subdomain(en, specPath.child('externalName')));
   }
   const names = new Set<string>();
-  ports.forEach((p, i) => errs.push(...validateServicePort(p, ports.length > 1, names, portsPath.at(i))));
+  ports.forEach((p, i) =>
+    errs.push(...validateServicePort(p, ports.length > 1, names, portsPath.at(i))),
+  );
   if (spec.selector) errs.push(...validateLabels(spec.selector, specPath.child('selector')));
-  errs.push(...validateEnum(spec.sessionAffinity, ['ClientIP', 'None'], specPath.child('sessionAffinity')));
+  errs.push(
+    ...validateEnum(spec.sessionAffinity, ['ClientIP', 'None'], specPath.child('sessionAffinity')),
+  );
   if (spec.sessionAffinity === 'ClientIP') {
     const t = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds;
     if (t === undefined) {
-      errs.push(required(specPath.child('sessionAffinityConfig', 'clientIP', 'timeoutSeconds'), ''));
+      errs.push(
+        required(specPath.child('sessionAffinityConfig', 'clientIP', 'timeoutSeconds'), ''),
+      );
     } else if (t <= 0 || t > 86400) {
-      errs.push(invalid(specPath.child('sessionAffinityConfig', 'clientIP', 'timeoutSeconds'), t, 'must be greater than 0 and less than 86400'));
+      errs.push(
+        invalid(
+          specPath.child('sessionAffinityConfig', 'clientIP', 'timeoutSeconds'),
+          t,
+          'must be greater than 0 and less than 86400',
+        ),
+      );
     }
   } else if (spec.sessionAffinityConfig) {
-    errs.push(invalid(specPath.child('sessionAffinityConfig'), new GoLiteral('&core.SessionAffinityConfig{...}'), `must not be set when session affinity is ${spec.sessionAffinity ?? ''}`));
+    errs.push(
+      invalid(
+        specPath.child('sessionAffinityConfig'),
+        new GoLiteral('&core.SessionAffinityConfig{...}'),
+        `must not be set when session affinity is ${spec.sessionAffinity ?? ''}`,
+      ),
+    );
   }
   // clusterIP / clusterIPs
   const clusterIPs = spec.clusterIPs ?? [];
   if (spec.clusterIP && clusterIPs.length > 0 && clusterIPs[0] !== spec.clusterIP) {
-    errs.push(invalid(specPath.child('clusterIPs'), clusterIPs, 'first value must match `clusterIP`'));
+    errs.push(
+      invalid(specPath.child('clusterIPs'), clusterIPs, 'first value must match `clusterIP`'),
+    );
   }
   clusterIPs.forEach((ip, i) => {
     if (ip === 'None') {
-      if (i > 0 || clusterIPs.length > 1) errs.push(invalid(specPath.child('clusterIPs').at(i), ip, 'must not have more than one value when `None` is specified'));
+      if (i > 0 || clusterIPs.length > 1)
+        errs.push(
+          invalid(
+            specPath.child('clusterIPs').at(i),
+            ip,
+            'must not have more than one value when `None` is specified',
+          ),
+        );
       return;
     }
     errs.push(...validateIP(ip, specPath.child('clusterIPs').at(i)));
@@ -125,10 +161,22 @@ export function validateService(svc: Service, ctx: ServiceValidationContext = {}
     errs.push(...validateIP(spec.clusterIP, specPath.child('clusterIP')));
   }
   if (clusterIPs.length === 2 && ipFamilyOf(clusterIPs[0]!) === ipFamilyOf(clusterIPs[1]!)) {
-    errs.push(invalid(specPath.child('clusterIPs').at(1), clusterIPs, 'may specify no more than one IP for each IP family'));
+    errs.push(
+      invalid(
+        specPath.child('clusterIPs').at(1),
+        clusterIPs,
+        'may specify no more than one IP for each IP family',
+      ),
+    );
   }
   if (spec.ipFamilyPolicy !== undefined) {
-    errs.push(...validateEnum(spec.ipFamilyPolicy, ['PreferDualStack', 'RequireDualStack', 'SingleStack'], specPath.child('ipFamilyPolicy')));
+    errs.push(
+      ...validateEnum(
+        spec.ipFamilyPolicy,
+        ['PreferDualStack', 'RequireDualStack', 'SingleStack'],
+        specPath.child('ipFamilyPolicy'),
+      ),
+    );
   }
   const families = new Set<string>();
   (spec.ipFamilies ?? []).forEach((f, i) => {
@@ -137,8 +185,12 @@ export function validateService(svc: Service, ctx: ServiceValidationContext = {}
     else if (families.has(f)) errs.push(duplicate(p, f));
     families.add(f);
   });
-  (spec.externalIPs ?? []).forEach((ip, i) => errs.push(...validateIP(ip, specPath.child('externalIPs').at(i))));
-  (spec.loadBalancerSourceRanges ?? []).forEach((r, i) => errs.push(...validateCIDR(r.trim(), specPath.child('loadBalancerSourceRanges').at(i))));
+  (spec.externalIPs ?? []).forEach((ip, i) =>
+    errs.push(...validateIP(ip, specPath.child('externalIPs').at(i))),
+  );
+  (spec.loadBalancerSourceRanges ?? []).forEach((r, i) =>
+    errs.push(...validateCIDR(r.trim(), specPath.child('loadBalancerSourceRanges').at(i))),
+  );
   // Node ports.
   ports.forEach((p, i) => {
     if (!p.nodePort) return;
@@ -150,7 +202,13 @@ export function validateService(svc: Service, ctx: ServiceValidationContext = {}
     for (const m of isValidPortNum(p.nodePort)) errs.push(invalid(np, p.nodePort, m));
     const r = ctx.nodePortRange;
     if (r && (p.nodePort < r.base || p.nodePort >= r.base + r.size)) {
-      errs.push(invalid(np, p.nodePort, `provided port is not in the valid range. The range of valid ports is ${r.base}-${r.base + r.size - 1}`));
+      errs.push(
+        invalid(
+          np,
+          p.nodePort,
+          `provided port is not in the valid range. The range of valid ports is ${r.base}-${r.base + r.size - 1}`,
+        ),
+      );
     }
   });
   const seenPorts = new Set<string>();
@@ -167,24 +225,55 @@ export function validateService(svc: Service, ctx: ServiceValidationContext = {}
     seenNodePorts.add(key);
   });
   if (spec.externalTrafficPolicy) {
-    const accessible = type === 'LoadBalancer' || type === 'NodePort' || (type === 'ClusterIP' && (spec.externalIPs?.length ?? 0) > 0);
+    const accessible =
+      type === 'LoadBalancer' ||
+      type === 'NodePort' ||
+      (type === 'ClusterIP' && (spec.externalIPs?.length ?? 0) > 0);
     if (!accessible) {
-      errs.push(invalid(specPath.child('externalTrafficPolicy'), spec.externalTrafficPolicy, 'may only be set for externally-accessible services'));
+      errs.push(
+        invalid(
+          specPath.child('externalTrafficPolicy'),
+          spec.externalTrafficPolicy,
+          'may only be set for externally-accessible services',
+        ),
+      );
     } else {
-      errs.push(...validateEnum(spec.externalTrafficPolicy, ['Cluster', 'Local'], specPath.child('externalTrafficPolicy')));
+      errs.push(
+        ...validateEnum(
+          spec.externalTrafficPolicy,
+          ['Cluster', 'Local'],
+          specPath.child('externalTrafficPolicy'),
+        ),
+      );
     }
   }
   if (spec.internalTrafficPolicy !== undefined && type !== 'ExternalName') {
-    errs.push(...validateEnum(spec.internalTrafficPolicy, ['Cluster', 'Local'], specPath.child('internalTrafficPolicy')));
+    errs.push(
+      ...validateEnum(
+        spec.internalTrafficPolicy,
+        ['Cluster', 'Local'],
+        specPath.child('internalTrafficPolicy'),
+      ),
+    );
   }
   if (spec.healthCheckNodePort && spec.externalTrafficPolicy !== 'Local') {
-    errs.push(invalid(specPath.child('healthCheckNodePort'), spec.healthCheckNodePort, 'may only be set when `type` is \'LoadBalancer\' and `externalTrafficPolicy` is \'Local\''));
+    errs.push(
+      invalid(
+        specPath.child('healthCheckNodePort'),
+        spec.healthCheckNodePort,
+        "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'",
+      ),
+    );
   }
   return errs;
 }
 
 /** ValidateServiceUpdate: assigned cluster IPs may not change (except to/from ExternalName). */
-export function validateServiceUpdate(svc: Service, old: Service, ctx: ServiceValidationContext = {}): FieldError[] {
+export function validateServiceUpdate(
+  svc: Service,
+  old: Service,
+  ctx: ServiceValidationContext = {},
+): FieldError[] {
   const errs = validateObjectMetaUpdate(svc.metadata ?? {}, old.metadata ?? {});
   if (old.spec?.type !== 'ExternalName' && svc.spec?.type !== 'ExternalName') {
     const oldIPs = old.spec?.clusterIPs ?? [];
@@ -206,8 +295,10 @@ export function validateServiceStatusUpdate(svc: Service, old: Service): FieldEr
   const ip = Path.new('status', 'loadBalancer', 'ingress');
   (svc.status?.loadBalancer?.ingress ?? []).forEach((ing, i) => {
     if (ing.ip) errs.push(...validateIP(ing.ip, ip.at(i).child('ip')));
-    if (ing.hostname) errs.push(...validateDNS1123Subdomain(ing.hostname, ip.at(i).child('hostname')));
-    if (ing.ipMode !== undefined) errs.push(...validateEnum(ing.ipMode, ['Proxy', 'VIP'], ip.at(i).child('ipMode')));
+    if (ing.hostname)
+      errs.push(...validateDNS1123Subdomain(ing.hostname, ip.at(i).child('hostname')));
+    if (ing.ipMode !== undefined)
+      errs.push(...validateEnum(ing.ipMode, ['Proxy', 'VIP'], ip.at(i).child('ipMode')));
   });
   return errs;
 }

@@ -57,8 +57,13 @@ function validateControllerSelector(
 ): FieldError[] {
   if (!selector) return [required(path, '')];
   const errs = validateLabelSelector(selector, {}, path);
-  if (Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions?.length ?? 0) === 0) {
-    errs.push(invalid(path, goLabelSelector(selector), `empty selector is invalid for ${kindName}`));
+  if (
+    Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions?.length ?? 0) ===
+    0
+  ) {
+    errs.push(
+      invalid(path, goLabelSelector(selector), `empty selector is invalid for ${kindName}`),
+    );
   }
   return errs;
 }
@@ -79,16 +84,35 @@ function validateTemplateForController(
   try {
     sel = labelSelectorAsSelector(selector);
   } catch {
-    return [invalid(path.root().child('spec', 'selector'), goLabelSelector(selector), 'invalid label selector')];
+    return [
+      invalid(
+        path.root().child('spec', 'selector'),
+        goLabelSelector(selector),
+        'invalid label selector',
+      ),
+    ];
   }
   if (!sel.empty() && !sel.matches(template.metadata?.labels ?? {})) {
-    errs.push(invalid(path.child('metadata', 'labels'), goStringMap(template.metadata?.labels), '`selector` does not match template `labels`'));
+    errs.push(
+      invalid(
+        path.child('metadata', 'labels'),
+        goStringMap(template.metadata?.labels),
+        '`selector` does not match template `labels`',
+      ),
+    );
   }
   errs.push(...validatePodTemplateSpec(template, path));
   const rp = template.spec?.restartPolicy;
-  if (rp !== 'Always') errs.push(notSupported(path.child('spec', 'restartPolicy'), rp ?? '', ['Always']));
+  if (rp !== 'Always')
+    errs.push(notSupported(path.child('spec', 'restartPolicy'), rp ?? '', ['Always']));
   if (template.spec?.activeDeadlineSeconds !== undefined) {
-    errs.push(invalid(path.child('spec', 'activeDeadlineSeconds'), template.spec.activeDeadlineSeconds, `activeDeadlineSeconds in ${kindName} is not Supported`));
+    errs.push(
+      invalid(
+        path.child('spec', 'activeDeadlineSeconds'),
+        template.spec.activeDeadlineSeconds,
+        `activeDeadlineSeconds in ${kindName} is not Supported`,
+      ),
+    );
   }
   return errs;
 }
@@ -97,24 +121,50 @@ function validateDeploymentStrategy(s: DeploymentStrategy | undefined, path: Pat
   const errs: FieldError[] = [];
   switch (s?.type) {
     case 'Recreate':
-      if (s.rollingUpdate) errs.push(forbidden(path.child('rollingUpdate'), "may not be specified when strategy `type` is 'Recreate'"));
+      if (s.rollingUpdate)
+        errs.push(
+          forbidden(
+            path.child('rollingUpdate'),
+            "may not be specified when strategy `type` is 'Recreate'",
+          ),
+        );
       break;
     case 'RollingUpdate': {
       const ru = s.rollingUpdate;
       if (!ru) {
-        errs.push(required(path.child('rollingUpdate'), 'this should be defaulted and never be nil'));
+        errs.push(
+          required(path.child('rollingUpdate'), 'this should be defaulted and never be nil'),
+        );
         break;
       }
-      errs.push(...validateIntOrPercent(ru.maxUnavailable, path.child('rollingUpdate', 'maxUnavailable')));
+      errs.push(
+        ...validateIntOrPercent(ru.maxUnavailable, path.child('rollingUpdate', 'maxUnavailable')),
+      );
       errs.push(...validateIntOrPercent(ru.maxSurge, path.child('rollingUpdate', 'maxSurge')));
       if (intOrPercentValue(ru.maxUnavailable) === 0 && intOrPercentValue(ru.maxSurge) === 0) {
-        errs.push(invalid(path.child('rollingUpdate', 'maxUnavailable'), new GoLiteral(String(ru.maxUnavailable)), 'may not be 0 when `maxSurge` is 0'));
+        errs.push(
+          invalid(
+            path.child('rollingUpdate', 'maxUnavailable'),
+            new GoLiteral(String(ru.maxUnavailable)),
+            'may not be 0 when `maxSurge` is 0',
+          ),
+        );
       }
-      errs.push(...isNotMoreThan100Percent(ru.maxUnavailable, path.child('rollingUpdate', 'maxUnavailable')));
+      errs.push(
+        ...isNotMoreThan100Percent(
+          ru.maxUnavailable,
+          path.child('rollingUpdate', 'maxUnavailable'),
+        ),
+      );
       break;
     }
     default:
-      errs.push(notSupported(path, new GoLiteral(`apps.DeploymentStrategy{Type:"${s?.type ?? ''}"}`), ['Recreate', 'RollingUpdate']));
+      errs.push(
+        notSupported(path, new GoLiteral(`apps.DeploymentStrategy{Type:"${s?.type ?? ''}"}`), [
+          'Recreate',
+          'RollingUpdate',
+        ]),
+      );
   }
   return errs;
 }
@@ -127,20 +177,36 @@ export function validateDeployment(d: Deployment): FieldError[] {
   if (!spec) return [...errs, required(p.child('selector'), ''), required(p.child('template'), '')];
   errs.push(...nonNegative(spec.replicas, p.child('replicas')));
   errs.push(...validateControllerSelector(spec.selector, p.child('selector'), 'deployment'));
-  errs.push(...validateTemplateForController(spec.template, spec.selector, p.child('template'), 'ReplicaSet'));
+  errs.push(
+    ...validateTemplateForController(
+      spec.template,
+      spec.selector,
+      p.child('template'),
+      'ReplicaSet',
+    ),
+  );
   errs.push(...validateDeploymentStrategy(spec.strategy, p.child('strategy')));
   errs.push(...nonNegative(spec.minReadySeconds, p.child('minReadySeconds')));
   errs.push(...nonNegative(spec.revisionHistoryLimit, p.child('revisionHistoryLimit')));
   if (spec.progressDeadlineSeconds !== undefined) {
     errs.push(...nonNegative(spec.progressDeadlineSeconds, p.child('progressDeadlineSeconds')));
     if (spec.progressDeadlineSeconds <= (spec.minReadySeconds ?? 0)) {
-      errs.push(invalid(p.child('progressDeadlineSeconds'), spec.progressDeadlineSeconds, 'must be greater than minReadySeconds'));
+      errs.push(
+        invalid(
+          p.child('progressDeadlineSeconds'),
+          spec.progressDeadlineSeconds,
+          'must be greater than minReadySeconds',
+        ),
+      );
     }
   }
   return errs;
 }
 
-function immutableSelector(newSel: LabelSelector | undefined, oldSel: LabelSelector | undefined): FieldError[] {
+function immutableSelector(
+  newSel: LabelSelector | undefined,
+  oldSel: LabelSelector | undefined,
+): FieldError[] {
   return jsonEqual(newSel ?? null, oldSel ?? null)
     ? []
     : [invalid(Path.new('spec', 'selector'), goLabelSelector(newSel), FIELD_IMMUTABLE)];
@@ -154,11 +220,15 @@ export function validateDeploymentUpdate(d: Deployment, old: Deployment): FieldE
   return errs;
 }
 
-function workloadStatusErrors(status: Record<string, unknown> | undefined, fields: string[]): FieldError[] {
+function workloadStatusErrors(
+  status: Record<string, unknown> | undefined,
+  fields: string[],
+): FieldError[] {
   const errs: FieldError[] = [];
   for (const f of fields) {
     const v = status?.[f];
-    if (typeof v === 'number' && v < 0) errs.push(invalid(Path.new('status', f), v, 'must be greater than or equal to 0'));
+    if (typeof v === 'number' && v < 0)
+      errs.push(invalid(Path.new('status', f), v, 'must be greater than or equal to 0'));
   }
   return errs;
 }
@@ -178,9 +248,30 @@ export function validateDeploymentStatusUpdate(d: Deployment, old: Deployment): 
     ]),
   );
   const msg = (_field: string, b: string): string => `cannot be greater than status.${b}`;
-  if (s && (s.availableReplicas ?? 0) > (s.replicas ?? 0)) errs.push(invalid(Path.new('status', 'availableReplicas'), s.availableReplicas, msg('availableReplicas', 'replicas')));
-  if (s && (s.availableReplicas ?? 0) > (s.readyReplicas ?? 0)) errs.push(invalid(Path.new('status', 'availableReplicas'), s.availableReplicas, msg('availableReplicas', 'readyReplicas')));
-  if (s && (s.readyReplicas ?? 0) > (s.replicas ?? 0)) errs.push(invalid(Path.new('status', 'readyReplicas'), s.readyReplicas, msg('readyReplicas', 'replicas')));
+  if (s && (s.availableReplicas ?? 0) > (s.replicas ?? 0))
+    errs.push(
+      invalid(
+        Path.new('status', 'availableReplicas'),
+        s.availableReplicas,
+        msg('availableReplicas', 'replicas'),
+      ),
+    );
+  if (s && (s.availableReplicas ?? 0) > (s.readyReplicas ?? 0))
+    errs.push(
+      invalid(
+        Path.new('status', 'availableReplicas'),
+        s.availableReplicas,
+        msg('availableReplicas', 'readyReplicas'),
+      ),
+    );
+  if (s && (s.readyReplicas ?? 0) > (s.replicas ?? 0))
+    errs.push(
+      invalid(
+        Path.new('status', 'readyReplicas'),
+        s.readyReplicas,
+        msg('readyReplicas', 'replicas'),
+      ),
+    );
   return errs;
 }
 
@@ -193,7 +284,14 @@ export function validateReplicaSet(rs: ReplicaSet): FieldError[] {
   errs.push(...nonNegative(spec.replicas, p.child('replicas')));
   errs.push(...nonNegative(spec.minReadySeconds, p.child('minReadySeconds')));
   errs.push(...validateControllerSelector(spec.selector, p.child('selector'), 'deployment'));
-  errs.push(...validateTemplateForController(spec.template, spec.selector, p.child('template'), 'ReplicaSet'));
+  errs.push(
+    ...validateTemplateForController(
+      spec.template,
+      spec.selector,
+      p.child('template'),
+      'ReplicaSet',
+    ),
+  );
   return errs;
 }
 
@@ -225,7 +323,14 @@ export function validateDaemonSet(ds: DaemonSet): FieldError[] {
   const p = Path.new('spec');
   if (!spec) return [...errs, required(p.child('selector'), '')];
   errs.push(...validateControllerSelector(spec.selector, p.child('selector'), 'daemonset'));
-  errs.push(...validateTemplateForController(spec.template, spec.selector, p.child('template'), 'DaemonSet'));
+  errs.push(
+    ...validateTemplateForController(
+      spec.template,
+      spec.selector,
+      p.child('template'),
+      'DaemonSet',
+    ),
+  );
   errs.push(...nonNegative(spec.minReadySeconds, p.child('minReadySeconds')));
   errs.push(...nonNegative(spec.revisionHistoryLimit, p.child('revisionHistoryLimit')));
   const us = spec.updateStrategy;
@@ -239,11 +344,21 @@ export function validateDaemonSet(ds: DaemonSet): FieldError[] {
         errs.push(required(up.child('rollingUpdate'), ''));
         break;
       }
-      errs.push(...validateIntOrPercent(ru.maxUnavailable, up.child('rollingUpdate', 'maxUnavailable')));
+      errs.push(
+        ...validateIntOrPercent(ru.maxUnavailable, up.child('rollingUpdate', 'maxUnavailable')),
+      );
       errs.push(...validateIntOrPercent(ru.maxSurge, up.child('rollingUpdate', 'maxSurge')));
-      errs.push(...isNotMoreThan100Percent(ru.maxUnavailable, up.child('rollingUpdate', 'maxUnavailable')));
+      errs.push(
+        ...isNotMoreThan100Percent(ru.maxUnavailable, up.child('rollingUpdate', 'maxUnavailable')),
+      );
       if (intOrPercentValue(ru.maxUnavailable) === 0 && intOrPercentValue(ru.maxSurge) === 0) {
-        errs.push(invalid(up.child('rollingUpdate', 'maxUnavailable'), new GoLiteral(String(ru.maxUnavailable)), 'may not be 0 when `maxSurge` is 0'));
+        errs.push(
+          invalid(
+            up.child('rollingUpdate', 'maxUnavailable'),
+            new GoLiteral(String(ru.maxUnavailable)),
+            'may not be 0 when `maxSurge` is 0',
+          ),
+        );
       }
       break;
     }
@@ -269,25 +384,50 @@ export function validateStatefulSet(ss: StatefulSet): FieldError[] {
   if (spec.podManagementPolicy !== 'OrderedReady' && spec.podManagementPolicy !== 'Parallel') {
     errs.push(
       spec.podManagementPolicy
-        ? invalid(p.child('podManagementPolicy'), spec.podManagementPolicy, "must be 'OrderedReady' or 'Parallel'")
+        ? invalid(
+            p.child('podManagementPolicy'),
+            spec.podManagementPolicy,
+            "must be 'OrderedReady' or 'Parallel'",
+          )
         : required(p.child('podManagementPolicy'), ''),
     );
   }
   const us = spec.updateStrategy;
   if (us?.type !== 'RollingUpdate' && us?.type !== 'OnDelete') {
-    errs.push(invalid(p.child('updateStrategy'), us?.type ?? '', "must be 'RollingUpdate' or 'OnDelete'"));
+    errs.push(
+      invalid(p.child('updateStrategy'), us?.type ?? '', "must be 'RollingUpdate' or 'OnDelete'"),
+    );
   } else if (us.type === 'OnDelete' && us.rollingUpdate) {
-    errs.push(invalid(p.child('updateStrategy', 'rollingUpdate'), new GoLiteral('&apps.RollingUpdateStatefulSetStrategy{...}'), "only allowed for updateStrategy 'RollingUpdate'"));
+    errs.push(
+      invalid(
+        p.child('updateStrategy', 'rollingUpdate'),
+        new GoLiteral('&apps.RollingUpdateStatefulSetStrategy{...}'),
+        "only allowed for updateStrategy 'RollingUpdate'",
+      ),
+    );
   } else if (us.rollingUpdate) {
-    errs.push(...nonNegative(us.rollingUpdate.partition, p.child('updateStrategy', 'rollingUpdate', 'partition')));
+    errs.push(
+      ...nonNegative(
+        us.rollingUpdate.partition,
+        p.child('updateStrategy', 'rollingUpdate', 'partition'),
+      ),
+    );
   }
   errs.push(...nonNegative(spec.replicas, p.child('replicas')));
   errs.push(...nonNegative(spec.minReadySeconds, p.child('minReadySeconds')));
   if (spec.ordinals) errs.push(...nonNegative(spec.ordinals.start, p.child('ordinals', 'start')));
   errs.push(...validateControllerSelector(spec.selector, p.child('selector'), 'statefulset'));
-  errs.push(...validateTemplateForController(spec.template, spec.selector, p.child('template'), 'StatefulSet'));
+  errs.push(
+    ...validateTemplateForController(
+      spec.template,
+      spec.selector,
+      p.child('template'),
+      'StatefulSet',
+    ),
+  );
   if (spec.serviceName) {
-    for (const m of nameIsDNSLabel(spec.serviceName, false)) errs.push(invalid(p.child('serviceName'), spec.serviceName, m));
+    for (const m of nameIsDNSLabel(spec.serviceName, false))
+      errs.push(invalid(p.child('serviceName'), spec.serviceName, m));
   }
   return errs;
 }
@@ -310,7 +450,12 @@ export function validateStatefulSetUpdate(ss: StatefulSet, old: StatefulSet): Fi
     delete b[f];
   }
   if (!jsonEqual(a, b)) {
-    errs.push(forbidden(Path.new('spec'), "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
+    errs.push(
+      forbidden(
+        Path.new('spec'),
+        "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+      ),
+    );
   }
   errs.push(...validateStatefulSet(ss).filter((e) => !e.field.startsWith('metadata.')));
   return errs;
@@ -338,7 +483,8 @@ export function generateJobSelector(job: Job): void {
   const name = job.metadata?.name ?? '';
   const uid = job.metadata?.uid ?? '';
   for (const k of [LEGACY_JOB_NAME_LABEL, JOB_NAME_LABEL]) if (!(k in labels)) labels[k] = name;
-  for (const k of [LEGACY_CONTROLLER_UID_LABEL, CONTROLLER_UID_LABEL]) if (!(k in labels)) labels[k] = uid;
+  for (const k of [LEGACY_CONTROLLER_UID_LABEL, CONTROLLER_UID_LABEL])
+    if (!(k in labels)) labels[k] = uid;
   const selector = (spec.selector ??= {});
   const ml = (selector.matchLabels ??= {});
   if (!(CONTROLLER_UID_LABEL in ml)) ml[CONTROLLER_UID_LABEL] = uid;
@@ -353,12 +499,20 @@ export function validateJob(job: Job): FieldError[] {
   errs.push(...nonNegative(spec.parallelism, p.child('parallelism')));
   errs.push(...nonNegative(spec.completions, p.child('completions')));
   if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds <= 0) {
-    errs.push(invalid(p.child('activeDeadlineSeconds'), spec.activeDeadlineSeconds, 'must be greater than or equal to 0'));
+    errs.push(
+      invalid(
+        p.child('activeDeadlineSeconds'),
+        spec.activeDeadlineSeconds,
+        'must be greater than or equal to 0',
+      ),
+    );
   }
   errs.push(...nonNegative(spec.backoffLimit, p.child('backoffLimit')));
   errs.push(...nonNegative(spec.ttlSecondsAfterFinished, p.child('ttlSecondsAfterFinished')));
   if (spec.completionMode !== 'NonIndexed' && spec.completionMode !== 'Indexed') {
-    errs.push(notSupported(p.child('completionMode'), spec.completionMode ?? '', ['NonIndexed', 'Indexed']));
+    errs.push(
+      notSupported(p.child('completionMode'), spec.completionMode ?? '', ['NonIndexed', 'Indexed']),
+    );
   }
   if (spec.completionMode === 'Indexed' && spec.completions === undefined) {
     errs.push(required(p.child('completions'), 'when completion mode is Indexed'));
@@ -369,10 +523,18 @@ export function validateJob(job: Job): FieldError[] {
     try {
       const sel = labelSelectorAsSelector(spec.selector);
       if (!sel.matches(spec.template?.metadata?.labels ?? {})) {
-        errs.push(invalid(p.child('template', 'metadata', 'labels'), goStringMap(spec.template?.metadata?.labels), '`selector` does not match template `labels`'));
+        errs.push(
+          invalid(
+            p.child('template', 'metadata', 'labels'),
+            goStringMap(spec.template?.metadata?.labels),
+            '`selector` does not match template `labels`',
+          ),
+        );
       }
     } catch {
-      errs.push(invalid(p.child('selector'), goLabelSelector(spec.selector), 'invalid label selector'));
+      errs.push(
+        invalid(p.child('selector'), goLabelSelector(spec.selector), 'invalid label selector'),
+      );
     }
   }
   if (spec.manualSelector !== true) {
@@ -380,7 +542,13 @@ export function validateJob(job: Job): FieldError[] {
     const uid = job.metadata?.uid ?? '';
     for (const k of [LEGACY_CONTROLLER_UID_LABEL, CONTROLLER_UID_LABEL]) {
       if (k in labels && labels[k] !== uid) {
-        errs.push(invalid(p.child('template', 'metadata', 'labels'), goStringMap(labels), '`selector` not auto-generated'));
+        errs.push(
+          invalid(
+            p.child('template', 'metadata', 'labels'),
+            goStringMap(labels),
+            '`selector` not auto-generated',
+          ),
+        );
         break;
       }
     }
@@ -388,13 +556,30 @@ export function validateJob(job: Job): FieldError[] {
   errs.push(...validatePodTemplateSpec(spec.template, p.child('template')));
   const rp = spec.template?.spec?.restartPolicy;
   if (rp !== 'OnFailure' && rp !== 'Never') {
-    errs.push(notSupported(p.child('template', 'spec', 'restartPolicy'), rp ?? '', ['OnFailure', 'Never']));
+    errs.push(
+      notSupported(p.child('template', 'spec', 'restartPolicy'), rp ?? '', ['OnFailure', 'Never']),
+    );
   }
   if (spec.template?.spec?.activeDeadlineSeconds !== undefined) {
-    errs.push(invalid(p.child('template', 'spec', 'activeDeadlineSeconds'), spec.template.spec.activeDeadlineSeconds, 'activeDeadlineSeconds in Job is not Supported'));
+    errs.push(
+      invalid(
+        p.child('template', 'spec', 'activeDeadlineSeconds'),
+        spec.template.spec.activeDeadlineSeconds,
+        'activeDeadlineSeconds in Job is not Supported',
+      ),
+    );
   }
   if (spec.podReplacementPolicy !== undefined) {
-    errs.push(...(['Failed', 'TerminatingOrFailed'].includes(spec.podReplacementPolicy) ? [] : [notSupported(p.child('podReplacementPolicy'), spec.podReplacementPolicy, ['Failed', 'TerminatingOrFailed'])]));
+    errs.push(
+      ...(['Failed', 'TerminatingOrFailed'].includes(spec.podReplacementPolicy)
+        ? []
+        : [
+            notSupported(p.child('podReplacementPolicy'), spec.podReplacementPolicy, [
+              'Failed',
+              'TerminatingOrFailed',
+            ]),
+          ]),
+    );
   }
   return errs;
 }
@@ -415,14 +600,24 @@ export function validateJobUpdate(job: Job, old: Job): FieldError[] {
   }
   const suspended = old.spec?.suspend === true && (old.status?.active ?? 0) === 0;
   if (!suspended && !jsonEqual(job.spec?.template ?? null, old.spec?.template ?? null)) {
-    errs.push(invalid(p.child('template'), new GoLiteral('core.PodTemplateSpec{...}'), FIELD_IMMUTABLE));
+    errs.push(
+      invalid(p.child('template'), new GoLiteral('core.PodTemplateSpec{...}'), FIELD_IMMUTABLE),
+    );
   }
   return errs;
 }
 
 export function validateJobStatusUpdate(job: Job, old: Job): FieldError[] {
   const errs = validateObjectMetaUpdate(job.metadata ?? {}, old.metadata ?? {});
-  errs.push(...workloadStatusErrors(job.status as Record<string, unknown> | undefined, ['active', 'succeeded', 'failed', 'ready', 'terminating']));
+  errs.push(
+    ...workloadStatusErrors(job.status as Record<string, unknown> | undefined, [
+      'active',
+      'succeeded',
+      'failed',
+      'ready',
+      'terminating',
+    ]),
+  );
   return errs;
 }
 
