@@ -672,11 +672,14 @@ export class Raft {
         // higher term would never reach it through votes, so answer to make it step
         // down.
         this.send(makeMessage({ type: MessageType.MsgAppResp, to: m.from }));
-      } else if (m.type === MessageType.MsgPreVote) {
-        // Reject so a pre-candidate with a stale term learns about ours.
+      } else if (m.type === MessageType.MsgPreVote || m.type === MessageType.MsgVote) {
+        // Reject with our term, as the paper's RequestVote reply does, so a candidate with a
+        // stale term catches up. Ignoring it instead (as etcd-raft does for MsgVote) can
+        // deadlock: a node whose stale configuration makes it campaign only towards
+        // unreachable peers may hold the highest term while its vote is needed.
         this.send(
           makeMessage({
-            type: MessageType.MsgPreVoteResp,
+            type: voteResponseType(m.type),
             to: m.from,
             term: this.term,
             reject: true,

@@ -75,7 +75,7 @@ describe('CheckQuorum', () => {
     expect(r.state).toBe(StateType.Leader);
   });
 
-  it('a partitioned node that rejoins is made to rejoin without electing itself', () => {
+  it('a partitioned node with an inflated term rejoins and the cluster recovers', () => {
     // With CheckQuorum but without PreVote, the isolated node bumps its term; on return its
     // votes are ignored (lease) but the leader's heartbeats get a higher-term response, so
     // the leader steps down and a fresh election follows.

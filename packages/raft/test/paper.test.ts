@@ -58,6 +58,23 @@ describe('§5.1 Raft basics: terms', () => {
   });
 });
 
+describe('§5.1 stale vote requests', () => {
+  it('a vote request with a stale term is rejected with the current term, which the candidate adopts', () => {
+    const voter = newRaft(2);
+    voter.term = 9;
+    voter.step(msg({ type: MessageType.MsgVote, from: 1, to: 2, term: 4 }));
+    const [resp] = drain(voter);
+    expect(resp).toMatchObject({ type: MessageType.MsgVoteResp, to: 1, term: 9, reject: true });
+    const candidate = newRaft(1);
+    candidate.term = 3;
+    candidate.step(msg({ type: MessageType.MsgHup }));
+    expect(candidate.term).toBe(4);
+    candidate.step(resp!);
+    expect(candidate.state).toBe(StateType.Follower);
+    expect(candidate.term).toBe(9);
+  });
+});
+
 describe('§5.2 Leader election (Election Safety: at most one leader per term)', () => {
   it('the leader sends heartbeats to all followers every heartbeat interval', () => {
     const r = newRaft(1);
