@@ -23,4 +23,9 @@ export {
   type PackageManifest,
   type WorkspacePackage,
 } from './workspace.js';
-export { collectTestCounts, formatSummary, RESULTS_FILE, type PackageTestCounts } from './test-summary.js';
+export {
+  collectTestCounts,
+  formatSummary,
+  RESULTS_FILE,
+  type PackageTestCounts,
+} from './test-summary.js';

@@ -10,12 +10,12 @@ const good: PackageManifest = {
   license: 'Apache-2.0',
   repository: { type: 'git', url: 'x', directory: 'packages/raft' },
   engines: { node: '>=20.19.0' },
-  files: ['dist'],
+  files: ['dist', 'bin'],
   exports: {
     '.': { types: './dist/index.d.ts', default: './dist/index.js' },
     './package.json': './package.json',
   },
-  bin: { 'kubets-store': './dist/bin/kubets-store.js' },
+  bin: { 'kubets-store': './bin/kubets-store.js' },
   dependencies: { 'prom-client': '15.1.3' },
 };
 
@@ -33,7 +33,7 @@ describe('checkManifest', () => {
         '.': { default: './dist/index.js', types: './dist/index.d.ts' },
         './testing': './dist/testing.js',
       },
-      bin: { x: './bin/x.js' },
+      bin: { x: './dist/bin/x.js' },
       dependencies: { 'prom-client': '^15.1.3' },
       engines: {},
     });
@@ -43,7 +43,7 @@ describe('checkManifest', () => {
       'engines.node is missing',
       'exports["."] must list "types" first',
       'exports["./testing"] must have "types"',
-      'bin "x" must point into ./dist/bin/ (got ./bin/x.js)',
+      'bin "x" must be a shim in ./bin/ that imports ./dist/bin/ (got ./dist/bin/x.js)',
       'dependency prom-client must be pinned to an exact version (got ^15.1.3)',
     ]);
   });

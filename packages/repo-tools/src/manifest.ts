@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Violation } from './layers.js';
 import { listWorkspacePackages, type PackageManifest } from './workspace.js';
@@ -45,15 +45,28 @@ export function checkManifest(relDir: string, m: PackageManifest, dir?: string):
   }
   const bins = typeof m.bin === 'string' ? { [m.name ?? 'bin']: m.bin } : (m.bin ?? {});
   for (const [name, path] of Object.entries(bins)) {
-    if (!/^\.\/dist\/bin\/[\w.-]+\.js$/.test(path)) {
-      problems.push(`bin "${name}" must point into ./dist/bin/ (got ${path})`);
-    } else if (
-      dir &&
-      !existsSync(join(dir, path.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')))
-    ) {
+    // npm links workspace binaries at `npm ci`, before dist/ exists, and skips links to missing
+    // files; so every bin is a committed shim in bin/ that imports the built program in dist/bin/.
+    if (!/^\.\/bin\/[\w.-]+\.js$/.test(path)) {
       problems.push(
-        `bin "${name}" has no source file ${path.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')}`,
+        `bin "${name}" must be a shim in ./bin/ that imports ./dist/bin/ (got ${path})`,
       );
+      continue;
+    }
+    if (!m.files?.includes('bin')) problems.push(`files must include "bin" for bin "${name}"`);
+    if (dir) {
+      const shim = join(dir, path);
+      if (!existsSync(shim)) problems.push(`bin "${name}": shim ${path} does not exist`);
+      else {
+        const target = /import\(['"]\.\.\/dist\/bin\/([\w.-]+\.js)['"]\)/.exec(
+          readFileSync(shim, 'utf8'),
+        )?.[1];
+        if (!target)
+          problems.push(`bin "${name}": ${path} must import('../dist/bin/<program>.js')`);
+        else if (!existsSync(join(dir, 'src', 'bin', target.replace(/\.js$/, '.ts')))) {
+          problems.push(`bin "${name}": no source file src/bin/${target.replace(/\.js$/, '.ts')}`);
+        }
+      }
     }
   }
   if (m.dependencies) {

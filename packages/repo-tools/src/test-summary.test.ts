@@ -10,6 +10,8 @@ describe('formatSummary', () => {
     ]);
     const lines = text.trimEnd().split('\n');
     expect(lines.at(-1)).toBe('tests: 150 passed, 2 failed, 2 skipped');
-    expect(text).toContain('@kubets/store                  no test report (did not run or crashed)');
+    expect(text).toContain(
+      '@kubets/store                  no test report (did not run or crashed)',
+    );
   });
 });

@@ -53,7 +53,11 @@ export function formatSummary(counts: readonly PackageTestCounts[]): string {
       : `  ${c.package.padEnd(30)} no test report (did not run or crashed)`,
   );
   const total = counts.reduce(
-    (t, c) => ({ passed: t.passed + c.passed, failed: t.failed + c.failed + (c.reported ? 0 : 1), skipped: t.skipped + c.skipped }),
+    (t, c) => ({
+      passed: t.passed + c.passed,
+      failed: t.failed + c.failed + (c.reported ? 0 : 1),
+      skipped: t.skipped + c.skipped,
+    }),
     { passed: 0, failed: 0, skipped: 0 },
   );
   return `${['test summary:', ...lines].join('\n')}\ntests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped\n`;

@@ -24,12 +24,16 @@ function main(argv: string[]): number {
     } else if (arg.startsWith('--root=')) root = resolve(arg.slice(7));
     else if (arg.startsWith('--since=')) since = resolve(arg.slice(8));
     else {
-      process.stderr.write(`error: unknown flag: ${arg}\nRun 'kubets-test-summary --help' for usage.\n`);
+      process.stderr.write(
+        `error: unknown flag: ${arg}\nRun 'kubets-test-summary --help' for usage.\n`,
+      );
       return 2;
     }
   }
   if (!since) {
-    process.stderr.write("error: --since is required\nRun 'kubets-test-summary --help' for usage.\n");
+    process.stderr.write(
+      "error: --since is required\nRun 'kubets-test-summary --help' for usage.\n",
+    );
     return 2;
   }
   const sinceMs = existsSync(since) ? statSync(since).mtimeMs : 0;
