@@ -89,7 +89,8 @@ function generateBundle(protoRoot: string, bundle: ProtoBundle, outDir: string):
     join(outDir, 'descriptor.ts'),
     `${GENERATED_HEADER}\n// Sources: ${bundle.protos.join(', ')}\n` +
       `import type { fromJSON } from '@grpc/proto-loader';\n\n` +
-      `export const descriptor: Parameters<typeof fromJSON>[0] = ${JSON.stringify(descriptor, null, 2)};\n`,
+      // protobufjs's INamespace typing requires fields (e.g. `comment`) that toJSON() omits.
+      `export const descriptor = ${JSON.stringify(descriptor, null, 2)} as unknown as Parameters<typeof fromJSON>[0];\n`,
   );
 
   const genTypes = join(

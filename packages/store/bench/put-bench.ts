@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 
@@ -163,74 +163,71 @@ const workloads: Array<{
   },
 ];
 
-async function benchmark(s: Server): Promise<Map<string, Result>> {
-  const out = new Map<string, Result>();
-  for (const w of workloads) out.set(w.name, await drive(s.endpoint, w.concurrency, w.total, w.op));
-  return out;
-}
-
 const fmt = (n: number, d = 0): string => n.toFixed(d).padStart(8);
 
 async function main(): Promise<void> {
   if (!existsSync(STORE_BIN))
     throw new Error(`${STORE_BIN} missing: build first (npm run build -w @kubets/store)`);
-  const results: Array<[string, Map<string, Result>]> = [];
-  const store = await start('kubets-store', process.execPath, (dir, client, peer) => [
-    STORE_BIN,
-    '--name=bench',
-    `--data-dir=${dir}`,
-    `--listen-client-urls=http://127.0.0.1:${client}`,
-    `--advertise-client-urls=http://127.0.0.1:${client}`,
-    `--listen-peer-urls=http://127.0.0.1:${peer}`,
-    `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
-    `--initial-cluster=bench=http://127.0.0.1:${peer}`,
-  ]);
+  const servers: Server[] = [];
   try {
-    results.push(['kubets-store', await benchmark(store)]);
-  } finally {
-    await stop(store);
-  }
-  if (existsSync(ETCD_BIN)) {
-    const etcd = await start('etcd', ETCD_BIN, (dir, client, peer) => [
-      '--name=bench',
-      `--data-dir=${dir}`,
-      `--listen-client-urls=http://127.0.0.1:${client}`,
-      `--advertise-client-urls=http://127.0.0.1:${client}`,
-      `--listen-peer-urls=http://127.0.0.1:${peer}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
-      `--initial-cluster=bench=http://127.0.0.1:${peer}`,
-    ]);
-    try {
-      results.push(['etcd', await benchmark(etcd)]);
-    } finally {
-      await stop(etcd);
-    }
-  } else {
-    console.log(
-      `${ETCD_BIN} not installed (Debian etcd-server): printing kubets-store figures only`,
+    servers.push(
+      await start('kubets-store', process.execPath, (dir, client, peer) => [
+        STORE_BIN,
+        '--name=bench',
+        `--data-dir=${dir}`,
+        `--listen-client-urls=http://127.0.0.1:${client}`,
+        `--advertise-client-urls=http://127.0.0.1:${client}`,
+        `--listen-peer-urls=http://127.0.0.1:${peer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+        `--initial-cluster=bench=http://127.0.0.1:${peer}`,
+      ]),
     );
-  }
-
-  console.log(
-    `\n${PUTS} ops per round (puts with 1 client: ${Math.ceil(PUTS / 4)}), ${VALUE_BYTES}-byte values, single member, data under ${DATA_PARENT}\n`,
-  );
-  console.log(
-    `${'workload'.padEnd(32)}${'system'.padEnd(14)}${'ops/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}`,
-  );
-  for (const w of workloads) {
-    for (const [system, r] of results) {
-      const x = r.get(w.name)!;
+    if (existsSync(ETCD_BIN)) {
+      servers.push(
+        await start('etcd', ETCD_BIN, (dir, client, peer) => [
+          '--name=bench',
+          `--data-dir=${dir}`,
+          `--listen-client-urls=http://127.0.0.1:${client}`,
+          `--advertise-client-urls=http://127.0.0.1:${client}`,
+          `--listen-peer-urls=http://127.0.0.1:${peer}`,
+          `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+          `--initial-cluster=bench=http://127.0.0.1:${peer}`,
+        ]),
+      );
+    } else {
       console.log(
-        `${w.name.padEnd(32)}${system.padEnd(14)}${fmt(x.opsPerSec)}${fmt(x.p50, 2)}${fmt(x.p99, 2)}`,
+        `${ETCD_BIN} not installed (Debian etcd-server): printing kubets-store figures only`,
       );
     }
-    const k = results.find(([s]) => s === 'kubets-store')?.[1].get(w.name);
-    const e = results.find(([s]) => s === 'etcd')?.[1].get(w.name);
-    if (k && e) {
-      console.log(
-        `${''.padEnd(32)}${'ratio k/e'.padEnd(14)}${fmt(k.opsPerSec / e.opsPerSec, 2)}${fmt(k.p50 / e.p50, 2)}${fmt(k.p99 / e.p99, 2)}`,
-      );
+    const load = loadavg()[0]!.toFixed(2);
+    console.log(
+      `\n${PUTS} ops per round (puts with 1 client: ${Math.ceil(PUTS / 4)}), ${VALUE_BYTES}-byte values, single member each, data under ${DATA_PARENT}, load average ${load} on ${cpus().length} CPUs`,
+    );
+    console.log(
+      'Both servers run side by side; each workload runs on one, then on the other, so machine noise hits both alike.\n',
+    );
+    console.log(
+      `${'workload'.padEnd(32)}${'system'.padEnd(14)}${'ops/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}`,
+    );
+    for (const w of workloads) {
+      const results = new Map<string, Result>();
+      for (const s of servers) {
+        const r = await drive(s.endpoint, w.concurrency, w.total, w.op);
+        results.set(s.name, r);
+        console.log(
+          `${w.name.padEnd(32)}${s.name.padEnd(14)}${fmt(r.opsPerSec)}${fmt(r.p50, 2)}${fmt(r.p99, 2)}`,
+        );
+      }
+      const k = results.get('kubets-store');
+      const e = results.get('etcd');
+      if (k && e) {
+        console.log(
+          `${''.padEnd(32)}${'ratio k/e'.padEnd(14)}${fmt(k.opsPerSec / e.opsPerSec, 2)}${fmt(k.p50 / e.p50, 2)}${fmt(k.p99 / e.p99, 2)}`,
+        );
+      }
     }
+  } finally {
+    for (const s of servers) await stop(s);
   }
 }
 

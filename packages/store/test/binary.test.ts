@@ -132,6 +132,7 @@ describe('kubets-store binary', () => {
     expect(text).toMatch(/^etcd_server_proposals_committed_total \d+$/m);
     expect(text).toMatch(/^etcd_disk_wal_fsync_duration_seconds_count [1-9]\d*$/m);
     expect(text).toMatch(/^etcd_debugging_mvcc_keys_total 1$/m);
+    expect(text).toMatch(/^etcd_disk_backend_commit_duration_seconds_count [1-9]\d*$/m);
     expect(text).toContain(
       'grpc_server_handled_total{grpc_type="unary",grpc_service="etcdserverpb.KV",grpc_method="Put",grpc_code="OK"} 1',
     );

@@ -8,7 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from './support/cluster.js';
 import { get, put } from './support/requests.js';
 
-async function eventually<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 10_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  fn: () => Promise<T> | T,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -86,7 +90,7 @@ describe('three-member kubets-store cluster', () => {
       await lease.grant();
       await lease.put('live').value('1');
       // Keep-alives go to a follower, which forwards them to the leader.
-      await new Promise((r) => setTimeout(r, 2000));
+      await new Promise((r) => setTimeout(r, 1800));
       expect(await client.get('live').string()).toBe('1');
       const ttl = await client.leaseClient.leaseTimeToLive({ ID: await lease.grant(), keys: true });
       expect(ttl.keys.map((k) => k.toString())).toEqual(['live']);
@@ -133,5 +137,5 @@ describe('three-member kubets-store cluster', () => {
     await next.etcd!.put(put('after-remove', 'y'));
     expect(await value(cluster, idx, 'after-remove')).toBe('y');
     expect(next.etcd!.memberList().map((m) => Number(m.ID))).not.toContain(old);
-  }, 30_000);
+  }, 45_000);
 });

@@ -62,7 +62,8 @@ describe('kubets-store leases and quota through etcd3', () => {
     const lease = client.lease(1);
     await lease.grant();
     await lease.put('alive').value('1');
-    await new Promise((r) => setTimeout(r, 2500));
+    // Past the 1 s TTL plus the 500 ms expiry check: only keep-alives explain the key.
+    await new Promise((r) => setTimeout(r, 1800));
     expect(await client.get('alive').string()).toBe('1');
     await lease.revoke();
     expect(await client.get('alive').string()).toBeNull();

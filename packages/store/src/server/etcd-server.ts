@@ -206,6 +206,7 @@ export class EtcdServer {
   private transport: PeerTransport | undefined;
   private lead = 0;
   private term = 0;
+  private clusterIdCache = { id: -1n, text: '' };
   private stopped = false;
   private published = false;
   private publishing = false;
@@ -283,6 +284,11 @@ export class EtcdServer {
         send: (msgs) => this.transport?.send(msgs),
         onFatal: (err) => this.fatal(err),
         afterReady: () => this.afterReady(),
+        onApplied: (seconds) => this.metrics?.backendCommitDuration.observe(seconds),
+        onSnapshotSaved: (seconds, index) => {
+          this.metrics?.snapshotSaveDuration.observe(seconds);
+          this.logger.info('Saved a snapshot', { index, seconds: Number(seconds.toFixed(3)) });
+        },
       },
     });
   }
@@ -344,7 +350,10 @@ export class EtcdServer {
         }
       } else {
         const known = sm.membership.get(memberId);
-        if (known !== undefined && !sameList([...known.peerURLs].sort(), [...self.peerURLs].sort())) {
+        if (
+          known !== undefined &&
+          !sameList([...known.peerURLs].sort(), [...self.peerURLs].sort())
+        ) {
           throw new Error(
             `data dir ${opts.fs.describe('')} belongs to member ${formatId(memberId)} with peer URLs ${known.peerURLs.join(',')}, but --initial-cluster gives ${opts.name} ${self.peerURLs.join(',')}; refusing to start`,
           );
@@ -574,8 +583,11 @@ export class EtcdServer {
   }
 
   header(revision?: number): ResponseHeader {
+    // The cluster ID changes only when a joining member learns it; cache its decimal form.
+    const cid = this.clusterId;
+    if (cid !== this.clusterIdCache.id) this.clusterIdCache = { id: cid, text: cid.toString() };
     return {
-      cluster_id: this.clusterId.toString(),
+      cluster_id: this.clusterIdCache.text,
       member_id: this.memberId,
       revision: revision ?? this.sm.mvcc.rev,
       raft_term: this.term,
@@ -635,14 +647,14 @@ export class EtcdServer {
     if (bad) throw bad;
     await this.checkQuota({ kind: 'put', put: r });
     this.metrics?.putTotal.inc();
-    return (await this.propose({ put: r }));
+    return await this.propose({ put: r });
   }
 
   async deleteRange(r: DeleteRangeRequest__Output): Promise<DeleteRangeResponse> {
     const bad = checkDeleteRequest(r);
     if (bad) throw bad;
     this.metrics?.deleteTotal.inc();
-    return (await this.propose({ delete_range: r }));
+    return await this.propose({ delete_range: r });
   }
 
   async txn(r: TxnRequest__Output): Promise<TxnResponse> {
@@ -653,17 +665,14 @@ export class EtcdServer {
       // Read-only transactions are served locally after a ReadIndex round (if any range in
       // them is linearizable), as etcd does.
       if (!isSerializableTxn(r)) await this.linearizableRead();
-      const result = this.sm.apply(
-        { ID: '0', request: 'txn', txn: r },
-        this.now(),
-      );
+      const result = this.sm.apply({ ID: '0', request: 'txn', txn: r }, this.now());
       if (!result.ok) throw result.error;
       const resp = result.response as TxnResponse;
       resp.header = this.header(Number(resp.header?.revision ?? this.sm.mvcc.rev));
       return resp;
     }
     await this.checkQuota({ kind: 'txn', txn: r });
-    return (await this.propose({ txn: r }));
+    return await this.propose({ txn: r });
   }
 
   async compact(r: CompactionRequest__Output): Promise<CompactionResponse> {
@@ -671,7 +680,7 @@ export class EtcdServer {
     // Checked before proposing so a bad revision fails fast (the apply checks again).
     if (rev <= this.sm.mvcc.compactRev) throw ErrCompacted();
     if (rev > this.sm.mvcc.rev) throw ErrFutureRev();
-    return (await this.propose({ compaction: r }));
+    return await this.propose({ compaction: r });
   }
 
   // ---------------------------------------------------------------- leases
@@ -681,9 +690,9 @@ export class EtcdServer {
     // The proposer picks the ID so every member applies the same one.
     if (id === 0n) id = this.ids.nextLeaseId();
     await this.checkQuota({ kind: 'lease_grant', leaseGrant: r });
-    return (await this.propose({
+    return await this.propose({
       lease_grant: { ID: id.toString(), TTL: r.TTL },
-    }));
+    });
   }
 
   async leaseRevoke(id: bigint): Promise<object> {
@@ -789,7 +798,7 @@ export class EtcdServer {
           .map((a) => ({ memberID: a.memberId, alarm: a.alarm })),
       };
     }
-    return (await this.propose({ alarm: r }));
+    return await this.propose({ alarm: r });
   }
 
   /**

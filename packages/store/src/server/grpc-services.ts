@@ -55,13 +55,18 @@ export function addEtcdServices(server: grpc.Server, opts: GrpcServicesOptions):
       grpc_service: `etcdserverpb.${service}`,
       grpc_method: method,
     };
+    // Label children resolved once: per-request label hashing is measurable at 10k req/s.
+    const started = metrics?.grpcStarted.labels(labels);
+    const received = metrics?.grpcMsgReceived.labels(labels);
+    const sent = metrics?.grpcMsgSent.labels(labels);
+    const handledOk = metrics?.grpcHandled.labels({ ...labels, grpc_code: 'OK' });
     return (call, callback) => {
-      metrics?.grpcStarted.inc(labels);
-      metrics?.grpcMsgReceived.inc(labels);
+      started?.inc();
+      received?.inc();
       fn(call.request).then(
         (res) => {
-          metrics?.grpcHandled.inc({ ...labels, grpc_code: 'OK' });
-          metrics?.grpcMsgSent.inc(labels);
+          handledOk?.inc();
+          sent?.inc();
           callback(null, res);
         },
         (err: unknown) => {

@@ -139,7 +139,7 @@ export class StoreMetrics {
     });
     this.backendCommitDuration = m.histogram({
       name: 'etcd_disk_backend_commit_duration_seconds',
-      help: 'The latency distributions of commit called by backend (kubets-store: applying a batch of committed entries to the in-memory MVCC store).',
+      help: 'The latency distributions of commit called by backend (kubets-store: applying one batch of committed entries to the in-memory MVCC store).',
       buckets: diskBuckets,
     });
     this.snapshotSaveDuration = m.histogram({

@@ -56,10 +56,13 @@ export async function waitFor(
 }
 
 /** Resolves true once a Maintenance.Status call succeeds and reports a leader. */
-export async function hasLeader(endpoint: string): Promise<boolean> {
+export async function hasLeader(
+  endpoint: string,
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+): Promise<boolean> {
   const { loadGrpcObject } = await import('../../src/gen/etcd/load.js');
   const proto = loadGrpcObject().etcdserverpb;
-  const client = new proto.Maintenance(endpoint, grpc.credentials.createInsecure());
+  const client = new proto.Maintenance(endpoint, credentials);
   try {
     return await new Promise<boolean>((resolve) => {
       client.Status({}, { deadline: Date.now() + 1000 }, (err, res) =>
@@ -114,6 +117,8 @@ export async function startInProcessStore(
 
 export interface ProcessTarget extends Target {
   readonly child: ChildProcess;
+  /** Credentials clients need (TLS targets). */
+  readonly credentials: grpc.ChannelCredentials;
   readonly logFile: string;
   /** SIGKILL: no shutdown at all. */
   kill(): Promise<void>;
@@ -131,6 +136,7 @@ function spawnServer(
   dataDir: string,
   endpoint: string,
   ownsDataDir: boolean,
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
 ): ProcessTarget {
   const logFile = join(dataDir + '.log');
   const out = openSync(logFile, 'a');
@@ -138,8 +144,8 @@ function spawnServer(
   const stop = async (opts: { keepData?: boolean } = {}): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited(child);
-    if (ownsDataDir && !opts.keepData) {
-      rmSync(dataDir, { recursive: true, force: true });
+    if (!opts.keepData) {
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
       rmSync(logFile, { force: true });
     }
   };
@@ -148,6 +154,7 @@ function spawnServer(
     endpoint,
     dataDir,
     child,
+    credentials,
     logFile,
     stop,
     async kill() {
@@ -161,7 +168,13 @@ export const STORE_BIN = new URL('../../dist/bin/kubets-store.js', import.meta.u
 
 /** Starts the kubets-store binary (dist) by PID on free 127.0.0.1 ports. */
 export async function startStoreProcess(
-  opts: { dataDir?: string; extraArgs?: string[]; waitForLeader?: boolean } = {},
+  opts: {
+    dataDir?: string;
+    extraArgs?: string[];
+    waitForLeader?: boolean;
+    /** Serve clients over TLS; these files let the test's health check connect. */
+    tls?: { ca: string; cert: string; key: string };
+  } = {},
 ): Promise<ProcessTarget> {
   if (!existsSync(STORE_BIN))
     throw new Error(
@@ -171,18 +184,34 @@ export async function startStoreProcess(
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'kubets-store-'));
   const [client, peer] = [await freePort(), await freePort()];
   const endpoint = `127.0.0.1:${client}`;
+  const scheme = opts.tls ? 'https' : 'http';
+  const credentials = opts.tls
+    ? grpc.credentials.createSsl(
+        readFileSync(opts.tls.ca),
+        readFileSync(opts.tls.key),
+        readFileSync(opts.tls.cert),
+      )
+    : grpc.credentials.createInsecure();
   const args = [
     STORE_BIN,
     '--name=default',
     `--data-dir=${dataDir}`,
-    `--listen-client-urls=http://${endpoint}`,
-    `--advertise-client-urls=http://${endpoint}`,
+    `--listen-client-urls=${scheme}://${endpoint}`,
+    `--advertise-client-urls=${scheme}://${endpoint}`,
     `--listen-peer-urls=http://127.0.0.1:${peer}`,
     `--initial-advertise-peer-urls=http://127.0.0.1:2380`,
     `--initial-cluster=default=http://127.0.0.1:2380`,
     ...(opts.extraArgs ?? []),
   ];
-  const t = spawnServer('kubets-store', process.execPath, args, dataDir, endpoint, ownsDataDir);
+  const t = spawnServer(
+    'kubets-store',
+    process.execPath,
+    args,
+    dataDir,
+    endpoint,
+    ownsDataDir,
+    credentials,
+  );
   if (opts.waitForLeader ?? true) await waitForStart(t);
   return t;
 }
@@ -213,7 +242,7 @@ async function waitForStart(t: ProcessTarget): Promise<void> {
   try {
     await waitFor(`${t.kind} at ${t.endpoint}`, async () => {
       if (t.child.exitCode !== null) throw new Error('exited');
-      return hasLeader(t.endpoint);
+      return hasLeader(t.endpoint, t.credentials);
     });
   } catch (err) {
     const log = existsSync(t.logFile) ? readFileSync(t.logFile, 'utf8').slice(-3000) : '';

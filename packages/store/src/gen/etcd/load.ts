@@ -7,13 +7,7 @@ import type { ProtoGrpcType as ProtoGrpcType1 } from './types/internal.js';
 import type { ProtoGrpcType as ProtoGrpcType2 } from './types/peer.js';
 
 /** The proto-loader options the types in ./types were generated for: keep them in step. */
-export const loaderOptions: Options = {
-  keepCase: true,
-  longs: String,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-};
+export const loaderOptions: Options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
 
 export const packageDefinition = fromJSON(descriptor, loaderOptions);
 

@@ -4,11 +4,11 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface LeaseRenewRequest {
-  cluster_ID?: number | string | Long;
-  ID?: number | string | Long;
+  'cluster_ID'?: (number | string | Long);
+  'ID'?: (number | string | Long);
 }
 
 export interface LeaseRenewRequest__Output {
-  cluster_ID: string;
-  ID: string;
+  'cluster_ID': (string);
+  'ID': (string);
 }

@@ -4,9 +4,9 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface LeaseRenewResponse {
-  TTL?: number | string | Long;
+  'TTL'?: (number | string | Long);
 }
 
 export interface LeaseRenewResponse__Output {
-  TTL: string;
+  'TTL': (string);
 }

@@ -4,13 +4,13 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface MemberAttributes {
-  member_ID?: number | string | Long;
-  name?: string;
-  client_URLs?: string[];
+  'member_ID'?: (number | string | Long);
+  'name'?: (string);
+  'client_URLs'?: (string)[];
 }
 
 export interface MemberAttributes__Output {
-  member_ID: string;
-  name: string;
-  client_URLs: string[];
+  'member_ID': (string);
+  'name': (string);
+  'client_URLs': (string)[];
 }

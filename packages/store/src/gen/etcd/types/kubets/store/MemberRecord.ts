@@ -4,17 +4,17 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface MemberRecord {
-  ID?: number | string | Long;
-  name?: string;
-  peer_URLs?: string[];
-  client_URLs?: string[];
-  is_learner?: boolean;
+  'ID'?: (number | string | Long);
+  'name'?: (string);
+  'peer_URLs'?: (string)[];
+  'client_URLs'?: (string)[];
+  'is_learner'?: (boolean);
 }
 
 export interface MemberRecord__Output {
-  ID: string;
-  name: string;
-  peer_URLs: string[];
-  client_URLs: string[];
-  is_learner: boolean;
+  'ID': (string);
+  'name': (string);
+  'peer_URLs': (string)[];
+  'client_URLs': (string)[];
+  'is_learner': (boolean);
 }

@@ -4,11 +4,11 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface PingRequest {
-  cluster_ID?: number | string | Long;
-  from?: number | string | Long;
+  'cluster_ID'?: (number | string | Long);
+  'from'?: (number | string | Long);
 }
 
 export interface PingRequest__Output {
-  cluster_ID: string;
-  from: string;
+  'cluster_ID': (string);
+  'from': (string);
 }

@@ -4,9 +4,9 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface PingResponse {
-  member_ID?: number | string | Long;
+  'member_ID'?: (number | string | Long);
 }
 
 export interface PingResponse__Output {
-  member_ID: string;
+  'member_ID': (string);
 }

@@ -4,15 +4,15 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface RaftMessageBatch {
-  cluster_ID?: number | string | Long;
-  from?: number | string | Long;
-  to?: number | string | Long;
-  messages?: (Buffer | Uint8Array | string)[];
+  'cluster_ID'?: (number | string | Long);
+  'from'?: (number | string | Long);
+  'to'?: (number | string | Long);
+  'messages'?: (Buffer | Uint8Array | string)[];
 }
 
 export interface RaftMessageBatch__Output {
-  cluster_ID: string;
-  from: string;
-  to: string;
-  messages: Buffer[];
+  'cluster_ID': (string);
+  'from': (string);
+  'to': (string);
+  'messages': (Buffer)[];
 }

@@ -4,19 +4,19 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface SnapshotChunk {
-  cluster_ID?: number | string | Long;
-  from?: number | string | Long;
-  to?: number | string | Long;
-  message?: Buffer | Uint8Array | string;
-  total_bytes?: number | string | Long;
-  data?: Buffer | Uint8Array | string;
+  'cluster_ID'?: (number | string | Long);
+  'from'?: (number | string | Long);
+  'to'?: (number | string | Long);
+  'message'?: (Buffer | Uint8Array | string);
+  'total_bytes'?: (number | string | Long);
+  'data'?: (Buffer | Uint8Array | string);
 }
 
 export interface SnapshotChunk__Output {
-  cluster_ID: string;
-  from: string;
-  to: string;
-  message: Buffer;
-  total_bytes: string;
-  data: Buffer;
+  'cluster_ID': (string);
+  'from': (string);
+  'to': (string);
+  'message': (Buffer);
+  'total_bytes': (string);
+  'data': (Buffer);
 }
