@@ -158,9 +158,17 @@ describe.skipIf(skip)('storage on real etcd', () => {
     const page1 = await store.list('default', { limit: 2, predicate: isOdd });
     expect(page1.items.map((p) => p.metadata?.name)).toEqual(['f1', 'f3']);
     expect(page1.remainingItemCount).toBeUndefined();
-    const page2 = await store.list('default', { limit: 2, predicate: isOdd, continue: page1.continue });
+    const page2 = await store.list('default', {
+      limit: 2,
+      predicate: isOdd,
+      continue: page1.continue,
+    });
     expect(page2.items.map((p) => p.metadata?.name)).toEqual(['f5', 'f7']);
-    const page3 = await store.list('default', { limit: 2, predicate: isOdd, continue: page2.continue });
+    const page3 = await store.list('default', {
+      limit: 2,
+      predicate: isOdd,
+      continue: page2.continue,
+    });
     expect(page3.items.map((p) => p.metadata?.name)).toEqual(['f9']);
     expect(page3.continue).toBeUndefined();
   });
@@ -215,7 +223,10 @@ describe.skipIf(skip)('storage on real etcd', () => {
 
   it('checks preconditions with upstream messages on update and delete', async () => {
     const store = podStore();
-    const created = await store.create({ ...pod('pre'), metadata: { ...pod('pre').metadata, uid: 'u1' } });
+    const created = await store.create({
+      ...pod('pre'),
+      metadata: { ...pod('pre').metadata, uid: 'u1' },
+    });
     const uid = await statusOf(
       store.guaranteedUpdate('default', 'pre', (c) => c!, { preconditions: { uid: 'u2' } }),
     );
@@ -223,7 +234,9 @@ describe.skipIf(skip)('storage on real etcd', () => {
     expect(uid.message).toBe(
       'Operation cannot be fulfilled on pods "pre": Precondition failed: UID in precondition: u2, UID in object meta: u1',
     );
-    const rv = await statusOf(store.delete('default', 'pre', { preconditions: { resourceVersion: '1' } }));
+    const rv = await statusOf(
+      store.delete('default', 'pre', { preconditions: { resourceVersion: '1' } }),
+    );
     expect(rv.code).toBe(409);
     const deleted = await store.delete('default', 'pre', {
       preconditions: { resourceVersion: created.metadata!.resourceVersion! },
@@ -241,7 +254,10 @@ describe.skipIf(skip)('storage on real etcd', () => {
     const c = collector();
     const w = store.watch('default', { resourceVersion: start.toString() }, c.sink);
     await store.create(pod('w1'));
-    await store.guaranteedUpdate('default', 'w1', (cur) => ({ ...cur!, metadata: { ...cur!.metadata, labels: { x: 'y' } } }));
+    await store.guaranteedUpdate('default', 'w1', (cur) => ({
+      ...cur!,
+      metadata: { ...cur!.metadata, labels: { x: 'y' } },
+    }));
     const del = await store.delete('default', 'w1');
     const events = await c.waitFor(3);
     w.stop();
@@ -384,6 +400,9 @@ describe.skipIf(skip)('storage on real etcd', () => {
     await store.create(pod('r2'));
     const events = await c.waitFor(2, 10_000);
     w.stop();
-    expect(events.map((e) => `${e.type}:${e.object.metadata?.name}`)).toEqual(['ADDED:r1', 'ADDED:r2']);
+    expect(events.map((e) => `${e.type}:${e.object.metadata?.name}`)).toEqual([
+      'ADDED:r1',
+      'ADDED:r2',
+    ]);
   }, 30_000);
 });

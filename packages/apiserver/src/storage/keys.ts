@@ -12,7 +12,8 @@ const PREFIX_EXCEPTIONS: Readonly<Record<string, string>> = {
   '/endpoints': 'services/endpoints',
   '/nodes': 'minions',
   '/replicationcontrollers': 'controllers',
-  'apiextensions.k8s.io/customresourcedefinitions': 'apiextensions.k8s.io/customresourcedefinitions',
+  'apiextensions.k8s.io/customresourcedefinitions':
+    'apiextensions.k8s.io/customresourcedefinitions',
   'apiregistration.k8s.io/apiservices': 'apiregistration.k8s.io/apiservices',
 };
 

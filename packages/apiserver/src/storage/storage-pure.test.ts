@@ -19,7 +19,9 @@ describe('parseEtcdServers', () => {
   });
 
   it('names what is wrong', () => {
-    expect(() => parseEtcdServers('')).toThrow('--etcd-servers must name at least one etcd endpoint');
+    expect(() => parseEtcdServers('')).toThrow(
+      '--etcd-servers must name at least one etcd endpoint',
+    );
     expect(() => parseEtcdServers('unix:///x')).toThrow(/unsupported scheme "unix"/);
     expect(() => parseEtcdServers('http://a:1,https://b:2')).toThrow(/same scheme/);
     expect(() => parseEtcdServers('http://a:1/path')).toThrow(/unexpected path/);
@@ -67,7 +69,9 @@ describe('codec', () => {
   });
 
   it('reports corrupt values with the key', () => {
-    expect(() => decodeObject('/registry/pods/x', Buffer.from('{'), 1n)).toThrow(StorageDecodeError);
+    expect(() => decodeObject('/registry/pods/x', Buffer.from('{'), 1n)).toThrow(
+      StorageDecodeError,
+    );
     expect(() => decodeObject('/registry/pods/x', Buffer.from('[]'), 1n)).toThrow(
       'cannot decode object stored at /registry/pods/x: not a JSON object',
     );
@@ -84,8 +88,10 @@ function kv(name: string, labels: Record<string, string>, create: number, mod: n
     lease: '0',
   };
 }
-const decode = (k: { key: Buffer; value: Buffer }, rev: string) => decodeObject(k.key.toString(), k.value, rev);
-const web = (o: { metadata?: { labels?: Record<string, string> } }) => o.metadata?.labels?.app === 'web';
+const decode = (k: { key: Buffer; value: Buffer }, rev: string) =>
+  decodeObject(k.key.toString(), k.value, rev);
+const web = (o: { metadata?: { labels?: Record<string, string> } }) =>
+  o.metadata?.labels?.app === 'web';
 
 describe('transformEvent', () => {
   it('maps creates, updates and deletes', () => {
@@ -100,13 +106,25 @@ describe('transformEvent', () => {
     };
     const out = transformEvent(del, decode, undefined);
     expect(out?.type).toBe('DELETED');
-    expect(out?.object.metadata).toEqual({ name: 'a', labels: { last: 'state' }, resourceVersion: '7' });
+    expect(out?.object.metadata).toEqual({
+      name: 'a',
+      labels: { last: 'state' },
+      resourceVersion: '7',
+    });
   });
 
   it('turns transitions into and out of the selection into ADDED / DELETED', () => {
-    const enter: EtcdEvent = { type: 'PUT', kv: kv('a', { app: 'web' }, 5, 6), prev_kv: kv('a', {}, 5, 5) };
+    const enter: EtcdEvent = {
+      type: 'PUT',
+      kv: kv('a', { app: 'web' }, 5, 6),
+      prev_kv: kv('a', {}, 5, 5),
+    };
     expect(transformEvent(enter, decode, web)?.type).toBe('ADDED');
-    const leave: EtcdEvent = { type: 'PUT', kv: kv('a', {}, 5, 7), prev_kv: kv('a', { app: 'web' }, 5, 6) };
+    const leave: EtcdEvent = {
+      type: 'PUT',
+      kv: kv('a', {}, 5, 7),
+      prev_kv: kv('a', { app: 'web' }, 5, 6),
+    };
     const left = transformEvent(leave, decode, web);
     expect(left?.type).toBe('DELETED');
     expect(left?.object.metadata?.labels).toEqual({ app: 'web' });

@@ -16,6 +16,8 @@ import {
   deepCopyJson,
   encodeContinue,
   InvalidContinueTokenError,
+  jsonEqual,
+  type JsonValue,
   newAlreadyExists,
   newConflict,
   newExpiredContinue,
@@ -131,7 +133,11 @@ export class ResourceStore {
    * Reads one object. With a non-zero `resourceVersion` the store must have reached it
    * (otherwise 504 Too large resource version, as upstream).
    */
-  async get(namespace: string | undefined, name: string, resourceVersion?: string): Promise<ApiObject> {
+  async get(
+    namespace: string | undefined,
+    name: string,
+    resourceVersion?: string,
+  ): Promise<ApiObject> {
     const obj = await this.tryGet(namespace, name, resourceVersion);
     if (!obj) throw newNotFound(this.groupResource, name);
     return obj;
@@ -226,7 +232,8 @@ export class ResourceStore {
       const hitLimit = limit > 0 && items.length >= limit;
       if (hitLimit) {
         // More keys remain if etcd said so or the page was cut short by the limit.
-        const consumedAll = lastKey !== undefined && resp.kvs[resp.kvs.length - 1]?.key.equals(lastKey);
+        const consumedAll =
+          lastKey !== undefined && resp.kvs[resp.kvs.length - 1]?.key.equals(lastKey);
         more = more || !consumedAll;
         break;
       }
@@ -238,11 +245,7 @@ export class ResourceStore {
 
     const result: ListResult = { items, resourceVersion: returnedRevision.toString() };
     if (more && lastKey !== undefined) {
-      result.continue = encodeContinue(
-        `${lastKey.toString()}\u0000`,
-        keyPrefix,
-        returnedRevision,
-      );
+      result.continue = encodeContinue(`${lastKey.toString()}\u0000`, keyPrefix, returnedRevision);
       if (!filter) {
         // Only exact without a filter: etcd counted every key from the start key.
         const remaining = Number(count) - items.length;
@@ -270,10 +273,16 @@ export class ResourceStore {
       if (state.obj) this.checkPreconditions(name, state.obj, options.preconditions);
       const updated = await tryUpdate(state.obj ? deepCopyJson(state.obj) : undefined);
       const value = encodeObject(updated);
-      // Nothing changed: no write, no new resourceVersion (upstream compares the bytes too).
-      if (state.obj && state.data && value.equals(state.data)) return state.obj;
+      // Nothing changed: no write, no new resourceVersion. Upstream compares bytes; JSON member
+      // order is not canonical here, so equal bytes or equal JSON both count as unchanged.
+      if (state.obj && state.data && sameContent(value, state.data)) return state.obj;
       const compare = state.obj
-        ? { key, target: 'MOD' as const, result: 'EQUAL' as const, mod_revision: state.modRevision.toString() }
+        ? {
+            key,
+            target: 'MOD' as const,
+            result: 'EQUAL' as const,
+            mod_revision: state.modRevision.toString(),
+          }
         : { key, target: 'CREATE' as const, result: 'EQUAL' as const, create_revision: '0' };
       const resp = await this.timed('update', () =>
         this.client.txn({
@@ -312,7 +321,9 @@ export class ResourceStore {
       await options.validate?.(deepCopyJson(state.obj));
       const resp = await this.timed('delete', () =>
         this.client.txn({
-          compare: [{ key, target: 'MOD', result: 'EQUAL', mod_revision: state.modRevision.toString() }],
+          compare: [
+            { key, target: 'MOD', result: 'EQUAL', mod_revision: state.modRevision.toString() },
+          ],
           success: [{ request_delete_range: { key, prev_kv: true } }],
           failure: [{ request_range: { key } }],
         }),
@@ -325,6 +336,15 @@ export class ResourceStore {
         ? { obj: this.decode(kv), modRevision: BigInt(kv.mod_revision), data: kv.value }
         : { obj: undefined, modRevision: 0n, data: undefined };
     }
+  }
+
+  /** Removes every object of the resource (a deleted CRD's custom resources); returns how many. */
+  async deleteAll(): Promise<number> {
+    const prefix = Buffer.from(this.keys.root);
+    const resp = await this.timed('delete', () =>
+      this.client.deleteRange({ key: prefix, range_end: prefixRangeEnd(prefix) }),
+    );
+    return Number(resp.deleted);
   }
 
   /** Number of stored objects (`apiserver_storage_objects`). */
@@ -422,6 +442,12 @@ export class ResourceStore {
       );
     }
   }
+}
+
+function sameContent(a: Buffer, b: Buffer): boolean {
+  if (a.equals(b)) return true;
+  if (a.length !== b.length) return false;
+  return jsonEqual(JSON.parse(a.toString()) as JsonValue, JSON.parse(b.toString()) as JsonValue);
 }
 
 function toStatus(err: unknown): Error {

@@ -12,7 +12,12 @@
  * - BOOKMARK events (when allowed) once a minute and just before the deadline, carrying the
  *   newest revision the watch is known to be complete up to.
  */
-import { newInternalError, newTooOldResourceVersion, parseResourceVersion, StatusError } from '@kubets/apimachinery';
+import {
+  newInternalError,
+  newTooOldResourceVersion,
+  parseResourceVersion,
+  StatusError,
+} from '@kubets/apimachinery';
 import type { KeyValue__Output } from '../gen/etcd/types/mvccpb/KeyValue.js';
 import type { RangeResponse__Output } from '../gen/etcd/types/etcdserverpb/RangeResponse.js';
 import type { ApiObject } from './codec.js';
@@ -181,20 +186,27 @@ export class StorageWatcher implements StorageWatch {
   private scheduleBookmark(): void {
     if (!this.p.options.allowBookmarks || !this.p.options.bookmark || this.stopped) return;
     const now = Date.now();
-    const at = nextBookmarkTime(now, this.p.options.bookmarkIntervalMs ?? 60_000, this.p.options.deadline);
+    const at = nextBookmarkTime(
+      now,
+      this.p.options.bookmarkIntervalMs ?? 60_000,
+      this.p.options.deadline,
+    );
     if (this.p.options.deadline !== undefined && at >= this.p.options.deadline) return;
-    this.bookmarkTimer = setTimeout(() => {
-      this.bookmarkTimer = undefined;
-      if (this.stopped) return;
-      this.p.sink.onEvent({
-        type: 'BOOKMARK',
-        object: this.p.options.bookmark!(this.knownRevision.toString()),
-      });
-      // The pre-deadline bookmark is the last one.
-      if (this.p.options.deadline === undefined || Date.now() < this.p.options.deadline - 2_000) {
-        this.scheduleBookmark();
-      }
-    }, Math.max(0, at - now));
+    this.bookmarkTimer = setTimeout(
+      () => {
+        this.bookmarkTimer = undefined;
+        if (this.stopped) return;
+        this.p.sink.onEvent({
+          type: 'BOOKMARK',
+          object: this.p.options.bookmark!(this.knownRevision.toString()),
+        });
+        // The pre-deadline bookmark is the last one.
+        if (this.p.options.deadline === undefined || Date.now() < this.p.options.deadline - 2_000) {
+          this.scheduleBookmark();
+        }
+      },
+      Math.max(0, at - now),
+    );
     this.bookmarkTimer.unref();
   }
 

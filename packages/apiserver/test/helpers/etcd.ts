@@ -45,13 +45,20 @@ export async function startEtcd(): Promise<EtcdProcess> {
   const client = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const args = [
-    '--name', 'test',
-    '--data-dir', join(dataDir, 'data'),
-    '--listen-client-urls', client,
-    '--advertise-client-urls', client,
-    '--listen-peer-urls', peer,
-    '--initial-advertise-peer-urls', peer,
-    '--initial-cluster', `test=${peer}`,
+    '--name',
+    'test',
+    '--data-dir',
+    join(dataDir, 'data'),
+    '--listen-client-urls',
+    client,
+    '--advertise-client-urls',
+    client,
+    '--listen-peer-urls',
+    peer,
+    '--initial-advertise-peer-urls',
+    peer,
+    '--initial-cluster',
+    `test=${peer}`,
     '--logger=zap',
     `--log-outputs=${join(dataDir, 'etcd.log')}`,
   ];

@@ -13,8 +13,10 @@ import { freePort } from './ports.js';
 /** A running etcd-API server for a compatibility test. */
 export interface Target {
   readonly kind: 'kubets-store' | 'etcd';
-  /** host:port of the client API. */
+  /** host:port of the client API (the first member's, for a cluster). */
   readonly endpoint: string;
+  /** host:port of every member's client API. */
+  readonly endpoints: readonly string[];
   readonly dataDir: string;
   /** Stops the server (SIGTERM for a process) and removes the data dir unless `keepData`. */
   stop(opts?: { keepData?: boolean }): Promise<void>;
@@ -105,6 +107,7 @@ export async function startInProcessStore(
   return {
     kind: 'kubets-store',
     endpoint,
+    endpoints: [endpoint],
     dataDir,
     etcd,
     async stop(stopOpts = {}) {
@@ -152,6 +155,7 @@ function spawnServer(
   return {
     kind,
     endpoint,
+    endpoints: [endpoint],
     dataDir,
     child,
     credentials,
@@ -249,4 +253,103 @@ async function waitForStart(t: ProcessTarget): Promise<void> {
     await t.stop();
     throw new Error(`${t.kind} did not start: ${(err as Error).message}\n${log}`);
   }
+}
+
+/** One member of a kubets-store cluster of real processes. */
+export interface StoreMemberProcess {
+  readonly name: string;
+  readonly endpoint: string;
+  readonly dataDir: string;
+  /** The running process, or undefined while the member is down. */
+  readonly process: ProcessTarget | undefined;
+  /** (Re)starts the binary on the member's data dir and ports; resolves once it is serving. */
+  start(): Promise<void>;
+  /** SIGKILL by PID: no shutdown at all; the data dir is kept. */
+  kill(): Promise<void>;
+}
+
+export interface StoreClusterTarget extends Target {
+  readonly members: readonly StoreMemberProcess[];
+}
+
+/**
+ * Starts `size` kubets-store processes forming one cluster (`--initial-cluster` with every
+ * member on free 127.0.0.1 ports, each on its own temporary data dir). `stop` ends each by PID
+ * and removes the data dirs.
+ */
+export async function startStoreCluster(
+  size = 3,
+  opts: { extraArgs?: string[] } = {},
+): Promise<StoreClusterTarget> {
+  if (!existsSync(STORE_BIN))
+    throw new Error(
+      `${STORE_BIN} is missing: build the package first (npx tsc -p tsconfig.build.json)`,
+    );
+  const specs: Array<{ name: string; client: number; peer: number; dataDir: string }> = [];
+  for (let i = 1; i <= size; i++) {
+    specs.push({
+      name: `s${i}`,
+      client: await freePort(),
+      peer: await freePort(),
+      dataDir: mkdtempSync(join(tmpdir(), `kubets-store-s${i}-`)),
+    });
+  }
+  const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peer}`).join(',');
+  const members = specs.map((s): StoreMemberProcess & { process: ProcessTarget | undefined } => {
+    const endpoint = `127.0.0.1:${s.client}`;
+    const args = [
+      STORE_BIN,
+      `--name=${s.name}`,
+      `--data-dir=${s.dataDir}`,
+      `--listen-client-urls=http://${endpoint}`,
+      `--advertise-client-urls=http://${endpoint}`,
+      `--listen-peer-urls=http://127.0.0.1:${s.peer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${s.peer}`,
+      `--initial-cluster=${initialCluster}`,
+      '--initial-cluster-token=kubets-test',
+      ...(opts.extraArgs ?? []),
+    ];
+    const m = {
+      name: s.name,
+      endpoint,
+      dataDir: s.dataDir,
+      process: undefined as ProcessTarget | undefined,
+      async start() {
+        if (m.process?.child.exitCode === null && m.process.child.signalCode === null) return;
+        const p = spawnServer('kubets-store', process.execPath, args, s.dataDir, endpoint, false);
+        m.process = p;
+        await waitForStart(p);
+      },
+      async kill() {
+        await m.process?.kill();
+        m.process = undefined;
+      },
+    };
+    return m;
+  });
+  const stopAll = async (keepData = false): Promise<void> => {
+    await Promise.all(members.map((m) => m.process?.stop({ keepData: true }) ?? Promise.resolve()));
+    for (const m of members) {
+      m.process = undefined;
+      if (!keepData) {
+        rmSync(m.dataDir, { recursive: true, force: true });
+        rmSync(m.dataDir + '.log', { force: true });
+      }
+    }
+  };
+  try {
+    // A new cluster elects its first leader only once a quorum runs: start them together.
+    await Promise.all(members.map((m) => m.start()));
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  return {
+    kind: 'kubets-store',
+    endpoint: members[0]!.endpoint,
+    endpoints: members.map((m) => m.endpoint),
+    dataDir: members[0]!.dataDir,
+    members,
+    stop: (o = {}) => stopAll(o.keepData ?? false),
+  };
 }

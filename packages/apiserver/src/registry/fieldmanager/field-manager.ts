@@ -72,7 +72,9 @@ export interface FieldManagerOptions {
 }
 
 /** The manager identity as upstream's BuildManagerIdentifier encodes it. */
-function identity(m: Pick<ManagerState, 'manager' | 'operation' | 'apiVersion' | 'subresource'>): string {
+function identity(
+  m: Pick<ManagerState, 'manager' | 'operation' | 'apiVersion' | 'subresource'>,
+): string {
   return JSON.stringify({
     manager: m.manager,
     operation: m.operation,
@@ -90,14 +92,20 @@ function describe(m: ManagerState): string {
 }
 
 /** Decodes `metadata.managedFields`; throws 400 on malformed entries. */
-export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | undefined): Map<string, ManagerState> {
+export function decodeManagedFields(
+  entries: readonly ManagedFieldsEntry[] | undefined,
+): Map<string, ManagerState> {
   const out = new Map<string, ManagerState>();
   for (const [i, e] of (entries ?? []).entries()) {
     if (e.fieldsType !== undefined && e.fieldsType !== 'FieldsV1') {
-      throw newBadRequest(`metadata.managedFields[${i}].fieldsType: Unsupported value: "${e.fieldsType}"`);
+      throw newBadRequest(
+        `metadata.managedFields[${i}].fieldsType: Unsupported value: "${e.fieldsType}"`,
+      );
     }
     if (e.operation !== 'Apply' && e.operation !== 'Update') {
-      throw newBadRequest(`metadata.managedFields[${i}].operation: Unsupported value: "${e.operation ?? ''}"`);
+      throw newBadRequest(
+        `metadata.managedFields[${i}].operation: Unsupported value: "${e.operation ?? ''}"`,
+      );
     }
     let set: FieldSet;
     try {
@@ -149,7 +157,9 @@ function cmp(a: string, b: string): number {
 
 function strip(set: FieldSet, ignore: (path: FieldPath) => boolean): FieldSet {
   return FieldSet.fromPaths(
-    [...set.paths()].filter((p) => !ignore(p) && !STRIPPED.some((s) => s.every((pe, i) => p[i] === pe))),
+    [...set.paths()].filter(
+      (p) => !ignore(p) && !STRIPPED.some((s) => s.every((pe, i) => p[i] === pe)),
+    ),
   );
 }
 
@@ -162,7 +172,9 @@ function withoutManagedFields(obj: ApiObject | undefined): JsonObject | undefine
 }
 
 /** The conflict error upstream returns (`Apply failed with 1 conflict: conflict with ...`). */
-export function conflictError(conflicts: { manager: ManagerState; path: FieldPath }[]): StatusError {
+export function conflictError(
+  conflicts: { manager: ManagerState; path: FieldPath }[],
+): StatusError {
   const causes: StatusCause[] = conflicts.map((c) => ({
     reason: 'FieldManagerConflict',
     message: `conflict with ${describe(c.manager)}`,
@@ -199,7 +211,10 @@ function reconcile(
   next: JsonObject,
   opts: FieldManagerOptions,
   force: boolean,
-): { conflicts: { manager: ManagerState; path: FieldPath }[]; comparison: ReturnType<typeof compare> } {
+): {
+  conflicts: { manager: ManagerState; path: FieldPath }[];
+  comparison: ReturnType<typeof compare>;
+} {
   const comparison = compare(live ?? {}, next, opts.type);
   const changed = strip(comparison.modified.union(comparison.added), opts.ignore);
   const removed = strip(comparison.removed, opts.ignore);
@@ -207,7 +222,8 @@ function reconcile(
   for (const [key, m] of managers) {
     if (key === actingKey) continue;
     const overlap = m.set.intersection(changed);
-    if (!overlap.isEmpty()) for (const path of overlap.paths()) conflicts.push({ manager: m, path });
+    if (!overlap.isEmpty())
+      for (const path of overlap.paths()) conflicts.push({ manager: m, path });
   }
   if (conflicts.length > 0 && !force) return { conflicts, comparison };
   for (const [key, m] of managers) {
@@ -235,7 +251,7 @@ export function updateManagedFields(
 ): ApiObject {
   const liveEntries = live?.metadata?.managedFields;
   const sentEntries = next.metadata?.managedFields;
-  const resetByClient = sentEntries !== undefined && !jsonEqual(sentEntries as never, (liveEntries ?? []) as never);
+  const resetByClient = sentEntries !== undefined && !jsonEqual(sentEntries, liveEntries ?? []);
   const managers = decodeManagedFields(resetByClient ? sentEntries : liveEntries);
   const state: ManagerState = {
     manager,
@@ -308,7 +324,12 @@ export function applyConfiguration(
   if (conflicts.length > 0) throw conflictError(conflicts);
   const unchanged = live !== undefined && jsonEqual(liveJson, merged);
   const previous = live ? decodeManagedFields(live.metadata?.managedFields).get(key) : undefined;
-  if (unchanged && previous && previous.set.size() === configSet.size() && previous.set.difference(configSet).isEmpty()) {
+  if (
+    unchanged &&
+    previous &&
+    previous.set.size() === configSet.size() &&
+    previous.set.difference(configSet).isEmpty()
+  ) {
     // A no-op apply keeps the entry's time, so re-applying does not write.
     state.time = previous.time;
   }
@@ -325,7 +346,10 @@ function setManagedFields(obj: ApiObject, entries: ManagedFieldsEntry[]): void {
 }
 
 /** `ignore` for an endpoint: the main resource ignores `status` when a status subresource exists. */
-export function ignoreFor(subresource: string, hasStatusSubresource: boolean): (path: FieldPath) => boolean {
+export function ignoreFor(
+  subresource: string,
+  hasStatusSubresource: boolean,
+): (path: FieldPath) => boolean {
   const status = fieldElement('status');
   if (subresource === 'status') return (p) => p[0] !== status;
   if (subresource === '' && hasStatusSubresource) return (p) => p[0] === status;

@@ -82,27 +82,26 @@ export class FieldSet {
   }
 
   insert(path: FieldPath): void {
-    if (path.length === 0) return;
-    let node: FieldSet = this;
-    for (let i = 0; i < path.length - 1; i++) node = node.child(path[i]!, true)!;
-    node.members.add(path[path.length - 1]!);
+    const [head, ...rest] = path;
+    if (head === undefined) return;
+    if (rest.length === 0) this.members.add(head);
+    else this.child(head, true)!.insert(rest);
   }
 
   has(path: FieldPath): boolean {
-    if (path.length === 0) return false;
-    let node: FieldSet | undefined = this;
-    for (let i = 0; i < path.length - 1 && node; i++) node = node.children.get(path[i]!);
-    return node?.members.has(path[path.length - 1]!) ?? false;
+    const [head, ...rest] = path;
+    if (head === undefined) return false;
+    if (rest.length === 0) return this.members.has(head);
+    return this.children.get(head)?.has(rest) ?? false;
   }
 
   /** True when the set has `path` or any path below it. */
   hasPrefix(path: FieldPath): boolean {
-    if (path.length === 0) return !this.isEmpty();
-    let node: FieldSet | undefined = this;
-    for (let i = 0; i < path.length - 1 && node; i++) node = node.children.get(path[i]!);
-    if (!node) return false;
-    const last = path[path.length - 1]!;
-    return node.members.has(last) || !(node.children.get(last)?.isEmpty() ?? true);
+    const [head, ...rest] = path;
+    if (head === undefined) return !this.isEmpty();
+    if (rest.length === 0)
+      return this.members.has(head) || !(this.children.get(head)?.isEmpty() ?? true);
+    return this.children.get(head)?.hasPrefix(rest) ?? false;
   }
 
   isEmpty(): boolean {
@@ -166,17 +165,21 @@ export class FieldSet {
     const set = new FieldSet();
     const walk = (node: unknown, prefix: PathElement[]): void => {
       if (node === null || typeof node !== 'object' || Array.isArray(node)) {
-        throw new Error(`invalid fieldsV1 at ${formatPath(prefix) || '<root>'}: expected an object`);
+        throw new Error(
+          `invalid fieldsV1 at ${formatPath(prefix) || '<root>'}: expected an object`,
+        );
       }
-      for (const [pe, child] of Object.entries(node)) {
+      for (const [pe, child] of Object.entries(node as Record<string, unknown>)) {
         if (pe === '.') {
           if (prefix.length === 0) throw new Error('invalid fieldsV1: "." at the root');
           set.insert(prefix);
           continue;
         }
-        if (!/^[fkvi]:/.test(pe)) throw new Error(`invalid fieldsV1 path element ${JSON.stringify(pe)}`);
+        if (!/^[fkvi]:/.test(pe))
+          throw new Error(`invalid fieldsV1 path element ${JSON.stringify(pe)}`);
         const path = [...prefix, pe];
-        if (child && typeof child === 'object' && Object.keys(child).length === 0) set.insert(path);
+        if (child !== null && typeof child === 'object' && Object.keys(child).length === 0)
+          set.insert(path);
         else walk(child, path);
       }
     };
@@ -197,17 +200,16 @@ export class FieldSet {
 
   /** Removes every path below (and including) `prefix`. */
   removePrefix(prefix: FieldPath): void {
-    if (prefix.length === 0) {
+    const [head, ...rest] = prefix;
+    if (head === undefined) {
       this.members.clear();
       this.children.clear();
-      return;
+    } else if (rest.length === 0) {
+      this.members.delete(head);
+      this.children.delete(head);
+    } else {
+      this.children.get(head)?.removePrefix(rest);
     }
-    let node: FieldSet | undefined = this;
-    for (let i = 0; i < prefix.length - 1 && node; i++) node = node.children.get(prefix[i]!);
-    if (!node) return;
-    const last = prefix[prefix.length - 1]!;
-    node.members.delete(last);
-    node.children.delete(last);
   }
 
   /** Keeps only the paths below (and including) `prefix`. */

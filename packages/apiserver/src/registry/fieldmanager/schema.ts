@@ -58,7 +58,12 @@ export class SchemaConverter {
     const def = this.definitions[name];
     if (!def) return DEDUCED;
     // Placeholder for recursion: fields are filled in after conversion.
-    const placeholder: { kind: 'map'; fields: Record<string, TypeNode>; elements?: TypeNode; atomic: boolean } = {
+    const placeholder: {
+      kind: 'map';
+      fields: Record<string, TypeNode>;
+      elements?: TypeNode;
+      atomic: boolean;
+    } = {
       kind: 'map',
       fields: {},
       atomic: false,
@@ -95,7 +100,8 @@ export class SchemaConverter {
       const fields: Record<string, TypeNode> = {};
       for (const [k, v] of Object.entries(node.properties ?? {})) fields[k] = this.convert(v);
       let elements: TypeNode | undefined;
-      if (typeof node.additionalProperties === 'object') elements = this.convert(node.additionalProperties);
+      if (typeof node.additionalProperties === 'object')
+        elements = this.convert(node.additionalProperties);
       else if (node.additionalProperties === true || node['x-kubernetes-preserve-unknown-fields']) {
         elements = DEDUCED;
       }

@@ -3,7 +3,13 @@
  * package of structured-merge-diff): the field set of a value, the comparison of two values,
  * the merge of an applied configuration into a live object, and removal of paths.
  */
-import { deepCopyJson, isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '@kubets/apimachinery';
+import {
+  deepCopyJson,
+  isJsonObject,
+  jsonEqual,
+  type JsonObject,
+  type JsonValue,
+} from '@kubets/apimachinery';
 import {
   fieldElement,
   FieldSet,
@@ -28,9 +34,14 @@ function mapType(t: TypeNode): TypeNode {
   return t.kind === 'deduced' ? { kind: 'map', elements: DEDUCED, atomic: false } : t;
 }
 
+function isPureMap(t: TypeNode): boolean {
+  return t.kind === 'map' && !t.atomic && t.fields === undefined && t.elements !== undefined;
+}
+
 /** The path element of a list item; index when the item lacks its key (upstream errors). */
 function itemElement(t: TypeNode & { kind: 'list' }, item: JsonValue, index: number): PathElement {
-  if (t.listType === 'map' && isJsonObject(item)) return keyElement(item, t.keys) ?? indexElement(index);
+  if (t.listType === 'map' && isJsonObject(item))
+    return keyElement(item, t.keys) ?? indexElement(index);
   if (t.listType === 'set') return valueElement(item);
   return indexElement(index);
 }
@@ -43,7 +54,7 @@ function listItems(t: TypeNode & { kind: 'list' }, v: Value): Map<PathElement, J
 }
 
 /** Every field the value sets (ToFieldSet). */
-export function toFieldSet(value: Value, t: TypeNode): FieldSet {
+export function toFieldSet(value: unknown, t: TypeNode): FieldSet {
   const set = new FieldSet();
   const walk = (v: Value, type: TypeNode, path: PathElement[]): void => {
     if (v === undefined) return;
@@ -55,7 +66,8 @@ export function toFieldSet(value: Value, t: TypeNode): FieldSet {
     if (s === 'map') {
       if (!isJsonObject(v)) return;
       const mt = mapType(type);
-      for (const [k, child] of Object.entries(v)) walk(child, fieldType(mt, k), [...path, fieldElement(k)]);
+      for (const [k, child] of Object.entries(v))
+        walk(child, fieldType(mt, k), [...path, fieldElement(k)]);
       return;
     }
     const lt = type as TypeNode & { kind: 'list' };
@@ -65,7 +77,7 @@ export function toFieldSet(value: Value, t: TypeNode): FieldSet {
       if (lt.listType !== 'set') walk(item, lt.items, p);
     }
   };
-  walk(value, t, []);
+  walk(value as Value, t, []);
   return set;
 }
 
@@ -76,13 +88,22 @@ export interface Comparison {
 }
 
 /** What changed from `before` to `after` (typed.Compare). */
-export function compare(before: Value, after: Value, t: TypeNode): Comparison {
-  const result: Comparison = { added: new FieldSet(), removed: new FieldSet(), modified: new FieldSet() };
+export function compare(beforeIn: unknown, afterIn: unknown, t: TypeNode): Comparison {
+  const before = beforeIn as Value;
+  const after = afterIn as Value;
+  const result: Comparison = {
+    added: new FieldSet(),
+    removed: new FieldSet(),
+    modified: new FieldSet(),
+  };
   const addAll = (target: FieldSet, v: Value, type: TypeNode, path: PathElement[]): void => {
     if (shape(type, v) === 'leaf') {
       if (path.length > 0) target.insert(path);
       return;
     }
+    // A map (labels, data...) that appears or disappears as a whole is tracked as a node too,
+    // as upstream records it ("." in FieldsV1); structs are not.
+    if (path.length > 0 && isPureMap(type) && isJsonObject(v)) target.insert(path);
     for (const p of toFieldSet(v, type).paths()) target.insert([...path, ...p]);
   };
   const walk = (a: Value, b: Value, type: TypeNode, path: PathElement[]): void => {
@@ -138,7 +159,9 @@ export function compare(before: Value, after: Value, t: TypeNode): Comparison {
  * granular lists merge items by key or value (live order, new items appended), leaves and atomic
  * nodes take the configuration's value.
  */
-export function merge(live: Value, config: Value, t: TypeNode): JsonValue | undefined {
+export function merge(liveIn: unknown, configIn: unknown, t: TypeNode): JsonValue | undefined {
+  const live = liveIn as Value;
+  const config = configIn as Value;
   if (config === undefined) return live === undefined ? undefined : deepCopyJson(live);
   if (live === undefined) return deepCopyJson(config);
   const sl = shape(t, live);
@@ -173,7 +196,8 @@ export function merge(live: Value, config: Value, t: TypeNode): JsonValue | unde
 }
 
 /** A copy of `value` without the paths in `set` (typed.RemoveItems). */
-export function removeItems(value: Value, set: FieldSet, t: TypeNode): JsonValue | undefined {
+export function removeItems(valueIn: unknown, set: FieldSet, t: TypeNode): JsonValue | undefined {
+  const value = valueIn as Value;
   if (value === undefined) return undefined;
   const s = shape(t, value);
   if (s === 'leaf') return deepCopyJson(value);
@@ -196,7 +220,11 @@ export function removeItems(value: Value, set: FieldSet, t: TypeNode): JsonValue
       const pe = itemElement(lt, item, i);
       if (set.hasMember(pe)) return;
       const below = set.childAt(pe);
-      out.push(below && lt.listType !== 'set' ? (removeItems(item, below, lt.items) ?? null) : deepCopyJson(item));
+      out.push(
+        below && lt.listType !== 'set'
+          ? (removeItems(item, below, lt.items) ?? null)
+          : deepCopyJson(item),
+      );
     });
     return out;
   }

@@ -20,7 +20,9 @@ const DEFAULT_PORT = { http: 2379, https: 2379 } as const;
 
 /** Parses `--etcd-servers`; throws with the offending entry named. */
 export function parseEtcdServers(servers: readonly string[] | string): ParsedEndpoints {
-  const list = (typeof servers === 'string' ? servers.split(',') : servers.flatMap((s) => s.split(',')))
+  const list = (
+    typeof servers === 'string' ? servers.split(',') : servers.flatMap((s) => s.split(','))
+  )
     .map((s) => s.trim())
     .filter((s) => s !== '');
   if (list.length === 0) throw new Error('--etcd-servers must name at least one etcd endpoint');

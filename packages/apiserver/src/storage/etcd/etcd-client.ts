@@ -92,7 +92,11 @@ export class EtcdClient {
   constructor(options: EtcdClientOptions) {
     const { endpoints, secure } = parseEtcdServers(options.endpoints);
     const creds: ChannelCredentials = secure
-      ? credentials.createSsl(options.tls?.ca ?? null, options.tls?.key ?? null, options.tls?.cert ?? null)
+      ? credentials.createSsl(
+          options.tls?.ca ?? null,
+          options.tls?.key ?? null,
+          options.tls?.cert ?? null,
+        )
       : credentials.createInsecure();
     if (!secure && (options.tls?.cert || options.tls?.ca)) {
       throw new Error('etcd TLS files were given but --etcd-servers uses http://; use https://');
@@ -132,11 +136,21 @@ export class EtcdClient {
   }
 
   range(req: RangeRequest): Promise<RangeResponse__Output> {
-    return this.call('range', false, (m) => m.kv.Range.bind(m.kv) as Unary<RangeRequest, RangeResponse__Output>, req);
+    return this.call(
+      'range',
+      false,
+      (m) => m.kv.Range.bind(m.kv) as Unary<RangeRequest, RangeResponse__Output>,
+      req,
+    );
   }
 
   put(req: PutRequest): Promise<PutResponse__Output> {
-    return this.call('put', true, (m) => m.kv.Put.bind(m.kv) as Unary<PutRequest, PutResponse__Output>, req);
+    return this.call(
+      'put',
+      true,
+      (m) => m.kv.Put.bind(m.kv) as Unary<PutRequest, PutResponse__Output>,
+      req,
+    );
   }
 
   deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse__Output> {
@@ -149,7 +163,12 @@ export class EtcdClient {
   }
 
   txn(req: TxnRequest): Promise<TxnResponse__Output> {
-    return this.call('txn', true, (m) => m.kv.Txn.bind(m.kv) as Unary<TxnRequest, TxnResponse__Output>, req);
+    return this.call(
+      'txn',
+      true,
+      (m) => m.kv.Txn.bind(m.kv) as Unary<TxnRequest, TxnResponse__Output>,
+      req,
+    );
   }
 
   compact(revision: bigint, physical = false): Promise<CompactionResponse__Output> {

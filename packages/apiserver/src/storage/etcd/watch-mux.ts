@@ -49,7 +49,9 @@ export class WatchCompactedError extends Error {
     readonly requestedRevision: bigint,
     readonly compactRevision: bigint,
   ) {
-    super(`etcd watch: required revision ${requestedRevision} has been compacted (compacted at ${compactRevision})`);
+    super(
+      `etcd watch: required revision ${requestedRevision} has been compacted (compacted at ${compactRevision})`,
+    );
     this.name = 'WatchCompactedError';
   }
 }
@@ -186,7 +188,10 @@ export class WatchMux {
       return;
     }
     if (resp.canceled) {
-      this.finish(w, new Error(`etcd watch cancelled by the server: ${resp.cancel_reason || 'no reason given'}`));
+      this.finish(
+        w,
+        new Error(`etcd watch cancelled by the server: ${resp.cancel_reason || 'no reason given'}`),
+      );
       return;
     }
     if (resp.events.length > 0) {
