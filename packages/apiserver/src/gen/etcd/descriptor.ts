@@ -3,1123 +3,1143 @@
 import type { fromJSON } from '@grpc/proto-loader';
 
 export const descriptor = {
-  nested: {
-    etcdserverpb: {
-      nested: {
-        KV: {
-          methods: {
-            Range: {
-              requestType: 'RangeRequest',
-              responseType: 'RangeResponse',
+  "nested": {
+    "etcdserverpb": {
+      "nested": {
+        "KV": {
+          "methods": {
+            "Range": {
+              "requestType": "RangeRequest",
+              "responseType": "RangeResponse"
             },
-            Put: {
-              requestType: 'PutRequest',
-              responseType: 'PutResponse',
+            "Put": {
+              "requestType": "PutRequest",
+              "responseType": "PutResponse"
             },
-            DeleteRange: {
-              requestType: 'DeleteRangeRequest',
-              responseType: 'DeleteRangeResponse',
+            "DeleteRange": {
+              "requestType": "DeleteRangeRequest",
+              "responseType": "DeleteRangeResponse"
             },
-            Txn: {
-              requestType: 'TxnRequest',
-              responseType: 'TxnResponse',
+            "Txn": {
+              "requestType": "TxnRequest",
+              "responseType": "TxnResponse"
             },
-            Compact: {
-              requestType: 'CompactionRequest',
-              responseType: 'CompactionResponse',
-            },
-          },
+            "Compact": {
+              "requestType": "CompactionRequest",
+              "responseType": "CompactionResponse"
+            }
+          }
         },
-        Watch: {
-          methods: {
-            Watch: {
-              requestType: 'WatchRequest',
-              requestStream: true,
-              responseType: 'WatchResponse',
-              responseStream: true,
-            },
-          },
+        "Watch": {
+          "methods": {
+            "Watch": {
+              "requestType": "WatchRequest",
+              "requestStream": true,
+              "responseType": "WatchResponse",
+              "responseStream": true
+            }
+          }
         },
-        Lease: {
-          methods: {
-            LeaseGrant: {
-              requestType: 'LeaseGrantRequest',
-              responseType: 'LeaseGrantResponse',
+        "Lease": {
+          "methods": {
+            "LeaseGrant": {
+              "requestType": "LeaseGrantRequest",
+              "responseType": "LeaseGrantResponse"
             },
-            LeaseRevoke: {
-              requestType: 'LeaseRevokeRequest',
-              responseType: 'LeaseRevokeResponse',
+            "LeaseRevoke": {
+              "requestType": "LeaseRevokeRequest",
+              "responseType": "LeaseRevokeResponse"
             },
-            LeaseKeepAlive: {
-              requestType: 'LeaseKeepAliveRequest',
-              requestStream: true,
-              responseType: 'LeaseKeepAliveResponse',
-              responseStream: true,
+            "LeaseKeepAlive": {
+              "requestType": "LeaseKeepAliveRequest",
+              "requestStream": true,
+              "responseType": "LeaseKeepAliveResponse",
+              "responseStream": true
             },
-            LeaseTimeToLive: {
-              requestType: 'LeaseTimeToLiveRequest',
-              responseType: 'LeaseTimeToLiveResponse',
+            "LeaseTimeToLive": {
+              "requestType": "LeaseTimeToLiveRequest",
+              "responseType": "LeaseTimeToLiveResponse"
             },
-            LeaseLeases: {
-              requestType: 'LeaseLeasesRequest',
-              responseType: 'LeaseLeasesResponse',
-            },
-          },
+            "LeaseLeases": {
+              "requestType": "LeaseLeasesRequest",
+              "responseType": "LeaseLeasesResponse"
+            }
+          }
         },
-        Cluster: {
-          methods: {
-            MemberAdd: {
-              requestType: 'MemberAddRequest',
-              responseType: 'MemberAddResponse',
+        "Cluster": {
+          "methods": {
+            "MemberAdd": {
+              "requestType": "MemberAddRequest",
+              "responseType": "MemberAddResponse"
             },
-            MemberRemove: {
-              requestType: 'MemberRemoveRequest',
-              responseType: 'MemberRemoveResponse',
+            "MemberRemove": {
+              "requestType": "MemberRemoveRequest",
+              "responseType": "MemberRemoveResponse"
             },
-            MemberUpdate: {
-              requestType: 'MemberUpdateRequest',
-              responseType: 'MemberUpdateResponse',
+            "MemberUpdate": {
+              "requestType": "MemberUpdateRequest",
+              "responseType": "MemberUpdateResponse"
             },
-            MemberList: {
-              requestType: 'MemberListRequest',
-              responseType: 'MemberListResponse',
+            "MemberList": {
+              "requestType": "MemberListRequest",
+              "responseType": "MemberListResponse"
             },
-            MemberPromote: {
-              requestType: 'MemberPromoteRequest',
-              responseType: 'MemberPromoteResponse',
-            },
-          },
+            "MemberPromote": {
+              "requestType": "MemberPromoteRequest",
+              "responseType": "MemberPromoteResponse"
+            }
+          }
         },
-        Maintenance: {
-          methods: {
-            Alarm: {
-              requestType: 'AlarmRequest',
-              responseType: 'AlarmResponse',
+        "Maintenance": {
+          "methods": {
+            "Alarm": {
+              "requestType": "AlarmRequest",
+              "responseType": "AlarmResponse"
             },
-            Status: {
-              requestType: 'StatusRequest',
-              responseType: 'StatusResponse',
+            "Status": {
+              "requestType": "StatusRequest",
+              "responseType": "StatusResponse"
             },
-            Defragment: {
-              requestType: 'DefragmentRequest',
-              responseType: 'DefragmentResponse',
+            "Defragment": {
+              "requestType": "DefragmentRequest",
+              "responseType": "DefragmentResponse"
             },
-            Hash: {
-              requestType: 'HashRequest',
-              responseType: 'HashResponse',
+            "Hash": {
+              "requestType": "HashRequest",
+              "responseType": "HashResponse"
             },
-            HashKV: {
-              requestType: 'HashKVRequest',
-              responseType: 'HashKVResponse',
+            "HashKV": {
+              "requestType": "HashKVRequest",
+              "responseType": "HashKVResponse"
             },
-            Snapshot: {
-              requestType: 'SnapshotRequest',
-              responseType: 'SnapshotResponse',
-              responseStream: true,
+            "Snapshot": {
+              "requestType": "SnapshotRequest",
+              "responseType": "SnapshotResponse",
+              "responseStream": true
             },
-            MoveLeader: {
-              requestType: 'MoveLeaderRequest',
-              responseType: 'MoveLeaderResponse',
-            },
-          },
+            "MoveLeader": {
+              "requestType": "MoveLeaderRequest",
+              "responseType": "MoveLeaderResponse"
+            }
+          }
         },
-        ResponseHeader: {
-          fields: {
-            cluster_id: {
-              type: 'uint64',
-              id: 1,
+        "ResponseHeader": {
+          "fields": {
+            "cluster_id": {
+              "type": "uint64",
+              "id": 1
             },
-            member_id: {
-              type: 'uint64',
-              id: 2,
+            "member_id": {
+              "type": "uint64",
+              "id": 2
             },
-            revision: {
-              type: 'int64',
-              id: 3,
+            "revision": {
+              "type": "int64",
+              "id": 3
             },
-            raft_term: {
-              type: 'uint64',
-              id: 4,
-            },
-          },
+            "raft_term": {
+              "type": "uint64",
+              "id": 4
+            }
+          }
         },
-        RangeRequest: {
-          fields: {
-            key: {
-              type: 'bytes',
-              id: 1,
+        "RangeRequest": {
+          "fields": {
+            "key": {
+              "type": "bytes",
+              "id": 1
             },
-            range_end: {
-              type: 'bytes',
-              id: 2,
+            "range_end": {
+              "type": "bytes",
+              "id": 2
             },
-            limit: {
-              type: 'int64',
-              id: 3,
+            "limit": {
+              "type": "int64",
+              "id": 3
             },
-            revision: {
-              type: 'int64',
-              id: 4,
+            "revision": {
+              "type": "int64",
+              "id": 4
             },
-            sort_order: {
-              type: 'SortOrder',
-              id: 5,
+            "sort_order": {
+              "type": "SortOrder",
+              "id": 5
             },
-            sort_target: {
-              type: 'SortTarget',
-              id: 6,
+            "sort_target": {
+              "type": "SortTarget",
+              "id": 6
             },
-            serializable: {
-              type: 'bool',
-              id: 7,
+            "serializable": {
+              "type": "bool",
+              "id": 7
             },
-            keys_only: {
-              type: 'bool',
-              id: 8,
+            "keys_only": {
+              "type": "bool",
+              "id": 8
             },
-            count_only: {
-              type: 'bool',
-              id: 9,
+            "count_only": {
+              "type": "bool",
+              "id": 9
             },
-            min_mod_revision: {
-              type: 'int64',
-              id: 10,
+            "min_mod_revision": {
+              "type": "int64",
+              "id": 10
             },
-            max_mod_revision: {
-              type: 'int64',
-              id: 11,
+            "max_mod_revision": {
+              "type": "int64",
+              "id": 11
             },
-            min_create_revision: {
-              type: 'int64',
-              id: 12,
+            "min_create_revision": {
+              "type": "int64",
+              "id": 12
             },
-            max_create_revision: {
-              type: 'int64',
-              id: 13,
-            },
+            "max_create_revision": {
+              "type": "int64",
+              "id": 13
+            }
           },
-          nested: {
-            SortOrder: {
-              values: {
-                NONE: 0,
-                ASCEND: 1,
-                DESCEND: 2,
-              },
+          "nested": {
+            "SortOrder": {
+              "values": {
+                "NONE": 0,
+                "ASCEND": 1,
+                "DESCEND": 2
+              }
             },
-            SortTarget: {
-              values: {
-                KEY: 0,
-                VERSION: 1,
-                CREATE: 2,
-                MOD: 3,
-                VALUE: 4,
-              },
-            },
-          },
+            "SortTarget": {
+              "values": {
+                "KEY": 0,
+                "VERSION": 1,
+                "CREATE": 2,
+                "MOD": 3,
+                "VALUE": 4
+              }
+            }
+          }
         },
-        RangeResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
+        "RangeResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
             },
-            kvs: {
-              rule: 'repeated',
-              type: 'mvccpb.KeyValue',
-              id: 2,
+            "kvs": {
+              "rule": "repeated",
+              "type": "mvccpb.KeyValue",
+              "id": 2
             },
-            more: {
-              type: 'bool',
-              id: 3,
+            "more": {
+              "type": "bool",
+              "id": 3
             },
-            count: {
-              type: 'int64',
-              id: 4,
-            },
-          },
+            "count": {
+              "type": "int64",
+              "id": 4
+            }
+          }
         },
-        PutRequest: {
-          fields: {
-            key: {
-              type: 'bytes',
-              id: 1,
+        "PutRequest": {
+          "fields": {
+            "key": {
+              "type": "bytes",
+              "id": 1
             },
-            value: {
-              type: 'bytes',
-              id: 2,
+            "value": {
+              "type": "bytes",
+              "id": 2
             },
-            lease: {
-              type: 'int64',
-              id: 3,
+            "lease": {
+              "type": "int64",
+              "id": 3
             },
-            prev_kv: {
-              type: 'bool',
-              id: 4,
+            "prev_kv": {
+              "type": "bool",
+              "id": 4
             },
-            ignore_value: {
-              type: 'bool',
-              id: 5,
+            "ignore_value": {
+              "type": "bool",
+              "id": 5
             },
-            ignore_lease: {
-              type: 'bool',
-              id: 6,
-            },
-          },
+            "ignore_lease": {
+              "type": "bool",
+              "id": 6
+            }
+          }
         },
-        PutResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
+        "PutResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
             },
-            prev_kv: {
-              type: 'mvccpb.KeyValue',
-              id: 2,
-            },
-          },
+            "prev_kv": {
+              "type": "mvccpb.KeyValue",
+              "id": 2
+            }
+          }
         },
-        DeleteRangeRequest: {
-          fields: {
-            key: {
-              type: 'bytes',
-              id: 1,
+        "DeleteRangeRequest": {
+          "fields": {
+            "key": {
+              "type": "bytes",
+              "id": 1
             },
-            range_end: {
-              type: 'bytes',
-              id: 2,
+            "range_end": {
+              "type": "bytes",
+              "id": 2
             },
-            prev_kv: {
-              type: 'bool',
-              id: 3,
-            },
-          },
+            "prev_kv": {
+              "type": "bool",
+              "id": 3
+            }
+          }
         },
-        DeleteRangeResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
+        "DeleteRangeResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
             },
-            deleted: {
-              type: 'int64',
-              id: 2,
+            "deleted": {
+              "type": "int64",
+              "id": 2
             },
-            prev_kvs: {
-              rule: 'repeated',
-              type: 'mvccpb.KeyValue',
-              id: 3,
-            },
-          },
+            "prev_kvs": {
+              "rule": "repeated",
+              "type": "mvccpb.KeyValue",
+              "id": 3
+            }
+          }
         },
-        RequestOp: {
-          oneofs: {
-            request: {
-              oneof: ['request_range', 'request_put', 'request_delete_range', 'request_txn'],
-            },
+        "RequestOp": {
+          "oneofs": {
+            "request": {
+              "oneof": [
+                "request_range",
+                "request_put",
+                "request_delete_range",
+                "request_txn"
+              ]
+            }
           },
-          fields: {
-            request_range: {
-              type: 'RangeRequest',
-              id: 1,
+          "fields": {
+            "request_range": {
+              "type": "RangeRequest",
+              "id": 1
             },
-            request_put: {
-              type: 'PutRequest',
-              id: 2,
+            "request_put": {
+              "type": "PutRequest",
+              "id": 2
             },
-            request_delete_range: {
-              type: 'DeleteRangeRequest',
-              id: 3,
+            "request_delete_range": {
+              "type": "DeleteRangeRequest",
+              "id": 3
             },
-            request_txn: {
-              type: 'TxnRequest',
-              id: 4,
-            },
-          },
+            "request_txn": {
+              "type": "TxnRequest",
+              "id": 4
+            }
+          }
         },
-        ResponseOp: {
-          oneofs: {
-            response: {
-              oneof: ['response_range', 'response_put', 'response_delete_range', 'response_txn'],
-            },
+        "ResponseOp": {
+          "oneofs": {
+            "response": {
+              "oneof": [
+                "response_range",
+                "response_put",
+                "response_delete_range",
+                "response_txn"
+              ]
+            }
           },
-          fields: {
-            response_range: {
-              type: 'RangeResponse',
-              id: 1,
+          "fields": {
+            "response_range": {
+              "type": "RangeResponse",
+              "id": 1
             },
-            response_put: {
-              type: 'PutResponse',
-              id: 2,
+            "response_put": {
+              "type": "PutResponse",
+              "id": 2
             },
-            response_delete_range: {
-              type: 'DeleteRangeResponse',
-              id: 3,
+            "response_delete_range": {
+              "type": "DeleteRangeResponse",
+              "id": 3
             },
-            response_txn: {
-              type: 'TxnResponse',
-              id: 4,
-            },
+            "response_txn": {
+              "type": "TxnResponse",
+              "id": 4
+            }
+          }
+        },
+        "Compare": {
+          "oneofs": {
+            "target_union": {
+              "oneof": [
+                "version",
+                "create_revision",
+                "mod_revision",
+                "value",
+                "lease"
+              ]
+            }
           },
-        },
-        Compare: {
-          oneofs: {
-            target_union: {
-              oneof: ['version', 'create_revision', 'mod_revision', 'value', 'lease'],
+          "fields": {
+            "result": {
+              "type": "CompareResult",
+              "id": 1
             },
+            "target": {
+              "type": "CompareTarget",
+              "id": 2
+            },
+            "key": {
+              "type": "bytes",
+              "id": 3
+            },
+            "version": {
+              "type": "int64",
+              "id": 4
+            },
+            "create_revision": {
+              "type": "int64",
+              "id": 5
+            },
+            "mod_revision": {
+              "type": "int64",
+              "id": 6
+            },
+            "value": {
+              "type": "bytes",
+              "id": 7
+            },
+            "lease": {
+              "type": "int64",
+              "id": 8
+            },
+            "range_end": {
+              "type": "bytes",
+              "id": 64
+            }
           },
-          fields: {
-            result: {
-              type: 'CompareResult',
-              id: 1,
+          "nested": {
+            "CompareResult": {
+              "values": {
+                "EQUAL": 0,
+                "GREATER": 1,
+                "LESS": 2,
+                "NOT_EQUAL": 3
+              }
             },
-            target: {
-              type: 'CompareTarget',
-              id: 2,
+            "CompareTarget": {
+              "values": {
+                "VERSION": 0,
+                "CREATE": 1,
+                "MOD": 2,
+                "VALUE": 3,
+                "LEASE": 4
+              }
+            }
+          }
+        },
+        "TxnRequest": {
+          "fields": {
+            "compare": {
+              "rule": "repeated",
+              "type": "Compare",
+              "id": 1
             },
-            key: {
-              type: 'bytes',
-              id: 3,
+            "success": {
+              "rule": "repeated",
+              "type": "RequestOp",
+              "id": 2
             },
-            version: {
-              type: 'int64',
-              id: 4,
+            "failure": {
+              "rule": "repeated",
+              "type": "RequestOp",
+              "id": 3
+            }
+          }
+        },
+        "TxnResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
             },
-            create_revision: {
-              type: 'int64',
-              id: 5,
+            "succeeded": {
+              "type": "bool",
+              "id": 2
             },
-            mod_revision: {
-              type: 'int64',
-              id: 6,
+            "responses": {
+              "rule": "repeated",
+              "type": "ResponseOp",
+              "id": 3
+            }
+          }
+        },
+        "CompactionRequest": {
+          "fields": {
+            "revision": {
+              "type": "int64",
+              "id": 1
             },
-            value: {
-              type: 'bytes',
-              id: 7,
+            "physical": {
+              "type": "bool",
+              "id": 2
+            }
+          }
+        },
+        "CompactionResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
+            }
+          }
+        },
+        "HashRequest": {
+          "fields": {}
+        },
+        "HashKVRequest": {
+          "fields": {
+            "revision": {
+              "type": "int64",
+              "id": 1
+            }
+          }
+        },
+        "HashKVResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
             },
-            lease: {
-              type: 'int64',
-              id: 8,
+            "hash": {
+              "type": "uint32",
+              "id": 2
             },
-            range_end: {
-              type: 'bytes',
-              id: 64,
+            "compact_revision": {
+              "type": "int64",
+              "id": 3
+            }
+          }
+        },
+        "HashResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
             },
+            "hash": {
+              "type": "uint32",
+              "id": 2
+            }
+          }
+        },
+        "SnapshotRequest": {
+          "fields": {}
+        },
+        "SnapshotResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
+            },
+            "remaining_bytes": {
+              "type": "uint64",
+              "id": 2
+            },
+            "blob": {
+              "type": "bytes",
+              "id": 3
+            }
+          }
+        },
+        "WatchRequest": {
+          "oneofs": {
+            "request_union": {
+              "oneof": [
+                "create_request",
+                "cancel_request",
+                "progress_request"
+              ]
+            }
           },
-          nested: {
-            CompareResult: {
-              values: {
-                EQUAL: 0,
-                GREATER: 1,
-                LESS: 2,
-                NOT_EQUAL: 3,
-              },
+          "fields": {
+            "create_request": {
+              "type": "WatchCreateRequest",
+              "id": 1
             },
-            CompareTarget: {
-              values: {
-                VERSION: 0,
-                CREATE: 1,
-                MOD: 2,
-                VALUE: 3,
-                LEASE: 4,
-              },
+            "cancel_request": {
+              "type": "WatchCancelRequest",
+              "id": 2
             },
+            "progress_request": {
+              "type": "WatchProgressRequest",
+              "id": 3
+            }
+          }
+        },
+        "WatchCreateRequest": {
+          "fields": {
+            "key": {
+              "type": "bytes",
+              "id": 1
+            },
+            "range_end": {
+              "type": "bytes",
+              "id": 2
+            },
+            "start_revision": {
+              "type": "int64",
+              "id": 3
+            },
+            "progress_notify": {
+              "type": "bool",
+              "id": 4
+            },
+            "filters": {
+              "rule": "repeated",
+              "type": "FilterType",
+              "id": 5
+            },
+            "prev_kv": {
+              "type": "bool",
+              "id": 6
+            },
+            "watch_id": {
+              "type": "int64",
+              "id": 7
+            },
+            "fragment": {
+              "type": "bool",
+              "id": 8
+            }
           },
+          "nested": {
+            "FilterType": {
+              "values": {
+                "NOPUT": 0,
+                "NODELETE": 1
+              }
+            }
+          }
         },
-        TxnRequest: {
-          fields: {
-            compare: {
-              rule: 'repeated',
-              type: 'Compare',
-              id: 1,
+        "WatchCancelRequest": {
+          "fields": {
+            "watch_id": {
+              "type": "int64",
+              "id": 1
+            }
+          }
+        },
+        "WatchProgressRequest": {
+          "fields": {}
+        },
+        "WatchResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
             },
-            success: {
-              rule: 'repeated',
-              type: 'RequestOp',
-              id: 2,
+            "watch_id": {
+              "type": "int64",
+              "id": 2
             },
-            failure: {
-              rule: 'repeated',
-              type: 'RequestOp',
-              id: 3,
+            "created": {
+              "type": "bool",
+              "id": 3
             },
+            "canceled": {
+              "type": "bool",
+              "id": 4
+            },
+            "compact_revision": {
+              "type": "int64",
+              "id": 5
+            },
+            "cancel_reason": {
+              "type": "string",
+              "id": 6
+            },
+            "fragment": {
+              "type": "bool",
+              "id": 7
+            },
+            "events": {
+              "rule": "repeated",
+              "type": "mvccpb.Event",
+              "id": 11
+            }
+          }
+        },
+        "LeaseGrantRequest": {
+          "fields": {
+            "TTL": {
+              "type": "int64",
+              "id": 1
+            },
+            "ID": {
+              "type": "int64",
+              "id": 2
+            }
+          }
+        },
+        "LeaseGrantResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
+            },
+            "ID": {
+              "type": "int64",
+              "id": 2
+            },
+            "TTL": {
+              "type": "int64",
+              "id": 3
+            },
+            "error": {
+              "type": "string",
+              "id": 4
+            }
+          }
+        },
+        "LeaseRevokeRequest": {
+          "fields": {
+            "ID": {
+              "type": "int64",
+              "id": 1
+            }
+          }
+        },
+        "LeaseRevokeResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
+            }
+          }
+        },
+        "LeaseKeepAliveRequest": {
+          "fields": {
+            "ID": {
+              "type": "int64",
+              "id": 1
+            }
+          }
+        },
+        "LeaseKeepAliveResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
+            },
+            "ID": {
+              "type": "int64",
+              "id": 2
+            },
+            "TTL": {
+              "type": "int64",
+              "id": 3
+            }
+          }
+        },
+        "LeaseTimeToLiveRequest": {
+          "fields": {
+            "ID": {
+              "type": "int64",
+              "id": 1
+            },
+            "keys": {
+              "type": "bool",
+              "id": 2
+            }
+          }
+        },
+        "LeaseTimeToLiveResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
+            },
+            "ID": {
+              "type": "int64",
+              "id": 2
+            },
+            "TTL": {
+              "type": "int64",
+              "id": 3
+            },
+            "grantedTTL": {
+              "type": "int64",
+              "id": 4
+            },
+            "keys": {
+              "rule": "repeated",
+              "type": "bytes",
+              "id": 5
+            }
+          }
+        },
+        "LeaseLeasesRequest": {
+          "fields": {}
+        },
+        "LeaseStatus": {
+          "fields": {
+            "ID": {
+              "type": "int64",
+              "id": 1
+            }
+          }
+        },
+        "LeaseLeasesResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
+            },
+            "leases": {
+              "rule": "repeated",
+              "type": "LeaseStatus",
+              "id": 2
+            }
+          }
+        },
+        "Member": {
+          "fields": {
+            "ID": {
+              "type": "uint64",
+              "id": 1
+            },
+            "name": {
+              "type": "string",
+              "id": 2
+            },
+            "peerURLs": {
+              "rule": "repeated",
+              "type": "string",
+              "id": 3
+            },
+            "clientURLs": {
+              "rule": "repeated",
+              "type": "string",
+              "id": 4
+            },
+            "isLearner": {
+              "type": "bool",
+              "id": 5
+            }
+          }
+        },
+        "MemberAddRequest": {
+          "fields": {
+            "peerURLs": {
+              "rule": "repeated",
+              "type": "string",
+              "id": 1
+            },
+            "isLearner": {
+              "type": "bool",
+              "id": 2
+            }
+          }
+        },
+        "MemberAddResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
+            },
+            "member": {
+              "type": "Member",
+              "id": 2
+            },
+            "members": {
+              "rule": "repeated",
+              "type": "Member",
+              "id": 3
+            }
+          }
+        },
+        "MemberRemoveRequest": {
+          "fields": {
+            "ID": {
+              "type": "uint64",
+              "id": 1
+            }
+          }
+        },
+        "MemberRemoveResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
+            },
+            "members": {
+              "rule": "repeated",
+              "type": "Member",
+              "id": 2
+            }
+          }
+        },
+        "MemberUpdateRequest": {
+          "fields": {
+            "ID": {
+              "type": "uint64",
+              "id": 1
+            },
+            "peerURLs": {
+              "rule": "repeated",
+              "type": "string",
+              "id": 2
+            }
+          }
+        },
+        "MemberUpdateResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
+            },
+            "members": {
+              "rule": "repeated",
+              "type": "Member",
+              "id": 2
+            }
+          }
+        },
+        "MemberListRequest": {
+          "fields": {
+            "linearizable": {
+              "type": "bool",
+              "id": 1
+            }
+          }
+        },
+        "MemberListResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
+            },
+            "members": {
+              "rule": "repeated",
+              "type": "Member",
+              "id": 2
+            }
+          }
+        },
+        "MemberPromoteRequest": {
+          "fields": {
+            "ID": {
+              "type": "uint64",
+              "id": 1
+            }
+          }
+        },
+        "MemberPromoteResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
+            },
+            "members": {
+              "rule": "repeated",
+              "type": "Member",
+              "id": 2
+            }
+          }
+        },
+        "DefragmentRequest": {
+          "fields": {}
+        },
+        "DefragmentResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
+            }
+          }
+        },
+        "MoveLeaderRequest": {
+          "fields": {
+            "targetID": {
+              "type": "uint64",
+              "id": 1
+            }
+          }
+        },
+        "MoveLeaderResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
+            }
+          }
+        },
+        "AlarmType": {
+          "values": {
+            "NONE": 0,
+            "NOSPACE": 1,
+            "CORRUPT": 2
+          }
+        },
+        "AlarmRequest": {
+          "fields": {
+            "action": {
+              "type": "AlarmAction",
+              "id": 1
+            },
+            "memberID": {
+              "type": "uint64",
+              "id": 2
+            },
+            "alarm": {
+              "type": "AlarmType",
+              "id": 3
+            }
           },
+          "nested": {
+            "AlarmAction": {
+              "values": {
+                "GET": 0,
+                "ACTIVATE": 1,
+                "DEACTIVATE": 2
+              }
+            }
+          }
         },
-        TxnResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
+        "AlarmMember": {
+          "fields": {
+            "memberID": {
+              "type": "uint64",
+              "id": 1
             },
-            succeeded: {
-              type: 'bool',
-              id: 2,
-            },
-            responses: {
-              rule: 'repeated',
-              type: 'ResponseOp',
-              id: 3,
-            },
-          },
+            "alarm": {
+              "type": "AlarmType",
+              "id": 2
+            }
+          }
         },
-        CompactionRequest: {
-          fields: {
-            revision: {
-              type: 'int64',
-              id: 1,
+        "AlarmResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
             },
-            physical: {
-              type: 'bool',
-              id: 2,
-            },
-          },
+            "alarms": {
+              "rule": "repeated",
+              "type": "AlarmMember",
+              "id": 2
+            }
+          }
         },
-        CompactionResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-          },
+        "StatusRequest": {
+          "fields": {}
         },
-        HashRequest: {
-          fields: {},
-        },
-        HashKVRequest: {
-          fields: {
-            revision: {
-              type: 'int64',
-              id: 1,
-            },
-          },
-        },
-        HashKVResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-            hash: {
-              type: 'uint32',
-              id: 2,
-            },
-            compact_revision: {
-              type: 'int64',
-              id: 3,
-            },
-          },
-        },
-        HashResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-            hash: {
-              type: 'uint32',
-              id: 2,
-            },
-          },
-        },
-        SnapshotRequest: {
-          fields: {},
-        },
-        SnapshotResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-            remaining_bytes: {
-              type: 'uint64',
-              id: 2,
-            },
-            blob: {
-              type: 'bytes',
-              id: 3,
-            },
-          },
-        },
-        WatchRequest: {
-          oneofs: {
-            request_union: {
-              oneof: ['create_request', 'cancel_request', 'progress_request'],
-            },
-          },
-          fields: {
-            create_request: {
-              type: 'WatchCreateRequest',
-              id: 1,
-            },
-            cancel_request: {
-              type: 'WatchCancelRequest',
-              id: 2,
-            },
-            progress_request: {
-              type: 'WatchProgressRequest',
-              id: 3,
-            },
-          },
-        },
-        WatchCreateRequest: {
-          fields: {
-            key: {
-              type: 'bytes',
-              id: 1,
-            },
-            range_end: {
-              type: 'bytes',
-              id: 2,
-            },
-            start_revision: {
-              type: 'int64',
-              id: 3,
-            },
-            progress_notify: {
-              type: 'bool',
-              id: 4,
-            },
-            filters: {
-              rule: 'repeated',
-              type: 'FilterType',
-              id: 5,
-            },
-            prev_kv: {
-              type: 'bool',
-              id: 6,
-            },
-            watch_id: {
-              type: 'int64',
-              id: 7,
-            },
-            fragment: {
-              type: 'bool',
-              id: 8,
-            },
-          },
-          nested: {
-            FilterType: {
-              values: {
-                NOPUT: 0,
-                NODELETE: 1,
-              },
-            },
-          },
-        },
-        WatchCancelRequest: {
-          fields: {
-            watch_id: {
-              type: 'int64',
-              id: 1,
-            },
-          },
-        },
-        WatchProgressRequest: {
-          fields: {},
-        },
-        WatchResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-            watch_id: {
-              type: 'int64',
-              id: 2,
-            },
-            created: {
-              type: 'bool',
-              id: 3,
-            },
-            canceled: {
-              type: 'bool',
-              id: 4,
-            },
-            compact_revision: {
-              type: 'int64',
-              id: 5,
-            },
-            cancel_reason: {
-              type: 'string',
-              id: 6,
-            },
-            fragment: {
-              type: 'bool',
-              id: 7,
-            },
-            events: {
-              rule: 'repeated',
-              type: 'mvccpb.Event',
-              id: 11,
-            },
-          },
-        },
-        LeaseGrantRequest: {
-          fields: {
-            TTL: {
-              type: 'int64',
-              id: 1,
-            },
-            ID: {
-              type: 'int64',
-              id: 2,
-            },
-          },
-        },
-        LeaseGrantResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-            ID: {
-              type: 'int64',
-              id: 2,
-            },
-            TTL: {
-              type: 'int64',
-              id: 3,
-            },
-            error: {
-              type: 'string',
-              id: 4,
-            },
-          },
-        },
-        LeaseRevokeRequest: {
-          fields: {
-            ID: {
-              type: 'int64',
-              id: 1,
-            },
-          },
-        },
-        LeaseRevokeResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-          },
-        },
-        LeaseKeepAliveRequest: {
-          fields: {
-            ID: {
-              type: 'int64',
-              id: 1,
-            },
-          },
-        },
-        LeaseKeepAliveResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-            ID: {
-              type: 'int64',
-              id: 2,
-            },
-            TTL: {
-              type: 'int64',
-              id: 3,
-            },
-          },
-        },
-        LeaseTimeToLiveRequest: {
-          fields: {
-            ID: {
-              type: 'int64',
-              id: 1,
-            },
-            keys: {
-              type: 'bool',
-              id: 2,
-            },
-          },
-        },
-        LeaseTimeToLiveResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-            ID: {
-              type: 'int64',
-              id: 2,
-            },
-            TTL: {
-              type: 'int64',
-              id: 3,
-            },
-            grantedTTL: {
-              type: 'int64',
-              id: 4,
-            },
-            keys: {
-              rule: 'repeated',
-              type: 'bytes',
-              id: 5,
-            },
-          },
-        },
-        LeaseLeasesRequest: {
-          fields: {},
-        },
-        LeaseStatus: {
-          fields: {
-            ID: {
-              type: 'int64',
-              id: 1,
-            },
-          },
-        },
-        LeaseLeasesResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-            leases: {
-              rule: 'repeated',
-              type: 'LeaseStatus',
-              id: 2,
-            },
-          },
-        },
-        Member: {
-          fields: {
-            ID: {
-              type: 'uint64',
-              id: 1,
-            },
-            name: {
-              type: 'string',
-              id: 2,
-            },
-            peerURLs: {
-              rule: 'repeated',
-              type: 'string',
-              id: 3,
-            },
-            clientURLs: {
-              rule: 'repeated',
-              type: 'string',
-              id: 4,
-            },
-            isLearner: {
-              type: 'bool',
-              id: 5,
-            },
-          },
-        },
-        MemberAddRequest: {
-          fields: {
-            peerURLs: {
-              rule: 'repeated',
-              type: 'string',
-              id: 1,
-            },
-            isLearner: {
-              type: 'bool',
-              id: 2,
-            },
-          },
-        },
-        MemberAddResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-            member: {
-              type: 'Member',
-              id: 2,
-            },
-            members: {
-              rule: 'repeated',
-              type: 'Member',
-              id: 3,
-            },
-          },
-        },
-        MemberRemoveRequest: {
-          fields: {
-            ID: {
-              type: 'uint64',
-              id: 1,
-            },
-          },
-        },
-        MemberRemoveResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-            members: {
-              rule: 'repeated',
-              type: 'Member',
-              id: 2,
-            },
-          },
-        },
-        MemberUpdateRequest: {
-          fields: {
-            ID: {
-              type: 'uint64',
-              id: 1,
-            },
-            peerURLs: {
-              rule: 'repeated',
-              type: 'string',
-              id: 2,
-            },
-          },
-        },
-        MemberUpdateResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-            members: {
-              rule: 'repeated',
-              type: 'Member',
-              id: 2,
-            },
-          },
-        },
-        MemberListRequest: {
-          fields: {
-            linearizable: {
-              type: 'bool',
-              id: 1,
-            },
-          },
-        },
-        MemberListResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-            members: {
-              rule: 'repeated',
-              type: 'Member',
-              id: 2,
-            },
-          },
-        },
-        MemberPromoteRequest: {
-          fields: {
-            ID: {
-              type: 'uint64',
-              id: 1,
-            },
-          },
-        },
-        MemberPromoteResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-            members: {
-              rule: 'repeated',
-              type: 'Member',
-              id: 2,
-            },
-          },
-        },
-        DefragmentRequest: {
-          fields: {},
-        },
-        DefragmentResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-          },
-        },
-        MoveLeaderRequest: {
-          fields: {
-            targetID: {
-              type: 'uint64',
-              id: 1,
-            },
-          },
-        },
-        MoveLeaderResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-          },
-        },
-        AlarmType: {
-          values: {
-            NONE: 0,
-            NOSPACE: 1,
-            CORRUPT: 2,
-          },
-        },
-        AlarmRequest: {
-          fields: {
-            action: {
-              type: 'AlarmAction',
-              id: 1,
-            },
-            memberID: {
-              type: 'uint64',
-              id: 2,
-            },
-            alarm: {
-              type: 'AlarmType',
-              id: 3,
-            },
-          },
-          nested: {
-            AlarmAction: {
-              values: {
-                GET: 0,
-                ACTIVATE: 1,
-                DEACTIVATE: 2,
-              },
-            },
-          },
-        },
-        AlarmMember: {
-          fields: {
-            memberID: {
-              type: 'uint64',
-              id: 1,
-            },
-            alarm: {
-              type: 'AlarmType',
-              id: 2,
-            },
-          },
-        },
-        AlarmResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-            alarms: {
-              rule: 'repeated',
-              type: 'AlarmMember',
-              id: 2,
-            },
-          },
-        },
-        StatusRequest: {
-          fields: {},
-        },
-        StatusResponse: {
-          fields: {
-            header: {
-              type: 'ResponseHeader',
-              id: 1,
-            },
-            version: {
-              type: 'string',
-              id: 2,
-            },
-            dbSize: {
-              type: 'int64',
-              id: 3,
-            },
-            leader: {
-              type: 'uint64',
-              id: 4,
-            },
-            raftIndex: {
-              type: 'uint64',
-              id: 5,
-            },
-            raftTerm: {
-              type: 'uint64',
-              id: 6,
-            },
-            raftAppliedIndex: {
-              type: 'uint64',
-              id: 7,
-            },
-            errors: {
-              rule: 'repeated',
-              type: 'string',
-              id: 8,
-            },
-            dbSizeInUse: {
-              type: 'int64',
-              id: 9,
-            },
-            isLearner: {
-              type: 'bool',
-              id: 10,
-            },
-          },
-        },
-      },
+        "StatusResponse": {
+          "fields": {
+            "header": {
+              "type": "ResponseHeader",
+              "id": 1
+            },
+            "version": {
+              "type": "string",
+              "id": 2
+            },
+            "dbSize": {
+              "type": "int64",
+              "id": 3
+            },
+            "leader": {
+              "type": "uint64",
+              "id": 4
+            },
+            "raftIndex": {
+              "type": "uint64",
+              "id": 5
+            },
+            "raftTerm": {
+              "type": "uint64",
+              "id": 6
+            },
+            "raftAppliedIndex": {
+              "type": "uint64",
+              "id": 7
+            },
+            "errors": {
+              "rule": "repeated",
+              "type": "string",
+              "id": 8
+            },
+            "dbSizeInUse": {
+              "type": "int64",
+              "id": 9
+            },
+            "isLearner": {
+              "type": "bool",
+              "id": 10
+            }
+          }
+        }
+      }
     },
-    mvccpb: {
-      nested: {
-        KeyValue: {
-          fields: {
-            key: {
-              type: 'bytes',
-              id: 1,
+    "mvccpb": {
+      "nested": {
+        "KeyValue": {
+          "fields": {
+            "key": {
+              "type": "bytes",
+              "id": 1
             },
-            create_revision: {
-              type: 'int64',
-              id: 2,
+            "create_revision": {
+              "type": "int64",
+              "id": 2
             },
-            mod_revision: {
-              type: 'int64',
-              id: 3,
+            "mod_revision": {
+              "type": "int64",
+              "id": 3
             },
-            version: {
-              type: 'int64',
-              id: 4,
+            "version": {
+              "type": "int64",
+              "id": 4
             },
-            value: {
-              type: 'bytes',
-              id: 5,
+            "value": {
+              "type": "bytes",
+              "id": 5
             },
-            lease: {
-              type: 'int64',
-              id: 6,
-            },
-          },
+            "lease": {
+              "type": "int64",
+              "id": 6
+            }
+          }
         },
-        Event: {
-          fields: {
-            type: {
-              type: 'EventType',
-              id: 1,
+        "Event": {
+          "fields": {
+            "type": {
+              "type": "EventType",
+              "id": 1
             },
-            kv: {
-              type: 'KeyValue',
-              id: 2,
+            "kv": {
+              "type": "KeyValue",
+              "id": 2
             },
-            prev_kv: {
-              type: 'KeyValue',
-              id: 3,
-            },
+            "prev_kv": {
+              "type": "KeyValue",
+              "id": 3
+            }
           },
-          nested: {
-            EventType: {
-              values: {
-                PUT: 0,
-                DELETE: 1,
-              },
-            },
-          },
-        },
-      },
-    },
-  },
+          "nested": {
+            "EventType": {
+              "values": {
+                "PUT": 0,
+                "DELETE": 1
+              }
+            }
+          }
+        }
+      }
+    }
+  }
 } as unknown as Parameters<typeof fromJSON>[0];

@@ -7,6 +7,12 @@ export const AlarmType = {
   CORRUPT: 'CORRUPT',
 } as const;
 
-export type AlarmType = 'NONE' | 0 | 'NOSPACE' | 1 | 'CORRUPT' | 2;
+export type AlarmType =
+  | 'NONE'
+  | 0
+  | 'NOSPACE'
+  | 1
+  | 'CORRUPT'
+  | 2
 
-export type AlarmType__Output = (typeof AlarmType)[keyof typeof AlarmType];
+export type AlarmType__Output = typeof AlarmType[keyof typeof AlarmType]

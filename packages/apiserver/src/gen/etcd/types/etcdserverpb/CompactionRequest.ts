@@ -4,11 +4,11 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface CompactionRequest {
-  revision?: number | string | Long;
-  physical?: boolean;
+  'revision'?: (number | string | Long);
+  'physical'?: (boolean);
 }
 
 export interface CompactionRequest__Output {
-  revision: string;
-  physical: boolean;
+  'revision': (string);
+  'physical': (boolean);
 }

@@ -4,9 +4,9 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface HashKVRequest {
-  revision?: number | string | Long;
+  'revision'?: (number | string | Long);
 }
 
 export interface HashKVRequest__Output {
-  revision: string;
+  'revision': (string);
 }

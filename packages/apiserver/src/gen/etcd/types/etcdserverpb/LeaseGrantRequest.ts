@@ -4,11 +4,11 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface LeaseGrantRequest {
-  TTL?: number | string | Long;
-  ID?: number | string | Long;
+  'TTL'?: (number | string | Long);
+  'ID'?: (number | string | Long);
 }
 
 export interface LeaseGrantRequest__Output {
-  TTL: string;
-  ID: string;
+  'TTL': (string);
+  'ID': (string);
 }

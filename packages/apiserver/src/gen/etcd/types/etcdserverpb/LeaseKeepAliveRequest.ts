@@ -4,9 +4,9 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface LeaseKeepAliveRequest {
-  ID?: number | string | Long;
+  'ID'?: (number | string | Long);
 }
 
 export interface LeaseKeepAliveRequest__Output {
-  ID: string;
+  'ID': (string);
 }

@@ -4,9 +4,9 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface LeaseRevokeRequest {
-  ID?: number | string | Long;
+  'ID'?: (number | string | Long);
 }
 
 export interface LeaseRevokeRequest__Output {
-  ID: string;
+  'ID': (string);
 }

@@ -4,11 +4,11 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface LeaseTimeToLiveRequest {
-  ID?: number | string | Long;
-  keys?: boolean;
+  'ID'?: (number | string | Long);
+  'keys'?: (boolean);
 }
 
 export interface LeaseTimeToLiveRequest__Output {
-  ID: string;
-  keys: boolean;
+  'ID': (string);
+  'keys': (boolean);
 }

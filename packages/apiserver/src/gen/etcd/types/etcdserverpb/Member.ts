@@ -4,17 +4,17 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface Member {
-  ID?: number | string | Long;
-  name?: string;
-  peerURLs?: string[];
-  clientURLs?: string[];
-  isLearner?: boolean;
+  'ID'?: (number | string | Long);
+  'name'?: (string);
+  'peerURLs'?: (string)[];
+  'clientURLs'?: (string)[];
+  'isLearner'?: (boolean);
 }
 
 export interface Member__Output {
-  ID: string;
-  name: string;
-  peerURLs: string[];
-  clientURLs: string[];
-  isLearner: boolean;
+  'ID': (string);
+  'name': (string);
+  'peerURLs': (string)[];
+  'clientURLs': (string)[];
+  'isLearner': (boolean);
 }

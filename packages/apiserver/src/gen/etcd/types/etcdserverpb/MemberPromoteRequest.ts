@@ -4,9 +4,9 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface MemberPromoteRequest {
-  ID?: number | string | Long;
+  'ID'?: (number | string | Long);
 }
 
 export interface MemberPromoteRequest__Output {
-  ID: string;
+  'ID': (string);
 }

@@ -4,11 +4,11 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface MemberUpdateRequest {
-  ID?: number | string | Long;
-  peerURLs?: string[];
+  'ID'?: (number | string | Long);
+  'peerURLs'?: (string)[];
 }
 
 export interface MemberUpdateRequest__Output {
-  ID: string;
-  peerURLs: string[];
+  'ID': (string);
+  'peerURLs': (string)[];
 }

@@ -4,9 +4,9 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface MoveLeaderRequest {
-  targetID?: number | string | Long;
+  'targetID'?: (number | string | Long);
 }
 
 export interface MoveLeaderRequest__Output {
-  targetID: string;
+  'targetID': (string);
 }

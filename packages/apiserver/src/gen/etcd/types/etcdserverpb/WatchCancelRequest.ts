@@ -4,9 +4,9 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface WatchCancelRequest {
-  watch_id?: number | string | Long;
+  'watch_id'?: (number | string | Long);
 }
 
 export interface WatchCancelRequest__Output {
-  watch_id: string;
+  'watch_id': (string);
 }

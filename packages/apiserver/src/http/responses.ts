@@ -1,0 +1,73 @@
+/**
+ * Writing answers: JSON bodies, Kubernetes `Status` errors (every error the API returns is one),
+ * and `Warning` headers in the RFC 7234 form kubectl prints (`299 - "message"`).
+ */
+import type { ServerResponse } from 'node:http';
+import { errorToStatus, newInternalError, StatusError, type Status } from '@kubets/apimachinery';
+
+export function warningHeader(message: string): string {
+  // Quoted-string: escape backslashes and quotes; no control characters.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must go.
+  const text = message.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/(["\\])/g, '\\$1');
+  return `299 - "${text}"`;
+}
+
+export function setWarnings(res: ServerResponse, warnings: readonly string[]): void {
+  if (warnings.length === 0 || res.headersSent) return;
+  res.setHeader('Warning', [...new Set(warnings)].map(warningHeader));
+}
+
+export function writeJSON(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  contentType = 'application/json',
+  headOnly = false,
+): void {
+  const text = JSON.stringify(body);
+  res.statusCode = code;
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Cache-Control', 'no-cache, private');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(headOnly ? undefined : text);
+}
+
+/** The Status for any thrown value (non-StatusErrors are 500 InternalError). */
+export function statusFor(err: unknown): Status {
+  if (err instanceof StatusError) return err.status;
+  if (err instanceof Error && 'toStatusError' in err && typeof err.toStatusError === 'function') {
+    return (err.toStatusError as () => StatusError)().status;
+  }
+  if (err instanceof Error) return newInternalError(err).status;
+  return errorToStatus(err);
+}
+
+export function writeStatus(res: ServerResponse, status: Status): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (status.details?.retryAfterSeconds)
+    res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
+  writeJSON(res, status.code ?? 500, status);
+}
+
+export function notFoundStatus(): Status {
+  return new StatusError({
+    status: 'Failure',
+    message: 'the server could not find the requested resource',
+    reason: 'NotFound',
+    details: {},
+    code: 404,
+  }).status;
+}
+
+export function methodNotAllowed(): Status {
+  return new StatusError({
+    status: 'Failure',
+    message: `the server does not allow this method on the requested resource`,
+    reason: 'MethodNotAllowed',
+    details: {},
+    code: 405,
+  }).status;
+}

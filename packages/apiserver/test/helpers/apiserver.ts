@@ -1,0 +1,54 @@
+/**
+ * Starts etcd and an in-process kubets API server serving @kubets/api's built-in resources on a
+ * free 127.0.0.1 port (plain HTTP), for integration, kubectl and client library tests.
+ */
+import { createMetrics, HealthChecks } from '@kubets/component-base';
+import { builtinDefinitions, customResourceSupport } from '../../src/cli/run.js';
+import { startApiServer, type RunningApiServer } from '../../src/server.js';
+import { versionInfo } from '../../src/version.js';
+import { startEtcd, type EtcdProcess } from './etcd.js';
+
+export interface TestCluster {
+  etcd: EtcdProcess;
+  server: RunningApiServer;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestCluster(
+  options: { compactionIntervalMs?: number } = {},
+): Promise<TestCluster> {
+  const etcd = await startEtcd();
+  let server: RunningApiServer;
+  try {
+    server = await startApiServer({
+      etcdServers: etcd.endpoint,
+      bindAddress: '127.0.0.1',
+      securePort: 0,
+      definitions: builtinDefinitions(),
+      customResources: customResourceSupport,
+      version: versionInfo('0.1.0'),
+      health: new HealthChecks(),
+      metrics: createMetrics({
+        component: 'kubets-apiserver',
+        version: '0.1.0',
+        defaultMetrics: false,
+      }),
+      compactionIntervalMs: options.compactionIntervalMs ?? 0,
+      serviceClusterIPRange: '10.96.0.0/24',
+      serviceNodePortRange: '30000-30010',
+    });
+  } catch (err) {
+    await etcd.stop();
+    throw err;
+  }
+  return {
+    etcd,
+    server,
+    url: server.url,
+    stop: async () => {
+      await server.close();
+      await etcd.stop();
+    },
+  };
+}
