@@ -139,11 +139,11 @@ describe('runCli', () => {
 });
 
 describe('the kubets command tree', () => {
-  it('lists pki and no unbuilt commands', async () => {
+  it('lists up and pki', async () => {
     const result = await testCli().run('--help');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Commands:\n {2}pki {3}Create and inspect the cluster PKI/);
-    expect(result.stdout).not.toMatch(/^\s+up\s/m);
+    expect(result.stdout).toMatch(/Commands:\n {2}up {4}Start a local single-machine cluster/);
+    expect(result.stdout).toMatch(/\n {2}pki {3}Create and inspect the cluster PKI/);
   });
 
   it('lists the pki subcommands', async () => {

@@ -8,13 +8,14 @@ import { hostname } from 'node:os';
 import type { CliContext, CommandGroup } from './command.js';
 import { runCli } from './command.js';
 import { pkiCommand } from './pki/index.js';
+import { upCommand } from './up/up.js';
 
 export const rootCommand: CommandGroup = {
   kind: 'group',
   name: 'kubets',
   summary: 'kubets: the Kubernetes architecture in TypeScript.',
   description: 'kubets: the Kubernetes architecture in TypeScript. The all-in-one CLI.',
-  commands: [pkiCommand],
+  commands: [upCommand, pkiCommand],
 };
 
 /** The package version, read from package.json (two levels up from src/cli and dist/cli). */

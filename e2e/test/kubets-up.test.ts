@@ -1,0 +1,76 @@
+// The README's first command: `kubets up` starts a working cluster on embedded defaults, real
+// kubectl drives it with the admin.conf it writes, and the cluster's state survives a restart.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  freePort,
+  scratchDir,
+  startProcess,
+  waitFor,
+  which,
+  type RunningProcess,
+} from './support/process.js';
+
+const KUBETS = join(dirname(fileURLToPath(import.meta.url)), '../../packages/kubets/bin/kubets.js');
+const kubectl = which('kubectl');
+if (!kubectl) console.warn('SKIP kubets up e2e: no `kubectl` on PATH');
+
+describe.skipIf(!kubectl)('kubets up', () => {
+  const scratch = scratchDir('up');
+  let cluster: RunningProcess | undefined;
+  afterAll(async () => {
+    await cluster?.stop();
+    scratch.remove();
+  });
+
+  async function up(ports: number[]): Promise<RunningProcess> {
+    const [api, client, peer] = ports;
+    const proc = startProcess(process.execPath, [
+      KUBETS,
+      'up',
+      `--data-dir=${scratch.dir}`,
+      `--apiserver-port=${api}`,
+      `--store-client-port=${client}`,
+      `--store-peer-port=${peer}`,
+    ]);
+    await waitFor(
+      'kubets up to report the cluster is up',
+      async () => {
+        if (proc.child.exitCode !== null)
+          throw new Error(`kubets up exited early:\n${proc.output()}`);
+        return proc.output().includes('kubets: local cluster is up') ? true : undefined;
+      },
+      90_000,
+    );
+    return proc;
+  }
+
+  const kubectlRun = (...args: string[]) =>
+    spawnSync(kubectl!, [`--kubeconfig=${join(scratch.dir, 'admin.conf')}`, ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  it('serves kubectl over HTTPS with the generated admin.conf and keeps state across a restart', async () => {
+    const ports = [await freePort(), await freePort(), await freePort()];
+    cluster = await up(ports);
+
+    const ns = kubectlRun('get', 'namespaces', '-o', 'name');
+    expect(ns.stderr).toBe('');
+    expect(ns.stdout.split('\n')).toEqual(
+      expect.arrayContaining(['namespace/default', 'namespace/kube-system']),
+    );
+    expect(kubectlRun('create', 'configmap', 'survives', '--from-literal=answer=42').status).toBe(
+      0,
+    );
+
+    await cluster.stop();
+    expect(cluster.output()).toContain('SIGTERM received, stopping the cluster');
+    cluster = await up(ports);
+    const cm = kubectlRun('get', 'configmap', 'survives', '-o', 'jsonpath={.data.answer}');
+    expect(cm.stderr).toBe('');
+    expect(cm.stdout).toBe('42');
+  }, 240_000);
+});

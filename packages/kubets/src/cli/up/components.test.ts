@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { adminKubeconfig, apiserverUrl, planLaunches, resolvePackageBin } from './components.js';
+
+const layout = {
+  dataDir: '/var/lib/kubets',
+  apiserverPort: 6443,
+  storeClientPort: 2379,
+  storePeerPort: 2380,
+};
+
+describe('planLaunches', () => {
+  it('starts the store first, then the API server pointed at it, both on loopback with the cluster PKI', () => {
+    const launches = planLaunches(layout, (pkg, bin) => `/bins/${pkg}/${bin}.js`);
+    expect(launches.map((l) => l.name)).toEqual(['kubets-store', 'kubets-apiserver']);
+    expect(launches[0]!.args).toEqual([
+      '--name=local',
+      '--data-dir=/var/lib/kubets/store',
+      '--listen-client-urls=http://127.0.0.1:2379',
+      '--advertise-client-urls=http://127.0.0.1:2379',
+      '--listen-peer-urls=http://127.0.0.1:2380',
+      '--initial-advertise-peer-urls=http://127.0.0.1:2380',
+      '--initial-cluster=local=http://127.0.0.1:2380',
+    ]);
+    expect(launches[1]!.args).toEqual([
+      '--etcd-servers=http://127.0.0.1:2379',
+      '--bind-address=127.0.0.1',
+      '--secure-port=6443',
+      '--tls-cert-file=/var/lib/kubets/pki/apiserver.crt',
+      '--tls-private-key-file=/var/lib/kubets/pki/apiserver.key',
+    ]);
+    expect(launches[1]!.script).toBe('/bins/@kubets/apiserver/kubets-apiserver.js');
+    expect(launches[1]!.logFile).toBe('/var/lib/kubets/logs/kubets-apiserver.log');
+    expect(apiserverUrl(layout)).toBe('https://127.0.0.1:6443');
+    expect(adminKubeconfig(layout)).toBe('/var/lib/kubets/admin.conf');
+  });
+
+  it('resolves the installed component binaries and names a missing one', () => {
+    expect(resolvePackageBin('@kubets/store', 'kubets-store')).toMatch(/bin\/kubets-store\.js$/);
+    expect(() => resolvePackageBin('@kubets/store', 'nope')).toThrow(
+      '@kubets/store has no "nope" binary in its package.json',
+    );
+  });
+});

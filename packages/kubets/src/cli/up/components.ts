@@ -1,0 +1,86 @@
+/**
+ * Where the component binaries of a local cluster come from and the command lines `kubets up`
+ * gives them. Pure: paths and ports in, argument vectors out, so the plan is unit-tested.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+export interface LocalClusterLayout {
+  /** Root of the cluster's state: pki/, store/, logs/. */
+  dataDir: string;
+  apiserverPort: number;
+  storeClientPort: number;
+  storePeerPort: number;
+}
+
+export interface ComponentLaunch {
+  name: 'kubets-store' | 'kubets-apiserver';
+  /** Absolute path of the component's JavaScript entry point, run with this Node binary. */
+  script: string;
+  args: string[];
+  logFile: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/** The file an installed package's `bin` entry points at. */
+export function resolvePackageBin(packageName: string, binName: string): string {
+  const manifestPath = require.resolve(`${packageName}/package.json`);
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    bin?: Record<string, string>;
+  };
+  const bin = manifest.bin?.[binName];
+  if (!bin) throw new Error(`${packageName} has no "${binName}" binary in its package.json`);
+  return join(dirname(manifestPath), bin);
+}
+
+export function pkiDir(layout: LocalClusterLayout): string {
+  return join(layout.dataDir, 'pki');
+}
+
+export function adminKubeconfig(layout: LocalClusterLayout): string {
+  return join(layout.dataDir, 'admin.conf');
+}
+
+export function apiserverUrl(layout: LocalClusterLayout): string {
+  return `https://127.0.0.1:${layout.apiserverPort}`;
+}
+
+/** Store first (the API server needs it), then the API server. Both listen on loopback only. */
+export function planLaunches(
+  layout: LocalClusterLayout,
+  resolveBin: (pkg: string, bin: string) => string = resolvePackageBin,
+): ComponentLaunch[] {
+  const storeUrl = `http://127.0.0.1:${layout.storeClientPort}`;
+  const peerUrl = `http://127.0.0.1:${layout.storePeerPort}`;
+  const pki = pkiDir(layout);
+  return [
+    {
+      name: 'kubets-store',
+      script: resolveBin('@kubets/store', 'kubets-store'),
+      args: [
+        '--name=local',
+        `--data-dir=${join(layout.dataDir, 'store')}`,
+        `--listen-client-urls=${storeUrl}`,
+        `--advertise-client-urls=${storeUrl}`,
+        `--listen-peer-urls=${peerUrl}`,
+        `--initial-advertise-peer-urls=${peerUrl}`,
+        `--initial-cluster=local=${peerUrl}`,
+      ],
+      logFile: join(layout.dataDir, 'logs', 'kubets-store.log'),
+    },
+    {
+      name: 'kubets-apiserver',
+      script: resolveBin('@kubets/apiserver', 'kubets-apiserver'),
+      args: [
+        `--etcd-servers=${storeUrl}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${layout.apiserverPort}`,
+        `--tls-cert-file=${join(pki, 'apiserver.crt')}`,
+        `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
+      ],
+      logFile: join(layout.dataDir, 'logs', 'kubets-apiserver.log'),
+    },
+  ];
+}
