@@ -3,6 +3,7 @@
  * messages handed over in memory) and codec throughput. Run with `npm run bench`.
  * Besides vitest's table, each benchmark prints a `FIGURE:` line with proposals/s or MB/s.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import { bench, describe } from 'vitest';
 import type { Message } from '../src/index.js';
 import {
@@ -105,13 +106,48 @@ function report(label: string, fig: Figure, unit: string, scale = 1): () => void
   };
 }
 
-const payload = new Uint8Array(64).fill(7);
+/** The issue's workload: proposals of 256 bytes. */
+const payload = new Uint8Array(256).fill(7);
+
+/**
+ * Heap bytes allocated per committed entry, over the whole 3-node cluster (leader and two
+ * followers, messages included). Node has no allocation counter, so this measures heap growth
+ * across a batch during which no garbage collection ran (a PerformanceObserver watches for GC;
+ * batches with a GC are discarded). Run with a large young generation (the bench script sets
+ * --max-semi-space-size) so that most batches complete without a scavenge.
+ */
+function allocationsPerEntry(cluster: InMemoryCluster, batched: boolean): string {
+  let gcs = 0;
+  const observer = new PerformanceObserver((list) => (gcs += list.getEntries().length));
+  observer.observe({ entryTypes: ['gc'] });
+  const samples: number[] = [];
+  const perBatch = 2000;
+  const batch = Array.from({ length: 100 }, () => payload);
+  for (let attempt = 0; attempt < 20 && samples.length < 5; attempt++) {
+    cluster.compact();
+    const gcsBefore = gcs;
+    const before = process.memoryUsage().heapUsed;
+    const leader = cluster.leader();
+    for (let i = 0; i < perBatch / 100; i++) {
+      if (batched) leader.proposeBatch(batch);
+      else for (const p of batch) leader.propose(p);
+      cluster.round();
+    }
+    cluster.settle();
+    const grown = process.memoryUsage().heapUsed - before;
+    if (gcs === gcsBefore && grown > 0) samples.push(grown / perBatch);
+  }
+  observer.disconnect();
+  if (samples.length === 0) return 'n/a (a GC ran during every batch; raise --max-semi-space-size)';
+  samples.sort((a, b) => a - b);
+  return `${samples[Math.floor(samples.length / 2)]!.toFixed(0)} B/entry (median of ${samples.length} GC-free batches of ${perBatch})`;
+}
 
 describe('raft 3-node in-memory cluster', () => {
   const pipelined: Figure = { count: 0, ms: 0 };
   const c1 = new InMemoryCluster([1, 2, 3]);
   bench(
-    'pipelined proposals: 1000 x 64 B, a Ready round every 32 proposals',
+    'pipelined proposals: 1000 x 256 B, a Ready round every 32 proposals',
     () => {
       measured(pipelined, 1000, () => {
         const leader = c1.leader();
@@ -130,7 +166,7 @@ describe('raft 3-node in-memory cluster', () => {
   const c2 = new InMemoryCluster([1, 2, 3]);
   const batch = Array.from({ length: 100 }, () => payload);
   bench(
-    'batched proposals: 10 x proposeBatch(100 x 64 B)',
+    'batched proposals: 10 x proposeBatch(100 x 256 B)',
     () => {
       measured(batched, 1000, () => {
         const leader = c2.leader();
@@ -163,6 +199,22 @@ describe('raft 3-node in-memory cluster', () => {
       teardown: report('sequential commit throughput (1 in flight)', sequential, 'proposals/s'),
     },
   );
+});
+
+describe('allocations per committed entry (3 nodes, 256 B proposals)', () => {
+  const cluster = new InMemoryCluster([1, 2, 3]);
+  bench('heap bytes allocated per entry', () => undefined, {
+    iterations: 1,
+    time: 0,
+    setup: () => {
+      process.stdout.write(
+        `FIGURE: allocations without batching: ${allocationsPerEntry(cluster, false)}\n`,
+      );
+      process.stdout.write(
+        `FIGURE: allocations with proposeBatch: ${allocationsPerEntry(cluster, true)}\n`,
+      );
+    },
+  });
 });
 
 describe('codec', () => {

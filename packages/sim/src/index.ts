@@ -24,3 +24,5 @@ export { HistoryRecorder } from './history.js';
 export type { HistoryRecorderOptions } from './history.js';
 export { kvModel, kvMapModel } from './kv-model.js';
 export type { KvInput, KvOutput, KvState } from './kv-model.js';
+export { formatSeedCensus, readSeedCensus, RESULTS_ENV, runSeeds } from './seed-results.js';
+export type { SeedCensus, SeedOutcome } from './seed-results.js';

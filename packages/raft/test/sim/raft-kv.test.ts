@@ -5,10 +5,12 @@
  * snapshots with compaction, and membership changes. Safety invariants are checked
  * continuously, liveness after healing, and the client history for linearizability.
  *
- * A failure names its seed; replay with KUBETS_SIM_SEED=<seed>. Run more seeds with
- * KUBETS_SIM_SEEDS=<n> (or `npm run sim`).
+ * A failure names its seed; replay with KUBETS_SIM_SEED=<seed> or
+ * `npm run sim -w @kubets/raft -- --seed <seed> --verbose`. Sweep many seeds with
+ * `npm run sim -w @kubets/raft -- --seeds N --first-seed S`, which ends with `N passed, M failed`.
  */
-import { runSimulation, simulationSeeds } from '@kubets/sim';
+import type { Prng } from '@kubets/sim';
+import { runSeeds, simulationSeeds } from '@kubets/sim';
 import { describe, expect, it } from 'vitest';
 import type { WorldReport } from './world.js';
 import { swarmOptions, World } from './world.js';
@@ -19,29 +21,26 @@ const SEEDS = simulationSeeds(FIXED_SEEDS);
 const verbose = process.env.KUBETS_SIM_VERBOSE === '1';
 
 function simulate(
-  name: string,
+  root: Prng,
   nodes: number,
   seed: number,
   profile: 'swarm' | 'lease' = 'swarm',
 ): WorldReport {
-  return runSimulation(name, seed, (root) => {
-    // Each suite gets its own stream for the same seed; the seed alone replays it.
-    const prng = root.fork(`${profile}-${nodes}`);
-    const world = new World(prng, swarmOptions(prng, { nodes, faultPhaseMs: 3000, profile }));
-    return world.run(seed);
-  });
+  // Each suite gets its own stream for the same seed; the seed alone replays it.
+  const prng = root.fork(`${profile}-${nodes}`);
+  const world = new World(prng, swarmOptions(prng, { nodes, faultPhaseMs: 3000, profile }));
+  const report = world.run(seed);
+  if (verbose) console.log(JSON.stringify(report));
+  return report;
 }
 
 describe('raft kv simulation', () => {
   for (const nodes of [3, 5]) {
     // The test name contains the simulation name, so the replay hint's -t filter matches.
     it(`raft kv ${nodes} nodes: swarm-randomized faults, ${SEEDS.length} seeds`, () => {
-      const reports: WorldReport[] = [];
-      for (const seed of SEEDS) {
-        const r = simulate(`raft kv ${nodes} nodes`, nodes, seed);
-        reports.push(r);
-        if (verbose) console.log(JSON.stringify(r));
-      }
+      const reports = runSeeds(`raft kv ${nodes} nodes`, SEEDS, (prng, seed) =>
+        simulate(prng, nodes, seed),
+      );
       // The runs must have exercised something: every run elected leaders (liveness demands
       // one), and overall most runs completed client operations despite the faults.
       expect(reports.every((r) => r.leaders > 0)).toBe(true);
@@ -52,12 +51,9 @@ describe('raft kv simulation', () => {
   }
 
   it(`raft kv lease reads: leader isolation and crashes, ${SEEDS.length} seeds`, () => {
-    const reports: WorldReport[] = [];
-    for (const seed of SEEDS) {
-      const r = simulate('raft kv lease reads', 3, seed, 'lease');
-      reports.push(r);
-      if (verbose) console.log(JSON.stringify(r));
-    }
+    const reports = runSeeds('raft kv lease reads', SEEDS, (prng, seed) =>
+      simulate(prng, 3, seed, 'lease'),
+    );
     expect(reports.filter((r) => r.completed > 0).length).toBeGreaterThanOrEqual(
       reports.length / 2,
     );
