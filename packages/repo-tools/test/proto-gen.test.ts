@@ -44,7 +44,8 @@ function fixture() {
   return { pkg: join(tree.root, 'pkg'), protoRoot: join(tree.root, 'proto') };
 }
 
-describe('kubets-proto-gen', () => {
+// Generation spawns proto-loader-gen-types: give it time on a loaded 2-core machine.
+describe('kubets-proto-gen', { timeout: 60_000 }, () => {
   it('generates a descriptor, types and a loader that a real gRPC server and client can use', async () => {
     const { pkg, protoRoot } = fixture();
     expect(generatePackageProtos(pkg, protoRoot)).toEqual(['src/gen/demo']);
