@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  StopWaiting,
   freePort,
   scratchDir,
   startProcess,
@@ -37,10 +38,10 @@ describe.skipIf(!kubectl)('kubets up', () => {
     ]);
     await waitFor(
       'kubets up to report the cluster is up',
-      async () => {
+      () => {
         if (proc.child.exitCode !== null)
-          throw new Error(`kubets up exited early:\n${proc.output()}`);
-        return proc.output().includes('kubets: local cluster is up') ? true : undefined;
+          throw new StopWaiting(`kubets up exited early:\n${proc.output()}`);
+        return Promise.resolve(proc.output().includes('kubets: local cluster is up') || undefined);
       },
       90_000,
     );

@@ -70,7 +70,13 @@ export function startProcess(
   };
 }
 
-/** Polls `probe` every `intervalMs` until it returns a value, at most `timeoutMs`. */
+/** Thrown by a probe to stop waiting at once (e.g. the process under test exited). */
+export class StopWaiting extends Error {}
+
+/**
+ * Polls `probe` every `intervalMs` until it returns a value, at most `timeoutMs`. Errors keep
+ * the polling going (the last one is reported on timeout), except StopWaiting, which ends it.
+ */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
@@ -84,6 +90,7 @@ export async function waitFor<T>(
       const value = await probe();
       if (value !== undefined) return value;
     } catch (err) {
+      if (err instanceof StopWaiting) throw err;
       lastError = err;
     }
     await new Promise((r) => setTimeout(r, intervalMs));

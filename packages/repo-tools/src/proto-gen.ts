@@ -121,7 +121,13 @@ function generateBundle(protoRoot: string, bundle: ProtoBundle, outDir: string):
   }
   for (const file of listFiles(join(outDir, 'types'))) {
     const path = join(outDir, 'types', file);
-    writeFileSync(path, `${GENERATED_HEADER}\n${readFileSync(path, 'utf8')}`);
+    // proto-loader-gen-types names each source by absolute path; keep output independent of
+    // where the repository is checked out.
+    const text = readFileSync(path, 'utf8').replaceAll(
+      `// Original file: ${protoRoot}/`,
+      '// Original file: proto/',
+    );
+    writeFileSync(path, `${GENERATED_HEADER}\n${text}`);
   }
 
   const typeNames = bundle.protos.map((p, i) => ({

@@ -98,6 +98,17 @@ describe('kubets-proto-gen', { timeout: 60_000 }, () => {
     expect(findStaleGenerated(pkg, protoRoot)).toEqual([]);
   });
 
+  it('does not depend on where the repository is checked out', () => {
+    const a = fixture();
+    const b = fixture();
+    generatePackageProtos(a.pkg, a.protoRoot);
+    generatePackageProtos(b.pkg, b.protoRoot);
+    const file = 'src/gen/demo/types/demo/v1/HelloReply.ts';
+    const text = readFileSync(join(a.pkg, file), 'utf8');
+    expect(text).toContain('// Original file: proto/demo/v1/greeter.proto');
+    expect(text).toBe(readFileSync(join(b.pkg, file), 'utf8'));
+  });
+
   it('reports generated code that is stale, missing or extra', () => {
     const { pkg, protoRoot } = fixture();
     generatePackageProtos(pkg, protoRoot);
