@@ -58,7 +58,6 @@ import { SchemaConverter, type TypeNode } from './fieldmanager/schema.js';
 import { asVersion, deleteSuccessStatus, getPath, setPath } from './objects.js';
 import { applyPatch, type PatchType } from './patch.js';
 import { parseSelection } from './selection.js';
-import { pruneUnknownFields } from './unknown-fields.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -923,7 +922,7 @@ export class ResourceRegistry {
     const expected = apiVersionOf(this.def.group, v.name);
     this.checkTypeMeta(body, expected);
     const obj = this.asServed(deepCopyJson(body), v);
-    const unknown = this.prune(obj, v);
+    const unknown = this.prune(obj);
     if (unknown.length > 0) {
       const list = unknown.map((f) => `unknown field "${f}"`);
       if ((fieldValidation ?? 'Warn') === 'Strict') {
@@ -940,13 +939,9 @@ export class ResourceRegistry {
   }
 
   /** Drops undeclared fields (structural pruning for custom resources); returns their paths. */
-  private prune(obj: ApiObject, v: ResourceVersionDefinition): string[] {
-    if (this.def.pruneUnknownFields) return this.def.pruneUnknownFields(obj);
-    return pruneUnknownFields(
-      obj as unknown as JsonValue,
-      versionSchemas(v)[v.schemaName],
-      versionSchemas(v),
-    );
+  /** The definition prunes by the object's own apiVersion (set by the caller). */
+  private prune(obj: ApiObject): string[] {
+    return this.def.pruneUnknownFields(obj);
   }
 
   /** `obj` labelled with the served version `v` (pruning reads the version from it). */
@@ -993,7 +988,7 @@ export class ResourceRegistry {
         `the name of the object (${cfgName}) does not match the name on the URL (${name})`,
       );
     }
-    const unknown = this.prune(config, v);
+    const unknown = this.prune(config);
     if (unknown.length > 0) {
       if ((fieldValidation ?? 'Warn') === 'Strict') {
         const m = config.metadata ?? {};

@@ -17,6 +17,7 @@ import {
   type KubeObject,
   type FieldError,
 } from '@kubets/apimachinery';
+import { pruneBySchema, type OpenAPISchema } from '@kubets/api';
 import type {
   ResourceDefinition,
   ResourceVersionDefinition,
@@ -93,7 +94,7 @@ function kindSchema(properties: Record<string, unknown>): Record<string, unknown
   };
 }
 
-const SCHEMAS: Record<string, unknown> = {
+const SCHEMAS: Readonly<Record<string, OpenAPISchema>> = {
   Meta: META,
   Container: CONTAINER,
   ConfigMap: kindSchema({ data: { type: 'object', additionalProperties: { type: 'string' } } }),
@@ -212,6 +213,7 @@ function base(
     namespaced,
     verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
     versions: [version('v1', kind, opts.status ? ['status'] : [])],
+    pruneUnknownFields: (o) => pruneBySchema(o, SCHEMAS[kind]!, SCHEMAS),
     strategy: {
       default: (o) => opts.defaults?.(o as Obj),
       prepareForCreate(o) {
