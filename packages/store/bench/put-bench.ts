@@ -1,10 +1,13 @@
 /**
  * `npm run bench -w @kubets/store`: puts and reads through the npm etcd3 client against a
- * kubets-store member and against a real etcd (Debian's 3.4), both started here on temporary
- * data dirs and free 127.0.0.1 ports, one after the other with the same load. Prints
+ * 3-member kubets-store cluster and a 3-member real etcd cluster (Debian's 3.4), both started
+ * here on loopback (each member on its own temporary data dir and free 127.0.0.1 ports), one
+ * after the other with the same load. Every client is given every member's endpoint (as
+ * kube-apiserver's --etcd-servers), so requests reach followers and the leader alike. Prints
  * throughput, p50 and p99 latency of each and the ratio kubets-store / etcd.
  *
- * Environment: BENCH_PUTS (puts per round, default 4000), BENCH_VALUE_BYTES (default 256),
+ * Environment: BENCH_PUTS (ops per round, default 4000), BENCH_MEMBERS (default 3),
+ * BENCH_CLIENTS (concurrent clients, default 100), BENCH_VALUE_BYTES (default 256),
  * BENCH_DATA_DIR (parent of the data dirs, default the OS temp dir; put it on tmpfs to take the
  * disk out of the comparison), ETCD_BIN (default /usr/bin/etcd).
  */
@@ -16,17 +19,33 @@ import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 
 const PUTS = Number(process.env.BENCH_PUTS ?? 4000);
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 3);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 100);
 const VALUE_BYTES = Number(process.env.BENCH_VALUE_BYTES ?? 256);
 const DATA_PARENT = process.env.BENCH_DATA_DIR ?? tmpdir();
 const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 const STORE_BIN = new URL('../dist/bin/kubets-store.js', import.meta.url).pathname;
 
-interface Server {
-  name: string;
-  endpoint: string;
+interface Member {
   child: ChildProcess;
   dataDir: string;
 }
+
+interface Server {
+  name: string;
+  /** Every member's client endpoint. */
+  endpoints: string[];
+  members: Member[];
+}
+
+/** The arguments of one member; `initialCluster` is etcd's --initial-cluster value. */
+type MemberArgs = (
+  name: string,
+  dir: string,
+  client: number,
+  peer: number,
+  initialCluster: string,
+) => string[];
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -41,41 +60,73 @@ function freePort(): Promise<number> {
   });
 }
 
-async function start(
-  name: string,
-  command: string,
-  args: (dir: string, client: number, peer: number) => string[],
-): Promise<Server> {
-  const dataDir = mkdtempSync(join(DATA_PARENT, `bench-${name}-`));
-  const [client, peer] = [await freePort(), await freePort()];
-  const log = openSync(`${dataDir}.log`, 'w');
-  const child = spawn(command, args(dataDir, client, peer), { stdio: ['ignore', log, log] });
-  const endpoint = `127.0.0.1:${client}`;
-  const c = new Etcd3({ hosts: endpoint });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`${name} exited: ${readFileSync(`${dataDir}.log`, 'utf8').slice(-2000)}`);
-    try {
-      const st = await c.maintenance.status();
-      if (st.leader !== '0') break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`${name} did not start`);
-    await new Promise((r) => setTimeout(r, 100));
+/** Starts a cluster of `MEMBERS` processes and waits until every member reports a leader. */
+async function start(name: string, command: string, args: MemberArgs): Promise<Server> {
+  const specs: Array<{ member: string; dir: string; client: number; peer: number }> = [];
+  for (let i = 1; i <= MEMBERS; i++) {
+    specs.push({
+      member: `m${i}`,
+      dir: mkdtempSync(join(DATA_PARENT, `bench-${name}-m${i}-`)),
+      client: await freePort(),
+      peer: await freePort(),
+    });
   }
-  c.close();
-  return { name, endpoint, child, dataDir };
+  const initialCluster = specs.map((s) => `${s.member}=http://127.0.0.1:${s.peer}`).join(',');
+  const members: Member[] = specs.map((s) => {
+    const log = openSync(`${s.dir}.log`, 'w');
+    const child = spawn(command, args(s.member, s.dir, s.client, s.peer, initialCluster), {
+      stdio: ['ignore', log, log],
+    });
+    return { child, dataDir: s.dir };
+  });
+  const server: Server = {
+    name,
+    endpoints: specs.map((s) => `127.0.0.1:${s.client}`),
+    members,
+  };
+  const deadline = Date.now() + 30_000;
+  try {
+    for (const endpoint of server.endpoints) {
+      const c = new Etcd3({ hosts: endpoint });
+      try {
+        for (;;) {
+          const dead = members.find((m) => m.child.exitCode !== null);
+          if (dead)
+            throw new Error(
+              `${name} member exited: ${readFileSync(`${dead.dataDir}.log`, 'utf8').slice(-2000)}`,
+            );
+          try {
+            const st = await c.maintenance.status();
+            if (st.leader !== '0') break;
+          } catch {
+            // not up yet
+          }
+          if (Date.now() > deadline) throw new Error(`${name} did not start`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        c.close();
+      }
+    }
+  } catch (err) {
+    await stop(server);
+    throw err;
+  }
+  return server;
 }
 
 async function stop(s: Server): Promise<void> {
-  if (s.child.exitCode === null) {
-    s.child.kill('SIGTERM');
-    await new Promise((r) => s.child.once('exit', r));
-  }
-  rmSync(s.dataDir, { recursive: true, force: true });
-  rmSync(`${s.dataDir}.log`, { force: true });
+  await Promise.all(
+    s.members.map(async (m) => {
+      if (m.child.exitCode === null && m.child.signalCode === null) {
+        const exited = new Promise((r) => m.child.once('exit', r));
+        m.child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(m.dataDir, { recursive: true, force: true });
+      rmSync(`${m.dataDir}.log`, { force: true });
+    }),
+  );
 }
 
 interface Result {
@@ -90,12 +141,12 @@ function percentile(sorted: number[], p: number): number {
 
 /** Runs `total` operations spread over `concurrency` clients (one Etcd3 instance each). */
 async function drive(
-  endpoint: string,
+  endpoints: string[],
   concurrency: number,
   total: number,
   op: (c: Etcd3, i: number) => Promise<unknown>,
 ): Promise<Result> {
-  const clients = Array.from({ length: concurrency }, () => new Etcd3({ hosts: endpoint }));
+  const clients = Array.from({ length: concurrency }, () => new Etcd3({ hosts: endpoints }));
   // Warm the connections up.
   await Promise.all(clients.map((c) => c.get('warmup').string()));
   const latencies: number[] = [];
@@ -140,8 +191,8 @@ const workloads: Array<{
         .exec(),
   },
   {
-    name: 'put, 50 clients',
-    concurrency: 50,
+    name: `put, ${CLIENTS} clients`,
+    concurrency: CLIENTS,
     total: PUTS,
     op: (c, i) =>
       c
@@ -150,17 +201,29 @@ const workloads: Array<{
         .exec(),
   },
   {
-    name: 'get linearizable, 50 clients',
-    concurrency: 50,
+    name: `get linearizable, ${CLIENTS} clients`,
+    concurrency: CLIENTS,
     total: PUTS,
     op: (c, i) => c.get(`bench/${i % 1000}`).buffer(),
   },
   {
-    name: 'get serializable, 50 clients',
-    concurrency: 50,
+    name: `get serializable, ${CLIENTS} clients`,
+    concurrency: CLIENTS,
     total: PUTS,
     op: (c, i) => c.kv.range({ key: Buffer.from(`bench/${i % 1000}`), serializable: true }),
   },
+];
+
+/** The same etcd flags for both systems. */
+const memberFlags: MemberArgs = (name, dir, client, peer, cluster) => [
+  `--name=${name}`,
+  `--data-dir=${dir}`,
+  `--listen-client-urls=http://127.0.0.1:${client}`,
+  `--advertise-client-urls=http://127.0.0.1:${client}`,
+  `--listen-peer-urls=http://127.0.0.1:${peer}`,
+  `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+  `--initial-cluster=${cluster}`,
+  '--initial-cluster-token=bench',
 ];
 
 const fmt = (n: number, d = 0): string => n.toFixed(d).padStart(8);
@@ -171,29 +234,13 @@ async function main(): Promise<void> {
   const servers: Server[] = [];
   try {
     servers.push(
-      await start('kubets-store', process.execPath, (dir, client, peer) => [
+      await start('kubets-store', process.execPath, (name, dir, client, peer, cluster) => [
         STORE_BIN,
-        '--name=bench',
-        `--data-dir=${dir}`,
-        `--listen-client-urls=http://127.0.0.1:${client}`,
-        `--advertise-client-urls=http://127.0.0.1:${client}`,
-        `--listen-peer-urls=http://127.0.0.1:${peer}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
-        `--initial-cluster=bench=http://127.0.0.1:${peer}`,
+        ...memberFlags(name, dir, client, peer, cluster),
       ]),
     );
     if (existsSync(ETCD_BIN)) {
-      servers.push(
-        await start('etcd', ETCD_BIN, (dir, client, peer) => [
-          '--name=bench',
-          `--data-dir=${dir}`,
-          `--listen-client-urls=http://127.0.0.1:${client}`,
-          `--advertise-client-urls=http://127.0.0.1:${client}`,
-          `--listen-peer-urls=http://127.0.0.1:${peer}`,
-          `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
-          `--initial-cluster=bench=http://127.0.0.1:${peer}`,
-        ]),
-      );
+      servers.push(await start('etcd', ETCD_BIN, memberFlags));
     } else {
       console.log(
         `${ETCD_BIN} not installed (Debian etcd-server): printing kubets-store figures only`,
@@ -201,7 +248,7 @@ async function main(): Promise<void> {
     }
     const load = loadavg()[0]!.toFixed(2);
     console.log(
-      `\n${PUTS} ops per round (puts with 1 client: ${Math.ceil(PUTS / 4)}), ${VALUE_BYTES}-byte values, single member each, data under ${DATA_PARENT}, load average ${load} on ${cpus().length} CPUs`,
+      `\n${PUTS} ops per round (puts with 1 client: ${Math.ceil(PUTS / 4)}), ${VALUE_BYTES}-byte values, ${MEMBERS} members each, data under ${DATA_PARENT}, load average ${load} on ${cpus().length} CPUs`,
     );
     console.log(
       'Both servers run side by side; each workload runs on one, then on the other, so machine noise hits both alike.\n',
@@ -212,7 +259,7 @@ async function main(): Promise<void> {
     for (const w of workloads) {
       const results = new Map<string, Result>();
       for (const s of servers) {
-        const r = await drive(s.endpoint, w.concurrency, w.total, w.op);
+        const r = await drive(s.endpoints, w.concurrency, w.total, w.op);
         results.set(s.name, r);
         console.log(
           `${w.name.padEnd(32)}${s.name.padEnd(14)}${fmt(r.opsPerSec)}${fmt(r.p50, 2)}${fmt(r.p99, 2)}`,

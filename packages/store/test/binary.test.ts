@@ -3,7 +3,7 @@
  * errors, refusal of bad configuration and foreign data dirs, metrics, and durability across
  * SIGKILL. Processes are started and stopped by PID on free 127.0.0.1 ports.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +12,22 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from './support/ports.js';
 import { STORE_BIN, startStoreProcess, type ProcessTarget } from './support/targets.js';
 
-function run(args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [STORE_BIN, ...args], {
-    encoding: 'utf8',
-    timeout: 20_000,
+/** Runs the binary to completion (asynchronously, so independent runs can overlap). */
+function run(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [STORE_BIN, ...args],
+      { encoding: 'utf8', timeout: 20_000 },
+      (err, stdout, stderr) => {
+        // A non-zero exit is a result here; a spawn failure or timeout (no numeric code) is not.
+        const code: unknown = err?.code;
+        if (err && typeof code !== 'number')
+          reject(new Error(`kubets-store ${args.join(' ')}: ${err.message}`));
+        else resolve({ status: typeof code === 'number' ? code : 0, stdout, stderr });
+      },
+    );
   });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('kubets-store binary', () => {
@@ -34,8 +44,8 @@ describe('kubets-store binary', () => {
     return d;
   };
 
-  it('prints usage with etcd flag names for --help and exits 0', () => {
-    const r = run(['--help']);
+  it('prints usage with etcd flag names for --help and exits 0', async () => {
+    const r = await run(['--help']);
     expect(r.status).toBe(0);
     for (const flag of [
       '--name',
@@ -59,24 +69,18 @@ describe('kubets-store binary', () => {
     }
   });
 
-  it('rejects unknown flags (exit 2) and bad configuration (exit 1) with the flag named', () => {
-    const unknown = run(['--no-such-flag']);
+  it('rejects unknown flags (exit 2) and bad configuration (exit 1) with the flag named', async () => {
+    const [unknown, notMember, election] = await Promise.all([
+      run(['--no-such-flag']),
+      run(['--name=x', '--initial-cluster=y=http://127.0.0.1:2380', `--data-dir=${tmp()}`]),
+      run(['--heartbeat-interval=100', '--election-timeout=200', `--data-dir=${tmp()}`]),
+    ]);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('no-such-flag');
-    const notMember = run([
-      '--name=x',
-      '--initial-cluster=y=http://127.0.0.1:2380',
-      `--data-dir=${tmp()}`,
-    ]);
     expect(notMember.status).toBe(1);
     expect(notMember.stderr).toContain(
       '--initial-cluster does not contain this member\'s --name "x"',
     );
-    const election = run([
-      '--heartbeat-interval=100',
-      '--election-timeout=200',
-      `--data-dir=${tmp()}`,
-    ]);
     expect(election.status).toBe(1);
     expect(election.stderr).toContain(
       '--election-timeout[200ms] should be at least as 5 times as --heartbeat-interval[100ms]',
@@ -88,7 +92,7 @@ describe('kubets-store binary', () => {
     mkdirSync(join(dir, 'member', 'snap'), { recursive: true });
     writeFileSync(join(dir, 'member', 'snap', 'db'), Buffer.alloc(4096));
     const port = await freePort();
-    const r = run([`--data-dir=${dir}`, `--listen-client-urls=http://127.0.0.1:${port}`]);
+    const r = await run([`--data-dir=${dir}`, `--listen-client-urls=http://127.0.0.1:${port}`]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`data dir ${dir} was written by etcd`);
   });

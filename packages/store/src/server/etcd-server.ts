@@ -242,6 +242,7 @@ export class EtcdServer {
     this.watchHub = new WatchHub(this.sm.mvcc, { schedule: (fn) => setImmediate(fn) });
     this.reads = new ReadIndexBatcher({
       request: (ctx) => this.raft.readIndex(ctx),
+      nextContext: () => this.ids.next(),
       waitApplied: (index) => this.waitApplied(index),
       retryMs: 500,
       noLeader: ErrNoLeader,
@@ -677,9 +678,11 @@ export class EtcdServer {
 
   async compact(r: CompactionRequest__Output): Promise<CompactionResponse> {
     const rev = Number(r.revision);
-    // Checked before proposing so a bad revision fails fast (the apply checks again).
+    // An already compacted revision fails fast: what this member applied is a prefix of the
+    // cluster's history, so the cluster compacted it too. A revision beyond this member's is
+    // not refused here: a follower may lag behind the revision a client just wrote through
+    // another member. The apply decides, at the entry's place in the log, like etcd.
     if (rev <= this.sm.mvcc.compactRev) throw ErrCompacted();
-    if (rev > this.sm.mvcc.rev) throw ErrFutureRev();
     return await this.propose({ compaction: r });
   }
 

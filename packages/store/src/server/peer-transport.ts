@@ -44,7 +44,7 @@ export function peerAddress(urls: readonly string[]): string {
 
 /**
  * One outgoing connection to a peer: a long-lived client stream of message batches. Messages
- * are queued and written in batches (one envelope per event-loop turn); when the stream's buffer
+ * are queued and written in batches (one envelope per synchronous burst of sends); when the stream's buffer
  * is full the queue waits for 'drain'; when the peer is unreachable the queued messages are
  * dropped and Raft is told, so it probes the peer instead of streaming into the void. The
  * stream is re-opened on the next message after a back-off.
@@ -72,6 +72,9 @@ class PeerConnection {
       'grpc.keepalive_timeout_ms': 5_000,
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       'grpc.max_send_message_length': 64 * 1024 * 1024,
+      // Raft resends what is lost; grpc-js's retry layer would only copy every message of this
+      // long-lived stream into its replay buffer.
+      'grpc.enable_retries': 0,
     });
     const every = opts.pingIntervalMs ?? 5000;
     if (every > 0 && opts.metrics !== undefined) {
@@ -93,7 +96,10 @@ class PeerConnection {
   private schedule(): void {
     if (this.scheduled || this.draining) return;
     this.scheduled = true;
-    setImmediate(() => {
+    // A microtask, not the next event-loop turn: the Raft loop hands over a whole Ready's
+    // messages synchronously, so they still share one envelope, and the envelope leaves
+    // without waiting behind the I/O callbacks of the next turn.
+    queueMicrotask(() => {
       this.scheduled = false;
       this.flush();
     });

@@ -1,6 +1,8 @@
 import {
   EntryType,
+  MessageType,
   RawNode,
+  StateType,
   decodeConfChange,
   type ConfChange,
   type ConfState,
@@ -57,6 +59,25 @@ export interface RaftNodeOptions {
   snapshotIndex: number;
   /** Term of the last entry the state machine has applied (with `config.applied`). */
   appliedTerm: number;
+}
+
+/**
+ * Messages that may leave before this Ready is synced: forwarded proposals and ReadIndex
+ * requests (from any member: they carry no term and promise nothing), and a leader's appends,
+ * heartbeats and snapshots.
+ */
+function sendBeforeSync(m: Message, leader: boolean): boolean {
+  switch (m.type) {
+    case MessageType.MsgProp:
+    case MessageType.MsgReadIndex:
+      return true;
+    case MessageType.MsgApp:
+    case MessageType.MsgHeartbeat:
+    case MessageType.MsgSnap:
+      return leader;
+    default:
+      return false;
+  }
 }
 
 /**
@@ -196,6 +217,8 @@ export class RaftNode {
   }
 
   private async process(rd: Ready): Promise<void> {
+    // Read before any await: the role this Ready was produced in.
+    const leader = this.raw.basicStatus().raftState === StateType.Leader;
     if (rd.softState !== null)
       this.hooks.onSoftState(rd.softState, rd.hardState?.term ?? this.raw.status().term);
 
@@ -220,14 +243,29 @@ export class RaftNode {
     }
     for (const rs of rd.readStates) this.hooks.onReadState(rs);
 
-    // 3. Persist new entries and the hard state.
+    // 3. A leader sends its appends and heartbeats before its own fsync (Raft thesis §10.2.1,
+    // as etcd's raft loop does), so followers persist in parallel with it instead of after it.
+    // Safe because these promise nothing about the leader's disk, and the leader counts its own
+    // copy of an entry towards the commit quorum only once it is synced (advance()).
+    // A follower forwards proposals and ReadIndex requests at once for the same reason.
+    let later = rd.messages;
+    if (rd.mustSync && rd.messages.length > 0) {
+      const early: Message[] = [];
+      const rest: Message[] = [];
+      for (const m of rd.messages) (sendBeforeSync(m, leader) ? early : rest).push(m);
+      if (early.length > 0) this.hooks.send(early);
+      later = rest;
+    }
+
+    // 4. Persist new entries and the hard state.
     this.log.save(rd.hardState, rd.entries);
     this.storage.append(rd.entries);
     if (rd.hardState !== null) this.storage.setHardState(rd.hardState);
     if (rd.mustSync) await this.log.sync();
 
-    // 4. Send: everything the messages promise is durable now.
-    if (rd.messages.length > 0) this.hooks.send(rd.messages);
+    // 5. Send the rest: everything those messages promise (vote grants, append
+    // acknowledgements) is durable now.
+    if (later.length > 0) this.hooks.send(later);
 
     this.raw.advance();
     this.hooks.afterReady?.(rd);

@@ -8,6 +8,12 @@ interface Waiter {
 export interface ReadIndexOptions {
   /** Sends a ReadIndex request with this context; throws when Raft refuses (no leader). */
   request(ctx: Uint8Array): void;
+  /**
+   * A request context no other member uses (etcd: the member's request ID generator). The
+   * leader keeps one pending ReadIndex per context and ignores a duplicate, so two members
+   * counting from 1 would lose each other's answers to the retry timer.
+   */
+  nextContext(): bigint;
   /** Resolves once the local applied index reaches `index`. */
   waitApplied(index: number): Promise<void>;
   /** How long to wait for an answer before asking again (etcd: 500 ms). */
@@ -27,7 +33,6 @@ export interface ReadIndexOptions {
 export class ReadIndexBatcher {
   private queued: Waiter[] = [];
   private round: { ctx: string; waiters: Waiter[]; timer: unknown } | undefined;
-  private counter = 0n;
 
   constructor(private readonly opts: ReadIndexOptions) {}
 
@@ -74,9 +79,8 @@ export class ReadIndexBatcher {
   }
 
   private send(waiters: Waiter[]): void {
-    this.counter++;
     const ctx = Buffer.alloc(8);
-    ctx.writeBigUInt64BE(this.counter);
+    ctx.writeBigUInt64BE(BigInt.asUintN(64, this.opts.nextContext()));
     try {
       this.opts.request(ctx);
     } catch {
