@@ -260,7 +260,8 @@ export function scaleOf(def: ResourceDefinition, obj: KubeObject): Scale {
       ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
       ...(m.creationTimestamp ? { creationTimestamp: m.creationTimestamp } : {}),
     },
-    spec: { replicas: typeof specReplicas === 'number' ? specReplicas : 0 },
+    // ScaleSpec.replicas is `omitempty` upstream: zero replicas serialize as `spec: {}`.
+    spec: typeof specReplicas === 'number' && specReplicas !== 0 ? { replicas: specReplicas } : {},
     status: {
       replicas: typeof statusReplicas === 'number' ? statusReplicas : 0,
       ...(selector ? { selector } : {}),

@@ -1,16 +1,9 @@
 /**
  * Small object helpers shared by the registry: version conversion (kubets converts between
  * versions of a kind by relabelling `apiVersion`, the "None" conversion CRDs use; built-in kinds
- * are served in one version each), Status objects for successful deletes, and JSON-path access
- * for the scale subresource.
+ * are served in one version each) and Status objects for successful deletes.
  */
-import {
-  deepCopyJson,
-  isJsonObject,
-  type JsonObject,
-  type JsonValue,
-  type Status,
-} from '@kubets/apimachinery';
+import { deepCopyJson, type Status } from '@kubets/apimachinery';
 import type { ApiObject } from '../storage/codec.js';
 
 /** A copy of `obj` labelled with `apiVersion` and `kind`. */
@@ -28,32 +21,4 @@ export function deleteSuccessStatus(group: string, resource: string, obj: ApiObj
   details.kind = resource;
   if (obj.metadata?.uid) details.uid = obj.metadata.uid;
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
-}
-
-/** Splits `.spec.replicas` into its members; throws on anything but a simple dotted path. */
-export function parseSimplePath(path: string): string[] {
-  if (!/^(\.[A-Za-z0-9_-]+)+$/.test(path))
-    throw new Error(`unsupported JSON path ${JSON.stringify(path)}`);
-  return path.slice(1).split('.');
-}
-
-export function getPath(obj: unknown, path: string): JsonValue | undefined {
-  let cur: unknown = obj;
-  for (const k of parseSimplePath(path)) {
-    if (!isJsonObject(cur)) return undefined;
-    cur = cur[k];
-  }
-  return cur as JsonValue | undefined;
-}
-
-/** Sets a value at a dotted path, creating objects on the way. Mutates `obj`. */
-export function setPath(obj: ApiObject, path: string, value: JsonValue): void {
-  const keys = parseSimplePath(path);
-  let cur = obj as unknown as JsonObject;
-  for (const k of keys.slice(0, -1)) {
-    const next = cur[k];
-    if (!isJsonObject(next)) cur[k] = {};
-    cur = cur[k] as JsonObject;
-  }
-  cur[keys[keys.length - 1]!] = value;
 }

@@ -36,6 +36,7 @@ import {
   type ListOptions,
   type Status,
 } from '@kubets/apimachinery';
+import { applyScale, scaleOf } from '@kubets/api';
 import type { ApiObject } from '../storage/codec.js';
 import type { ResourceStore } from '../storage/store.js';
 import type { StorageWatch, WatchSink } from '../storage/watcher.js';
@@ -55,7 +56,7 @@ import {
   updateManagedFields,
 } from './fieldmanager/field-manager.js';
 import { SchemaConverter, type TypeNode } from './fieldmanager/schema.js';
-import { asVersion, deleteSuccessStatus, getPath, setPath } from './objects.js';
+import { asVersion, deleteSuccessStatus } from './objects.js';
 import { applyPatch, type PatchType } from './patch.js';
 import { parseSelection } from './selection.js';
 
@@ -690,32 +691,8 @@ export class ResourceRegistry {
 
   /** The autoscaling/v1 Scale of an object. */
   toScale(obj: ApiObject): ApiObject {
-    const spec = this.def.scale;
-    if (!spec) throw newInternalError(`${this.def.plural} has no scale subresource`);
-    const replicas = getPath(obj, spec.specReplicasPath);
-    const statusReplicas = getPath(obj, spec.statusReplicasPath);
-    const selector = spec.selector
-      ? spec.selector(obj)
-      : spec.labelSelectorPath
-        ? getPath(obj, spec.labelSelectorPath)
-        : undefined;
-    const m = obj.metadata ?? {};
-    return {
-      kind: 'Scale',
-      apiVersion: 'autoscaling/v1',
-      metadata: {
-        name: m.name,
-        ...(m.namespace ? { namespace: m.namespace } : {}),
-        uid: m.uid,
-        resourceVersion: m.resourceVersion,
-        creationTimestamp: m.creationTimestamp,
-      },
-      spec: typeof replicas === 'number' && replicas !== 0 ? { replicas } : {},
-      status: {
-        replicas: typeof statusReplicas === 'number' ? statusReplicas : 0,
-        ...(typeof selector === 'string' && selector !== '' ? { selector } : {}),
-      },
-    };
+    if (!this.def.scale) throw newInternalError(`${this.def.plural} has no scale subresource`);
+    return scaleOf(this.def, obj) as unknown as ApiObject;
   }
 
   async getScale(namespace: string | undefined, name: string): Promise<ApiObject> {
@@ -760,8 +737,7 @@ export class ResourceRegistry {
             invalid(Path.new('spec', 'replicas'), replicas, 'must be greater than or equal to 0'),
           ]);
         }
-        const next = deepCopyJson(old);
-        setPath(next, spec.specReplicasPath, replicas);
+        const next = applyScale(this.def, old, { spec: { replicas } }) as ApiObject;
         return Promise.resolve({
           obj: this.prepareUpdate(next, old, 'scale', manager, false, warnings),
           created: false,
