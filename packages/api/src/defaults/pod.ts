@@ -14,6 +14,7 @@ import type {
   Volume,
   VolumeProjection,
 } from '../types/core-v1.js';
+import { VOLUME_SOURCES } from '../volume-sources.js';
 
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
@@ -84,20 +85,7 @@ function defaultProjection(p: VolumeProjection): void {
 
 /** SetDefaults_Volume and the per-source defaults (modes, hostPath type, emptyDir fallback). */
 export function defaultVolume(v: Volume): void {
-  const sources = [
-    'hostPath',
-    'emptyDir',
-    'secret',
-    'configMap',
-    'persistentVolumeClaim',
-    'downwardAPI',
-    'projected',
-    'nfs',
-    'csi',
-    'ephemeral',
-    'image',
-  ] as const;
-  if (!sources.some((s) => v[s] !== undefined)) v.emptyDir = {};
+  if (!VOLUME_SOURCES.some((s) => v[s] !== undefined)) v.emptyDir = {};
   if (v.hostPath) v.hostPath.type ??= '';
   if (v.secret) v.secret.defaultMode ??= DEFAULT_VOLUME_MODE;
   if (v.configMap) v.configMap.defaultMode ??= DEFAULT_VOLUME_MODE;

@@ -64,6 +64,7 @@ import {
   validatePortNumOrName,
   validateQualifiedName,
 } from './helpers.js';
+import { VOLUME_SOURCES } from '../volume-sources.js';
 
 const MAX_INT32 = 2147483647;
 const FILE_MODE_ERROR = 'must be a number between 0 and 0777 (octal), both inclusive';
@@ -108,19 +109,6 @@ const HOST_PATH_TYPES = [
   'FileOrCreate',
   'Socket',
 ];
-const VOLUME_SOURCES = [
-  'hostPath',
-  'emptyDir',
-  'secret',
-  'configMap',
-  'persistentVolumeClaim',
-  'downwardAPI',
-  'projected',
-  'nfs',
-  'csi',
-  'ephemeral',
-  'image',
-] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Volumes
