@@ -65,3 +65,7 @@ export type { ApiHandlerOptions, ActionSubresource, VersionInfo } from './http/h
 export { OpenAPIService } from './http/openapi.js';
 export { parseRequestInfo } from './http/request-info.js';
 export { decodeProtobufObject } from './http/protobuf.js';
+
+// The security contract both front doors use.
+export { allowAllGuard, UNSECURED_USER } from './auth/types.js';
+export type { Credentials, RequestAttributes, RequestGuard, UserInfo } from './auth/types.js';

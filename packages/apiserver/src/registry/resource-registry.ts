@@ -59,6 +59,7 @@ import { SchemaConverter, type TypeNode } from './fieldmanager/schema.js';
 import { asVersion, deleteSuccessStatus } from './objects.js';
 import { applyPatch, type PatchType } from './patch.js';
 import { parseSelection } from './selection.js';
+import type { UserInfo } from '../auth/types.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -69,6 +70,8 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** Names the manager when fieldManager is absent (the User-Agent's product). */
   userAgent?: string;
+  /** The authenticated caller, for admission (NodeRestriction, ServiceAccount, webhooks). */
+  user?: UserInfo;
 }
 
 export interface PatchRequestOptions extends WriteOptions {
