@@ -15,6 +15,7 @@ import type {
   PatchOptions,
   UpdateOptions,
 } from '@kubets/apimachinery';
+import { newMethodNotSupported } from '@kubets/apimachinery';
 import type { Verb } from '../rest/errors.js';
 import type {
   DynamicClient,
@@ -137,8 +138,21 @@ export class FakeDynamicClient implements DynamicClient {
       signal,
     });
     return {
-      get: (name: string, o?: GetOptions & RequestOptions) =>
-        this.invoke(base('get', { name, options: o }, o?.signal), () => t.get<T>(gvr, ns, name)),
+      get: (name: string, o?: GetOptions & RequestOptions & SubresourceOptions) =>
+        this.invoke(
+          base('get', { name, options: o, subresource: o?.subresource }, o?.signal),
+          () => {
+            // The tracker keeps whole objects: reading `status` is reading the object; other
+            // subresources (scale) are not simulated.
+            if (o?.subresource && o.subresource !== 'status') {
+              throw newMethodNotSupported(
+                { group: gvr.group, resource: gvr.resource },
+                `get of subresource ${o.subresource}`,
+              );
+            }
+            return t.get<T>(gvr, ns, name);
+          },
+        ),
       list: (o?: ListOptions & RequestOptions) =>
         this.invoke(base('list', { options: o }, o?.signal), () =>
           t.list<T>(gvr, ns, stripSignal(o)),
