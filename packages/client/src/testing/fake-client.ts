@@ -15,7 +15,7 @@ import type {
   PatchOptions,
   UpdateOptions,
 } from '@kubets/apimachinery';
-import { newMethodNotSupported } from '@kubets/apimachinery';
+import { newConflict, newMethodNotSupported } from '@kubets/apimachinery';
 import type { Verb } from '../rest/errors.js';
 import type {
   DynamicClient,
@@ -128,6 +128,43 @@ export class FakeDynamicClient implements DynamicClient {
     return serve();
   }
 
+  /**
+   * The action subresources controllers use: pods/binding sets `spec.nodeName` (409 when the
+   * pod is already bound, as upstream), pods/eviction deletes the pod (the fake has no
+   * PodDisruptionBudgets). Others answer 405.
+   */
+  private createSubresource(
+    gvr: GroupVersionResource,
+    ns: string,
+    obj: KubeObject,
+    subresource: string,
+  ): KubeObject {
+    const t = this.tracker;
+    const name = obj.metadata?.name ?? '';
+    const namespace = ns || obj.metadata?.namespace || '';
+    if (gvr.group === '' && gvr.resource === 'pods' && subresource === 'binding') {
+      const pod = t.get<KubeObject & { spec?: { nodeName?: string } }>(gvr, namespace, name);
+      const target = (obj as { target?: { name?: string } }).target?.name ?? '';
+      if (pod.spec?.nodeName) {
+        throw newConflict(
+          { group: '', resource: 'pods/binding' },
+          name,
+          new Error(`pod ${name} is already assigned to node "${pod.spec.nodeName}"`),
+        );
+      }
+      t.update(gvr, namespace, { ...pod, spec: { ...pod.spec, nodeName: target } });
+      return { kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 } as KubeObject;
+    }
+    if (gvr.group === '' && gvr.resource === 'pods' && subresource === 'eviction') {
+      t.delete(gvr, namespace, name, {});
+      return { kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 } as KubeObject;
+    }
+    throw newMethodNotSupported(
+      { group: gvr.group, resource: gvr.resource },
+      `create of subresource ${subresource}`,
+    );
+  }
+
   private scoped<T extends KubeObject>(gvr: GroupVersionResource, ns: string): ResourceClient<T> {
     const t = this.tracker;
     const base = (verb: Verb, extra: Partial<Action>, signal?: AbortSignal): Action => ({
@@ -165,7 +202,10 @@ export class FakeDynamicClient implements DynamicClient {
       create: (obj: T, o?: CreateOptions & RequestOptions & SubresourceOptions) =>
         this.invoke(
           base('create', { object: obj, options: o, subresource: o?.subresource }, o?.signal),
-          (): T => t.create(gvr, ns, obj, { dryRun: o?.dryRun }),
+          (): T => {
+            if (o?.subresource) return this.createSubresource(gvr, ns, obj, o.subresource) as T;
+            return t.create(gvr, ns, obj, { dryRun: o?.dryRun });
+          },
         ),
       update: (obj: T, o?: UpdateOptions & RequestOptions & SubresourceOptions) =>
         this.invoke(
