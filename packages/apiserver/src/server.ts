@@ -27,6 +27,10 @@ import { normalizePathPrefix, resourcePrefix } from './storage/keys.js';
 import { ResourceStore } from './storage/store.js';
 import { createApiHandler, type ActionSubresource, type VersionInfo } from './http/handler.js';
 import { OpenAPIService } from './http/openapi.js';
+import { allowAllGuard, type RequestGuard } from './auth/types.js';
+import { startGrpcServer, type RunningGrpcServer } from './grpc/server.js';
+import { GrpcServerMetrics } from './grpc/metrics.js';
+import { InflightLimiter } from './request/inflight.js';
 
 export interface ApiServerOptions {
   /** `--etcd-servers`. */
@@ -65,6 +69,17 @@ export interface ApiServerOptions {
     toDefinition: (crd: ApiObject) => ResourceDefinition;
     establishedStatus: (crd: ApiObject, now: string) => unknown;
   };
+  /**
+   * `--grpc-port`: the gRPC resource API (kubets.api.v1.Resources); 0 picks a free port,
+   * undefined serves no gRPC.
+   */
+  grpcPort?: number;
+  /** `--grpc-bind-address` (default: bindAddress). */
+  grpcBindAddress?: string;
+  /** `--client-ca-file` contents: client certificates verified against it reach the guard. */
+  clientCA?: Buffer;
+  /** The security chain both front doors use (default: allowAllGuard). */
+  guard?: RequestGuard;
   /** Injected for tests. */
   now?: () => Date;
 }
@@ -76,6 +91,8 @@ export interface RunningApiServer {
   readonly client: EtcdClient;
   /** Follows CustomResourceDefinitions (undefined when custom resources are not served). */
   readonly customResources: CustomResourceController | undefined;
+  /** host:port of the gRPC resource API (undefined when not served). */
+  readonly grpcAddress: string | undefined;
   close(): Promise<void>;
 }
 
@@ -212,6 +229,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   }
 
   const openapi = new OpenAPIService(catalog, o.version.gitVersion);
+  // One limiter for both doors: the flags bound the server, not each door.
+  const inflight = new InflightLimiter({
+    readOnly: o.maxRequestsInflight ?? 400,
+    mutating: o.maxMutatingRequestsInflight ?? 200,
+  });
   let address = '';
   const handler = createApiHandler({
     catalog,
@@ -221,10 +243,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     ...(o.metrics && apiMetrics ? { metrics: { component: o.metrics, api: apiMetrics } } : {}),
     serverAddress: () => address,
     actions,
-    maxInflight: {
-      readOnly: o.maxRequestsInflight ?? 400,
-      mutating: o.maxMutatingRequestsInflight ?? 200,
-    },
+    inflightLimiter: inflight,
     ...(logger ? { logger } : {}),
   });
   const server: Server = o.tls
@@ -248,14 +267,39 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   const url = `${o.tls ? 'https' : 'http'}://${address}`;
   logger?.info('Serving the Kubernetes API', { url, tls: !!o.tls, etcd: client.endpoints });
 
+  let grpc: RunningGrpcServer | undefined;
+  if (o.grpcPort !== undefined) {
+    try {
+      grpc = await startGrpcServer({
+        host: o.grpcBindAddress ?? host,
+        port: o.grpcPort,
+        ...(o.tls ? { tls: { ...o.tls, ...(o.clientCA ? { clientCA: o.clientCA } : {}) } } : {}),
+        catalog,
+        actions,
+        guard: o.guard ?? allowAllGuard,
+        inflight,
+        ...(o.metrics && apiMetrics
+          ? { metrics: { api: apiMetrics, grpc: new GrpcServerMetrics(o.metrics) } }
+          : {}),
+        ...(logger ? { logger } : {}),
+      });
+    } catch (err) {
+      server.close();
+      server.closeAllConnections();
+      throw new Error(`--grpc-port ${o.grpcPort}: ${(err as Error).message}`);
+    }
+  }
+
   return {
     url,
     port: addr.port,
     catalog,
     client,
     customResources: crds,
+    grpcAddress: grpc?.address,
     close: async () => {
       if (counting) clearInterval(counting);
+      await grpc?.close();
       await crds?.stop();
       await compactor.stop();
       await new Promise<void>((resolve) => {

@@ -44,6 +44,8 @@ describe.skipIf(skip)('kubets-apiserver binary', () => {
       '--etcd-compaction-interval',
       '--max-requests-inflight',
       '--tls-cert-file',
+      '--grpc-port',
+      '--grpc-bind-address',
     ]) {
       expect(r.stdout).toContain(flag);
     }
@@ -62,6 +64,7 @@ describe.skipIf(skip)('kubets-apiserver binary', () => {
 
   it('serves against etcd and shuts down gracefully on SIGTERM', async () => {
     const port = await freePort();
+    const grpcPort = await freePort();
     const child = spawn(
       process.execPath,
       [
@@ -69,6 +72,7 @@ describe.skipIf(skip)('kubets-apiserver binary', () => {
         `--etcd-servers=${etcd.endpoint}`,
         '--bind-address=127.0.0.1',
         `--secure-port=${port}`,
+        `--grpc-port=${grpcPort}`,
         '--etcd-prefix=/kubets-bin',
       ],
       {

@@ -50,6 +50,17 @@ export const apiServerFlags = {
     help: 'The port on which to serve HTTPS with authentication and authorization. Until kubets has authentication, the port serves plain HTTP when no --tls-cert-file/--tls-private-key-file are given.',
     group: 'Secure serving flags',
   }),
+  'grpc-port': intFlag({
+    default: 6444,
+    min: 0,
+    max: 65535,
+    help: 'kubets: the port on which to serve the gRPC resource API (kubets.api.v1.Resources), with the same serving certificate, authentication and authorization as --secure-port. 0 picks a free port.',
+    group: 'Secure serving flags',
+  }),
+  'grpc-bind-address': stringFlag({
+    help: 'kubets: the IP address on which to listen for the --grpc-port port (default: --bind-address).',
+    group: 'Secure serving flags',
+  }),
   'tls-cert-file': stringFlag({
     help: 'File containing the default x509 Certificate for HTTPS.',
     group: 'Secure serving flags',

@@ -97,6 +97,8 @@ export async function runApiServer(
       : {}),
     bindAddress: values['bind-address'],
     securePort: values['secure-port'],
+    grpcPort: values['grpc-port'],
+    ...(values['grpc-bind-address'] ? { grpcBindAddress: values['grpc-bind-address'] } : {}),
     ...(cert && key ? { tls: { cert, key } } : {}),
     serviceClusterIPRange: values['service-cluster-ip-range'],
     serviceNodePortRange: values['service-node-port-range'],

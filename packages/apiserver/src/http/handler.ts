@@ -3,15 +3,7 @@
  * a resource verb on the catalog's registries, and answers errors as Kubernetes Status objects.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  isJsonObject,
-  newBadRequest,
-  newMethodNotSupported,
-  newNotAcceptable,
-  newTooManyRequests,
-  type DeleteOptions,
-  type JsonValue,
-} from '@kubets/apimachinery';
+import { newMethodNotSupported, newNotAcceptable, newTooManyRequests } from '@kubets/apimachinery';
 import type {
   ComponentMetrics,
   HealthChecks,
@@ -21,12 +13,32 @@ import type {
 import { HEALTH_ENDPOINTS } from '@kubets/component-base';
 import type { Catalog, ServedResource } from '../registry/catalog.js';
 import type {
-  FieldValidation,
   ListParams,
   PatchRequestOptions,
   WriteOptions,
 } from '../registry/resource-registry.js';
-import { applyPatch, patchTypeFor } from '../registry/patch.js';
+import { patchTypeFor } from '../registry/patch.js';
+import {
+  createObject,
+  deleteCollection,
+  deleteObject,
+  getObject,
+  listObjects,
+  patchObject,
+  resolveTarget,
+  updateObject,
+  type ActionMap,
+  type ActionSubresource,
+  type Reply,
+  type ResourceVerb,
+} from '../request/operations.js';
+import { InflightLimiter } from '../request/inflight.js';
+import {
+  deleteOptionsFrom,
+  parseIntParam,
+  watchTimeoutMs,
+  writeOptionsFrom,
+} from '../request/options.js';
 import type { ApiObject } from '../storage/codec.js';
 import type { ApiServerMetrics, RequestLabels } from '../metrics.js';
 import {
@@ -73,15 +85,7 @@ export interface VersionInfo {
   platform: string;
 }
 
-/** A POST-only subresource with its own semantics (pods/binding, pods/eviction). */
-export interface ActionSubresource {
-  create(
-    namespace: string,
-    name: string,
-    body: JsonValue,
-    opts: WriteOptions,
-  ): Promise<{ code: number; body: unknown; warnings?: string[] }>;
-}
+export type { ActionSubresource };
 
 export interface ApiHandlerOptions {
   catalog: Catalog;
@@ -92,7 +96,7 @@ export interface ApiHandlerOptions {
   /** host:port advertised in `/api` (serverAddressByClientCIDRs). */
   serverAddress: () => string;
   /** `group/resource/subresource` (or `group/resource` for a collection's create) -> handler. */
-  actions?: Map<string, ActionSubresource>;
+  actions?: ActionMap;
   now?: () => number;
   /** Watches without timeoutSeconds last between this and twice this (upstream: 1800 s). */
   minRequestTimeoutSeconds?: number;
@@ -104,40 +108,11 @@ export interface ApiHandlerOptions {
    * 429 with Retry-After (watches are not counted). 0 means unlimited.
    */
   maxInflight?: { readOnly: number; mutating: number };
+  /** Shares the limits with the gRPC door (default: a limiter of its own from maxInflight). */
+  inflightLimiter?: InflightLimiter;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-function parseDryRun(values: string[]): boolean {
-  for (const v of values) {
-    if (v !== 'All')
-      throw newBadRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
-  }
-  return values.length > 0;
-}
-
-function parseFieldValidation(value: string | null): FieldValidation | undefined {
-  if (value === null || value === '') return undefined;
-  if (value === 'Strict' || value === 'Warn' || value === 'Ignore') return value;
-  // kubectl also sends the lower-case forms in some versions.
-  const lower = value.toLowerCase();
-  if (lower === 'strict') return 'Strict';
-  if (lower === 'warn') return 'Warn';
-  if (lower === 'ignore') return 'Ignore';
-  throw newBadRequest(
-    `fieldValidation: Unsupported value: "${value}": supported values: "Ignore", "Strict", "Warn"`,
-  );
-}
-
-function parseIntParam(name: string, value: string | null, min = 0): number | undefined {
-  if (value === null || value === '') return undefined;
-  if (!/^-?\d+$/.test(value))
-    throw newBadRequest(`${name}: Invalid value: "${value}": must be an integer`);
-  const n = Number(value);
-  if (n < min)
-    throw newBadRequest(`${name}: Invalid value: ${n}: must be greater than or equal to ${min}`);
-  return n;
-}
 
 function listParams(q: URLSearchParams, version: string): ListParams {
   return {
@@ -158,7 +133,7 @@ export function createApiHandler(o: ApiHandlerOptions): Handler {
   const now = o.now ?? (() => Date.now());
   const random = o.random ?? Math.random;
   const minTimeout = o.minRequestTimeoutSeconds ?? 1800;
-  const inflight = { readOnly: 0, mutating: 0 };
+  const inflight = o.inflightLimiter ?? new InflightLimiter(o.maxInflight);
 
   return (req, res) => {
     const started = process.hrtime.bigint();
@@ -173,20 +148,18 @@ export function createApiHandler(o: ApiHandlerOptions): Handler {
     const exempt =
       longRunning ||
       (info.kind === 'nonresource' && /^\/(healthz|livez|readyz|metrics)(\/|$)/.test(url.pathname));
-    const limit = o.maxInflight?.[kind] ?? 0;
-    if (!exempt && limit > 0 && inflight[kind] >= limit) {
+    if (!exempt && !inflight.tryAcquire(kind)) {
       req.resume();
       o.metrics?.api.observeRequest(labels, 429, 0);
       writeStatus(res, newTooManyRequests('Too many requests, please try again later.', 1).status);
       return;
     }
-    if (!exempt) inflight[kind]++;
     if (!longRunning) o.metrics?.api.inflightDelta(kind, 1);
     let accounted = false;
     const account = (): void => {
       if (accounted) return;
       accounted = true;
-      if (!exempt) inflight[kind]--;
+      if (!exempt) inflight.release(kind);
       if (!longRunning) o.metrics?.api.inflightDelta(kind, -1);
       o.metrics?.api.observeRequest(
         labels,
@@ -373,8 +346,6 @@ interface ResourceContext {
   labels: RequestLabels;
 }
 
-const STANDARD_SUBRESOURCES = new Set(['status', 'scale', 'finalize']);
-
 async function handleResource(
   o: ApiHandlerOptions,
   req: IncomingMessage,
@@ -383,43 +354,27 @@ async function handleResource(
   q: URLSearchParams,
   ctx: ResourceContext,
 ): Promise<void> {
-  const served = o.catalog.lookup(info.group, info.version, info.resource);
-  if (!served || info.extra.length > 0) {
-    req.resume();
-    return writeStatus(res, notFoundStatus());
+  let target;
+  try {
+    if (info.extra.length > 0) return writeStatus(res, notFoundStatus());
+    target = resolveTarget(
+      o.catalog,
+      o.actions,
+      info,
+      info.verb as ResourceVerb,
+      methodVerb(req.method),
+    );
+  } finally {
+    if (!target) req.resume();
   }
-  const { registry, def } = served;
-  // Namespaced resources are addressed per namespace except for lists and watches across all.
-  if (def.namespaced && info.namespace === '' && info.verb !== 'list' && info.verb !== 'watch') {
-    req.resume();
-    return writeStatus(res, notFoundStatus());
-  }
-  if (!def.namespaced && info.namespace !== '') {
-    req.resume();
-    return writeStatus(res, notFoundStatus());
-  }
-  const ns = def.namespaced ? info.namespace : undefined;
-  const version = served.version.name;
-  const sub = info.subresource;
-  if (sub !== '' && !served.version.subresources.some((s) => s.name === sub)) {
-    req.resume();
-    return writeStatus(res, notFoundStatus());
-  }
+  const { registry, def, served } = target;
+  const version = target.version;
+  const sub = target.subresource;
   const head = req.method === 'HEAD';
 
-  if (sub !== '' && !STANDARD_SUBRESOURCES.has(sub)) {
-    const action = o.actions?.get(`${def.group}/${def.plural}/${sub}`);
-    if (!action || info.verb !== 'create') {
-      req.resume();
-      throw newMethodNotSupported(
-        { group: def.group, resource: `${def.plural}/${sub}` },
-        methodVerb(req.method),
-      );
-    }
+  if (target.action) {
     const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
-    const result = await action.create(info.namespace, info.name, body, writeOptions(q, req));
-    setWarnings(res, result.warnings ?? []);
-    return writeJSON(res, result.code, result.body);
+    return writeReply(res, await createObject(target, o.actions, body, writeOptions(q, req)));
   }
 
   const allowTable = info.verb === 'get' || info.verb === 'list';
@@ -433,9 +388,7 @@ async function handleResource(
 
   switch (info.verb) {
     case 'get': {
-      let obj: ApiObject;
-      if (sub === 'scale') obj = await registry.getScale(ns, info.name);
-      else obj = await registry.get(ns, info.name, q.get('resourceVersion') ?? undefined, version);
+      const obj = await getObject(target, q.get('resourceVersion') ?? undefined);
       if (form.kind === 'table' && sub !== 'scale') {
         return writeJSON(
           res,
@@ -456,16 +409,16 @@ async function handleResource(
       return writeJSON(res, 200, obj, 'application/json', head);
     }
     case 'list': {
-      const list = await registry.list(ns, listParams(q, version));
+      const list = await listObjects(target, listParams(q, version));
       return writeList(res, list, form, table, includeObject, ctx.now(), head);
     }
     case 'watch': {
       const params = listParams(q, version);
-      const timeoutSeconds = parseIntParam('timeoutSeconds', q.get('timeoutSeconds'));
-      const timeoutMs =
-        timeoutSeconds !== undefined && timeoutSeconds > 0
-          ? timeoutSeconds * 1000
-          : Math.floor(ctx.minTimeout * 1000 * (1 + ctx.random()));
+      const timeoutMs = watchTimeoutMs(
+        parseIntParam('timeoutSeconds', q.get('timeoutSeconds')),
+        ctx.minTimeout,
+        ctx.random,
+      );
       const deadline = ctx.now() + timeoutMs;
       const lr = { ...ctx.labels };
       delete (lr as Partial<RequestLabels>).dry_run;
@@ -479,7 +432,7 @@ async function handleResource(
         now: ctx.now,
         start: (sink) =>
           registry.watch(
-            ns,
+            target.ns,
             { ...params, ...(info.name ? { name: info.name } : {}), deadline },
             sink,
           ),
@@ -490,82 +443,32 @@ async function handleResource(
     }
     case 'create': {
       const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
-      if (!isJsonObject(body)) throw newBadRequest('the body of the request must be an object');
-      // Collections whose create is an action on another object (core/v1 bindings).
-      const collectionAction = o.actions?.get(`${def.group}/${def.plural}`);
-      if (collectionAction) {
-        const target = (body.metadata as { name?: string } | undefined)?.name ?? '';
-        const result = await collectionAction.create(
-          info.namespace,
-          target,
-          body,
-          writeOptions(q, req),
-        );
-        setWarnings(res, result.warnings ?? []);
-        return writeJSON(res, result.code, result.body);
-      }
-      const result = await registry.create(ns, body, writeOptions(q, req), version);
-      setWarnings(res, result.warnings);
-      return writeJSON(res, 201, result.object);
+      return writeReply(res, await createObject(target, o.actions, body, writeOptions(q, req)));
     }
     case 'update': {
       const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
-      if (!isJsonObject(body)) throw newBadRequest('the body of the request must be an object');
-      const opts = writeOptions(q, req);
-      if (sub === 'scale') {
-        const r = await registry.updateScale(ns, info.name, () => body, opts);
-        setWarnings(res, r.warnings);
-        return writeJSON(res, 200, r.object);
-      }
-      const result = await registry.update(ns, info.name, body, opts, version, sub);
-      setWarnings(res, result.warnings);
-      return writeJSON(res, result.created ? 201 : 200, result.object);
+      return writeReply(res, await updateObject(target, body, writeOptions(q, req)));
     }
     case 'patch': {
       const media = mediaTypeOf(req.headers['content-type']);
       const type = patchTypeFor(media, !!def.patchSchema);
       const patch = decodePatchBody(await readBody(req), media);
       const opts: PatchRequestOptions = { ...writeOptions(q, req), force: isTrue(q.get('force')) };
-      if (q.has('force') && type !== 'apply') {
-        throw newBadRequest('force: Forbidden: may not be specified for non-apply patch');
-      }
-      if (sub === 'scale') {
-        if (type === 'apply')
-          throw newBadRequest('apply patches are not supported on the scale subresource');
-        const r = await registry.updateScale(
-          ns,
-          info.name,
-          (current) => patchScale(type, current, patch),
-          opts,
-        );
-        setWarnings(res, r.warnings);
-        return writeJSON(res, 200, r.object);
-      }
-      const result = await registry.patch(ns, info.name, type, patch, opts, version, sub);
-      setWarnings(res, result.warnings);
-      return writeJSON(res, result.created ? 201 : 200, result.object);
+      return writeReply(res, await patchObject(target, type, patch, opts, q.has('force')));
     }
     case 'delete': {
-      if (sub !== '')
-        throw newMethodNotSupported(
-          { group: def.group, resource: `${def.plural}/${sub}` },
-          'delete',
-        );
-      const options = deleteOptions(
+      const { options, dryRun } = deleteOptionsFrom(
         decodeOptionalBody(await readBody(req), req.headers['content-type']),
-        q,
+        deleteParams(q),
       );
-      const dryRun = parseDryRun([...q.getAll('dryRun'), ...(options.dryRun ?? [])]);
-      const result = await registry.delete(ns, info.name, options, dryRun, version);
-      return writeJSON(res, 200, result.body);
+      return writeReply(res, await deleteObject(target, options, dryRun));
     }
     case 'deletecollection': {
-      const options = deleteOptions(
+      const { options, dryRun } = deleteOptionsFrom(
         decodeOptionalBody(await readBody(req), req.headers['content-type']),
-        q,
+        deleteParams(q),
       );
-      const dryRun = parseDryRun([...q.getAll('dryRun'), ...(options.dryRun ?? [])]);
-      const list = await registry.deleteCollection(ns, listParams(q, version), options, dryRun);
+      const list = await deleteCollection(target, listParams(q, version), options, dryRun);
       return writeJSON(res, 200, list);
     }
     default:
@@ -574,64 +477,36 @@ async function handleResource(
   }
 }
 
+function writeReply(res: ServerResponse, reply: Reply): void {
+  setWarnings(res, reply.warnings);
+  writeJSON(res, reply.code, reply.body);
+}
+
 function methodVerb(method: string | undefined): string {
   return (method ?? 'GET').toLowerCase();
 }
 
 function writeOptions(q: URLSearchParams, req: IncomingMessage): WriteOptions {
-  const fieldManager = q.get('fieldManager') ?? undefined;
-  if (fieldManager !== undefined && fieldManager.length > 128) {
-    throw newBadRequest('fieldManager: Too long: may not be longer than 128');
-  }
-  return {
-    dryRun: parseDryRun(q.getAll('dryRun')),
-    ...(fieldManager ? { fieldManager } : {}),
-    ...(parseFieldValidation(q.get('fieldValidation'))
-      ? { fieldValidation: parseFieldValidation(q.get('fieldValidation'))! }
-      : {}),
-    ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
-  };
+  return writeOptionsFrom({
+    dryRun: q.getAll('dryRun'),
+    fieldManager: q.get('fieldManager') ?? undefined,
+    fieldValidation: q.get('fieldValidation'),
+    userAgent: req.headers['user-agent'],
+  });
 }
 
-function deleteOptions(body: JsonValue | undefined, q: URLSearchParams): DeleteOptions {
-  const options: DeleteOptions = {};
-  if (body !== undefined) {
-    if (!isJsonObject(body))
-      throw newBadRequest('the body of a DELETE must be a DeleteOptions object');
-    Object.assign(options, body);
-  }
-  const grace = parseIntParam(
-    'gracePeriodSeconds',
-    q.get('gracePeriodSeconds'),
-    Number.MIN_SAFE_INTEGER,
-  );
-  if (grace !== undefined) options.gracePeriodSeconds = grace;
+function deleteParams(q: URLSearchParams): Parameters<typeof deleteOptionsFrom>[1] {
   const policy = q.get('propagationPolicy');
-  if (policy) options.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
-  if (q.has('orphanDependents')) options.orphanDependents = isTrue(q.get('orphanDependents'));
-  if (
-    options.propagationPolicy &&
-    !['Orphan', 'Background', 'Foreground'].includes(options.propagationPolicy)
-  ) {
-    throw newBadRequest(
-      `propagationPolicy: Unsupported value: "${options.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`,
-    );
-  }
-  if (options.orphanDependents !== undefined && options.propagationPolicy) {
-    throw newBadRequest(
-      'orphanDependents: Invalid value: true: OrphanDependents and DeletionPropagation cannot be both set',
-    );
-  }
-  return options;
-}
-
-function patchScale(
-  type: 'json' | 'merge' | 'strategic',
-  current: ApiObject,
-  patch: JsonValue,
-): ApiObject {
-  // A Scale has no merge keys: strategic merge behaves as a merge patch on it.
-  return applyPatch(type === 'strategic' ? 'merge' : type, current, patch, undefined);
+  return {
+    gracePeriodSeconds: parseIntParam(
+      'gracePeriodSeconds',
+      q.get('gracePeriodSeconds'),
+      Number.MIN_SAFE_INTEGER,
+    ),
+    ...(policy ? { propagationPolicy: policy } : {}),
+    ...(q.has('orphanDependents') ? { orphanDependents: isTrue(q.get('orphanDependents')) } : {}),
+    dryRun: q.getAll('dryRun'),
+  };
 }
 
 function writeList(

@@ -4,7 +4,7 @@
  */
 import { createMetrics, HealthChecks } from '@kubets/component-base';
 import { builtinDefinitions, customResourceSupport } from '../../src/cli/run.js';
-import { startApiServer, type RunningApiServer } from '../../src/server.js';
+import { startApiServer, type ApiServerOptions, type RunningApiServer } from '../../src/server.js';
 import { versionInfo } from '../../src/version.js';
 import { startEtcd, type EtcdProcess } from './etcd.js';
 
@@ -16,7 +16,7 @@ export interface TestCluster {
 }
 
 export async function startTestCluster(
-  options: { compactionIntervalMs?: number } = {},
+  options: { compactionIntervalMs?: number; server?: Partial<ApiServerOptions> } = {},
 ): Promise<TestCluster> {
   const etcd = await startEtcd();
   let server: RunningApiServer;
@@ -37,6 +37,7 @@ export async function startTestCluster(
       compactionIntervalMs: options.compactionIntervalMs ?? 0,
       serviceClusterIPRange: '10.96.0.0/24',
       serviceNodePortRange: '30000-30010',
+      ...options.server,
     });
   } catch (err) {
     await etcd.stop();
