@@ -4,7 +4,7 @@
  * watch errors as ERROR events, transport failures as ConnectionErrors, and an informer on top.
  * The same transport against the real API server is in apiserver-integration.test.ts.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   isAlreadyExists,
   isConflict,
@@ -24,6 +24,7 @@ import { noopLogger } from '../src/util/logger.js';
 import { newFakeClient, PODS, failWith } from '../src/testing/index.js';
 import { startTestResourcesServer, type TestResourcesServer } from './support/grpc-test-server.js';
 import { freePort } from '../../apiserver/test/helpers/etcd.js';
+import { makeTestPki, opensslMissingReason, type TestPki } from './support/pki.js';
 
 function config(address: string, extra: Partial<ClientConfig> = {}): ClientConfig {
   return {
@@ -211,5 +212,73 @@ describe('gRPC transport', () => {
     await expect
       .poll(() => informer.getStore().listKeys().sort(), { timeout: 5000 })
       .toEqual(['default/b']);
+  });
+});
+
+const noOpenssl = opensslMissingReason();
+if (noOpenssl) console.warn(`skipping gRPC TLS tests: ${noOpenssl}`);
+
+describe.skipIf(noOpenssl)('gRPC transport over TLS', () => {
+  let pki: TestPki;
+  let server: TestResourcesServer;
+  beforeAll(async () => {
+    pki = makeTestPki();
+    server = await startTestResourcesServer(newFakeClient(), {
+      tls: { ca: pki.ca, cert: pki.serverCert, key: pki.serverKey, requireClientCert: true },
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await server?.stop();
+    pki?.remove();
+  });
+
+  const tlsConfig = (extra: Partial<ClientConfig>): ClientConfig => ({
+    server: `https://${server.address}`,
+    grpcServer: server.address,
+    tls: true,
+    insecureSkipTLSVerify: false,
+    namespace: 'default',
+    ...extra,
+  });
+
+  it('verifies the server against the kubeconfig CA and presents the client certificate', async () => {
+    const client = new GrpcDynamicClient(
+      tlsConfig({ caData: pki.ca, certData: pki.clientCert, keyData: pki.clientKey }),
+    );
+    cleanup.push(() => client.close());
+    await client.resource(PODS).namespace('default').create(pod('tls'));
+    expect(server.calls.at(-1)?.peer).toBe('alice');
+  });
+
+  it('verifies against tls-server-name when the address is not in the certificate', async () => {
+    const port = server.address.split(':')[1];
+    const client = new GrpcDynamicClient(
+      tlsConfig({
+        grpcServer: `localhost:${port}`,
+        tlsServerName: 'kubernetes',
+        caData: pki.ca,
+        certData: pki.clientCert,
+        keyData: pki.clientKey,
+      }),
+    );
+    cleanup.push(() => client.close());
+    await expect(client.resource(PODS).namespace('default').list()).resolves.toBeDefined();
+  });
+
+  it('refuses a server whose certificate the CA did not sign, unless told to skip verification', async () => {
+    const wrong = new GrpcDynamicClient(
+      tlsConfig({ caData: pki.otherCa, certData: pki.clientCert, keyData: pki.clientKey }),
+    );
+    cleanup.push(() => wrong.close());
+    const err = await wrong
+      .resource(PODS)
+      .list()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    const skip = new GrpcDynamicClient(
+      tlsConfig({ insecureSkipTLSVerify: true, certData: pki.clientCert, keyData: pki.clientKey }),
+    );
+    cleanup.push(() => skip.close());
+    await expect(skip.resource(PODS).list()).resolves.toBeDefined();
   });
 });

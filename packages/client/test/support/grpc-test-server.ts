@@ -71,8 +71,8 @@ const PATCH: Record<string, PatchType> = {
 
 export interface TestResourcesServer {
   address: string;
-  /** The metadata of every call, in order. */
-  calls: { method: string; metadata: Metadata }[];
+  /** The metadata (and TLS client certificate subject, if any) of every call, in order. */
+  calls: { method: string; metadata: Metadata; peer?: string }[];
   /** Ends every open watch stream abruptly (as a server crash would for the client). */
   killWatches(): void;
   stop(): Promise<void>;
@@ -80,7 +80,10 @@ export interface TestResourcesServer {
 
 export async function startTestResourcesServer(
   fake: FakeDynamicClient,
-  options: { port?: number } = {},
+  options: {
+    port?: number;
+    tls?: { ca: Buffer; cert: Buffer; key: Buffer; requireClientCert?: boolean };
+  } = {},
 ): Promise<TestResourcesServer> {
   const calls: TestResourcesServer['calls'] = [];
   const watches = new Set<ServerWritableStream<unknown, WatchEvent>>();
@@ -97,10 +100,16 @@ export async function startTestResourcesServer(
   const unary =
     <Req>(method: string, fn: (req: Req) => Promise<unknown>) =>
     (
-      call: { request: Req; metadata: Metadata },
+      call: {
+        request: Req;
+        metadata: Metadata;
+        getAuthContext(): { sslPeerCertificate?: { subject?: { CN?: string | string[] } } };
+      },
       cb: (err: Partial<ServiceError> | null, res?: never) => void,
     ) => {
-      calls.push({ method, metadata: call.metadata });
+      const cn = call.getAuthContext().sslPeerCertificate?.subject?.CN;
+      const peer = Array.isArray(cn) ? cn.join(',') : cn;
+      calls.push({ method, metadata: call.metadata, ...(peer ? { peer } : {}) });
       fn(call.request).then(
         (res) => cb(null, res as never),
         (err: unknown) => cb(toServiceError(err)),
@@ -208,7 +217,13 @@ export async function startTestResourcesServer(
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
       `127.0.0.1:${options.port ?? 0}`,
-      ServerCredentials.createInsecure(),
+      options.tls
+        ? ServerCredentials.createSsl(
+            options.tls.ca,
+            [{ cert_chain: options.tls.cert, private_key: options.tls.key }],
+            options.tls.requireClientCert ?? false,
+          )
+        : ServerCredentials.createInsecure(),
       (err, p) => (err ? reject(err) : resolve(p)),
     ),
   );
