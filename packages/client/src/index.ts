@@ -1,6 +1,7 @@
 /**
- * @kubets/client: the client-go of kubets. Transport-independent core: the client contract
- * (ResourceClient, ListerWatcher, DynamicClient), request policy (rate limiting, retries),
+ * @kubets/client: the client-go of kubets. The client contract (ResourceClient, ListerWatcher,
+ * DynamicClient), its gRPC transport and clientset, configuration from kubeconfig or in-cluster
+ * service-account files, request policy (rate limiting, retries),
  * informers (reflector, DeltaFIFO, indexers, listers, shared informers and their factory),
  * workqueues, leader election and the event recorder. Fakes live in `@kubets/client/testing`.
  */
@@ -68,6 +69,72 @@ export {
   isBadRequest,
   StatusError,
 } from '@kubets/apimachinery';
+
+// Configuration: kubeconfig, in-cluster, tokens
+export {
+  loadKubeconfig,
+  parseKubeconfig,
+  mergeKubeconfigs,
+  resolveLocalPaths,
+  kubeconfigPaths,
+  emptyKubeconfig,
+  KubeconfigError,
+  type Kubeconfig,
+  type KubeconfigLoadOptions,
+  type Cluster,
+  type AuthInfo,
+  type Context,
+  type NamedExtension,
+} from './config/kubeconfig.js';
+export {
+  buildClientConfig,
+  loadClientConfig,
+  inClusterConfig,
+  grpcServerFor,
+  NotInClusterError,
+  DEFAULT_GRPC_PORT,
+  GRPC_SERVER_EXTENSION,
+  SERVICE_ACCOUNT_DIR,
+  EMPTY_CONFIG_MESSAGE,
+  NOT_IN_CLUSTER_MESSAGE,
+  type ClientConfig,
+  type ConfigOverrides,
+  type BuildOptions,
+  type InClusterOptions,
+} from './config/client-config.js';
+export {
+  FileTokenSource,
+  staticTokenSource,
+  TOKEN_FILE_REFRESH_MS,
+  type TokenSource,
+  type FileTokenSourceOptions,
+} from './config/token-source.js';
+
+// The gRPC transport and the clientset
+export { GrpcDynamicClient, type DiscoveredResource } from './grpc/dynamic-client.js';
+export { ResourcesChannel, DEFAULT_CHANNEL_OPTIONS, type ChannelSettings } from './grpc/channel.js';
+export {
+  errorFromGrpc,
+  statusFromTrailers,
+  STATUS_METADATA_KEY,
+  RETRY_AFTER_METADATA_KEY,
+} from './grpc/errors.js';
+export {
+  newClientset,
+  typedClients,
+  rateLimiterFor,
+  scalable,
+  podClient,
+  BUILTIN_GVRS,
+  type Clientset,
+  type ClientsetOptions,
+  type TypedClients,
+  type Scale,
+  type Binding,
+  type Eviction,
+  type ScalableResourceClient,
+  type PodResourceClient,
+} from './clientset.js';
 
 // Flow control
 export { TokenBucket } from './flowcontrol/token-bucket.js';

@@ -79,7 +79,8 @@ export interface SubresourceOptions {
  * {@link ConnectionError}s for transport failures.
  */
 export interface ResourceClient<T extends KubeObject = KubeObject> extends ListerWatcher<T> {
-  get(name: string, options?: GetOptions & RequestOptions): Promise<T>;
+  /** `subresource` reads e.g. `status` or `scale` (a Scale object, whatever T is). */
+  get(name: string, options?: GetOptions & RequestOptions & SubresourceOptions): Promise<T>;
   list(options?: ListOptions & RequestOptions): Promise<ListResult<T>>;
   watch(options?: ListOptions & RequestOptions): Promise<WatchStream<T>>;
   create(obj: T, options?: CreateOptions & RequestOptions & SubresourceOptions): Promise<T>;

@@ -15,6 +15,7 @@ import type {
   PatchOptions,
   UpdateOptions,
 } from '@kubets/apimachinery';
+import { newConflict, newMethodNotSupported } from '@kubets/apimachinery';
 import type { Verb } from '../rest/errors.js';
 import type {
   DynamicClient,
@@ -127,6 +128,43 @@ export class FakeDynamicClient implements DynamicClient {
     return serve();
   }
 
+  /**
+   * The action subresources controllers use: pods/binding sets `spec.nodeName` (409 when the
+   * pod is already bound, as upstream), pods/eviction deletes the pod (the fake has no
+   * PodDisruptionBudgets). Others answer 405.
+   */
+  private createSubresource(
+    gvr: GroupVersionResource,
+    ns: string,
+    obj: KubeObject,
+    subresource: string,
+  ): KubeObject {
+    const t = this.tracker;
+    const name = obj.metadata?.name ?? '';
+    const namespace = ns || obj.metadata?.namespace || '';
+    if (gvr.group === '' && gvr.resource === 'pods' && subresource === 'binding') {
+      const pod = t.get<KubeObject & { spec?: { nodeName?: string } }>(gvr, namespace, name);
+      const target = (obj as { target?: { name?: string } }).target?.name ?? '';
+      if (pod.spec?.nodeName) {
+        throw newConflict(
+          { group: '', resource: 'pods/binding' },
+          name,
+          new Error(`pod ${name} is already assigned to node "${pod.spec.nodeName}"`),
+        );
+      }
+      t.update(gvr, namespace, { ...pod, spec: { ...pod.spec, nodeName: target } });
+      return { kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 } as KubeObject;
+    }
+    if (gvr.group === '' && gvr.resource === 'pods' && subresource === 'eviction') {
+      t.delete(gvr, namespace, name, {});
+      return { kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 } as KubeObject;
+    }
+    throw newMethodNotSupported(
+      { group: gvr.group, resource: gvr.resource },
+      `create of subresource ${subresource}`,
+    );
+  }
+
   private scoped<T extends KubeObject>(gvr: GroupVersionResource, ns: string): ResourceClient<T> {
     const t = this.tracker;
     const base = (verb: Verb, extra: Partial<Action>, signal?: AbortSignal): Action => ({
@@ -137,8 +175,21 @@ export class FakeDynamicClient implements DynamicClient {
       signal,
     });
     return {
-      get: (name: string, o?: GetOptions & RequestOptions) =>
-        this.invoke(base('get', { name, options: o }, o?.signal), () => t.get<T>(gvr, ns, name)),
+      get: (name: string, o?: GetOptions & RequestOptions & SubresourceOptions) =>
+        this.invoke(
+          base('get', { name, options: o, subresource: o?.subresource }, o?.signal),
+          () => {
+            // The tracker keeps whole objects: reading `status` is reading the object; other
+            // subresources (scale) are not simulated.
+            if (o?.subresource && o.subresource !== 'status') {
+              throw newMethodNotSupported(
+                { group: gvr.group, resource: gvr.resource },
+                `get of subresource ${o.subresource}`,
+              );
+            }
+            return t.get<T>(gvr, ns, name);
+          },
+        ),
       list: (o?: ListOptions & RequestOptions) =>
         this.invoke(base('list', { options: o }, o?.signal), () =>
           t.list<T>(gvr, ns, stripSignal(o)),
@@ -151,7 +202,10 @@ export class FakeDynamicClient implements DynamicClient {
       create: (obj: T, o?: CreateOptions & RequestOptions & SubresourceOptions) =>
         this.invoke(
           base('create', { object: obj, options: o, subresource: o?.subresource }, o?.signal),
-          (): T => t.create(gvr, ns, obj, { dryRun: o?.dryRun }),
+          (): T => {
+            if (o?.subresource) return this.createSubresource(gvr, ns, obj, o.subresource) as T;
+            return t.create(gvr, ns, obj, { dryRun: o?.dryRun });
+          },
         ),
       update: (obj: T, o?: UpdateOptions & RequestOptions & SubresourceOptions) =>
         this.invoke(
