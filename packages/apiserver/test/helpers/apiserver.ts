@@ -4,7 +4,7 @@
  */
 import { createMetrics, HealthChecks } from '@kubets/component-base';
 import { builtinDefinitions, customResourceSupport } from '../../src/cli/run.js';
-import { startApiServer, type RunningApiServer } from '../../src/server.js';
+import { startApiServer, type ApiServerOptions, type RunningApiServer } from '../../src/server.js';
 import { versionInfo } from '../../src/version.js';
 import { startEtcd, type EtcdProcess } from './etcd.js';
 
@@ -15,9 +15,12 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startTestCluster(
-  options: { compactionIntervalMs?: number } = {},
-): Promise<TestCluster> {
+export type TestClusterOptions = { compactionIntervalMs?: number } & Pick<
+  ApiServerOptions,
+  'watchCache' | 'watchCacheWindow' | 'watchCacheTuning' | 'watchCacheSizes'
+>;
+
+export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
   const etcd = await startEtcd();
   let server: RunningApiServer;
   try {
@@ -35,6 +38,10 @@ export async function startTestCluster(
         defaultMetrics: false,
       }),
       compactionIntervalMs: options.compactionIntervalMs ?? 0,
+      ...(options.watchCache !== undefined ? { watchCache: options.watchCache } : {}),
+      ...(options.watchCacheWindow ? { watchCacheWindow: options.watchCacheWindow } : {}),
+      ...(options.watchCacheTuning ? { watchCacheTuning: options.watchCacheTuning } : {}),
+      ...(options.watchCacheSizes ? { watchCacheSizes: options.watchCacheSizes } : {}),
       serviceClusterIPRange: '10.96.0.0/24',
       serviceNodePortRange: '30000-30010',
     });
