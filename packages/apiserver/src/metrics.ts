@@ -5,6 +5,7 @@
  */
 import type { ComponentMetrics } from '@kubets/component-base';
 import type { StorageObserver } from './storage/store.js';
+import type { CacheObserver } from './storage/cacher/cacher.js';
 
 /** Upstream's request latency buckets (k8s.io/apiserver/pkg/endpoints/metrics). */
 export const REQUEST_DURATION_BUCKETS = [
@@ -30,7 +31,10 @@ export interface RequestLabels {
 
 type LongRunningLabels = Omit<RequestLabels, 'dry_run'>;
 
-export class ApiServerMetrics implements StorageObserver {
+/** Upstream's apiserver_watch_events_sizes buckets: 1 KiB doubling 8 times. */
+export const WATCH_EVENT_SIZE_BUCKETS = [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
+
+export class ApiServerMetrics implements StorageObserver, CacheObserver {
   private readonly requests;
   private readonly duration;
   private readonly inflight;
@@ -38,6 +42,22 @@ export class ApiServerMetrics implements StorageObserver {
   private readonly watchEvents;
   private readonly storageObjects;
   private readonly etcdDuration;
+  private readonly watchEventSizes;
+  /** Bound children per group/version/resource: the watch hot path avoids label hashing. */
+  private readonly watchChildren = new Map<
+    string,
+    { events: { inc(): void }; sizes: { observe(v: number): void } }
+  >();
+  private readonly cacheEventsDispatched;
+  private readonly cacheEventsReceived;
+  private readonly cacheResourceVersion;
+  private readonly cacheCapacity;
+  private readonly cacheInitializations;
+  private readonly registeredWatchersGauge;
+  private readonly terminatedWatchers;
+  private readonly consistentReads;
+  private readonly cacheLists;
+  private readonly cacheListReturned;
 
   constructor(metrics: ComponentMetrics) {
     const requestLabels = [
@@ -87,6 +107,62 @@ export class ApiServerMetrics implements StorageObserver {
       labelNames: ['operation', 'type'],
       buckets: ETCD_DURATION_BUCKETS,
     });
+    this.watchEventSizes = metrics.histogram({
+      name: 'apiserver_watch_events_sizes',
+      help: 'Watch event size distribution in bytes',
+      labelNames: ['group', 'version', 'resource'],
+      buckets: WATCH_EVENT_SIZE_BUCKETS,
+    });
+    this.cacheEventsDispatched = metrics.counter({
+      name: 'apiserver_watch_cache_events_dispatched_total',
+      help: 'Counter of events dispatched in watch cache broken by resource type.',
+      labelNames: ['resource'],
+    });
+    this.cacheEventsReceived = metrics.counter({
+      name: 'apiserver_watch_cache_events_received_total',
+      help: 'Counter of events received in watch cache broken by resource type.',
+      labelNames: ['resource'],
+    });
+    this.cacheResourceVersion = metrics.gauge({
+      name: 'apiserver_watch_cache_resource_version',
+      help: 'Current resource version of watch cache broken by resource type.',
+      labelNames: ['resource'],
+    });
+    this.cacheCapacity = metrics.gauge({
+      name: 'apiserver_watch_cache_capacity',
+      help: 'Total capacity of watch cache broken by resource type.',
+      labelNames: ['resource'],
+    });
+    this.cacheInitializations = metrics.counter({
+      name: 'apiserver_watch_cache_initializations_total',
+      help: 'Counter of watch cache initializations broken by resource type.',
+      labelNames: ['resource'],
+    });
+    this.registeredWatchersGauge = metrics.gauge({
+      name: 'apiserver_registered_watchers',
+      help: 'Number of currently registered watchers for a given resources',
+      labelNames: ['group', 'version', 'kind'],
+    });
+    this.terminatedWatchers = metrics.counter({
+      name: 'apiserver_terminated_watchers_total',
+      help: 'Counter of watchers closed due to unresponsiveness broken by resource type.',
+      labelNames: ['resource'],
+    });
+    this.consistentReads = metrics.counter({
+      name: 'apiserver_watch_cache_consistent_read_total',
+      help: 'Counter for consistent reads from cache.',
+      labelNames: ['resource', 'success', 'fallback'],
+    });
+    this.cacheLists = metrics.counter({
+      name: 'apiserver_cache_list_total',
+      help: 'Number of LIST requests served from watch cache',
+      labelNames: ['resource_prefix', 'index'],
+    });
+    this.cacheListReturned = metrics.counter({
+      name: 'apiserver_cache_list_returned_objects_total',
+      help: 'Number of objects returned for a LIST request from watch cache',
+      labelNames: ['resource_prefix'],
+    });
     this.inflight.set({ request_kind: 'readOnly' }, 0);
     this.inflight.set({ request_kind: 'mutating' }, 0);
   }
@@ -104,8 +180,61 @@ export class ApiServerMetrics implements StorageObserver {
     this.longRunning.inc(labels, delta);
   }
 
-  watchEvent(group: string, version: string, resource: string): void {
-    this.watchEvents.inc({ group, version, resource });
+  /** One event written to one watcher (`bytes`: its encoded size). */
+  watchEvent(group: string, version: string, resource: string, bytes?: number): void {
+    const key = `${group}/${version}/${resource}`;
+    let child = this.watchChildren.get(key);
+    if (!child) {
+      child = {
+        events: this.watchEvents.labels({ group, version, resource }),
+        sizes: this.watchEventSizes.labels({ group, version, resource }),
+      };
+      this.watchChildren.set(key, child);
+    }
+    child.events.inc();
+    if (bytes !== undefined) child.sizes.observe(bytes);
+  }
+
+  // CacheObserver: the watch cache.
+
+  initialized(resource: string): void {
+    this.cacheInitializations.inc({ resource });
+  }
+
+  resourceVersion(resource: string, rv: bigint): void {
+    this.cacheResourceVersion.set({ resource }, Number(rv));
+  }
+
+  capacity(resource: string, capacity: number): void {
+    this.cacheCapacity.set({ resource }, capacity);
+  }
+
+  eventsReceived(resource: string, count: number): void {
+    this.cacheEventsReceived.inc({ resource }, count);
+  }
+
+  eventsDispatched(resource: string, count: number): void {
+    this.cacheEventsDispatched.inc({ resource }, count);
+  }
+
+  watcherTerminated(resource: string): void {
+    this.terminatedWatchers.inc({ resource });
+  }
+
+  registeredWatchers(
+    labels: { group: string; version: string; kind: string },
+    delta: number,
+  ): void {
+    this.registeredWatchersGauge.inc(labels, delta);
+  }
+
+  consistentRead(resource: string, success: boolean, fallback: boolean): void {
+    this.consistentReads.inc({ resource, success: String(success), fallback: String(fallback) });
+  }
+
+  cacheList(resource: string, returned: number): void {
+    this.cacheLists.inc({ resource_prefix: `/${resource}`, index: '' });
+    this.cacheListReturned.inc({ resource_prefix: `/${resource}` }, returned);
   }
 
   setStorageObjects(resource: string, count: number): void {

@@ -25,6 +25,10 @@ import { Compactor } from './storage/compactor.js';
 import { EtcdClient, type EtcdTLSOptions } from './storage/etcd/etcd-client.js';
 import { normalizePathPrefix, resourcePrefix } from './storage/keys.js';
 import { ResourceStore } from './storage/store.js';
+import { Cacher, type CacherOptions } from './storage/cacher/cacher.js';
+import { WatchCacheSizes } from './storage/cacher/sizes.js';
+import type { WindowOptions } from './storage/cacher/watch-cache.js';
+import { storageVersion } from './registry/definition.js';
 import { createApiHandler, type ActionSubresource, type VersionInfo } from './http/handler.js';
 import { OpenAPIService } from './http/openapi.js';
 import { allowAllGuard, type RequestGuard } from './auth/types.js';
@@ -80,6 +84,17 @@ export interface ApiServerOptions {
   clientCA?: Buffer;
   /** The security chain both front doors use (default: allowAllGuard). */
   guard?: RequestGuard;
+  /** `--watch-cache` (default true): serve lists and watches from per-resource caches. */
+  watchCache?: boolean;
+  /** `--watch-cache-sizes`: `resource[.group]#size`; 0 disables one resource's cache. */
+  watchCacheSizes?: string[];
+  /** Window bounds of every cache (default upstream's dynamic 100..102400 events). */
+  watchCacheWindow?: WindowOptions;
+  /** Bookmark interval, freshness wait and slow-watcher limit (tests, benchmarks). */
+  watchCacheTuning?: Pick<
+    CacherOptions,
+    'bookmarkIntervalMs' | 'freshnessTimeoutMs' | 'maxPendingBytes'
+  >;
   /** Injected for tests. */
   now?: () => Date;
 }
@@ -93,6 +108,8 @@ export interface RunningApiServer {
   readonly customResources: CustomResourceController | undefined;
   /** host:port of the gRPC resource API (undefined when not served). */
   readonly grpcAddress: string | undefined;
+  /** The watch caches by etcd key prefix (empty with --watch-cache=false). */
+  readonly watchCaches: ReadonlyMap<string, Cacher>;
   close(): Promise<void>;
 }
 
@@ -146,10 +163,37 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   );
   const serviceHooks = new ServiceAllocations(ipAllocator, portAllocator);
 
+  // One watch cache per etcd prefix, shared by every registry of it (a CRD's registry is rebuilt
+  // on each change of the CRD; its cache is not).
+  const cacheSizes = new WatchCacheSizes(o.watchCacheSizes ?? []);
+  const caches = new Map<string, Cacher>();
+  const cacherFor = (def: ResourceDefinition, store: ResourceStore): Cacher | undefined => {
+    if (o.watchCache === false || !cacheSizes.enabled(def.group, def.plural)) return undefined;
+    let cacher = caches.get(store.keys.root);
+    if (!cacher) {
+      cacher = new Cacher({
+        store,
+        client,
+        resourceLabel: def.group ? `${def.plural}.${def.group}` : def.plural,
+        kindLabels: { group: def.group, version: storageVersion(def).name, kind: def.kind },
+        ...(o.watchCacheWindow ? { window: o.watchCacheWindow } : {}),
+        ...(apiMetrics ? { observer: apiMetrics } : {}),
+        ...(logger ? { logger } : {}),
+        ...o.watchCacheTuning,
+      });
+      caches.set(store.keys.root, cacher);
+      cacher.start();
+    }
+    return cacher;
+  };
+
   const registryFor = (def: ResourceDefinition): ResourceRegistry => {
     const key = `${def.group}/${def.plural}`;
+    const store = key === '/namespaces' && namespaceStore ? namespaceStore : storeFor(def);
+    const cacher = cacherFor(def, store);
     const deps: RegistryDeps = {
-      store: key === '/namespaces' && namespaceStore ? namespaceStore : storeFor(def),
+      store,
+      ...(cacher ? { cacher } : {}),
       now,
       newUID: randomUUID,
       randomIntn,
@@ -186,6 +230,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   );
 
   await waitForEtcd(client, logger);
+  await waitForCaches(caches, logger);
   await bootstrap(catalog, serviceHooks, ipAllocator, portAllocator, logger);
 
   const crdRegistry = catalog.get('apiextensions.k8s.io', 'customresourcedefinitions');
@@ -297,10 +342,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     client,
     customResources: crds,
     grpcAddress: grpc?.address,
+    watchCaches: caches,
     close: async () => {
       if (counting) clearInterval(counting);
       await grpc?.close();
       await crds?.stop();
+      await Promise.all([...caches.values()].map((c) => c.stop()));
       await compactor.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -309,6 +356,22 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       client.close();
     },
   };
+}
+
+/** Waits (bounded) for the first list of every watch cache; reads go to etcd until then. */
+async function waitForCaches(
+  caches: Map<string, Cacher>,
+  logger: Logger | undefined,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), 60_000);
+  });
+  const all = Promise.all([...caches.values()].map((c) => c.whenReady()));
+  const outcome = await Promise.race([all, timeout]);
+  clearTimeout(timer);
+  if (outcome === 'timeout')
+    logger?.info('Watch caches are not all initialized yet; serving from etcd');
 }
 
 async function waitForEtcd(client: EtcdClient, logger: Logger | undefined): Promise<void> {

@@ -2,6 +2,7 @@
  * kubets-apiserver's command line, with kube-apiserver's flag names and defaults.
  */
 import {
+  boolFlag,
   durationFlag,
   intFlag,
   loggingFlags,
@@ -36,6 +37,15 @@ export const apiServerFlags = {
     default: '5m',
     min: 0,
     help: 'The interval of compaction requests. If 0, the compaction request from apiserver is disabled.',
+    group: 'Etcd flags',
+  }),
+  'watch-cache': boolFlag({
+    default: true,
+    help: 'Enable watch caching in the apiserver',
+    group: 'Etcd flags',
+  }),
+  'watch-cache-sizes': stringSliceFlag({
+    help: 'Watch cache size settings for some resources (pods, nodes, etc.), comma separated. The individual setting format: resource[.group]#size, where resource is lowercase plural (no version), group is omitted for resources of apiVersion v1 (the legacy core API) and included for others, and size is a number. This option is only meaningful for resources built into the apiserver, not ones defined by CRDs or aggregated from external servers, and is only consulted if the watch-cache is enabled. The only meaningful size setting to supply here is zero, which means to disable watch caching for the associated resource; all non-zero values are equivalent and mean to not disable watch caching for that resource',
     group: 'Etcd flags',
   }),
   'bind-address': stringFlag({

@@ -103,6 +103,8 @@ export async function runApiServer(
     serviceClusterIPRange: values['service-cluster-ip-range'],
     serviceNodePortRange: values['service-node-port-range'],
     compactionIntervalMs: values['etcd-compaction-interval'],
+    watchCache: values['watch-cache'],
+    watchCacheSizes: values['watch-cache-sizes'],
     maxRequestsInflight: values['max-requests-inflight'],
     maxMutatingRequestsInflight: values['max-mutating-requests-inflight'],
     definitions: builtinDefinitions(),

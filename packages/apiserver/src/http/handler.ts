@@ -436,7 +436,8 @@ async function handleResource(
             { ...params, ...(info.name ? { name: info.name } : {}), deadline },
             sink,
           ),
-        onEventSent: () => o.metrics?.api.watchEvent(def.group, version, def.plural),
+        onEventSent: (_type, bytes) =>
+          o.metrics?.api.watchEvent(def.group, version, def.plural, bytes),
         onFinished: () => o.metrics?.api.longRunningDelta(lr, -1),
       });
       return;

@@ -5,7 +5,8 @@
  * after an ERROR event, or when a slow client lets too much output pile up.
  */
 import type { ServerResponse } from 'node:http';
-import type { StorageEvent, StorageWatch } from '../storage/watcher.js';
+import { memoized } from '../storage/shared.js';
+import type { StorageEvent, StorageWatch, WatchSink } from '../storage/watcher.js';
 import type { TableDefinition } from '../registry/definition.js';
 import type { ResponseForm } from './negotiation.js';
 import { objectToTable, partialObjectMetadata, type IncludeObject } from './table.js';
@@ -21,8 +22,9 @@ export interface WatchStreamOptions {
   timeoutMs: number;
   now: () => number;
   /** Starts the storage watch with the sink that writes to the response. */
-  start: (sink: { onEvent(e: StorageEvent): void; onClose(err?: Error): void }) => StorageWatch;
-  onEventSent?: (type: string) => void;
+  start: (sink: WatchSink) => StorageWatch;
+  /** Each event written, with its encoded size in bytes. */
+  onEventSent?: (type: string, bytes: number) => void;
   onFinished?: () => void;
   maxBufferedBytes?: number;
 }
@@ -42,6 +44,29 @@ export function serveWatch(o: WatchStreamOptions): void {
     live.watch?.stop();
     if (!res.writableEnded) res.end();
     o.onFinished?.();
+  };
+
+  /**
+   * The encoded line of an event. JSON and metadata-only lines of shared objects are encoded once
+   * for all watchers (the object plus the event type decide the bytes); tables are per watcher.
+   */
+  const line = (e: StorageEvent): Buffer => {
+    const form = o.form;
+    if (e.type !== 'ERROR' && e.type !== 'BOOKMARK' && form.kind !== 'table') {
+      const key =
+        form.kind === 'partial' ? `line:${e.type}:partial:${form.version}` : `line:${e.type}`;
+      return memoized(e.object, key, () =>
+        Buffer.from(`${JSON.stringify({ type: e.type, object: encode(e) })}\n`),
+      );
+    }
+    return Buffer.from(`${JSON.stringify({ type: e.type, object: encode(e) })}\n`);
+  };
+
+  // Events of one turn of the event loop leave in one write per watcher.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    if (!finished) res.uncork();
   };
 
   const encode = (e: StorageEvent): unknown => {
@@ -66,11 +91,18 @@ export function serveWatch(o: WatchStreamOptions): void {
   live.watch = o.start({
     onEvent: (e) => {
       if (finished) return;
-      res.write(`${JSON.stringify({ type: e.type, object: encode(e) })}\n`);
-      o.onEventSent?.(e.type);
+      const bytes = line(e);
+      if (!corked && res.headersSent) {
+        corked = true;
+        res.cork();
+        setImmediate(uncork);
+      }
+      res.write(bytes);
+      o.onEventSent?.(e.type, bytes.length);
       if (res.writableLength > limit) finish();
     },
     onClose: () => finish(),
+    pending: () => res.writableLength,
   });
   res.writeHead(200, {
     'Content-Type': 'application/json',

@@ -39,6 +39,8 @@ import {
 import { applyScale, scaleOf } from '@kubets/api';
 import type { ApiObject } from '../storage/codec.js';
 import type { ResourceStore } from '../storage/store.js';
+import type { Cacher } from '../storage/cacher/cacher.js';
+import { memoized, startsWithTypeMeta } from '../storage/shared.js';
 import type { StorageWatch, WatchSink } from '../storage/watcher.js';
 import {
   apiVersionOf,
@@ -121,6 +123,8 @@ export interface CreateAdmission {
 
 export interface RegistryDeps {
   store: ResourceStore;
+  /** The watch cache serving lists and watches (when enabled for the resource). */
+  cacher?: Cacher;
   now: () => Date;
   newUID: () => string;
   randomIntn: (n: number) => number;
@@ -191,6 +195,14 @@ export class ResourceRegistry {
     resourceVersion?: string,
     version?: string,
   ): Promise<ApiObject> {
+    const cached =
+      resourceVersion === '0'
+        ? this.deps.cacher?.getFromCache(this.ns(namespace), name)
+        : undefined;
+    if (cached) {
+      if (!cached.object) throw this.notFound(name);
+      return this.out(cached.object, version);
+    }
     const obj = await this.deps.store.get(this.ns(namespace), name, resourceVersion);
     return this.out(obj, version);
   }
@@ -204,7 +216,7 @@ export class ResourceRegistry {
       this.def.fieldSelectors,
       this.def.namespaced,
     );
-    const result = await this.deps.store.list(this.ns(namespace), {
+    const result = await (this.deps.cacher ?? this.deps.store).list(this.ns(namespace), {
       resourceVersion: params.resourceVersion,
       resourceVersionMatch: params.resourceVersionMatch,
       limit: params.limit,
@@ -219,7 +231,7 @@ export class ResourceRegistry {
       apiVersion: this.apiVersion(params.version),
       kind: this.def.listKind,
       metadata,
-      items: result.items.map((o) => this.out(o, params.version)),
+      items: result.items.map((o) => this.outShared(o, params.version)),
     };
   }
 
@@ -238,7 +250,7 @@ export class ResourceRegistry {
       this.def.namespaced,
     );
     const apiVersion = this.apiVersion(params.version);
-    return this.deps.store.watch(
+    return (this.deps.cacher ?? this.deps.store).watch(
       this.ns(namespace),
       {
         resourceVersion: params.resourceVersion,
@@ -253,9 +265,10 @@ export class ResourceRegistry {
           sink.onEvent(
             e.type === 'ERROR' || e.type === 'BOOKMARK'
               ? e
-              : { type: e.type, object: this.out(e.object, params.version) },
+              : { type: e.type, object: this.outShared(e.object, params.version) },
           ),
         onClose: (err) => sink.onClose(err),
+        ...(sink.pending ? { pending: () => sink.pending!() } : {}),
       },
     );
   }
@@ -756,6 +769,19 @@ export class ResourceRegistry {
   /** The object in a served version, for responses. */
   out(obj: ApiObject, version?: string): ApiObject {
     return asVersion(obj, this.apiVersion(version), this.def.kind);
+  }
+
+  /**
+   * The object in a served version for read-only use (lists and watch events): the object itself
+   * when it already is in that version, else a view computed once per object (watch-cache
+   * objects are shared by every reader).
+   */
+  outShared(obj: ApiObject, version?: string): ApiObject {
+    const apiVersion = this.apiVersion(version);
+    if (obj.apiVersion === apiVersion && obj.kind === this.def.kind && startsWithTypeMeta(obj)) {
+      return obj;
+    }
+    return memoized(obj, `as:${apiVersion}`, () => this.out(obj, version));
   }
 
   private toStorage(obj: ApiObject): ApiObject {

@@ -389,7 +389,15 @@ export class ResourceStore {
   }
 
   private decode(kv: KeyValue__Output): ApiObject {
-    return decodeObject(kv.key.toString(), kv.value, kv.mod_revision);
+    return this.decodeValue(kv.key.toString(), kv.value, kv.mod_revision);
+  }
+
+  /**
+   * Stored bytes to an object at `revision`: the one read path the watch cache shares with
+   * direct reads (value transformers belong here).
+   */
+  decodeValue(key: string, value: Buffer, revision: bigint | string): ApiObject {
+    return decodeObject(key, value, revision);
   }
 
   private async currentState(key: Buffer): Promise<CurrentState> {

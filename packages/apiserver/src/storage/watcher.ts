@@ -37,6 +37,8 @@ export interface WatchSink {
   onEvent(event: StorageEvent): void;
   /** The watch ended (after an ERROR event, or because of an internal failure). */
   onClose(err?: Error): void;
+  /** Bytes written but not yet sent to the client (the watch cache drops slow watchers). */
+  pending?(): number;
 }
 
 export interface WatchOptions {

@@ -15,9 +15,16 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startTestCluster(
-  options: { compactionIntervalMs?: number; server?: Partial<ApiServerOptions> } = {},
-): Promise<TestCluster> {
+export type TestClusterOptions = {
+  compactionIntervalMs?: number;
+  /** Any further server options (they win over the defaults above). */
+  server?: Partial<ApiServerOptions>;
+} & Pick<
+  ApiServerOptions,
+  'watchCache' | 'watchCacheWindow' | 'watchCacheTuning' | 'watchCacheSizes'
+>;
+
+export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
   const etcd = await startEtcd();
   let server: RunningApiServer;
   try {
@@ -35,6 +42,10 @@ export async function startTestCluster(
         defaultMetrics: false,
       }),
       compactionIntervalMs: options.compactionIntervalMs ?? 0,
+      ...(options.watchCache !== undefined ? { watchCache: options.watchCache } : {}),
+      ...(options.watchCacheWindow ? { watchCacheWindow: options.watchCacheWindow } : {}),
+      ...(options.watchCacheTuning ? { watchCacheTuning: options.watchCacheTuning } : {}),
+      ...(options.watchCacheSizes ? { watchCacheSizes: options.watchCacheSizes } : {}),
       serviceClusterIPRange: '10.96.0.0/24',
       serviceNodePortRange: '30000-30010',
       ...options.server,

@@ -1,0 +1,595 @@
+/**
+ * `npm run bench -w @kubets/apiserver`: the API server on a 3-member kubets-store cluster and on a
+ * 3-member real etcd (Debian's 3.4), one after the other with the same load, each member a real
+ * process on loopback. For each backend:
+ *
+ * 1. create BENCH_PODS pods with BENCH_CLIENTS concurrent clients, per client kind (REST now; a
+ *    gRPC kind plugs into CLIENT_KINDS): objects/s, p50/p99 latency;
+ * 2. heap per cached object: the server's heap after a full GC, before and after the creates,
+ *    divided by the number of cached pods;
+ * 3. list them all (consistent read, served from the watch cache) and with resourceVersion=0, and
+ *    paginated with limit=500 (served from etcd, as upstream): objects/s, p50/p99 latency;
+ * 4. hold BENCH_WATCHERS watches on the pods (in BENCH_WATCH_PROCS client processes) while
+ *    updating pods at BENCH_UPDATE_RATE per second for BENCH_UPDATE_SECONDS: the delivery latency
+ *    of every event at every watcher, from the moment its update was sent (so it includes the
+ *    write itself), p50/p99, and how many of the expected events arrived.
+ *
+ * Configuration by environment or `--name=value` flags (same names, lower case, without BENCH_):
+ * BENCH_PODS (10000), BENCH_CLIENTS (50), BENCH_LISTS (5), BENCH_WATCHERS (1000),
+ * BENCH_WATCH_PROCS (2), BENCH_UPDATE_RATE (500), BENCH_UPDATE_SECONDS (10),
+ * BENCH_BACKENDS (kubets-store,etcd), BENCH_DATA_DIR (default /dev/shm when present: tmpfs takes
+ * the disk out of the comparison), ETCD_BIN (/usr/bin/etcd).
+ * Small run: `BENCH_PODS=500 BENCH_WATCHERS=50 BENCH_UPDATE_SECONDS=3 npm run bench -w @kubets/apiserver`.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EtcdClient } from '../src/storage/etcd/etcd-client.js';
+
+function setting(name: string, fallback: string): string {
+  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
+  if (flag) return flag.slice(name.length + 3);
+  return process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback;
+}
+
+const PODS = Number(setting('pods', '10000'));
+const CLIENTS = Number(setting('clients', '50'));
+const LISTS = Number(setting('lists', '5'));
+const WATCHERS = Number(setting('watchers', '1000'));
+const WATCH_PROCS = Math.max(1, Number(setting('watch-procs', '2')));
+const UPDATE_RATE = Number(setting('update-rate', '500'));
+const UPDATE_SECONDS = Number(setting('update-seconds', '10'));
+const BACKENDS = setting('backends', 'kubets-store,etcd').split(',').filter(Boolean);
+const DATA_PARENT = setting('data-dir', existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
+const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
+const HERE = new URL('.', import.meta.url).pathname;
+const STORE_BIN = new URL('../../../store/bin/kubets-store.js', import.meta.url).pathname;
+const NAMESPACE = 'bench';
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+
+interface Stats {
+  count: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+}
+
+function stats(latencies: number[], seconds: number, objects = latencies.length): Stats {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { count: objects, seconds, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backends: 3 real processes each
+
+interface Backend {
+  name: string;
+  endpoints: string[];
+  children: ChildProcess[];
+  dirs: string[];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('port'))));
+    });
+  });
+}
+
+async function startBackend(name: string): Promise<Backend> {
+  const members = await Promise.all(
+    [1, 2, 3].map(async (i) => ({
+      name: `m${i}`,
+      dir: mkdtempSync(join(DATA_PARENT, `apiserver-bench-${name}-m${i}-`)),
+      client: await freePort(),
+      peer: await freePort(),
+    })),
+  );
+  const cluster = members.map((m) => `${m.name}=http://127.0.0.1:${m.peer}`).join(',');
+  const backend: Backend = {
+    name,
+    endpoints: members.map((m) => `http://127.0.0.1:${m.client}`),
+    children: [],
+    dirs: members.map((m) => m.dir),
+  };
+  for (const m of members) {
+    const flags = [
+      `--name=${m.name}`,
+      `--data-dir=${join(m.dir, 'data')}`,
+      `--listen-client-urls=http://127.0.0.1:${m.client}`,
+      `--advertise-client-urls=http://127.0.0.1:${m.client}`,
+      `--listen-peer-urls=http://127.0.0.1:${m.peer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${m.peer}`,
+      `--initial-cluster=${cluster}`,
+      '--initial-cluster-token=bench',
+    ];
+    const log = openSync(join(m.dir, 'member.log'), 'w');
+    const child =
+      name === 'etcd'
+        ? spawn(ETCD_BIN, flags, { stdio: ['ignore', log, log] })
+        : spawn(process.execPath, [STORE_BIN, ...flags], { stdio: ['ignore', log, log] });
+    backend.children.push(child);
+  }
+  const client = new EtcdClient({ endpoints: backend.endpoints });
+  const deadline = Date.now() + 60_000;
+  try {
+    for (;;) {
+      const dead = backend.children.findIndex((c) => c.exitCode !== null);
+      if (dead >= 0) {
+        const log = readFileSync(join(backend.dirs[dead]!, 'member.log'), 'utf8');
+        throw new Error(`${name} member exited: ${log.slice(-2000)}`);
+      }
+      try {
+        const st = await client.status();
+        if (st.leader !== '0') break;
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline) throw new Error(`${name} did not elect a leader in 60 s`);
+      await sleep(200);
+    }
+  } catch (err) {
+    await stopBackend(backend);
+    throw err;
+  } finally {
+    client.close();
+  }
+  return backend;
+}
+
+async function stopBackend(b: Backend): Promise<void> {
+  await Promise.all(b.children.map((c) => stopChild(c)));
+  for (const d of b.dirs) rmSync(d, { recursive: true, force: true });
+}
+
+async function stopChild(c: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const exited = new Promise((r) => c.once('exit', r));
+  c.kill(signal);
+  const timer = setTimeout(() => c.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// The API server process and HTTP helpers
+
+interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  ask<T>(type: string): Promise<T>;
+}
+
+function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: { type: string }): void => {
+      if (m.type !== type) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(m as T);
+    };
+    const onExit = (code: number | null): void => reject(new Error(`child exited with ${code}`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+async function startServer(endpoints: string[]): Promise<ServerProcess> {
+  const child = fork(join(HERE, 'server.js'), [endpoints.join(',')], {
+    execArgv: [
+      '--expose-gc',
+      '--max-old-space-size=4096',
+      // BENCH_SERVER_PROF=dir: a V8 CPU profile of the API server, for finding hot spots.
+      ...(process.env.BENCH_SERVER_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`]
+        : []),
+    ],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const { url } = await nextMessage<{ url: string }>(child, 'ready');
+  return {
+    child,
+    url,
+    ask: <T>(type: string) => {
+      const reply = nextMessage<T>(child, type);
+      child.send({ type });
+      return reply;
+    },
+  };
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+function call(
+  url: string,
+  method: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<{ status: number; bytes: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      url,
+      { method, agent, headers: data ? { 'content-type': contentType } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const buf = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, bytes: buf.length, text: buf.toString() });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+function pod(i: number): unknown {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `bench-${i}`,
+      namespace: NAMESPACE,
+      labels: { app: 'bench', shard: String(i % 16) },
+    },
+    spec: {
+      containers: [
+        {
+          name: 'app',
+          image: 'registry.k8s.io/pause:3.9',
+          resources: { requests: { cpu: '10m', memory: '16Mi' } },
+        },
+      ],
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client kinds for the create phase: REST here; a gRPC kind is another entry.
+
+interface CreateClientKind {
+  name: string;
+  /** Creates pod `i`; resolves when the server answered success. */
+  connect(server: ServerProcess): Promise<{ create(i: number): Promise<void>; close(): void }>;
+}
+
+const restClient: CreateClientKind = {
+  name: 'REST',
+  connect: (server) =>
+    Promise.resolve({
+      create: async (i: number) => {
+        const r = await call(`${server.url}/api/v1/namespaces/${NAMESPACE}/pods`, 'POST', pod(i));
+        if (r.status !== 201) throw new Error(`create answered ${r.status}: ${r.text.slice(0, 200)}`);
+      },
+      close: () => undefined,
+    }),
+};
+
+export const CLIENT_KINDS: CreateClientKind[] = [restClient];
+
+/** Runs `total` operations over `concurrency` workers; returns latencies (ms) and seconds. */
+async function drive(
+  total: number,
+  concurrency: number,
+  op: (i: number) => Promise<void>,
+): Promise<{ latencies: number[]; seconds: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        const t0 = performance.now();
+        await op(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { latencies, seconds: (performance.now() - started) / 1000 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phases
+
+interface BackendResult {
+  creates: Map<string, Stats>;
+  heapPerObject: number;
+  cachedPods: number;
+  listFull: Stats;
+  listZero: Stats;
+  listPaged: Stats;
+  pagedPass: number;
+  updates: Stats;
+  updateRate: number;
+  delivery: { p50: number; p99: number; max: number; received: number; expected: number };
+}
+
+async function runBackend(backend: Backend): Promise<BackendResult> {
+  const server = await startServer(backend.endpoints);
+  const base = server.url;
+  try {
+    const ns = await call(`${base}/api/v1/namespaces`, 'POST', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NAMESPACE },
+    });
+    if (ns.status !== 201) throw new Error(`namespace: ${ns.status} ${ns.text}`);
+    const before = await server.ask<{ heapUsed: number }>('heap');
+
+    // 1. Creates, per client kind (each kind creates its own share of names).
+    const creates = new Map<string, Stats>();
+    let offset = 0;
+    for (const kind of CLIENT_KINDS) {
+      const client = await kind.connect(server);
+      const { latencies, seconds } = await drive(PODS, CLIENTS, (i) => client.create(offset + i));
+      client.close();
+      creates.set(kind.name, stats(latencies, seconds));
+      offset += PODS;
+      log(`  create ${kind.name}: ${(PODS / seconds).toFixed(0)}/s`);
+    }
+    const total = offset;
+
+    // 2. Heap per cached object.
+    const after = await server.ask<{ heapUsed: number; cachedPods: number }>('heap');
+    const heapPerObject = (after.heapUsed - before.heapUsed) / Math.max(1, after.cachedPods);
+
+    // 3. Lists.
+    const podsUrl = `${base}/api/v1/namespaces/${NAMESPACE}/pods`;
+    const listRound = async (query: string): Promise<Stats> => {
+      const lat: number[] = [];
+      let objects = 0;
+      const t = performance.now();
+      for (let i = 0; i < LISTS; i++) {
+        const t0 = performance.now();
+        const r = await call(`${podsUrl}${query}`, 'GET');
+        lat.push(performance.now() - t0);
+        if (r.status !== 200) throw new Error(`list ${query}: ${r.status}`);
+        objects += total;
+      }
+      return stats(lat, (performance.now() - t) / 1000, objects);
+    };
+    await listRound(''); // warm up
+    const listFull = await listRound('');
+    const listZero = await listRound('?resourceVersion=0');
+    const pageLat: number[] = [];
+    const tPaged = performance.now();
+    let pagedObjects = 0;
+    for (let pass = 0; pass < LISTS; pass++) {
+      let cont = '';
+      for (;;) {
+        const t0 = performance.now();
+        const r = await call(
+          `${podsUrl}?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`,
+          'GET',
+        );
+        pageLat.push(performance.now() - t0);
+        const body = JSON.parse(r.text) as { metadata: { continue?: string }; items: unknown[] };
+        pagedObjects += body.items.length;
+        if (!body.metadata.continue) break;
+        cont = body.metadata.continue;
+      }
+    }
+    const pagedSeconds = (performance.now() - tPaged) / 1000;
+    const listPaged = stats(pageLat, pagedSeconds, pagedObjects);
+    log(`  lists done`);
+
+    // 4. Watchers while updating.
+    const listRV = (
+      JSON.parse((await call(`${podsUrl}?limit=1`, 'GET')).text) as {
+        metadata: { resourceVersion: string };
+      }
+    ).metadata.resourceVersion;
+    const clients: ChildProcess[] = [];
+    const perProc = Math.ceil(WATCHERS / WATCH_PROCS);
+    let opened = 0;
+    for (let p = 0; p < WATCH_PROCS && opened < WATCHERS; p++) {
+      const count = Math.min(perProc, WATCHERS - opened);
+      opened += count;
+      const child = fork(join(HERE, 'watch-client.js'), [], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      clients.push(child);
+      const ready = nextMessage(child, 'ready');
+      child.send({
+        type: 'open',
+        url: base,
+        path: `/api/v1/namespaces/${NAMESPACE}/pods?watch=true&resourceVersion=${listRV}&allowWatchBookmarks=true`,
+        count,
+      });
+      await ready;
+    }
+    log(`  ${WATCHERS} watchers open`);
+    const updates = Math.round(UPDATE_RATE * UPDATE_SECONDS);
+    const updLat: number[] = [];
+    let inFlight = 0;
+    let sent = 0;
+    const tUpd = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const due = Math.min(
+          updates,
+          Math.floor(((performance.now() - tUpd) / 1000) * UPDATE_RATE),
+        );
+        while (sent < due && inFlight < 150) {
+          const i = sent++;
+          inFlight++;
+          const sentAt = performance.timeOrigin + performance.now();
+          const t0 = performance.now();
+          call(
+            `${podsUrl}/bench-${i % total}`,
+            'PATCH',
+            { metadata: { annotations: { 'bench/sent-at': sentAt.toFixed(3) } } },
+            'application/merge-patch+json',
+          )
+            .then((r) => {
+              if (r.status !== 200) throw new Error(`update answered ${r.status}`);
+              updLat.push(performance.now() - t0);
+              inFlight--;
+              if (updLat.length === updates) {
+                clearInterval(timer);
+                resolve();
+              }
+            })
+            .catch((err: unknown) => {
+              clearInterval(timer);
+              reject(err as Error);
+            });
+        }
+      }, 5);
+    });
+    const updSeconds = (performance.now() - tUpd) / 1000;
+    // Let the last events arrive.
+    const expected = updates * WATCHERS;
+    const reports = async (): Promise<
+      { received: number; errors: number; buckets: [number, number][] }[]
+    > =>
+      Promise.all(
+        clients.map((c) => {
+          const r = nextMessage<{ received: number; errors: number; buckets: [number, number][] }>(
+            c,
+            'report',
+          );
+          c.send({ type: 'report' });
+          return r;
+        }),
+      );
+    let got = await reports();
+    const waitUntil = Date.now() + 30_000;
+    while (got.reduce((a, r) => a + r.received, 0) < expected && Date.now() < waitUntil) {
+      await sleep(500);
+      got = await reports();
+    }
+    for (const c of clients) c.send({ type: 'stop' });
+    await Promise.all(clients.map((c) => new Promise((r) => c.once('exit', r))));
+    const merged = new Map<number, number>();
+    for (const r of got) for (const [b, n] of r.buckets) merged.set(b, (merged.get(b) ?? 0) + n);
+    const received = got.reduce((a, r) => a + r.received, 0);
+    const sortedBuckets = [...merged.entries()].sort((a, b) => a[0] - b[0]);
+    const at = (p: number): number => {
+      const target = received * p;
+      let seen = 0;
+      for (const [b, n] of sortedBuckets) {
+        seen += n;
+        if (seen >= target) return b / 10;
+      }
+      return 0;
+    };
+    return {
+      creates,
+      heapPerObject,
+      cachedPods: after.cachedPods,
+      listFull,
+      listZero,
+      listPaged,
+      pagedPass: pagedSeconds / LISTS,
+      updates: stats(updLat, updSeconds),
+      updateRate: updates / updSeconds,
+      delivery: {
+        p50: at(0.5),
+        p99: at(0.99),
+        max: sortedBuckets.length ? sortedBuckets[sortedBuckets.length - 1]![0] / 10 : 0,
+        received,
+        expected,
+      },
+    };
+  } finally {
+    server.child.send({ type: 'stop' });
+    await Promise.race([new Promise((r) => server.child.once('exit', r)), sleep(10_000)]);
+    await stopChild(server.child, 'SIGKILL');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+const ms = (n: number): string => `${n.toFixed(1)} ms`;
+const rate = (s: Stats): string => `${(s.count / s.seconds).toFixed(0)}/s`;
+
+function report(results: Map<string, BackendResult>): void {
+  const names = [...results.keys()];
+  const rows: [string, ...string[]][] = [];
+  const row = (label: string, f: (r: BackendResult) => string): void => {
+    rows.push([label, ...names.map((n) => f(results.get(n)!))]);
+  };
+  for (const kind of CLIENT_KINDS) {
+    row(`create ${kind.name} (${CLIENTS} clients) objects/s`, (r) => rate(r.creates.get(kind.name)!));
+    row(`create ${kind.name} p50 / p99`, (r) => {
+      const s = r.creates.get(kind.name)!;
+      return `${ms(s.p50)} / ${ms(s.p99)}`;
+    });
+  }
+  row('heap per cached pod', (r) => `${(r.heapPerObject / 1024).toFixed(2)} KiB (${r.cachedPods})`);
+  row(`list all (consistent, cache) objects/s`, (r) => rate(r.listFull));
+  row(`list all (consistent, cache) p50 / p99`, (r) => `${ms(r.listFull.p50)} / ${ms(r.listFull.p99)}`);
+  row('list all (rv=0, cache) p50 / p99', (r) => `${ms(r.listZero.p50)} / ${ms(r.listZero.p99)}`);
+  row('list limit=500 (etcd) objects/s', (r) => rate(r.listPaged));
+  row('list limit=500 page p50 / p99', (r) => `${ms(r.listPaged.p50)} / ${ms(r.listPaged.p99)}`);
+  row('list limit=500 whole pass', (r) => ms(r.pagedPass * 1000));
+  row(`updates (target ${UPDATE_RATE}/s) achieved`, (r) => `${r.updateRate.toFixed(0)}/s`);
+  row('update p50 / p99', (r) => `${ms(r.updates.p50)} / ${ms(r.updates.p99)}`);
+  row(`delivery to ${WATCHERS} watchers p50 / p99`, (r) => `${ms(r.delivery.p50)} / ${ms(r.delivery.p99)}`);
+  row('delivery max', (r) => ms(r.delivery.max));
+  row('events delivered / expected', (r) => `${r.delivery.received} / ${r.delivery.expected}`);
+  const width = [Math.max(...rows.map((r) => r[0].length)) + 2, ...names.map(() => 26)];
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(width[0]!) : c.padStart(width[i]!))).join('');
+  console.log(line(['', ...names]));
+  for (const r of rows) console.log(line(r));
+  console.log(
+    `\ngoals: create p99 < 1 s at >= 1000/s; list of ${PODS} pods from the cache p99 < 1 s; delivery p99 < 100 ms`,
+  );
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(STORE_BIN) && BACKENDS.includes('kubets-store')) {
+    throw new Error(`${STORE_BIN} missing: build @kubets/store first`);
+  }
+  console.log(
+    `kubets-apiserver benchmark: ${PODS} pods, ${CLIENTS} clients, ${WATCHERS} watchers, ${UPDATE_RATE} updates/s for ${UPDATE_SECONDS} s; ` +
+      `3 members per backend, data under ${DATA_PARENT}; load average ${loadavg()[0]!.toFixed(2)} on ${cpus().length} CPUs\n`,
+  );
+  const results = new Map<string, BackendResult>();
+  for (const name of BACKENDS) {
+    if (name === 'etcd' && !existsSync(ETCD_BIN)) {
+      console.log(`${ETCD_BIN} not installed: skipping the etcd backend`);
+      continue;
+    }
+    log(`${name}: starting 3 members`);
+    const backend = await startBackend(name);
+    try {
+      results.set(name, await runBackend(backend));
+    } finally {
+      await stopBackend(backend);
+    }
+  }
+  agent.destroy();
+  report(results);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,52 @@
+/**
+ * The API server under test, in its own process (forked by apiserver-bench.ts with --expose-gc so
+ * the heap can be measured after a full collection). Speaks to the driver over IPC:
+ * `ready` {url} once serving; `heap` -> {heapUsed, cachedPods, cpu}; `stop` -> closes and exits.
+ */
+import { createMetrics, HealthChecks } from '@kubets/component-base';
+import { builtinDefinitions, customResourceSupport } from '../src/cli/run.js';
+import { startApiServer } from '../src/server.js';
+import { versionInfo } from '../src/version.js';
+
+interface Request {
+  type: 'heap' | 'stop';
+}
+
+async function main(): Promise<void> {
+  const etcdServers = (process.argv[2] ?? '').split(',');
+  const watchCache = process.argv[3] !== 'no-cache';
+  const server = await startApiServer({
+    etcdServers,
+    bindAddress: '127.0.0.1',
+    securePort: 0,
+    definitions: builtinDefinitions(),
+    customResources: customResourceSupport,
+    version: versionInfo('0.1.0'),
+    health: new HealthChecks(),
+    metrics: createMetrics({ component: 'kubets-apiserver', version: '0.1.0', defaultMetrics: false }),
+    compactionIntervalMs: 0,
+    watchCache,
+  });
+  const gc = (globalThis as { gc?: () => void }).gc;
+  process.on('message', (m: Request) => {
+    if (m.type === 'heap') {
+      gc?.();
+      gc?.();
+      const pods = server.watchCaches.get('/registry/pods/');
+      process.send?.({
+        type: 'heap',
+        heapUsed: process.memoryUsage().heapUsed,
+        cachedPods: pods?.cache.size ?? 0,
+        cpu: process.cpuUsage(),
+      });
+    } else if (m.type === 'stop') {
+      void server.close().finally(() => process.exit(0));
+    }
+  });
+  process.send?.({ type: 'ready', url: server.url });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,378 @@
+/**
+ * The cacher against an in-memory fake of the etcd client (range + one watch): dispatch to many
+ * watchers, filtering transitions, resourceVersion semantics, freshness of consistent lists,
+ * slow watchers, bookmarks and relists. Real etcd is in test/watch-cache.test.ts.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RangeRequest } from '../../gen/etcd/types/etcdserverpb/RangeRequest.js';
+import type { KeyValue__Output } from '../../gen/etcd/types/mvccpb/KeyValue.js';
+import type { ApiObject } from '../codec.js';
+import type { EtcdClient } from '../etcd/etcd-client.js';
+import type { EtcdWatchHandler, EtcdWatchOptions } from '../etcd/watch-mux.js';
+import { WatchCompactedError } from '../etcd/watch-mux.js';
+import { ResourceStore } from '../store.js';
+import type { StorageEvent, WatchSink } from '../watcher.js';
+import { Cacher } from './cacher.js';
+
+class FakeEtcd {
+  revision = 1n;
+  readonly data = new Map<string, KeyValue__Output>();
+  handler: EtcdWatchHandler | undefined;
+  watchOptions: EtcdWatchOptions | undefined;
+  watchCount = 0;
+  ranges: RangeRequest[] = [];
+  /** Events are held (not delivered) while true: a lagging etcd watch. */
+  holding = false;
+  held: { type: 'PUT' | 'DELETE'; kv: KeyValue__Output }[] = [];
+
+  readonly watches = {
+    watch: (options: EtcdWatchOptions, handler: EtcdWatchHandler) => {
+      this.watchCount++;
+      this.handler = handler;
+      this.watchOptions = options;
+      return { cancel: () => (this.handler = undefined) };
+    },
+  };
+
+  range(req: RangeRequest): Promise<unknown> {
+    this.ranges.push(req);
+    const from = Buffer.from(req.key as Buffer).toString();
+    const to = Buffer.from(req.range_end as Buffer).toString();
+    let kvs = [...this.data.values()]
+      .filter((kv) => kv.key.toString() >= from && kv.key.toString() < to)
+      .sort((a, b) => (a.key.toString() < b.key.toString() ? -1 : 1));
+    const count = kvs.length;
+    if (req.sort_order === 'DESCEND') {
+      kvs = kvs.sort((a, b) => Number(BigInt(b.mod_revision) - BigInt(a.mod_revision)));
+    }
+    const limit = Number(req.limit ?? 0);
+    const more = limit > 0 && kvs.length > limit;
+    if (limit > 0) kvs = kvs.slice(0, limit);
+    return Promise.resolve({
+      header: { revision: this.revision.toString() },
+      kvs,
+      count: String(count),
+      more,
+    });
+  }
+
+  put(key: string, obj: ApiObject): bigint {
+    this.revision++;
+    const prev = this.data.get(key);
+    const kv: KeyValue__Output = {
+      key: Buffer.from(key),
+      value: Buffer.from(JSON.stringify(obj)),
+      mod_revision: this.revision.toString(),
+      create_revision: prev?.create_revision ?? this.revision.toString(),
+      version: '1',
+      lease: '0',
+    };
+    this.data.set(key, kv);
+    this.emit({ type: 'PUT', kv });
+    return this.revision;
+  }
+
+  del(key: string): bigint {
+    this.revision++;
+    this.data.delete(key);
+    this.emit({
+      type: 'DELETE',
+      kv: {
+        key: Buffer.from(key),
+        value: Buffer.alloc(0),
+        mod_revision: this.revision.toString(),
+        create_revision: '0',
+        version: '0',
+        lease: '0',
+      },
+    });
+    return this.revision;
+  }
+
+  /** A write elsewhere in etcd: the revision moves, this prefix sees nothing. */
+  bump(): void {
+    this.revision++;
+  }
+
+  release(): void {
+    this.holding = false;
+    const events = this.held;
+    this.held = [];
+    if (events.length > 0) this.handler?.onEvents(events as never, this.revision);
+  }
+
+  private emit(e: { type: 'PUT' | 'DELETE'; kv: KeyValue__Output }): void {
+    if (this.holding) {
+      this.held.push(e);
+      return;
+    }
+    this.handler?.onEvents([e as never], this.revision);
+  }
+}
+
+function pod(name: string, labels: Record<string, string> = {}, ns = 'default'): ApiObject {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: ns, name, labels } };
+}
+
+class Recorder implements WatchSink {
+  events: StorageEvent[] = [];
+  closed = false;
+  backlog = 0;
+  onEvent(e: StorageEvent): void {
+    this.events.push(e);
+  }
+  onClose(): void {
+    this.closed = true;
+  }
+  pending(): number {
+    return this.backlog;
+  }
+  summary(): string[] {
+    return this.events.map((e) => `${e.type} ${e.object.metadata?.name ?? ''}`);
+  }
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+let cachers: Cacher[] = [];
+afterEach(async () => {
+  for (const c of cachers) await c.stop();
+  cachers = [];
+});
+
+async function setup(
+  opts: Partial<ConstructorParameters<typeof Cacher>[0]> = {},
+): Promise<{ etcd: FakeEtcd; cacher: Cacher; store: ResourceStore }> {
+  const etcd = new FakeEtcd();
+  const client = etcd as unknown as EtcdClient;
+  const store = new ResourceStore({
+    client,
+    groupResource: { group: '', resource: 'pods' },
+    pathPrefix: '/registry',
+    resourcePrefix: 'pods',
+    namespaced: true,
+  });
+  const cacher = new Cacher({
+    store,
+    client,
+    resourceLabel: 'pods',
+    kindLabels: { group: '', version: 'v1', kind: 'Pod' },
+    freshnessTimeoutMs: 200,
+    ...opts,
+  });
+  cachers.push(cacher);
+  etcd.put('/registry/pods/default/a', pod('a', { app: 'web' }));
+  etcd.put('/registry/pods/kube-system/b', pod('b', {}, 'kube-system'));
+  cacher.start();
+  await cacher.whenReady();
+  return { etcd, cacher, store };
+}
+
+const web = (o: ApiObject): boolean => o.metadata?.labels?.app === 'web';
+
+describe('Cacher watch', () => {
+  it('serves any number of watchers from one etcd watch', async () => {
+    const { etcd, cacher } = await setup();
+    const sinks = Array.from({ length: 200 }, () => new Recorder());
+    for (const s of sinks) cacher.watch(undefined, { resourceVersion: '3' }, s);
+    etcd.put('/registry/pods/default/c', pod('c'));
+    await tick();
+    expect(etcd.watchCount).toBe(1);
+    expect(etcd.watchOptions?.prevKv).toBe(false);
+    for (const s of sinks) expect(s.summary()).toEqual(['ADDED c']);
+    expect(cacher.watcherCount).toBe(200);
+  });
+
+  it('resourceVersion 0 starts with the cached state; N replays the window after N', async () => {
+    const { etcd, cacher } = await setup();
+    const fromZero = new Recorder();
+    cacher.watch('default', { resourceVersion: '0' }, fromZero);
+    const rv = etcd.put('/registry/pods/default/a', pod('a', { app: 'web', v: '2' }));
+    etcd.put('/registry/pods/default/c', pod('c'));
+    await tick();
+    expect(fromZero.summary()).toEqual(['ADDED a', 'MODIFIED a', 'ADDED c']);
+    const fromN = new Recorder();
+    cacher.watch(undefined, { resourceVersion: rv.toString() }, fromN);
+    await tick();
+    expect(fromN.summary()).toEqual(['ADDED c']);
+    expect(fromN.events[0]!.object.metadata?.resourceVersion).toBe(String(rv + 1n));
+  });
+
+  it('answers a revision older than the window with a 410 ERROR and closes', async () => {
+    const { etcd, cacher } = await setup({ window: { lowerBound: 2, upperBound: 2 } });
+    for (let i = 0; i < 5; i++) etcd.put(`/registry/pods/default/p${i}`, pod(`p${i}`));
+    const s = new Recorder();
+    cacher.watch(undefined, { resourceVersion: '3' }, s);
+    await tick();
+    expect(s.events[0]?.type).toBe('ERROR');
+    expect(s.events[0]?.object).toMatchObject({
+      kind: 'Status',
+      code: 410,
+      reason: 'Expired',
+      message: 'too old resource version: 3 (6)',
+    });
+    expect(s.closed).toBe(true);
+  });
+
+  it('filters per watcher: transitions in and out of a selector are ADDED and DELETED', async () => {
+    const { etcd, cacher } = await setup();
+    const s = new Recorder();
+    cacher.watch(undefined, { resourceVersion: '3', predicate: web }, s);
+    etcd.put('/registry/pods/default/a', pod('a', {})); // leaves the selection
+    etcd.put('/registry/pods/default/a', pod('a', { app: 'web' })); // comes back
+    etcd.put('/registry/pods/default/x', pod('x', {})); // never selected
+    etcd.del('/registry/pods/default/a');
+    await tick();
+    expect(s.summary()).toEqual(['DELETED a', 'ADDED a', 'DELETED a']);
+    // The DELETED of a transition carries the event's revision.
+    expect(s.events[0]!.object.metadata?.resourceVersion).toBe('4');
+    expect(s.events[0]!.object.metadata?.labels).toEqual({ app: 'web' });
+  });
+
+  it('scopes by namespace and name', async () => {
+    const { etcd, cacher } = await setup();
+    const ns = new Recorder();
+    const one = new Recorder();
+    cacher.watch('kube-system', { resourceVersion: '0' }, ns);
+    cacher.watch('default', { resourceVersion: '0', name: 'a' }, one);
+    etcd.put('/registry/pods/default/a', pod('a'));
+    etcd.put('/registry/pods/kube-system/z', pod('z', {}, 'kube-system'));
+    await tick();
+    expect(ns.summary()).toEqual(['ADDED b', 'ADDED z']);
+    expect(one.summary()).toEqual(['ADDED a', 'MODIFIED a']);
+  });
+
+  it('shares one object per event across watchers (encoded once downstream)', async () => {
+    const { etcd, cacher } = await setup();
+    const a = new Recorder();
+    const b = new Recorder();
+    cacher.watch(undefined, { resourceVersion: '3' }, a);
+    cacher.watch(undefined, { resourceVersion: '3' }, b);
+    etcd.put('/registry/pods/default/c', pod('c'));
+    await tick();
+    expect(a.events[0]!.object).toBe(b.events[0]!.object);
+  });
+
+  it('drops a slow watcher instead of holding the others back', async () => {
+    const { etcd, cacher } = await setup({ maxPendingBytes: 1000 });
+    const slow = new Recorder();
+    const fast = new Recorder();
+    cacher.watch(undefined, { resourceVersion: '3' }, slow);
+    cacher.watch(undefined, { resourceVersion: '3' }, fast);
+    await tick();
+    slow.backlog = 5000;
+    etcd.put('/registry/pods/default/c', pod('c'));
+    etcd.put('/registry/pods/default/d', pod('d'));
+    await tick();
+    expect(slow.closed).toBe(true);
+    expect(slow.summary()).toEqual(['ADDED c']);
+    expect(fast.summary()).toEqual(['ADDED c', 'ADDED d']);
+    expect(cacher.watcherCount).toBe(1);
+  });
+
+  it('sends bookmarks with the cache revision to watchers that allow them', async () => {
+    const { etcd, cacher } = await setup({ bookmarkIntervalMs: 0 });
+    const s = new Recorder();
+    cacher.watch(
+      undefined,
+      {
+        resourceVersion: '3',
+        allowBookmarks: true,
+        bookmark: (rv) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { resourceVersion: rv } }),
+      },
+      s,
+    );
+    const rv = etcd.put('/registry/pods/default/c', pod('c'));
+    await new Promise((r) => setTimeout(r, 1_200));
+    const bookmark = s.events.find((e) => e.type === 'BOOKMARK');
+    expect(bookmark?.object.metadata?.resourceVersion).toBe(rv.toString());
+    const none = new Recorder();
+    cacher.watch(undefined, { resourceVersion: '3' }, none);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(none.events.some((e) => e.type === 'BOOKMARK')).toBe(false);
+  });
+
+  it('closes every watcher and relists when the etcd watch ends', async () => {
+    const { etcd, cacher } = await setup();
+    const s = new Recorder();
+    cacher.watch(undefined, { resourceVersion: '0' }, s);
+    await tick();
+    etcd.handler!.onError(new WatchCompactedError(4n, 10n));
+    await tick();
+    expect(s.closed).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(etcd.watchCount).toBe(2);
+    expect(cacher.ready).toBe(true);
+  });
+});
+
+describe('Cacher list', () => {
+  it('serves resourceVersion=0 from memory, ignoring a limit', async () => {
+    const { etcd, cacher } = await setup();
+    etcd.ranges = [];
+    const list = await cacher.list(undefined, { resourceVersion: '0', limit: 1 });
+    expect(list.items.map((o) => o.metadata?.name)).toEqual(['a', 'b']);
+    expect(list.resourceVersion).toBe('3');
+    expect(list.continue).toBeUndefined();
+    expect(etcd.ranges).toEqual([]);
+  });
+
+  it('a consistent list waits until the cache has seen the latest write', async () => {
+    const { etcd, cacher } = await setup();
+    etcd.holding = true;
+    etcd.put('/registry/pods/default/c', pod('c'));
+    const pending = cacher.list('default', {});
+    setTimeout(() => etcd.release(), 50);
+    const list = await pending;
+    expect(list.items.map((o) => o.metadata?.name)).toEqual(['a', 'c']);
+    expect(list.resourceVersion).toBe('4');
+  });
+
+  it('a consistent list is served at once when etcd moved on elsewhere only', async () => {
+    const { etcd, cacher } = await setup();
+    etcd.bump();
+    etcd.bump();
+    const started = Date.now();
+    const list = await cacher.list(undefined, {});
+    expect(Date.now() - started).toBeLessThan(150);
+    expect(list.items).toHaveLength(2);
+  });
+
+  it('a missed delete keeps the cache stale until it arrives (count check)', async () => {
+    const { etcd, cacher } = await setup();
+    etcd.holding = true;
+    etcd.del('/registry/pods/default/a');
+    const pending = cacher.list(undefined, {});
+    setTimeout(() => etcd.release(), 50);
+    expect((await pending).items.map((o) => o.metadata?.name)).toEqual(['b']);
+  });
+
+  it('falls back to etcd when the cache does not catch up in time', async () => {
+    const { etcd, cacher } = await setup({ freshnessTimeoutMs: 50 });
+    etcd.holding = true;
+    etcd.put('/registry/pods/default/c', pod('c'));
+    const list = await cacher.list(undefined, {});
+    expect(list.items.map((o) => o.metadata?.name)).toEqual(['a', 'c', 'b']);
+  });
+
+  it('exact, continued and limited lists go to etcd', async () => {
+    const { etcd, cacher } = await setup();
+    etcd.ranges = [];
+    await cacher.list(undefined, { limit: 1 });
+    expect(etcd.ranges).toHaveLength(1);
+    expect(etcd.ranges[0]!.sort_order).toBeUndefined();
+    etcd.ranges = [];
+    await cacher.list(undefined, { resourceVersion: '3', resourceVersionMatch: 'Exact' });
+    expect(etcd.ranges[0]!.revision).toBe('3');
+  });
+
+  it('NotOlderThan waits for the revision, else 504 Too large resource version', async () => {
+    const { etcd, cacher } = await setup({ freshnessTimeoutMs: 50 });
+    const rv = etcd.put('/registry/pods/default/c', pod('c'));
+    const list = await cacher.list(undefined, { resourceVersion: rv.toString() });
+    expect(list.items).toHaveLength(3);
+    await expect(cacher.list(undefined, { resourceVersion: '100' })).rejects.toMatchObject({
+      code: 504,
+    });
+  });
+});

@@ -1,0 +1,604 @@
+/**
+ * The watch cache of one resource, after k8s.io/apiserver/pkg/storage/cacher/cacher.go: a
+ * reflector lists the resource's etcd prefix once and then follows it with ONE etcd watch; every
+ * API watch on the resource is served from memory (no per-watcher etcd load), and lists are served
+ * from memory when their resourceVersion semantics allow it.
+ *
+ * - watch `resourceVersion` unset or `0`: the cached objects as ADDED, then changes; `N`: the
+ *   window's events after N, then changes; N older than the window: an ERROR event with 410
+ *   Expired "too old resource version", as upstream;
+ * - list `resourceVersion=0`: from memory at once (a limit is ignored, as upstream);
+ *   NotOlderThan N: from memory once the cache reached N (or is proven equal to etcd at a
+ *   revision >= N); unset (consistent read, upstream 1.31+ ConsistentListFromCache): from memory
+ *   once it is proven fresh, else (after `freshnessTimeoutMs`) from etcd; Exact, `continue` and
+ *   limited lists at a non-zero or unset resourceVersion: from etcd;
+ * - BOOKMARK events to watchers that allow them, every `bookmarkIntervalMs` and 2 s before their
+ *   deadline;
+ * - a watcher whose connection holds more than `maxPendingBytes` unsent is terminated (closed,
+ *   the client re-watches), so a slow client never holds the others back;
+ * - when the etcd watch ends (compaction beyond the cache, a refused watch), every API watch is
+ *   closed and the reflector lists again, as upstream's startCaching does.
+ *
+ * Freshness without progress notifications: a consistent read asks etcd, in one cheap request,
+ * for the current revision R, the number C of keys under the prefix and the newest mod_revision
+ * M among them (a keys-only, count-carrying Range sorted by MOD descending with limit 1). The
+ * cache holds exactly etcd's state at R when it has seen revision R, or when it has seen M and
+ * holds C objects: every put after M would raise M, and any delete it has not seen would leave
+ * it with more objects than C. This works on etcd 3.4 (whose progress requests are not ordered
+ * with events) and on kubets-store alike.
+ */
+import {
+  newTooLargeResourceVersion,
+  parseResourceVersion,
+  resolveListSemantics,
+  StatusError,
+} from '@kubets/apimachinery';
+import type { Logger } from '@kubets/component-base';
+import type { ApiObject } from '../codec.js';
+import type { EtcdClient } from '../etcd/etcd-client.js';
+import { prefixRangeEnd } from '../etcd/endpoints.js';
+import type { EtcdEvent, EtcdWatch } from '../etcd/watch-mux.js';
+import type { ListResult, ResourceStore, StoreListOptions } from '../store.js';
+import {
+  nextBookmarkTime,
+  type StorageEvent,
+  type StorageWatch,
+  type WatchOptions,
+  type WatchSink,
+} from '../watcher.js';
+import {
+  splitKey,
+  WatchCache,
+  withResourceVersion,
+  type CachedEntry,
+  type CacheEvent,
+  type WindowOptions,
+} from './watch-cache.js';
+
+/** Metrics of the watch cache (upstream names in ApiServerMetrics). */
+export interface CacheObserver {
+  initialized(resource: string): void;
+  resourceVersion(resource: string, rv: bigint): void;
+  capacity(resource: string, capacity: number): void;
+  eventsReceived(resource: string, count: number): void;
+  eventsDispatched(resource: string, count: number): void;
+  watcherTerminated(resource: string): void;
+  registeredWatchers(labels: { group: string; version: string; kind: string }, delta: number): void;
+  consistentRead(resource: string, success: boolean, fallback: boolean): void;
+  cacheList(resource: string, returned: number): void;
+}
+
+export interface CacherOptions {
+  store: ResourceStore;
+  client: EtcdClient;
+  /** `pods`, `deployments.apps`: the `resource` label of the metrics. */
+  resourceLabel: string;
+  /** group/version/kind labels of apiserver_registered_watchers. */
+  kindLabels: { group: string; version: string; kind: string };
+  window?: WindowOptions;
+  observer?: CacheObserver;
+  logger?: Logger;
+  now?: () => number;
+  /** Bookmark heartbeat (upstream: 1 min). */
+  bookmarkIntervalMs?: number;
+  /** How long reads wait for the cache to catch up (upstream: 3 s). */
+  freshnessTimeoutMs?: number;
+  /** Unsent output beyond which a watcher is terminated. */
+  maxPendingBytes?: number;
+  /** Keys per etcd read of the (re)list. */
+  listPageSize?: number;
+}
+
+export const DEFAULT_MAX_PENDING_BYTES = 8 * 1024 * 1024;
+
+interface CacheWatcher {
+  namespace: string | undefined;
+  name: string | undefined;
+  predicate: ((obj: ApiObject) => boolean) | undefined;
+  sink: WatchSink;
+  options: WatchOptions;
+  /** Only events newer than this are sent. */
+  startRevision: bigint;
+  /** Newest revision the watcher is complete up to (bookmarks). */
+  sentRevision: bigint;
+  nextBookmark: number;
+  /** Events held until the initial ones are out (the caller has not wired the stream yet). */
+  queue: StorageEvent[] | undefined;
+  stopped: boolean;
+}
+
+interface Waiter {
+  fresh: () => boolean;
+  resolve: (ok: boolean) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class Cacher {
+  readonly cache: WatchCache;
+  private readonly store: ResourceStore;
+  private readonly client: EtcdClient;
+  private readonly root: Buffer;
+  private readonly rangeEnd: Buffer;
+  private readonly now: () => number;
+  private readonly watchers = new Set<CacheWatcher>();
+  private waiters: Waiter[] = [];
+  private etcdWatch: EtcdWatch | undefined;
+  private stopped = false;
+  private isReady = false;
+  private readyPromise: Promise<void>;
+  private markReady!: () => void;
+  private ticker: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private endWatch: (() => void) | undefined;
+  /** DELETED views of events whose new state stopped matching a watcher (built once). */
+  private readonly deletedViews = new WeakMap<CacheEvent, ApiObject>();
+
+  constructor(private readonly o: CacherOptions) {
+    this.store = o.store;
+    this.client = o.client;
+    this.cache = new WatchCache(o.window);
+    this.root = Buffer.from(o.store.keys.root);
+    this.rangeEnd = prefixRangeEnd(this.root);
+    this.now = o.now ?? Date.now;
+    this.readyPromise = new Promise((r) => (this.markReady = r));
+  }
+
+  /** True once the first list is in memory (and while its watch runs). */
+  get ready(): boolean {
+    return this.isReady;
+  }
+
+  /** Number of API watchers served from this cache. */
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  /** Starts the reflector; `whenReady` resolves after the first list. */
+  start(): void {
+    if (this.running) return;
+    this.running = this.run();
+    this.ticker = setInterval(() => this.tick(), 1_000);
+    this.ticker.unref();
+  }
+
+  whenReady(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.ticker) clearInterval(this.ticker);
+    this.etcdWatch?.cancel();
+    this.endWatch?.();
+    this.terminateAll();
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.resolve(false);
+    }
+    this.waiters = [];
+    this.markReady();
+    await this.running;
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Reads
+
+  /** GET with resourceVersion=0 from memory; undefined means "ask etcd". */
+  getFromCache(
+    namespace: string | undefined,
+    name: string,
+  ): { object: ApiObject | undefined } | undefined {
+    if (!this.isReady) return undefined;
+    return { object: this.cache.get(namespace, name) };
+  }
+
+  async list(namespace: string | undefined, options: StoreListOptions = {}): Promise<ListResult> {
+    let semantics;
+    try {
+      semantics = resolveListSemantics(options);
+    } catch {
+      return this.store.list(namespace, options);
+    }
+    const limited = (options.limit ?? 0) > 0;
+    if (!this.isReady) return this.store.list(namespace, options);
+    switch (semantics.kind) {
+      case 'Any':
+        return this.listFromCache(namespace, options.predicate);
+      case 'NotOlderThan': {
+        if (limited) return this.store.list(namespace, options);
+        const wanted = semantics.resourceVersion;
+        if (this.cache.resourceVersion < wanted) {
+          const ok = await this.waitFresh(wanted);
+          if (!ok) {
+            throw newTooLargeResourceVersion(wanted, this.cache.resourceVersion, 1);
+          }
+        }
+        return this.listFromCache(namespace, options.predicate);
+      }
+      case 'MostRecent': {
+        if (limited) return this.store.list(namespace, options);
+        const ok = await this.waitFresh(0n);
+        this.o.observer?.consistentRead(this.o.resourceLabel, ok, !ok);
+        if (!ok) return this.store.list(namespace, options);
+        return this.listFromCache(namespace, options.predicate);
+      }
+      default:
+        return this.store.list(namespace, options);
+    }
+  }
+
+  private listFromCache(
+    namespace: string | undefined,
+    predicate: ((obj: ApiObject) => boolean) | undefined,
+  ): ListResult {
+    const entries = this.cache.list(namespace);
+    const items: ApiObject[] = [];
+    for (const e of entries) {
+      if (predicate && !predicate(e.object)) continue;
+      items.push(e.object);
+    }
+    this.o.observer?.cacheList(this.o.resourceLabel, items.length);
+    return { items, resourceVersion: this.cache.resourceVersion.toString() };
+  }
+
+  /**
+   * Waits until the cache holds etcd's current state (see the file comment) and has reached
+   * `minimum`; false after the freshness timeout or when the cache stops.
+   */
+  private async waitFresh(minimum: bigint): Promise<boolean> {
+    let resp;
+    try {
+      resp = await this.client.range({
+        key: this.root,
+        range_end: this.rangeEnd,
+        limit: '1',
+        sort_order: 'DESCEND',
+        sort_target: 'MOD',
+        keys_only: true,
+      });
+    } catch {
+      return false;
+    }
+    const current = BigInt(resp.header?.revision ?? '0');
+    const count = Number(resp.count);
+    const newestMod = resp.kvs[0] ? BigInt(resp.kvs[0].mod_revision) : 0n;
+    const fresh = (): boolean => {
+      if (!this.isReady) return false;
+      const rv = this.cache.resourceVersion;
+      if (rv >= current && rv >= minimum) return true;
+      // Proven equal to etcd at `current`: good for any minimum up to it.
+      return rv >= newestMod && this.cache.size === count && current >= minimum;
+    };
+    if (fresh()) return true;
+    return new Promise<boolean>((resolve) => {
+      const waiter: Waiter = {
+        fresh,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve(false);
+        }, this.o.freshnessTimeoutMs ?? 3_000),
+      };
+      waiter.timer.unref();
+      this.waiters.push(waiter);
+    });
+  }
+
+  private notifyWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (w.fresh()) {
+        clearTimeout(w.timer);
+        w.resolve(true);
+      } else {
+        still.push(w);
+      }
+    }
+    this.waiters = still;
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Watch
+
+  watch(namespace: string | undefined, options: WatchOptions, sink: WatchSink): StorageWatch {
+    // Before the first list (or while relisting) the watch goes to etcd, as a cacher that is not
+    // ready would otherwise block.
+    if (!this.isReady) return this.store.watch(namespace, options, sink);
+    const requested = parseResourceVersion(options.resourceVersion);
+    const w: CacheWatcher = {
+      namespace: this.store.keys.namespaced ? namespace : undefined,
+      name: options.name,
+      predicate: options.predicate,
+      sink,
+      options,
+      startRevision: 0n,
+      sentRevision: 0n,
+      nextBookmark: 0,
+      queue: [],
+      stopped: false,
+    };
+    const initial = w.queue!;
+    if (requested === 0n) {
+      // The current state as ADDED events, then everything after it.
+      const entries =
+        w.name !== undefined ? this.single(w.namespace, w.name) : this.cache.list(w.namespace);
+      for (const e of entries) {
+        if (w.predicate && !w.predicate(e.object)) continue;
+        initial.push({ type: 'ADDED', object: e.object });
+      }
+      w.startRevision = this.cache.resourceVersion;
+    } else {
+      const events = this.cache.eventsSince(requested);
+      if (events instanceof StatusError) {
+        queueMicrotask(() => {
+          sink.onEvent({ type: 'ERROR', object: events.toJSON() as unknown as ApiObject });
+          sink.onClose(events);
+        });
+        return { stop: () => undefined };
+      }
+      w.startRevision = requested;
+      for (const e of events) {
+        const out = this.convert(w, e);
+        if (out) initial.push(out);
+      }
+      if (events.length > 0) w.startRevision = events[events.length - 1]!.resourceVersion;
+    }
+    // The initial events bring the watcher up to the cache's revision (or the requested one).
+    w.sentRevision = maxOf(w.startRevision, maxOf(requested, this.cache.resourceVersion));
+    this.scheduleBookmark(w);
+    this.watchers.add(w);
+    this.o.observer?.registeredWatchers(this.o.kindLabels, 1);
+    // The caller wires the response after watch() returns: deliver from the next microtask on,
+    // with live events queued behind the initial ones.
+    queueMicrotask(() => this.flushInitial(w));
+    return { stop: () => this.removeWatcher(w) };
+  }
+
+  private single(namespace: string | undefined, name: string): CachedEntry[] {
+    const obj = this.cache.get(namespace, name);
+    return obj ? [{ key: '', namespace, name, object: obj }] : [];
+  }
+
+  private flushInitial(w: CacheWatcher): void {
+    const queue = w.queue;
+    w.queue = undefined;
+    if (!queue || w.stopped) return;
+    for (const e of queue) {
+      if (w.stopped) return;
+      w.sink.onEvent(e);
+    }
+    this.checkBacklog(w);
+  }
+
+  private removeWatcher(w: CacheWatcher): void {
+    if (w.stopped) return;
+    w.stopped = true;
+    if (this.watchers.delete(w)) this.o.observer?.registeredWatchers(this.o.kindLabels, -1);
+  }
+
+  /** Ends every API watch (relist, shutdown): clients re-watch from their last revision. */
+  private terminateAll(): void {
+    for (const w of [...this.watchers]) {
+      this.removeWatcher(w);
+      w.sink.onClose();
+    }
+  }
+
+  /** What a cache event is for one watcher (upstream's cacheWatcher.convertToWatchEvent). */
+  private convert(w: CacheWatcher, e: CacheEvent): StorageEvent | undefined {
+    if (w.namespace !== undefined && e.namespace !== w.namespace) return undefined;
+    if (w.name !== undefined && e.name !== w.name) return undefined;
+    const p = w.predicate;
+    const cur = e.type !== 'DELETED' && (!p || p(e.object));
+    const old = e.prevObject !== undefined && (!p || p(e.prevObject));
+    if (cur) return { type: old ? 'MODIFIED' : 'ADDED', object: e.object };
+    if (!old) return undefined;
+    if (e.type === 'DELETED') return { type: 'DELETED', object: e.object };
+    let view = this.deletedViews.get(e);
+    if (!view) {
+      view = withResourceVersion(e.prevObject!, e.resourceVersion);
+      this.deletedViews.set(e, view);
+    }
+    return { type: 'DELETED', object: view };
+  }
+
+  private dispatch(events: CacheEvent[]): void {
+    if (events.length === 0) return;
+    this.o.observer?.eventsDispatched(this.o.resourceLabel, events.length);
+    for (const w of this.watchers) {
+      for (const e of events) {
+        if (w.stopped) break;
+        if (e.resourceVersion <= w.startRevision) continue;
+        const out = this.convert(w, e);
+        w.sentRevision = e.resourceVersion;
+        if (!out) continue;
+        if (w.queue) w.queue.push(out);
+        else w.sink.onEvent(out);
+      }
+      if (!w.stopped && !w.queue) this.checkBacklog(w);
+    }
+  }
+
+  /** A watcher that cannot keep up is closed rather than buffered without bound. */
+  private checkBacklog(w: CacheWatcher): void {
+    const pending = w.sink.pending?.() ?? 0;
+    if (pending <= (this.o.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES)) return;
+    this.removeWatcher(w);
+    this.o.observer?.watcherTerminated(this.o.resourceLabel);
+    this.o.logger?.v(1).info('Terminating a slow watcher', {
+      resource: this.o.resourceLabel,
+      pendingBytes: pending,
+    });
+    w.sink.onClose(new Error('watcher too slow'));
+  }
+
+  private scheduleBookmark(w: CacheWatcher): void {
+    if (!w.options.allowBookmarks || !w.options.bookmark) {
+      w.nextBookmark = Number.POSITIVE_INFINITY;
+      return;
+    }
+    const now = this.now();
+    const at = nextBookmarkTime(now, this.o.bookmarkIntervalMs ?? 60_000, w.options.deadline);
+    w.nextBookmark =
+      w.options.deadline !== undefined && at >= w.options.deadline ? Number.POSITIVE_INFINITY : at;
+  }
+
+  /** Due bookmarks (upstream's dispatcher sends them on a timer too). */
+  private tick(): void {
+    const now = this.now();
+    for (const w of this.watchers) {
+      if (w.stopped || w.queue || now < w.nextBookmark) continue;
+      const rv =
+        this.cache.resourceVersion > w.sentRevision ? this.cache.resourceVersion : w.sentRevision;
+      w.sentRevision = rv;
+      w.sink.onEvent({ type: 'BOOKMARK', object: w.options.bookmark!(rv.toString()) });
+      const deadline = w.options.deadline;
+      if (deadline !== undefined && now >= deadline - 2_000)
+        w.nextBookmark = Number.POSITIVE_INFINITY;
+      else this.scheduleBookmark(w);
+    }
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Reflector
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    while (!this.stopped) {
+      try {
+        const revision = await this.relist();
+        if (this.stopped) break;
+        backoff = 100;
+        const err = await this.follow(revision);
+        if (!this.stopped) {
+          this.o.logger?.info('Watch cache: etcd watch ended, relisting', {
+            resource: this.o.resourceLabel,
+            err: err.message,
+          });
+        }
+      } catch (err) {
+        if (!this.stopped) {
+          this.o.logger?.error(err, 'Watch cache: list failed', { resource: this.o.resourceLabel });
+        }
+      }
+      this.isReady = false;
+      this.terminateAll();
+      if (this.stopped) break;
+      await new Promise((r) => setTimeout(r, backoff).unref());
+      backoff = Math.min(backoff * 2, 5_000);
+    }
+  }
+
+  /** Reads the whole prefix at one revision into the cache; returns that revision. */
+  private async relist(): Promise<bigint> {
+    const entries: CachedEntry[] = [];
+    const pageSize = this.o.listPageSize ?? 1_000;
+    let revision = 0n;
+    let key = this.root;
+    for (;;) {
+      const resp = await this.client.range({
+        key,
+        range_end: this.rangeEnd,
+        limit: String(pageSize),
+        revision: revision.toString(),
+      });
+      if (revision === 0n) revision = BigInt(resp.header?.revision ?? '0');
+      for (const kv of resp.kvs) {
+        const keyText = kv.key.toString();
+        const where = splitKey(this.store.keys.root, keyText, this.store.keys.namespaced);
+        if (!where) continue;
+        try {
+          entries.push({
+            key: keyText,
+            ...where,
+            object: this.store.decodeValue(keyText, kv.value, kv.mod_revision),
+          });
+        } catch (err) {
+          this.o.logger?.error(err, 'Watch cache: cannot decode a stored object', { key: keyText });
+        }
+      }
+      const last = resp.kvs[resp.kvs.length - 1];
+      if (!resp.more || !last) break;
+      key = Buffer.concat([last.key, Buffer.from([0])]);
+    }
+    this.cache.replace(entries, revision);
+    this.isReady = true;
+    this.o.observer?.initialized(this.o.resourceLabel);
+    this.o.observer?.resourceVersion(this.o.resourceLabel, revision);
+    this.o.observer?.capacity(this.o.resourceLabel, this.cache.windowCapacity);
+    this.markReady();
+    this.notifyWaiters();
+    return revision;
+  }
+
+  /** Follows the prefix from `revision`; resolves with the reason the etcd watch ended. */
+  private follow(revision: bigint): Promise<Error> {
+    return new Promise<Error>((resolve) => {
+      this.endWatch = () => resolve(new Error('watch cache stopped'));
+      this.etcdWatch = this.client.watches.watch(
+        {
+          key: this.root,
+          rangeEnd: this.rangeEnd,
+          startRevision: revision + 1n,
+          // The previous state comes from the cache itself.
+          prevKv: false,
+          progressNotify: true,
+        },
+        {
+          onEvents: (events) => this.onEtcdEvents(events),
+          onProgress: (rev) => {
+            this.cache.progress(rev);
+            this.o.observer?.resourceVersion(this.o.resourceLabel, this.cache.resourceVersion);
+            this.notifyWaiters();
+          },
+          onError: (err) => {
+            this.etcdWatch = undefined;
+            resolve(err);
+          },
+        },
+      );
+    });
+  }
+
+  private onEtcdEvents(events: EtcdEvent[]): void {
+    const out: CacheEvent[] = [];
+    const now = this.now();
+    const layout = this.store.keys;
+    for (const e of events) {
+      const kv = e.kv;
+      if (!kv) continue;
+      const keyText = kv.key.toString();
+      const where = splitKey(layout.root, keyText, layout.namespaced);
+      const revision = BigInt(kv.mod_revision);
+      if (!where || revision <= this.cache.resourceVersion) continue;
+      const isDelete = e.type === 'DELETE';
+      let object: ApiObject | undefined;
+      if (!isDelete) {
+        try {
+          object = this.store.decodeValue(keyText, kv.value, kv.mod_revision);
+        } catch (err) {
+          this.o.logger?.error(err, 'Watch cache: cannot decode a stored object', { key: keyText });
+          this.cache.progress(revision);
+          continue;
+        }
+      }
+      const ev = this.cache.apply(
+        { kind: isDelete ? 'delete' : 'put', key: keyText, ...where },
+        object,
+        revision,
+        now,
+      );
+      if (ev) out.push(ev);
+    }
+    this.o.observer?.eventsReceived(this.o.resourceLabel, events.length);
+    this.o.observer?.resourceVersion(this.o.resourceLabel, this.cache.resourceVersion);
+    this.o.observer?.capacity(this.o.resourceLabel, this.cache.windowCapacity);
+    this.dispatch(out);
+    this.notifyWaiters();
+  }
+}
+
+function maxOf(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
