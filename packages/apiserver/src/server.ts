@@ -27,6 +27,9 @@ import { normalizePathPrefix, resourcePrefix } from './storage/keys.js';
 import { ResourceStore } from './storage/store.js';
 import { createApiHandler, type ActionSubresource, type VersionInfo } from './http/handler.js';
 import { OpenAPIService } from './http/openapi.js';
+import { allowAllGuard, type RequestGuard } from './auth/types.js';
+import { escalationHooks, type EscalationDeps } from './auth/escalation.js';
+import { startSecurity, type RunningSecurity, type SecurityOptions } from './auth/security.js';
 
 export interface ApiServerOptions {
   /** `--etcd-servers`. */
@@ -65,6 +68,14 @@ export interface ApiServerOptions {
     toDefinition: (crd: ApiObject) => ResourceDefinition;
     establishedStatus: (crd: ApiObject, now: string) => unknown;
   };
+  /**
+   * Authentication and authorization settings (kube-apiserver's flags); the chain is built once
+   * the registries exist. Without it (and without `guard`) every request is let in as
+   * UNSECURED_USER.
+   */
+  security?: SecurityOptions;
+  /** A ready-made guard (tests, other front doors); takes precedence over `security`'s chain. */
+  guard?: RequestGuard;
   /** Injected for tests. */
   now?: () => Date;
 }
@@ -76,6 +87,10 @@ export interface RunningApiServer {
   readonly client: EtcdClient;
   /** Follows CustomResourceDefinitions (undefined when custom resources are not served). */
   readonly customResources: CustomResourceController | undefined;
+  /** The guard every request goes through (also for other front doors). */
+  readonly guard: RequestGuard;
+  /** The security chain built from `security` (undefined without it). */
+  readonly security: RunningSecurity | undefined;
   close(): Promise<void>;
 }
 
@@ -128,6 +143,14 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     randomIntn,
   );
   const serviceHooks = new ServiceAllocations(ipAllocator, portAllocator);
+  // RBAC escalation checks need the authorizer, which needs the registries: bound late.
+  const late: { escalation?: EscalationDeps } = {};
+  const rbacHooks = new Map(
+    (['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'] as const).map((r) => [
+      `rbac.authorization.k8s.io/${r}`,
+      escalationHooks(r, () => late.escalation),
+    ]),
+  );
 
   const registryFor = (def: ResourceDefinition): ResourceRegistry => {
     const key = `${def.group}/${def.plural}`;
@@ -142,6 +165,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       ...(key === '/pods' ? { gracePeriod: podGracePeriod } : {}),
       ...(key === '/services' ? { hooks: serviceHooks } : {}),
       ...(key === '/namespaces' ? { hooks: namespaceHooks } : {}),
+      ...(rbacHooks.has(key) ? { hooks: rbacHooks.get(key)! } : {}),
     };
     return new ResourceRegistry(def, deps);
   };
@@ -186,6 +210,17 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       : undefined;
   await crds?.start();
 
+  const security = o.security
+    ? await startSecurity(catalog, o.security, {
+        ...(o.metrics ? { metrics: o.metrics } : {}),
+        ...(logger ? { logger } : {}),
+        now,
+      })
+    : undefined;
+  late.escalation = security?.escalation;
+  for (const [k, v] of security?.actions ?? []) actions.set(k, v);
+  const guard: RequestGuard = o.guard ?? security?.chain ?? allowAllGuard;
+
   const compactor = new Compactor({
     client,
     intervalMs: o.compactionIntervalMs ?? 5 * 60_000,
@@ -226,9 +261,21 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       mutating: o.maxMutatingRequestsInflight ?? 200,
     },
     ...(logger ? { logger } : {}),
+    guard,
+    ...(security ? { virtualResources: security.virtualResources } : {}),
   });
+  const clientCA = o.security?.clientCA;
+  // With a client CA the server asks for a certificate but lets the handshake through without
+  // one (anonymous and token users); only a chain verified against the CA authenticates.
   const server: Server = o.tls
-    ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, handler)
+    ? createHttpsServer(
+        {
+          cert: o.tls.cert,
+          key: o.tls.key,
+          ...(clientCA ? { ca: clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+        },
+        handler,
+      )
     : createHttpServer(handler);
   // Long watches: no request or header timeouts beyond the watch's own.
   server.requestTimeout = 0;
@@ -254,8 +301,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     catalog,
     client,
     customResources: crds,
+    guard,
+    security,
     close: async () => {
       if (counting) clearInterval(counting);
+      security?.stop();
       await crds?.stop();
       await compactor.stop();
       await new Promise<void>((resolve) => {

@@ -60,6 +60,9 @@ import {
   partialObjectMetadata,
 } from './table.js';
 import { serveWatch } from './watch-stream.js';
+import { allowAllGuard, type RequestGuard, type UserInfo } from '../auth/types.js';
+import { runAsUser } from '../auth/context.js';
+import { attributesOf, credentialsOf } from './auth-filter.js';
 
 export interface VersionInfo {
   major: string;
@@ -104,6 +107,13 @@ export interface ApiHandlerOptions {
    * 429 with Retry-After (watches are not counted). 0 means unlimited.
    */
   maxInflight?: { readOnly: number; mutating: number };
+  /** Authenticates and authorizes every request (default: allowAllGuard). */
+  guard?: RequestGuard;
+  /**
+   * Create-only resources that are not stored (the review APIs), by `group/version/resource`;
+   * served before the catalog is consulted.
+   */
+  virtualResources?: Map<string, ActionSubresource>;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -202,10 +212,31 @@ export function createApiHandler(o: ApiHandlerOptions): Handler {
         o.logger?.error(err, 'Request failed', { method, path: url.pathname });
       writeStatus(res, status);
     };
-    const route =
-      info.kind === 'resource'
-        ? handleResource(o, req, res, info, url.searchParams, { now, random, minTimeout, labels })
-        : handleNonResource(o, req, res, url, method);
+    // Every request is authenticated, then authorized, then routed as its user.
+    const guard = o.guard ?? allowAllGuard;
+    const route = guard
+      .authenticate(credentialsOf(req))
+      .then(async (user) => {
+        await guard.authorize(user, attributesOf(info, method, url.searchParams));
+        return user;
+      })
+      .catch((err: unknown) => {
+        req.resume();
+        throw err;
+      })
+      .then((user) =>
+        runAsUser(user, () =>
+          info.kind === 'resource'
+            ? handleResource(o, req, res, info, url.searchParams, {
+                now,
+                random,
+                minTimeout,
+                labels,
+                user,
+              })
+            : handleNonResource(o, req, res, url, method),
+        ),
+      );
     route.catch(done);
   };
 }
@@ -371,6 +402,7 @@ interface ResourceContext {
   random: () => number;
   minTimeout: number;
   labels: RequestLabels;
+  user: UserInfo;
 }
 
 const STANDARD_SUBRESOURCES = new Set(['status', 'scale', 'finalize']);
@@ -383,6 +415,19 @@ async function handleResource(
   q: URLSearchParams,
   ctx: ResourceContext,
 ): Promise<void> {
+  const virtual = o.virtualResources?.get(`${info.group}/${info.version}/${info.resource}`);
+  if (virtual) {
+    if (info.verb !== 'create' || info.name !== '') {
+      req.resume();
+      throw newMethodNotSupported(
+        { group: info.group, resource: info.resource },
+        methodVerb(req.method),
+      );
+    }
+    const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
+    const result = await virtual.create(info.namespace, '', body, writeOptions(q, req, ctx.user));
+    return writeJSON(res, result.code, result.body);
+  }
   const served = o.catalog.lookup(info.group, info.version, info.resource);
   if (!served || info.extra.length > 0) {
     req.resume();
@@ -401,7 +446,11 @@ async function handleResource(
   const ns = def.namespaced ? info.namespace : undefined;
   const version = served.version.name;
   const sub = info.subresource;
-  if (sub !== '' && !served.version.subresources.some((s) => s.name === sub)) {
+  if (
+    sub !== '' &&
+    !served.version.subresources.some((s) => s.name === sub) &&
+    !o.actions?.has(`${def.group}/${def.plural}/${sub}`)
+  ) {
     req.resume();
     return writeStatus(res, notFoundStatus());
   }
@@ -417,7 +466,12 @@ async function handleResource(
       );
     }
     const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
-    const result = await action.create(info.namespace, info.name, body, writeOptions(q, req));
+    const result = await action.create(
+      info.namespace,
+      info.name,
+      body,
+      writeOptions(q, req, ctx.user),
+    );
     setWarnings(res, result.warnings ?? []);
     return writeJSON(res, result.code, result.body);
   }
@@ -499,19 +553,19 @@ async function handleResource(
           info.namespace,
           target,
           body,
-          writeOptions(q, req),
+          writeOptions(q, req, ctx.user),
         );
         setWarnings(res, result.warnings ?? []);
         return writeJSON(res, result.code, result.body);
       }
-      const result = await registry.create(ns, body, writeOptions(q, req), version);
+      const result = await registry.create(ns, body, writeOptions(q, req, ctx.user), version);
       setWarnings(res, result.warnings);
       return writeJSON(res, 201, result.object);
     }
     case 'update': {
       const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
       if (!isJsonObject(body)) throw newBadRequest('the body of the request must be an object');
-      const opts = writeOptions(q, req);
+      const opts = writeOptions(q, req, ctx.user);
       if (sub === 'scale') {
         const r = await registry.updateScale(ns, info.name, () => body, opts);
         setWarnings(res, r.warnings);
@@ -525,7 +579,10 @@ async function handleResource(
       const media = mediaTypeOf(req.headers['content-type']);
       const type = patchTypeFor(media, !!def.patchSchema);
       const patch = decodePatchBody(await readBody(req), media);
-      const opts: PatchRequestOptions = { ...writeOptions(q, req), force: isTrue(q.get('force')) };
+      const opts: PatchRequestOptions = {
+        ...writeOptions(q, req, ctx.user),
+        force: isTrue(q.get('force')),
+      };
       if (q.has('force') && type !== 'apply') {
         throw newBadRequest('force: Forbidden: may not be specified for non-apply patch');
       }
@@ -578,7 +635,7 @@ function methodVerb(method: string | undefined): string {
   return (method ?? 'GET').toLowerCase();
 }
 
-function writeOptions(q: URLSearchParams, req: IncomingMessage): WriteOptions {
+function writeOptions(q: URLSearchParams, req: IncomingMessage, user: UserInfo): WriteOptions {
   const fieldManager = q.get('fieldManager') ?? undefined;
   if (fieldManager !== undefined && fieldManager.length > 128) {
     throw newBadRequest('fieldManager: Too long: may not be longer than 128');
@@ -590,6 +647,7 @@ function writeOptions(q: URLSearchParams, req: IncomingMessage): WriteOptions {
       ? { fieldValidation: parseFieldValidation(q.get('fieldValidation'))! }
       : {}),
     ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
+    user,
   };
 }
 
