@@ -66,6 +66,11 @@ describe.skipIf(!kubectl)('kubets up', () => {
     expect(kubectlRun('create', 'configmap', 'survives', '--from-literal=answer=42').status).toBe(
       0,
     );
+    // Secured: admin.conf's client certificate is in system:masters; RBAC (Node,RBAC) decides.
+    const whoami = kubectlRun('auth', 'whoami', '-o', 'jsonpath={.status.userInfo.groups}');
+    expect(whoami.stdout).toContain('system:masters');
+    const jane = kubectlRun('auth', 'can-i', 'list', 'secrets', '--as=jane');
+    expect(jane.stdout.trim()).toBe('no');
 
     await cluster.stop();
     expect(cluster.output()).toContain('SIGTERM received, stopping the cluster');

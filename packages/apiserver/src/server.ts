@@ -35,6 +35,8 @@ import { allowAllGuard, type RequestGuard } from './auth/types.js';
 import { startGrpcServer, type RunningGrpcServer } from './grpc/server.js';
 import { GrpcServerMetrics } from './grpc/metrics.js';
 import { InflightLimiter } from './request/inflight.js';
+import { escalationHooks, type EscalationDeps } from './auth/escalation.js';
+import { startSecurity, type RunningSecurity, type SecurityOptions } from './auth/security.js';
 
 export interface ApiServerOptions {
   /** `--etcd-servers`. */
@@ -82,7 +84,10 @@ export interface ApiServerOptions {
   grpcBindAddress?: string;
   /** `--client-ca-file` contents: client certificates verified against it reach the guard. */
   clientCA?: Buffer;
-  /** The security chain both front doors use (default: allowAllGuard). */
+  /**
+   * The security chain both front doors use, ready-made (tests); takes precedence over
+   * `security`'s chain. Default: the chain from `security`, else allowAllGuard.
+   */
   guard?: RequestGuard;
   /** `--watch-cache` (default true): serve lists and watches from per-resource caches. */
   watchCache?: boolean;
@@ -95,6 +100,12 @@ export interface ApiServerOptions {
     CacherOptions,
     'bookmarkIntervalMs' | 'freshnessTimeoutMs' | 'maxPendingBytes'
   >;
+  /**
+   * Authentication and authorization settings (kube-apiserver's flags); the chain is built once
+   * the registries exist. Without it (and without `guard`) every request is let in as
+   * UNSECURED_USER.
+   */
+  security?: SecurityOptions;
   /** Injected for tests. */
   now?: () => Date;
 }
@@ -110,6 +121,10 @@ export interface RunningApiServer {
   readonly grpcAddress: string | undefined;
   /** The watch caches by etcd key prefix (empty with --watch-cache=false). */
   readonly watchCaches: ReadonlyMap<string, Cacher>;
+  /** The guard every request goes through (also for other front doors). */
+  readonly guard: RequestGuard;
+  /** The security chain built from `security` (undefined without it). */
+  readonly security: RunningSecurity | undefined;
   close(): Promise<void>;
 }
 
@@ -162,6 +177,14 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     randomIntn,
   );
   const serviceHooks = new ServiceAllocations(ipAllocator, portAllocator);
+  // RBAC escalation checks need the authorizer, which needs the registries: bound late.
+  const late: { escalation?: EscalationDeps } = {};
+  const rbacHooks = new Map(
+    (['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'] as const).map((r) => [
+      `rbac.authorization.k8s.io/${r}`,
+      escalationHooks(r, () => late.escalation),
+    ]),
+  );
 
   // One watch cache per etcd prefix, shared by every registry of it (a CRD's registry is rebuilt
   // on each change of the CRD; its cache is not).
@@ -203,6 +226,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       ...(key === '/pods' ? { gracePeriod: podGracePeriod } : {}),
       ...(key === '/services' ? { hooks: serviceHooks } : {}),
       ...(key === '/namespaces' ? { hooks: namespaceHooks } : {}),
+      ...(rbacHooks.has(key) ? { hooks: rbacHooks.get(key)! } : {}),
     };
     return new ResourceRegistry(def, deps);
   };
@@ -248,6 +272,17 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       : undefined;
   await crds?.start();
 
+  const security = o.security
+    ? await startSecurity(catalog, o.security, {
+        ...(o.metrics ? { metrics: o.metrics } : {}),
+        ...(logger ? { logger } : {}),
+        now,
+      })
+    : undefined;
+  late.escalation = security?.escalation;
+  for (const [k, v] of security?.actions ?? []) actions.set(k, v);
+  const guard: RequestGuard = o.guard ?? security?.chain ?? allowAllGuard;
+
   const compactor = new Compactor({
     client,
     intervalMs: o.compactionIntervalMs ?? 5 * 60_000,
@@ -290,9 +325,21 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     actions,
     inflightLimiter: inflight,
     ...(logger ? { logger } : {}),
+    guard,
+    ...(security ? { virtualResources: security.virtualResources } : {}),
   });
+  const clientCA = o.security?.clientCA ?? o.clientCA;
+  // With a client CA the server asks for a certificate but lets the handshake through without
+  // one (anonymous and token users); only a chain verified against the CA authenticates.
   const server: Server = o.tls
-    ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, handler)
+    ? createHttpsServer(
+        {
+          cert: o.tls.cert,
+          key: o.tls.key,
+          ...(clientCA ? { ca: clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+        },
+        handler,
+      )
     : createHttpServer(handler);
   // Long watches: no request or header timeouts beyond the watch's own.
   server.requestTimeout = 0;
@@ -318,10 +365,10 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       grpc = await startGrpcServer({
         host: o.grpcBindAddress ?? host,
         port: o.grpcPort,
-        ...(o.tls ? { tls: { ...o.tls, ...(o.clientCA ? { clientCA: o.clientCA } : {}) } } : {}),
+        ...(o.tls ? { tls: { ...o.tls, ...(clientCA ? { clientCA } : {}) } } : {}),
         catalog,
         actions,
-        guard: o.guard ?? allowAllGuard,
+        guard,
         inflight,
         ...(o.metrics && apiMetrics
           ? { metrics: { api: apiMetrics, grpc: new GrpcServerMetrics(o.metrics) } }
@@ -343,9 +390,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     customResources: crds,
     grpcAddress: grpc?.address,
     watchCaches: caches,
+    guard,
+    security,
     close: async () => {
       if (counting) clearInterval(counting);
       await grpc?.close();
+      security?.stop();
       await crds?.stop();
       await Promise.all([...caches.values()].map((c) => c.stop()));
       await compactor.stop();

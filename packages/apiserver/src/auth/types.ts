@@ -25,6 +25,12 @@ export interface Credentials {
    * layer validated it against the client CA.
    */
   peerCertificates?: Buffer[];
+  /**
+   * Why a client certificate that was presented did not verify against the client CA (as the TLS
+   * layer reports it). A presented but unverified certificate fails authentication (401) unless
+   * a bearer token authenticates the request, as upstream's union authenticator.
+   */
+  peerCertificateError?: string;
   /** `Impersonate-User`, `Impersonate-Group` (repeated), `Impersonate-Uid`, `Impersonate-Extra-*`. */
   impersonate?: {
     user?: string;

@@ -57,7 +57,7 @@ export const apiServerFlags = {
     default: 6443,
     min: 0,
     max: 65535,
-    help: 'The port on which to serve HTTPS with authentication and authorization. Until kubets has authentication, the port serves plain HTTP when no --tls-cert-file/--tls-private-key-file are given.',
+    help: 'The port on which to serve HTTPS with authentication and authorization. Without --tls-cert-file/--tls-private-key-file the port serves plain HTTP (development only).',
     group: 'Secure serving flags',
   }),
   'grpc-port': intFlag({
@@ -100,6 +100,44 @@ export const apiServerFlags = {
     min: 0,
     help: 'The maximum number of mutating requests in flight at a given time. When the server exceeds this, it rejects requests. Zero for no limit.',
     group: 'Generic flags',
+  }),
+  'client-ca-file': stringFlag({
+    help: 'If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.',
+    group: 'Authentication flags',
+  }),
+  'token-auth-file': stringFlag({
+    help: 'If set, the file that will be used to secure the secure port of the API server via token authentication.',
+    group: 'Authentication flags',
+  }),
+  'anonymous-auth': boolFlag({
+    default: true,
+    help: 'Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.',
+    group: 'Authentication flags',
+  }),
+  'enable-bootstrap-token-auth': boolFlag({
+    help: "Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system' namespace to be used for TLS bootstrapping authentication.",
+    group: 'Authentication flags',
+  }),
+  'service-account-key-file': stringSliceFlag({
+    help: 'File containing PEM-encoded x509 RSA or ECDSA private or public keys, used to verify ServiceAccount tokens. The specified file can contain multiple keys, and the flag can be specified multiple times with different files. If unspecified, the public half of --service-account-signing-key-file is used.',
+    group: 'Authentication flags',
+  }),
+  'service-account-signing-key-file': stringFlag({
+    help: 'Path to the file that contains the current private key of the service account token issuer. The issuer will sign issued ID tokens with this private key.',
+    group: 'Authentication flags',
+  }),
+  'service-account-issuer': stringSliceFlag({
+    help: 'Identifier of the service account token issuer. The issuer will assert this identifier in "iss" claim of issued tokens. When this flag is specified multiple times, the first is used to generate tokens and all are used to determine which issuers are accepted.',
+    group: 'Authentication flags',
+  }),
+  'api-audiences': stringSliceFlag({
+    help: 'Identifiers of the API. The service account token authenticator will validate that tokens used against the API are bound to at least one of these audiences. If not set, the --service-account-issuer values are used.',
+    group: 'Authentication flags',
+  }),
+  'authorization-mode': stringSliceFlag({
+    default: ['AlwaysAllow'],
+    help: 'Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: AlwaysAllow,AlwaysDeny,Node,RBAC.',
+    group: 'Authorization flags',
   }),
   ...loggingFlags,
   ...shutdownFlags,

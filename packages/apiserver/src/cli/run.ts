@@ -14,6 +14,7 @@ import {
 import type { ApiObject } from '../storage/codec.js';
 import type { ResourceDefinition } from '../registry/definition.js';
 import { startApiServer, type RunningApiServer } from '../server.js';
+import { securityFromFlags } from './security-flags.js';
 import { versionInfo } from '../version.js';
 import type { apiServerFlags } from './flags.js';
 
@@ -80,6 +81,13 @@ export async function runApiServer(
       'WARNING: no --tls-cert-file/--tls-private-key-file: serving PLAIN HTTP without authentication on --secure-port. Do not expose this port.',
     );
   }
+  const security = securityFromFlags(values, (flag, path) => readFlagFile(flag, path)!);
+  if (security?.clientCA && !cert) {
+    throw new Error(
+      '--client-ca-file needs HTTPS: give --tls-cert-file and --tls-private-key-file',
+    );
+  }
+  for (const w of security?.warnings ?? []) log.info(`WARNING: ${w}`);
   const ca = readFlagFile('etcd-cafile', values['etcd-cafile']);
   const etcdCert = readFlagFile('etcd-certfile', values['etcd-certfile']);
   const etcdKey = readFlagFile('etcd-keyfile', values['etcd-keyfile']);
@@ -109,6 +117,7 @@ export async function runApiServer(
     maxMutatingRequestsInflight: values['max-mutating-requests-inflight'],
     definitions: builtinDefinitions(),
     customResources: customResourceSupport,
+    ...(security ? { security: security.options } : {}),
     version: versionInfo(version),
     health: component.health,
     metrics: component.metrics,

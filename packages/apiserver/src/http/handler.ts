@@ -72,6 +72,9 @@ import {
   partialObjectMetadata,
 } from './table.js';
 import { serveWatch } from './watch-stream.js';
+import { allowAllGuard, type RequestGuard, type UserInfo } from '../auth/types.js';
+import { runAsUser } from '../auth/context.js';
+import { attributesOf, credentialsOf } from './auth-filter.js';
 
 export interface VersionInfo {
   major: string;
@@ -110,6 +113,13 @@ export interface ApiHandlerOptions {
   maxInflight?: { readOnly: number; mutating: number };
   /** Shares the limits with the gRPC door (default: a limiter of its own from maxInflight). */
   inflightLimiter?: InflightLimiter;
+  /** Authenticates and authorizes every request (default: allowAllGuard). */
+  guard?: RequestGuard;
+  /**
+   * Create-only resources that are not stored (the review APIs), by `group/version/resource`;
+   * served before the catalog is consulted.
+   */
+  virtualResources?: Map<string, ActionSubresource>;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -175,10 +185,31 @@ export function createApiHandler(o: ApiHandlerOptions): Handler {
         o.logger?.error(err, 'Request failed', { method, path: url.pathname });
       writeStatus(res, status);
     };
-    const route =
-      info.kind === 'resource'
-        ? handleResource(o, req, res, info, url.searchParams, { now, random, minTimeout, labels })
-        : handleNonResource(o, req, res, url, method);
+    // Every request is authenticated, then authorized, then routed as its user.
+    const guard = o.guard ?? allowAllGuard;
+    const route = guard
+      .authenticate(credentialsOf(req))
+      .then(async (user) => {
+        await guard.authorize(user, attributesOf(info, method, url.searchParams));
+        return user;
+      })
+      .catch((err: unknown) => {
+        req.resume();
+        throw err;
+      })
+      .then((user) =>
+        runAsUser(user, () =>
+          info.kind === 'resource'
+            ? handleResource(o, req, res, info, url.searchParams, {
+                now,
+                random,
+                minTimeout,
+                labels,
+                user,
+              })
+            : handleNonResource(o, req, res, url, method),
+        ),
+      );
     route.catch(done);
   };
 }
@@ -344,6 +375,7 @@ interface ResourceContext {
   random: () => number;
   minTimeout: number;
   labels: RequestLabels;
+  user: UserInfo;
 }
 
 async function handleResource(
@@ -354,6 +386,20 @@ async function handleResource(
   q: URLSearchParams,
   ctx: ResourceContext,
 ): Promise<void> {
+  // Create-only resources that are not stored (the review APIs).
+  const virtual = o.virtualResources?.get(`${info.group}/${info.version}/${info.resource}`);
+  if (virtual) {
+    if (info.verb !== 'create' || info.name !== '') {
+      req.resume();
+      throw newMethodNotSupported(
+        { group: info.group, resource: info.resource },
+        methodVerb(req.method),
+      );
+    }
+    const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
+    const result = await virtual.create(info.namespace, '', body, writeOptions(q, req, ctx.user));
+    return writeJSON(res, result.code, result.body);
+  }
   let target;
   try {
     if (info.extra.length > 0) return writeStatus(res, notFoundStatus());
@@ -374,7 +420,10 @@ async function handleResource(
 
   if (target.action) {
     const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
-    return writeReply(res, await createObject(target, o.actions, body, writeOptions(q, req)));
+    return writeReply(
+      res,
+      await createObject(target, o.actions, body, writeOptions(q, req, ctx.user)),
+    );
   }
 
   const allowTable = info.verb === 'get' || info.verb === 'list';
@@ -444,17 +493,23 @@ async function handleResource(
     }
     case 'create': {
       const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
-      return writeReply(res, await createObject(target, o.actions, body, writeOptions(q, req)));
+      return writeReply(
+        res,
+        await createObject(target, o.actions, body, writeOptions(q, req, ctx.user)),
+      );
     }
     case 'update': {
       const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
-      return writeReply(res, await updateObject(target, body, writeOptions(q, req)));
+      return writeReply(res, await updateObject(target, body, writeOptions(q, req, ctx.user)));
     }
     case 'patch': {
       const media = mediaTypeOf(req.headers['content-type']);
       const type = patchTypeFor(media, !!def.patchSchema);
       const patch = decodePatchBody(await readBody(req), media);
-      const opts: PatchRequestOptions = { ...writeOptions(q, req), force: isTrue(q.get('force')) };
+      const opts: PatchRequestOptions = {
+        ...writeOptions(q, req, ctx.user),
+        force: isTrue(q.get('force')),
+      };
       return writeReply(res, await patchObject(target, type, patch, opts, q.has('force')));
     }
     case 'delete': {
@@ -487,13 +542,14 @@ function methodVerb(method: string | undefined): string {
   return (method ?? 'GET').toLowerCase();
 }
 
-function writeOptions(q: URLSearchParams, req: IncomingMessage): WriteOptions {
-  return writeOptionsFrom({
+function writeOptions(q: URLSearchParams, req: IncomingMessage, user: UserInfo): WriteOptions {
+  const options = writeOptionsFrom({
     dryRun: q.getAll('dryRun'),
     fieldManager: q.get('fieldManager') ?? undefined,
     fieldValidation: q.get('fieldValidation'),
     userAgent: req.headers['user-agent'],
   });
+  return { ...options, user };
 }
 
 function deleteParams(q: URLSearchParams): Parameters<typeof deleteOptionsFrom>[1] {

@@ -226,6 +226,56 @@ const MESSAGES: Record<string, MessageSpec> = {
     1: f('limits', { map: 'quantity' }),
     2: f('requests', { map: 'quantity' }),
   },
+  // authorization.k8s.io/v1 and authentication.k8s.io/v1 (kubectl auth can-i / whoami, create token)
+  SelfSubjectAccessReview: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('spec', msg('SelfSubjectAccessReviewSpec')),
+  },
+  SelfSubjectAccessReviewSpec: {
+    1: f('resourceAttributes', msg('ResourceAttributes')),
+    2: f('nonResourceAttributes', msg('NonResourceAttributes')),
+  },
+  ResourceAttributes: {
+    1: f('namespace', 'string'),
+    2: f('verb', 'string'),
+    3: f('group', 'string'),
+    4: f('version', 'string'),
+    5: f('resource', 'string'),
+    6: f('subresource', 'string'),
+    7: f('name', 'string'),
+  },
+  NonResourceAttributes: { 1: f('path', 'string'), 2: f('verb', 'string') },
+  SubjectAccessReview: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('spec', msg('SubjectAccessReviewSpec')),
+  },
+  SubjectAccessReviewSpec: {
+    1: f('resourceAttributes', msg('ResourceAttributes')),
+    2: f('nonResourceAttributes', msg('NonResourceAttributes')),
+    3: f('user', 'string'),
+    4: f('groups', 'string', true),
+    6: f('uid', 'string'),
+  },
+  SelfSubjectRulesReview: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('spec', msg('SelfSubjectRulesReviewSpec')),
+  },
+  SelfSubjectRulesReviewSpec: { 1: f('namespace', 'string') },
+  SelfSubjectReview: { 1: f('metadata', msg('ObjectMeta')) },
+  TokenReview: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('TokenReviewSpec')) },
+  TokenReviewSpec: { 1: f('token', 'string'), 2: f('audiences', 'string', true) },
+  TokenRequest: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('TokenRequestSpec')) },
+  TokenRequestSpec: {
+    1: f('audiences', 'string', true),
+    3: f('boundObjectRef', msg('BoundObjectReference')),
+    4: p('expirationSeconds', 'int'),
+  },
+  BoundObjectReference: {
+    1: f('kind', 'string'),
+    2: f('apiVersion', 'string'),
+    3: f('name', 'string'),
+    4: f('uid', 'string'),
+  },
   Empty: {},
 };
 
@@ -238,6 +288,13 @@ const ROOTS: Record<string, string> = {
   'v1/Service': 'Service',
   'apps/v1/Deployment': 'Deployment',
   'batch/v1/Job': 'Job',
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
+  'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/v1/LocalSubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'SelfSubjectReview',
+  'authentication.k8s.io/v1/TokenReview': 'TokenReview',
+  'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
 };
 
 class Reader {

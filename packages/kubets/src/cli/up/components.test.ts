@@ -9,7 +9,7 @@ const layout = {
 };
 
 describe('planLaunches', () => {
-  it('starts the store first, then the API server pointed at it, both on loopback with the cluster PKI', () => {
+  it('starts the store first, then the API server pointed at it, both on loopback, secured with the cluster PKI and Node,RBAC', () => {
     const launches = planLaunches(layout, (pkg, bin) => `/bins/${pkg}/${bin}.js`);
     expect(launches.map((l) => l.name)).toEqual(['kubets-store', 'kubets-apiserver']);
     expect(launches[0]!.args).toEqual([
@@ -27,6 +27,12 @@ describe('planLaunches', () => {
       '--secure-port=6443',
       '--tls-cert-file=/var/lib/kubets/pki/apiserver.crt',
       '--tls-private-key-file=/var/lib/kubets/pki/apiserver.key',
+      '--client-ca-file=/var/lib/kubets/pki/ca.crt',
+      '--service-account-key-file=/var/lib/kubets/pki/sa.pub',
+      '--service-account-signing-key-file=/var/lib/kubets/pki/sa.key',
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      '--enable-bootstrap-token-auth=true',
+      '--authorization-mode=Node,RBAC',
     ]);
     expect(launches[1]!.script).toBe('/bins/@kubets/apiserver/kubets-apiserver.js');
     expect(launches[1]!.logFile).toBe('/var/lib/kubets/logs/kubets-apiserver.log');

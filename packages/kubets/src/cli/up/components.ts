@@ -24,6 +24,9 @@ export interface ComponentLaunch {
 
 const require = createRequire(import.meta.url);
 
+/** kubeadm's default `--service-account-issuer`. */
+export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+
 /** The file an installed package's `bin` entry points at. */
 export function resolvePackageBin(packageName: string, binName: string): string {
   const manifestPath = require.resolve(`${packageName}/package.json`);
@@ -79,6 +82,16 @@ export function planLaunches(
         `--secure-port=${layout.apiserverPort}`,
         `--tls-cert-file=${join(pki, 'apiserver.crt')}`,
         `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
+        // Secured as a kubeadm cluster: client certificates of the cluster CA (admin.conf is in
+        // system:masters), service-account tokens, bootstrap tokens for node join, Node+RBAC.
+        // Anonymous requests stay on (upstream's default) so /readyz, /livez, /healthz and
+        // /version answer unauthenticated callers through system:public-info-viewer.
+        `--client-ca-file=${join(pki, 'ca.crt')}`,
+        `--service-account-key-file=${join(pki, 'sa.pub')}`,
+        `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
+        `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
+        '--enable-bootstrap-token-auth=true',
+        '--authorization-mode=Node,RBAC',
       ],
       logFile: join(layout.dataDir, 'logs', 'kubets-apiserver.log'),
     },
