@@ -556,7 +556,14 @@ async function handleResource(
         q,
       );
       const dryRun = parseDryRun([...q.getAll('dryRun'), ...(options.dryRun ?? [])]);
-      const result = await registry.delete(ns, info.name, options, dryRun, version);
+      const result = await registry.delete(
+        ns,
+        info.name,
+        options,
+        dryRun,
+        version,
+        writeOptions(q, req),
+      );
       return writeJSON(res, 200, result.body);
     }
     case 'deletecollection': {
@@ -565,7 +572,13 @@ async function handleResource(
         q,
       );
       const dryRun = parseDryRun([...q.getAll('dryRun'), ...(options.dryRun ?? [])]);
-      const list = await registry.deleteCollection(ns, listParams(q, version), options, dryRun);
+      const list = await registry.deleteCollection(
+        ns,
+        listParams(q, version),
+        options,
+        dryRun,
+        writeOptions(q, req),
+      );
       return writeJSON(res, 200, list);
     }
     default:

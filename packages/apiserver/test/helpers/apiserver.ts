@@ -5,6 +5,7 @@
 import { createMetrics, HealthChecks } from '@kubets/component-base';
 import { builtinDefinitions, customResourceSupport } from '../../src/cli/run.js';
 import { startApiServer, type RunningApiServer } from '../../src/server.js';
+import type { AdmissionOptions } from '../../src/admission/build.js';
 import { versionInfo } from '../../src/version.js';
 import { startEtcd, type EtcdProcess } from './etcd.js';
 
@@ -16,7 +17,7 @@ export interface TestCluster {
 }
 
 export async function startTestCluster(
-  options: { compactionIntervalMs?: number } = {},
+  options: { compactionIntervalMs?: number; admission?: AdmissionOptions } = {},
 ): Promise<TestCluster> {
   const etcd = await startEtcd();
   let server: RunningApiServer;
@@ -37,6 +38,7 @@ export async function startTestCluster(
       compactionIntervalMs: options.compactionIntervalMs ?? 0,
       serviceClusterIPRange: '10.96.0.0/24',
       serviceNodePortRange: '30000-30010',
+      ...(options.admission ? { admission: options.admission } : {}),
     });
   } catch (err) {
     await etcd.stop();
