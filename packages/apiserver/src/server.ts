@@ -15,9 +15,16 @@ import { CustomResourceController } from './registry/crds.js';
 import type { ApiObject } from './storage/codec.js';
 import type { ResourceDefinition } from './registry/definition.js';
 import { podGracePeriod } from './registry/deletion.js';
-import { NamespaceLifecycle, namespaceHooks, SYSTEM_NAMESPACES } from './registry/namespaces.js';
+import { namespaceHooks, SYSTEM_NAMESPACES } from './registry/namespaces.js';
+import { buildAdmission, type AdmissionOptions, type BuiltAdmission } from './admission/build.js';
+import { admissionMetrics } from './admission/metrics.js';
 import { PodBinding, PodEviction } from './registry/pods.js';
-import { ResourceRegistry, type RegistryDeps } from './registry/resource-registry.js';
+import {
+  ResourceRegistry,
+  type RegistryDeps,
+  type ResourceHooks,
+  type WriteTransaction,
+} from './registry/resource-registry.js';
 import { PersistentAllocator } from './registry/allocators/allocator.js';
 import { parsePortRange, parseServiceCIDR } from './registry/allocators/ranges.js';
 import { ServiceAllocations } from './registry/services.js';
@@ -106,6 +113,8 @@ export interface ApiServerOptions {
    * UNSECURED_USER.
    */
   security?: SecurityOptions;
+  /** Admission plugins (`--enable-admission-plugins`, ...); default: upstream's default set. */
+  admission?: AdmissionOptions;
   /** Injected for tests. */
   now?: () => Date;
 }
@@ -137,6 +146,18 @@ const RETURN_DELETED = new Set([
   '/persistentvolumes',
 ]);
 
+const WEBHOOK_CONFIGS = new Set([
+  'admissionregistration.k8s.io/mutatingwebhookconfigurations',
+  'admissionregistration.k8s.io/validatingwebhookconfigurations',
+]);
+
+function invalidating(admission: BuiltAdmission): WriteTransaction {
+  return {
+    commit: () => admission.invalidateWebhooks(),
+    revert: () => undefined,
+  };
+}
+
 export async function startApiServer(o: ApiServerOptions): Promise<RunningApiServer> {
   const logger = o.logger;
   const now = o.now ?? (() => new Date());
@@ -161,7 +182,6 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
 
   const nsDef = o.definitions.find((d) => d.group === '' && d.plural === 'namespaces');
   const namespaceStore = nsDef ? storeFor(nsDef) : undefined;
-  const lifecycle = namespaceStore ? new NamespaceLifecycle(namespaceStore) : undefined;
   const ipRange = parseServiceCIDR(o.serviceClusterIPRange ?? '10.96.0.0/12');
   const portRange = parsePortRange(o.serviceNodePortRange ?? '30000-32767');
   const ipAllocator = new PersistentAllocator(
@@ -210,6 +230,24 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     return cacher;
   };
 
+  const admission: BuiltAdmission = buildAdmission(o.admission ?? {}, {
+    catalog,
+    newUID: randomUUID,
+    randomIntn,
+    now,
+    ...(o.metrics ? { observer: admissionMetrics(o.metrics) } : {}),
+    ...(logger ? { logger } : {}),
+  });
+  // Webhook configurations written here take effect at once.
+  const webhookConfigHooks: ResourceHooks = {
+    beginCreate: () => Promise.resolve(invalidating(admission)),
+    beginUpdate: () => Promise.resolve(invalidating(admission)),
+    afterDelete: () => {
+      admission.invalidateWebhooks();
+      return Promise.resolve();
+    },
+  };
+
   const registryFor = (def: ResourceDefinition): ResourceRegistry => {
     const key = `${def.group}/${def.plural}`;
     const store = key === '/namespaces' && namespaceStore ? namespaceStore : storeFor(def);
@@ -221,12 +259,13 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       newUID: randomUUID,
       randomIntn,
       strategyContext: { nodePortRange: { base: portRange.base, size: portRange.size } },
-      ...(def.namespaced && lifecycle ? { admission: lifecycle } : {}),
+      admissionChain: admission.chain,
       returnDeletedObject: def.source === 'builtin' && RETURN_DELETED.has(key),
       ...(key === '/pods' ? { gracePeriod: podGracePeriod } : {}),
       ...(key === '/services' ? { hooks: serviceHooks } : {}),
       ...(key === '/namespaces' ? { hooks: namespaceHooks } : {}),
       ...(rbacHooks.has(key) ? { hooks: rbacHooks.get(key)! } : {}),
+      ...(WEBHOOK_CONFIGS.has(key) ? { hooks: webhookConfigHooks } : {}),
     };
     return new ResourceRegistry(def, deps);
   };
@@ -235,13 +274,13 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   const actions = new Map<string, ActionSubresource>();
   const pods = catalog.get('', 'pods');
   if (pods) {
-    const binding = new PodBinding(pods, now);
+    const binding = new PodBinding(pods, now, admission.chain);
     actions.set('/pods/binding', binding);
     // POST /api/v1/namespaces/{ns}/bindings: the older form of the same call.
     actions.set('/bindings', binding);
     actions.set(
       '/pods/eviction',
-      new PodEviction(pods, catalog.get('policy', 'poddisruptionbudgets'), now),
+      new PodEviction(pods, catalog.get('policy', 'poddisruptionbudgets'), now, admission.chain),
     );
   }
 
@@ -271,6 +310,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
         })
       : undefined;
   await crds?.start();
+  admission.start();
 
   const security = o.security
     ? await startSecurity(catalog, o.security, {
@@ -398,6 +438,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       security?.stop();
       await crds?.stop();
       await Promise.all([...caches.values()].map((c) => c.stop()));
+      await admission.stop();
       await compactor.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -517,14 +517,23 @@ async function handleResource(
         decodeOptionalBody(await readBody(req), req.headers['content-type']),
         deleteParams(q),
       );
-      return writeReply(res, await deleteObject(target, options, dryRun));
+      return writeReply(
+        res,
+        await deleteObject(target, options, dryRun, writeOptions(q, req, ctx.user)),
+      );
     }
     case 'deletecollection': {
       const { options, dryRun } = deleteOptionsFrom(
         decodeOptionalBody(await readBody(req), req.headers['content-type']),
         deleteParams(q),
       );
-      const list = await deleteCollection(target, listParams(q, version), options, dryRun);
+      const list = await deleteCollection(
+        target,
+        listParams(q, version),
+        options,
+        dryRun,
+        writeOptions(q, req, ctx.user),
+      );
       return writeJSON(res, 200, list);
     }
     default:

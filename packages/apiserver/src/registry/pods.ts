@@ -27,6 +27,44 @@ import {
 import type { ApiObject } from '../storage/codec.js';
 import type { ActionSubresource } from '../http/handler.js';
 import type { ResourceRegistry, WriteOptions } from './resource-registry.js';
+import type { AdmissionController } from '../admission/types.js';
+import { UNSECURED_USER } from '../auth/types.js';
+
+/** Admission for a POST-only pod subresource: the Binding or Eviction is the object. */
+async function admitAction(
+  admission: AdmissionController | undefined,
+  subresource: string,
+  kind: { group: string; version: string; kind: string },
+  namespace: string,
+  name: string,
+  body: ApiObject,
+  opts: WriteOptions,
+): Promise<{ object: ApiObject; warnings: string[] }> {
+  const warnings: string[] = [];
+  if (!admission || opts.skipAdmission) return { object: body, warnings };
+  const attrs = {
+    operation: 'CREATE' as const,
+    resource: { group: '', version: 'v1', resource: 'pods' },
+    subresource,
+    kind,
+    namespace,
+    name,
+    object: deepCopyJson(body),
+    oldObject: undefined,
+    options: {
+      apiVersion: 'meta.k8s.io/v1',
+      kind: 'CreateOptions',
+      ...(opts.dryRun ? { dryRun: ['All'] } : {}),
+    } as ApiObject,
+    dryRun: opts.dryRun === true,
+    userInfo: opts.user ?? UNSECURED_USER,
+    warnings,
+    annotations: {},
+  };
+  await admission.admit(attrs);
+  await admission.validate(attrs);
+  return { object: attrs.object ?? body, warnings };
+}
 
 const PODS = { group: '', resource: 'pods' };
 
@@ -47,6 +85,7 @@ export class PodBinding implements ActionSubresource {
   constructor(
     private readonly pods: ResourceRegistry,
     private readonly now: () => Date,
+    private readonly admission?: AdmissionController,
   ) {}
 
   async create(
@@ -54,11 +93,20 @@ export class PodBinding implements ActionSubresource {
     name: string,
     body: JsonValue,
     opts: WriteOptions,
-  ): Promise<{ code: number; body: unknown }> {
+  ): Promise<{ code: number; body: unknown; warnings?: string[] }> {
     if (!isJsonObject(body))
       throw newBadRequest('the body of the request must be a Binding object');
     if (!name) throw newBadRequest('a Binding must name the pod in metadata.name');
-    const binding = body as unknown as ApiObject & { target?: { kind?: string; name?: string } };
+    const admitted = await admitAction(
+      this.admission,
+      'binding',
+      { group: '', version: 'v1', kind: 'Binding' },
+      namespace,
+      name,
+      body,
+      opts,
+    );
+    const binding = admitted.object as ApiObject & { target?: { kind?: string; name?: string } };
     const bindingName = binding.metadata?.name;
     if (bindingName && bindingName !== name) {
       throw newBadRequest(
@@ -78,7 +126,7 @@ export class PodBinding implements ActionSubresource {
     }
     if (opts.dryRun) {
       await this.pods.store.get(namespace, name);
-      return { code: 201, body: success(201) };
+      return { code: 201, body: success(201), warnings: admitted.warnings };
     }
     await this.pods.store.guaranteedUpdate(namespace, name, (current) => {
       const pod = deepCopyJson(current!);
@@ -105,7 +153,7 @@ export class PodBinding implements ActionSubresource {
       status.conditions = conditions;
       return pod;
     });
-    return { code: 201, body: success(201) };
+    return { code: 201, body: success(201), warnings: admitted.warnings };
   }
 }
 
@@ -122,6 +170,7 @@ export class PodEviction implements ActionSubresource {
     private readonly pods: ResourceRegistry,
     private readonly pdbs: ResourceRegistry | undefined,
     private readonly now: () => Date,
+    private readonly admission?: AdmissionController,
   ) {}
 
   async create(
@@ -129,20 +178,32 @@ export class PodEviction implements ActionSubresource {
     name: string,
     body: JsonValue,
     opts: WriteOptions,
-  ): Promise<{ code: number; body: unknown }> {
+  ): Promise<{ code: number; body: unknown; warnings?: string[] }> {
     if (!isJsonObject(body))
       throw newBadRequest('the body of the request must be an Eviction object');
-    const eviction = body as unknown as ApiObject & { deleteOptions?: DeleteOptions };
-    const evName = eviction.metadata?.name;
+    const evName = (body as unknown as ApiObject).metadata?.name;
     if (evName && evName !== name) {
       throw newBadRequest(`name in URL does not match name in Eviction object`);
     }
+    const admitted = await admitAction(
+      this.admission,
+      'eviction',
+      { group: 'policy', version: 'v1', kind: 'Eviction' },
+      namespace,
+      name,
+      body,
+      opts,
+    );
+    const eviction = admitted.object as ApiObject & { deleteOptions?: DeleteOptions };
     const pod = await this.pods.get(namespace, name);
     const deleteOptions: DeleteOptions = { ...(eviction.deleteOptions ?? {}) };
     if (!this.canIgnorePDB(pod) && this.pdbs)
       await this.consumeBudget(namespace, pod, opts.dryRun === true);
-    await this.pods.delete(namespace, name, deleteOptions, opts.dryRun === true);
-    return { code: 201, body: success(201) };
+    // Upstream's eviction deletes without running admission again.
+    await this.pods.delete(namespace, name, deleteOptions, opts.dryRun === true, undefined, {
+      skipAdmission: true,
+    });
+    return { code: 201, body: success(201), warnings: admitted.warnings };
   }
 
   /** Terminal, pending and already-terminating pods are evicted without asking budgets. */

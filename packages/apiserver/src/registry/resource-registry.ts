@@ -61,7 +61,8 @@ import { SchemaConverter, type TypeNode } from './fieldmanager/schema.js';
 import { asVersion, deleteSuccessStatus } from './objects.js';
 import { applyPatch, type PatchType } from './patch.js';
 import { parseSelection } from './selection.js';
-import type { UserInfo } from '../auth/types.js';
+import { UNSECURED_USER, type UserInfo } from '../auth/types.js';
+import type { AdmissionAttributes, AdmissionController, Operation } from '../admission/types.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -74,6 +75,8 @@ export interface WriteOptions {
   userAgent?: string;
   /** The authenticated caller, for admission (NodeRestriction, ServiceAccount, webhooks). */
   user?: UserInfo;
+  /** Internal writes that upstream makes without admission (the eviction's delete). */
+  skipAdmission?: boolean;
 }
 
 export interface PatchRequestOptions extends WriteOptions {
@@ -130,6 +133,11 @@ export interface RegistryDeps {
   randomIntn: (n: number) => number;
   strategyContext?: StrategyContext;
   admission?: CreateAdmission;
+  /**
+   * The admission chain (mutating phase after defaulting, validating phase after the strategy's
+   * validation) for create, update, patch, delete and the status/scale subresources.
+   */
+  admissionChain?: AdmissionController;
   hooks?: ResourceHooks;
   /** Pods, services, namespaces answer DELETE with the object; others with a Status. */
   returnDeletedObject?: boolean;
@@ -295,6 +303,8 @@ export class ResourceRegistry {
         manager,
         false,
         warnings,
+        opts,
+        version,
       );
       try {
         const stored = await this.persistCreate(prepared, opts.dryRun === true);
@@ -321,10 +331,24 @@ export class ResourceRegistry {
     manager: string | undefined,
     fromApply: boolean,
     warnings: string[],
+    opts: WriteOptions,
+    version: string | undefined,
   ): Promise<ApiObject> {
     this.setNamespace(obj, namespace);
     const now = this.deps.now();
     this.def.strategy.default(obj);
+    // Upstream order: decode and default, mutating admission, then the strategy and validation.
+    const attrs = this.admissionAttributes(
+      'CREATE',
+      obj,
+      undefined,
+      namespace,
+      opts,
+      version,
+      '',
+      warnings,
+    );
+    obj = await this.admitMutating(attrs, obj);
     fillObjectMetaSystemFields(obj, {
       now,
       uid: this.deps.newUID(),
@@ -340,6 +364,11 @@ export class ResourceRegistry {
       this.groupResource,
       obj.metadata?.name ?? '',
     );
+    if (attrs) {
+      attrs.object = obj;
+      attrs.name = obj.metadata?.name ?? '';
+      await this.deps.admissionChain!.validate(attrs);
+    }
     if (manager !== undefined && !fromApply) {
       return updateManagedFields(undefined, obj, manager, this.fieldManagerOptions('', now));
     }
@@ -397,6 +426,8 @@ export class ResourceRegistry {
               manager,
               false,
               warnings,
+              opts,
+              version,
             ),
             created: true,
           };
@@ -404,7 +435,16 @@ export class ResourceRegistry {
         const next = deepCopyJson(incoming);
         this.checkResourceVersion(next, old, name);
         return {
-          obj: this.prepareUpdate(next, old, subresource, manager, false, warnings),
+          obj: await this.prepareUpdate(
+            next,
+            old,
+            subresource,
+            manager,
+            false,
+            warnings,
+            opts,
+            version,
+          ),
           created: false,
         };
       },
@@ -451,7 +491,15 @@ export class ResourceRegistry {
             );
             const obj = this.toStorage(applied);
             return {
-              obj: await this.prepareCreate(namespace, obj, undefined, true, warnings),
+              obj: await this.prepareCreate(
+                namespace,
+                obj,
+                undefined,
+                true,
+                warnings,
+                opts,
+                version,
+              ),
               created: true,
             };
           }
@@ -468,7 +516,16 @@ export class ResourceRegistry {
           const next = this.toStorage(applied);
           this.checkResourceVersion(next, old, name);
           return {
-            obj: this.prepareUpdate(next, old, subresource, undefined, true, warnings),
+            obj: await this.prepareUpdate(
+              next,
+              old,
+              subresource,
+              undefined,
+              true,
+              warnings,
+              opts,
+              version,
+            ),
             created: false,
           };
         },
@@ -484,30 +541,41 @@ export class ResourceRegistry {
       false,
       warnings,
       version,
-      (old) => {
+      async (old) => {
         if (!old) throw this.notFound(name);
         const current = this.out(old, v.name);
         const patched = applyPatch(type, current, patch, this.def.patchSchema?.(v.name));
         const next = this.decodeBody(patched, v.name, opts.fieldValidation, warnings, 'patch');
         this.checkName(next, name);
         this.checkResourceVersion(next, old, name);
-        return Promise.resolve({
-          obj: this.prepareUpdate(next, old, subresource, manager, false, warnings),
+        return {
+          obj: await this.prepareUpdate(
+            next,
+            old,
+            subresource,
+            manager,
+            false,
+            warnings,
+            opts,
+            version,
+          ),
           created: false,
-        });
+        };
       },
     );
   }
 
   /** Everything before the storage write of an update; `next` is in the storage version. */
-  private prepareUpdate(
+  private async prepareUpdate(
     next: ApiObject,
     old: ApiObject,
     subresource: string,
     manager: string | undefined,
     fromApply: boolean,
     warnings: string[],
-  ): ApiObject {
+    opts: WriteOptions,
+    version: string | undefined,
+  ): Promise<ApiObject> {
     const meta = (next.metadata ??= {});
     meta.name = old.metadata?.name;
     if (this.def.namespaced) meta.namespace = old.metadata?.namespace;
@@ -515,6 +583,39 @@ export class ResourceRegistry {
     if (!meta.uid) meta.uid = old.metadata?.uid;
     if (meta.finalizers?.length === 0) delete meta.finalizers;
     this.def.strategy.default(next);
+    const ns = old.metadata?.namespace;
+    let attrs: AdmissionAttributes | undefined;
+    if (subresource === 'scale') {
+      // Admission sees the autoscaling/v1 Scale, as upstream; its replicas are what is written.
+      const scaleAttrs = this.admissionAttributes(
+        'UPDATE',
+        this.toScale(next),
+        this.toScale(old),
+        ns,
+        opts,
+        version,
+        'scale',
+        warnings,
+      );
+      if (scaleAttrs) {
+        await this.deps.admissionChain!.admit(scaleAttrs);
+        next = this.fromScale(next, scaleAttrs.object!);
+        scaleAttrs.object = this.toScale(next);
+        attrs = scaleAttrs;
+      }
+    } else {
+      attrs = this.admissionAttributes(
+        'UPDATE',
+        next,
+        old,
+        ns,
+        opts,
+        version,
+        subresource,
+        warnings,
+      );
+      next = await this.admitMutating(attrs, next);
+    }
     let errs;
     if (subresource === 'status') {
       if (!this.def.statusStrategy)
@@ -532,6 +633,10 @@ export class ResourceRegistry {
       warnings.push(...(this.def.strategy.warnings?.(next, old) ?? []));
     }
     this.validate(next, errs);
+    if (attrs) {
+      if (subresource !== 'scale') attrs.object = next;
+      await this.deps.admissionChain!.validate(attrs);
+    }
     if (manager !== undefined && !fromApply) {
       return updateManagedFields(
         old,
@@ -611,12 +716,29 @@ export class ResourceRegistry {
     options: DeleteOptions = {},
     dryRun = false,
     version?: string,
+    writeOptions: WriteOptions = {},
   ): Promise<DeleteResult> {
     const ns = this.ns(namespace);
+    const opts: WriteOptions = { ...writeOptions, dryRun };
     for (;;) {
       const current = await this.deps.store.get(ns, name);
       this.checkDeletePreconditions(current, options, name);
       this.deps.hooks?.validateDelete?.(current);
+      const attrs = this.admissionAttributes(
+        'DELETE',
+        undefined,
+        current,
+        namespace,
+        opts,
+        version,
+        '',
+        [],
+        { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions', ...options },
+      );
+      if (attrs) {
+        await this.deps.admissionChain!.admit(attrs);
+        await this.deps.admissionChain!.validate(attrs);
+      }
       let decision = decideDeletion(current, options, this.deps.now(), this.deps.gracePeriod);
       if (decision.kind === 'delete' && this.deps.hooks?.blocksDeletion?.(current)) {
         decision = { kind: 'pending', object: current };
@@ -680,6 +802,7 @@ export class ResourceRegistry {
     params: ListParams,
     options: DeleteOptions = {},
     dryRun = false,
+    writeOptions: WriteOptions = {},
   ): Promise<ApiObject> {
     const list = await this.list(namespace, { ...params, limit: undefined, continue: undefined });
     const items: ApiObject[] = [];
@@ -691,6 +814,7 @@ export class ResourceRegistry {
           options,
           dryRun,
           params.version,
+          writeOptions,
         );
         const body = r.body as ApiObject;
         items.push(body.kind === 'Status' ? item : body);
@@ -733,7 +857,7 @@ export class ResourceRegistry {
       false,
       warnings,
       undefined,
-      (old) => {
+      async (old) => {
         if (!old) throw this.notFound(name);
         const scale = change(this.toScale(old));
         if (!isJsonObject(scale))
@@ -754,13 +878,90 @@ export class ResourceRegistry {
           ]);
         }
         const next = applyScale(this.def, old, { spec: { replicas } }) as ApiObject;
-        return Promise.resolve({
-          obj: this.prepareUpdate(next, old, 'scale', manager, false, warnings),
+        return {
+          obj: await this.prepareUpdate(
+            next,
+            old,
+            'scale',
+            manager,
+            false,
+            warnings,
+            opts,
+            undefined,
+          ),
           created: false,
-        });
+        };
       },
     );
     return { ...result, object: this.toScale(result.object) };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Admission
+
+  /** The attributes of an admission request, or undefined when no chain is configured. */
+  admissionAttributes(
+    operation: Operation,
+    obj: ApiObject | undefined,
+    old: ApiObject | undefined,
+    namespace: string | undefined,
+    opts: WriteOptions,
+    version: string | undefined,
+    subresource: string,
+    warnings: string[],
+    options?: ApiObject,
+  ): AdmissionAttributes | undefined {
+    if (!this.deps.admissionChain || opts.skipAdmission) return undefined;
+    const v = this.version(version).name;
+    const scale = subresource === 'scale';
+    const meta = obj?.metadata ?? old?.metadata;
+    const kindName = operation === 'CREATE' ? 'CreateOptions' : 'UpdateOptions';
+    return {
+      operation,
+      resource: { group: this.def.group, version: v, resource: this.def.plural },
+      subresource,
+      kind: scale
+        ? { group: 'autoscaling', version: 'v1', kind: 'Scale' }
+        : { group: this.def.group, version: v, kind: this.def.kind },
+      namespace: this.def.namespaced ? (meta?.namespace ?? namespace ?? '') : '',
+      name: meta?.name ?? old?.metadata?.name ?? '',
+      object: obj,
+      oldObject: old,
+      options: options ?? {
+        apiVersion: 'meta.k8s.io/v1',
+        kind: kindName,
+        ...(opts.dryRun ? { dryRun: ['All'] } : {}),
+        ...(opts.fieldManager ? { fieldManager: opts.fieldManager } : {}),
+      },
+      dryRun: opts.dryRun === true,
+      userInfo: opts.user ?? UNSECURED_USER,
+      warnings,
+      annotations: {},
+    };
+  }
+
+  /** Runs the mutating phase; returns the (possibly replaced) object, defaulted again if changed. */
+  private async admitMutating(
+    attrs: AdmissionAttributes | undefined,
+    obj: ApiObject,
+  ): Promise<ApiObject> {
+    if (!attrs) return obj;
+    await this.deps.admissionChain!.admit(attrs);
+    const out = attrs.object ?? obj;
+    // A webhook's patched object is decoded (and so defaulted) again upstream.
+    if (attrs.mutated) this.def.strategy.default(out);
+    return out;
+  }
+
+  /** The object with the replicas of an admitted Scale. */
+  private fromScale(obj: ApiObject, scale: ApiObject): ApiObject {
+    const replicas = ((scale.spec ?? {}) as { replicas?: unknown }).replicas ?? 0;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw newInvalid({ group: 'autoscaling', kind: 'Scale' }, obj.metadata?.name ?? '', [
+        invalid(Path.new('spec', 'replicas'), replicas, 'must be greater than or equal to 0'),
+      ]);
+    }
+    return applyScale(this.def, obj, { spec: { replicas } }) as ApiObject;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -205,13 +205,14 @@ export async function deleteObject(
   t: ResolvedTarget,
   options: DeleteOptions,
   dryRun: boolean,
+  writeOptions: WriteOptions = {},
 ): Promise<Reply> {
   if (t.subresource !== '')
     throw newMethodNotSupported(
       { group: t.def.group, resource: `${t.def.plural}/${t.subresource}` },
       'delete',
     );
-  const r = await t.registry.delete(t.ns, t.name, options, dryRun, t.version);
+  const r = await t.registry.delete(t.ns, t.name, options, dryRun, t.version, writeOptions);
   return { code: 200, body: r.body, warnings: [] };
 }
 
@@ -220,6 +221,13 @@ export async function deleteCollection(
   params: ListParams,
   options: DeleteOptions,
   dryRun: boolean,
+  writeOptions: WriteOptions = {},
 ): Promise<ApiObject> {
-  return t.registry.deleteCollection(t.ns, { ...params, version: t.version }, options, dryRun);
+  return t.registry.deleteCollection(
+    t.ns,
+    { ...params, version: t.version },
+    options,
+    dryRun,
+    writeOptions,
+  );
 }

@@ -21,7 +21,7 @@ export type TestClusterOptions = {
   server?: Partial<ApiServerOptions>;
 } & Pick<
   ApiServerOptions,
-  'watchCache' | 'watchCacheWindow' | 'watchCacheTuning' | 'watchCacheSizes'
+  'watchCache' | 'watchCacheWindow' | 'watchCacheTuning' | 'watchCacheSizes' | 'admission'
 >;
 
 export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
@@ -48,6 +48,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       ...(options.watchCacheSizes ? { watchCacheSizes: options.watchCacheSizes } : {}),
       serviceClusterIPRange: '10.96.0.0/24',
       serviceNodePortRange: '30000-30010',
+      ...(options.admission ? { admission: options.admission } : {}),
       ...options.server,
     });
   } catch (err) {

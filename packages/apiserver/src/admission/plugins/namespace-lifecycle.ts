@@ -1,0 +1,86 @@
+/**
+ * NamespaceLifecycle: nothing may be created in a namespace that does not exist (404
+ * `namespaces "x" not found`) or is terminating (403 `unable to create new content in namespace
+ * x because it is being terminated`); `default`, `kube-system` and `kube-public` may not be
+ * deleted (403 `this namespace may not be deleted`).
+ */
+import { newForbidden, newNotFound, StatusError } from '@kubets/apimachinery';
+import type { ApiObject } from '../../storage/codec.js';
+import type { AdmissionAttributes, Operation, ValidatingPlugin } from '../types.js';
+
+export const IMMORTAL_NAMESPACES = ['default', 'kube-system', 'kube-public'];
+
+/** Reads a namespace (undefined when it does not exist). */
+export type NamespaceGetter = (name: string) => Promise<ApiObject | undefined>;
+
+/** Resources that may be created in a terminating namespace (upstream's accessReviewResources). */
+const EXEMPT = new Set(['authorization.k8s.io/localsubjectaccessreviews']);
+
+export function isTerminating(ns: ApiObject): boolean {
+  return (
+    !!ns.metadata?.deletionTimestamp ||
+    (ns.status as { phase?: string } | undefined)?.phase === 'Terminating'
+  );
+}
+
+export class NamespaceLifecycle implements ValidatingPlugin {
+  readonly name = 'NamespaceLifecycle';
+
+  constructor(private readonly getNamespace: NamespaceGetter) {}
+
+  handles(op: Operation): boolean {
+    return op === 'CREATE' || op === 'DELETE';
+  }
+
+  async validate(a: AdmissionAttributes): Promise<void> {
+    const isNamespace = a.resource.group === '' && a.resource.resource === 'namespaces';
+    if (a.operation === 'DELETE') {
+      if (isNamespace && a.subresource === '' && IMMORTAL_NAMESPACES.includes(a.name)) {
+        throw newForbidden(
+          { group: '', resource: 'namespaces' },
+          a.name,
+          'this namespace may not be deleted',
+        );
+      }
+      return;
+    }
+    if (!a.namespace || isNamespace) return;
+    if (EXEMPT.has(`${a.resource.group}/${a.resource.resource}`)) return;
+    await this.admitCreate(
+      a.namespace,
+      { group: a.resource.group, resource: a.resource.resource },
+      a.name,
+    );
+  }
+
+  /** The create check alone (kept for the registry's older CreateAdmission hook). */
+  async admitCreate(
+    namespace: string | undefined,
+    resource: { group: string; resource: string },
+    name: string,
+  ): Promise<void> {
+    if (!namespace || (resource.group === '' && resource.resource === 'namespaces')) return;
+    const ns = await this.getNamespace(namespace);
+    if (!ns) throw newNotFound({ group: '', resource: 'namespaces' }, namespace);
+    if (isTerminating(ns)) {
+      const err = newForbidden(
+        resource,
+        name,
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+      );
+      throw new StatusError({
+        ...err.status,
+        details: {
+          ...err.status.details,
+          causes: [
+            {
+              reason: 'NamespaceTerminating',
+              message: `namespace ${namespace} is being terminated`,
+              field: 'metadata.namespace',
+            },
+          ],
+        },
+      });
+    }
+  }
+}
