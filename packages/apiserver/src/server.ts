@@ -25,6 +25,7 @@ import { Compactor } from './storage/compactor.js';
 import { EtcdClient, type EtcdTLSOptions } from './storage/etcd/etcd-client.js';
 import { normalizePathPrefix, resourcePrefix } from './storage/keys.js';
 import { ResourceStore } from './storage/store.js';
+import type { ValueTransformer } from './storage/encryption/transformer.js';
 import { createApiHandler, type ActionSubresource, type VersionInfo } from './http/handler.js';
 import { OpenAPIService } from './http/openapi.js';
 
@@ -65,6 +66,10 @@ export interface ApiServerOptions {
     toDefinition: (crd: ApiObject) => ResourceDefinition;
     establishedStatus: (crd: ApiObject, now: string) => unknown;
   };
+  /** Encryption at rest (`--encryption-provider-config`): the transformer of each resource. */
+  encryption?: {
+    forResource(gr: { group: string; resource: string }): ValueTransformer | undefined;
+  };
   /** Injected for tests. */
   now?: () => Date;
 }
@@ -100,15 +105,18 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   const catalog = new Catalog();
   const randomIntn = (n: number): number => (n <= 1 ? 0 : randomInt(n));
 
-  const storeFor = (def: ResourceDefinition): ResourceStore =>
-    new ResourceStore({
+  const storeFor = (def: ResourceDefinition): ResourceStore => {
+    const transformer = o.encryption?.forResource({ group: def.group, resource: def.plural });
+    return new ResourceStore({
       client,
       groupResource: { group: def.group, resource: def.plural },
       pathPrefix: prefix,
       resourcePrefix: resourcePrefix(def.group, def.plural, def.source === 'crd'),
       namespaced: def.namespaced,
       ...(apiMetrics ? { observer: apiMetrics } : {}),
+      ...(transformer ? { transformer } : {}),
     });
+  };
 
   const nsDef = o.definitions.find((d) => d.group === '' && d.plural === 'namespaces');
   const namespaceStore = nsDef ? storeFor(nsDef) : undefined;

@@ -2,7 +2,9 @@
  * kubets-apiserver's command line, with kube-apiserver's flag names and defaults.
  */
 import {
+  boolFlag,
   durationFlag,
+  enumFlag,
   intFlag,
   loggingFlags,
   shutdownFlags,
@@ -38,6 +40,47 @@ export const apiServerFlags = {
     help: 'The interval of compaction requests. If 0, the compaction request from apiserver is disabled.',
     group: 'Etcd flags',
   }),
+  'encryption-provider-config': stringFlag({
+    help: 'The file containing configuration for encryption providers to be used for storing secrets in etcd',
+    group: 'Etcd flags',
+  }),
+  'encryption-provider-config-automatic-reload': boolFlag({
+    default: false,
+    help: 'Determines if the file set by --encryption-provider-config should be automatically reloaded if the disk contents change.',
+    group: 'Etcd flags',
+  }),
+  'audit-policy-file': stringFlag({
+    help: 'Path to the file that defines the audit policy configuration.',
+    group: 'Auditing flags',
+  }),
+  'audit-log-path': stringFlag({
+    help: "If set, all requests coming to the apiserver will be logged to this file.  '-' means standard out.",
+    group: 'Auditing flags',
+  }),
+  'audit-log-maxage': intFlag({
+    default: 0,
+    min: 0,
+    help: 'The maximum number of days to retain old audit log files based on the timestamp encoded in their filename.',
+    group: 'Auditing flags',
+  }),
+  'audit-log-maxbackup': intFlag({
+    default: 0,
+    min: 0,
+    help: "The maximum number of old audit log files to retain. Setting a value of 0 will mean there's no restriction on the number of files.",
+    group: 'Auditing flags',
+  }),
+  'audit-log-maxsize': intFlag({
+    default: 0,
+    min: 0,
+    help: "The maximum size in megabytes of the audit log file before it gets rotated (0: 100, as upstream's log writer).",
+    group: 'Auditing flags',
+  }),
+  'audit-log-format': enumFlag({
+    values: ['legacy', 'json'],
+    default: 'json',
+    help: 'Format of saved audits. "legacy" indicates 1-line text format for each event. "json" indicates structured json format.',
+    group: 'Auditing flags',
+  }),
   'bind-address': stringFlag({
     default: '0.0.0.0',
     help: 'The IP address on which to listen for the --secure-port port.',
@@ -47,11 +90,16 @@ export const apiServerFlags = {
     default: 6443,
     min: 0,
     max: 65535,
-    help: 'The port on which to serve HTTPS with authentication and authorization. Until kubets has authentication, the port serves plain HTTP when no --tls-cert-file/--tls-private-key-file are given.',
+    help: 'The port on which to serve HTTPS with authentication and authorization. 0 picks a free port.',
+    group: 'Secure serving flags',
+  }),
+  'cert-dir': stringFlag({
+    default: '/var/run/kubernetes',
+    help: 'The directory where the TLS certs are located. If --tls-cert-file and --tls-private-key-file are provided, this flag will be ignored.',
     group: 'Secure serving flags',
   }),
   'tls-cert-file': stringFlag({
-    help: 'File containing the default x509 Certificate for HTTPS.',
+    help: 'File containing the default x509 Certificate for HTTPS. (CA cert, if any, concatenated after server cert). If HTTPS serving is enabled, and --tls-cert-file and --tls-private-key-file are not provided, a self-signed certificate and key are generated for the public address and saved to the directory specified by --cert-dir.',
     group: 'Secure serving flags',
   }),
   'tls-private-key-file': stringFlag({

@@ -14,6 +14,7 @@ import {
 import type { ApiObject } from '../storage/codec.js';
 import type { ResourceDefinition } from '../registry/definition.js';
 import { startApiServer, type RunningApiServer } from '../server.js';
+import { EncryptionAtRest, transformationMetrics } from '../storage/encryption/encryption.js';
 import { versionInfo } from '../version.js';
 import type { apiServerFlags } from './flags.js';
 
@@ -80,6 +81,22 @@ export async function runApiServer(
       'WARNING: no --tls-cert-file/--tls-private-key-file: serving PLAIN HTTP without authentication on --secure-port. Do not expose this port.',
     );
   }
+  const encryptionFile = values['encryption-provider-config'];
+  const encryption = encryptionFile
+    ? EncryptionAtRest.load(encryptionFile, {
+        observer: transformationMetrics(component.metrics),
+        ...(values['encryption-provider-config-automatic-reload']
+          ? {
+              reload: {
+                onReload: () => log.info('Reloaded the encryption provider configuration'),
+                onError: (err) =>
+                  log.error(err, 'Cannot reload the encryption provider configuration'),
+              },
+            }
+          : {}),
+      })
+    : undefined;
+  if (encryption) component.onShutdown('encryption-config', () => encryption.close());
   const ca = readFlagFile('etcd-cafile', values['etcd-cafile']);
   const etcdCert = readFlagFile('etcd-certfile', values['etcd-certfile']);
   const etcdKey = readFlagFile('etcd-keyfile', values['etcd-keyfile']);
@@ -103,6 +120,7 @@ export async function runApiServer(
     compactionIntervalMs: values['etcd-compaction-interval'],
     maxRequestsInflight: values['max-requests-inflight'],
     maxMutatingRequestsInflight: values['max-mutating-requests-inflight'],
+    ...(encryption ? { encryption } : {}),
     definitions: builtinDefinitions(),
     customResources: customResourceSupport,
     version: versionInfo(version),
