@@ -8,13 +8,7 @@
  * a group wildcard, which wins over `*.*`; when a resource appears in several entries the first
  * wins. Unmatched resources are stored as they are.
  */
-import {
-  invalid,
-  Path,
-  required,
-  type FieldError,
-  type GroupResource,
-} from '@kubets/apimachinery';
+import { invalid, Path, required, type FieldError, type GroupResource } from '@kubets/apimachinery';
 import { parse as parseYaml } from 'yaml';
 import {
   aesCbcTransformer,
