@@ -26,6 +26,7 @@ import { EtcdClient, type EtcdTLSOptions } from './storage/etcd/etcd-client.js';
 import { normalizePathPrefix, resourcePrefix } from './storage/keys.js';
 import { ResourceStore } from './storage/store.js';
 import type { ValueTransformer } from './storage/encryption/transformer.js';
+import type { Auditor } from './audit/auditor.js';
 import { createApiHandler, type ActionSubresource, type VersionInfo } from './http/handler.js';
 import { OpenAPIService } from './http/openapi.js';
 
@@ -70,6 +71,8 @@ export interface ApiServerOptions {
   encryption?: {
     forResource(gr: { group: string; resource: string }): ValueTransformer | undefined;
   };
+  /** Audit logging (`--audit-policy-file`, `--audit-log-*`). */
+  audit?: Auditor;
   /** Injected for tests. */
   now?: () => Date;
 }
@@ -234,6 +237,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       mutating: o.maxMutatingRequestsInflight ?? 200,
     },
     ...(logger ? { logger } : {}),
+    ...(o.audit ? { audit: o.audit } : {}),
   });
   const server: Server = o.tls
     ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, handler)

@@ -15,6 +15,7 @@ import type { ApiObject } from '../storage/codec.js';
 import type { ResourceDefinition } from '../registry/definition.js';
 import { startApiServer, type RunningApiServer } from '../server.js';
 import { EncryptionAtRest, transformationMetrics } from '../storage/encryption/encryption.js';
+import { setupAuditLog } from '../audit/setup.js';
 import { versionInfo } from '../version.js';
 import type { apiServerFlags } from './flags.js';
 
@@ -97,6 +98,20 @@ export async function runApiServer(
       })
     : undefined;
   if (encryption) component.onShutdown('encryption-config', () => encryption.close());
+  const audit = setupAuditLog({
+    ...(values['audit-policy-file'] ? { policyFile: values['audit-policy-file'] } : {}),
+    ...(values['audit-log-path'] ? { logPath: values['audit-log-path'] } : {}),
+    maxAgeDays: values['audit-log-maxage'],
+    maxBackups: values['audit-log-maxbackup'],
+    maxSizeMB: values['audit-log-maxsize'],
+    format: values['audit-log-format'],
+    metrics: component.metrics,
+    onError: (err) => log.error(err, 'Cannot write the audit log'),
+  });
+  if (audit) component.onShutdown('audit-log', () => audit.close());
+  else if (values['audit-policy-file'] || values['audit-log-path']) {
+    log.info('Auditing is off: it needs both --audit-policy-file and --audit-log-path');
+  }
   const ca = readFlagFile('etcd-cafile', values['etcd-cafile']);
   const etcdCert = readFlagFile('etcd-certfile', values['etcd-certfile']);
   const etcdKey = readFlagFile('etcd-keyfile', values['etcd-keyfile']);
@@ -121,6 +136,7 @@ export async function runApiServer(
     maxRequestsInflight: values['max-requests-inflight'],
     maxMutatingRequestsInflight: values['max-mutating-requests-inflight'],
     ...(encryption ? { encryption } : {}),
+    ...(audit ? { audit: audit.auditor } : {}),
     definitions: builtinDefinitions(),
     customResources: customResourceSupport,
     version: versionInfo(version),

@@ -9,6 +9,7 @@ import {
   newMethodNotSupported,
   newNotAcceptable,
   newTooManyRequests,
+  StatusError,
   type DeleteOptions,
   type JsonValue,
 } from '@kubets/apimachinery';
@@ -19,6 +20,9 @@ import type {
   Logger,
 } from '@kubets/component-base';
 import { HEALTH_ENDPOINTS } from '@kubets/component-base';
+import type { Auditor } from '../audit/auditor.js';
+import { auditHttpRequest } from '../audit/http.js';
+import { UNSECURED_USER } from '../auth/types.js';
 import type { Catalog, ServedResource } from '../registry/catalog.js';
 import type {
   FieldValidation,
@@ -104,6 +108,8 @@ export interface ApiHandlerOptions {
    * 429 with Retry-After (watches are not counted). 0 means unlimited.
    */
   maxInflight?: { readOnly: number; mutating: number };
+  /** Audit logging (`--audit-policy-file`); every response then carries an Audit-Id header. */
+  audit?: Auditor;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -169,6 +175,8 @@ export function createApiHandler(o: ApiHandlerOptions): Handler {
     const kind = mutating ? 'mutating' : 'readOnly';
     const labels = requestLabels(info, method, url.searchParams, req.headers['content-type']);
     const longRunning = info.kind === 'resource' && info.verb === 'watch';
+    // Audited as upstream: after authentication (the user goes here), before the in-flight limit.
+    const audit = o.audit ? auditHttpRequest(o.audit, req, res, info, UNSECURED_USER) : undefined;
     // Health and metrics stay reachable under load, as upstream exempts them.
     const exempt =
       longRunning ||
@@ -200,6 +208,13 @@ export function createApiHandler(o: ApiHandlerOptions): Handler {
       const status = statusFor(err);
       if ((status.code ?? 500) >= 500)
         o.logger?.error(err, 'Request failed', { method, path: url.pathname });
+      // An unexpected exception (not a Status) is what upstream records as the Panic stage.
+      if (
+        audit &&
+        !(err instanceof StatusError) &&
+        !(err instanceof Error && 'toStatusError' in err)
+      )
+        audit.panic(err instanceof Error ? err.message : String(err));
       writeStatus(res, status);
     };
     const route =
