@@ -40,7 +40,10 @@ export interface ApiServerOptions {
   bindAddress?: string;
   /** `--secure-port`; 0 picks a free port. */
   securePort: number;
-  /** Serving certificate and key (PEM); without them the server speaks plain HTTP. */
+  /**
+   * Serving certificate and key (PEM). Without them the server speaks plain HTTP: an in-process
+   * option for tests only; the kubets-apiserver binary always serves HTTPS (flags or --cert-dir).
+   */
   tls?: { cert: Buffer; key: Buffer };
   /** `--service-cluster-ip-range` (default 10.96.0.0/12 as kubeadm). */
   serviceClusterIPRange?: string;

@@ -4,6 +4,7 @@
  * port itself (`/healthz`, `/livez`, `/readyz`, `/metrics`), as kube-apiserver does.
  */
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { createComponent, type FlagValues } from '@kubets/component-base';
 import {
   ResourceRegistry as ApiCatalog,
@@ -16,6 +17,8 @@ import type { ResourceDefinition } from '../registry/definition.js';
 import { startApiServer, type RunningApiServer } from '../server.js';
 import { EncryptionAtRest, transformationMetrics } from '../storage/encryption/encryption.js';
 import { setupAuditLog } from '../audit/setup.js';
+import { parseServiceCIDR } from '../registry/allocators/ranges.js';
+import { ensureServingCert } from './serving-cert.js';
 import { versionInfo } from '../version.js';
 import type { apiServerFlags } from './flags.js';
 
@@ -75,12 +78,28 @@ export async function runApiServer(
     },
   });
   const log = component.logger;
-  const cert = readFlagFile('tls-cert-file', certFile);
-  const key = readFlagFile('tls-private-key-file', keyFile);
-  if (!cert) {
-    log.info(
-      'WARNING: no --tls-cert-file/--tls-private-key-file: serving PLAIN HTTP without authentication on --secure-port. Do not expose this port.',
-    );
+  let cert = readFlagFile('tls-cert-file', certFile);
+  let key = readFlagFile('tls-private-key-file', keyFile);
+  if (!cert || !key) {
+    // HTTPS only: without certificate flags, a self-signed pair in --cert-dir, as upstream.
+    const certDir = values['cert-dir'];
+    if (!certDir) throw new Error('--cert-dir must be set when --tls-cert-file is not given');
+    const serving = ensureServingCert(certDir, {
+      host: publicAddress(values['bind-address']),
+      alternateDNS: ['kubernetes.default.svc', 'kubernetes.default', 'kubernetes', 'localhost'],
+      alternateIPs: [
+        String(parseServiceCIDR(values['service-cluster-ip-range']).valueAt(0)),
+        '127.0.0.1',
+      ],
+    });
+    if (serving.generated) {
+      log.info('Generated self-signed cert', {
+        certFile: serving.certFile,
+        keyFile: serving.keyFile,
+      });
+    }
+    cert = serving.cert;
+    key = serving.key;
   }
   const encryptionFile = values['encryption-provider-config'];
   const encryption = encryptionFile
@@ -129,7 +148,7 @@ export async function runApiServer(
       : {}),
     bindAddress: values['bind-address'],
     securePort: values['secure-port'],
-    ...(cert && key ? { tls: { cert, key } } : {}),
+    tls: { cert, key },
     serviceClusterIPRange: values['service-cluster-ip-range'],
     serviceNodePortRange: values['service-node-port-range'],
     compactionIntervalMs: values['etcd-compaction-interval'],
@@ -146,4 +165,13 @@ export async function runApiServer(
   });
   component.onShutdown('apiserver', () => server.close());
   return server;
+}
+
+/** The address a self-signed certificate is made for: the bind address, or a local one. */
+function publicAddress(bindAddress: string): string {
+  if (bindAddress !== '0.0.0.0' && bindAddress !== '::' && bindAddress !== '') return bindAddress;
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
 }

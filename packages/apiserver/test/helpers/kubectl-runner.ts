@@ -33,13 +33,17 @@ export interface Kubectl {
 
 export function kubectlFor(
   url: string,
-  options: { insecureSkipTLSVerify?: boolean; caFile?: string } = {},
+  options: { insecureSkipTLSVerify?: boolean; caFile?: string; token?: string } = {},
 ): Kubectl {
   const bin = findKubectl();
   if (!bin) throw new Error('kubectl not found on PATH');
   const dir = mkdtempSync(join(tmpdir(), 'kubets-kubectl-'));
   const kubeconfig = join(dir, 'kubeconfig');
   const write = (server: string): void => {
+    // kubectl prompts for a username on https without credentials: give it a bearer token.
+    const user = server.startsWith('https:')
+      ? `{token: ${options.token ?? 'not-checked-yet'}}`
+      : '{}';
     const tls = options.caFile
       ? `\n    certificate-authority: ${options.caFile}`
       : options.insecureSkipTLSVerify
@@ -59,7 +63,7 @@ contexts:
 current-context: kubets
 users:
 - name: kubets
-  user: {}
+  user: ${user}
 `,
     );
   };
