@@ -76,3 +76,24 @@ export type { GrpcServerOptions, RunningGrpcServer } from './grpc/server.js';
 export { createResourcesService } from './grpc/service.js';
 export type { ResourcesServiceOptions } from './grpc/service.js';
 export { InflightLimiter } from './request/inflight.js';
+// Auditing, for any front door (REST uses auditHttpRequest; gRPC drives an AuditContext)
+export { Auditor, AuditContext, isSensitive, microTime } from './audit/auditor.js';
+export type { AuditBackend, AuditorOptions, AuditRequest } from './audit/auditor.js';
+export { AuditPolicyError, evaluatePolicy, parsePolicy } from './audit/policy.js';
+export type { RequestAuditConfig } from './audit/policy.js';
+export * from './audit/types.js';
+export { logBackend, setupAuditLog } from './audit/setup.js';
+export type { AuditLogOptions, AuditSetup } from './audit/setup.js';
+export { RotatingFile } from './audit/log-writer.js';
+export { AUDIT_ID_HEADER, auditHttpRequest } from './audit/http.js';
+
+// Encryption at rest and serving certificates
+export { EncryptionAtRest, transformationMetrics } from './storage/encryption/encryption.js';
+export {
+  EncryptionConfigError,
+  parseEncryptionConfiguration,
+  ResourceTransformers,
+} from './storage/encryption/config.js';
+export type { EncryptionConfiguration } from './storage/encryption/config.js';
+export type { TransformationObserver, ValueTransformer } from './storage/encryption/transformer.js';
+export { ensureServingCert, generateSelfSignedCertKey } from './cli/serving-cert.js';

@@ -36,6 +36,8 @@ import { Cacher, type CacherOptions } from './storage/cacher/cacher.js';
 import { WatchCacheSizes } from './storage/cacher/sizes.js';
 import type { WindowOptions } from './storage/cacher/watch-cache.js';
 import { storageVersion } from './registry/definition.js';
+import type { ValueTransformer } from './storage/encryption/transformer.js';
+import type { Auditor } from './audit/auditor.js';
 import { createApiHandler, type ActionSubresource, type VersionInfo } from './http/handler.js';
 import { OpenAPIService } from './http/openapi.js';
 import { allowAllGuard, type RequestGuard } from './auth/types.js';
@@ -55,7 +57,10 @@ export interface ApiServerOptions {
   bindAddress?: string;
   /** `--secure-port`; 0 picks a free port. */
   securePort: number;
-  /** Serving certificate and key (PEM); without them the server speaks plain HTTP. */
+  /**
+   * Serving certificate and key (PEM). Without them the server speaks plain HTTP: an in-process
+   * option for tests only; the kubets-apiserver binary always serves HTTPS (flags or --cert-dir).
+   */
   tls?: { cert: Buffer; key: Buffer };
   /** `--service-cluster-ip-range` (default 10.96.0.0/12 as kubeadm). */
   serviceClusterIPRange?: string;
@@ -115,6 +120,12 @@ export interface ApiServerOptions {
   security?: SecurityOptions;
   /** Admission plugins (`--enable-admission-plugins`, ...); default: upstream's default set. */
   admission?: AdmissionOptions;
+  /** Encryption at rest (`--encryption-provider-config`): the transformer of each resource. */
+  encryption?: {
+    forResource(gr: { group: string; resource: string }): ValueTransformer | undefined;
+  };
+  /** Audit logging (`--audit-policy-file`, `--audit-log-*`). */
+  audit?: Auditor;
   /** Injected for tests. */
   now?: () => Date;
 }
@@ -170,15 +181,18 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   const catalog = new Catalog();
   const randomIntn = (n: number): number => (n <= 1 ? 0 : randomInt(n));
 
-  const storeFor = (def: ResourceDefinition): ResourceStore =>
-    new ResourceStore({
+  const storeFor = (def: ResourceDefinition): ResourceStore => {
+    const transformer = o.encryption?.forResource({ group: def.group, resource: def.plural });
+    return new ResourceStore({
       client,
       groupResource: { group: def.group, resource: def.plural },
       pathPrefix: prefix,
       resourcePrefix: resourcePrefix(def.group, def.plural, def.source === 'crd'),
       namespaced: def.namespaced,
       ...(apiMetrics ? { observer: apiMetrics } : {}),
+      ...(transformer ? { transformer } : {}),
     });
+  };
 
   const nsDef = o.definitions.find((d) => d.group === '' && d.plural === 'namespaces');
   const namespaceStore = nsDef ? storeFor(nsDef) : undefined;
@@ -367,6 +381,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     ...(logger ? { logger } : {}),
     guard,
     ...(security ? { virtualResources: security.virtualResources } : {}),
+    ...(o.audit ? { audit: o.audit } : {}),
   });
   const clientCA = o.security?.clientCA ?? o.clientCA;
   // With a client CA the server asks for a certificate but lets the handshake through without

@@ -1,18 +1,36 @@
 /**
  * The kubets-apiserver binary (the committed bin shim over dist/): flags, usage errors, serving
- * against real etcd, and graceful shutdown on SIGTERM. Needs `npm run build` first (CI builds
- * before testing); skipped with a reason otherwise.
+ * HTTPS only (a self-signed certificate generated in --cert-dir) against real etcd, with the
+ * audit log and encryption at rest flags, and graceful shutdown on SIGTERM. Needs
+ * `npm run build` first (CI builds before testing); skipped with a reason otherwise.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdMissingReason, freePort, startEtcd, type EtcdProcess } from './helpers/etcd.js';
+import { findKubectl, kubectlFor } from './helpers/kubectl-runner.js';
 
 const BIN = fileURLToPath(new URL('../bin/kubets-apiserver.js', import.meta.url));
 const BUILT = fileURLToPath(new URL('../dist/bin/kubets-apiserver.js', import.meta.url));
 const skip = existsSync(BUILT) ? etcdMissingReason() : 'dist/ is not built (run npm run build)';
 if (skip) console.warn(`skipping kubets-apiserver binary tests: ${skip}`);
+
+/** GET over HTTPS trusting `ca` (the generated apiserver.crt). */
+function get(url: string, ca: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -46,6 +64,11 @@ describe.skipIf(skip)('kubets-apiserver binary', () => {
       '--tls-cert-file',
       '--grpc-port',
       '--grpc-bind-address',
+      '--cert-dir',
+      '--audit-policy-file',
+      '--audit-log-path',
+      '--audit-log-maxsize',
+      '--encryption-provider-config',
     ]) {
       expect(r.stdout).toContain(flag);
     }
@@ -62,9 +85,25 @@ describe.skipIf(skip)('kubets-apiserver binary', () => {
     expect(usage.code).toBe(2);
   });
 
-  it('serves against etcd and shuts down gracefully on SIGTERM', async () => {
+  it('serves HTTPS against etcd and shuts down gracefully on SIGTERM', async () => {
     const port = await freePort();
     const grpcPort = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'kubets-bin-'));
+    const certDir = join(dir, 'certs');
+    writeFileSync(
+      join(dir, 'policy.yaml'),
+      'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n',
+    );
+    writeFileSync(
+      join(dir, 'encryption.yaml'),
+      `apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+- resources: [secrets]
+  providers:
+  - secretbox: {keys: [{name: k1, secret: ${Buffer.alloc(32, 9).toString('base64')}}]}
+`,
+    );
     const child = spawn(
       process.execPath,
       [
@@ -74,6 +113,10 @@ describe.skipIf(skip)('kubets-apiserver binary', () => {
         `--secure-port=${port}`,
         `--grpc-port=${grpcPort}`,
         '--etcd-prefix=/kubets-bin',
+        `--cert-dir=${certDir}`,
+        `--audit-policy-file=${join(dir, 'policy.yaml')}`,
+        `--audit-log-path=${join(dir, 'audit.log')}`,
+        `--encryption-provider-config=${join(dir, 'encryption.yaml')}`,
       ],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -84,24 +127,72 @@ describe.skipIf(skip)('kubets-apiserver binary', () => {
     const exited = new Promise<number | null>((resolve) =>
       child.once('exit', (code) => resolve(code)),
     );
+    const base = `https://127.0.0.1:${port}`;
     try {
       const deadline = Date.now() + 15_000;
       let ready = false;
       while (!ready && Date.now() < deadline) {
         try {
-          ready = (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
+          ready =
+            (await get(`${base}/readyz`, readFileSync(join(certDir, 'apiserver.crt')))).status ===
+            200;
         } catch {
           await new Promise((r) => setTimeout(r, 100));
         }
       }
       expect(ready).toBe(true);
-      expect(stderr).toContain('serving PLAIN HTTP');
-      const version = (await (await fetch(`http://127.0.0.1:${port}/version`)).json()) as {
-        minor: string;
-      };
+      expect(stderr).toContain('Generated self-signed cert');
+      const ca = readFileSync(join(certDir, 'apiserver.crt'));
+      // HTTPS only: plain HTTP on the port gets no API answer.
+      const plain = await fetch(`http://127.0.0.1:${port}/version`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      expect(plain).not.toBe(200);
+      const version = JSON.parse((await get(`${base}/version`, ca)).body) as { minor: string };
       expect(version.minor).toBe('32');
-      expect((await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/default`)).status).toBe(200);
-      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect((await get(`${base}/api/v1/namespaces/default`, ca)).status).toBe(200);
+      if (findKubectl()) {
+        // Real kubectl trusts the generated certificate as its CA, or skips verification.
+        const trusting = kubectlFor(base, { caFile: join(certDir, 'apiserver.crt') });
+        const insecure = kubectlFor(base, { insecureSkipTLSVerify: true });
+        try {
+          await trusting.ok([
+            'create',
+            'secret',
+            'generic',
+            'bin',
+            '--from-literal=k=s3cr3t-value',
+          ]);
+          expect(await insecure.ok(['get', 'secret', 'bin', '-o', 'jsonpath={.data.k}'])).toBe(
+            Buffer.from('s3cr3t-value').toString('base64'),
+          );
+        } finally {
+          trusting.cleanup();
+          insecure.cleanup();
+        }
+        const audit = readFileSync(join(dir, 'audit.log'), 'utf8');
+        expect(audit).toContain('"verb":"create"');
+        expect(audit).not.toContain('s3cr3t');
+        const stored = await new Promise<Buffer>((resolve, reject) =>
+          execFile(
+            '/usr/bin/etcdctl',
+            [
+              '--endpoints',
+              etcd.endpoint,
+              'get',
+              '/kubets-bin/secrets/default/bin',
+              '--print-value-only',
+            ],
+            { encoding: 'buffer', env: { ...process.env, ETCDCTL_API: '3' } },
+            (err, out) => (err ? reject(new Error(err.message)) : resolve(out)),
+          ),
+        );
+        expect(stored.toString('latin1')).toMatch(/^k8s:enc:secretbox:v1:k1:/);
+      } else {
+        console.warn('kubectl not found: skipping the kubectl part of the binary test');
+      }
+      const metrics = (await get(`${base}/metrics`, ca)).body;
       expect(metrics).toContain('kubets_build_info{component="kubets-apiserver"');
       expect(metrics).toMatch(
         /apiserver_request_total\{verb="GET",dry_run="",group="",version="v1",resource="namespaces"/,
@@ -110,5 +201,6 @@ describe.skipIf(skip)('kubets-apiserver binary', () => {
       if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGTERM');
     }
     expect(await exited).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 });

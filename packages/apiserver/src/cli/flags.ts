@@ -4,6 +4,7 @@
 import {
   boolFlag,
   durationFlag,
+  enumFlag,
   intFlag,
   loggingFlags,
   shutdownFlags,
@@ -48,6 +49,47 @@ export const apiServerFlags = {
     help: 'Watch cache size settings for some resources (pods, nodes, etc.), comma separated. The individual setting format: resource[.group]#size, where resource is lowercase plural (no version), group is omitted for resources of apiVersion v1 (the legacy core API) and included for others, and size is a number. This option is only meaningful for resources built into the apiserver, not ones defined by CRDs or aggregated from external servers, and is only consulted if the watch-cache is enabled. The only meaningful size setting to supply here is zero, which means to disable watch caching for the associated resource; all non-zero values are equivalent and mean to not disable watch caching for that resource',
     group: 'Etcd flags',
   }),
+  'encryption-provider-config': stringFlag({
+    help: 'The file containing configuration for encryption providers to be used for storing secrets in etcd',
+    group: 'Etcd flags',
+  }),
+  'encryption-provider-config-automatic-reload': boolFlag({
+    default: false,
+    help: 'Determines if the file set by --encryption-provider-config should be automatically reloaded if the disk contents change.',
+    group: 'Etcd flags',
+  }),
+  'audit-policy-file': stringFlag({
+    help: 'Path to the file that defines the audit policy configuration.',
+    group: 'Auditing flags',
+  }),
+  'audit-log-path': stringFlag({
+    help: "If set, all requests coming to the apiserver will be logged to this file.  '-' means standard out.",
+    group: 'Auditing flags',
+  }),
+  'audit-log-maxage': intFlag({
+    default: 0,
+    min: 0,
+    help: 'The maximum number of days to retain old audit log files based on the timestamp encoded in their filename.',
+    group: 'Auditing flags',
+  }),
+  'audit-log-maxbackup': intFlag({
+    default: 0,
+    min: 0,
+    help: "The maximum number of old audit log files to retain. Setting a value of 0 will mean there's no restriction on the number of files.",
+    group: 'Auditing flags',
+  }),
+  'audit-log-maxsize': intFlag({
+    default: 0,
+    min: 0,
+    help: "The maximum size in megabytes of the audit log file before it gets rotated (0: 100, as upstream's log writer).",
+    group: 'Auditing flags',
+  }),
+  'audit-log-format': enumFlag({
+    values: ['legacy', 'json'],
+    default: 'json',
+    help: 'Format of saved audits. "legacy" indicates 1-line text format for each event. "json" indicates structured json format.',
+    group: 'Auditing flags',
+  }),
   'bind-address': stringFlag({
     default: '0.0.0.0',
     help: 'The IP address on which to listen for the --secure-port port.',
@@ -57,7 +99,7 @@ export const apiServerFlags = {
     default: 6443,
     min: 0,
     max: 65535,
-    help: 'The port on which to serve HTTPS with authentication and authorization. Without --tls-cert-file/--tls-private-key-file the port serves plain HTTP (development only).',
+    help: 'The port on which to serve HTTPS with authentication and authorization. 0 picks a free port.',
     group: 'Secure serving flags',
   }),
   'grpc-port': intFlag({
@@ -71,8 +113,13 @@ export const apiServerFlags = {
     help: 'kubets: the IP address on which to listen for the --grpc-port port (default: --bind-address).',
     group: 'Secure serving flags',
   }),
+  'cert-dir': stringFlag({
+    default: '/var/run/kubernetes',
+    help: 'The directory where the TLS certs are located. If --tls-cert-file and --tls-private-key-file are provided, this flag will be ignored.',
+    group: 'Secure serving flags',
+  }),
   'tls-cert-file': stringFlag({
-    help: 'File containing the default x509 Certificate for HTTPS.',
+    help: 'File containing the default x509 Certificate for HTTPS. (CA cert, if any, concatenated after server cert). If HTTPS serving is enabled, and --tls-cert-file and --tls-private-key-file are not provided, a self-signed certificate and key are generated for the public address and saved to the directory specified by --cert-dir.',
     group: 'Secure serving flags',
   }),
   'tls-private-key-file': stringFlag({

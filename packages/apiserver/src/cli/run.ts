@@ -4,6 +4,7 @@
  * port itself (`/healthz`, `/livez`, `/readyz`, `/metrics`), as kube-apiserver does.
  */
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { createComponent, type FlagValues } from '@kubets/component-base';
 import {
   ResourceRegistry as ApiCatalog,
@@ -15,6 +16,10 @@ import type { ApiObject } from '../storage/codec.js';
 import type { ResourceDefinition } from '../registry/definition.js';
 import { startApiServer, type RunningApiServer } from '../server.js';
 import { securityFromFlags } from './security-flags.js';
+import { EncryptionAtRest, transformationMetrics } from '../storage/encryption/encryption.js';
+import { setupAuditLog } from '../audit/setup.js';
+import { parseServiceCIDR } from '../registry/allocators/ranges.js';
+import { ensureServingCert } from './serving-cert.js';
 import { versionInfo } from '../version.js';
 import type { apiServerFlags } from './flags.js';
 
@@ -74,19 +79,60 @@ export async function runApiServer(
     },
   });
   const log = component.logger;
-  const cert = readFlagFile('tls-cert-file', certFile);
-  const key = readFlagFile('tls-private-key-file', keyFile);
-  if (!cert) {
-    log.info(
-      'WARNING: no --tls-cert-file/--tls-private-key-file: serving PLAIN HTTP without authentication on --secure-port. Do not expose this port.',
-    );
+  let cert = readFlagFile('tls-cert-file', certFile);
+  let key = readFlagFile('tls-private-key-file', keyFile);
+  if (!cert || !key) {
+    // HTTPS only: without certificate flags, a self-signed pair in --cert-dir, as upstream.
+    const certDir = values['cert-dir'];
+    if (!certDir) throw new Error('--cert-dir must be set when --tls-cert-file is not given');
+    const serving = ensureServingCert(certDir, {
+      host: publicAddress(values['bind-address']),
+      alternateDNS: ['kubernetes.default.svc', 'kubernetes.default', 'kubernetes', 'localhost'],
+      alternateIPs: [
+        String(parseServiceCIDR(values['service-cluster-ip-range']).valueAt(0)),
+        '127.0.0.1',
+      ],
+    });
+    if (serving.generated) {
+      log.info('Generated self-signed cert', {
+        certFile: serving.certFile,
+        keyFile: serving.keyFile,
+      });
+    }
+    cert = serving.cert;
+    key = serving.key;
+  }
+  const encryptionFile = values['encryption-provider-config'];
+  const encryption = encryptionFile
+    ? EncryptionAtRest.load(encryptionFile, {
+        observer: transformationMetrics(component.metrics),
+        ...(values['encryption-provider-config-automatic-reload']
+          ? {
+              reload: {
+                onReload: () => log.info('Reloaded the encryption provider configuration'),
+                onError: (err) =>
+                  log.error(err, 'Cannot reload the encryption provider configuration'),
+              },
+            }
+          : {}),
+      })
+    : undefined;
+  if (encryption) component.onShutdown('encryption-config', () => encryption.close());
+  const audit = setupAuditLog({
+    ...(values['audit-policy-file'] ? { policyFile: values['audit-policy-file'] } : {}),
+    ...(values['audit-log-path'] ? { logPath: values['audit-log-path'] } : {}),
+    maxAgeDays: values['audit-log-maxage'],
+    maxBackups: values['audit-log-maxbackup'],
+    maxSizeMB: values['audit-log-maxsize'],
+    format: values['audit-log-format'],
+    metrics: component.metrics,
+    onError: (err) => log.error(err, 'Cannot write the audit log'),
+  });
+  if (audit) component.onShutdown('audit-log', () => audit.close());
+  else if (values['audit-policy-file'] || values['audit-log-path']) {
+    log.info('Auditing is off: it needs both --audit-policy-file and --audit-log-path');
   }
   const security = securityFromFlags(values, (flag, path) => readFlagFile(flag, path)!);
-  if (security?.clientCA && !cert) {
-    throw new Error(
-      '--client-ca-file needs HTTPS: give --tls-cert-file and --tls-private-key-file',
-    );
-  }
   for (const w of security?.warnings ?? []) log.info(`WARNING: ${w}`);
   const ca = readFlagFile('etcd-cafile', values['etcd-cafile']);
   const etcdCert = readFlagFile('etcd-certfile', values['etcd-certfile']);
@@ -107,7 +153,7 @@ export async function runApiServer(
     securePort: values['secure-port'],
     grpcPort: values['grpc-port'],
     ...(values['grpc-bind-address'] ? { grpcBindAddress: values['grpc-bind-address'] } : {}),
-    ...(cert && key ? { tls: { cert, key } } : {}),
+    tls: { cert, key },
     serviceClusterIPRange: values['service-cluster-ip-range'],
     serviceNodePortRange: values['service-node-port-range'],
     compactionIntervalMs: values['etcd-compaction-interval'],
@@ -115,6 +161,8 @@ export async function runApiServer(
     watchCacheSizes: values['watch-cache-sizes'],
     maxRequestsInflight: values['max-requests-inflight'],
     maxMutatingRequestsInflight: values['max-mutating-requests-inflight'],
+    ...(encryption ? { encryption } : {}),
+    ...(audit ? { audit: audit.auditor } : {}),
     definitions: builtinDefinitions(),
     customResources: customResourceSupport,
     ...(security ? { security: security.options } : {}),
@@ -125,4 +173,13 @@ export async function runApiServer(
   });
   component.onShutdown('apiserver', () => server.close());
   return server;
+}
+
+/** The address a self-signed certificate is made for: the bind address, or a local one. */
+function publicAddress(bindAddress: string): string {
+  if (bindAddress !== '0.0.0.0' && bindAddress !== '::' && bindAddress !== '') return bindAddress;
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
 }

@@ -17,6 +17,14 @@ import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf.js';
 /** kube-apiserver's MaxRequestBodyBytes (3 MiB). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
 
+/** The body each request was read with, for the audit log (requestObject). */
+const bodiesRead = new WeakMap<IncomingMessage, Buffer>();
+
+/** The bytes `readBody` read for this request, if it did. */
+export function bodyRead(req: IncomingMessage): Buffer | undefined {
+  return bodiesRead.get(req);
+}
+
 export async function readBody(
   req: IncomingMessage,
   limit = MAX_REQUEST_BODY_BYTES,
@@ -36,7 +44,9 @@ export async function readBody(
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  const body = Buffer.concat(chunks);
+  bodiesRead.set(req, body);
+  return body;
 }
 
 export function mediaTypeOf(contentType: string | undefined): string {

@@ -3,7 +3,12 @@
  * a resource verb on the catalog's registries, and answers errors as Kubernetes Status objects.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { newMethodNotSupported, newNotAcceptable, newTooManyRequests } from '@kubets/apimachinery';
+import {
+  newMethodNotSupported,
+  newNotAcceptable,
+  newTooManyRequests,
+  StatusError,
+} from '@kubets/apimachinery';
 import type {
   ComponentMetrics,
   HealthChecks,
@@ -11,6 +16,8 @@ import type {
   Logger,
 } from '@kubets/component-base';
 import { HEALTH_ENDPOINTS } from '@kubets/component-base';
+import type { AuditContext, Auditor } from '../audit/auditor.js';
+import { auditHttpRequest } from '../audit/http.js';
 import type { Catalog, ServedResource } from '../registry/catalog.js';
 import type {
   ListParams,
@@ -120,6 +127,8 @@ export interface ApiHandlerOptions {
    * served before the catalog is consulted.
    */
   virtualResources?: Map<string, ActionSubresource>;
+  /** Audit logging (`--audit-policy-file`); every response then carries an Audit-Id header. */
+  audit?: Auditor;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -139,6 +148,12 @@ function listParams(q: URLSearchParams, version: string): ListParams {
   };
 }
 
+/** Who a request is audited as when authentication refused it. */
+const UNAUTHENTICATED_USER: UserInfo = {
+  username: 'system:anonymous',
+  groups: ['system:unauthenticated'],
+};
+
 export function createApiHandler(o: ApiHandlerOptions): Handler {
   const now = o.now ?? (() => Date.now());
   const random = o.random ?? Math.random;
@@ -154,6 +169,11 @@ export function createApiHandler(o: ApiHandlerOptions): Handler {
     const kind = mutating ? 'mutating' : 'readOnly';
     const labels = requestLabels(info, method, url.searchParams, req.headers['content-type']);
     const longRunning = info.kind === 'resource' && info.verb === 'watch';
+    // Audited as upstream: from authentication on (a failed one as an unauthenticated caller).
+    let audit: AuditContext | undefined;
+    const beginAudit = (user: UserInfo): void => {
+      if (o.audit && !audit) audit = auditHttpRequest(o.audit, req, res, info, user);
+    };
     // Health and metrics stay reachable under load, as upstream exempts them.
     const exempt =
       longRunning ||
@@ -183,6 +203,13 @@ export function createApiHandler(o: ApiHandlerOptions): Handler {
       const status = statusFor(err);
       if ((status.code ?? 500) >= 500)
         o.logger?.error(err, 'Request failed', { method, path: url.pathname });
+      // An unexpected exception (not a Status) is what upstream records as the Panic stage.
+      if (
+        audit &&
+        !(err instanceof StatusError) &&
+        !(err instanceof Error && 'toStatusError' in err)
+      )
+        audit.panic(err instanceof Error ? err.message : String(err));
       writeStatus(res, status);
     };
     // Every request is authenticated, then authorized, then routed as its user.
@@ -190,10 +217,12 @@ export function createApiHandler(o: ApiHandlerOptions): Handler {
     const route = guard
       .authenticate(credentialsOf(req))
       .then(async (user) => {
+        beginAudit(user);
         await guard.authorize(user, attributesOf(info, method, url.searchParams));
         return user;
       })
       .catch((err: unknown) => {
+        beginAudit(UNAUTHENTICATED_USER);
         req.resume();
         throw err;
       })

@@ -37,6 +37,7 @@ import { decodeObject, encodeObject, type ApiObject } from './codec.js';
 import type { EtcdClient } from './etcd/etcd-client.js';
 import { prefixRangeEnd } from './etcd/endpoints.js';
 import { isCompactedError, isFutureRevisionError } from './etcd/errors.js';
+import type { ValueTransformer } from './encryption/transformer.js';
 import { KeyLayout } from './keys.js';
 import { StorageWatcher, type WatchOptions, type WatchSink, type StorageWatch } from './watcher.js';
 
@@ -56,6 +57,11 @@ export interface ResourceStoreOptions {
   observer?: StorageObserver;
   /** Seconds clients are told to wait on a too-large resourceVersion; default 1. */
   retryAfterSeconds?: number;
+  /**
+   * Encryption at rest: applied to the stored bytes only, so everything above the store (the
+   * watch cache, registries) sees plaintext. The etcd key is the authenticated data.
+   */
+  transformer?: ValueTransformer;
 }
 
 export interface ListResult {
@@ -88,8 +94,13 @@ export interface GuaranteedUpdateOptions {
 interface CurrentState {
   obj: ApiObject | undefined;
   modRevision: bigint;
+  /** The plaintext bytes. */
   data: Buffer | undefined;
+  /** Read with an older key or provider: rewrite even when unchanged (key rotation). */
+  stale: boolean;
 }
+
+const NO_STATE: CurrentState = { obj: undefined, modRevision: 0n, data: undefined, stale: false };
 
 /** How far a filtered list reads ahead per etcd request when a limit is given. */
 const MAX_FILTERED_PAGE = 10_000;
@@ -101,6 +112,7 @@ export class ResourceStore {
   private readonly observer: StorageObserver | undefined;
   private readonly typeLabel: string;
   private readonly retryAfterSeconds: number;
+  private readonly transformer: ValueTransformer | undefined;
 
   constructor(options: ResourceStoreOptions) {
     this.client = options.client;
@@ -111,6 +123,7 @@ export class ResourceStore {
       ? `${options.groupResource.resource}.${options.groupResource.group}`
       : options.groupResource.resource;
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
+    this.transformer = options.transformer;
   }
 
   /** Creates the object; its metadata.name/namespace pick the key. 409 if it exists. */
@@ -118,10 +131,11 @@ export class ResourceStore {
     const { namespace, name } = this.nameOf(obj);
     const key = Buffer.from(this.keys.objectKey(namespace, name));
     const value = encodeObject(obj);
+    const stored = this.toStorage(value, key.toString());
     const resp = await this.timed('create', () =>
       this.client.txn({
         compare: [{ key, target: 'CREATE', result: 'EQUAL', create_revision: '0' }],
-        success: [{ request_put: { key, value } }],
+        success: [{ request_put: { key, value: stored } }],
         failure: [],
       }),
     );
@@ -275,7 +289,10 @@ export class ResourceStore {
       const value = encodeObject(updated);
       // Nothing changed: no write, no new resourceVersion. Upstream compares bytes; JSON member
       // order is not canonical here, so equal bytes or equal JSON both count as unchanged.
-      if (state.obj && state.data && sameContent(value, state.data)) return state.obj;
+      if (state.obj && state.data && !state.stale && sameContent(value, state.data)) {
+        return state.obj;
+      }
+      const stored = this.toStorage(value, keyText);
       const compare = state.obj
         ? {
             key,
@@ -287,16 +304,14 @@ export class ResourceStore {
       const resp = await this.timed('update', () =>
         this.client.txn({
           compare: [compare],
-          success: [{ request_put: { key, value } }],
+          success: [{ request_put: { key, value: stored } }],
           failure: [{ request_range: { key } }],
         }),
       );
       if (resp.succeeded) return decodeObject(keyText, value, resp.header?.revision ?? '0');
       // Lost the race: the failure branch read the fresh state.
       const kv = resp.responses[0]?.response_range?.kvs[0];
-      state = kv
-        ? { obj: this.decode(kv), modRevision: BigInt(kv.mod_revision), data: kv.value }
-        : { obj: undefined, modRevision: 0n, data: undefined };
+      state = kv ? this.stateOf(kv) : NO_STATE;
     }
   }
 
@@ -332,9 +347,7 @@ export class ResourceStore {
         return decodeObject(keyText, state.data!, resp.header?.revision ?? '0');
       }
       const kv = resp.responses[0]?.response_range?.kvs[0];
-      state = kv
-        ? { obj: this.decode(kv), modRevision: BigInt(kv.mod_revision), data: kv.value }
-        : { obj: undefined, modRevision: 0n, data: undefined };
+      state = kv ? this.stateOf(kv) : NO_STATE;
     }
   }
 
@@ -376,7 +389,7 @@ export class ResourceStore {
       recursive: options.name === undefined,
       options,
       sink,
-      decode: (kv, revision) => decodeObject(kv.key.toString(), kv.value, revision),
+      decode: (kv, revision) => this.decodeAt(kv, revision),
       listInitial: (rangeKey, rangeEnd) =>
         this.timed('list', () => this.client.range({ key: rangeKey, range_end: rangeEnd })),
     });
@@ -394,17 +407,50 @@ export class ResourceStore {
 
   /**
    * Stored bytes to an object at `revision`: the one read path the watch cache shares with
-   * direct reads (value transformers belong here).
+   * direct reads, so encryption at rest sits below the cache.
    */
   decodeValue(key: string, value: Buffer, revision: bigint | string): ApiObject {
-    return decodeObject(key, value, revision);
+    return decodeObject(key, this.fromStorage(value, key).data, revision);
+  }
+
+  private decodeAt(kv: KeyValue__Output, revision: string): ApiObject {
+    return this.decodeValue(kv.key.toString(), kv.value, revision);
+  }
+
+  private stateOf(kv: KeyValue__Output): CurrentState {
+    const key = kv.key.toString();
+    const { data, stale } = this.fromStorage(kv.value, key);
+    return {
+      obj: decodeObject(key, data, kv.mod_revision),
+      modRevision: BigInt(kv.mod_revision),
+      data,
+      stale,
+    };
+  }
+
+  private toStorage(value: Buffer, key: string): Buffer {
+    if (!this.transformer) return value;
+    try {
+      return this.transformer.toStorage(value, key);
+    } catch (err) {
+      throw newInternalError(`unable to transform key "${key}": ${(err as Error).message}`);
+    }
+  }
+
+  /** Never returns garbage: a value no transformer reads is a 500 naming the key. */
+  private fromStorage(value: Buffer, key: string): { data: Buffer; stale: boolean } {
+    if (!this.transformer) return { data: value, stale: false };
+    try {
+      return this.transformer.fromStorage(value, key);
+    } catch (err) {
+      throw newInternalError(`unable to transform key "${key}": ${(err as Error).message}`);
+    }
   }
 
   private async currentState(key: Buffer): Promise<CurrentState> {
     const resp = await this.timed('get', () => this.client.range({ key }));
     const kv = resp.kvs[0];
-    if (!kv) return { obj: undefined, modRevision: 0n, data: undefined };
-    return { obj: this.decode(kv), modRevision: BigInt(kv.mod_revision), data: kv.value };
+    return kv ? this.stateOf(kv) : NO_STATE;
   }
 
   private checkPreconditions(name: string, obj: ApiObject, pre: Preconditions | undefined): void {
