@@ -83,7 +83,7 @@ describe.skipIf(skip)('kubets-apiserver binary', () => {
     expect(bad.stderr).toContain('--service-node-port-range: invalid port range "abc"');
     const usage = await run(['--secure-port=x']);
     expect(usage.code).toBe(2);
-  });
+  }, 60_000);
 
   it('serves HTTPS against etcd and shuts down gracefully on SIGTERM', async () => {
     const port = await freePort();
