@@ -246,7 +246,7 @@ describe.skipIf(skip)('gRPC resource API', () => {
     expect(noName.code).toBe(status.INVALID_ARGUMENT);
   });
 
-  it('serves the status, scale and binding subresources', async () => {
+  it('serves the status, scale, binding and eviction subresources', async () => {
     const ns = 'default';
     const created = parse(
       (
@@ -283,6 +283,21 @@ describe.skipIf(skip)('gRPC resource API', () => {
       (await call(client, 'Get', { ref: { ...POD, namespace: ns, name: 'sub1' } })).object,
     );
     expect(boundPod.spec.nodeName).toBe('node-1');
+
+    // pods/eviction: an unscheduled pod goes at once.
+    await call(client, 'Create', { ref: { ...POD, namespace: ns }, object: json(pod('ev1')) });
+    const evicted = await call(client, 'Create', {
+      ref: { ...POD, namespace: ns, name: 'ev1', subresource: 'eviction' },
+      object: json({
+        apiVersion: 'policy/v1',
+        kind: 'Eviction',
+        metadata: { name: 'ev1', namespace: ns },
+      }),
+    });
+    expect(evicted.created).toBe(true);
+    expect(
+      (await failure(call(client, 'Get', { ref: { ...POD, namespace: ns, name: 'ev1' } }))).code,
+    ).toBe(status.NOT_FOUND);
 
     await call(client, 'Create', {
       ref: { ...DEPLOY, namespace: ns },
