@@ -757,6 +757,16 @@ describe.skipIf(skip)('gRPC security and limits', () => {
 
       await call(client, 'Discovery', {}, md);
       expect(seen.attrs.at(-1)).toEqual({ kind: 'nonresource', verb: 'get', path: '/apis' });
+
+      // A failure that is not a StatusError is a 500 InternalError, as on REST.
+      const events = server.catalog.get('', 'events')!;
+      events.list = () => Promise.reject(new Error('storage exploded'));
+      const internal = await failure(
+        call(client, 'List', { ref: { group: '', version: 'v1', resource: 'events' } }, md),
+      );
+      expect(internal.code).toBe(status.INTERNAL);
+      expect(internal.status).toMatchObject({ reason: 'InternalError', code: 500 });
+      expect(internal.status?.message).toContain('storage exploded');
     } finally {
       client.close();
       await server.close();
