@@ -471,7 +471,7 @@ describe.skipIf(skip)('gRPC resource API', () => {
     expect((await w.ended).code).toBe(status.CANCELLED);
   });
 
-  it('runs dry-run writes through validation without storing anything', async () => {
+  it('runs dry-run writes through validation without storing anything; field validation', async () => {
     const ref = { ...CM, namespace: 'default' };
     const dry = await call(client, 'Create', {
       ref,
@@ -481,6 +481,23 @@ describe.skipIf(skip)('gRPC resource API', () => {
     expect(parse(dry.object).metadata.name).toBe('dry');
     expect((await failure(call(client, 'Get', { ref: { ...ref, name: 'dry' } }))).code).toBe(
       status.NOT_FOUND,
+    );
+    // fieldValidation: Warn (default) answers warnings in the response, Strict refuses.
+    const warned = await call(client, 'Create', {
+      ref,
+      object: json({ ...configMap('warned'), spec: { x: 1 } }),
+    });
+    expect(warned.warnings).toEqual(['unknown field "spec"']);
+    const strict = await failure(
+      call(client, 'Create', {
+        ref,
+        object: json({ ...configMap('strict'), spec: { x: 1 } }),
+        options: { field_validation: 'Strict' },
+      }),
+    );
+    expect(strict.code).toBe(status.INVALID_ARGUMENT);
+    expect(strict.status?.message).toBe(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "spec"',
     );
     await call(client, 'Create', { ref, object: json(configMap('keep')) });
     await call(client, 'Delete', {
