@@ -35,6 +35,8 @@ async function startApiServerProcess(
   const child = spawn(
     process.execPath,
     [
+      // e.g. GRPC_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
+      ...(process.env.GRPC_BENCH_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []),
       BIN,
       `--etcd-servers=${etcd}`,
       '--bind-address=127.0.0.1',
