@@ -81,6 +81,32 @@ describe.skipIf(skip)('kubets-apiserver binary', () => {
     const bad = await run(['--etcd-servers=http://127.0.0.1:1', '--service-node-port-range=abc']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--service-node-port-range: invalid port range "abc"');
+    const dir = mkdtempSync(join(tmpdir(), 'kubets-bin-bad-'));
+    try {
+      writeFileSync(
+        join(dir, 'enc.yaml'),
+        'apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - aesgcm: {keys: [{name: k, secret: c2hvcnQ=}]}\n',
+      );
+      writeFileSync(
+        join(dir, 'policy.yaml'),
+        'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Everything\n',
+      );
+      const common = ['--etcd-servers=http://127.0.0.1:1', `--cert-dir=${join(dir, 'certs')}`];
+      const enc = await run([...common, `--encryption-provider-config=${join(dir, 'enc.yaml')}`]);
+      expect(enc.code).toBe(1);
+      expect(enc.stderr).toContain(
+        'resources[0].providers[0].aesgcm.keys[0].secret: Invalid value: "REDACTED": secret is not of the expected length, got 5, expected one of [16 24 32]',
+      );
+      const policy = await run([
+        ...common,
+        `--audit-policy-file=${join(dir, 'policy.yaml')}`,
+        `--audit-log-path=${join(dir, 'audit.log')}`,
+      ]);
+      expect(policy.code).toBe(1);
+      expect(policy.stderr).toContain('rules[0].level: Unsupported value: "Everything"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const usage = await run(['--secure-port=x']);
     expect(usage.code).toBe(2);
   }, 60_000);

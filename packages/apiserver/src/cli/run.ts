@@ -18,7 +18,7 @@ import { startApiServer, type RunningApiServer } from '../server.js';
 import { securityFromFlags } from './security-flags.js';
 import { EncryptionAtRest, transformationMetrics } from '../storage/encryption/encryption.js';
 import { setupAuditLog } from '../audit/setup.js';
-import { parseServiceCIDR } from '../registry/allocators/ranges.js';
+import { parsePortRange, parseServiceCIDR } from '../registry/allocators/ranges.js';
 import { ensureServingCert } from './serving-cert.js';
 import { versionInfo } from '../version.js';
 import type { apiServerFlags } from './flags.js';
@@ -81,6 +81,9 @@ export async function runApiServer(
   const log = component.logger;
   let cert = readFlagFile('tls-cert-file', certFile);
   let key = readFlagFile('tls-private-key-file', keyFile);
+  // Refuse bad ranges before anything is written to --cert-dir.
+  const serviceIP = String(parseServiceCIDR(values['service-cluster-ip-range']).valueAt(0));
+  parsePortRange(values['service-node-port-range']);
   if (!cert || !key) {
     // HTTPS only: without certificate flags, a self-signed pair in --cert-dir, as upstream.
     const certDir = values['cert-dir'];
@@ -88,10 +91,7 @@ export async function runApiServer(
     const serving = ensureServingCert(certDir, {
       host: publicAddress(values['bind-address']),
       alternateDNS: ['kubernetes.default.svc', 'kubernetes.default', 'kubernetes', 'localhost'],
-      alternateIPs: [
-        String(parseServiceCIDR(values['service-cluster-ip-range']).valueAt(0)),
-        '127.0.0.1',
-      ],
+      alternateIPs: [serviceIP, '127.0.0.1'],
     });
     if (serving.generated) {
       log.info('Generated self-signed cert', {
