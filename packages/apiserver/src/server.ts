@@ -424,6 +424,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
         catalog,
         actions,
         guard,
+        ...(o.audit ? { audit: o.audit } : {}),
         inflight,
         ...(o.metrics && apiMetrics
           ? { metrics: { api: apiMetrics, grpc: new GrpcServerMetrics(o.metrics) } }

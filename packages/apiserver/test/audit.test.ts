@@ -15,6 +15,7 @@ import { startApiServer, type RunningApiServer } from '../src/server.js';
 import { versionInfo } from '../src/version.js';
 import { etcdMissingReason, startEtcd, type EtcdProcess } from './helpers/etcd.js';
 import { findKubectl, kubectlFor, type Kubectl } from './helpers/kubectl-runner.js';
+import { call, json, resourcesClient } from './helpers/grpc.js';
 
 const skip = etcdMissingReason() ?? (findKubectl() ? undefined : 'kubectl not found');
 if (skip) console.warn(`skipping audit log tests: ${skip}`);
@@ -74,6 +75,7 @@ describe.skipIf(skip)('audit log', () => {
       health: new HealthChecks(),
       compactionIntervalMs: 0,
       audit: audit.auditor,
+      grpcPort: 0,
     });
     kubectl = kubectlFor(server.url);
   }, 60_000);
@@ -164,6 +166,27 @@ describe.skipIf(skip)('audit log', () => {
       .map((e) => e.stage);
     // RequestReceived stays omitted: the policy's omitStages apply to every rule.
     expect(stages).toEqual(['ResponseStarted', 'ResponseComplete']);
+  });
+
+  it('records gRPC calls like REST requests, with the user and the object', async () => {
+    const client = resourcesClient(server.grpcAddress!);
+    try {
+      const ref = { group: '', version: 'v1', resource: 'configmaps', namespace: 'default' };
+      const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'via-grpc' } };
+      await call(client, 'Create', { ref, object: json(cm) });
+    } finally {
+      client.close();
+    }
+    const ev = events().find(
+      (e) => e.requestURI === '/kubets.api.v1.Resources/Create' && e.objectRef?.name === undefined,
+    );
+    expect(ev).toMatchObject({
+      verb: 'create',
+      stage: 'ResponseComplete',
+      user: { username: 'system:unsecured' },
+      objectRef: { resource: 'configmaps', namespace: 'default' },
+      responseStatus: { code: 201 },
+    });
   });
 
   it('rotates the file at --audit-log-maxsize and keeps --audit-log-maxbackup files', async () => {

@@ -54,6 +54,7 @@ import { patchTypeFor } from '../registry/patch.js';
 import type { ListParams } from '../registry/resource-registry.js';
 import type { ApiObject } from '../storage/codec.js';
 import type { StorageWatch } from '../storage/watcher.js';
+import type { AuditContext, Auditor } from '../audit/auditor.js';
 import type { InflightLimiter, RequestKind } from '../request/inflight.js';
 import {
   createObject,
@@ -86,6 +87,8 @@ export interface ResourcesServiceOptions {
   catalog: Catalog;
   actions?: ActionMap;
   guard?: RequestGuard;
+  /** Audit logging, shared with the REST door (gRPC calls are recorded at Metadata detail). */
+  audit?: Auditor;
   inflight: InflightLimiter;
   metrics?: { api: ApiServerMetrics; grpc: GrpcServerMetrics };
   logger?: Logger;
@@ -315,11 +318,29 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
     metadata: Metadata,
     peer: Buffer | undefined,
     info: CallInfo,
+    onAuthenticated?: (user: UserInfo) => void,
   ): Promise<UserInfo> => {
     const user = await guard.authenticate(credentialsFromMetadata(metadata, peer));
+    onAuthenticated?.(user);
     await guard.authorize(user, attributesFor(info));
     return user;
   };
+
+  /** One audit event per call, as REST records one per request (at Metadata detail). */
+  const beginAudit = (peer: string, user: UserInfo, info: CallInfo): AuditContext | undefined =>
+    o.audit?.begin({
+      requestURI: `/${RESOURCES_SERVICE}/${RPC_NAME[info.verb]}`,
+      verb: info.verb,
+      user,
+      sourceIPs: [
+        peer
+          .replace(/^ipv[46]:/, '')
+          .replace(/:\d+$/, '')
+          .replace(/^\[|\]$/g, ''),
+      ],
+      ...(info.userAgent ? { userAgent: info.userAgent } : {}),
+      attributes: attributesFor(info),
+    });
 
   /**
    * A unary RPC: decode (`prepare` fills in target, verb label and dry run, and may throw a 400),
@@ -344,6 +365,7 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
         observe(info, 'unary', e.code!, s.code ?? 500, started);
         callback(e);
       };
+      let audit: AuditContext | undefined;
       const execute = async (): Promise<void> => {
         prepare(call.request, info);
         const ua = call.metadata.get('user-agent')[0];
@@ -351,6 +373,7 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
         const user = await guard.authenticate(
           credentialsFromMetadata(call.metadata, peerCertificateOf(call)),
         );
+        audit = beginAudit(call.getPeer(), user, info);
         if (!o.inflight.tryAcquire(kind)) {
           throw newTooManyRequests('Too many requests, please try again later.', 1);
         }
@@ -359,10 +382,14 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
         await guard.authorize(user, attributesFor(info));
         const { res, code } = await run(call.request, user, info);
         observe(info, 'unary', GrpcStatus.OK, code, started);
+        audit?.complete(code);
         callback(null, res);
       };
       execute()
-        .catch(answerError)
+        .catch((err: unknown) => {
+          audit?.complete(statusFor(err).code ?? 500);
+          answerError(err);
+        })
         .finally(() => {
           if (!acquired) return;
           o.inflight.release(kind);
@@ -509,6 +536,7 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
     let finished = false;
     let longRunning: Omit<RequestLabels, 'dry_run'> | undefined;
     const live: { watch?: StorageWatch; timer?: NodeJS.Timeout } = {};
+    let watchAudit: AuditContext | undefined;
 
     /** Ends the stream: OK, or the Status's mapped code with the Status in trailers. */
     const finish = (s?: Status): void => {
@@ -517,6 +545,7 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
       clearTimeout(live.timer);
       live.watch?.stop();
       if (longRunning) o.metrics?.api.longRunningDelta(longRunning, -1);
+      watchAudit?.complete(s?.code ?? 200);
       const cancelled = call.cancelled;
       if (s) {
         const e = serviceErrorFor(s);
@@ -536,7 +565,9 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
 
     const execute = async (): Promise<void> => {
       info.target = targetOf(call.request.ref);
-      await admit(call.metadata, peerCertificateOf(call), info);
+      await admit(call.metadata, peerCertificateOf(call), info, (user) => {
+        watchAudit = beginAudit(call.getPeer(), user, info);
+      });
       const t = resolve(info, 'watch');
       const params = listParamsFrom(call.request.options);
       const timeoutSeconds = Number(call.request.options?.timeout_seconds ?? 0);
@@ -569,6 +600,7 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
       o.metrics?.api.longRunningDelta(lr, 1);
       // Headers now: a client knows the watch is established before the first event.
       call.sendMetadata(new Metadata());
+      watchAudit?.responseStarted(200);
       live.timer = setTimeout(() => finish(), timeoutMs);
     };
     call.on('cancelled', () => finish());
