@@ -40,14 +40,22 @@ export interface ApiServerOptions {
   etcdEndpoint: string;
   securePort: number;
   grpcPort: number;
-  tlsCertFile: string;
-  tlsKeyFile: string;
+  /** Serving certificate and key; without them the server speaks plaintext (HTTP and gRPC). */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
   /** PEM CA to check readiness over HTTPS. */
-  ca: Buffer;
+  ca?: Buffer;
   extraArgs?: string[];
 }
 
-function readyz(port: number, ca: Buffer): Promise<boolean> {
+async function readyz(port: number, ca: Buffer | undefined): Promise<boolean> {
+  if (!ca) {
+    try {
+      return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
+    } catch {
+      return false;
+    }
+  }
   return new Promise((resolve) => {
     const req = request(
       { host: '127.0.0.1', port, path: '/readyz', ca, servername: 'kubernetes', timeout: 1000 },
@@ -75,8 +83,9 @@ export async function startApiServerProcess(options: ApiServerOptions): Promise<
     '--bind-address=127.0.0.1',
     `--secure-port=${options.securePort}`,
     `--grpc-port=${options.grpcPort}`,
-    `--tls-cert-file=${options.tlsCertFile}`,
-    `--tls-private-key-file=${options.tlsKeyFile}`,
+    ...(options.tlsCertFile && options.tlsKeyFile
+      ? [`--tls-cert-file=${options.tlsCertFile}`, `--tls-private-key-file=${options.tlsKeyFile}`]
+      : []),
     '--etcd-compaction-interval=0',
     ...(options.extraArgs ?? []),
   ];
