@@ -6,6 +6,7 @@ import {
   STATUS_METADATA_KEY,
   statusFromMetadata,
   statusMetadata,
+  statusOfError,
 } from './grpc.js';
 
 describe('@kubets/api/grpc', () => {
@@ -48,6 +49,27 @@ describe('@kubets/api/grpc', () => {
     expect(statusFromMetadata(md)).toEqual(s);
     md.set(STATUS_METADATA_KEY, Buffer.from('not json'));
     expect(statusFromMetadata(md)).toBeUndefined();
+  });
+
+  it('builds a Status for transport failures that carry none', () => {
+    expect(statusOfError({ code: GrpcStatus.UNAVAILABLE, details: 'connection refused' })).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'connection refused',
+      reason: 'ServiceUnavailable',
+      code: 503,
+    });
+    expect(statusOfError({ code: GrpcStatus.CANCELLED }).reason).toBe('InternalError');
+    const s = {
+      kind: 'Status' as const,
+      apiVersion: 'v1' as const,
+      metadata: {},
+      reason: 'NotFound' as const,
+      code: 404,
+    };
+    expect(statusOfError({ code: GrpcStatus.NOT_FOUND, metadata: statusMetadata(s) })).toEqual(s);
   });
 
   it('loads the Resources service with every verb', () => {

@@ -181,6 +181,45 @@ export function statusFromMetadata(md: Metadata | undefined): Status | undefined
   return undefined;
 }
 
+/** For a failed call without a Status trailer (transport errors): the Status it stands for. */
+const STATUS_BY_CODE: Partial<Record<GrpcStatus, [StatusReason, number]>> = {
+  [GrpcStatus.NOT_FOUND]: ['NotFound', 404],
+  [GrpcStatus.ALREADY_EXISTS]: ['AlreadyExists', 409],
+  [GrpcStatus.ABORTED]: ['Conflict', 409],
+  [GrpcStatus.INVALID_ARGUMENT]: ['BadRequest', 400],
+  [GrpcStatus.PERMISSION_DENIED]: ['Forbidden', 403],
+  [GrpcStatus.UNAUTHENTICATED]: ['Unauthorized', 401],
+  [GrpcStatus.OUT_OF_RANGE]: ['Expired', 410],
+  [GrpcStatus.RESOURCE_EXHAUSTED]: ['TooManyRequests', 429],
+  [GrpcStatus.DEADLINE_EXCEEDED]: ['Timeout', 504],
+  [GrpcStatus.UNAVAILABLE]: ['ServiceUnavailable', 503],
+  [GrpcStatus.UNIMPLEMENTED]: ['MethodNotAllowed', 405],
+};
+
+/**
+ * The Kubernetes Status of a failed call: the server's exact Status from the trailer when
+ * present; otherwise (the call never reached the API, e.g. UNAVAILABLE, DEADLINE_EXCEEDED,
+ * CANCELLED) one built from the gRPC code and details.
+ */
+export function statusOfError(err: {
+  code?: number;
+  details?: string;
+  metadata?: Metadata;
+}): Status {
+  const fromServer = statusFromMetadata(err.metadata);
+  if (fromServer) return fromServer;
+  const [reason, code] = STATUS_BY_CODE[err.code as GrpcStatus] ?? ['InternalError', 500];
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: err.details || `gRPC status ${err.code ?? 'unknown'}`,
+    reason,
+    code,
+  };
+}
+
 /** The patch media type REST uses for each PatchType. */
 export const PATCH_MEDIA_TYPES = {
   PATCH_TYPE_JSON: 'application/json-patch+json',

@@ -69,3 +69,10 @@ export { decodeProtobufObject } from './http/protobuf.js';
 // The security contract both front doors use.
 export { allowAllGuard, UNSECURED_USER } from './auth/types.js';
 export type { Credentials, RequestAttributes, RequestGuard, UserInfo } from './auth/types.js';
+
+// The gRPC front door (kubets.api.v1.Resources; the contract is @kubets/api/grpc).
+export { startGrpcServer } from './grpc/server.js';
+export type { GrpcServerOptions, RunningGrpcServer } from './grpc/server.js';
+export { createResourcesService } from './grpc/service.js';
+export type { ResourcesServiceOptions } from './grpc/service.js';
+export { InflightLimiter } from './request/inflight.js';

@@ -60,7 +60,8 @@ describe.skipIf(skip)('kubets-apiserver binary', () => {
     expect(bad.stderr).toContain('--service-node-port-range: invalid port range "abc"');
     const usage = await run(['--secure-port=x']);
     expect(usage.code).toBe(2);
-  });
+    // Three process starts: seconds each on a loaded machine.
+  }, 20_000);
 
   it('serves against etcd and shuts down gracefully on SIGTERM', async () => {
     const port = await freePort();

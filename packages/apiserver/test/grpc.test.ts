@@ -246,7 +246,7 @@ describe.skipIf(skip)('gRPC resource API', () => {
     expect(noName.code).toBe(status.INVALID_ARGUMENT);
   });
 
-  it('serves the status, scale and binding subresources', async () => {
+  it('serves the status, scale, binding and eviction subresources', async () => {
     const ns = 'default';
     const created = parse(
       (
@@ -283,6 +283,21 @@ describe.skipIf(skip)('gRPC resource API', () => {
       (await call(client, 'Get', { ref: { ...POD, namespace: ns, name: 'sub1' } })).object,
     );
     expect(boundPod.spec.nodeName).toBe('node-1');
+
+    // pods/eviction: an unscheduled pod goes at once.
+    await call(client, 'Create', { ref: { ...POD, namespace: ns }, object: json(pod('ev1')) });
+    const evicted = await call(client, 'Create', {
+      ref: { ...POD, namespace: ns, name: 'ev1', subresource: 'eviction' },
+      object: json({
+        apiVersion: 'policy/v1',
+        kind: 'Eviction',
+        metadata: { name: 'ev1', namespace: ns },
+      }),
+    });
+    expect(evicted.created).toBe(true);
+    expect(
+      (await failure(call(client, 'Get', { ref: { ...POD, namespace: ns, name: 'ev1' } }))).code,
+    ).toBe(status.NOT_FOUND);
 
     await call(client, 'Create', {
       ref: { ...DEPLOY, namespace: ns },
@@ -456,7 +471,7 @@ describe.skipIf(skip)('gRPC resource API', () => {
     expect((await w.ended).code).toBe(status.CANCELLED);
   });
 
-  it('runs dry-run writes through validation without storing anything', async () => {
+  it('runs dry-run writes through validation without storing anything; field validation', async () => {
     const ref = { ...CM, namespace: 'default' };
     const dry = await call(client, 'Create', {
       ref,
@@ -466,6 +481,23 @@ describe.skipIf(skip)('gRPC resource API', () => {
     expect(parse(dry.object).metadata.name).toBe('dry');
     expect((await failure(call(client, 'Get', { ref: { ...ref, name: 'dry' } }))).code).toBe(
       status.NOT_FOUND,
+    );
+    // fieldValidation: Warn (default) answers warnings in the response, Strict refuses.
+    const warned = await call(client, 'Create', {
+      ref,
+      object: json({ ...configMap('warned'), spec: { x: 1 } }),
+    });
+    expect(warned.warnings).toEqual(['unknown field "spec"']);
+    const strict = await failure(
+      call(client, 'Create', {
+        ref,
+        object: json({ ...configMap('strict'), spec: { x: 1 } }),
+        options: { field_validation: 'Strict' },
+      }),
+    );
+    expect(strict.code).toBe(status.INVALID_ARGUMENT);
+    expect(strict.status?.message).toBe(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "spec"',
     );
     await call(client, 'Create', { ref, object: json(configMap('keep')) });
     await call(client, 'Delete', {
@@ -742,6 +774,16 @@ describe.skipIf(skip)('gRPC security and limits', () => {
 
       await call(client, 'Discovery', {}, md);
       expect(seen.attrs.at(-1)).toEqual({ kind: 'nonresource', verb: 'get', path: '/apis' });
+
+      // A failure that is not a StatusError is a 500 InternalError, as on REST.
+      const events = server.catalog.get('', 'events')!;
+      events.list = () => Promise.reject(new Error('storage exploded'));
+      const internal = await failure(
+        call(client, 'List', { ref: { group: '', version: 'v1', resource: 'events' } }, md),
+      );
+      expect(internal.code).toBe(status.INTERNAL);
+      expect(internal.status).toMatchObject({ reason: 'InternalError', code: 500 });
+      expect(internal.status?.message).toContain('storage exploded');
     } finally {
       client.close();
       await server.close();

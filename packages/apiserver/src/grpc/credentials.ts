@@ -35,13 +35,9 @@ export function credentialsFromMetadata(md: Metadata, peerCertificate?: Buffer):
   const extra: Record<string, string[]> = {};
   for (const key of Object.keys(md.getMap())) {
     if (!key.startsWith(EXTRA_PREFIX)) continue;
-    // Upstream percent-encodes the key part of Impersonate-Extra-<key>.
-    let name = key.slice(EXTRA_PREFIX.length);
-    try {
-      name = decodeURIComponent(name);
-    } catch {
-      // Not valid percent-encoding: use the key as sent.
-    }
+    // Upstream percent-encodes the key part of Impersonate-Extra-<key>; gRPC metadata keys allow
+    // only [a-z0-9-_.], so keys needing '/' or upper case cannot be impersonated over gRPC.
+    const name = key.slice(EXTRA_PREFIX.length);
     extra[name] = repeated(md, key);
   }
   const hasExtra = Object.keys(extra).length > 0;
