@@ -175,6 +175,25 @@ contexts:
     ]);
     expect(jp.metadata?.labels).toEqual({ app: 'web', tier: 'front' });
 
+    // Server-side apply, dry run, a watch that the server ends at its timeoutSeconds.
+    const applied = await pods.patch(
+      'web-0',
+      'application/apply-patch+yaml',
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-0', labels: { owner: 'ssa' } } },
+      { fieldManager: 'integration-test', force: true },
+    );
+    expect(applied.metadata?.labels?.owner).toBe('ssa');
+    await pods.create(podIn('crud', 'dry'), { dryRun: ['All'] });
+    await expect(pods.get('dry')).rejects.toSatisfy(isNotFound);
+    const rv = (await pods.list()).resourceVersion;
+    const started = Date.now();
+    const events = [];
+    for await (const ev of await pods.watch({ resourceVersion: rv, timeoutSeconds: 1 })) {
+      events.push(ev);
+    }
+    expect(events).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+
     // Subresources: binding, eviction, scale.
     await pods.bind({ metadata: { name: 'web-0' }, target: { kind: 'Node', name: 'node-1' } });
     expect((await pods.get('web-0')).spec?.nodeName).toBe('node-1');
