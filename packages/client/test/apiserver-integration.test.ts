@@ -27,6 +27,10 @@ import {
 } from '../../apiserver/test/helpers/etcd.js';
 import { SharedIndexInformer, waitForCacheSync } from '../src/cache/shared-informer.js';
 import { newClientset, type Clientset } from '../src/clientset.js';
+import { EventBroadcaster, resourceEventSink } from '../src/events/recorder.js';
+import { EVENTS, type Event } from '../src/events/types.js';
+import { LeaderElector } from '../src/leaderelection/leader-elector.js';
+import { LeaseLock, type Lease } from '../src/leaderelection/lease-lock.js';
 import { loadClientConfig } from '../src/config/client-config.js';
 import { noopLogger } from '../src/util/logger.js';
 import {
@@ -283,6 +287,62 @@ contexts:
     expect(got.spec).toEqual({ size: 3 });
     expect((await widgets.list()).items.map((w) => w.metadata?.name)).toEqual(['w1']);
   }, 30_000);
+
+  it('leader election on Leases and the event recorder work over the wire', async () => {
+    // Two candidates on two API servers: one leads; when it releases, the other takes over.
+    const leaders: string[] = [];
+    const candidate = (cs: Clientset, id: string) => {
+      const stop = new AbortController();
+      const elector = new LeaderElector({
+        lock: new LeaseLock({
+          client: cs.coordinationV1.leases<Lease>('crud'),
+          namespace: 'crud',
+          name: 'integration',
+          identity: id,
+        }),
+        leaseDurationMs: 2000,
+        renewDeadlineMs: 1500,
+        retryPeriodMs: 250,
+        releaseOnCancel: true,
+        logger: noopLogger,
+        callbacks: {
+          onStartedLeading: () => {
+            leaders.push(id);
+          },
+          onStoppedLeading: () => undefined,
+        },
+      });
+      return { elector, stop, done: elector.run(stop.signal) };
+    };
+    const one = candidate(csA, 'one');
+    await expect.poll(() => leaders, { timeout: 10_000 }).toEqual(['one']);
+    const two = candidate(csB, 'two');
+    await new Promise((r) => setTimeout(r, 600));
+    expect(two.elector.isLeader()).toBe(false);
+    one.stop.abort();
+    await one.done;
+    await expect.poll(() => leaders, { timeout: 10_000 }).toEqual(['one', 'two']);
+    two.stop.abort();
+    await two.done;
+
+    // Events: a first event is created; repeats become a series on it.
+    const broadcaster = new EventBroadcaster({
+      sink: resourceEventSink(csB.resource<Event>(EVENTS)),
+      logger: noopLogger,
+    });
+    const recorder = broadcaster.newRecorder('kubets.io/integration', 'test-host');
+    const regarding = await csB.coreV1.pods('crud').get('web-0');
+    for (let i = 0; i < 3; i++) {
+      recorder.eventf(regarding, undefined, 'Normal', 'Tested', 'Testing', 'round %s', 'x');
+    }
+    const events = csB.resource<Event>(EVENTS).namespace('crud');
+    await expect
+      .poll(async () => (await events.list()).items.map((e) => e.series?.count ?? 1), {
+        timeout: 10_000,
+      })
+      .toEqual([3]);
+    await broadcaster.shutdown();
+  }, 40_000);
 
   it('an informer converges after a watch cut, an API server restart, and a compaction (410)', async () => {
     const NS = 'informers';
