@@ -34,6 +34,10 @@ export const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
   'grpc.keepalive_timeout_ms': 10_000,
 };
 
+/** The service constructor, built from the descriptor once per process rather than per channel. */
+let resourcesConstructor:
+  ReturnType<typeof loadGrpcObject>['kubets']['api']['v1']['Resources'] | undefined;
+
 function channelCredentials(config: ClientConfig): ChannelCredentials {
   if (!config.tls) return credentials.createInsecure();
   if (config.insecureSkipTLSVerify) {
@@ -65,7 +69,8 @@ export class ResourcesChannel {
     }
     if (config.userAgent) options['grpc.primary_user_agent'] = config.userAgent;
     Object.assign(options, settings.channelOptions);
-    const Resources = loadGrpcObject().kubets.api.v1.Resources;
+    resourcesConstructor ??= loadGrpcObject().kubets.api.v1.Resources;
+    const Resources = resourcesConstructor;
     this.client = new Resources(config.grpcServer, channelCredentials(config), options);
     this.tokens = config.bearerTokenFile
       ? new FileTokenSource(config.bearerTokenFile, {
