@@ -232,6 +232,11 @@ contexts:
     expect(page.items).toHaveLength(3);
     const rest = await pods.list({ labelSelector: 'batch=yes', limit: 3, continue: page.continue });
     expect(rest.items.map((x) => x.metadata?.name)).toEqual(['batch-4']);
+    expect(rest.resourceVersion).toBe(page.resourceVersion); // one snapshot across pages
+    const byField = await pods.list({ fieldSelector: 'metadata.name=batch-2' });
+    expect(byField.items.map((x) => x.metadata?.name)).toEqual(['batch-2']);
+    await pods.delete('batch-1', { propagationPolicy: 'Background', gracePeriodSeconds: 0 });
+    await expect(pods.get('batch-1')).rejects.toSatisfy(isNotFound);
     await pods.deleteCollection({}, { labelSelector: 'batch=yes' });
     expect((await pods.list({ labelSelector: 'batch=yes' })).items).toEqual([]);
     await expect(
