@@ -537,6 +537,23 @@ describe.skipIf(skip)('gRPC resource API', () => {
     const forced = await apply('bob', { a: '2' }, true);
     expect(parse(forced.object).data).toEqual({ a: '2' });
 
+    // Without fieldManager, the manager is the User-Agent's product, as on REST.
+    const scheduler = resourcesClient(cluster.server.grpcAddress!, undefined, {
+      'grpc.primary_user_agent': 'kube-scheduler/v1.32.0',
+    });
+    try {
+      const labelled = await call(scheduler, 'Patch', {
+        ref,
+        type: 'PATCH_TYPE_MERGE',
+        patch: json({ metadata: { labels: { by: 'scheduler' } } }),
+      });
+      expect(
+        parse(labelled.object).metadata.managedFields.map((m: any) => [m.manager, m.operation]),
+      ).toContainEqual(['kube-scheduler', 'Update']);
+    } finally {
+      scheduler.close();
+    }
+
     const noManager = await failure(
       call(client, 'Patch', { ref, type: 'PATCH_TYPE_APPLY', patch: json({}) }),
     );

@@ -130,6 +130,8 @@ interface CallInfo {
   /** Metrics' verb (APPLY for apply patches). */
   metricVerb: string;
   dryRun: readonly string[];
+  /** The `user-agent` metadata: names the field manager when none is given, as on REST. */
+  userAgent?: string;
 }
 
 function targetOf(ref: ResourceRef__Output | null): ResourceTarget {
@@ -163,11 +165,12 @@ function listParamsFrom(o: GrpcListOptions__Output | null): ListParams {
   };
 }
 
-function writeParamsFrom(o: GrpcWriteOptions__Output | null): WriteParams {
+function writeParamsFrom(o: GrpcWriteOptions__Output | null, info: CallInfo): WriteParams {
   return {
     dryRun: o?.dry_run ?? [],
     fieldManager: o?.field_manager,
     fieldValidation: o?.field_validation,
+    userAgent: info.userAgent,
   };
 }
 
@@ -343,6 +346,8 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
       };
       const execute = async (): Promise<void> => {
         prepare(call.request, info);
+        const ua = call.metadata.get('user-agent')[0];
+        if (typeof ua === 'string') info.userAgent = ua;
         const user = await guard.authenticate(
           credentialsFromMetadata(call.metadata, peerCertificateOf(call)),
         );
@@ -405,7 +410,7 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
     },
     async (req, user, info) => {
       const t = resolve(info, 'create');
-      const opts = writeOptionsFrom({ ...writeParamsFrom(req.options), user });
+      const opts = writeOptionsFrom({ ...writeParamsFrom(req.options, info), user });
       const reply = await createObject(t, actions, decodeObject(req.object), opts);
       return { res: objectResponse(reply.code, reply.body, reply.warnings), code: reply.code };
     },
@@ -421,7 +426,7 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
     },
     async (req, user, info) => {
       const t = resolve(info, 'update');
-      const opts = writeOptionsFrom({ ...writeParamsFrom(req.options), user });
+      const opts = writeOptionsFrom({ ...writeParamsFrom(req.options, info), user });
       const reply = await updateObject(t, decodeObject(req.object), opts);
       return { res: objectResponse(reply.code, reply.body, reply.warnings), code: reply.code };
     },
@@ -448,7 +453,7 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
         );
       const patch = decodePatchBody(req.patch, media);
       const opts = {
-        ...writeOptionsFrom({ ...writeParamsFrom(req.options), user }),
+        ...writeOptionsFrom({ ...writeParamsFrom(req.options, info), user }),
         force: req.force,
       };
       const reply = await patchObject(t, type, patch, opts, req.force);

@@ -6,6 +6,7 @@ import {
   credentials as grpcCredentials,
   Metadata,
   type ChannelCredentials,
+  type ChannelOptions,
   type ServiceError,
 } from '@grpc/grpc-js';
 import {
@@ -20,9 +21,10 @@ import type { Status } from '@kubets/apimachinery';
 export function resourcesClient(
   address: string,
   creds: ChannelCredentials = grpcCredentials.createInsecure(),
+  options: ChannelOptions = {},
 ): ResourcesClient {
   const Resources = loadGrpcObject().kubets.api.v1.Resources;
-  return new Resources(address, creds);
+  return new Resources(address, creds, options);
 }
 
 type UnaryMethod =
