@@ -110,6 +110,7 @@ describe('gRPC transport', () => {
     const md = server.calls[0]!.metadata;
     expect(md.get('authorization')).toEqual(['Bearer tok']);
     expect(md.get('impersonate-user')).toEqual(['alice']);
+    expect(String(md.get('user-agent')[0])).toMatch(/^\S+\/v\d+\.\d+\.\d+ \(\w+\/\w+\) kubets/);
     // HTTP/2 folds repeated headers into one, comma-separated (as HTTP/1.1 does for REST).
     expect(md.get('impersonate-group').join(', ')).toBe('a, b');
   });
