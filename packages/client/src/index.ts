@@ -112,7 +112,12 @@ export {
 
 // The gRPC transport and the clientset
 export { GrpcDynamicClient, type DiscoveredResource } from './grpc/dynamic-client.js';
-export { ResourcesChannel, DEFAULT_CHANNEL_OPTIONS, type ChannelSettings } from './grpc/channel.js';
+export {
+  ResourcesChannel,
+  DEFAULT_CHANNEL_OPTIONS,
+  defaultUserAgent,
+  type ChannelSettings,
+} from './grpc/channel.js';
 export {
   errorFromGrpc,
   statusFromTrailers,

@@ -21,7 +21,10 @@ import { NO_RETRIES } from '../src/rest/retry.js';
 import { SharedIndexInformer, waitForCacheSync } from '../src/cache/shared-informer.js';
 import { unlimitedRateLimiter } from '../src/flowcontrol/rate-limiter.js';
 import { noopLogger } from '../src/util/logger.js';
-import { newFakeClient, PODS, failWith } from '../src/testing/index.js';
+import { FakeClock, newFakeClient, PODS, failWith } from '../src/testing/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestResourcesServer, type TestResourcesServer } from './support/grpc-test-server.js';
 import { freePort } from '../../apiserver/test/helpers/etcd.js';
 import { makeTestPki, opensslMissingReason, type TestPki } from './support/pki.js';
@@ -107,8 +110,34 @@ describe('gRPC transport', () => {
     const md = server.calls[0]!.metadata;
     expect(md.get('authorization')).toEqual(['Bearer tok']);
     expect(md.get('impersonate-user')).toEqual(['alice']);
+    expect(String(md.get('user-agent')[0])).toMatch(/^\S+\/v\d+\.\d+\.\d+ \(\w+\/\w+\) kubets/);
     // HTTP/2 folds repeated headers into one, comma-separated (as HTTP/1.1 does for REST).
     expect(md.get('impersonate-group').join(', ')).toBe('a, b');
+  });
+
+  it('re-reads a rotated token file (in-cluster service-account tokens) once a minute', async () => {
+    const { server } = await setup();
+    const dir = mkdtempSync(join(tmpdir(), 'kubets-client-token-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'token');
+    writeFileSync(file, 'first\n');
+    const clock = new FakeClock(Date.now());
+    const client = new GrpcDynamicClient(
+      config(server.address, { bearerToken: 'first', bearerTokenFile: file }),
+      { clock },
+    );
+    cleanup.push(() => client.close());
+    const pods = client.resource(PODS).namespace('default');
+    await pods.list();
+    writeFileSync(file, 'second\n');
+    await pods.list();
+    await clock.advance(60_000);
+    await pods.list();
+    expect(server.calls.slice(-3).map((c) => c.metadata.get('authorization')[0])).toEqual([
+      'Bearer first',
+      'Bearer first',
+      'Bearer second',
+    ]);
   });
 
   it('rebuilds the exact Status from the trailer: NotFound, AlreadyExists, Conflict, Forbidden', async () => {

@@ -6,6 +6,8 @@
  * file is picked up without rebuilding the channel, and so plaintext test servers work the same.
  */
 import { credentials, Metadata, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { createRequire } from 'node:module';
+import { basename } from 'node:path';
 import type { ClientConfig } from '../config/client-config.js';
 import { FileTokenSource, staticTokenSource, type TokenSource } from '../config/token-source.js';
 import { loadGrpcObject } from '../gen/resources/load.js';
@@ -33,6 +35,22 @@ export const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
   'grpc.keepalive_time_ms': 30_000,
   'grpc.keepalive_timeout_ms': 10_000,
 };
+
+const packageVersion = (createRequire(import.meta.url)('../../package.json') as { version: string })
+  .version;
+
+/**
+ * rest.DefaultKubernetesUserAgent's shape, `<program>/<version> (<os>/<arch>) kubets`: the API
+ * server names a write's field manager after the program when the caller gives none.
+ */
+export function defaultUserAgent(argv1: string | undefined = process.argv[1]): string {
+  const program = (argv1 ? basename(argv1).replace(/\.[cm]?js$/, '') : '') || 'node';
+  return `${program}/v${packageVersion} (${process.platform}/${process.arch}) kubets`;
+}
+
+/** The service constructor, built from the descriptor once per process rather than per channel. */
+let resourcesConstructor:
+  ReturnType<typeof loadGrpcObject>['kubets']['api']['v1']['Resources'] | undefined;
 
 function channelCredentials(config: ClientConfig): ChannelCredentials {
   if (!config.tls) return credentials.createInsecure();
@@ -63,9 +81,10 @@ export class ResourcesChannel {
       options['grpc.ssl_target_name_override'] = config.tlsServerName;
       options['grpc.default_authority'] = config.tlsServerName;
     }
-    if (config.userAgent) options['grpc.primary_user_agent'] = config.userAgent;
+    options['grpc.primary_user_agent'] = config.userAgent ?? defaultUserAgent();
     Object.assign(options, settings.channelOptions);
-    const Resources = loadGrpcObject().kubets.api.v1.Resources;
+    resourcesConstructor ??= loadGrpcObject().kubets.api.v1.Resources;
+    const Resources = resourcesConstructor;
     this.client = new Resources(config.grpcServer, channelCredentials(config), options);
     this.tokens = config.bearerTokenFile
       ? new FileTokenSource(config.bearerTokenFile, {
