@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createComponent, type Component, type ComponentOptions } from '@kubets/component-base';
 import { EtcdServer } from '../server/etcd-server.js';
 import { addEtcdServices } from '../server/grpc-services.js';
-import { bindGrpc, grpcServerOptions } from '../server/listen.js';
+import { bindGrpc, grpcServerOptions, NO_CHANNELZ } from '../server/listen.js';
 import { addPeerService } from '../server/peer-service.js';
 import { GrpcPeerTransport, fetchClusterMembers } from '../server/peer-transport.js';
 import { StoreMetrics } from '../server/metrics.js';
@@ -111,6 +111,7 @@ export async function runStore(
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5000,
+    ...NO_CHANNELZ,
   });
   addPeerService(peerServer, { etcd, logger: logger.named('rafthttp'), metrics });
   try {

@@ -1131,7 +1131,9 @@ export class EtcdServer {
     }
     const m = this.metrics;
     if (m) {
-      const st = this.raft.status();
+      // basicStatus, not status(): this runs after every Ready and status() copies the
+      // progress of every member.
+      const st = this.raft.raw.basicStatus();
       m.proposalsCommitted.set(st.commit);
       m.proposalsApplied.set(applied);
       m.dbTotalSize.set(this.sm.mvcc.sizeBytes);
@@ -1141,7 +1143,7 @@ export class EtcdServer {
       m.compactRevision.set(this.sm.mvcc.compactRev);
       m.watcherTotal.set(this.watchHub.watcherCount);
       m.watchStreamTotal.set(this.watchHub.streamCount);
-      m.isLearner.set(st.isLearner ? 1 : 0);
+      m.isLearner.set(this.sm.membership.get(this.memberId)?.isLearner === true ? 1 : 0);
     }
     if (!this.published && this.lead !== 0) this.publishAttributes();
   }

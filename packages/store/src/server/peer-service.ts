@@ -7,6 +7,7 @@ import type { SnapshotChunk__Output } from '../gen/etcd/types/kubets/store/Snaps
 import type { EtcdServer } from './etcd-server.js';
 import { toStatus } from './grpc-services.js';
 import type { StoreMetrics } from './metrics.js';
+import { withPeerBatchCodec, type PeerBatch } from './peer-batch.js';
 
 export interface PeerServiceOptions {
   etcd: EtcdServer;
@@ -46,9 +47,14 @@ export function addPeerService(server: grpc.Server, opts: PeerServiceOptions): v
   const handlers: RaftPeerHandlers = {
     Messages: (call, callback) => {
       let failed = false;
-      call.on('data', (batch: { cluster_ID: string; from: string; messages: Buffer[] }) => {
+      call.on('data', (raw: unknown) => {
+        // The service definition below decodes this stream with the batch codec.
+        const batch = raw as PeerBatch;
         if (failed) return;
-        const bad = clusterMismatch(etcd, batch.cluster_ID);
+        const bad =
+          batch.clusterId === etcd.clusterId
+            ? undefined
+            : clusterMismatch(etcd, batch.clusterId.toString());
         if (bad) {
           failed = true;
           logger.warn('Refusing peer traffic from another cluster', {
@@ -59,11 +65,11 @@ export function addPeerService(server: grpc.Server, opts: PeerServiceOptions): v
           return;
         }
         let bytes = 0;
-        for (const raw of batch.messages) {
-          bytes += raw.length;
+        for (const encoded of batch.messages) {
+          bytes += encoded.length;
           let m: Message;
           try {
-            m = decodeMessage(raw);
+            m = decodeMessage(encoded);
           } catch (err) {
             logger.warn('Dropping an undecodable Raft message', {
               from: batch.from,
@@ -73,7 +79,7 @@ export function addPeerService(server: grpc.Server, opts: PeerServiceOptions): v
           }
           deliver(m);
         }
-        metrics?.peerReceivedBytes.inc({ From: BigInt(batch.from).toString(16) }, bytes);
+        metrics?.peerReceivedBytes.inc({ From: batch.from.toString(16) }, bytes);
       });
       call.on('end', () => {
         if (!failed) callback(null, {});
@@ -169,5 +175,5 @@ export function addPeerService(server: grpc.Server, opts: PeerServiceOptions): v
       callback(null, { member_ID: etcd.memberId });
     },
   };
-  server.addService(loadGrpcObject().kubets.store.RaftPeer.service, handlers);
+  server.addService(withPeerBatchCodec(loadGrpcObject().kubets.store.RaftPeer.service), handlers);
 }
