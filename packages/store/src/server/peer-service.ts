@@ -8,11 +8,14 @@ import type { EtcdServer } from './etcd-server.js';
 import { toStatus } from './grpc-services.js';
 import type { StoreMetrics } from './metrics.js';
 import { withPeerBatchCodec, type PeerBatch } from './peer-batch.js';
+import type { PeerFaults } from './peer-faults.js';
 
 export interface PeerServiceOptions {
   etcd: EtcdServer;
   logger: Logger;
   metrics?: StoreMetrics;
+  /** TEST ONLY: peers whose traffic is dropped (see peer-faults.ts). */
+  faults?: PeerFaults;
 }
 
 function clusterMismatch(
@@ -28,7 +31,7 @@ function clusterMismatch(
 
 /** The receiving side of the peer protocol (RaftPeer service) on --listen-peer-urls. */
 export function addPeerService(server: grpc.Server, opts: PeerServiceOptions): void {
-  const { etcd, logger, metrics } = opts;
+  const { etcd, logger, metrics, faults } = opts;
   const deliver = (m: Message): void => {
     if (m.to !== etcd.memberId) {
       logger.warn('Dropping a Raft message addressed to another member', { to: m.to.toString(16) });
@@ -50,7 +53,7 @@ export function addPeerService(server: grpc.Server, opts: PeerServiceOptions): v
       call.on('data', (raw: unknown) => {
         // The service definition below decodes this stream with the batch codec.
         const batch = raw as PeerBatch;
-        if (failed) return;
+        if (failed || faults?.blocked(batch.from) === true) return;
         const bad =
           batch.clusterId === etcd.clusterId
             ? undefined
@@ -95,7 +98,10 @@ export function addPeerService(server: grpc.Server, opts: PeerServiceOptions): v
       call.on('data', (chunk: SnapshotChunk__Output) => {
         if (failed) return;
         if (head === undefined) {
-          const bad = clusterMismatch(etcd, chunk.cluster_ID);
+          const bad =
+            faults?.blocked(Number(chunk.from)) === true
+              ? { code: grpc.status.UNAVAILABLE, details: 'partitioned (test fault injection)' }
+              : clusterMismatch(etcd, chunk.cluster_ID);
           if (bad) {
             failed = true;
             callback(bad);

@@ -8,6 +8,7 @@ import type { MembersResponse__Output } from '../gen/etcd/types/kubets/store/Mem
 import type { RaftPeerClient } from '../gen/etcd/types/kubets/store/RaftPeer.js';
 import { NO_CHANNELZ } from './listen.js';
 import { withPeerBatchCodec, type PeerBatch } from './peer-batch.js';
+import type { PeerFaults } from './peer-faults.js';
 import type { StoreMetrics } from './metrics.js';
 
 /** Raft messages sent in one envelope at most (a burst beyond waits for the next turn). */
@@ -28,6 +29,8 @@ export interface PeerTransportOptions {
   reportSnapshot(id: number, ok: boolean): void;
   /** How often to measure the round trip to each peer (ms); 0 disables. */
   pingIntervalMs?: number;
+  /** TEST ONLY: peers to drop traffic to (see peer-faults.ts). */
+  faults?: PeerFaults;
 }
 
 let peerClientCtor:
@@ -97,8 +100,17 @@ class PeerConnection {
     }
   }
 
+  /** TEST ONLY: an injected partition cuts this peer off. */
+  get partitioned(): boolean {
+    return this.opts.faults?.blocked(this.id) ?? false;
+  }
+
   enqueue(encoded: Uint8Array): void {
     if (this.closed) return;
+    if (this.partitioned) {
+      this.unreachable('partitioned (test fault injection)');
+      return;
+    }
     if (this.queue.length >= MAX_QUEUE) {
       this.unreachable('send queue full');
       return;
@@ -187,6 +199,7 @@ class PeerConnection {
     const snap = m.snapshot!;
     let ok = false;
     try {
+      if (this.partitioned) throw new Error('partitioned (test fault injection)');
       const data = await this.opts.snapshotData(snap.metadata.index);
       const header = encodeMessage({
         ...m,
@@ -294,7 +307,7 @@ export class GrpcPeerTransport {
   /** LeaseKeepAlive on a follower: the leader renews. */
   leaseRenew(leader: number, id: bigint): Promise<number> {
     const peer = this.peers.get(leader);
-    if (peer === undefined) return Promise.reject(ErrNoLeader());
+    if (peer === undefined || peer.partitioned) return Promise.reject(ErrNoLeader());
     return new Promise((resolve, reject) => {
       peer.client.LeaseRenew(
         { cluster_ID: this.opts.clusterId().toString(), ID: id.toString() },
@@ -310,7 +323,7 @@ export class GrpcPeerTransport {
     keys: boolean,
   ): Promise<LeaseTimeToLiveResponse__Output> {
     const peer = this.peers.get(leader);
-    if (peer === undefined) return Promise.reject(ErrNoLeader());
+    if (peer === undefined || peer.partitioned) return Promise.reject(ErrNoLeader());
     return new Promise((resolve, reject) => {
       peer.client.LeaseTimeToLive(
         { ID: id.toString(), keys },

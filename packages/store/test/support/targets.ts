@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -140,10 +140,14 @@ function spawnServer(
   endpoint: string,
   ownsDataDir: boolean,
   credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  env?: NodeJS.ProcessEnv,
 ): ProcessTarget {
   const logFile = join(dataDir + '.log');
   const out = openSync(logFile, 'a');
-  const child = spawn(command, args, { stdio: ['ignore', out, out] });
+  const child = spawn(command, args, {
+    stdio: ['ignore', out, out],
+    env: env === undefined ? process.env : { ...process.env, ...env },
+  });
   const stop = async (opts: { keepData?: boolean } = {}): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited(child);
@@ -266,10 +270,19 @@ export interface StoreMemberProcess {
   start(): Promise<void>;
   /** SIGKILL by PID: no shutdown at all; the data dir is kept. */
   kill(): Promise<void>;
+  /** The member's peer URL. */
+  readonly peerURL: string;
+  /**
+   * TEST ONLY fault injection (KUBETS_STORE_TEST_PARTITION_FILE): the members this one drops
+   * all peer traffic with; an empty list heals.
+   */
+  partition(from: readonly string[]): void;
 }
 
 export interface StoreClusterTarget extends Target {
   readonly members: readonly StoreMemberProcess[];
+  /** --initial-cluster of the founding members. */
+  readonly initialCluster: string;
 }
 
 /**
@@ -279,7 +292,7 @@ export interface StoreClusterTarget extends Target {
  */
 export async function startStoreCluster(
   size = 3,
-  opts: { extraArgs?: string[] } = {},
+  opts: { extraArgs?: string[]; dataDirParent?: (name: string) => string } = {},
 ): Promise<StoreClusterTarget> {
   if (!existsSync(STORE_BIN))
     throw new Error(
@@ -291,7 +304,7 @@ export async function startStoreCluster(
       name: `s${i}`,
       client: await freePort(),
       peer: await freePort(),
-      dataDir: mkdtempSync(join(tmpdir(), `kubets-store-s${i}-`)),
+      dataDir: mkdtempSync(join(opts.dataDirParent?.(`s${i}`) ?? tmpdir(), `kubets-store-s${i}-`)),
     });
   }
   const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peer}`).join(',');
@@ -309,16 +322,30 @@ export async function startStoreCluster(
       '--initial-cluster-token=kubets-test',
       ...(opts.extraArgs ?? []),
     ];
+    const partitionFile = `${s.dataDir}.partition`;
     const m = {
       name: s.name,
       endpoint,
       dataDir: s.dataDir,
+      peerURL: `http://127.0.0.1:${s.peer}`,
       process: undefined as ProcessTarget | undefined,
       async start() {
         if (m.process?.child.exitCode === null && m.process.child.signalCode === null) return;
-        const p = spawnServer('kubets-store', process.execPath, args, s.dataDir, endpoint, false);
+        const p = spawnServer(
+          'kubets-store',
+          process.execPath,
+          args,
+          s.dataDir,
+          endpoint,
+          false,
+          undefined,
+          { KUBETS_STORE_TEST_PARTITION_FILE: partitionFile },
+        );
         m.process = p;
         await waitForStart(p);
+      },
+      partition(from: readonly string[]) {
+        writeFileSync(partitionFile, from.join('\n'));
       },
       async kill() {
         await m.process?.kill();
@@ -334,6 +361,7 @@ export async function startStoreCluster(
       if (!keepData) {
         rmSync(m.dataDir, { recursive: true, force: true });
         rmSync(m.dataDir + '.log', { force: true });
+        rmSync(m.dataDir + '.partition', { force: true });
       }
     }
   };
@@ -350,6 +378,7 @@ export async function startStoreCluster(
     endpoints: members.map((m) => m.endpoint),
     dataDir: members[0]!.dataDir,
     members,
+    initialCluster,
     stop: (o = {}) => stopAll(o.keepData ?? false),
   };
 }
