@@ -89,6 +89,7 @@ export async function runStore(
     heartbeatMs: config.heartbeatMs,
     electionMs: config.electionMs,
     snapshotCount: config.snapshotCount,
+    catchUpEntries: config.catchUpEntries,
     quotaBytes: config.quotaBytes,
     maxTxnOps: config.maxTxnOps,
     maxRequestBytes: config.maxRequestBytes,

@@ -283,6 +283,11 @@ export interface StoreClusterTarget extends Target {
   readonly members: readonly StoreMemberProcess[];
   /** --initial-cluster of the founding members. */
   readonly initialCluster: string;
+  /**
+   * A new member (not started): its process joins with --initial-cluster-state=existing and
+   * an --initial-cluster of every member so far plus itself. Add it with MemberAdd first.
+   */
+  addMember(name: string): Promise<StoreMemberProcess>;
 }
 
 /**
@@ -308,7 +313,12 @@ export async function startStoreCluster(
     });
   }
   const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peer}`).join(',');
-  const members = specs.map((s): StoreMemberProcess & { process: ProcessTarget | undefined } => {
+  type Spec = (typeof specs)[number];
+  const makeMember = (
+    s: Spec,
+    clusterArg: string,
+    extra: readonly string[],
+  ): StoreMemberProcess & { process: ProcessTarget | undefined } => {
     const endpoint = `127.0.0.1:${s.client}`;
     const args = [
       STORE_BIN,
@@ -318,9 +328,10 @@ export async function startStoreCluster(
       `--advertise-client-urls=http://${endpoint}`,
       `--listen-peer-urls=http://127.0.0.1:${s.peer}`,
       `--initial-advertise-peer-urls=http://127.0.0.1:${s.peer}`,
-      `--initial-cluster=${initialCluster}`,
+      `--initial-cluster=${clusterArg}`,
       '--initial-cluster-token=kubets-test',
       ...(opts.extraArgs ?? []),
+      ...extra,
     ];
     const partitionFile = `${s.dataDir}.partition`;
     const m = {
@@ -353,7 +364,8 @@ export async function startStoreCluster(
       },
     };
     return m;
-  });
+  };
+  const members = specs.map((s) => makeMember(s, initialCluster, []));
   const stopAll = async (keepData = false): Promise<void> => {
     await Promise.all(members.map((m) => m.process?.stop({ keepData: true }) ?? Promise.resolve()));
     for (const m of members) {
@@ -379,6 +391,20 @@ export async function startStoreCluster(
     dataDir: members[0]!.dataDir,
     members,
     initialCluster,
+    async addMember(name) {
+      const spec: Spec = {
+        name,
+        client: await freePort(),
+        peer: await freePort(),
+        dataDir: mkdtempSync(join(tmpdir(), `kubets-store-${name}-`)),
+      };
+      const cluster = [...members, { name, peerURL: `http://127.0.0.1:${spec.peer}` }]
+        .map((m) => `${m.name}=${m.peerURL}`)
+        .join(',');
+      const m = makeMember(spec, cluster, ['--initial-cluster-state=existing']);
+      members.push(m);
+      return m;
+    },
     stop: (o = {}) => stopAll(o.keepData ?? false),
   };
 }
