@@ -846,6 +846,36 @@ export class EtcdServer {
     return { hash, compactRevision: this.sm.mvcc.compactRev, revision: this.sm.mvcc.rev };
   }
 
+  /**
+   * Maintenance.Hash: etcd hashes its whole db (keys and every other bucket). Here: the key
+   * history hash of HashKV at the current revision, continued over the compacted revision, the
+   * leases (ID, granted TTL, attached keys) and the members (ID, peer URLs, learner), in a fixed
+   * order. It is the same on every member that applied the same log; lease deadlines, which
+   * each member keeps on its own clock, are left out.
+   */
+  hash(): number {
+    let hash = this.hashKV(0).hash;
+    const u64 = (v: bigint): Buffer => {
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64LE(BigInt.asUintN(64, v));
+      return b;
+    };
+    hash = crc32(u64(BigInt(this.sm.mvcc.compactRev)), hash);
+    const leases = [...this.sm.lessor.leases()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    for (const l of leases) {
+      hash = crc32(u64(l.id), hash);
+      hash = crc32(u64(BigInt(l.ttl)), hash);
+      for (const k of [...l.keys].sort()) hash = crc32(Buffer.from(k, 'latin1'), hash);
+    }
+    const members = [...this.sm.membership.list()].sort((a, b) => a.id - b.id);
+    for (const m of members) {
+      hash = crc32(u64(BigInt(m.id)), hash);
+      for (const u of [...m.peerURLs].sort()) hash = crc32(Buffer.from(u), hash);
+      hash = crc32(Buffer.from([m.isLearner ? 1 : 0]), hash);
+    }
+    return hash;
+  }
+
   // ---------------------------------------------------------------- cluster
 
   memberList(): ProtoMember[] {
