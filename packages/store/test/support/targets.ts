@@ -297,8 +297,22 @@ export interface StoreClusterTarget extends Target {
  */
 export async function startStoreCluster(
   size = 3,
-  opts: { extraArgs?: string[]; dataDirParent?: (name: string) => string } = {},
+  opts: {
+    extraArgs?: string[];
+    dataDirParent?: (name: string) => string;
+    /** Peer traffic over TLS with these files (--peer-* flags, https peer URLs). */
+    peerTls?: { ca: string; cert: string; key: string; clientCertAuth?: boolean };
+  } = {},
 ): Promise<StoreClusterTarget> {
+  const peerScheme = opts.peerTls ? 'https' : 'http';
+  const peerTlsArgs = opts.peerTls
+    ? [
+        `--peer-trusted-ca-file=${opts.peerTls.ca}`,
+        `--peer-cert-file=${opts.peerTls.cert}`,
+        `--peer-key-file=${opts.peerTls.key}`,
+        ...(opts.peerTls.clientCertAuth === true ? ['--peer-client-cert-auth'] : []),
+      ]
+    : [];
   if (!existsSync(STORE_BIN))
     throw new Error(
       `${STORE_BIN} is missing: build the package first (npx tsc -p tsconfig.build.json)`,
@@ -312,7 +326,9 @@ export async function startStoreCluster(
       dataDir: mkdtempSync(join(opts.dataDirParent?.(`s${i}`) ?? tmpdir(), `kubets-store-s${i}-`)),
     });
   }
-  const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peer}`).join(',');
+  const initialCluster = specs
+    .map((s) => `${s.name}=${peerScheme}://127.0.0.1:${s.peer}`)
+    .join(',');
   type Spec = (typeof specs)[number];
   const makeMember = (
     s: Spec,
@@ -326,10 +342,11 @@ export async function startStoreCluster(
       `--data-dir=${s.dataDir}`,
       `--listen-client-urls=http://${endpoint}`,
       `--advertise-client-urls=http://${endpoint}`,
-      `--listen-peer-urls=http://127.0.0.1:${s.peer}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${s.peer}`,
+      `--listen-peer-urls=${peerScheme}://127.0.0.1:${s.peer}`,
+      `--initial-advertise-peer-urls=${peerScheme}://127.0.0.1:${s.peer}`,
       `--initial-cluster=${clusterArg}`,
       '--initial-cluster-token=kubets-test',
+      ...peerTlsArgs,
       ...(opts.extraArgs ?? []),
       ...extra,
     ];
@@ -338,7 +355,7 @@ export async function startStoreCluster(
       name: s.name,
       endpoint,
       dataDir: s.dataDir,
-      peerURL: `http://127.0.0.1:${s.peer}`,
+      peerURL: `${peerScheme}://127.0.0.1:${s.peer}`,
       process: undefined as ProcessTarget | undefined,
       async start() {
         if (m.process?.child.exitCode === null && m.process.child.signalCode === null) return;
@@ -398,7 +415,7 @@ export async function startStoreCluster(
         peer: await freePort(),
         dataDir: mkdtempSync(join(tmpdir(), `kubets-store-${name}-`)),
       };
-      const cluster = [...members, { name, peerURL: `http://127.0.0.1:${spec.peer}` }]
+      const cluster = [...members, { name, peerURL: `${peerScheme}://127.0.0.1:${spec.peer}` }]
         .map((m) => `${m.name}=${m.peerURL}`)
         .join(',');
       const m = makeMember(spec, cluster, ['--initial-cluster-state=existing']);
