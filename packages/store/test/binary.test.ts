@@ -85,7 +85,7 @@ describe('kubets-store binary', () => {
     expect(election.stderr).toContain(
       '--election-timeout[200ms] should be at least as 5 times as --heartbeat-interval[100ms]',
     );
-  });
+  }, 30_000);
 
   it('refuses an etcd data dir, naming it', async () => {
     const dir = tmp();

@@ -1,7 +1,9 @@
 /**
  * Client TLS with etcd's flags (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth)
- * on the kubets-store binary, with certificates made by openssl for the test. Skipped, with a
- * printed reason, only when openssl is not installed.
+ * on the kubets-store binary, and peer TLS (--peer-cert-file, --peer-key-file,
+ * --peer-trusted-ca-file, --peer-client-cert-auth) between the members of a 3-member cluster,
+ * with certificates made by openssl for the test. Skipped, with a printed reason, only when
+ * openssl is not installed.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,12 +12,17 @@ import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/ports.js';
+import * as grpc from '@grpc/grpc-js';
+import { loadGrpcObject } from '../src/gen/etcd/load.js';
 import {
   ETCDCTL_BIN,
   missingTool,
+  startStoreCluster,
   startStoreProcess,
+  waitFor,
   which,
   type ProcessTarget,
+  type StoreClusterTarget,
 } from './support/targets.js';
 
 const opensslMissing = missingTool('openssl', 'openssl');
@@ -42,9 +49,15 @@ function makePki(dir: string): void {
     'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
   );
   writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+  // Members dial each other with the same certificate they serve with.
+  writeFileSync(
+    join(dir, 'peer.ext'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n',
+  );
   for (const [name, subj] of [
     ['server', '/CN=kubets-store'],
     ['client', '/CN=root'],
+    ['peer', '/CN=kubets-store-peer'],
   ] as const) {
     ssl(
       'req',
@@ -180,4 +193,82 @@ describe.skipIf(opensslMissing !== undefined)('client TLS', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('cannot read cert file /nonexistent.crt');
   });
+});
+
+describe.skipIf(opensslMissing !== undefined)('peer TLS', () => {
+  let pki: string;
+  let cluster: StoreClusterTarget | undefined;
+
+  beforeAll(() => {
+    pki = mkdtempSync(join(tmpdir(), 'kubets-peer-pki-'));
+    makePki(pki);
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+    if (pki) rmSync(pki, { recursive: true, force: true });
+  });
+
+  it('replicates between members over mutual TLS and refuses peers without a certificate', async () => {
+    cluster = await startStoreCluster(3, {
+      peerTls: {
+        ca: join(pki, 'ca.crt'),
+        cert: join(pki, 'peer.crt'),
+        key: join(pki, 'peer.key'),
+        clientCertAuth: true,
+      },
+    });
+    const c = cluster;
+    // Started means every member saw a leader: votes and heartbeats crossed the TLS links.
+    const writer = new Etcd3({ hosts: c.members[0]!.endpoint });
+    try {
+      await writer.put('peer-tls').value('replicated');
+    } finally {
+      writer.close();
+    }
+    for (const m of c.members) {
+      const reader = new Etcd3({ hosts: m.endpoint });
+      try {
+        await waitFor(`${m.name} to apply the write`, async () => {
+          const r = await reader.kv.range({ key: Buffer.from('peer-tls'), serializable: true });
+          return r.kvs[0]?.value.toString() === 'replicated';
+        });
+      } finally {
+        reader.close();
+      }
+    }
+
+    // The peer port speaks TLS only, and with --peer-client-cert-auth wants a client cert.
+    const peerAddress = new URL(c.members[1]!.peerURL).host;
+    const RaftPeer = loadGrpcObject().kubets.store.RaftPeer;
+    const ping = (creds: grpc.ChannelCredentials): Promise<unknown> => {
+      const client = new RaftPeer(peerAddress, creds);
+      return new Promise((resolve, reject) =>
+        client.Ping({ cluster_ID: '0', from: 1 }, { deadline: Date.now() + 3000 }, (err, res) => {
+          client.close();
+          if (err) reject(err);
+          else resolve(res);
+        }),
+      );
+    };
+    const code = (creds: grpc.ChannelCredentials): Promise<number> =>
+      ping(creds).then(
+        () => grpc.status.OK,
+        (err: grpc.ServiceError) => err.code,
+      );
+    const ca = readFileSync(join(pki, 'ca.crt'));
+    // Plaintext, and TLS without a client certificate: the connection itself fails.
+    expect(await code(grpc.credentials.createInsecure())).toBe(grpc.status.UNAVAILABLE);
+    expect(await code(grpc.credentials.createSsl(ca))).toBe(grpc.status.UNAVAILABLE);
+    // With the peer certificate the call reaches the member, which refuses cluster ID 0.
+    expect(
+      await code(
+        grpc.credentials.createSsl(
+          ca,
+          readFileSync(join(pki, 'peer.key')),
+          readFileSync(join(pki, 'peer.crt')),
+        ),
+      ),
+    ).toBe(grpc.status.PERMISSION_DENIED);
+  }, 90_000);
 });

@@ -28,6 +28,8 @@ export interface StoreConfig {
   heartbeatMs: number;
   electionMs: number;
   snapshotCount: number;
+  /** --experimental-snapshot-catchup-entries */
+  catchUpEntries: number;
   quotaBytes: number;
   maxTxnOps: number;
   maxRequestBytes: number;
@@ -134,6 +136,7 @@ export function buildConfig(v: FlagValues<StoreFlags>): StoreConfig {
     heartbeatMs: v['heartbeat-interval'],
     electionMs: v['election-timeout'],
     snapshotCount: v['snapshot-count'],
+    catchUpEntries: v['experimental-snapshot-catchup-entries'],
     quotaBytes: v['quota-backend-bytes'] === 0 ? DEFAULT_QUOTA_BYTES : v['quota-backend-bytes'],
     maxTxnOps: v['max-txn-ops'],
     maxRequestBytes: v['max-request-bytes'],

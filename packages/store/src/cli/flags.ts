@@ -55,6 +55,13 @@ export const storeFlags = {
     env: 'ETCD_SNAPSHOT_COUNT',
     group: member,
   }),
+  'experimental-snapshot-catchup-entries': intFlag({
+    default: 5000,
+    min: 1,
+    help: 'Number of entries for a slow follower to catch up after compacting the raft storage entries.',
+    env: 'ETCD_EXPERIMENTAL_SNAPSHOT_CATCHUP_ENTRIES',
+    group: member,
+  }),
   'heartbeat-interval': intFlag({
     default: 100,
     min: 1,

@@ -3,7 +3,8 @@ import * as grpc from '@grpc/grpc-js';
 import { createComponent, type Component, type ComponentOptions } from '@kubets/component-base';
 import { EtcdServer } from '../server/etcd-server.js';
 import { addEtcdServices } from '../server/grpc-services.js';
-import { bindGrpc, grpcServerOptions } from '../server/listen.js';
+import { bindGrpc, grpcServerOptions, NO_CHANNELZ } from '../server/listen.js';
+import { peerFaultsFromEnv } from '../server/peer-faults.js';
 import { addPeerService } from '../server/peer-service.js';
 import { GrpcPeerTransport, fetchClusterMembers } from '../server/peer-transport.js';
 import { StoreMetrics } from '../server/metrics.js';
@@ -68,6 +69,16 @@ export async function runStore(
   const credentials = serverCredentials(config.clientTls);
   const peerServerCredentials = serverCredentials(config.peerTls);
   const peerClientCredentials = (): grpc.ChannelCredentials => channelCredentials(config.peerTls);
+  // TEST ONLY (fault tests): an injected partition, when the environment asks for one.
+  let nameOf = (_id: number): string | undefined => undefined;
+  const faults = peerFaultsFromEnv(
+    process.env,
+    (id) => nameOf(id),
+    (blocked) =>
+      logger.warn('TEST ONLY: injected peer partition changed', {
+        blocked: [...blocked].join(','),
+      }),
+  );
   const etcd = await EtcdServer.start({
     name: config.name,
     fs: new NodeFs(config.dataDir),
@@ -78,6 +89,7 @@ export async function runStore(
     heartbeatMs: config.heartbeatMs,
     electionMs: config.electionMs,
     snapshotCount: config.snapshotCount,
+    catchUpEntries: config.catchUpEntries,
     quotaBytes: config.quotaBytes,
     maxTxnOps: config.maxTxnOps,
     maxRequestBytes: config.maxRequestBytes,
@@ -85,8 +97,9 @@ export async function runStore(
     watchProgressNotifyMs: config.watchProgressNotifyMs,
     logger: logger.named('etcdserver'),
     metrics,
-    transport: (server) =>
-      new GrpcPeerTransport({
+    transport: (server) => {
+      nameOf = (id) => server.sm.membership.get(id)?.name;
+      return new GrpcPeerTransport({
         memberId: server.memberId,
         clusterId: () => server.clusterId,
         logger: logger.named('rafthttp'),
@@ -95,7 +108,9 @@ export async function runStore(
         snapshotData: (index) => server.snapshotState(index),
         reportUnreachable: (id) => server.raft.reportUnreachable(id),
         reportSnapshot: (id, ok) => server.raft.reportSnapshot(id, ok),
-      }),
+        faults,
+      });
+    },
     fetchCluster: (urls) => fetchClusterMembers(urls, peerClientCredentials()),
     onFatal: (err) => {
       logger.error(err, 'Stopping: the member cannot continue');
@@ -111,8 +126,9 @@ export async function runStore(
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5000,
+    ...NO_CHANNELZ,
   });
-  addPeerService(peerServer, { etcd, logger: logger.named('rafthttp'), metrics });
+  addPeerService(peerServer, { etcd, logger: logger.named('rafthttp'), metrics, faults });
   try {
     await bindGrpc(peerServer, config.listenPeerUrls, () => peerServerCredentials);
   } catch (err) {
@@ -157,6 +173,7 @@ export async function runStore(
       });
     });
     await etcd.stop();
+    faults.stop();
     peerServer.forceShutdown();
     logger.info('kubets-store stopped', { name: config.name });
   });

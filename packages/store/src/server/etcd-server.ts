@@ -846,6 +846,36 @@ export class EtcdServer {
     return { hash, compactRevision: this.sm.mvcc.compactRev, revision: this.sm.mvcc.rev };
   }
 
+  /**
+   * Maintenance.Hash: etcd hashes its whole db (keys and every other bucket). Here: the key
+   * history hash of HashKV at the current revision, continued over the compacted revision, the
+   * leases (ID, granted TTL, attached keys) and the members (ID, peer URLs, learner), in a fixed
+   * order. It is the same on every member that applied the same log; lease deadlines, which
+   * each member keeps on its own clock, are left out.
+   */
+  hash(): number {
+    let hash = this.hashKV(0).hash;
+    const u64 = (v: bigint): Buffer => {
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64LE(BigInt.asUintN(64, v));
+      return b;
+    };
+    hash = crc32(u64(BigInt(this.sm.mvcc.compactRev)), hash);
+    const leases = [...this.sm.lessor.leases()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    for (const l of leases) {
+      hash = crc32(u64(l.id), hash);
+      hash = crc32(u64(BigInt(l.ttl)), hash);
+      for (const k of [...l.keys].sort()) hash = crc32(Buffer.from(k, 'latin1'), hash);
+    }
+    const members = [...this.sm.membership.list()].sort((a, b) => a.id - b.id);
+    for (const m of members) {
+      hash = crc32(u64(BigInt(m.id)), hash);
+      for (const u of [...m.peerURLs].sort()) hash = crc32(Buffer.from(u), hash);
+      hash = crc32(Buffer.from([m.isLearner ? 1 : 0]), hash);
+    }
+    return hash;
+  }
+
   // ---------------------------------------------------------------- cluster
 
   memberList(): ProtoMember[] {
@@ -1131,7 +1161,9 @@ export class EtcdServer {
     }
     const m = this.metrics;
     if (m) {
-      const st = this.raft.status();
+      // basicStatus, not status(): this runs after every Ready and status() copies the
+      // progress of every member.
+      const st = this.raft.raw.basicStatus();
       m.proposalsCommitted.set(st.commit);
       m.proposalsApplied.set(applied);
       m.dbTotalSize.set(this.sm.mvcc.sizeBytes);
@@ -1141,7 +1173,7 @@ export class EtcdServer {
       m.compactRevision.set(this.sm.mvcc.compactRev);
       m.watcherTotal.set(this.watchHub.watcherCount);
       m.watchStreamTotal.set(this.watchHub.streamCount);
-      m.isLearner.set(st.isLearner ? 1 : 0);
+      m.isLearner.set(this.sm.membership.get(this.memberId)?.isLearner === true ? 1 : 0);
     }
     if (!this.published && this.lead !== 0) this.publishAttributes();
   }

@@ -197,11 +197,11 @@ export function addEtcdServices(server: grpc.Server, opts: GrpcServicesOptions):
     Defragment: unary('Maintenance', 'Defragment', () =>
       Promise.resolve({ header: etcd.header() }),
     ),
-    Hash: (_call, callback) =>
-      callback({
-        code: grpc.status.UNIMPLEMENTED,
-        details: 'kubets-store: Hash is not supported; use HashKV',
-      }),
+    Hash: unary('Maintenance', 'Hash', async () => {
+      // etcd hashes after a linearizable barrier too (it reads the committed db).
+      await etcd.linearizableRead();
+      return { header: etcd.header(), hash: etcd.hash() };
+    }),
     HashKV: unary('Maintenance', 'HashKV', (r) => {
       const h = etcd.hashKV(Number(r.revision));
       return Promise.resolve({

@@ -51,6 +51,12 @@ export async function bindGrpc(
 }
 
 /** grpc-js server options matching etcd's limits. */
+/**
+ * grpc-js keeps channelz statistics for every call unless told not to: per-call bookkeeping
+ * nothing here reads (etcd does not serve channelz either).
+ */
+export const NO_CHANNELZ = { 'grpc.enable_channelz': 0 } as const;
+
 export function grpcServerOptions(maxRequestBytes: number): grpc.ServerOptions {
   return {
     // etcd: max request bytes plus 512 KiB of gRPC overhead.
@@ -59,5 +65,6 @@ export function grpcServerOptions(maxRequestBytes: number): grpc.ServerOptions {
     // Clients (etcd3, clientv3) ping every 30 s at most.
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5000,
+    ...NO_CHANNELZ,
   };
 }

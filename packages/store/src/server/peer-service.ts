@@ -7,11 +7,15 @@ import type { SnapshotChunk__Output } from '../gen/etcd/types/kubets/store/Snaps
 import type { EtcdServer } from './etcd-server.js';
 import { toStatus } from './grpc-services.js';
 import type { StoreMetrics } from './metrics.js';
+import { withPeerBatchCodec, type PeerBatch } from './peer-batch.js';
+import type { PeerFaults } from './peer-faults.js';
 
 export interface PeerServiceOptions {
   etcd: EtcdServer;
   logger: Logger;
   metrics?: StoreMetrics;
+  /** TEST ONLY: peers whose traffic is dropped (see peer-faults.ts). */
+  faults?: PeerFaults;
 }
 
 function clusterMismatch(
@@ -27,7 +31,7 @@ function clusterMismatch(
 
 /** The receiving side of the peer protocol (RaftPeer service) on --listen-peer-urls. */
 export function addPeerService(server: grpc.Server, opts: PeerServiceOptions): void {
-  const { etcd, logger, metrics } = opts;
+  const { etcd, logger, metrics, faults } = opts;
   const deliver = (m: Message): void => {
     if (m.to !== etcd.memberId) {
       logger.warn('Dropping a Raft message addressed to another member', { to: m.to.toString(16) });
@@ -46,9 +50,14 @@ export function addPeerService(server: grpc.Server, opts: PeerServiceOptions): v
   const handlers: RaftPeerHandlers = {
     Messages: (call, callback) => {
       let failed = false;
-      call.on('data', (batch: { cluster_ID: string; from: string; messages: Buffer[] }) => {
-        if (failed) return;
-        const bad = clusterMismatch(etcd, batch.cluster_ID);
+      call.on('data', (raw: unknown) => {
+        // The service definition below decodes this stream with the batch codec.
+        const batch = raw as PeerBatch;
+        if (failed || faults?.blocked(batch.from) === true) return;
+        const bad =
+          batch.clusterId === etcd.clusterId
+            ? undefined
+            : clusterMismatch(etcd, batch.clusterId.toString());
         if (bad) {
           failed = true;
           logger.warn('Refusing peer traffic from another cluster', {
@@ -59,11 +68,11 @@ export function addPeerService(server: grpc.Server, opts: PeerServiceOptions): v
           return;
         }
         let bytes = 0;
-        for (const raw of batch.messages) {
-          bytes += raw.length;
+        for (const encoded of batch.messages) {
+          bytes += encoded.length;
           let m: Message;
           try {
-            m = decodeMessage(raw);
+            m = decodeMessage(encoded);
           } catch (err) {
             logger.warn('Dropping an undecodable Raft message', {
               from: batch.from,
@@ -73,7 +82,7 @@ export function addPeerService(server: grpc.Server, opts: PeerServiceOptions): v
           }
           deliver(m);
         }
-        metrics?.peerReceivedBytes.inc({ From: BigInt(batch.from).toString(16) }, bytes);
+        metrics?.peerReceivedBytes.inc({ From: batch.from.toString(16) }, bytes);
       });
       call.on('end', () => {
         if (!failed) callback(null, {});
@@ -89,7 +98,10 @@ export function addPeerService(server: grpc.Server, opts: PeerServiceOptions): v
       call.on('data', (chunk: SnapshotChunk__Output) => {
         if (failed) return;
         if (head === undefined) {
-          const bad = clusterMismatch(etcd, chunk.cluster_ID);
+          const bad =
+            faults?.blocked(Number(chunk.from)) === true
+              ? { code: grpc.status.UNAVAILABLE, details: 'partitioned (test fault injection)' }
+              : clusterMismatch(etcd, chunk.cluster_ID);
           if (bad) {
             failed = true;
             callback(bad);
@@ -169,5 +181,5 @@ export function addPeerService(server: grpc.Server, opts: PeerServiceOptions): v
       callback(null, { member_ID: etcd.memberId });
     },
   };
-  server.addService(loadGrpcObject().kubets.store.RaftPeer.service, handlers);
+  server.addService(withPeerBatchCodec(loadGrpcObject().kubets.store.RaftPeer.service), handlers);
 }

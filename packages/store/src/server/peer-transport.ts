@@ -5,8 +5,10 @@ import { ErrLeaseNotFound, ErrNoLeader, EtcdError } from '../apply/errors.js';
 import { loadGrpcObject } from '../gen/etcd/load.js';
 import type { LeaseTimeToLiveResponse__Output } from '../gen/etcd/types/etcdserverpb/LeaseTimeToLiveResponse.js';
 import type { MembersResponse__Output } from '../gen/etcd/types/kubets/store/MembersResponse.js';
-import type { RaftMessageBatch } from '../gen/etcd/types/kubets/store/RaftMessageBatch.js';
 import type { RaftPeerClient } from '../gen/etcd/types/kubets/store/RaftPeer.js';
+import { NO_CHANNELZ } from './listen.js';
+import { withPeerBatchCodec, type PeerBatch } from './peer-batch.js';
+import type { PeerFaults } from './peer-faults.js';
 import type { StoreMetrics } from './metrics.js';
 
 /** Raft messages sent in one envelope at most (a burst beyond waits for the next turn). */
@@ -27,6 +29,20 @@ export interface PeerTransportOptions {
   reportSnapshot(id: number, ok: boolean): void;
   /** How often to measure the round trip to each peer (ms); 0 disables. */
   pingIntervalMs?: number;
+  /** TEST ONLY: peers to drop traffic to (see peer-faults.ts). */
+  faults?: PeerFaults;
+}
+
+let peerClientCtor:
+  (new (...args: ConstructorParameters<typeof grpc.Client>) => RaftPeerClient) | undefined;
+
+/** The RaftPeer client class, its Messages stream on the hand-written batch codec. */
+function peerClient(): new (...args: ConstructorParameters<typeof grpc.Client>) => RaftPeerClient {
+  peerClientCtor ??= grpc.makeGenericClientConstructor(
+    withPeerBatchCodec(loadGrpcObject().kubets.store.RaftPeer.service),
+    'RaftPeer',
+  ) as unknown as new (...args: ConstructorParameters<typeof grpc.Client>) => RaftPeerClient;
+  return peerClientCtor;
 }
 
 /** host:port of the first usable peer URL. */
@@ -51,7 +67,7 @@ export function peerAddress(urls: readonly string[]): string {
  */
 class PeerConnection {
   readonly client: RaftPeerClient;
-  private call: grpc.ClientWritableStream<RaftMessageBatch> | undefined;
+  private call: grpc.ClientWritableStream<PeerBatch> | undefined;
   private queue: Uint8Array[] = [];
   private scheduled = false;
   private draining = false;
@@ -66,7 +82,7 @@ class PeerConnection {
     readonly address: string,
     private readonly opts: PeerTransportOptions,
   ) {
-    const Ctor = loadGrpcObject().kubets.store.RaftPeer;
+    const Ctor = peerClient();
     this.client = new Ctor(address, opts.credentials(), {
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5_000,
@@ -75,6 +91,7 @@ class PeerConnection {
       // Raft resends what is lost; grpc-js's retry layer would only copy every message of this
       // long-lived stream into its replay buffer.
       'grpc.enable_retries': 0,
+      ...NO_CHANNELZ,
     });
     const every = opts.pingIntervalMs ?? 5000;
     if (every > 0 && opts.metrics !== undefined) {
@@ -83,8 +100,17 @@ class PeerConnection {
     }
   }
 
+  /** TEST ONLY: an injected partition cuts this peer off. */
+  get partitioned(): boolean {
+    return this.opts.faults?.blocked(this.id) ?? false;
+  }
+
   enqueue(encoded: Uint8Array): void {
     if (this.closed) return;
+    if (this.partitioned) {
+      this.unreachable('partitioned (test fault injection)');
+      return;
+    }
     if (this.queue.length >= MAX_QUEUE) {
       this.unreachable('send queue full');
       return;
@@ -120,7 +146,7 @@ class PeerConnection {
       for (const b of batch) bytes += b.length;
       this.opts.metrics?.peerSentBytes.inc({ To: this.id.toString(16) }, bytes);
       const more = call.write({
-        cluster_ID: this.opts.clusterId().toString(),
+        clusterId: this.opts.clusterId(),
         from: this.opts.memberId,
         to: this.id,
         messages: batch,
@@ -136,7 +162,7 @@ class PeerConnection {
     }
   }
 
-  private openCall(): grpc.ClientWritableStream<RaftMessageBatch> {
+  private openCall(): grpc.ClientWritableStream<PeerBatch> {
     if (this.call !== undefined) return this.call;
     const call = this.client.Messages((err) => {
       if (this.call === call) this.call = undefined;
@@ -155,6 +181,7 @@ class PeerConnection {
     call.on('metadata', () => {
       this.backoffMs = 50;
     });
+    // The service definition above serializes PeerBatch objects on this stream.
     this.call = call;
     return call;
   }
@@ -172,6 +199,7 @@ class PeerConnection {
     const snap = m.snapshot!;
     let ok = false;
     try {
+      if (this.partitioned) throw new Error('partitioned (test fault injection)');
       const data = await this.opts.snapshotData(snap.metadata.index);
       const header = encodeMessage({
         ...m,
@@ -279,7 +307,7 @@ export class GrpcPeerTransport {
   /** LeaseKeepAlive on a follower: the leader renews. */
   leaseRenew(leader: number, id: bigint): Promise<number> {
     const peer = this.peers.get(leader);
-    if (peer === undefined) return Promise.reject(ErrNoLeader());
+    if (peer === undefined || peer.partitioned) return Promise.reject(ErrNoLeader());
     return new Promise((resolve, reject) => {
       peer.client.LeaseRenew(
         { cluster_ID: this.opts.clusterId().toString(), ID: id.toString() },
@@ -295,7 +323,7 @@ export class GrpcPeerTransport {
     keys: boolean,
   ): Promise<LeaseTimeToLiveResponse__Output> {
     const peer = this.peers.get(leader);
-    if (peer === undefined) return Promise.reject(ErrNoLeader());
+    if (peer === undefined || peer.partitioned) return Promise.reject(ErrNoLeader());
     return new Promise((resolve, reject) => {
       peer.client.LeaseTimeToLive(
         { ID: id.toString(), keys },

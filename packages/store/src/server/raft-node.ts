@@ -233,7 +233,27 @@ export class RaftNode {
       this.appliedTerm = rd.snapshot.metadata.term;
     }
 
-    // 2. Apply committed entries before waiting for this Ready's fsync, as etcd's raft loop
+    // 2. Messages leave before anything else is done with this Ready, so peers work in
+    // parallel with this member's apply and fsync.
+    // Without new entries or a new term/vote to persist (no mustSync), every message may go:
+    // what they promise (acknowledged indexes, the commit index) is durable already.
+    // With them, a leader still sends its appends and heartbeats before its own fsync (Raft
+    // thesis §10.2.1, as etcd's raft loop does), so followers persist in parallel with it
+    // instead of after it. Safe because these promise nothing about the leader's disk, and the
+    // leader counts its own copy of an entry towards the commit quorum only once it is synced
+    // (advance()). A follower forwards proposals and ReadIndex requests at once too.
+    let later: readonly Message[] = [];
+    if (!rd.mustSync) {
+      if (rd.messages.length > 0) this.hooks.send(rd.messages);
+    } else if (rd.messages.length > 0) {
+      const early: Message[] = [];
+      const rest: Message[] = [];
+      for (const m of rd.messages) (sendBeforeSync(m, leader) ? early : rest).push(m);
+      if (early.length > 0) this.hooks.send(early);
+      later = rest;
+    }
+
+    // 3. Apply committed entries before waiting for this Ready's fsync, as etcd's raft loop
     // does: committed entries are already durable on a quorum, so their clients need not wait
     // for the next batch's fsync. (A single member counts itself only once it persisted.)
     if (rd.committedEntries.length > 0) {
@@ -242,20 +262,6 @@ export class RaftNode {
       this.hooks.onApplied?.((performance.now() - started) / 1000, rd.committedEntries.length);
     }
     for (const rs of rd.readStates) this.hooks.onReadState(rs);
-
-    // 3. A leader sends its appends and heartbeats before its own fsync (Raft thesis §10.2.1,
-    // as etcd's raft loop does), so followers persist in parallel with it instead of after it.
-    // Safe because these promise nothing about the leader's disk, and the leader counts its own
-    // copy of an entry towards the commit quorum only once it is synced (advance()).
-    // A follower forwards proposals and ReadIndex requests at once for the same reason.
-    let later = rd.messages;
-    if (rd.mustSync && rd.messages.length > 0) {
-      const early: Message[] = [];
-      const rest: Message[] = [];
-      for (const m of rd.messages) (sendBeforeSync(m, leader) ? early : rest).push(m);
-      if (early.length > 0) this.hooks.send(early);
-      later = rest;
-    }
 
     // 4. Persist new entries and the hard state.
     this.log.save(rd.hardState, rd.entries);

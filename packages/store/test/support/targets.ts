@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -140,10 +140,14 @@ function spawnServer(
   endpoint: string,
   ownsDataDir: boolean,
   credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  env?: NodeJS.ProcessEnv,
 ): ProcessTarget {
   const logFile = join(dataDir + '.log');
   const out = openSync(logFile, 'a');
-  const child = spawn(command, args, { stdio: ['ignore', out, out] });
+  const child = spawn(command, args, {
+    stdio: ['ignore', out, out],
+    env: env === undefined ? process.env : { ...process.env, ...env },
+  });
   const stop = async (opts: { keepData?: boolean } = {}): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited(child);
@@ -266,10 +270,24 @@ export interface StoreMemberProcess {
   start(): Promise<void>;
   /** SIGKILL by PID: no shutdown at all; the data dir is kept. */
   kill(): Promise<void>;
+  /** The member's peer URL. */
+  readonly peerURL: string;
+  /**
+   * TEST ONLY fault injection (KUBETS_STORE_TEST_PARTITION_FILE): the members this one drops
+   * all peer traffic with; an empty list heals.
+   */
+  partition(from: readonly string[]): void;
 }
 
 export interface StoreClusterTarget extends Target {
   readonly members: readonly StoreMemberProcess[];
+  /** --initial-cluster of the founding members. */
+  readonly initialCluster: string;
+  /**
+   * A new member (not started): its process joins with --initial-cluster-state=existing and
+   * an --initial-cluster of every member so far plus itself. Add it with MemberAdd first.
+   */
+  addMember(name: string): Promise<StoreMemberProcess>;
 }
 
 /**
@@ -279,8 +297,22 @@ export interface StoreClusterTarget extends Target {
  */
 export async function startStoreCluster(
   size = 3,
-  opts: { extraArgs?: string[] } = {},
+  opts: {
+    extraArgs?: string[];
+    dataDirParent?: (name: string) => string;
+    /** Peer traffic over TLS with these files (--peer-* flags, https peer URLs). */
+    peerTls?: { ca: string; cert: string; key: string; clientCertAuth?: boolean };
+  } = {},
 ): Promise<StoreClusterTarget> {
+  const peerScheme = opts.peerTls ? 'https' : 'http';
+  const peerTlsArgs = opts.peerTls
+    ? [
+        `--peer-trusted-ca-file=${opts.peerTls.ca}`,
+        `--peer-cert-file=${opts.peerTls.cert}`,
+        `--peer-key-file=${opts.peerTls.key}`,
+        ...(opts.peerTls.clientCertAuth === true ? ['--peer-client-cert-auth'] : []),
+      ]
+    : [];
   if (!existsSync(STORE_BIN))
     throw new Error(
       `${STORE_BIN} is missing: build the package first (npx tsc -p tsconfig.build.json)`,
@@ -291,11 +323,18 @@ export async function startStoreCluster(
       name: `s${i}`,
       client: await freePort(),
       peer: await freePort(),
-      dataDir: mkdtempSync(join(tmpdir(), `kubets-store-s${i}-`)),
+      dataDir: mkdtempSync(join(opts.dataDirParent?.(`s${i}`) ?? tmpdir(), `kubets-store-s${i}-`)),
     });
   }
-  const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peer}`).join(',');
-  const members = specs.map((s): StoreMemberProcess & { process: ProcessTarget | undefined } => {
+  const initialCluster = specs
+    .map((s) => `${s.name}=${peerScheme}://127.0.0.1:${s.peer}`)
+    .join(',');
+  type Spec = (typeof specs)[number];
+  const makeMember = (
+    s: Spec,
+    clusterArg: string,
+    extra: readonly string[],
+  ): StoreMemberProcess & { process: ProcessTarget | undefined } => {
     const endpoint = `127.0.0.1:${s.client}`;
     const args = [
       STORE_BIN,
@@ -303,22 +342,38 @@ export async function startStoreCluster(
       `--data-dir=${s.dataDir}`,
       `--listen-client-urls=http://${endpoint}`,
       `--advertise-client-urls=http://${endpoint}`,
-      `--listen-peer-urls=http://127.0.0.1:${s.peer}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${s.peer}`,
-      `--initial-cluster=${initialCluster}`,
+      `--listen-peer-urls=${peerScheme}://127.0.0.1:${s.peer}`,
+      `--initial-advertise-peer-urls=${peerScheme}://127.0.0.1:${s.peer}`,
+      `--initial-cluster=${clusterArg}`,
       '--initial-cluster-token=kubets-test',
+      ...peerTlsArgs,
       ...(opts.extraArgs ?? []),
+      ...extra,
     ];
+    const partitionFile = `${s.dataDir}.partition`;
     const m = {
       name: s.name,
       endpoint,
       dataDir: s.dataDir,
+      peerURL: `${peerScheme}://127.0.0.1:${s.peer}`,
       process: undefined as ProcessTarget | undefined,
       async start() {
         if (m.process?.child.exitCode === null && m.process.child.signalCode === null) return;
-        const p = spawnServer('kubets-store', process.execPath, args, s.dataDir, endpoint, false);
+        const p = spawnServer(
+          'kubets-store',
+          process.execPath,
+          args,
+          s.dataDir,
+          endpoint,
+          false,
+          undefined,
+          { KUBETS_STORE_TEST_PARTITION_FILE: partitionFile },
+        );
         m.process = p;
         await waitForStart(p);
+      },
+      partition(from: readonly string[]) {
+        writeFileSync(partitionFile, from.join('\n'));
       },
       async kill() {
         await m.process?.kill();
@@ -326,7 +381,8 @@ export async function startStoreCluster(
       },
     };
     return m;
-  });
+  };
+  const members = specs.map((s) => makeMember(s, initialCluster, []));
   const stopAll = async (keepData = false): Promise<void> => {
     await Promise.all(members.map((m) => m.process?.stop({ keepData: true }) ?? Promise.resolve()));
     for (const m of members) {
@@ -334,6 +390,7 @@ export async function startStoreCluster(
       if (!keepData) {
         rmSync(m.dataDir, { recursive: true, force: true });
         rmSync(m.dataDir + '.log', { force: true });
+        rmSync(m.dataDir + '.partition', { force: true });
       }
     }
   };
@@ -350,6 +407,21 @@ export async function startStoreCluster(
     endpoints: members.map((m) => m.endpoint),
     dataDir: members[0]!.dataDir,
     members,
+    initialCluster,
+    async addMember(name) {
+      const spec: Spec = {
+        name,
+        client: await freePort(),
+        peer: await freePort(),
+        dataDir: mkdtempSync(join(tmpdir(), `kubets-store-${name}-`)),
+      };
+      const cluster = [...members, { name, peerURL: `${peerScheme}://127.0.0.1:${spec.peer}` }]
+        .map((m) => `${m.name}=${m.peerURL}`)
+        .join(',');
+      const m = makeMember(spec, cluster, ['--initial-cluster-state=existing']);
+      members.push(m);
+      return m;
+    },
     stop: (o = {}) => stopAll(o.keepData ?? false),
   };
 }
