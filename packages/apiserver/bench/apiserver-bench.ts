@@ -276,7 +276,8 @@ const restClient: CreateClientKind = {
     Promise.resolve({
       create: async (i: number) => {
         const r = await call(`${server.url}/api/v1/namespaces/${NAMESPACE}/pods`, 'POST', pod(i));
-        if (r.status !== 201) throw new Error(`create answered ${r.status}: ${r.text.slice(0, 200)}`);
+        if (r.status !== 201)
+          throw new Error(`create answered ${r.status}: ${r.text.slice(0, 200)}`);
       },
       close: () => undefined,
     }),
@@ -451,7 +452,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
             })
             .catch((err: unknown) => {
               clearInterval(timer);
-              reject(err as Error);
+              reject(err instanceof Error ? err : new Error(String(err)));
             });
         }
       }, 5);
@@ -535,7 +536,9 @@ function report(results: Map<string, BackendResult>): void {
     rows.push([label, ...names.map((n) => f(results.get(n)!))]);
   };
   for (const kind of CLIENT_KINDS) {
-    row(`create ${kind.name} (${CLIENTS} clients) objects/s`, (r) => rate(r.creates.get(kind.name)!));
+    row(`create ${kind.name} (${CLIENTS} clients) objects/s`, (r) =>
+      rate(r.creates.get(kind.name)!),
+    );
     row(`create ${kind.name} p50 / p99`, (r) => {
       const s = r.creates.get(kind.name)!;
       return `${ms(s.p50)} / ${ms(s.p99)}`;
@@ -543,14 +546,20 @@ function report(results: Map<string, BackendResult>): void {
   }
   row('heap per cached pod', (r) => `${(r.heapPerObject / 1024).toFixed(2)} KiB (${r.cachedPods})`);
   row(`list all (consistent, cache) objects/s`, (r) => rate(r.listFull));
-  row(`list all (consistent, cache) p50 / p99`, (r) => `${ms(r.listFull.p50)} / ${ms(r.listFull.p99)}`);
+  row(
+    `list all (consistent, cache) p50 / p99`,
+    (r) => `${ms(r.listFull.p50)} / ${ms(r.listFull.p99)}`,
+  );
   row('list all (rv=0, cache) p50 / p99', (r) => `${ms(r.listZero.p50)} / ${ms(r.listZero.p99)}`);
   row('list limit=500 (etcd) objects/s', (r) => rate(r.listPaged));
   row('list limit=500 page p50 / p99', (r) => `${ms(r.listPaged.p50)} / ${ms(r.listPaged.p99)}`);
   row('list limit=500 whole pass', (r) => ms(r.pagedPass * 1000));
   row(`updates (target ${UPDATE_RATE}/s) achieved`, (r) => `${r.updateRate.toFixed(0)}/s`);
   row('update p50 / p99', (r) => `${ms(r.updates.p50)} / ${ms(r.updates.p99)}`);
-  row(`delivery to ${WATCHERS} watchers p50 / p99`, (r) => `${ms(r.delivery.p50)} / ${ms(r.delivery.p99)}`);
+  row(
+    `delivery to ${WATCHERS} watchers p50 / p99`,
+    (r) => `${ms(r.delivery.p50)} / ${ms(r.delivery.p99)}`,
+  );
   row('delivery max', (r) => ms(r.delivery.max));
   row('events delivered / expected', (r) => `${r.delivery.received} / ${r.delivery.expected}`);
   const width = [Math.max(...rows.map((r) => r[0].length)) + 2, ...names.map(() => 26)];

@@ -23,7 +23,11 @@ async function main(): Promise<void> {
     customResources: customResourceSupport,
     version: versionInfo('0.1.0'),
     health: new HealthChecks(),
-    metrics: createMetrics({ component: 'kubets-apiserver', version: '0.1.0', defaultMetrics: false }),
+    metrics: createMetrics({
+      component: 'kubets-apiserver',
+      version: '0.1.0',
+      defaultMetrics: false,
+    }),
     compactionIntervalMs: 0,
     watchCache,
   });

@@ -31,6 +31,7 @@ import type { WindowOptions } from './storage/cacher/watch-cache.js';
 import { storageVersion } from './registry/definition.js';
 import { createApiHandler, type ActionSubresource, type VersionInfo } from './http/handler.js';
 import { OpenAPIService } from './http/openapi.js';
+import { OpenAPIV2Service } from './http/openapi-v2.js';
 
 export interface ApiServerOptions {
   /** `--etcd-servers`. */
@@ -261,6 +262,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   const handler = createApiHandler({
     catalog,
     openapi,
+    openapiV2: new OpenAPIV2Service(catalog, o.version.gitVersion),
     version: o.version,
     health: o.health,
     ...(o.metrics && apiMetrics ? { metrics: { component: o.metrics, api: apiMetrics } } : {}),
