@@ -130,7 +130,6 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
 
   const nsDef = o.definitions.find((d) => d.group === '' && d.plural === 'namespaces');
   const namespaceStore = nsDef ? storeFor(nsDef) : undefined;
-  const lifecycle = namespaceStore ? new NamespaceLifecycle(namespaceStore) : undefined;
   const ipRange = parseServiceCIDR(o.serviceClusterIPRange ?? '10.96.0.0/12');
   const portRange = parsePortRange(o.serviceNodePortRange ?? '30000-32767');
   const ipAllocator = new PersistentAllocator(
@@ -170,6 +169,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     }
     return cacher;
   };
+
+  const lifecycle =
+    nsDef && namespaceStore
+      ? new NamespaceLifecycle(namespaceStore, cacherFor(nsDef, namespaceStore))
+      : undefined;
 
   const registryFor = (def: ResourceDefinition): ResourceRegistry => {
     const key = `${def.group}/${def.plural}`;

@@ -27,7 +27,19 @@ function terminating(ns: ApiObject): boolean {
 }
 
 export class NamespaceLifecycle implements CreateAdmission {
-  constructor(private readonly namespaces: ResourceStore) {}
+  constructor(
+    private readonly namespaces: ResourceStore,
+    /**
+     * The namespaces' watch cache, as upstream's plugin reads its informer: an active namespace
+     * found there admits without a store read; anything else is looked up live.
+     */
+    private readonly cache?: {
+      getFromCache(
+        ns: string | undefined,
+        name: string,
+      ): { object: ApiObject | undefined } | undefined;
+    },
+  ) {}
 
   async admitCreate(
     namespace: string | undefined,
@@ -35,6 +47,8 @@ export class NamespaceLifecycle implements CreateAdmission {
     name: string,
   ): Promise<void> {
     if (!namespace || (resource.group === '' && resource.resource === 'namespaces')) return;
+    const cached = this.cache?.getFromCache(undefined, namespace)?.object;
+    if (cached && !terminating(cached)) return;
     const ns = await this.namespaces.tryGet(undefined, namespace);
     if (!ns) throw newNotFound({ group: '', resource: 'namespaces' }, namespace);
     if (terminating(ns)) {
