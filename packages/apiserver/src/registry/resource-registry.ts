@@ -579,8 +579,10 @@ export class ResourceRegistry {
       return { object: this.out(stored, version), created, warnings };
     }
     try {
+      const cachedExisting = this.deps.cacher?.getFromCache(ns, name)?.object;
       stored = await this.deps.store.guaranteedUpdate(ns, name, attempt, {
         ignoreNotFound: allowCreate,
+        ...(cachedExisting ? { cachedExisting } : {}),
       });
     } catch (err) {
       await tx?.revert();
