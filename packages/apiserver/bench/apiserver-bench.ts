@@ -452,7 +452,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
             })
             .catch((err: unknown) => {
               clearInterval(timer);
-              reject(err as Error);
+              reject(err instanceof Error ? err : new Error(String(err)));
             });
         }
       }, 5);

@@ -1,5 +1,5 @@
 /**
- * Holds many API watches in its own process (forked by apiserver-bench.ts) so parsing thousands
+ * Holds many API watches in its own process (forked by apiserver-bench.ts) so reading thousands
  * of event streams does not slow the driver down. Each MODIFIED event carries the time its update
  * was sent (annotation `bench/sent-at`, epoch ms); the delivery latency of every event at every
  * watcher goes into a 0.1 ms histogram the driver merges.
@@ -22,40 +22,43 @@ const histogram = new Uint32Array(MAX_BUCKET + 1);
 let received = 0;
 let errors = 0;
 const requests: ClientRequest[] = [];
-const SENT_AT = /"bench\/sent-at":"([0-9.]+)"/;
+const MARKER = Buffer.from('"bench/sent-at":"');
+const ERROR = Buffer.from('{"type":"ERROR"');
+/** Longest tail that can hold an incomplete marker plus its value. */
+const TAIL = MARKER.length + 32;
 
 const now = (): number => performance.timeOrigin + performance.now();
 
-function onLine(line: string): void {
-  if (line.length === 0) return;
-  if (line.startsWith('{"type":"ERROR"')) {
-    errors++;
-    return;
+/**
+ * Scans raw bytes for the sent-at annotation (native search, no UTF-8 decoding or JSON parsing:
+ * the client must cost far less than the server it measures). Returns the unscanned tail.
+ */
+function scan(buf: Buffer): Buffer {
+  const t = now();
+  let from = 0;
+  for (;;) {
+    const at = buf.indexOf(MARKER, from);
+    if (at < 0) break;
+    const start = at + MARKER.length;
+    const end = buf.indexOf(0x22, start); // closing quote
+    if (end < 0) return buf.subarray(at);
+    received++;
+    const latency = t - Number(buf.toString('latin1', start, end));
+    histogram[Math.min(MAX_BUCKET, Math.max(0, Math.round(latency / BUCKET_MS)))]!++;
+    from = end + 1;
   }
-  if (!line.startsWith('{"type":"MODIFIED"')) return;
-  const m = SENT_AT.exec(line);
-  if (!m) return;
-  received++;
-  const latency = now() - Number(m[1]);
-  histogram[Math.min(MAX_BUCKET, Math.max(0, Math.round(latency / BUCKET_MS)))]!++;
+  if (buf.indexOf(ERROR, 0) >= 0) errors++;
+  return buf.length - from > TAIL ? buf.subarray(buf.length - TAIL) : buf.subarray(from);
 }
 
 function open(o: Open): void {
   let ready = 0;
   for (let i = 0; i < o.count; i++) {
-    let buf = '';
+    let rest: Buffer = Buffer.alloc(0);
     const req = request(o.url + o.path, { agent: false }, (res) => {
       if (++ready === o.count) process.send?.({ type: 'ready' });
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let start = 0;
-        let nl;
-        while ((nl = buf.indexOf('\n', start)) >= 0) {
-          onLine(buf.slice(start, nl));
-          start = nl + 1;
-        }
-        buf = buf.slice(start);
+      res.on('data', (chunk: Buffer) => {
+        rest = scan(rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk);
       });
       res.on('error', () => undefined);
     });

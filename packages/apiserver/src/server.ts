@@ -46,6 +46,7 @@ import { GrpcServerMetrics } from './grpc/metrics.js';
 import { InflightLimiter } from './request/inflight.js';
 import { escalationHooks, type EscalationDeps } from './auth/escalation.js';
 import { startSecurity, type RunningSecurity, type SecurityOptions } from './auth/security.js';
+import { OpenAPIV2Service } from './http/openapi-v2.js';
 
 export interface ApiServerOptions {
   /** `--etcd-servers`. */
@@ -372,6 +373,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   const handler = createApiHandler({
     catalog,
     openapi,
+    openapiV2: new OpenAPIV2Service(catalog, o.version.gitVersion),
     version: o.version,
     health: o.health,
     ...(o.metrics && apiMetrics ? { metrics: { component: o.metrics, api: apiMetrics } } : {}),

@@ -1,6 +1,7 @@
 /**
  * Real kubectl (the installed dispatcher, which picks kubectl 1.32 from our /version) against a
- * kubets API server on real etcd, with a fresh --cache-dir. Each command's output is checked.
+ * kubets API server on real etcd and on kubets-store (a real store process), with a fresh
+ * --cache-dir. Each command's output is checked.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdMissingReason } from './helpers/etcd.js';
 import { startTestCluster, type TestCluster } from './helpers/apiserver.js';
+import { storeMissingReason } from './helpers/store.js';
 
 function findKubectl(): string | undefined {
   for (const d of (process.env.PATH ?? '').split(':')) {
@@ -21,6 +23,9 @@ function findKubectl(): string | undefined {
 const KUBECTL = findKubectl();
 const skip = etcdMissingReason() ?? (KUBECTL ? undefined : 'kubectl not found on PATH');
 if (skip) console.warn(`skipping kubectl tests: ${skip}`);
+const storeMissing = storeMissingReason();
+if (!skip && storeMissing) console.warn(`skipping kubectl tests on kubets-store: ${storeMissing}`);
+const BACKENDS = storeMissing ? (['etcd'] as const) : (['etcd', 'kubets-store'] as const);
 
 let cluster: TestCluster;
 let dir: string;
@@ -100,9 +105,9 @@ spec:
     targetPort: 80
 `;
 
-describe.skipIf(skip)('kubectl against kubets-apiserver', () => {
+describe.skipIf(skip).each(BACKENDS)('kubectl against kubets-apiserver on %s', (backend) => {
   beforeAll(async () => {
-    cluster = await startTestCluster();
+    cluster = await startTestCluster({ backend });
     dir = mkdtempSync(join(tmpdir(), 'kubets-kubectl-'));
     file(
       'kubeconfig',

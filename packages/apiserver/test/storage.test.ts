@@ -214,6 +214,57 @@ describe.skipIf(skip)('storage on real etcd', () => {
     expect((final.data as { n: number }).n).toBe(10);
   });
 
+  it('guaranteedUpdate starts from a cached guess but never trusts a stale one', async () => {
+    const store = podStore();
+    const v1 = await store.create({ ...pod('guess'), data: { n: 1 } });
+    const v2 = await store.guaranteedUpdate('default', 'guess', (cur) => ({
+      ...cur!,
+      data: { n: 2 },
+    }));
+    // A stale guess fails the compare-and-swap; the update is redone on the fresh state.
+    const seen: number[] = [];
+    const v3 = await store.guaranteedUpdate(
+      'default',
+      'guess',
+      (cur) => {
+        const n = (cur!.data as { n: number }).n;
+        seen.push(n);
+        return { ...cur!, data: { n: n + 10 } };
+      },
+      { cachedExisting: v1 },
+    );
+    expect(seen).toEqual([1, 2]);
+    expect(v3.data).toEqual({ n: 12 });
+    // A refusal judged on the stale guess is judged again on the current state.
+    const v4 = await store.guaranteedUpdate(
+      'default',
+      'guess',
+      (cur) => {
+        if (cur!.metadata?.resourceVersion !== v3.metadata?.resourceVersion) {
+          throw new Error('stale');
+        }
+        return { ...cur!, data: { n: 13 } };
+      },
+      { cachedExisting: v2 },
+    );
+    expect(v4.data).toEqual({ n: 13 });
+    // A no-op on the stale guess is not trusted: the current object comes back, unchanged.
+    const same = await store.guaranteedUpdate('default', 'guess', (cur) => cur!, {
+      cachedExisting: v1,
+    });
+    expect(same.metadata?.resourceVersion).toBe(v4.metadata?.resourceVersion);
+    // A fresh guess saves the read and writes once.
+    const v5 = await store.guaranteedUpdate(
+      'default',
+      'guess',
+      (cur) => ({ ...cur!, data: { n: 14 } }),
+      { cachedExisting: v4 },
+    );
+    expect(BigInt(v5.metadata!.resourceVersion!)).toBeGreaterThan(
+      BigInt(v4.metadata!.resourceVersion!),
+    );
+  });
+
   it('does not write (or bump the resourceVersion) when nothing changed', async () => {
     const store = podStore();
     const created = await store.create(pod('same'));

@@ -12,7 +12,7 @@ import { AdmissionChain } from './chain.js';
 import type { AdmissionObserver } from './metrics.js';
 import { noMetrics } from './metrics.js';
 import { resolvePlugins } from './plugins.js';
-import { NamespaceLifecycle } from './plugins/namespace-lifecycle.js';
+import { isTerminating, NamespaceLifecycle } from './plugins/namespace-lifecycle.js';
 import { MutatingWebhookPlugin, ValidatingWebhookPlugin } from './webhook/dispatcher.js';
 import type { Equivalents } from './webhook/matcher.js';
 import { WebhookSource } from './webhook/source.js';
@@ -76,8 +76,13 @@ export function buildAdmission(o: AdmissionOptions, ctx: BuildContext): BuiltAdm
     });
   }
   const store = (group: string, plural: string) => ctx.catalog.get(group, plural)?.store;
-  const getNamespace = async (name: string): Promise<ApiObject | undefined> =>
-    store('', 'namespaces')?.tryGet(undefined, name);
+  // As upstream's plugin reads its informer: an active namespace in the watch cache admits without
+  // a store read; anything else (missing, terminating, no cache) is looked up live.
+  const getNamespace = async (name: string): Promise<ApiObject | undefined> => {
+    const cached = ctx.catalog.get('', 'namespaces')?.cachedObject(undefined, name);
+    if (cached && !isTerminating(cached)) return cached;
+    return store('', 'namespaces')?.tryGet(undefined, name);
+  };
   const listAll = (group: string, plural: string) => async (): Promise<ApiObject[]> => {
     const s = store(group, plural);
     return s ? (await s.list(undefined, {})).items : [];

@@ -69,6 +69,11 @@ import {
   type ResponseForm,
 } from './negotiation.js';
 import type { OpenAPIService } from './openapi.js';
+import {
+  OPENAPI_V2_PROTOBUF,
+  OPENAPI_V2_PROTOBUF_CONTENT_TYPE,
+  type OpenAPIV2Service,
+} from './openapi-v2.js';
 import { parseRequestInfo, isTrue, type ResourceRequestInfo } from './request-info.js';
 import { notFoundStatus, setWarnings, statusFor, writeJSON, writeStatus } from './responses.js';
 import {
@@ -100,6 +105,8 @@ export type { ActionSubresource };
 export interface ApiHandlerOptions {
   catalog: Catalog;
   openapi: OpenAPIService;
+  /** `/openapi/v2` (kubectl 1.27/1.28 explain and apply need it). */
+  openapiV2?: OpenAPIV2Service;
   version: VersionInfo;
   health: HealthChecks;
   metrics?: { component: ComponentMetrics; api: ApiServerMetrics };
@@ -335,6 +342,7 @@ async function handleNonResource(
     if (!doc) return writeStatus(res, notFoundStatus());
     return writeJSON(res, 200, doc, 'application/json', head);
   }
+  if (path === '/openapi/v2' && o.openapiV2) return serveOpenAPIV2(o.openapiV2, req, res, head);
   if (path === '/openapi/v3')
     return writeJSON(res, 200, o.openapi.index(), 'application/json', head);
   if (segments[0] === 'openapi' && segments[1] === 'v3' && segments.length > 2) {
@@ -364,6 +372,7 @@ async function handleNonResource(
       '/healthz',
       '/livez',
       '/metrics',
+      ...(o.openapiV2 ? ['/openapi/v2'] : []),
       '/openapi/v3',
       '/readyz',
       '/version',
@@ -375,6 +384,34 @@ async function handleNonResource(
     return writeJSON(res, 200, { paths: paths.sort() }, 'application/json', head);
   }
   writeStatus(res, notFoundStatus());
+}
+
+/** Swagger 2.0 as JSON, or as gnostic protobuf when asked for it (kubectl <= 1.28). */
+function serveOpenAPIV2(
+  service: OpenAPIV2Service,
+  req: IncomingMessage,
+  res: ServerResponse,
+  head: boolean,
+): void {
+  const doc = service.document();
+  const accept = req.headers.accept ?? '';
+  const proto =
+    accept.includes(OPENAPI_V2_PROTOBUF) || accept.includes(OPENAPI_V2_PROTOBUF_CONTENT_TYPE);
+  const etag = `"${doc.etag}"`;
+  res.setHeader('Etag', etag);
+  res.setHeader('Vary', 'Accept');
+  res.setHeader('Cache-Control', 'no-cache, private');
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304);
+    res.end();
+    return;
+  }
+  const body = proto ? doc.proto : Buffer.from(doc.json);
+  res.writeHead(200, {
+    'Content-Type': proto ? OPENAPI_V2_PROTOBUF_CONTENT_TYPE : 'application/json',
+    'Content-Length': body.length,
+  });
+  res.end(head ? undefined : body);
 }
 
 async function serveHealth(

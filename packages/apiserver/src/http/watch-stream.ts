@@ -29,6 +29,12 @@ export interface WatchStreamOptions {
   maxBufferedBytes?: number;
 }
 
+const LINE_KEYS: Record<string, string> = {
+  ADDED: 'line:ADDED',
+  MODIFIED: 'line:MODIFIED',
+  DELETED: 'line:DELETED',
+};
+
 export function serveWatch(o: WatchStreamOptions): void {
   const { res } = o;
   let finished = false;
@@ -54,7 +60,7 @@ export function serveWatch(o: WatchStreamOptions): void {
     const form = o.form;
     if (e.type !== 'ERROR' && e.type !== 'BOOKMARK' && form.kind !== 'table') {
       const key =
-        form.kind === 'partial' ? `line:${e.type}:partial:${form.version}` : `line:${e.type}`;
+        form.kind === 'partial' ? `line:${e.type}:partial:${form.version}` : LINE_KEYS[e.type]!;
       return memoized(e.object, key, () =>
         Buffer.from(`${JSON.stringify({ type: e.type, object: encode(e) })}\n`),
       );
@@ -62,11 +68,16 @@ export function serveWatch(o: WatchStreamOptions): void {
     return Buffer.from(`${JSON.stringify({ type: e.type, object: encode(e) })}\n`);
   };
 
-  // Events of one turn of the event loop leave in one write per watcher.
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    if (!finished) res.uncork();
+  // Events of one turn of the event loop leave in one write (one HTTP chunk) per watcher.
+  let queued: Buffer[] = [];
+  let queuedBytes = 0;
+  const flush = (): void => {
+    const bufs = queued;
+    queued = [];
+    queuedBytes = 0;
+    if (finished || bufs.length === 0) return;
+    res.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
+    if (res.writableLength > limit) finish();
   };
 
   const encode = (e: StorageEvent): unknown => {
@@ -92,17 +103,16 @@ export function serveWatch(o: WatchStreamOptions): void {
     onEvent: (e) => {
       if (finished) return;
       const bytes = line(e);
-      if (!corked && res.headersSent) {
-        corked = true;
-        res.cork();
-        setImmediate(uncork);
-      }
-      res.write(bytes);
+      if (queued.length === 0) setImmediate(flush);
+      queued.push(bytes);
+      queuedBytes += bytes.length;
       o.onEventSent?.(e.type, bytes.length);
-      if (res.writableLength > limit) finish();
     },
-    onClose: () => finish(),
-    pending: () => res.writableLength,
+    onClose: () => {
+      flush();
+      finish();
+    },
+    pending: () => res.writableLength + queuedBytes,
   });
   res.writeHead(200, {
     'Content-Type': 'application/json',

@@ -197,6 +197,11 @@ export class ResourceRegistry {
   // ---------------------------------------------------------------------------------------------
   // Reads
 
+  /** The object as the watch cache holds it now (undefined when absent or not cached). */
+  cachedObject(namespace: string | undefined, name: string): ApiObject | undefined {
+    return this.deps.cacher?.getFromCache(this.ns(namespace), name)?.object;
+  }
+
   async get(
     namespace: string | undefined,
     name: string,
@@ -684,8 +689,10 @@ export class ResourceRegistry {
       return { object: this.out(stored, version), created, warnings };
     }
     try {
+      const cachedExisting = this.deps.cacher?.getFromCache(ns, name)?.object;
       stored = await this.deps.store.guaranteedUpdate(ns, name, attempt, {
         ignoreNotFound: allowCreate,
+        ...(cachedExisting ? { cachedExisting } : {}),
       });
     } catch (err) {
       await tx?.revert();

@@ -89,6 +89,12 @@ export interface GuaranteedUpdateOptions {
   preconditions?: Preconditions;
   /** Call tryUpdate with `undefined` instead of failing when the object does not exist. */
   ignoreNotFound?: boolean;
+  /**
+   * The object as the watch cache has it, used as the first guess of the current state (saves a
+   * read, as upstream's cacher passes it). Never trusted for a result: a failing or no-op
+   * attempt on it is redone on a fresh read, and a stale guess fails the compare-and-swap.
+   */
+  cachedExisting?: ApiObject;
 }
 
 interface CurrentState {
@@ -281,16 +287,44 @@ export class ResourceStore {
   ): Promise<ApiObject> {
     const keyText = this.keys.objectKey(namespace, name);
     const key = Buffer.from(keyText);
-    let state = await this.currentState(key);
+    const cached = options.cachedExisting;
+    const cachedRevision = cached ? parseResourceVersion(cached.metadata?.resourceVersion) : 0n;
+    let state: CurrentState;
+    // Whether `state` was read from etcd (upstream's origStateIsCurrent).
+    let current: boolean;
+    if (cached && cachedRevision > 0n) {
+      state = {
+        obj: cached,
+        modRevision: cachedRevision,
+        data: encodeObject(cached),
+        stale: false,
+      };
+      current = false;
+    } else {
+      state = await this.currentState(key);
+      current = true;
+    }
     for (;;) {
-      if (!state.obj && !options.ignoreNotFound) throw newNotFound(this.groupResource, name);
-      if (state.obj) this.checkPreconditions(name, state.obj, options.preconditions);
-      const updated = await tryUpdate(state.obj ? deepCopyJson(state.obj) : undefined);
+      let updated: ApiObject;
+      try {
+        if (!state.obj && !options.ignoreNotFound) throw newNotFound(this.groupResource, name);
+        if (state.obj) this.checkPreconditions(name, state.obj, options.preconditions);
+        updated = await tryUpdate(state.obj ? deepCopyJson(state.obj) : undefined);
+      } catch (err) {
+        if (current) throw err;
+        // Judged on the cached guess: judge again on the real current state.
+        state = await this.currentState(key);
+        current = true;
+        continue;
+      }
       const value = encodeObject(updated);
       // Nothing changed: no write, no new resourceVersion. Upstream compares bytes; JSON member
       // order is not canonical here, so equal bytes or equal JSON both count as unchanged.
       if (state.obj && state.data && !state.stale && sameContent(value, state.data)) {
-        return state.obj;
+        if (current) return state.obj;
+        state = await this.currentState(key);
+        current = true;
+        continue;
       }
       const stored = this.toStorage(value, keyText);
       const compare = state.obj
@@ -309,9 +343,10 @@ export class ResourceStore {
         }),
       );
       if (resp.succeeded) return decodeObject(keyText, value, resp.header?.revision ?? '0');
-      // Lost the race: the failure branch read the fresh state.
+      // Lost the race (or the cached guess was stale): the failure branch read the fresh state.
       const kv = resp.responses[0]?.response_range?.kvs[0];
       state = kv ? this.stateOf(kv) : NO_STATE;
+      current = true;
     }
   }
 

@@ -7,6 +7,7 @@ import { builtinDefinitions, customResourceSupport } from '../../src/cli/run.js'
 import { startApiServer, type ApiServerOptions, type RunningApiServer } from '../../src/server.js';
 import { versionInfo } from '../../src/version.js';
 import { startEtcd, type EtcdProcess } from './etcd.js';
+import { startKubetsStore } from './store.js';
 
 export interface TestCluster {
   etcd: EtcdProcess;
@@ -19,13 +20,15 @@ export type TestClusterOptions = {
   compactionIntervalMs?: number;
   /** Any further server options (they win over the defaults above). */
   server?: Partial<ApiServerOptions>;
+  /** The store behind the API server: real etcd (default) or a kubets-store process. */
+  backend?: 'etcd' | 'kubets-store';
 } & Pick<
   ApiServerOptions,
   'watchCache' | 'watchCacheWindow' | 'watchCacheTuning' | 'watchCacheSizes' | 'admission'
 >;
 
 export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
-  const etcd = await startEtcd();
+  const etcd = options.backend === 'kubets-store' ? await startKubetsStore() : await startEtcd();
   let server: RunningApiServer;
   try {
     server = await startApiServer({

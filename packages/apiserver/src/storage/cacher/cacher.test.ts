@@ -260,13 +260,17 @@ describe('Cacher watch', () => {
     cacher.watch(undefined, { resourceVersion: '3' }, slow);
     cacher.watch(undefined, { resourceVersion: '3' }, fast);
     await tick();
-    slow.backlog = 5000;
     etcd.put('/registry/pods/default/c', pod('c'));
+    await tick();
+    // The client stops reading: its backlog grows past the limit with the next batch.
+    slow.backlog = 5000;
     etcd.put('/registry/pods/default/d', pod('d'));
     await tick();
+    etcd.put('/registry/pods/default/e', pod('e'));
+    await tick();
     expect(slow.closed).toBe(true);
-    expect(slow.summary()).toEqual(['ADDED c']);
-    expect(fast.summary()).toEqual(['ADDED c', 'ADDED d']);
+    expect(slow.summary()).toEqual(['ADDED c', 'ADDED d']);
+    expect(fast.summary()).toEqual(['ADDED c', 'ADDED d', 'ADDED e']);
     expect(cacher.watcherCount).toBe(1);
   });
 

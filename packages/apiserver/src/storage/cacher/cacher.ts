@@ -130,6 +130,9 @@ export class Cacher {
   private ticker: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private endWatch: (() => void) | undefined;
+  /** Events applied to the cache but not yet dispatched (sent together, once per turn). */
+  private undispatched: CacheEvent[] = [];
+  private dispatchScheduled = false;
   /** DELETED views of events whose new state stopped matching a watcher (built once). */
   private readonly deletedViews = new WeakMap<CacheEvent, ApiObject>();
 
@@ -594,8 +597,21 @@ export class Cacher {
     this.o.observer?.eventsReceived(this.o.resourceLabel, events.length);
     this.o.observer?.resourceVersion(this.o.resourceLabel, this.cache.resourceVersion);
     this.o.observer?.capacity(this.o.resourceLabel, this.cache.windowCapacity);
-    this.dispatch(out);
     this.notifyWaiters();
+    if (out.length === 0) return;
+    // Everything etcd delivers within one turn of the event loop goes out to the watchers
+    // together: under load that is many events per write instead of one. Watchers registered
+    // meanwhile already have these events (from the cache) and skip them by revision.
+    this.undispatched.push(...out);
+    if (!this.dispatchScheduled) {
+      this.dispatchScheduled = true;
+      setImmediate(() => {
+        this.dispatchScheduled = false;
+        const batch = this.undispatched;
+        this.undispatched = [];
+        this.dispatch(batch);
+      });
+    }
   }
 }
 
