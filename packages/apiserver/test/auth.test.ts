@@ -562,6 +562,22 @@ describe.skipIf(skip)('authentication and authorization', () => {
       /selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]/,
     );
     expect(list.stdout).not.toMatch(/^secrets\s/m);
+    const healthz = await kubectl(kubeconfigs.admin!, [
+      'auth',
+      'can-i',
+      'get',
+      '/healthz',
+      '--as=bob',
+    ]);
+    expect(healthz.stdout.trim()).toBe('yes');
+    const metrics = await kubectl(kubeconfigs.admin!, [
+      'auth',
+      'can-i',
+      'get',
+      '/metrics',
+      '--as=bob',
+    ]);
+    expect(metrics.stdout.trim()).toBe('no');
     const whoami = await kubectl(kubeconfigs.alice!, ['auth', 'whoami', '-o', 'json']);
     expect(whoami.code).toBe(0);
     expect(JSON.parse(whoami.stdout).status.userInfo).toEqual({
