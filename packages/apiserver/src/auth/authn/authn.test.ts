@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { authenticateBootstrapToken } from './bootstrap-token.js';
 import { impersonate } from './impersonation.js';
 import { ServiceAccountAuthenticator, TokenSigner, publicKeysFromPem } from './serviceaccount.js';
@@ -136,6 +137,44 @@ describe('service-account tokens', () => {
     );
     await expect(authn.authenticate(other.token)).resolves.toBeUndefined();
     await expect(authn.authenticate('static-token')).resolves.toBeUndefined();
+  });
+});
+
+describe('legacy service-account tokens', () => {
+  it('authenticate while their secret holds them and the account exists', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const token = await new SignJWT({
+      'kubernetes.io/serviceaccount/namespace': 'ns',
+      'kubernetes.io/serviceaccount/secret.name': 'sa-token',
+      'kubernetes.io/serviceaccount/service-account.name': 'sa',
+      'kubernetes.io/serviceaccount/service-account.uid': 'sa-uid',
+    })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuer('kubernetes/serviceaccount')
+      .setSubject('system:serviceaccount:ns:sa')
+      .sign(privateKey);
+    const objects = new Map<string, ApiObject>([
+      ['serviceaccounts/ns/sa', { metadata: { name: 'sa', uid: 'sa-uid' } }],
+      ['secrets/ns/sa-token', { metadata: { name: 'sa-token' }, data: { token: b64(token) } }],
+    ]);
+    const authn = new ServiceAccountAuthenticator({
+      keys: publicKeysFromPem(pem),
+      issuers: ['https://issuer.test'],
+      audiences: ['https://issuer.test'],
+      lookup: (r, ns, name) => Promise.resolve(objects.get(`${r}/${ns}/${name}`)),
+      now: () => new Date(),
+    });
+    await expect(authn.authenticate(token)).resolves.toMatchObject({
+      user: { username: 'system:serviceaccount:ns:sa', uid: 'sa-uid' },
+    });
+    objects.set('secrets/ns/sa-token', {
+      metadata: { name: 'sa-token' },
+      data: { token: b64('other') },
+    });
+    await expect(authn.authenticate(token)).rejects.toThrow('does not match');
+    objects.delete('secrets/ns/sa-token');
+    await expect(authn.authenticate(token)).rejects.toThrow('deleted');
   });
 });
 

@@ -65,7 +65,10 @@ describe('RBAC authorizer', () => {
   it('applies RoleBindings in their namespace only, with service accounts defaulting to it', () => {
     const rbac = new RbacAuthorizer(source());
     const sa = { username: 'system:serviceaccount:ns:sa', groups: [] };
-    expect(rbac.authorize(sa, get('configmaps', 'ns')).decision).toBe('allow');
+    expect(rbac.authorize(sa, get('configmaps', 'ns'))).toEqual({
+      decision: 'allow',
+      reason: 'RBAC: allowed by RoleBinding "b1/ns" of Role "cm" to ServiceAccount "sa/ns"',
+    });
     expect(rbac.authorize(sa, get('configmaps', 'other')).decision).toBe('noopinion');
     expect(rbac.authorize({ username: 'u', groups: ['team'] }, get('pods', 'ns')).decision).toBe(
       'allow',
