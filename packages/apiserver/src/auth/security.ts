@@ -56,6 +56,8 @@ export interface SecurityOptions {
   anonymousAuth?: boolean;
   /** `--authorization-mode` (default AlwaysAllow). */
   authorizationModes?: AuthorizationMode[];
+  /** Successful token authentications are reused this long (upstream: 10 s). */
+  tokenSuccessCacheTTLMs?: number;
 }
 
 export interface RunningSecurity {
@@ -184,6 +186,9 @@ export async function startSecurity(
       ? { bootstrapTokens: (name: string) => lookup('secrets', 'kube-system', name) }
       : {}),
     anonymous: o.anonymousAuth ?? true,
+    ...(o.tokenSuccessCacheTTLMs !== undefined
+      ? { tokenSuccessCacheTTLMs: o.tokenSuccessCacheTTLMs }
+      : {}),
     authorizers,
     ...(deps.metrics ? { metrics: new AuthMetrics(deps.metrics) } : {}),
     ...(logger ? { logger } : {}),
