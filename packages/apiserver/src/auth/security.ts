@@ -139,6 +139,28 @@ export async function startSecurity(
         });
         informers.push(pods);
       }
+      const claimsReg = catalog.get('', 'persistentvolumeclaims');
+      if (claimsReg) {
+        const claims = new Informer(claimsReg, logger);
+        claims.onChange((type, obj) => {
+          const ns = obj.metadata?.namespace ?? '';
+          const name = obj.metadata?.name ?? '';
+          if (type === 'DELETED') graph.deleteClaim(ns, name);
+          else
+            graph.setClaim(ns, name, (obj.spec as { volumeName?: string } | undefined)?.volumeName);
+        });
+        informers.push(claims);
+      }
+      const volumesReg = catalog.get('', 'persistentvolumes');
+      if (volumesReg) {
+        const volumes = new Informer(volumesReg, logger);
+        volumes.onChange((type, obj) => {
+          const name = obj.metadata?.name ?? '';
+          if (type === 'DELETED') graph.deleteVolume(name);
+          else graph.setVolume(name, obj.spec);
+        });
+        informers.push(volumes);
+      }
       authorizers.push(new NodeAuthorizer(graph));
     } else {
       const inf = (plural: string): Informer => {

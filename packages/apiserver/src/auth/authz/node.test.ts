@@ -105,6 +105,32 @@ describe('Node authorizer', () => {
     expect(a.authorize({ username: 'bob', groups: [] }, attrs('list', 'services')).decision).toBe(
       'noopinion',
     );
+    // Volumes behind the pod's claims, and the secrets those volumes reference.
+    expect(
+      a.authorize(node('n1'), attrs('get', 'persistentvolumes', { namespace: '', name: 'pv1' }))
+        .decision,
+    ).toBe('noopinion');
+    graph.setClaim('ns', 'claim', 'pv1');
+    graph.setVolume('pv1', {
+      csi: { driver: 'd', nodePublishSecretRef: { name: 'csi-secret', namespace: 'storage' } },
+    });
+    expect(
+      a.authorize(node('n1'), attrs('get', 'persistentvolumes', { namespace: '', name: 'pv1' }))
+        .decision,
+    ).toBe('allow');
+    expect(
+      a.authorize(node('n2'), attrs('get', 'persistentvolumes', { namespace: '', name: 'pv1' }))
+        .decision,
+    ).toBe('noopinion');
+    expect(
+      a.authorize(node('n1'), attrs('get', 'secrets', { namespace: 'storage', name: 'csi-secret' }))
+        .decision,
+    ).toBe('allow');
+    graph.deleteVolume('pv1');
+    expect(
+      a.authorize(node('n1'), attrs('get', 'secrets', { namespace: 'storage', name: 'csi-secret' }))
+        .decision,
+    ).toBe('noopinion');
     graph.deletePod('ns', 'p');
     expect(a.authorize(node('n1'), attrs('get', 'secrets', { name: 'pull' })).decision).toBe(
       'noopinion',
