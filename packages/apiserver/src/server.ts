@@ -30,6 +30,7 @@ import { OpenAPIService } from './http/openapi.js';
 import { allowAllGuard, type RequestGuard } from './auth/types.js';
 import { escalationHooks, type EscalationDeps } from './auth/escalation.js';
 import { startSecurity, type RunningSecurity, type SecurityOptions } from './auth/security.js';
+import { discoveryWithSecurityApis } from './auth/rest/discovery-view.js';
 
 export interface ApiServerOptions {
   /** `--etcd-servers`. */
@@ -262,7 +263,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     },
     ...(logger ? { logger } : {}),
     guard,
-    ...(security ? { virtualResources: security.virtualResources } : {}),
+    ...(security
+      ? {
+          virtualResources: security.virtualResources,
+          discovery: discoveryWithSecurityApis(catalog, actions.has('/serviceaccounts/token')),
+        }
+      : {}),
   });
   const clientCA = o.security?.clientCA;
   // With a client CA the server asks for a certificate but lets the handshake through without

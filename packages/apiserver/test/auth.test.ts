@@ -587,6 +587,36 @@ describe.skipIf(skip)('authentication and authorization', () => {
     });
   });
 
+  it('lists the review APIs and serviceaccounts/token in discovery', async () => {
+    const k = await kubectl(kubeconfigs.admin!, [
+      'api-resources',
+      '--api-group=authorization.k8s.io',
+      '-o',
+      'name',
+    ]);
+    expect(k.stdout.trim().split('\n')).toEqual([
+      'localsubjectaccessreviews.authorization.k8s.io',
+      'selfsubjectaccessreviews.authorization.k8s.io',
+      'selfsubjectrulesreviews.authorization.k8s.io',
+      'subjectaccessreviews.authorization.k8s.io',
+    ]);
+    const core = await admin('GET', '/api/v1');
+    expect(core.resources).toContainEqual({
+      name: 'serviceaccounts/token',
+      singularName: '',
+      namespaced: true,
+      kind: 'TokenRequest',
+      verbs: ['create'],
+      group: 'authentication.k8s.io',
+      version: 'v1',
+    });
+    const authn = await admin('GET', '/apis/authentication.k8s.io/v1');
+    expect((authn.resources as { name: string }[]).map((r) => r.name)).toEqual([
+      'selfsubjectreviews',
+      'tokenreviews',
+    ]);
+  });
+
   it('impersonates only with the impersonate verb', async () => {
     const asBob = await as('admin', 'GET', '/api/v1/namespaces/team/secrets/s1', undefined, {
       'Impersonate-User': 'bob',

@@ -37,6 +37,7 @@ import {
   readBody,
 } from './body.js';
 import {
+  type DiscoverySource,
   aggregatedDiscovery,
   apiGroupDocument,
   apiGroupList,
@@ -114,6 +115,8 @@ export interface ApiHandlerOptions {
    * served before the catalog is consulted.
    */
   virtualResources?: Map<string, ActionSubresource>;
+  /** What discovery documents list (default: the catalog); lets virtual resources show. */
+  discovery?: DiscoverySource;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -305,7 +308,7 @@ async function handleNonResource(
       return writeJSON(
         res,
         200,
-        aggregatedDiscovery(o.catalog, legacy, form.version),
+        aggregatedDiscovery(o.discovery ?? o.catalog, legacy, form.version),
         discoveryContentType(form.version),
         head,
       );
@@ -313,23 +316,23 @@ async function handleNonResource(
     return writeJSON(
       res,
       200,
-      legacy ? apiVersions(o.serverAddress()) : apiGroupList(o.catalog),
+      legacy ? apiVersions(o.serverAddress()) : apiGroupList(o.discovery ?? o.catalog),
       'application/json',
       head,
     );
   }
   if (segments[0] === 'api' && segments.length === 2) {
-    const doc = apiResourceList(o.catalog, '', segments[1]!);
+    const doc = apiResourceList(o.discovery ?? o.catalog, '', segments[1]!);
     if (!doc) return writeStatus(res, notFoundStatus());
     return writeJSON(res, 200, doc, 'application/json', head);
   }
   if (segments[0] === 'apis' && segments.length === 2) {
-    const doc = apiGroupDocument(o.catalog, segments[1]!);
+    const doc = apiGroupDocument(o.discovery ?? o.catalog, segments[1]!);
     if (!doc) return writeStatus(res, notFoundStatus());
     return writeJSON(res, 200, doc, 'application/json', head);
   }
   if (segments[0] === 'apis' && segments.length === 3) {
-    const doc = apiResourceList(o.catalog, segments[1]!, segments[2]!);
+    const doc = apiResourceList(o.discovery ?? o.catalog, segments[1]!, segments[2]!);
     if (!doc) return writeStatus(res, notFoundStatus());
     return writeJSON(res, 200, doc, 'application/json', head);
   }
@@ -366,7 +369,7 @@ async function handleNonResource(
       '/readyz',
       '/version',
     ];
-    for (const g of o.catalog.groups()) {
+    for (const g of (o.discovery ?? o.catalog).groups()) {
       if (g.name === '') continue;
       paths.push(`/apis/${g.name}`, ...g.versions.map((v) => `/apis/${g.name}/${v}`));
     }
