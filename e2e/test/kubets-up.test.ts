@@ -56,6 +56,7 @@ describe.skipIf(!kubectl)('kubets up', () => {
 
   it('serves kubectl over HTTPS with the generated admin.conf and keeps state across a restart', async () => {
     const ports = [await freePort(), await freePort(), await freePort()];
+    const api = ports[0]!;
     cluster = await up(ports);
 
     const ns = kubectlRun('get', 'namespaces', '-o', 'name');
@@ -71,6 +72,25 @@ describe.skipIf(!kubectl)('kubets up', () => {
     expect(whoami.stdout).toContain('system:masters');
     const jane = kubectlRun('auth', 'can-i', 'list', 'secrets', '--as=jane');
     expect(jane.stdout.trim()).toBe('no');
+    // Service-account tokens signed with the cluster's sa.key authenticate; RBAC still decides.
+    expect(kubectlRun('create', 'serviceaccount', 'robot').status).toBe(0);
+    const token = kubectlRun('create', 'token', 'robot');
+    expect(token.status).toBe(0);
+    const asRobot = spawnSync(
+      kubectl!,
+      [
+        '--kubeconfig=/dev/null',
+        `--server=https://127.0.0.1:${api}`,
+        `--certificate-authority=${join(scratch.dir, 'pki', 'ca.crt')}`,
+        `--token=${token.stdout.trim()}`,
+        'get',
+        'secrets',
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(asRobot.stderr).toContain(
+      'User "system:serviceaccount:default:robot" cannot list resource "secrets"',
+    );
 
     await cluster.stop();
     expect(cluster.output()).toContain('SIGTERM received, stopping the cluster');

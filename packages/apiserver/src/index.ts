@@ -97,3 +97,26 @@ export {
 export type { EncryptionConfiguration } from './storage/encryption/config.js';
 export type { TransformationObserver, ValueTransformer } from './storage/encryption/transformer.js';
 export { ensureServingCert, generateSelfSignedCertKey } from './cli/serving-cert.js';
+// Authentication and authorization
+export { SecurityChain, ANONYMOUS_USER } from './auth/chain.js';
+export type { SecurityChainOptions, TokenAuthResult } from './auth/chain.js';
+export { startSecurity, AUTHORIZATION_MODES } from './auth/security.js';
+export type { AuthorizationMode, RunningSecurity, SecurityOptions } from './auth/security.js';
+export { runAsUser, currentUser, SYSTEM_USER } from './auth/context.js';
+export {
+  ServiceAccountAuthenticator,
+  TokenSigner,
+  publicKeysFromPem,
+  keyID,
+} from './auth/authn/serviceaccount.js';
+export { parseTokenFile } from './auth/authn/token-file.js';
+export { userFromCertificate } from './auth/authn/x509.js';
+export { RbacAuthorizer } from './auth/authz/rbac.js';
+export { NodeAuthorizer, NodeGraph, nodeIdentity } from './auth/authz/node.js';
+export { ruleAllows, rulesAllow, uncoveredRules, compactString } from './auth/authz/rules.js';
+export type { Authorizer, Decision, RuleSet } from './auth/authz/authorizer.js';
+export {
+  bootstrapClusterRoles,
+  bootstrapClusterRoleBindings,
+  NODE_RULES,
+} from './auth/policy/bootstrap-policy.js';

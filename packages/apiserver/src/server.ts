@@ -47,6 +47,7 @@ import { InflightLimiter } from './request/inflight.js';
 import { escalationHooks, type EscalationDeps } from './auth/escalation.js';
 import { startSecurity, type RunningSecurity, type SecurityOptions } from './auth/security.js';
 import { OpenAPIV2Service } from './http/openapi-v2.js';
+import { discoveryWithSecurityApis } from './auth/rest/discovery-view.js';
 
 export interface ApiServerOptions {
   /** `--etcd-servers`. */
@@ -382,7 +383,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     inflightLimiter: inflight,
     ...(logger ? { logger } : {}),
     guard,
-    ...(security ? { virtualResources: security.virtualResources } : {}),
+    ...(security
+      ? {
+          virtualResources: security.virtualResources,
+          discovery: discoveryWithSecurityApis(catalog, actions.has('/serviceaccounts/token')),
+        }
+      : {}),
     ...(o.audit ? { audit: o.audit } : {}),
   });
   const clientCA = o.security?.clientCA ?? o.clientCA;

@@ -4,6 +4,7 @@
  * authorizers in `--authorization-mode` order. Implements RequestGuard for both front doors and
  * answers the review APIs (TokenReview, SubjectAccessReview, SelfSubjectRulesReview).
  */
+import { createHash } from 'node:crypto';
 import { newForbidden, newUnauthorized } from '@kubets/apimachinery';
 import type { Logger } from '@kubets/component-base';
 import type { Credentials, RequestAttributes, RequestGuard, UserInfo } from './types.js';
@@ -40,7 +41,14 @@ export interface SecurityChainOptions {
   metrics?: AuthMetrics;
   logger?: Logger;
   now?: () => Date;
+  /**
+   * How long a successful bearer-token authentication is reused (upstream's token success cache,
+   * 10 s; failures are never cached). A revoked token keeps working at most this long.
+   */
+  tokenSuccessCacheTTLMs?: number;
 }
+
+const TOKEN_CACHE_LIMIT = 10_000;
 
 export interface TokenAuthResult {
   user: UserInfo;
@@ -63,6 +71,7 @@ function bearerToken(header: string | undefined): string | undefined {
 export class SecurityChain implements RequestGuard {
   readonly authorizers: Authorizer[];
   private readonly now: () => Date;
+  private readonly tokenCache = new Map<string, { result: TokenAuthResult; expires: number }>();
 
   constructor(private readonly o: SecurityChainOptions) {
     const alwaysAllowOnly =
@@ -73,6 +82,26 @@ export class SecurityChain implements RequestGuard {
 
   /** Bearer-token authentication alone (also TokenReview's). Undefined: no authenticator knows it. */
   async authenticateToken(
+    token: string,
+    audiences?: string[],
+  ): Promise<TokenAuthResult | undefined> {
+    const ttl = this.o.tokenSuccessCacheTTLMs ?? 10_000;
+    if (ttl <= 0) return this.authenticateTokenUncached(token, audiences);
+    const key = createHash('sha256')
+      .update(JSON.stringify([token, audiences ?? []]))
+      .digest('base64');
+    const now = this.now().getTime();
+    const hit = this.tokenCache.get(key);
+    if (hit && hit.expires > now) return hit.result;
+    const result = await this.authenticateTokenUncached(token, audiences);
+    if (result) {
+      if (this.tokenCache.size >= TOKEN_CACHE_LIMIT) this.tokenCache.clear();
+      this.tokenCache.set(key, { result, expires: now + ttl });
+    }
+    return result;
+  }
+
+  private async authenticateTokenUncached(
     token: string,
     audiences?: string[],
   ): Promise<TokenAuthResult | undefined> {

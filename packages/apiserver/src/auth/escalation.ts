@@ -34,6 +34,14 @@ function escalationMessage(user: UserInfo, missing: PolicyRule[]): string {
   return `user ${JSON.stringify(user.username)} (groups=${goQuoteList(user.groups)}) is attempting to grant RBAC permissions not currently held:\n${missing.map(compactString).join('\n')}`;
 }
 
+function sameGrant(a: ClusterRole, b: ClusterRole): boolean {
+  return jsonEqual(a.rules ?? [], b.rules ?? []) && jsonEqual(a.aggregationRule, b.aggregationRule);
+}
+
+function sameBinding(a: RoleBinding, b: RoleBinding): boolean {
+  return jsonEqual(a.roleRef, b.roleRef) && jsonEqual(a.subjects ?? [], b.subjects ?? []);
+}
+
 /** Hooks for one of the four RBAC resources; `deps()` is undefined while no RBAC is configured. */
 export function escalationHooks(
   resource: RbacResource,
@@ -44,19 +52,17 @@ export function escalationHooks(
     if (!d) return Promise.resolve(undefined);
     const gr = { group: RBAC_GROUP, resource };
     const name = obj.metadata?.name ?? '';
+    const isRole = resource === 'roles' || resource === 'clusterroles';
+    // Changes that grant nothing new (labels, finalizers, owners) need no permission check.
+    if (old && isRole && sameGrant(obj, old)) return Promise.resolve(undefined);
+    if (old && !isRole && sameBinding(obj as unknown as RoleBinding, old as unknown as RoleBinding))
+      return Promise.resolve(undefined);
     const user = currentUser();
     if (!user) return Promise.reject(newForbidden(gr, name, 'no user in the request context'));
     if (user.groups.includes('system:masters')) return Promise.resolve(undefined);
     const ns = obj.metadata?.namespace ?? '';
-    if (resource === 'roles' || resource === 'clusterroles') {
+    if (isRole) {
       const role = obj as unknown as ClusterRole;
-      const before = old as unknown as ClusterRole | undefined;
-      if (
-        before &&
-        jsonEqual(role.rules ?? [], before.rules ?? []) &&
-        jsonEqual(role.aggregationRule, before.aggregationRule)
-      )
-        return Promise.resolve(undefined);
       const escalate = d.decide(user, {
         kind: 'resource',
         verb: 'escalate',
@@ -80,13 +86,6 @@ export function escalationHooks(
       return Promise.resolve(undefined);
     }
     const binding = obj as unknown as RoleBinding;
-    const before = old as unknown as RoleBinding | undefined;
-    if (
-      before &&
-      jsonEqual(binding.roleRef, before.roleRef) &&
-      jsonEqual(binding.subjects ?? [], before.subjects ?? [])
-    )
-      return Promise.resolve(undefined);
     const ref = binding.roleRef;
     const bind = d.decide(user, {
       kind: 'resource',

@@ -56,6 +56,8 @@ export interface SecurityOptions {
   anonymousAuth?: boolean;
   /** `--authorization-mode` (default AlwaysAllow). */
   authorizationModes?: AuthorizationMode[];
+  /** Successful token authentications are reused this long (upstream: 10 s). */
+  tokenSuccessCacheTTLMs?: number;
 }
 
 export interface RunningSecurity {
@@ -137,6 +139,28 @@ export async function startSecurity(
         });
         informers.push(pods);
       }
+      const claimsReg = catalog.get('', 'persistentvolumeclaims');
+      if (claimsReg) {
+        const claims = new Informer(claimsReg, logger);
+        claims.onChange((type, obj) => {
+          const ns = obj.metadata?.namespace ?? '';
+          const name = obj.metadata?.name ?? '';
+          if (type === 'DELETED') graph.deleteClaim(ns, name);
+          else
+            graph.setClaim(ns, name, (obj.spec as { volumeName?: string } | undefined)?.volumeName);
+        });
+        informers.push(claims);
+      }
+      const volumesReg = catalog.get('', 'persistentvolumes');
+      if (volumesReg) {
+        const volumes = new Informer(volumesReg, logger);
+        volumes.onChange((type, obj) => {
+          const name = obj.metadata?.name ?? '';
+          if (type === 'DELETED') graph.deleteVolume(name);
+          else graph.setVolume(name, obj.spec);
+        });
+        informers.push(volumes);
+      }
       authorizers.push(new NodeAuthorizer(graph));
     } else {
       const inf = (plural: string): Informer => {
@@ -184,6 +208,9 @@ export async function startSecurity(
       ? { bootstrapTokens: (name: string) => lookup('secrets', 'kube-system', name) }
       : {}),
     anonymous: o.anonymousAuth ?? true,
+    ...(o.tokenSuccessCacheTTLMs !== undefined
+      ? { tokenSuccessCacheTTLMs: o.tokenSuccessCacheTTLMs }
+      : {}),
     authorizers,
     ...(deps.metrics ? { metrics: new AuthMetrics(deps.metrics) } : {}),
     ...(logger ? { logger } : {}),

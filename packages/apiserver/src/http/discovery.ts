@@ -7,6 +7,9 @@
 import type { JsonObject } from '@kubets/apimachinery';
 import type { Catalog, ServedResource } from '../registry/catalog.js';
 
+/** What discovery reads from the catalog (a view may add resources that are not stored). */
+export type DiscoverySource = Pick<Catalog, 'groups' | 'inGroupVersion'>;
+
 const groupVersion = (group: string, version: string): string =>
   group === '' ? version : `${group}/${version}`;
 
@@ -31,7 +34,7 @@ function apiGroup(g: { name: string; versions: string[]; preferredVersion: strin
 }
 
 /** `/apis`: the named groups. */
-export function apiGroupList(catalog: Catalog): JsonObject {
+export function apiGroupList(catalog: DiscoverySource): JsonObject {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
@@ -43,7 +46,7 @@ export function apiGroupList(catalog: Catalog): JsonObject {
 }
 
 /** `/apis/<group>`, or undefined when the group is not served. */
-export function apiGroupDocument(catalog: Catalog, group: string): JsonObject | undefined {
+export function apiGroupDocument(catalog: DiscoverySource, group: string): JsonObject | undefined {
   const g = catalog.groups().find((x) => x.name === group);
   if (!g || group === '') return undefined;
   return { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(g) };
@@ -80,7 +83,7 @@ function resourceEntries(s: ServedResource): JsonObject[] {
 
 /** `/api/v1` or `/apis/<g>/<v>`, or undefined when nothing is served there. */
 export function apiResourceList(
-  catalog: Catalog,
+  catalog: DiscoverySource,
   group: string,
   version: string,
 ): JsonObject | undefined {
@@ -120,7 +123,7 @@ function discoveryResource(s: ServedResource): JsonObject {
  * every named group with its versions, preferred version first.
  */
 export function aggregatedDiscovery(
-  catalog: Catalog,
+  catalog: DiscoverySource,
   legacy: boolean,
   version: 'v2' | 'v2beta1',
 ): JsonObject {

@@ -56,6 +56,7 @@ import {
   readBody,
 } from './body.js';
 import {
+  type DiscoverySource,
   aggregatedDiscovery,
   apiGroupDocument,
   apiGroupList,
@@ -136,6 +137,8 @@ export interface ApiHandlerOptions {
   virtualResources?: Map<string, ActionSubresource>;
   /** Audit logging (`--audit-policy-file`); every response then carries an Audit-Id header. */
   audit?: Auditor;
+  /** What discovery documents list (default: the catalog); lets virtual resources show. */
+  discovery?: DiscoverySource;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -314,7 +317,7 @@ async function handleNonResource(
       return writeJSON(
         res,
         200,
-        aggregatedDiscovery(o.catalog, legacy, form.version),
+        aggregatedDiscovery(o.discovery ?? o.catalog, legacy, form.version),
         discoveryContentType(form.version),
         head,
       );
@@ -322,23 +325,23 @@ async function handleNonResource(
     return writeJSON(
       res,
       200,
-      legacy ? apiVersions(o.serverAddress()) : apiGroupList(o.catalog),
+      legacy ? apiVersions(o.serverAddress()) : apiGroupList(o.discovery ?? o.catalog),
       'application/json',
       head,
     );
   }
   if (segments[0] === 'api' && segments.length === 2) {
-    const doc = apiResourceList(o.catalog, '', segments[1]!);
+    const doc = apiResourceList(o.discovery ?? o.catalog, '', segments[1]!);
     if (!doc) return writeStatus(res, notFoundStatus());
     return writeJSON(res, 200, doc, 'application/json', head);
   }
   if (segments[0] === 'apis' && segments.length === 2) {
-    const doc = apiGroupDocument(o.catalog, segments[1]!);
+    const doc = apiGroupDocument(o.discovery ?? o.catalog, segments[1]!);
     if (!doc) return writeStatus(res, notFoundStatus());
     return writeJSON(res, 200, doc, 'application/json', head);
   }
   if (segments[0] === 'apis' && segments.length === 3) {
-    const doc = apiResourceList(o.catalog, segments[1]!, segments[2]!);
+    const doc = apiResourceList(o.discovery ?? o.catalog, segments[1]!, segments[2]!);
     if (!doc) return writeStatus(res, notFoundStatus());
     return writeJSON(res, 200, doc, 'application/json', head);
   }
@@ -377,7 +380,7 @@ async function handleNonResource(
       '/readyz',
       '/version',
     ];
-    for (const g of o.catalog.groups()) {
+    for (const g of (o.discovery ?? o.catalog).groups()) {
       if (g.name === '') continue;
       paths.push(`/apis/${g.name}`, ...g.versions.map((v) => `/apis/${g.name}/${v}`));
     }

@@ -226,6 +226,33 @@ const MESSAGES: Record<string, MessageSpec> = {
     1: f('limits', { map: 'quantity' }),
     2: f('requests', { map: 'quantity' }),
   },
+  // rbac.authorization.k8s.io/v1 (kubectl create role|clusterrole|rolebinding|clusterrolebinding)
+  Role: { 1: f('metadata', msg('ObjectMeta')), 2: f('rules', msg('PolicyRule'), true) },
+  ClusterRole: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('rules', msg('PolicyRule'), true),
+    3: f('aggregationRule', msg('AggregationRule')),
+  },
+  PolicyRule: {
+    1: f('verbs', 'string', true),
+    2: f('apiGroups', 'string', true),
+    3: f('resources', 'string', true),
+    4: f('resourceNames', 'string', true),
+    5: f('nonResourceURLs', 'string', true),
+  },
+  AggregationRule: { 1: f('clusterRoleSelectors', msg('LabelSelector'), true) },
+  RoleBinding: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('subjects', msg('Subject'), true),
+    3: f('roleRef', msg('RoleRef')),
+  },
+  Subject: {
+    1: f('kind', 'string'),
+    2: f('apiGroup', 'string'),
+    3: f('name', 'string'),
+    4: f('namespace', 'string'),
+  },
+  RoleRef: { 1: f('apiGroup', 'string'), 2: f('kind', 'string'), 3: f('name', 'string') },
   // authorization.k8s.io/v1 and authentication.k8s.io/v1 (kubectl auth can-i / whoami, create token)
   SelfSubjectAccessReview: {
     1: f('metadata', msg('ObjectMeta')),
@@ -288,6 +315,10 @@ const ROOTS: Record<string, string> = {
   'v1/Service': 'Service',
   'apps/v1/Deployment': 'Deployment',
   'batch/v1/Job': 'Job',
+  'rbac.authorization.k8s.io/v1/Role': 'Role',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'RoleBinding',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/v1/LocalSubjectAccessReview': 'SubjectAccessReview',

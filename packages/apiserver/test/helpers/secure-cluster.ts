@@ -60,6 +60,8 @@ export async function startSecureServer(
     enableBootstrapTokenAuth: true,
     anonymousAuth: opts.anonymous ?? true,
     authorizationModes: ['Node', 'RBAC'],
+    // Revocation is checked right after deletes: no reuse of earlier successes.
+    tokenSuccessCacheTTLMs: 0,
   };
   return startApiServer({
     etcdServers: etcd.endpoint,

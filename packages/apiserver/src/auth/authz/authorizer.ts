@@ -48,14 +48,14 @@ export const alwaysDeny: Authorizer = {
   rulesFor: () => ({ resourceRules: [], nonResourceRules: [], incomplete: false }),
 };
 
-/** system:masters may do anything, whatever the modes (upstream's privileged-groups authorizer). */
+/**
+ * system:masters may do anything, whatever the modes (upstream's privileged-groups authorizer).
+ * Like upstream's it lists no rules: `can-i --list` shows what RBAC grants (cluster-admin).
+ */
 export const privilegedGroups: Authorizer = {
   type: 'PrivilegedGroups',
   authorize: (user) => (user.groups.includes('system:masters') ? ALLOW : NO_OPINION),
-  rulesFor: (user) =>
-    user.groups.includes('system:masters')
-      ? ALL_RULES
-      : { resourceRules: [], nonResourceRules: [], incomplete: false },
+  rulesFor: () => ({ resourceRules: [], nonResourceRules: [], incomplete: false }),
 };
 
 /** The first allow or deny wins; no-opinion reasons are joined for the Forbidden message. */

@@ -73,8 +73,66 @@ export class NodeGraph {
       if (!key.startsWith(`${namespace}/`)) continue;
       if (this.pods.get(key)?.refs.has(`${resource}/${name}`)) return true;
     }
+    // Secrets reach a node through its pods' claims' volumes too (CSI and plugin secretRefs).
+    if (resource === 'secrets')
+      return this.volumesOf(node).some((pv) =>
+        this.volumeSecrets.get(pv)?.has(`${namespace}/${name}`),
+      );
     return false;
   }
+
+  /** PersistentVolumes behind the claims of the node's pods. */
+  volumesOf(node: string): string[] {
+    const out: string[] = [];
+    for (const key of this.byNode.get(node) ?? []) {
+      const ns = key.slice(0, key.indexOf('/'));
+      for (const ref of this.pods.get(key)?.refs ?? []) {
+        if (!ref.startsWith('persistentvolumeclaims/')) continue;
+        const pv = this.claims.get(`${ns}/${ref.slice('persistentvolumeclaims/'.length)}`);
+        if (pv) out.push(pv);
+      }
+    }
+    return out;
+  }
+
+  /** `persistentvolumeclaims` `namespace/name` -> bound volume name. */
+  private readonly claims = new Map<string, string>();
+  /** PersistentVolume name -> `namespace/name` of the secrets its spec references. */
+  private readonly volumeSecrets = new Map<string, Set<string>>();
+
+  setClaim(namespace: string, name: string, volumeName: string | undefined): void {
+    if (volumeName) this.claims.set(`${namespace}/${name}`, volumeName);
+    else this.claims.delete(`${namespace}/${name}`);
+  }
+
+  deleteClaim(namespace: string, name: string): void {
+    this.claims.delete(`${namespace}/${name}`);
+  }
+
+  setVolume(name: string, spec: unknown): void {
+    this.volumeSecrets.set(name, volumeSecretRefs(spec));
+  }
+
+  deleteVolume(name: string): void {
+    this.volumeSecrets.delete(name);
+  }
+}
+
+/** `namespace/name` of every `*SecretRef`/`secretRef` in a PersistentVolume spec. */
+export function volumeSecretRefs(spec: unknown): Set<string> {
+  const out = new Set<string>();
+  const visit = (v: unknown, depth: number): void => {
+    if (depth > 4 || v === null || typeof v !== 'object') return;
+    for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
+      if (/secretref$/i.test(k) && child && typeof child === 'object') {
+        const ref = child as { name?: unknown; namespace?: unknown };
+        if (typeof ref.name === 'string' && typeof ref.namespace === 'string')
+          out.add(`${ref.namespace}/${ref.name}`);
+      } else visit(child, depth + 1);
+    }
+  };
+  visit(spec, 0);
+  return out;
 }
 
 /** What a pod references, as upstream's graph_populator (containers, volumes, pull secrets). */
@@ -158,6 +216,13 @@ export class NodeAuthorizer implements Authorizer {
         return { decision: 'noopinion', reason: 'cannot get subresource' };
       if (!attrs.name) return { decision: 'noopinion', reason: 'No Object name found' };
       return this.graph.references(node, attrs.resource, attrs.namespace, attrs.name)
+        ? ALLOW
+        : noRelationship;
+    }
+    if (attrs.group === '' && attrs.resource === 'persistentvolumes') {
+      if (attrs.verb !== 'get')
+        return { decision: 'noopinion', reason: 'can only get individual resources of this type' };
+      return attrs.subresource === '' && this.graph.volumesOf(node).includes(attrs.name)
         ? ALLOW
         : noRelationship;
     }

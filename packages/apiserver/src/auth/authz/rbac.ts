@@ -7,7 +7,7 @@
  */
 import type { ClusterRole, PolicyRule, Role, RoleBinding, Subject } from '@kubets/api';
 import type { RequestAttributes, UserInfo } from '../types.js';
-import { ALLOW, NO_OPINION, type Authorizer, type Decision, type RuleSet } from './authorizer.js';
+import { NO_OPINION, type Authorizer, type Decision, type RuleSet } from './authorizer.js';
 import { rulesAllow } from './rules.js';
 
 /** What the authorizer reads: the current RBAC objects. */
@@ -37,8 +37,23 @@ export function subjectApplies(
   }
 }
 
-function appliesTo(binding: RoleBinding, user: UserInfo, namespace: string): boolean {
-  return (binding.subjects ?? []).some((s) => subjectApplies(s, user, namespace));
+function appliesTo(binding: RoleBinding, user: UserInfo, namespace: string): Subject | undefined {
+  return (binding.subjects ?? []).find((s) => subjectApplies(s, user, namespace));
+}
+
+/** upstream's allow reason: `RBAC: allowed by RoleBinding "b/ns" of ClusterRole "edit" to User "alice"`. */
+function allowedBy(binding: RoleBinding, subject: Subject, namespace: string): Decision {
+  const name = namespace
+    ? `${binding.metadata?.name ?? ''}/${namespace}`
+    : (binding.metadata?.name ?? '');
+  const who =
+    subject.kind === 'ServiceAccount'
+      ? `ServiceAccount "${subject.name}/${subject.namespace || namespace}"`
+      : `${subject.kind} "${subject.name}"`;
+  return {
+    decision: 'allow',
+    reason: `RBAC: allowed by ${namespace ? 'RoleBinding' : 'ClusterRoleBinding'} "${name}" of ${binding.roleRef.kind} "${binding.roleRef.name}" to ${who}`,
+  };
 }
 
 const CACHE_LIMIT = 10_000;
@@ -80,16 +95,18 @@ export class RbacAuthorizer implements Authorizer {
 
   private evaluate(user: UserInfo, attrs: RequestAttributes): Decision {
     for (const crb of this.source.clusterRoleBindings()) {
-      if (!appliesTo(crb, user, '')) continue;
+      const subject = appliesTo(crb, user, '');
+      if (!subject) continue;
       const rules = this.roleRefRules(crb, '');
-      if (rules && rulesAllow(attrs, rules)) return ALLOW;
+      if (rules && rulesAllow(attrs, rules)) return allowedBy(crb, subject, '');
     }
     const ns = attrs.kind === 'resource' ? attrs.namespace : '';
     if (ns) {
       for (const rb of this.source.roleBindings(ns)) {
-        if (!appliesTo(rb, user, ns)) continue;
+        const subject = appliesTo(rb, user, ns);
+        if (!subject) continue;
         const rules = this.roleRefRules(rb, ns);
-        if (rules && rulesAllow(attrs, rules)) return ALLOW;
+        if (rules && rulesAllow(attrs, rules)) return allowedBy(rb, subject, ns);
       }
     }
     return NO_OPINION;
