@@ -12,13 +12,12 @@ import {
   tokenVolumeSource,
 } from './service-account.js';
 
-const pod = (spec: object, meta: object = {}): ApiObject =>
-  ({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'p', namespace: 'default', ...meta },
-    spec,
-  });
+const pod = (spec: object, meta: object = {}): ApiObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'p', namespace: 'default', ...meta },
+  spec,
+});
 
 const node = (name: string) => ({
   username: `system:node:${name}`,
@@ -441,12 +440,11 @@ describe('LimitRanger', () => {
 });
 
 describe('ResourceQuota charge', () => {
-  const quota = (used: Record<string, string>, hard: Record<string, string>): ApiObject =>
-    ({
-      metadata: { name: 'q', namespace: 'default' },
-      spec: { hard },
-      status: { hard, used },
-    });
+  const quota = (used: Record<string, string>, hard: Record<string, string>): ApiObject => ({
+    metadata: { name: 'q', namespace: 'default' },
+    spec: { hard },
+    status: { hard, used },
+  });
   const cpuPod = pod({
     containers: [
       {
