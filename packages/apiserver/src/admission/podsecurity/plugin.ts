@@ -2,7 +2,8 @@
  * The PodSecurity admission plugin: pods are checked against the namespace's enforce level
  * (403 `pods "x" is forbidden: violates PodSecurity "restricted:latest": ...`), warn level
  * (Warning headers `would violate PodSecurity ...`) and audit level (audit annotations); pod
- * templates of workload resources are checked for warn and audit only, as upstream.
+ * templates of workload resources are never refused: their enforce and warn violations come
+ * back as warnings, as upstream.
  */
 import { jsonEqual } from '@kubets/apimachinery';
 import { forbidden } from '../errors.js';
@@ -98,26 +99,30 @@ export class PodSecurity implements ValidatingPlugin {
       }
       return r;
     };
+    const enforceFailures = check(enforce);
     if (!pod.workload) {
-      const failures = check(enforce);
       a.annotations['pod-security.kubernetes.io/enforce-policy'] = formatLevel(enforce);
-      if (failures.length > 0) {
+      if (enforceFailures.length > 0) {
         throw forbidden(
           a,
-          `violates PodSecurity "${formatLevel(enforce)}": ${failures.join(', ')}`,
+          `violates PodSecurity "${formatLevel(enforce)}": ${enforceFailures.join(', ')}`,
         );
       }
+    } else if (enforceFailures.length > 0) {
+      // Workloads are never refused; their authors are told the pods would be.
+      a.warnings.push(
+        `would violate PodSecurity "${formatLevel(enforce)}": ${enforceFailures.join(', ')}`,
+      );
     }
     const auditFailures = check(audit);
     if (auditFailures.length > 0) {
       a.annotations['pod-security.kubernetes.io/audit-violations'] =
         `would violate PodSecurity "${formatLevel(audit)}": ${auditFailures.join(', ')}`;
     }
-    // Upstream skips the warning when enforce already covers it (same level and version).
-    const warnFailures = check(warn);
-    const covered =
-      !pod.workload && warn.level === enforce.level && warn.version === enforce.version;
-    if (warnFailures.length > 0 && !covered) {
+    // The warn level is evaluated only when it differs from enforce (already reported).
+    const sameAsEnforce = warn.level === enforce.level && warn.version === enforce.version;
+    const warnFailures = sameAsEnforce ? [] : check(warn);
+    if (warnFailures.length > 0) {
       a.warnings.push(
         `would violate PodSecurity "${formatLevel(warn)}": ${warnFailures.join(', ')}`,
       );
