@@ -69,3 +69,17 @@ export { decodeProtobufObject } from './http/protobuf.js';
 // The security contract both front doors use.
 export { allowAllGuard, UNSECURED_USER } from './auth/types.js';
 export type { Credentials, RequestAttributes, RequestGuard, UserInfo } from './auth/types.js';
+
+// Admission: the chain, plugin names, and the plugin contract.
+export { AdmissionChain } from './admission/chain.js';
+export { ALL_ORDERED_PLUGINS, DEFAULT_ON_PLUGINS, resolvePlugins } from './admission/plugins.js';
+export type { AdmissionOptions } from './admission/build.js';
+export type {
+  AdmissionAttributes,
+  AdmissionController,
+  AdmissionPlugin,
+  MutatingPlugin,
+  ValidatingPlugin,
+} from './admission/types.js';
+export { podSecurityFromAdmissionConfig } from './admission/podsecurity/policy.js';
+export type { PodSecurityConfig } from './admission/podsecurity/policy.js';

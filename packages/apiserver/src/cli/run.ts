@@ -15,6 +15,8 @@ import type { ApiObject } from '../storage/codec.js';
 import type { ResourceDefinition } from '../registry/definition.js';
 import { startApiServer, type RunningApiServer } from '../server.js';
 import { versionInfo } from '../version.js';
+import { podSecurityFromAdmissionConfig } from '../admission/podsecurity/policy.js';
+import { resolvePlugins } from '../admission/plugins.js';
 import type { apiServerFlags } from './flags.js';
 
 export function packageVersion(): string {
@@ -60,6 +62,22 @@ export async function runApiServer(
   if (!!certFile !== !!keyFile) {
     throw new Error('--tls-cert-file and --tls-private-key-file must be given together');
   }
+  const enablePlugins = values['enable-admission-plugins'];
+  const disablePlugins = values['disable-admission-plugins'];
+  // Refuse unknown plugin names before anything starts, as kube-apiserver does.
+  resolvePlugins(enablePlugins, disablePlugins);
+  const admissionConfigFile = values['admission-control-config-file'];
+  const admissionConfig = readFlagFile('admission-control-config-file', admissionConfigFile);
+  let podSecurity;
+  try {
+    podSecurity = admissionConfig
+      ? podSecurityFromAdmissionConfig(admissionConfig.toString('utf8'), (p) =>
+          readFileSync(p, 'utf8'),
+        )
+      : undefined;
+  } catch (err) {
+    throw new Error(`--admission-control-config-file: ${(err as Error).message}`);
+  }
   const version = packageVersion();
   const component = await createComponent({
     name: 'kubets-apiserver',
@@ -103,6 +121,11 @@ export async function runApiServer(
     compactionIntervalMs: values['etcd-compaction-interval'],
     maxRequestsInflight: values['max-requests-inflight'],
     maxMutatingRequestsInflight: values['max-mutating-requests-inflight'],
+    admission: {
+      enablePlugins,
+      disablePlugins,
+      ...(podSecurity ? { podSecurity } : {}),
+    },
     definitions: builtinDefinitions(),
     customResources: customResourceSupport,
     version: versionInfo(version),
