@@ -189,6 +189,34 @@ spec:
     );
   });
 
+  it('PodSecurity: raising a namespace enforce level warns about existing pods; bad labels are refused', async () => {
+    await ok(['create', 'namespace', 'relabel']);
+    await ok(['-n', 'relabel', 'run', 'one', '--image=nginx']);
+    await ok(['-n', 'relabel', 'run', 'two', '--image=nginx']);
+    const labelled = await ok([
+      'label',
+      'namespace',
+      'relabel',
+      'pod-security.kubernetes.io/enforce=restricted',
+    ]);
+    expect(labelled.stderr).toContain(
+      'Warning: existing pods in namespace "relabel" violate the new PodSecurity enforce level "restricted:latest"',
+    );
+    expect(labelled.stderr).toContain(
+      'Warning: one (and 1 other pod): allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile',
+    );
+    const bad = await k.run([
+      'label',
+      'namespace',
+      'relabel',
+      'pod-security.kubernetes.io/warn=strict',
+    ]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain(
+      'metadata.labels[pod-security.kubernetes.io/warn]: Invalid value: "strict": must be one of privileged, baseline, restricted',
+    );
+  });
+
   it('ResourceQuota stays exact under 20 concurrent creates against a quota of 5, and replenishes on delete', async () => {
     await ok(['create', 'namespace', 'quota']);
     await ok(

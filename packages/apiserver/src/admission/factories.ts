@@ -54,10 +54,14 @@ export function pluginFactories(): Record<string, (ctx: PluginContext) => MadePl
       }),
     }),
     PodSecurity: (ctx) => ({
-      plugin: new PodSecurity(async (name) => {
-        const ns = await ctx.getNamespace(name);
-        return ns ? (ns.metadata?.labels ?? {}) : undefined;
-      }, ctx.podSecurity ?? DEFAULT_POD_SECURITY),
+      plugin: new PodSecurity(
+        async (name) => {
+          const ns = await ctx.getNamespace(name);
+          return ns ? (ns.metadata?.labels ?? {}) : undefined;
+        },
+        ctx.podSecurity ?? DEFAULT_POD_SECURITY,
+        async (ns) => (await ctx.store('', 'pods')?.list(ns, {}))?.items ?? [],
+      ),
     }),
     DefaultTolerationSeconds: () => ({ plugin: new DefaultTolerationSeconds() }),
     ResourceQuota: (ctx) => ({

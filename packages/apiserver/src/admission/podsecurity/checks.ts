@@ -582,3 +582,13 @@ export function evaluate(level: Level, meta: PodMeta, spec: PodSpecLike): string
   }
   return out;
 }
+
+/** Only the forbidden reasons (namespace label warnings list them without details). */
+export function evaluateReasons(level: Level, meta: PodMeta, spec: PodSpecLike): string[] {
+  const out: string[] = [];
+  for (const c of checksFor(level)) {
+    const r = c.run(meta, spec);
+    if (!r.allowed) out.push(r.reason ?? c.id);
+  }
+  return out;
+}

@@ -5,11 +5,12 @@
  * templates of workload resources are never refused: their enforce and warn violations come
  * back as warnings, as upstream.
  */
-import { jsonEqual } from '@kubets/apimachinery';
+import { invalid, jsonEqual, newInvalid, Path } from '@kubets/apimachinery';
+import type { ApiObject } from '../../storage/codec.js';
 import { forbidden } from '../errors.js';
 import type { PodSpecLike } from '../pod-spec.js';
 import type { AdmissionAttributes, Operation, ValidatingPlugin } from '../types.js';
-import { evaluate, type PodMeta } from './checks.js';
+import { evaluate, evaluateReasons, type PodMeta } from './checks.js';
 import {
   DEFAULT_POD_SECURITY,
   formatLevel,
@@ -61,12 +62,18 @@ export function podOf(
 
 export type NamespaceLabels = (name: string) => Promise<Record<string, string> | undefined>;
 
+/** The pods of a namespace, for the warnings when its enforce level changes. */
+export type PodLister = (namespace: string) => Promise<ApiObject[]>;
+
+const MAX_POD_WARNINGS = 20;
+
 export class PodSecurity implements ValidatingPlugin {
   readonly name = 'PodSecurity';
 
   constructor(
     private readonly namespaceLabels: NamespaceLabels,
     private readonly config: PodSecurityConfig = DEFAULT_POD_SECURITY,
+    private readonly listPods?: PodLister,
   ) {}
 
   handles(op: Operation): boolean {
@@ -74,6 +81,10 @@ export class PodSecurity implements ValidatingPlugin {
   }
 
   async validate(a: AdmissionAttributes): Promise<void> {
+    if (a.resource.group === '' && a.resource.resource === 'namespaces') {
+      if (a.subresource === '') await this.validateNamespace(a);
+      return;
+    }
     if (!a.namespace) return;
     const isPod = a.resource.group === '' && a.resource.resource === 'pods';
     if (a.subresource !== '' && !(isPod && a.subresource === 'ephemeralcontainers')) return;
@@ -126,6 +137,70 @@ export class PodSecurity implements ValidatingPlugin {
       a.warnings.push(
         `would violate PodSecurity "${formatLevel(warn)}": ${warnFailures.join(', ')}`,
       );
+    }
+  }
+
+  /**
+   * Namespace labels: invalid levels or versions are refused (422); raising the enforce level
+   * warns about the existing pods that would violate it, grouped as upstream.
+   */
+  private async validateNamespace(a: AdmissionAttributes): Promise<void> {
+    if (!a.object) return;
+    const labels = a.object.metadata?.labels ?? {};
+    const errs = [];
+    for (const mode of ['enforce', 'audit', 'warn'] as const) {
+      for (const [suffix, allowed] of [
+        ['', 'must be one of privileged, baseline, restricted'],
+        ['-version', 'must be "latest" or "v1.x"'],
+      ] as const) {
+        const key = `pod-security.kubernetes.io/${mode}${suffix}`;
+        const value = labels[key];
+        if (value === undefined) continue;
+        const probe =
+          suffix === ''
+            ? { [key]: value }
+            : { [key]: value, [`pod-security.kubernetes.io/${mode}`]: 'privileged' };
+        if (levelFor(mode, probe, this.config.defaults).invalid) {
+          errs.push(invalid(Path.new('metadata', 'labels').key(key), value, allowed));
+        }
+      }
+    }
+    if (errs.length > 0) {
+      throw newInvalid({ group: '', kind: 'Namespace' }, a.object.metadata?.name ?? '', errs);
+    }
+    if (a.operation !== 'UPDATE' || !this.listPods) return;
+    const name = a.object.metadata?.name ?? '';
+    if (this.config.exemptions.namespaces.includes(name)) return;
+    const d = this.config.defaults;
+    const next = levelFor('enforce', labels, d);
+    const prev = levelFor('enforce', a.oldObject?.metadata?.labels ?? {}, d);
+    if (
+      next.level === 'privileged' ||
+      (next.level === prev.level && next.version === prev.version)
+    ) {
+      return;
+    }
+    const groups = new Map<string, string[]>();
+    for (const pod of await this.listPods(name)) {
+      const spec = (pod.spec ?? {}) as PodSpecLike;
+      const rc = (spec as { runtimeClassName?: string }).runtimeClassName;
+      if (rc !== undefined && this.config.exemptions.runtimeClasses.includes(rc)) continue;
+      const reasons = evaluateReasons(next.level, pod.metadata ?? {}, spec);
+      if (reasons.length === 0) continue;
+      const key = reasons.join(', ');
+      groups.set(key, [...(groups.get(key) ?? []), pod.metadata?.name ?? '']);
+    }
+    if (groups.size === 0) return;
+    a.warnings.push(
+      `existing pods in namespace "${name}" violate the new PodSecurity enforce level "${formatLevel(next)}"`,
+    );
+    for (const [reasons, pods] of [...groups].slice(0, MAX_POD_WARNINGS)) {
+      const [first, ...rest] = pods.sort();
+      const who =
+        rest.length > 0
+          ? `${first} (and ${rest.length} other ${rest.length === 1 ? 'pod' : 'pods'})`
+          : first;
+      a.warnings.push(`${who}: ${reasons}`);
     }
   }
 
