@@ -120,3 +120,16 @@ export {
   bootstrapClusterRoleBindings,
   NODE_RULES,
 } from './auth/policy/bootstrap-policy.js';
+// Admission: the chain, plugin names, and the plugin contract.
+export { AdmissionChain } from './admission/chain.js';
+export { ALL_ORDERED_PLUGINS, DEFAULT_ON_PLUGINS, resolvePlugins } from './admission/plugins.js';
+export type { AdmissionOptions } from './admission/build.js';
+export type {
+  AdmissionAttributes,
+  AdmissionController,
+  AdmissionPlugin,
+  MutatingPlugin,
+  ValidatingPlugin,
+} from './admission/types.js';
+export { podSecurityFromAdmissionConfig } from './admission/podsecurity/policy.js';
+export type { PodSecurityConfig } from './admission/podsecurity/policy.js';

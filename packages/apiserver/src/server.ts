@@ -18,6 +18,10 @@ import { podGracePeriod } from './registry/deletion.js';
 import { namespaceHooks, SYSTEM_NAMESPACES } from './registry/namespaces.js';
 import { buildAdmission, type AdmissionOptions, type BuiltAdmission } from './admission/build.js';
 import { admissionMetrics } from './admission/metrics.js';
+import {
+  defaultServiceAccountOnCreate,
+  ensureDefaultServiceAccount,
+} from './admission/default-service-accounts.js';
 import { PodBinding, PodEviction } from './registry/pods.js';
 import {
   ResourceRegistry,
@@ -264,6 +268,13 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     },
   };
 
+  const serviceAccountsOn = admission.chain.names.includes('ServiceAccount');
+  const nsHooks: ResourceHooks = serviceAccountsOn
+    ? {
+        ...namespaceHooks,
+        beginCreate: defaultServiceAccountOnCreate(() => catalog.get('', 'serviceaccounts')),
+      }
+    : namespaceHooks;
   const registryFor = (def: ResourceDefinition): ResourceRegistry => {
     const key = `${def.group}/${def.plural}`;
     const store = key === '/namespaces' && namespaceStore ? namespaceStore : storeFor(def);
@@ -279,7 +290,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       returnDeletedObject: def.source === 'builtin' && RETURN_DELETED.has(key),
       ...(key === '/pods' ? { gracePeriod: podGracePeriod } : {}),
       ...(key === '/services' ? { hooks: serviceHooks } : {}),
-      ...(key === '/namespaces' ? { hooks: namespaceHooks } : {}),
+      ...(key === '/namespaces' ? { hooks: nsHooks } : {}),
       ...(rbacHooks.has(key) ? { hooks: rbacHooks.get(key)! } : {}),
       ...(WEBHOOK_CONFIGS.has(key) ? { hooks: webhookConfigHooks } : {}),
     };
@@ -311,6 +322,15 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   await waitForEtcd(client, logger);
   await waitForCaches(caches, logger);
   await bootstrap(catalog, serviceHooks, ipAllocator, portAllocator, logger);
+  const serviceAccounts = catalog.get('', 'serviceaccounts');
+  const namespaces = catalog.get('', 'namespaces');
+  if (serviceAccountsOn && serviceAccounts && namespaces) {
+    for (const ns of (await namespaces.store.list(undefined, {})).items) {
+      if (ns.metadata?.name && !ns.metadata.deletionTimestamp) {
+        await ensureDefaultServiceAccount(serviceAccounts, ns.metadata.name);
+      }
+    }
+  }
 
   const crdRegistry = catalog.get('apiextensions.k8s.io', 'customresourcedefinitions');
   const crds =

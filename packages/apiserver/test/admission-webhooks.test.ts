@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdMissingReason, freePort } from './helpers/etcd.js';
 import { startTestCluster, type TestCluster } from './helpers/apiserver.js';
 import { KUBECTL, kubectlFor, type Kubectl } from './helpers/kubectl.js';
+import { ValidatingWebhookPlugin } from '../src/admission/webhook/dispatcher.js';
+import { WebhookSource } from '../src/admission/webhook/source.js';
+import { attrsFor } from '../src/admission/testing.js';
 import {
   makeCertificate,
   OPENSSL,
@@ -347,6 +350,50 @@ describe.skipIf(skip)('admission webhooks over HTTPS', () => {
     expect(hooks.calls.get('/first')![1]!.object).toMatchObject({
       metadata: { labels: { second: 'yes' } },
     });
+  });
+
+  it('calls a webhook by Service (https://<name>.<ns>.svc:<port>, dialled at the clusterIP)', async () => {
+    const source = new WebhookSource(() =>
+      Promise.resolve([
+        {
+          metadata: { name: 'svc' },
+          webhooks: [
+            {
+              name: 'svc.kubets.test',
+              clientConfig: {
+                service: { namespace: 'webhooks', name: 'hook', path: '/deny', port: hooks.port },
+                caBundle: hooks.caBundle,
+              },
+              rules: [
+                {
+                  operations: ['CREATE'],
+                  apiGroups: [''],
+                  apiVersions: ['v1'],
+                  resources: ['configmaps'],
+                },
+              ],
+              sideEffects: 'None',
+              admissionReviewVersions: ['v1'],
+            },
+          ],
+        },
+      ]),
+    );
+    const resolved: string[] = [];
+    const plugin = new ValidatingWebhookPlugin(source, {
+      namespaceLabels: () => Promise.resolve({}),
+      serviceClusterIP: (ns, name) => {
+        resolved.push(`${ns}/${name}`);
+        return Promise.resolve(name === 'hook' ? '127.0.0.1' : undefined);
+      },
+      newUID: () => 'uid-1',
+    });
+    const before = hooks.count('/deny');
+    await expect(
+      plugin.validate(attrsFor('configmaps', 'CREATE', { metadata: { name: 'bad-svc' } })),
+    ).rejects.toThrow('admission webhook "svc.kubets.test" denied the request');
+    expect(hooks.count('/deny')).toBe(before + 1);
+    expect(resolved).toEqual(['webhooks/hook']);
   });
 
   it('exports the admission metrics', async () => {

@@ -18,15 +18,17 @@ import type { Equivalents } from './webhook/matcher.js';
 import { WebhookSource } from './webhook/source.js';
 import type { AdmissionPlugin, AdmissionAttributes, Operation } from './types.js';
 import { pluginFactories, type PluginContext } from './factories.js';
-import type { PodSecurityDefaults } from './podsecurity/policy.js';
+import type { PodSecurityConfig } from './podsecurity/policy.js';
 
 export interface AdmissionOptions {
   /** `--enable-admission-plugins`. */
   enablePlugins?: string[];
   /** `--disable-admission-plugins`. */
   disablePlugins?: string[];
-  /** PodSecurity defaults from `--admission-control-config-file`. */
-  podSecurityDefaults?: PodSecurityDefaults;
+  /** PodSecurity defaults and exemptions (`--admission-control-config-file`). */
+  podSecurity?: PodSecurityConfig;
+  /** The quota controller's full resync period (default 5 min, upstream's). */
+  quotaResyncMs?: number;
   /** How long webhook configurations are cached when written elsewhere (default 1 s). */
   webhookConfigTTLMs?: number;
 }
@@ -124,7 +126,8 @@ export function buildAdmission(o: AdmissionOptions, ctx: BuildContext): BuiltAdm
     ...ctx,
     getNamespace,
     store,
-    podSecurityDefaults: o.podSecurityDefaults,
+    podSecurity: o.podSecurity,
+    quotaResyncMs: o.quotaResyncMs,
   };
   const factories = pluginFactories();
   const background: { start(): void; stop(): Promise<void> }[] = [];

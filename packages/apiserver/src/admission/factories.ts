@@ -6,7 +6,14 @@ import type { Catalog } from '../registry/catalog.js';
 import type { ApiObject } from '../storage/codec.js';
 import type { ResourceStore } from '../storage/store.js';
 import type { AdmissionObserver } from './metrics.js';
-import type { PodSecurityDefaults } from './podsecurity/policy.js';
+import { DefaultTolerationSeconds } from './plugins/default-toleration-seconds.js';
+import { LimitRanger } from './plugins/limit-ranger.js';
+import { NodeRestriction } from './plugins/node-restriction.js';
+import { ResourceQuotaPlugin } from './plugins/resource-quota.js';
+import { ServiceAccountPlugin } from './plugins/service-account.js';
+import { PodSecurity } from './podsecurity/plugin.js';
+import { DEFAULT_POD_SECURITY, type PodSecurityConfig } from './podsecurity/policy.js';
+import { QuotaController } from './quota/controller.js';
 import type { AdmissionPlugin } from './types.js';
 
 export interface PluginContext {
@@ -18,7 +25,8 @@ export interface PluginContext {
   logger?: Logger;
   getNamespace(name: string): Promise<ApiObject | undefined>;
   store(group: string, plural: string): ResourceStore | undefined;
-  podSecurityDefaults: PodSecurityDefaults | undefined;
+  podSecurity: PodSecurityConfig | undefined;
+  quotaResyncMs: number | undefined;
 }
 
 export interface MadePlugin {
@@ -27,5 +35,43 @@ export interface MadePlugin {
 }
 
 export function pluginFactories(): Record<string, (ctx: PluginContext) => MadePlugin> {
-  return {};
+  return {
+    LimitRanger: (ctx) => ({
+      plugin: new LimitRanger(
+        async (ns) => (await ctx.store('', 'limitranges')?.list(ns, {}))?.items ?? [],
+      ),
+    }),
+    ServiceAccount: (ctx) => ({
+      plugin: new ServiceAccountPlugin(
+        async (ns, name) => ctx.store('', 'serviceaccounts')?.tryGet(ns, name),
+        ctx.randomIntn,
+      ),
+    }),
+    NodeRestriction: (ctx) => ({
+      plugin: new NodeRestriction({
+        getPod: async (ns, name) => ctx.store('', 'pods')?.tryGet(ns, name),
+        getNode: async (name) => ctx.store('', 'nodes')?.tryGet(undefined, name),
+      }),
+    }),
+    PodSecurity: (ctx) => ({
+      plugin: new PodSecurity(
+        async (name) => {
+          const ns = await ctx.getNamespace(name);
+          return ns ? (ns.metadata?.labels ?? {}) : undefined;
+        },
+        ctx.podSecurity ?? DEFAULT_POD_SECURITY,
+        async (ns) => (await ctx.store('', 'pods')?.list(ns, {}))?.items ?? [],
+      ),
+    }),
+    DefaultTolerationSeconds: () => ({ plugin: new DefaultTolerationSeconds() }),
+    ResourceQuota: (ctx) => ({
+      plugin: new ResourceQuotaPlugin(() => ctx.store('', 'resourcequotas')),
+      background: new QuotaController({
+        quotas: () => ctx.store('', 'resourcequotas'),
+        store: (g, r) => ctx.store(g, r),
+        ...(ctx.quotaResyncMs !== undefined ? { resyncMs: ctx.quotaResyncMs } : {}),
+        ...(ctx.logger ? { logger: ctx.logger } : {}),
+      }),
+    }),
+  };
 }

@@ -186,6 +186,18 @@ export const apiServerFlags = {
     help: 'Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: AlwaysAllow,AlwaysDeny,Node,RBAC.',
     group: 'Authorization flags',
   }),
+  'enable-admission-plugins': stringSliceFlag({
+    help: 'admission plugins that should be enabled in addition to default enabled ones (NamespaceLifecycle, LimitRanger, ServiceAccount, TaintNodesByCondition, PodSecurity, Priority, DefaultTolerationSeconds, DefaultStorageClass, StorageObjectInUseProtection, PersistentVolumeClaimResize, RuntimeClass, CertificateApproval, CertificateSigning, ClusterTrustBundleAttest, CertificateSubjectRestriction, DefaultIngressClass, MutatingAdmissionWebhook, ValidatingAdmissionPolicy, ValidatingAdmissionWebhook, ResourceQuota). Comma-delimited list of admission plugins. The order of plugins in this flag does not matter. kubets implements AlwaysAdmit, AlwaysDeny, NamespaceLifecycle, LimitRanger, ServiceAccount, NodeRestriction, PodSecurity, DefaultTolerationSeconds, MutatingAdmissionWebhook, ValidatingAdmissionWebhook, ResourceQuota; other upstream names are accepted and have no effect.',
+    group: 'Admission flags',
+  }),
+  'disable-admission-plugins': stringSliceFlag({
+    help: 'admission plugins that should be disabled although they are in the default enabled plugins list. Comma-delimited list of admission plugins. The order of plugins in this flag does not matter.',
+    group: 'Admission flags',
+  }),
+  'admission-control-config-file': stringFlag({
+    help: 'File with admission control configuration (AdmissionConfiguration, apiserver.config.k8s.io/v1). kubets reads the PodSecurity plugin configuration (PodSecurityConfiguration defaults and exemptions) from it.',
+    group: 'Admission flags',
+  }),
   ...loggingFlags,
   ...shutdownFlags,
 };

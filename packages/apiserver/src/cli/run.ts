@@ -21,6 +21,8 @@ import { setupAuditLog } from '../audit/setup.js';
 import { parsePortRange, parseServiceCIDR } from '../registry/allocators/ranges.js';
 import { ensureServingCert } from './serving-cert.js';
 import { versionInfo } from '../version.js';
+import { podSecurityFromAdmissionConfig } from '../admission/podsecurity/policy.js';
+import { resolvePlugins } from '../admission/plugins.js';
 import type { apiServerFlags } from './flags.js';
 
 export function packageVersion(): string {
@@ -65,6 +67,22 @@ export async function runApiServer(
   const keyFile = values['tls-private-key-file'];
   if (!!certFile !== !!keyFile) {
     throw new Error('--tls-cert-file and --tls-private-key-file must be given together');
+  }
+  const enablePlugins = values['enable-admission-plugins'];
+  const disablePlugins = values['disable-admission-plugins'];
+  // Refuse unknown plugin names before anything starts, as kube-apiserver does.
+  resolvePlugins(enablePlugins, disablePlugins);
+  const admissionConfigFile = values['admission-control-config-file'];
+  const admissionConfig = readFlagFile('admission-control-config-file', admissionConfigFile);
+  let podSecurity;
+  try {
+    podSecurity = admissionConfig
+      ? podSecurityFromAdmissionConfig(admissionConfig.toString('utf8'), (p) =>
+          readFileSync(p, 'utf8'),
+        )
+      : undefined;
+  } catch (err) {
+    throw new Error(`--admission-control-config-file: ${(err as Error).message}`);
   }
   const version = packageVersion();
   const component = await createComponent({
@@ -163,6 +181,11 @@ export async function runApiServer(
     maxMutatingRequestsInflight: values['max-mutating-requests-inflight'],
     ...(encryption ? { encryption } : {}),
     ...(audit ? { audit: audit.auditor } : {}),
+    admission: {
+      enablePlugins,
+      disablePlugins,
+      ...(podSecurity ? { podSecurity } : {}),
+    },
     definitions: builtinDefinitions(),
     customResources: customResourceSupport,
     ...(security ? { security: security.options } : {}),

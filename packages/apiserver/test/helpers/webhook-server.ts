@@ -12,6 +12,9 @@ import { findTool } from './kubectl.js';
 
 export const OPENSSL = findTool('openssl');
 
+/** The DNS name the certificates also carry: the Service form `hook.webhooks.svc`. */
+export const SERVICE_HOST = 'hook.webhooks.svc';
+
 export interface ReviewRequest {
   uid: string;
   kind: { group: string; version: string; kind: string };
@@ -40,6 +43,7 @@ export type ReviewHandler = (path: string, req: ReviewRequest) => ReviewAnswer;
 
 export interface WebhookServer {
   url: string;
+  port: number;
   /** base64 PEM of the certificate (the webhook's caBundle). */
   caBundle: string;
   calls: Map<string, ReviewRequest[]>;
@@ -69,7 +73,7 @@ export function makeCertificate(cn = '127.0.0.1'): { cert: string; key: string }
         '-subj',
         `/CN=${cn}`,
         '-addext',
-        'subjectAltName=IP:127.0.0.1',
+        `subjectAltName=IP:127.0.0.1,DNS:${SERVICE_HOST}`,
       ],
       { stdio: 'ignore' },
     );
@@ -124,6 +128,7 @@ export async function startWebhookServer(handler: ReviewHandler): Promise<Webhoo
   const port = (server.address() as AddressInfo).port;
   return {
     url: `https://127.0.0.1:${port}`,
+    port,
     caBundle: Buffer.from(cert).toString('base64'),
     calls,
     count: (path) => calls.get(path)?.length ?? 0,
