@@ -105,7 +105,12 @@ export function resolveTarget(
     throw notServed();
   if (!def.namespaced && t.namespace !== '') throw notServed();
   const sub = t.subresource;
-  if (sub !== '' && !served.version.subresources.some((s) => s.name === sub)) throw notServed();
+  if (
+    sub !== '' &&
+    !served.version.subresources.some((s) => s.name === sub) &&
+    !actions?.has(`${def.group}/${def.plural}/${sub}`)
+  )
+    throw notServed();
   const resolved: ResolvedTarget = {
     served,
     registry: served.registry,

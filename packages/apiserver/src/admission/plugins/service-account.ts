@@ -101,6 +101,8 @@ export class ServiceAccountPlugin implements MutatingPlugin, ValidatingPlugin {
     if (isMirrorPod(pod)) return;
     const spec = podSpec(pod);
     if (!spec.serviceAccountName) spec.serviceAccountName = DEFAULT_SERVICE_ACCOUNT;
+    // The deprecated alias reads the same, as v1 conversion keeps it (defaulting ran before us).
+    spec.serviceAccount = spec.serviceAccountName;
     const sa = await this.lookup(a, spec.serviceAccountName);
     if (shouldAutomount(sa, spec)) mountServiceAccountToken(spec, this.randomIntn);
     if ((spec.imagePullSecrets ?? []).length === 0) {
