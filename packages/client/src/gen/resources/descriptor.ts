@@ -3,506 +3,521 @@
 import type { fromJSON } from '@grpc/proto-loader';
 
 export const descriptor = {
-  nested: {
-    kubets: {
-      nested: {
-        api: {
-          nested: {
-            v1: {
-              nested: {
-                Resources: {
-                  methods: {
-                    Get: {
-                      requestType: 'GetRequest',
-                      responseType: 'ObjectResponse',
+  "nested": {
+    "kubets": {
+      "nested": {
+        "api": {
+          "nested": {
+            "v1": {
+              "nested": {
+                "Resources": {
+                  "methods": {
+                    "Get": {
+                      "requestType": "GetRequest",
+                      "responseType": "ObjectResponse"
                     },
-                    List: {
-                      requestType: 'ListRequest',
-                      responseType: 'ListResponse',
+                    "List": {
+                      "requestType": "ListRequest",
+                      "responseType": "ListResponse"
                     },
-                    Watch: {
-                      requestType: 'WatchRequest',
-                      responseType: 'WatchEvent',
-                      responseStream: true,
+                    "Watch": {
+                      "requestType": "WatchRequest",
+                      "responseType": "WatchEvent",
+                      "responseStream": true
                     },
-                    Create: {
-                      requestType: 'CreateRequest',
-                      responseType: 'ObjectResponse',
+                    "Create": {
+                      "requestType": "CreateRequest",
+                      "responseType": "ObjectResponse"
                     },
-                    Update: {
-                      requestType: 'UpdateRequest',
-                      responseType: 'ObjectResponse',
+                    "Update": {
+                      "requestType": "UpdateRequest",
+                      "responseType": "ObjectResponse"
                     },
-                    Patch: {
-                      requestType: 'PatchRequest',
-                      responseType: 'ObjectResponse',
+                    "Patch": {
+                      "requestType": "PatchRequest",
+                      "responseType": "ObjectResponse"
                     },
-                    Delete: {
-                      requestType: 'DeleteRequest',
-                      responseType: 'ObjectResponse',
+                    "Delete": {
+                      "requestType": "DeleteRequest",
+                      "responseType": "ObjectResponse"
                     },
-                    DeleteCollection: {
-                      requestType: 'DeleteCollectionRequest',
-                      responseType: 'ListResponse',
+                    "DeleteCollection": {
+                      "requestType": "DeleteCollectionRequest",
+                      "responseType": "ListResponse"
                     },
-                    Discovery: {
-                      requestType: 'DiscoveryRequest',
-                      responseType: 'DiscoveryResponse',
-                    },
-                  },
+                    "Discovery": {
+                      "requestType": "DiscoveryRequest",
+                      "responseType": "DiscoveryResponse"
+                    }
+                  }
                 },
-                ResourceRef: {
-                  fields: {
-                    group: {
-                      type: 'string',
-                      id: 1,
+                "ResourceRef": {
+                  "fields": {
+                    "group": {
+                      "type": "string",
+                      "id": 1
                     },
-                    version: {
-                      type: 'string',
-                      id: 2,
+                    "version": {
+                      "type": "string",
+                      "id": 2
                     },
-                    resource: {
-                      type: 'string',
-                      id: 3,
+                    "resource": {
+                      "type": "string",
+                      "id": 3
                     },
-                    subresource: {
-                      type: 'string',
-                      id: 4,
+                    "subresource": {
+                      "type": "string",
+                      "id": 4
                     },
-                    namespace: {
-                      type: 'string',
-                      id: 5,
+                    "namespace": {
+                      "type": "string",
+                      "id": 5
                     },
-                    name: {
-                      type: 'string',
-                      id: 6,
-                    },
-                  },
+                    "name": {
+                      "type": "string",
+                      "id": 6
+                    }
+                  }
                 },
-                ListOptions: {
-                  fields: {
-                    label_selector: {
-                      type: 'string',
-                      id: 1,
+                "ListOptions": {
+                  "fields": {
+                    "label_selector": {
+                      "type": "string",
+                      "id": 1
                     },
-                    field_selector: {
-                      type: 'string',
-                      id: 2,
+                    "field_selector": {
+                      "type": "string",
+                      "id": 2
                     },
-                    resource_version: {
-                      type: 'string',
-                      id: 3,
+                    "resource_version": {
+                      "type": "string",
+                      "id": 3
                     },
-                    resource_version_match: {
-                      type: 'string',
-                      id: 4,
+                    "resource_version_match": {
+                      "type": "string",
+                      "id": 4
                     },
-                    limit: {
-                      type: 'int64',
-                      id: 5,
+                    "limit": {
+                      "type": "int64",
+                      "id": 5
                     },
-                    continue: {
-                      type: 'string',
-                      id: 6,
+                    "continue": {
+                      "type": "string",
+                      "id": 6
                     },
-                    allow_watch_bookmarks: {
-                      type: 'bool',
-                      id: 7,
+                    "allow_watch_bookmarks": {
+                      "type": "bool",
+                      "id": 7
                     },
-                    timeout_seconds: {
-                      type: 'int64',
-                      id: 8,
-                    },
+                    "timeout_seconds": {
+                      "type": "int64",
+                      "id": 8
+                    }
                   },
-                  reserved: [[9, 9]],
+                  "reserved": [
+                    [
+                      9,
+                      9
+                    ]
+                  ]
                 },
-                WriteOptions: {
-                  fields: {
-                    dry_run: {
-                      rule: 'repeated',
-                      type: 'string',
-                      id: 1,
+                "WriteOptions": {
+                  "fields": {
+                    "dry_run": {
+                      "rule": "repeated",
+                      "type": "string",
+                      "id": 1
                     },
-                    field_manager: {
-                      type: 'string',
-                      id: 2,
+                    "field_manager": {
+                      "type": "string",
+                      "id": 2
                     },
-                    field_validation: {
-                      type: 'string',
-                      id: 3,
-                    },
-                  },
+                    "field_validation": {
+                      "type": "string",
+                      "id": 3
+                    }
+                  }
                 },
-                GetRequest: {
-                  fields: {
-                    ref: {
-                      type: 'ResourceRef',
-                      id: 1,
+                "GetRequest": {
+                  "fields": {
+                    "ref": {
+                      "type": "ResourceRef",
+                      "id": 1
                     },
-                    resource_version: {
-                      type: 'string',
-                      id: 2,
-                    },
-                  },
+                    "resource_version": {
+                      "type": "string",
+                      "id": 2
+                    }
+                  }
                 },
-                ListRequest: {
-                  fields: {
-                    ref: {
-                      type: 'ResourceRef',
-                      id: 1,
+                "ListRequest": {
+                  "fields": {
+                    "ref": {
+                      "type": "ResourceRef",
+                      "id": 1
                     },
-                    options: {
-                      type: 'ListOptions',
-                      id: 2,
-                    },
-                  },
+                    "options": {
+                      "type": "ListOptions",
+                      "id": 2
+                    }
+                  }
                 },
-                WatchRequest: {
-                  fields: {
-                    ref: {
-                      type: 'ResourceRef',
-                      id: 1,
+                "WatchRequest": {
+                  "fields": {
+                    "ref": {
+                      "type": "ResourceRef",
+                      "id": 1
                     },
-                    options: {
-                      type: 'ListOptions',
-                      id: 2,
-                    },
-                  },
+                    "options": {
+                      "type": "ListOptions",
+                      "id": 2
+                    }
+                  }
                 },
-                CreateRequest: {
-                  fields: {
-                    ref: {
-                      type: 'ResourceRef',
-                      id: 1,
+                "CreateRequest": {
+                  "fields": {
+                    "ref": {
+                      "type": "ResourceRef",
+                      "id": 1
                     },
-                    object: {
-                      type: 'bytes',
-                      id: 2,
+                    "object": {
+                      "type": "bytes",
+                      "id": 2
                     },
-                    options: {
-                      type: 'WriteOptions',
-                      id: 3,
-                    },
-                  },
+                    "options": {
+                      "type": "WriteOptions",
+                      "id": 3
+                    }
+                  }
                 },
-                UpdateRequest: {
-                  fields: {
-                    ref: {
-                      type: 'ResourceRef',
-                      id: 1,
+                "UpdateRequest": {
+                  "fields": {
+                    "ref": {
+                      "type": "ResourceRef",
+                      "id": 1
                     },
-                    object: {
-                      type: 'bytes',
-                      id: 2,
+                    "object": {
+                      "type": "bytes",
+                      "id": 2
                     },
-                    options: {
-                      type: 'WriteOptions',
-                      id: 3,
-                    },
-                  },
+                    "options": {
+                      "type": "WriteOptions",
+                      "id": 3
+                    }
+                  }
                 },
-                PatchType: {
-                  values: {
-                    PATCH_TYPE_UNSPECIFIED: 0,
-                    PATCH_TYPE_JSON: 1,
-                    PATCH_TYPE_MERGE: 2,
-                    PATCH_TYPE_STRATEGIC_MERGE: 3,
-                    PATCH_TYPE_APPLY: 4,
-                  },
+                "PatchType": {
+                  "values": {
+                    "PATCH_TYPE_UNSPECIFIED": 0,
+                    "PATCH_TYPE_JSON": 1,
+                    "PATCH_TYPE_MERGE": 2,
+                    "PATCH_TYPE_STRATEGIC_MERGE": 3,
+                    "PATCH_TYPE_APPLY": 4
+                  }
                 },
-                PatchRequest: {
-                  fields: {
-                    ref: {
-                      type: 'ResourceRef',
-                      id: 1,
+                "PatchRequest": {
+                  "fields": {
+                    "ref": {
+                      "type": "ResourceRef",
+                      "id": 1
                     },
-                    type: {
-                      type: 'PatchType',
-                      id: 2,
+                    "type": {
+                      "type": "PatchType",
+                      "id": 2
                     },
-                    patch: {
-                      type: 'bytes',
-                      id: 3,
+                    "patch": {
+                      "type": "bytes",
+                      "id": 3
                     },
-                    options: {
-                      type: 'WriteOptions',
-                      id: 4,
+                    "options": {
+                      "type": "WriteOptions",
+                      "id": 4
                     },
-                    force: {
-                      type: 'bool',
-                      id: 5,
-                    },
-                  },
+                    "force": {
+                      "type": "bool",
+                      "id": 5
+                    }
+                  }
                 },
-                Preconditions: {
-                  oneofs: {
-                    _uid: {
-                      oneof: ['uid'],
+                "Preconditions": {
+                  "oneofs": {
+                    "_uid": {
+                      "oneof": [
+                        "uid"
+                      ]
                     },
-                    _resource_version: {
-                      oneof: ['resource_version'],
-                    },
+                    "_resource_version": {
+                      "oneof": [
+                        "resource_version"
+                      ]
+                    }
                   },
-                  fields: {
-                    uid: {
-                      type: 'string',
-                      id: 1,
-                      options: {
-                        proto3_optional: true,
-                      },
+                  "fields": {
+                    "uid": {
+                      "type": "string",
+                      "id": 1,
+                      "options": {
+                        "proto3_optional": true
+                      }
                     },
-                    resource_version: {
-                      type: 'string',
-                      id: 2,
-                      options: {
-                        proto3_optional: true,
-                      },
-                    },
-                  },
+                    "resource_version": {
+                      "type": "string",
+                      "id": 2,
+                      "options": {
+                        "proto3_optional": true
+                      }
+                    }
+                  }
                 },
-                DeleteOptions: {
-                  oneofs: {
-                    _grace_period_seconds: {
-                      oneof: ['grace_period_seconds'],
+                "DeleteOptions": {
+                  "oneofs": {
+                    "_grace_period_seconds": {
+                      "oneof": [
+                        "grace_period_seconds"
+                      ]
                     },
-                    _orphan_dependents: {
-                      oneof: ['orphan_dependents'],
-                    },
+                    "_orphan_dependents": {
+                      "oneof": [
+                        "orphan_dependents"
+                      ]
+                    }
                   },
-                  fields: {
-                    grace_period_seconds: {
-                      type: 'int64',
-                      id: 1,
-                      options: {
-                        proto3_optional: true,
-                      },
+                  "fields": {
+                    "grace_period_seconds": {
+                      "type": "int64",
+                      "id": 1,
+                      "options": {
+                        "proto3_optional": true
+                      }
                     },
-                    preconditions: {
-                      type: 'Preconditions',
-                      id: 2,
+                    "preconditions": {
+                      "type": "Preconditions",
+                      "id": 2
                     },
-                    propagation_policy: {
-                      type: 'string',
-                      id: 3,
+                    "propagation_policy": {
+                      "type": "string",
+                      "id": 3
                     },
-                    dry_run: {
-                      rule: 'repeated',
-                      type: 'string',
-                      id: 4,
+                    "dry_run": {
+                      "rule": "repeated",
+                      "type": "string",
+                      "id": 4
                     },
-                    orphan_dependents: {
-                      type: 'bool',
-                      id: 5,
-                      options: {
-                        proto3_optional: true,
-                      },
-                    },
-                  },
+                    "orphan_dependents": {
+                      "type": "bool",
+                      "id": 5,
+                      "options": {
+                        "proto3_optional": true
+                      }
+                    }
+                  }
                 },
-                DeleteRequest: {
-                  fields: {
-                    ref: {
-                      type: 'ResourceRef',
-                      id: 1,
+                "DeleteRequest": {
+                  "fields": {
+                    "ref": {
+                      "type": "ResourceRef",
+                      "id": 1
                     },
-                    options: {
-                      type: 'DeleteOptions',
-                      id: 2,
-                    },
-                  },
+                    "options": {
+                      "type": "DeleteOptions",
+                      "id": 2
+                    }
+                  }
                 },
-                DeleteCollectionRequest: {
-                  fields: {
-                    ref: {
-                      type: 'ResourceRef',
-                      id: 1,
+                "DeleteCollectionRequest": {
+                  "fields": {
+                    "ref": {
+                      "type": "ResourceRef",
+                      "id": 1
                     },
-                    list_options: {
-                      type: 'ListOptions',
-                      id: 2,
+                    "list_options": {
+                      "type": "ListOptions",
+                      "id": 2
                     },
-                    delete_options: {
-                      type: 'DeleteOptions',
-                      id: 3,
-                    },
-                  },
+                    "delete_options": {
+                      "type": "DeleteOptions",
+                      "id": 3
+                    }
+                  }
                 },
-                ObjectResponse: {
-                  fields: {
-                    object: {
-                      type: 'bytes',
-                      id: 1,
+                "ObjectResponse": {
+                  "fields": {
+                    "object": {
+                      "type": "bytes",
+                      "id": 1
                     },
-                    created: {
-                      type: 'bool',
-                      id: 2,
+                    "created": {
+                      "type": "bool",
+                      "id": 2
                     },
-                    warnings: {
-                      rule: 'repeated',
-                      type: 'string',
-                      id: 3,
-                    },
-                  },
+                    "warnings": {
+                      "rule": "repeated",
+                      "type": "string",
+                      "id": 3
+                    }
+                  }
                 },
-                ListResponse: {
-                  oneofs: {
-                    _remaining_item_count: {
-                      oneof: ['remaining_item_count'],
-                    },
+                "ListResponse": {
+                  "oneofs": {
+                    "_remaining_item_count": {
+                      "oneof": [
+                        "remaining_item_count"
+                      ]
+                    }
                   },
-                  fields: {
-                    api_version: {
-                      type: 'string',
-                      id: 1,
+                  "fields": {
+                    "api_version": {
+                      "type": "string",
+                      "id": 1
                     },
-                    kind: {
-                      type: 'string',
-                      id: 2,
+                    "kind": {
+                      "type": "string",
+                      "id": 2
                     },
-                    resource_version: {
-                      type: 'string',
-                      id: 3,
+                    "resource_version": {
+                      "type": "string",
+                      "id": 3
                     },
-                    continue: {
-                      type: 'string',
-                      id: 4,
+                    "continue": {
+                      "type": "string",
+                      "id": 4
                     },
-                    remaining_item_count: {
-                      type: 'int64',
-                      id: 5,
-                      options: {
-                        proto3_optional: true,
-                      },
+                    "remaining_item_count": {
+                      "type": "int64",
+                      "id": 5,
+                      "options": {
+                        "proto3_optional": true
+                      }
                     },
-                    items: {
-                      rule: 'repeated',
-                      type: 'bytes',
-                      id: 6,
+                    "items": {
+                      "rule": "repeated",
+                      "type": "bytes",
+                      "id": 6
                     },
-                    warnings: {
-                      rule: 'repeated',
-                      type: 'string',
-                      id: 7,
-                    },
-                  },
+                    "warnings": {
+                      "rule": "repeated",
+                      "type": "string",
+                      "id": 7
+                    }
+                  }
                 },
-                WatchEvent: {
-                  fields: {
-                    type: {
-                      type: 'EventType',
-                      id: 1,
+                "WatchEvent": {
+                  "fields": {
+                    "type": {
+                      "type": "EventType",
+                      "id": 1
                     },
-                    object: {
-                      type: 'bytes',
-                      id: 2,
-                    },
+                    "object": {
+                      "type": "bytes",
+                      "id": 2
+                    }
                   },
-                  nested: {
-                    EventType: {
-                      values: {
-                        EVENT_TYPE_UNSPECIFIED: 0,
-                        ADDED: 1,
-                        MODIFIED: 2,
-                        DELETED: 3,
-                        BOOKMARK: 4,
-                      },
-                    },
-                  },
+                  "nested": {
+                    "EventType": {
+                      "values": {
+                        "EVENT_TYPE_UNSPECIFIED": 0,
+                        "ADDED": 1,
+                        "MODIFIED": 2,
+                        "DELETED": 3,
+                        "BOOKMARK": 4
+                      }
+                    }
+                  }
                 },
-                DiscoveryRequest: {
-                  fields: {},
+                "DiscoveryRequest": {
+                  "fields": {}
                 },
-                DiscoveryResponse: {
-                  fields: {
-                    resources: {
-                      rule: 'repeated',
-                      type: 'APIResource',
-                      id: 1,
-                    },
-                  },
+                "DiscoveryResponse": {
+                  "fields": {
+                    "resources": {
+                      "rule": "repeated",
+                      "type": "APIResource",
+                      "id": 1
+                    }
+                  }
                 },
-                APIResource: {
-                  fields: {
-                    group: {
-                      type: 'string',
-                      id: 1,
+                "APIResource": {
+                  "fields": {
+                    "group": {
+                      "type": "string",
+                      "id": 1
                     },
-                    version: {
-                      type: 'string',
-                      id: 2,
+                    "version": {
+                      "type": "string",
+                      "id": 2
                     },
-                    resource: {
-                      type: 'string',
-                      id: 3,
+                    "resource": {
+                      "type": "string",
+                      "id": 3
                     },
-                    singular_name: {
-                      type: 'string',
-                      id: 4,
+                    "singular_name": {
+                      "type": "string",
+                      "id": 4
                     },
-                    kind: {
-                      type: 'string',
-                      id: 5,
+                    "kind": {
+                      "type": "string",
+                      "id": 5
                     },
-                    namespaced: {
-                      type: 'bool',
-                      id: 6,
+                    "namespaced": {
+                      "type": "bool",
+                      "id": 6
                     },
-                    verbs: {
-                      rule: 'repeated',
-                      type: 'string',
-                      id: 7,
+                    "verbs": {
+                      "rule": "repeated",
+                      "type": "string",
+                      "id": 7
                     },
-                    short_names: {
-                      rule: 'repeated',
-                      type: 'string',
-                      id: 8,
+                    "short_names": {
+                      "rule": "repeated",
+                      "type": "string",
+                      "id": 8
                     },
-                    categories: {
-                      rule: 'repeated',
-                      type: 'string',
-                      id: 9,
+                    "categories": {
+                      "rule": "repeated",
+                      "type": "string",
+                      "id": 9
                     },
-                    subresources: {
-                      rule: 'repeated',
-                      type: 'Subresource',
-                      id: 10,
+                    "subresources": {
+                      "rule": "repeated",
+                      "type": "Subresource",
+                      "id": 10
                     },
-                    preferred_version: {
-                      type: 'bool',
-                      id: 11,
-                    },
-                  },
+                    "preferred_version": {
+                      "type": "bool",
+                      "id": 11
+                    }
+                  }
                 },
-                Subresource: {
-                  fields: {
-                    name: {
-                      type: 'string',
-                      id: 1,
+                "Subresource": {
+                  "fields": {
+                    "name": {
+                      "type": "string",
+                      "id": 1
                     },
-                    group: {
-                      type: 'string',
-                      id: 2,
+                    "group": {
+                      "type": "string",
+                      "id": 2
                     },
-                    version: {
-                      type: 'string',
-                      id: 3,
+                    "version": {
+                      "type": "string",
+                      "id": 3
                     },
-                    kind: {
-                      type: 'string',
-                      id: 4,
+                    "kind": {
+                      "type": "string",
+                      "id": 4
                     },
-                    verbs: {
-                      rule: 'repeated',
-                      type: 'string',
-                      id: 5,
-                    },
-                  },
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
+                    "verbs": {
+                      "rule": "repeated",
+                      "type": "string",
+                      "id": 5
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
 } as unknown as Parameters<typeof fromJSON>[0];

@@ -5,13 +5,7 @@ import { descriptor } from './descriptor.js';
 import type { ProtoGrpcType as ProtoGrpcType0 } from './types/resources.js';
 
 /** The proto-loader options the types in ./types were generated for: keep them in step. */
-export const loaderOptions: Options = {
-  keepCase: true,
-  longs: Number,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-};
+export const loaderOptions: Options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true };
 
 export const packageDefinition = fromJSON(descriptor, loaderOptions);
 

@@ -2,184 +2,60 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
-import type {
-  APIResource as _kubets_api_v1_APIResource,
-  APIResource__Output as _kubets_api_v1_APIResource__Output,
-} from './kubets/api/v1/APIResource.js';
-import type {
-  CreateRequest as _kubets_api_v1_CreateRequest,
-  CreateRequest__Output as _kubets_api_v1_CreateRequest__Output,
-} from './kubets/api/v1/CreateRequest.js';
-import type {
-  DeleteCollectionRequest as _kubets_api_v1_DeleteCollectionRequest,
-  DeleteCollectionRequest__Output as _kubets_api_v1_DeleteCollectionRequest__Output,
-} from './kubets/api/v1/DeleteCollectionRequest.js';
-import type {
-  DeleteOptions as _kubets_api_v1_DeleteOptions,
-  DeleteOptions__Output as _kubets_api_v1_DeleteOptions__Output,
-} from './kubets/api/v1/DeleteOptions.js';
-import type {
-  DeleteRequest as _kubets_api_v1_DeleteRequest,
-  DeleteRequest__Output as _kubets_api_v1_DeleteRequest__Output,
-} from './kubets/api/v1/DeleteRequest.js';
-import type {
-  DiscoveryRequest as _kubets_api_v1_DiscoveryRequest,
-  DiscoveryRequest__Output as _kubets_api_v1_DiscoveryRequest__Output,
-} from './kubets/api/v1/DiscoveryRequest.js';
-import type {
-  DiscoveryResponse as _kubets_api_v1_DiscoveryResponse,
-  DiscoveryResponse__Output as _kubets_api_v1_DiscoveryResponse__Output,
-} from './kubets/api/v1/DiscoveryResponse.js';
-import type {
-  GetRequest as _kubets_api_v1_GetRequest,
-  GetRequest__Output as _kubets_api_v1_GetRequest__Output,
-} from './kubets/api/v1/GetRequest.js';
-import type {
-  ListOptions as _kubets_api_v1_ListOptions,
-  ListOptions__Output as _kubets_api_v1_ListOptions__Output,
-} from './kubets/api/v1/ListOptions.js';
-import type {
-  ListRequest as _kubets_api_v1_ListRequest,
-  ListRequest__Output as _kubets_api_v1_ListRequest__Output,
-} from './kubets/api/v1/ListRequest.js';
-import type {
-  ListResponse as _kubets_api_v1_ListResponse,
-  ListResponse__Output as _kubets_api_v1_ListResponse__Output,
-} from './kubets/api/v1/ListResponse.js';
-import type {
-  ObjectResponse as _kubets_api_v1_ObjectResponse,
-  ObjectResponse__Output as _kubets_api_v1_ObjectResponse__Output,
-} from './kubets/api/v1/ObjectResponse.js';
-import type {
-  PatchRequest as _kubets_api_v1_PatchRequest,
-  PatchRequest__Output as _kubets_api_v1_PatchRequest__Output,
-} from './kubets/api/v1/PatchRequest.js';
-import type {
-  Preconditions as _kubets_api_v1_Preconditions,
-  Preconditions__Output as _kubets_api_v1_Preconditions__Output,
-} from './kubets/api/v1/Preconditions.js';
-import type {
-  ResourceRef as _kubets_api_v1_ResourceRef,
-  ResourceRef__Output as _kubets_api_v1_ResourceRef__Output,
-} from './kubets/api/v1/ResourceRef.js';
-import type {
-  ResourcesClient as _kubets_api_v1_ResourcesClient,
-  ResourcesDefinition as _kubets_api_v1_ResourcesDefinition,
-} from './kubets/api/v1/Resources.js';
-import type {
-  Subresource as _kubets_api_v1_Subresource,
-  Subresource__Output as _kubets_api_v1_Subresource__Output,
-} from './kubets/api/v1/Subresource.js';
-import type {
-  UpdateRequest as _kubets_api_v1_UpdateRequest,
-  UpdateRequest__Output as _kubets_api_v1_UpdateRequest__Output,
-} from './kubets/api/v1/UpdateRequest.js';
-import type {
-  WatchEvent as _kubets_api_v1_WatchEvent,
-  WatchEvent__Output as _kubets_api_v1_WatchEvent__Output,
-} from './kubets/api/v1/WatchEvent.js';
-import type {
-  WatchRequest as _kubets_api_v1_WatchRequest,
-  WatchRequest__Output as _kubets_api_v1_WatchRequest__Output,
-} from './kubets/api/v1/WatchRequest.js';
-import type {
-  WriteOptions as _kubets_api_v1_WriteOptions,
-  WriteOptions__Output as _kubets_api_v1_WriteOptions__Output,
-} from './kubets/api/v1/WriteOptions.js';
+import type { APIResource as _kubets_api_v1_APIResource, APIResource__Output as _kubets_api_v1_APIResource__Output } from './kubets/api/v1/APIResource.js';
+import type { CreateRequest as _kubets_api_v1_CreateRequest, CreateRequest__Output as _kubets_api_v1_CreateRequest__Output } from './kubets/api/v1/CreateRequest.js';
+import type { DeleteCollectionRequest as _kubets_api_v1_DeleteCollectionRequest, DeleteCollectionRequest__Output as _kubets_api_v1_DeleteCollectionRequest__Output } from './kubets/api/v1/DeleteCollectionRequest.js';
+import type { DeleteOptions as _kubets_api_v1_DeleteOptions, DeleteOptions__Output as _kubets_api_v1_DeleteOptions__Output } from './kubets/api/v1/DeleteOptions.js';
+import type { DeleteRequest as _kubets_api_v1_DeleteRequest, DeleteRequest__Output as _kubets_api_v1_DeleteRequest__Output } from './kubets/api/v1/DeleteRequest.js';
+import type { DiscoveryRequest as _kubets_api_v1_DiscoveryRequest, DiscoveryRequest__Output as _kubets_api_v1_DiscoveryRequest__Output } from './kubets/api/v1/DiscoveryRequest.js';
+import type { DiscoveryResponse as _kubets_api_v1_DiscoveryResponse, DiscoveryResponse__Output as _kubets_api_v1_DiscoveryResponse__Output } from './kubets/api/v1/DiscoveryResponse.js';
+import type { GetRequest as _kubets_api_v1_GetRequest, GetRequest__Output as _kubets_api_v1_GetRequest__Output } from './kubets/api/v1/GetRequest.js';
+import type { ListOptions as _kubets_api_v1_ListOptions, ListOptions__Output as _kubets_api_v1_ListOptions__Output } from './kubets/api/v1/ListOptions.js';
+import type { ListRequest as _kubets_api_v1_ListRequest, ListRequest__Output as _kubets_api_v1_ListRequest__Output } from './kubets/api/v1/ListRequest.js';
+import type { ListResponse as _kubets_api_v1_ListResponse, ListResponse__Output as _kubets_api_v1_ListResponse__Output } from './kubets/api/v1/ListResponse.js';
+import type { ObjectResponse as _kubets_api_v1_ObjectResponse, ObjectResponse__Output as _kubets_api_v1_ObjectResponse__Output } from './kubets/api/v1/ObjectResponse.js';
+import type { PatchRequest as _kubets_api_v1_PatchRequest, PatchRequest__Output as _kubets_api_v1_PatchRequest__Output } from './kubets/api/v1/PatchRequest.js';
+import type { Preconditions as _kubets_api_v1_Preconditions, Preconditions__Output as _kubets_api_v1_Preconditions__Output } from './kubets/api/v1/Preconditions.js';
+import type { ResourceRef as _kubets_api_v1_ResourceRef, ResourceRef__Output as _kubets_api_v1_ResourceRef__Output } from './kubets/api/v1/ResourceRef.js';
+import type { ResourcesClient as _kubets_api_v1_ResourcesClient, ResourcesDefinition as _kubets_api_v1_ResourcesDefinition } from './kubets/api/v1/Resources.js';
+import type { Subresource as _kubets_api_v1_Subresource, Subresource__Output as _kubets_api_v1_Subresource__Output } from './kubets/api/v1/Subresource.js';
+import type { UpdateRequest as _kubets_api_v1_UpdateRequest, UpdateRequest__Output as _kubets_api_v1_UpdateRequest__Output } from './kubets/api/v1/UpdateRequest.js';
+import type { WatchEvent as _kubets_api_v1_WatchEvent, WatchEvent__Output as _kubets_api_v1_WatchEvent__Output } from './kubets/api/v1/WatchEvent.js';
+import type { WatchRequest as _kubets_api_v1_WatchRequest, WatchRequest__Output as _kubets_api_v1_WatchRequest__Output } from './kubets/api/v1/WatchRequest.js';
+import type { WriteOptions as _kubets_api_v1_WriteOptions, WriteOptions__Output as _kubets_api_v1_WriteOptions__Output } from './kubets/api/v1/WriteOptions.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
-  new (...args: ConstructorParameters<Constructor>): Subtype;
+  new(...args: ConstructorParameters<Constructor>): Subtype;
 };
 
 export interface ProtoGrpcType {
   kubets: {
     api: {
       v1: {
-        APIResource: MessageTypeDefinition<
-          _kubets_api_v1_APIResource,
-          _kubets_api_v1_APIResource__Output
-        >;
-        CreateRequest: MessageTypeDefinition<
-          _kubets_api_v1_CreateRequest,
-          _kubets_api_v1_CreateRequest__Output
-        >;
-        DeleteCollectionRequest: MessageTypeDefinition<
-          _kubets_api_v1_DeleteCollectionRequest,
-          _kubets_api_v1_DeleteCollectionRequest__Output
-        >;
-        DeleteOptions: MessageTypeDefinition<
-          _kubets_api_v1_DeleteOptions,
-          _kubets_api_v1_DeleteOptions__Output
-        >;
-        DeleteRequest: MessageTypeDefinition<
-          _kubets_api_v1_DeleteRequest,
-          _kubets_api_v1_DeleteRequest__Output
-        >;
-        DiscoveryRequest: MessageTypeDefinition<
-          _kubets_api_v1_DiscoveryRequest,
-          _kubets_api_v1_DiscoveryRequest__Output
-        >;
-        DiscoveryResponse: MessageTypeDefinition<
-          _kubets_api_v1_DiscoveryResponse,
-          _kubets_api_v1_DiscoveryResponse__Output
-        >;
-        GetRequest: MessageTypeDefinition<
-          _kubets_api_v1_GetRequest,
-          _kubets_api_v1_GetRequest__Output
-        >;
-        ListOptions: MessageTypeDefinition<
-          _kubets_api_v1_ListOptions,
-          _kubets_api_v1_ListOptions__Output
-        >;
-        ListRequest: MessageTypeDefinition<
-          _kubets_api_v1_ListRequest,
-          _kubets_api_v1_ListRequest__Output
-        >;
-        ListResponse: MessageTypeDefinition<
-          _kubets_api_v1_ListResponse,
-          _kubets_api_v1_ListResponse__Output
-        >;
-        ObjectResponse: MessageTypeDefinition<
-          _kubets_api_v1_ObjectResponse,
-          _kubets_api_v1_ObjectResponse__Output
-        >;
-        PatchRequest: MessageTypeDefinition<
-          _kubets_api_v1_PatchRequest,
-          _kubets_api_v1_PatchRequest__Output
-        >;
-        PatchType: EnumTypeDefinition;
-        Preconditions: MessageTypeDefinition<
-          _kubets_api_v1_Preconditions,
-          _kubets_api_v1_Preconditions__Output
-        >;
-        ResourceRef: MessageTypeDefinition<
-          _kubets_api_v1_ResourceRef,
-          _kubets_api_v1_ResourceRef__Output
-        >;
-        Resources: SubtypeConstructor<typeof grpc.Client, _kubets_api_v1_ResourcesClient> & {
-          service: _kubets_api_v1_ResourcesDefinition;
-        };
-        Subresource: MessageTypeDefinition<
-          _kubets_api_v1_Subresource,
-          _kubets_api_v1_Subresource__Output
-        >;
-        UpdateRequest: MessageTypeDefinition<
-          _kubets_api_v1_UpdateRequest,
-          _kubets_api_v1_UpdateRequest__Output
-        >;
-        WatchEvent: MessageTypeDefinition<
-          _kubets_api_v1_WatchEvent,
-          _kubets_api_v1_WatchEvent__Output
-        >;
-        WatchRequest: MessageTypeDefinition<
-          _kubets_api_v1_WatchRequest,
-          _kubets_api_v1_WatchRequest__Output
-        >;
-        WriteOptions: MessageTypeDefinition<
-          _kubets_api_v1_WriteOptions,
-          _kubets_api_v1_WriteOptions__Output
-        >;
-      };
-    };
-  };
+        APIResource: MessageTypeDefinition<_kubets_api_v1_APIResource, _kubets_api_v1_APIResource__Output>
+        CreateRequest: MessageTypeDefinition<_kubets_api_v1_CreateRequest, _kubets_api_v1_CreateRequest__Output>
+        DeleteCollectionRequest: MessageTypeDefinition<_kubets_api_v1_DeleteCollectionRequest, _kubets_api_v1_DeleteCollectionRequest__Output>
+        DeleteOptions: MessageTypeDefinition<_kubets_api_v1_DeleteOptions, _kubets_api_v1_DeleteOptions__Output>
+        DeleteRequest: MessageTypeDefinition<_kubets_api_v1_DeleteRequest, _kubets_api_v1_DeleteRequest__Output>
+        DiscoveryRequest: MessageTypeDefinition<_kubets_api_v1_DiscoveryRequest, _kubets_api_v1_DiscoveryRequest__Output>
+        DiscoveryResponse: MessageTypeDefinition<_kubets_api_v1_DiscoveryResponse, _kubets_api_v1_DiscoveryResponse__Output>
+        GetRequest: MessageTypeDefinition<_kubets_api_v1_GetRequest, _kubets_api_v1_GetRequest__Output>
+        ListOptions: MessageTypeDefinition<_kubets_api_v1_ListOptions, _kubets_api_v1_ListOptions__Output>
+        ListRequest: MessageTypeDefinition<_kubets_api_v1_ListRequest, _kubets_api_v1_ListRequest__Output>
+        ListResponse: MessageTypeDefinition<_kubets_api_v1_ListResponse, _kubets_api_v1_ListResponse__Output>
+        ObjectResponse: MessageTypeDefinition<_kubets_api_v1_ObjectResponse, _kubets_api_v1_ObjectResponse__Output>
+        PatchRequest: MessageTypeDefinition<_kubets_api_v1_PatchRequest, _kubets_api_v1_PatchRequest__Output>
+        PatchType: EnumTypeDefinition
+        Preconditions: MessageTypeDefinition<_kubets_api_v1_Preconditions, _kubets_api_v1_Preconditions__Output>
+        ResourceRef: MessageTypeDefinition<_kubets_api_v1_ResourceRef, _kubets_api_v1_ResourceRef__Output>
+        Resources: SubtypeConstructor<typeof grpc.Client, _kubets_api_v1_ResourcesClient> & { service: _kubets_api_v1_ResourcesDefinition }
+        Subresource: MessageTypeDefinition<_kubets_api_v1_Subresource, _kubets_api_v1_Subresource__Output>
+        UpdateRequest: MessageTypeDefinition<_kubets_api_v1_UpdateRequest, _kubets_api_v1_UpdateRequest__Output>
+        WatchEvent: MessageTypeDefinition<_kubets_api_v1_WatchEvent, _kubets_api_v1_WatchEvent__Output>
+        WatchRequest: MessageTypeDefinition<_kubets_api_v1_WatchRequest, _kubets_api_v1_WatchRequest__Output>
+        WriteOptions: MessageTypeDefinition<_kubets_api_v1_WriteOptions, _kubets_api_v1_WriteOptions__Output>
+      }
+    }
+  }
 }
+

@@ -4,23 +4,23 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface ListOptions {
-  label_selector?: string;
-  field_selector?: string;
-  resource_version?: string;
-  resource_version_match?: string;
-  limit?: number | string | Long;
-  continue?: string;
-  allow_watch_bookmarks?: boolean;
-  timeout_seconds?: number | string | Long;
+  'label_selector'?: (string);
+  'field_selector'?: (string);
+  'resource_version'?: (string);
+  'resource_version_match'?: (string);
+  'limit'?: (number | string | Long);
+  'continue'?: (string);
+  'allow_watch_bookmarks'?: (boolean);
+  'timeout_seconds'?: (number | string | Long);
 }
 
 export interface ListOptions__Output {
-  label_selector: string;
-  field_selector: string;
-  resource_version: string;
-  resource_version_match: string;
-  limit: number;
-  continue: string;
-  allow_watch_bookmarks: boolean;
-  timeout_seconds: number;
+  'label_selector': (string);
+  'field_selector': (string);
+  'resource_version': (string);
+  'resource_version_match': (string);
+  'limit': (number);
+  'continue': (string);
+  'allow_watch_bookmarks': (boolean);
+  'timeout_seconds': (number);
 }

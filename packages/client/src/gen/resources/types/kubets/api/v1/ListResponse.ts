@@ -4,23 +4,23 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface ListResponse {
-  api_version?: string;
-  kind?: string;
-  resource_version?: string;
-  continue?: string;
-  remaining_item_count?: number | string | Long;
-  items?: (Buffer | Uint8Array | string)[];
-  warnings?: string[];
-  _remaining_item_count?: 'remaining_item_count';
+  'api_version'?: (string);
+  'kind'?: (string);
+  'resource_version'?: (string);
+  'continue'?: (string);
+  'remaining_item_count'?: (number | string | Long);
+  'items'?: (Buffer | Uint8Array | string)[];
+  'warnings'?: (string)[];
+  '_remaining_item_count'?: "remaining_item_count";
 }
 
 export interface ListResponse__Output {
-  api_version: string;
-  kind: string;
-  resource_version: string;
-  continue: string;
-  remaining_item_count?: number;
-  items: Buffer[];
-  warnings: string[];
-  _remaining_item_count?: 'remaining_item_count';
+  'api_version': (string);
+  'kind': (string);
+  'resource_version': (string);
+  'continue': (string);
+  'remaining_item_count'?: (number);
+  'items': (Buffer)[];
+  'warnings': (string)[];
+  '_remaining_item_count'?: "remaining_item_count";
 }

@@ -19,6 +19,6 @@ export type PatchType =
   | 'PATCH_TYPE_STRATEGIC_MERGE'
   | 3
   | 'PATCH_TYPE_APPLY'
-  | 4;
+  | 4
 
-export type PatchType__Output = (typeof PatchType)[keyof typeof PatchType];
+export type PatchType__Output = typeof PatchType[keyof typeof PatchType]
