@@ -356,6 +356,9 @@ contexts:
 
     const informer = new SharedIndexInformer<KubeObject>(csA.coreV1.pods(NS), {
       logger: noopLogger,
+      // Upstream's reflector backoff grows to 30 s across the three outages below; cap it so the
+      // test measures convergence, not backoff.
+      backoff: { initialMs: 200, capMs: 2000, factor: 2, jitter: 0.5, resetMs: 120_000 },
     });
     const { handler, seen } = recordingHandler();
     informer.addEventHandler(handler);

@@ -10,6 +10,7 @@ import {
   isConflict,
   isForbidden,
   isNotFound,
+  isTimeout,
   StatusError,
   type KubeObject,
 } from '@kubets/apimachinery';
@@ -185,6 +186,20 @@ describe('gRPC transport', () => {
     for await (const ev of old) events.push(ev);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
+  });
+
+  it('timeoutMs puts a deadline on requests (a 504 Timeout, retried for reads only)', async () => {
+    const { fake, cs } = await setup({ timeoutMs: 300 });
+    fake.prependReactor('get', 'pods', () => new Promise(() => undefined)); // never answers
+    const started = Date.now();
+    const err = await cs.coreV1
+      .pods('default')
+      .get('slow')
+      .catch((e: unknown) => e);
+    expect(isTimeout(err)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(isRetriable(err, 'get')).toBe(true);
+    expect(isRetriable(err, 'update')).toBe(false);
   });
 
   it('a refused watch fails the watch() call', async () => {

@@ -44,6 +44,8 @@ export interface ClientConfig {
   qps?: number;
   burst?: number;
   userAgent?: string;
+  /** A deadline for each request except watches (rest.Config.Timeout); unset: none. */
+  timeoutMs?: number;
 }
 
 /** kubectl's connection flags (clientcmd.ConfigOverrides). */

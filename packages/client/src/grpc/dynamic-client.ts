@@ -11,6 +11,7 @@
  * ConnectionError from its iteration ("resume from the last resourceVersion").
  */
 import type {
+  CallOptions,
   ClientReadableStream,
   ClientUnaryCall,
   Metadata,
@@ -127,6 +128,7 @@ function nameOf(obj: KubeObject): string {
 
 type UnaryStart<Res> = (
   md: Metadata,
+  opts: CallOptions,
   cb: (err: ServiceError | null, res?: Res) => void,
 ) => ClientUnaryCall;
 
@@ -158,7 +160,10 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
         return;
       }
       const onAbort = (): void => call.cancel();
-      const call = start(this.channel.metadata(), (err: ServiceError | null, res?: Res) => {
+      // rest.Config.Timeout: a deadline for every unary call (never for watches).
+      const timeoutMs = this.channel.config.timeoutMs;
+      const opts: CallOptions = timeoutMs ? { deadline: Date.now() + timeoutMs } : {};
+      const call = start(this.channel.metadata(), opts, (err: ServiceError | null, res?: Res) => {
         signal?.removeEventListener('abort', onAbort);
         if (signal?.aborted) reject(abortError(signal));
         else if (err) reject(errorFromGrpc(err, describe));
@@ -174,11 +179,11 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
 
   async get(name: string, o?: GetOptions & RequestOptions & SubresourceOptions): Promise<T> {
     const res = await this.unary<ObjectResponse__Output>(
-      (md, cb) =>
+      (md, opts, cb) =>
         this.channel.client.Get(
           { ref: this.ref(name, o?.subresource), resource_version: o?.resourceVersion ?? '' },
           md,
-          {},
+          opts,
           cb,
         ),
       this.describe('get', name),
@@ -189,8 +194,8 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
 
   async list(o?: ListOptions & RequestOptions): Promise<ListResult<T>> {
     const res = await this.unary<ListResponse__Output>(
-      (md, cb) =>
-        this.channel.client.List({ ref: this.ref(), options: wireListOptions(o) }, md, {}, cb),
+      (md, opts, cb) =>
+        this.channel.client.List({ ref: this.ref(), options: wireListOptions(o) }, md, opts, cb),
       this.describe('list'),
       o?.signal,
     );
@@ -218,7 +223,7 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
     const sub = o?.subresource ?? '';
     const name = sub ? nameOf(obj) : '';
     const res = await this.unary<ObjectResponse__Output>(
-      (md, cb) =>
+      (md, opts, cb) =>
         this.channel.client.Create(
           {
             ref: this.ref(name, sub, this.ns || obj.metadata?.namespace || ''),
@@ -226,7 +231,7 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
             options: wireWriteOptions(o),
           },
           md,
-          {},
+          opts,
           cb,
         ),
       this.describe('create', obj.metadata?.name ?? obj.metadata?.generateName),
@@ -238,7 +243,7 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
   async update(obj: T, o?: UpdateOptions & RequestOptions & SubresourceOptions): Promise<T> {
     const name = nameOf(obj);
     const res = await this.unary<ObjectResponse__Output>(
-      (md, cb) =>
+      (md, opts, cb) =>
         this.channel.client.Update(
           {
             ref: this.ref(name, o?.subresource ?? '', this.ns || obj.metadata?.namespace || ''),
@@ -246,7 +251,7 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
             options: wireWriteOptions(o),
           },
           md,
-          {},
+          opts,
           cb,
         ),
       this.describe('update', name),
@@ -270,7 +275,7 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
     // Apply patches may be YAML text; everything else is JSON.
     const body = typeof patch === 'string' ? Buffer.from(patch, 'utf8') : encode(patch);
     const res = await this.unary<ObjectResponse__Output>(
-      (md, cb) =>
+      (md, opts, cb) =>
         this.channel.client.Patch(
           {
             ref: this.ref(name, o?.subresource ?? ''),
@@ -280,7 +285,7 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
             force: o?.force ?? false,
           },
           md,
-          {},
+          opts,
           cb,
         ),
       this.describe('patch', name),
@@ -291,11 +296,11 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
 
   async delete(name: string, o?: DeleteOptions & RequestOptions): Promise<void> {
     await this.unary<ObjectResponse__Output>(
-      (md, cb) =>
+      (md, opts, cb) =>
         this.channel.client.Delete(
           { ref: this.ref(name), options: wireDeleteOptions(o) },
           md,
-          {},
+          opts,
           cb,
         ),
       this.describe('delete', name),
@@ -308,7 +313,7 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
     listOptions?: ListOptions,
   ): Promise<void> {
     await this.unary<ListResponse__Output>(
-      (md, cb) =>
+      (md, opts, cb) =>
         this.channel.client.DeleteCollection(
           {
             ref: this.ref(),
@@ -316,7 +321,7 @@ class GrpcResourceClient<T extends KubeObject> implements ResourceClient<T> {
             delete_options: wireDeleteOptions(o),
           },
           md,
-          {},
+          opts,
           cb,
         ),
       this.describe('deletecollection'),
