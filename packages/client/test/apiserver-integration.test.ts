@@ -428,7 +428,10 @@ contexts:
       });
       await a.start();
       await converged();
-      expect(tombstones(mark)).toEqual([]);
+      // The restarted server's watch cache begins at its first list, after these writes: the
+      // resumed watch is too old for it (410, as upstream's cacher answers), so the informer
+      // relists and the delete it missed arrives as a tombstone.
+      expect(tombstones(mark)).toEqual([`${NS}/p-8`]);
 
       // 3. Disconnected again; deletes happen and etcd is compacted past the informer's version:
       //    the resumed watch gets 410, the informer relists, and the deletes it never saw arrive

@@ -10,10 +10,10 @@ import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import type { ClientConfig } from '../config/client-config.js';
 import { FileTokenSource, staticTokenSource, type TokenSource } from '../config/token-source.js';
-import { loadGrpcObject } from '../gen/resources/load.js';
-import type { ResourcesClient } from '../gen/resources/types/kubets/api/v1/Resources.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { loadGrpcObject } from '@kubets/api/grpc';
+import type { ResourcesClient } from '@kubets/api/grpc';
 
 export interface ChannelSettings {
   /** Extra or overriding @grpc/grpc-js channel options. */

@@ -31,15 +31,6 @@ import {
   type PatchOptions,
   type UpdateOptions,
 } from '@kubets/apimachinery';
-import type { APIResource__Output } from '../gen/resources/types/kubets/api/v1/APIResource.js';
-import type { DeleteOptions as WireDeleteOptions } from '../gen/resources/types/kubets/api/v1/DeleteOptions.js';
-import type { ListOptions as WireListOptions } from '../gen/resources/types/kubets/api/v1/ListOptions.js';
-import type { ListResponse__Output } from '../gen/resources/types/kubets/api/v1/ListResponse.js';
-import type { ObjectResponse__Output } from '../gen/resources/types/kubets/api/v1/ObjectResponse.js';
-import type { PatchType as WirePatchType } from '../gen/resources/types/kubets/api/v1/PatchType.js';
-import type { ResourceRef } from '../gen/resources/types/kubets/api/v1/ResourceRef.js';
-import type { WatchEvent__Output } from '../gen/resources/types/kubets/api/v1/WatchEvent.js';
-import type { WriteOptions } from '../gen/resources/types/kubets/api/v1/WriteOptions.js';
 import type {
   DynamicClient,
   ListResult,
@@ -55,6 +46,17 @@ import { abortError } from '../util/clock.js';
 import { ResourcesChannel, type ChannelSettings } from './channel.js';
 import { errorFromGrpc } from './errors.js';
 import type { ClientConfig } from '../config/client-config.js';
+import type {
+  APIResource__Output,
+  GrpcDeleteOptions as WireDeleteOptions,
+  GrpcListOptions as WireListOptions,
+  ListResponse__Output,
+  ObjectResponse__Output,
+  PatchType as WirePatchType,
+  ResourceRef,
+  GrpcWatchEvent__Output as WatchEvent__Output,
+  GrpcWriteOptions as WriteOptions,
+} from '@kubets/api/grpc';
 
 /** A served resource, from the API server's discovery. */
 export type DiscoveredResource = APIResource__Output;

@@ -13,13 +13,15 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { errorToStatus, type KubeObject, type Status } from '@kubets/apimachinery';
-import { loadGrpcObject } from '../../src/gen/resources/load.js';
-import type { ResourcesHandlers } from '../../src/gen/resources/types/kubets/api/v1/Resources.js';
-import type { ListOptions__Output } from '../../src/gen/resources/types/kubets/api/v1/ListOptions.js';
-import type { ResourceRef__Output } from '../../src/gen/resources/types/kubets/api/v1/ResourceRef.js';
-import type { WatchEvent } from '../../src/gen/resources/types/kubets/api/v1/WatchEvent.js';
 import type { PatchType } from '../../src/rest/interfaces.js';
 import type { FakeDynamicClient } from '../../src/testing/fake-client.js';
+import { loadGrpcObject } from '@kubets/api/grpc';
+import type {
+  ResourcesHandlers,
+  GrpcListOptions__Output as ListOptions__Output,
+  ResourceRef__Output,
+  GrpcWatchEvent as WatchEvent,
+} from '@kubets/api/grpc';
 
 const CODES: Record<number, GrpcCode> = {
   400: GrpcCode.INVALID_ARGUMENT,
