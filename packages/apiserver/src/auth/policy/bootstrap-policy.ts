@@ -6,6 +6,7 @@
  * `kubernetes.io/bootstrapping=rbac-defaults` label and `autoupdate=true` annotation.
  */
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from '@kubets/api';
+import { CONTROLLER_RULES } from './controller-policy.js';
 
 export const AUTOUPDATE_ANNOTATION = 'rbac.authorization.kubernetes.io/autoupdate';
 const BOOTSTRAP_LABEL = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
@@ -352,6 +353,9 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(READ, [''], ['namespaces']),
       rule(READ, ['resource.k8s.io'], ['*']),
     ]),
+    ...Object.entries(CONTROLLER_RULES).map(([name, rules]) =>
+      clusterRole(`system:controller:${name}`, rules),
+    ),
     clusterRole('system:kube-controller-manager', [
       rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
       rule(['create'], ['coordination.k8s.io'], ['leases']),
@@ -383,6 +387,9 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     binding('system:kube-dns', [sa('kube-system', 'kube-dns')]),
     binding('system:kube-scheduler', [user('system:kube-scheduler')]),
     binding('system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
+    ...Object.keys(CONTROLLER_RULES).map((name) =>
+      binding(`system:controller:${name}`, [sa('kube-system', name)]),
+    ),
     // Upstream keeps this binding without subjects: nodes are authorized by the Node authorizer.
     binding('system:node', []),
   ];

@@ -41,6 +41,14 @@ describe('bootstrap policy', () => {
     ).toBe('true');
     expect(JSON.stringify(roles.get('system:aggregate-to-view')!.rules)).not.toContain('secrets');
     const bindings = new Map(bootstrapClusterRoleBindings().map((b) => [b.metadata!.name!, b]));
+    expect(bindings.get('system:controller:deployment-controller')!.subjects).toEqual([
+      { kind: 'ServiceAccount', namespace: 'kube-system', name: 'deployment-controller' },
+    ]);
+    expect(roles.get('system:controller:deployment-controller')!.rules).toContainEqual({
+      verbs: ['update'],
+      apiGroups: ['apps'],
+      resources: ['deployments/status', 'deployments/finalizers'],
+    });
     expect(bindings.get('cluster-admin')!.subjects).toEqual([
       { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:masters' },
     ]);
