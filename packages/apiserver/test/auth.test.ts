@@ -616,6 +616,22 @@ describe.skipIf(skip)('authentication and authorization', () => {
     });
   });
 
+  it('reconciles the namespaced bootstrap roles (leader locking in kube-system)', async () => {
+    expect(
+      await exists(`${RBAC}/namespaces/kube-system/roles/system::leader-locking-kube-scheduler`),
+    ).toBe(true);
+    const r = await kubectl(kubeconfigs.admin!, [
+      'auth',
+      'can-i',
+      'update',
+      'configmaps/kube-scheduler',
+      '-n',
+      'kube-system',
+      '--as=system:kube-scheduler',
+    ]);
+    expect(r.stdout.trim()).toBe('yes');
+  });
+
   it('lists the review APIs and serviceaccounts/token in discovery', async () => {
     const k = await kubectl(kubeconfigs.admin!, [
       'api-resources',
