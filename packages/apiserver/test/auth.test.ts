@@ -147,7 +147,7 @@ describe.skipIf(skip)('authentication and authorization', () => {
         {
           apiGroups: ['rbac.authorization.k8s.io'],
           resources: ['roles', 'rolebindings'],
-          verbs: ['create', 'get', 'list'],
+          verbs: ['create', 'get', 'list', 'patch'],
         },
       ],
     });
@@ -487,6 +487,35 @@ describe.skipIf(skip)('authentication and authorization', () => {
     ]);
   });
 
+  it('applies RBAC changes at once: cached decisions are dropped, and patches cannot escalate', async () => {
+    const team = '/api/v1/namespaces/team/configmaps';
+    expect((await as('dave', 'GET', team)).status).toBe(200);
+    await admin('DELETE', `${RBAC}/clusterrolebindings/auditors-view`);
+    await until(async () => (await as('dave', 'GET', team)).status === 403);
+    await admin('POST', `${RBAC}/clusterrolebindings`, {
+      metadata: { name: 'auditors-view' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'auditors' }],
+    });
+    await until(async () => (await as('dave', 'GET', team)).status === 200);
+
+    // carol may create roles, but a merge patch that adds rules she lacks is refused like a create.
+    const path = `${RBAC}/namespaces/team/roles/role-maker`;
+    const before = await admin('GET', path);
+    const patched = await as(
+      'carol',
+      'PATCH',
+      path,
+      { rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['*'] }] },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
+    expect(patched.status).toBe(403);
+    expect(patched.body.message).toContain(
+      'is attempting to grant RBAC permissions not currently held',
+    );
+    expect((await admin('GET', path)).rules).toEqual(before.rules);
+  });
+
   it('aggregates a ClusterRole labelled for view into view, edit and admin, and drops it again', async () => {
     await admin('POST', `${RBAC}/clusterroles`, {
       metadata: {
@@ -585,6 +614,22 @@ describe.skipIf(skip)('authentication and authorization', () => {
       uid: 'uid-alice',
       groups: ['dev', 'qa', 'system:authenticated'],
     });
+  });
+
+  it('reconciles the namespaced bootstrap roles (leader locking in kube-system)', async () => {
+    expect(
+      await exists(`${RBAC}/namespaces/kube-system/roles/system::leader-locking-kube-scheduler`),
+    ).toBe(true);
+    const r = await kubectl(kubeconfigs.admin!, [
+      'auth',
+      'can-i',
+      'update',
+      'configmaps/kube-scheduler',
+      '-n',
+      'kube-system',
+      '--as=system:kube-scheduler',
+    ]);
+    expect(r.stdout.trim()).toBe('yes');
   });
 
   it('lists the review APIs and serviceaccounts/token in discovery', async () => {

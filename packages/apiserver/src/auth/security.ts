@@ -7,7 +7,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { isNotFound, isAlreadyExists, isConflict } from '@kubets/apimachinery';
-import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '@kubets/api';
+import type { ClusterRole, Role, RoleBinding } from '@kubets/api';
 import type { ComponentMetrics, Logger } from '@kubets/component-base';
 import type { ActionSubresource } from '../http/handler.js';
 import type { Catalog } from '../registry/catalog.js';
@@ -26,8 +26,17 @@ import type { EscalationDeps } from './escalation.js';
 import { Informer } from './informer.js';
 import { AuthMetrics } from './metrics.js';
 import { aggregatedRules, rulesDiffer } from './policy/aggregation.js';
-import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from './policy/bootstrap-policy.js';
-import { reconcileClusterRole, reconcileClusterRoleBinding } from './policy/reconcile.js';
+import {
+  bootstrapClusterRoleBindings,
+  bootstrapClusterRoles,
+  bootstrapNamespaceRoleBindings,
+  bootstrapNamespaceRoles,
+} from './policy/bootstrap-policy.js';
+import {
+  reconcileClusterRole,
+  reconcileClusterRoleBinding,
+  type Reconciled,
+} from './policy/reconcile.js';
 import { reviewResources } from './rest/reviews.js';
 import { tokenRequestAction } from './rest/token-request.js';
 import type { UserInfo } from './types.js';
@@ -263,55 +272,48 @@ export async function startSecurity(
   };
 }
 
-/** Creates or completes the bootstrap ClusterRoles and ClusterRoleBindings (as SYSTEM_USER). */
+/**
+ * Creates or completes the bootstrap roles and bindings, cluster-wide and in kube-system /
+ * kube-public (as SYSTEM_USER).
+ */
 async function reconcilePolicy(catalog: Catalog, logger: Logger | undefined): Promise<void> {
-  const roles = catalog.get('rbac.authorization.k8s.io', 'clusterroles')!;
-  const bindings = catalog.get('rbac.authorization.k8s.io', 'clusterrolebindings')!;
-  const get = async (reg: typeof roles, name: string): Promise<ApiObject | undefined> => {
-    try {
-      return await reg.get(undefined, name);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
+  const reg = (plural: string) => catalog.get('rbac.authorization.k8s.io', plural)!;
+  const opts = { fieldManager: 'kube-apiserver' };
+  const one = async <T extends { metadata?: { name?: string; namespace?: string } }>(
+    plural: string,
+    desired: T,
+    decide: (existing: T | undefined, desired: T) => Reconciled<T>,
+  ): Promise<void> => {
+    const registry = reg(plural);
+    const name = desired.metadata!.name!;
+    const ns = desired.metadata!.namespace;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let existing: T | undefined;
+      try {
+        existing = (await registry.get(ns, name)) as unknown as T;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      const r = decide(existing, desired);
+      try {
+        if (r.action === 'create') await registry.create(ns, r.object, opts);
+        else if (r.action === 'update') await registry.update(ns, name, r.object, opts);
+        if (r.action !== 'none')
+          logger
+            ?.v(2)
+            .info('Reconciled RBAC object', { plural, namespace: ns, name, action: r.action });
+        return;
+      } catch (err) {
+        if (!isConflict(err) && !isAlreadyExists(err)) throw err;
+      }
     }
   };
-  const opts = { fieldManager: 'kube-apiserver' };
-  for (const desired of bootstrapClusterRoles()) {
-    const name = desired.metadata!.name!;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const existing = (await get(roles, name)) as unknown as ClusterRole | undefined;
-      const r = reconcileClusterRole(existing, desired);
-      try {
-        if (r.action === 'create')
-          await roles.create(undefined, r.object as unknown as ApiObject, opts);
-        else if (r.action === 'update')
-          await roles.update(undefined, name, r.object as unknown as ApiObject, opts);
-        if (r.action !== 'none')
-          logger?.v(2).info('Reconciled clusterrole', { name, action: r.action });
-        break;
-      } catch (err) {
-        if (!isConflict(err) && !isAlreadyExists(err)) throw err;
-      }
-    }
-  }
-  for (const desired of bootstrapClusterRoleBindings()) {
-    const name = desired.metadata!.name!;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const existing = (await get(bindings, name)) as unknown as ClusterRoleBinding | undefined;
-      const r = reconcileClusterRoleBinding(existing, desired);
-      try {
-        if (r.action === 'create')
-          await bindings.create(undefined, r.object as unknown as ApiObject, opts);
-        else if (r.action === 'update')
-          await bindings.update(undefined, name, r.object as unknown as ApiObject, opts);
-        if (r.action !== 'none')
-          logger?.v(2).info('Reconciled clusterrolebinding', { name, action: r.action });
-        break;
-      } catch (err) {
-        if (!isConflict(err) && !isAlreadyExists(err)) throw err;
-      }
-    }
-  }
+  for (const d of bootstrapClusterRoles()) await one('clusterroles', d, reconcileClusterRole);
+  for (const d of bootstrapClusterRoleBindings())
+    await one('clusterrolebindings', d, reconcileClusterRoleBinding);
+  for (const d of bootstrapNamespaceRoles()) await one('roles', d, reconcileClusterRole);
+  for (const d of bootstrapNamespaceRoleBindings())
+    await one('rolebindings', d, reconcileClusterRoleBinding);
 }
 
 /** Keeps aggregated ClusterRoles' rules equal to the union of the roles they select. */

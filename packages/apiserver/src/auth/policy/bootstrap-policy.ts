@@ -5,7 +5,15 @@
  * plane components, with their default bindings. Every object carries the
  * `kubernetes.io/bootstrapping=rbac-defaults` label and `autoupdate=true` annotation.
  */
-import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from '@kubets/api';
+import type {
+  ClusterRole,
+  ClusterRoleBinding,
+  PolicyRule,
+  Role,
+  RoleBinding,
+  Subject,
+} from '@kubets/api';
+import { CONTROLLER_RULES } from './controller-policy.js';
 
 export const AUTOUPDATE_ANNOTATION = 'rbac.authorization.kubernetes.io/autoupdate';
 const BOOTSTRAP_LABEL = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
@@ -352,6 +360,9 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(READ, [''], ['namespaces']),
       rule(READ, ['resource.k8s.io'], ['*']),
     ]),
+    ...Object.entries(CONTROLLER_RULES).map(([name, rules]) =>
+      clusterRole(`system:controller:${name}`, rules),
+    ),
     clusterRole('system:kube-controller-manager', [
       rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
       rule(['create'], ['coordination.k8s.io'], ['leases']),
@@ -383,7 +394,90 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     binding('system:kube-dns', [sa('kube-system', 'kube-dns')]),
     binding('system:kube-scheduler', [user('system:kube-scheduler')]),
     binding('system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
+    ...Object.keys(CONTROLLER_RULES).map((name) =>
+      binding(`system:controller:${name}`, [sa('kube-system', name)]),
+    ),
     // Upstream keeps this binding without subjects: nodes are authorized by the Node authorizer.
     binding('system:node', []),
+  ];
+}
+
+function namespaced<T extends { metadata?: object }>(obj: T, namespace: string, kind: string): T {
+  return {
+    ...obj,
+    kind,
+    metadata: { ...obj.metadata, namespace },
+  };
+}
+
+/** Roles upstream keeps in kube-system and kube-public (leader locking, delegated authn). */
+export function bootstrapNamespaceRoles(): Role[] {
+  const role = (ns: string, name: string, rules: PolicyRule[]): Role =>
+    namespaced(clusterRole(name, rules) as Role, ns, 'Role');
+  const events = rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']);
+  return [
+    role('kube-system', 'extension-apiserver-authentication-reader', [
+      rule(READ, [''], ['configmaps'], ['extension-apiserver-authentication']),
+    ]),
+    role('kube-system', 'system::leader-locking-kube-controller-manager', [
+      rule(['watch'], [''], ['configmaps']),
+      rule(['get', 'update'], [''], ['configmaps'], ['kube-controller-manager']),
+    ]),
+    role('kube-system', 'system::leader-locking-kube-scheduler', [
+      rule(['watch'], [''], ['configmaps']),
+      rule(['get', 'update'], [''], ['configmaps'], ['kube-scheduler']),
+    ]),
+    role('kube-system', 'system:controller:bootstrap-signer', [rule(READ, [''], ['secrets'])]),
+    role('kube-system', 'system:controller:cloud-provider', [
+      rule(['create', 'get', 'list', 'watch'], [''], ['configmaps']),
+    ]),
+    role('kube-system', 'system:controller:token-cleaner', [
+      rule(['delete', 'get', 'list', 'watch'], [''], ['secrets']),
+      events,
+    ]),
+    role('kube-public', 'system:controller:bootstrap-signer', [
+      rule(READ, [''], ['configmaps']),
+      rule(['update'], [''], ['configmaps'], ['cluster-info']),
+      events,
+    ]),
+  ];
+}
+
+export function bootstrapNamespaceRoleBindings(): RoleBinding[] {
+  const rb = (ns: string, name: string, role: string, subjects: Subject[]): RoleBinding => {
+    const b = namespaced(binding(role, subjects, name), ns, 'RoleBinding');
+    return { ...b, roleRef: { ...b.roleRef, kind: 'Role' } };
+  };
+  return [
+    rb(
+      'kube-system',
+      'system::extension-apiserver-authentication-reader',
+      'extension-apiserver-authentication-reader',
+      [user('system:kube-controller-manager'), user('system:kube-scheduler')],
+    ),
+    rb(
+      'kube-system',
+      'system::leader-locking-kube-controller-manager',
+      'system::leader-locking-kube-controller-manager',
+      [user('system:kube-controller-manager'), sa('kube-system', 'kube-controller-manager')],
+    ),
+    rb(
+      'kube-system',
+      'system::leader-locking-kube-scheduler',
+      'system::leader-locking-kube-scheduler',
+      [user('system:kube-scheduler'), sa('kube-system', 'kube-scheduler')],
+    ),
+    rb('kube-system', 'system:controller:bootstrap-signer', 'system:controller:bootstrap-signer', [
+      sa('kube-system', 'bootstrap-signer'),
+    ]),
+    rb('kube-system', 'system:controller:cloud-provider', 'system:controller:cloud-provider', [
+      sa('kube-system', 'cloud-provider'),
+    ]),
+    rb('kube-system', 'system:controller:token-cleaner', 'system:controller:token-cleaner', [
+      sa('kube-system', 'token-cleaner'),
+    ]),
+    rb('kube-public', 'system:controller:bootstrap-signer', 'system:controller:bootstrap-signer', [
+      sa('kube-system', 'bootstrap-signer'),
+    ]),
   ];
 }

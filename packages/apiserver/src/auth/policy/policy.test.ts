@@ -5,6 +5,8 @@ import {
   AUTOUPDATE_ANNOTATION,
   bootstrapClusterRoleBindings,
   bootstrapClusterRoles,
+  bootstrapNamespaceRoleBindings,
+  bootstrapNamespaceRoles,
 } from './bootstrap-policy.js';
 import { reconcileClusterRole, reconcileClusterRoleBinding } from './reconcile.js';
 
@@ -41,6 +43,27 @@ describe('bootstrap policy', () => {
     ).toBe('true');
     expect(JSON.stringify(roles.get('system:aggregate-to-view')!.rules)).not.toContain('secrets');
     const bindings = new Map(bootstrapClusterRoleBindings().map((b) => [b.metadata!.name!, b]));
+    const nsRoles = bootstrapNamespaceRoles().map(
+      (r) => `${r.kind}/${r.metadata!.namespace}/${r.metadata!.name}`,
+    );
+    expect(nsRoles).toContain('Role/kube-system/system::leader-locking-kube-scheduler');
+    const nsBinding = bootstrapNamespaceRoleBindings().find(
+      (b) => b.metadata!.name === 'system::leader-locking-kube-scheduler',
+    )!;
+    expect(nsBinding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: 'system::leader-locking-kube-scheduler',
+    });
+    expect(nsBinding.metadata!.namespace).toBe('kube-system');
+    expect(bindings.get('system:controller:deployment-controller')!.subjects).toEqual([
+      { kind: 'ServiceAccount', namespace: 'kube-system', name: 'deployment-controller' },
+    ]);
+    expect(roles.get('system:controller:deployment-controller')!.rules).toContainEqual({
+      verbs: ['update'],
+      apiGroups: ['apps'],
+      resources: ['deployments/status', 'deployments/finalizers'],
+    });
     expect(bindings.get('cluster-admin')!.subjects).toEqual([
       { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:masters' },
     ]);
