@@ -55,6 +55,7 @@ import type { ListParams } from '../registry/resource-registry.js';
 import type { ApiObject } from '../storage/codec.js';
 import type { StorageWatch } from '../storage/watcher.js';
 import type { AuditContext, Auditor } from '../audit/auditor.js';
+import { runAsUser } from '../auth/context.js';
 import type { InflightLimiter, RequestKind } from '../request/inflight.js';
 import {
   createObject,
@@ -380,7 +381,8 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
         acquired = true;
         o.metrics?.api.inflightDelta(kind, 1);
         await guard.authorize(user, attributesFor(info));
-        const { res, code } = await run(call.request, user, info);
+        // As REST: the caller is the request context (RBAC escalation checks read it there).
+        const { res, code } = await runAsUser(user, () => run(call.request, user, info));
         observe(info, 'unary', GrpcStatus.OK, code, started);
         audit?.complete(code);
         callback(null, res);

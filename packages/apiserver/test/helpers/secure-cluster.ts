@@ -45,7 +45,14 @@ export function makeTestPki(dir: string): TestPki {
 export async function startSecureServer(
   etcd: EtcdProcess,
   pki: TestPki,
-  opts: { prefix: string; tokens?: string; anonymous?: boolean; metrics?: boolean },
+  opts: {
+    prefix: string;
+    tokens?: string;
+    anonymous?: boolean;
+    metrics?: boolean;
+    /** Serve the gRPC door too (on a free port). */
+    grpc?: boolean;
+  },
 ): Promise<RunningApiServer> {
   const tokenFile = join(pki.dir, `${opts.prefix.replace(/\W/g, '')}-tokens.csv`);
   writeFileSync(tokenFile, opts.tokens ?? '');
@@ -85,6 +92,7 @@ export async function startSecureServer(
     serviceClusterIPRange: '10.96.0.0/24',
     serviceNodePortRange: '30000-30010',
     security,
+    ...(opts.grpc ? { grpcPort: 0 } : {}),
   });
 }
 
