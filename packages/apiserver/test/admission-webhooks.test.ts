@@ -381,7 +381,7 @@ describe.skipIf(skip)('admission webhooks over HTTPS', () => {
     );
     const resolved: string[] = [];
     const plugin = new ValidatingWebhookPlugin(source, {
-      namespaceLabels: () => Promise.resolve({}),
+      getNamespace: () => Promise.resolve(undefined),
       serviceClusterIP: (ns, name) => {
         resolved.push(`${ns}/${name}`);
         return Promise.resolve(name === 'hook' ? '127.0.0.1' : undefined);

@@ -23,6 +23,7 @@ import type { AdmissionObserver, WebhookType } from '../metrics.js';
 import { noMetrics } from '../metrics.js';
 import {
   groupVersion,
+  requestMemo,
   type AdmissionAttributes,
   type MutatingPlugin,
   type Operation,
@@ -41,8 +42,8 @@ import {
 import type { WebhookSource } from './source.js';
 
 export interface WebhookDeps {
-  /** Labels of a namespace; undefined when it does not exist. */
-  namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
+  /** A namespace; undefined when it does not exist. */
+  getNamespace(name: string): Promise<ApiObject | undefined>;
   /** A Service's clusterIP, for `clientConfig.service`. */
   serviceClusterIP(namespace: string, name: string): Promise<string | undefined>;
   equivalents?: Equivalents;
@@ -117,7 +118,12 @@ abstract class WebhookDispatcher<H extends ValidatingWebhook> {
       if (!inv) continue;
       if (!objectSelectorMatches(hook.objectSelector, attrs)) continue;
       if (needsNamespaceLabels(hook.namespaceSelector, attrs)) {
-        if (nsLabels === null) nsLabels = await this.deps.namespaceLabels(attrs.namespace);
+        if (nsLabels === null) {
+          const ns = await requestMemo(attrs, `namespace/${attrs.namespace}`, () =>
+            this.deps.getNamespace(attrs.namespace),
+          );
+          nsLabels = ns ? (ns.metadata?.labels ?? {}) : undefined;
+        }
         if (!namespaceSelectorMatches(hook.namespaceSelector, attrs, nsLabels)) continue;
       } else if (!namespaceSelectorMatches(hook.namespaceSelector, attrs, undefined)) {
         continue;

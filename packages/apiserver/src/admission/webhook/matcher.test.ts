@@ -126,7 +126,7 @@ describe('webhook dispatch', () => {
       ]),
     );
     const plugin = new ValidatingWebhookPlugin(source, {
-      namespaceLabels: () => Promise.resolve({}),
+      getNamespace: () => Promise.resolve(undefined),
       serviceClusterIP: () => Promise.resolve(undefined),
       newUID: () => 'uid',
     });
@@ -147,7 +147,7 @@ describe('webhook dispatch', () => {
       return Promise.resolve([]);
     });
     const plugin = new ValidatingWebhookPlugin(source, {
-      namespaceLabels: () => Promise.resolve({}),
+      getNamespace: () => Promise.resolve(undefined),
       serviceClusterIP: () => Promise.resolve(undefined),
       newUID: () => 'uid',
     });
