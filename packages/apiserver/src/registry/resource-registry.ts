@@ -75,6 +75,11 @@ export interface WriteOptions {
   user?: UserInfo;
   /** Internal writes that upstream makes without admission (the eviction's delete). */
   skipAdmission?: boolean;
+  /**
+   * Receives the audit annotations admission plugins add (PodSecurity's
+   * `pod-security.kubernetes.io/*`, webhooks' `<webhook>/<key>`), for the audit log.
+   */
+  auditAnnotations?: Record<string, string>;
 }
 
 export interface PatchRequestOptions extends WriteOptions {
@@ -923,7 +928,7 @@ export class ResourceRegistry {
       dryRun: opts.dryRun === true,
       userInfo: opts.user ?? UNSECURED_USER,
       warnings,
-      annotations: {},
+      annotations: opts.auditAnnotations ?? {},
     };
   }
 
