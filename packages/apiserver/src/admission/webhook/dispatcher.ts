@@ -128,9 +128,17 @@ abstract class WebhookDispatcher<H extends ValidatingWebhook> {
       } else if (!namespaceSelectorMatches(hook.namespaceSelector, attrs, undefined)) {
         continue;
       }
+      this.indexes.set(hook, out.length);
       out.push({ hook, inv });
     }
     return out;
+  }
+
+  private readonly indexes = new WeakMap<H, number>();
+
+  /** The webhook's position in the last matching pass (for failed-open annotations). */
+  protected indexOf(hook: H): number {
+    return this.indexes.get(hook) ?? 0;
   }
 
   /** sideEffects Some/Unknown webhooks refuse dryRun requests, as upstream. */
@@ -169,10 +177,15 @@ abstract class WebhookDispatcher<H extends ValidatingWebhook> {
       dryRun: attrs.dryRun,
       ...(attrs.options ? { options: attrs.options } : {}),
     };
-    void hook;
+    // The first version the webhook accepts that we speak (v1beta1 has the same shape).
+    const version = (hook.admissionReviewVersions ?? []).find((v) => v === 'v1' || v === 'v1beta1');
     return {
       uid,
-      body: JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request }),
+      body: JSON.stringify({
+        apiVersion: `admission.k8s.io/${version ?? 'v1'}`,
+        kind: 'AdmissionReview',
+        request,
+      }),
     };
   }
 
@@ -203,7 +216,8 @@ abstract class WebhookDispatcher<H extends ValidatingWebhook> {
       hook.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
       MAX_TIMEOUT_SECONDS,
     );
-    if (!(hook.admissionReviewVersions ?? []).includes('v1')) {
+    const versions = hook.admissionReviewVersions ?? [];
+    if (!versions.includes('v1') && !versions.includes('v1beta1')) {
       throw new CallingWebhookError(
         hook.name,
         `webhook does not accept known AdmissionReview versions: ${JSON.stringify(hook.admissionReviewVersions ?? [])}`,
@@ -278,6 +292,9 @@ abstract class WebhookDispatcher<H extends ValidatingWebhook> {
       this.observer.webhook(hook.name, type, attrs.operation, true, seconds());
       this.observer.webhookRejection(hook.name, type, attrs.operation, 'calling_webhook_error', 0);
       if ((hook.failurePolicy ?? 'Fail') === 'Ignore') {
+        // Upstream's audit annotation for a failed-open webhook.
+        const key = `failed-open.${type === 'admit' ? 'mutating' : 'validating'}.webhook.admission.k8s.io/round_0_index_${this.indexOf(hook)}`;
+        attrs.annotations[key] = hook.name;
         this.deps.logger?.info('Failed calling webhook, failing open', {
           webhook: hook.name,
           err: err.message,
