@@ -217,6 +217,27 @@ spec:
     );
   });
 
+  it('hands audit annotations to the caller of a write', async () => {
+    await ok(['create', 'namespace', 'audited']);
+    await ok(['label', 'namespace', 'audited', 'pod-security.kubernetes.io/audit=restricted']);
+    const pods = cluster.server.catalog.get('', 'pods') as ResourceRegistry;
+    const auditAnnotations: Record<string, string> = {};
+    await pods.create(
+      'audited',
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'a' },
+        spec: { containers: [{ name: 'c', image: 'nginx' }] },
+      },
+      { auditAnnotations },
+    );
+    expect(auditAnnotations['pod-security.kubernetes.io/enforce-policy']).toBe('privileged:latest');
+    expect(auditAnnotations['pod-security.kubernetes.io/audit-violations']).toMatch(
+      /^would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false/,
+    );
+  });
+
   it('ResourceQuota stays exact under 20 concurrent creates against a quota of 5, and replenishes on delete', async () => {
     await ok(['create', 'namespace', 'quota']);
     await ok(

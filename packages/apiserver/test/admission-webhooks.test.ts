@@ -119,6 +119,15 @@ describe.skipIf(skip)('admission webhooks over HTTPS', () => {
                 },
               }
             : { allowed: true };
+        case '/scale': {
+          const replicas = (req.object as { spec?: { replicas?: number } }).spec?.replicas ?? 0;
+          return req.kind.kind === 'Scale' && replicas > 3
+            ? {
+                allowed: false,
+                status: { code: 422, message: `at most 3 replicas, not ${replicas}` },
+              }
+            : { allowed: true };
+        }
         case '/slow':
           return { allowed: true, delayMs: 3000 };
         case '/first':
@@ -333,6 +342,44 @@ describe.skipIf(skip)('admission webhooks over HTTPS', () => {
     expect((await getConfigMap('dry-ondry', 'd')).status).toBe(404);
   });
 
+  it('admits subresources: deployments/scale sees an autoscaling/v1 Scale', async () => {
+    await namespace('scaling');
+    await configure('Validating', 'scale', [
+      hook('scale.kubets.test', '/scale', {
+        ...onlyIn('scaling'),
+        rules: [
+          {
+            operations: ['UPDATE'],
+            apiGroups: ['apps'],
+            apiVersions: ['v1'],
+            resources: ['deployments/scale'],
+          },
+        ],
+      }),
+    ]);
+    expect(
+      (await k.run(['-n', 'scaling', 'create', 'deployment', 'web', '--image=nginx'])).code,
+    ).toBe(0);
+    expect(hooks.count('/scale')).toBe(0);
+    const denied = await k.run(['-n', 'scaling', 'scale', 'deployment', 'web', '--replicas=5']);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain(
+      'admission webhook "scale.kubets.test" denied the request: at most 3 replicas, not 5',
+    );
+    expect(
+      (await k.run(['-n', 'scaling', 'scale', 'deployment', 'web', '--replicas=2'])).code,
+    ).toBe(0);
+    const seen = hooks.calls.get('/scale')!;
+    expect(seen[0]).toMatchObject({
+      kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+      resource: { group: 'apps', version: 'v1', resource: 'deployments' },
+      subResource: 'scale',
+      oldObject: { spec: { replicas: 1 } },
+    });
+    const d = await api('GET', '/apis/apps/v1/namespaces/scaling/deployments/web');
+    expect(d.body.spec.replicas).toBe(2);
+  });
+
   it('reinvokes an IfNeeded mutating webhook once a later webhook changed the object', async () => {
     await namespace('reinvoke');
     await configure('Mutating', 'reinvoke', [
@@ -381,7 +428,7 @@ describe.skipIf(skip)('admission webhooks over HTTPS', () => {
     );
     const resolved: string[] = [];
     const plugin = new ValidatingWebhookPlugin(source, {
-      namespaceLabels: () => Promise.resolve({}),
+      getNamespace: () => Promise.resolve(undefined),
       serviceClusterIP: (ns, name) => {
         resolved.push(`${ns}/${name}`);
         return Promise.resolve(name === 'hook' ? '127.0.0.1' : undefined);

@@ -109,10 +109,7 @@ export function buildAdmission(o: AdmissionOptions, ctx: BuildContext): BuiltAdm
       }));
   };
   const webhookDeps = {
-    namespaceLabels: async (name: string) => {
-      const ns = await getNamespace(name);
-      return ns ? (ns.metadata?.labels ?? {}) : undefined;
-    },
+    getNamespace,
     serviceClusterIP: async (namespace: string, name: string) => {
       const svc = await store('', 'services')?.tryGet(namespace, name);
       return (svc?.spec as { clusterIP?: string } | undefined)?.clusterIP;

@@ -55,10 +55,7 @@ export function pluginFactories(): Record<string, (ctx: PluginContext) => MadePl
     }),
     PodSecurity: (ctx) => ({
       plugin: new PodSecurity(
-        async (name) => {
-          const ns = await ctx.getNamespace(name);
-          return ns ? (ns.metadata?.labels ?? {}) : undefined;
-        },
+        (name) => ctx.getNamespace(name),
         ctx.podSecurity ?? DEFAULT_POD_SECURITY,
         async (ns) => (await ctx.store('', 'pods')?.list(ns, {}))?.items ?? [],
       ),

@@ -48,6 +48,23 @@ export interface AdmissionAttributes {
    * webhook mutations, as upstream re-decodes a patched object.
    */
   mutated?: boolean;
+  /** Reads shared by the plugins of one request (the namespace, service account, ...). */
+  memo?: Map<string, Promise<unknown>>;
+}
+
+/** Reads `key` once per request: plugins of the same request share the answer. */
+export function requestMemo<T>(
+  a: Pick<AdmissionAttributes, 'memo'>,
+  key: string,
+  read: () => Promise<T>,
+): Promise<T> {
+  a.memo ??= new Map();
+  let p = a.memo.get(key) as Promise<T> | undefined;
+  if (!p) {
+    p = read();
+    a.memo.set(key, p);
+  }
+  return p;
 }
 
 /** What every plugin has. */

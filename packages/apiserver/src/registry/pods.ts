@@ -59,7 +59,7 @@ async function admitAction(
     dryRun: opts.dryRun === true,
     userInfo: opts.user ?? UNSECURED_USER,
     warnings,
-    annotations: {},
+    annotations: opts.auditAnnotations ?? {},
   };
   await admission.admit(attrs);
   await admission.validate(attrs);

@@ -77,6 +77,11 @@ export interface WriteOptions {
   user?: UserInfo;
   /** Internal writes that upstream makes without admission (the eviction's delete). */
   skipAdmission?: boolean;
+  /**
+   * Receives the audit annotations admission plugins add (PodSecurity's
+   * `pod-security.kubernetes.io/*`, webhooks' `<webhook>/<key>`), for the audit log.
+   */
+  auditAnnotations?: Record<string, string>;
 }
 
 export interface PatchRequestOptions extends WriteOptions {
@@ -943,7 +948,7 @@ export class ResourceRegistry {
       dryRun: opts.dryRun === true,
       userInfo: opts.user ?? UNSECURED_USER,
       warnings,
-      annotations: {},
+      annotations: opts.auditAnnotations ?? {},
     };
   }
 

@@ -8,7 +8,13 @@ import { Quantity } from '@kubets/apimachinery';
 import type { ApiObject } from '../../storage/codec.js';
 import { aggregate, forbidden } from '../errors.js';
 import { isPodCreate, podSpec, type ContainerLike, type PodSpecLike } from '../pod-spec.js';
-import type { AdmissionAttributes, MutatingPlugin, Operation, ValidatingPlugin } from '../types.js';
+import {
+  requestMemo,
+  type AdmissionAttributes,
+  type MutatingPlugin,
+  type Operation,
+  type ValidatingPlugin,
+} from '../types.js';
 
 type ResourceList = Record<string, string>;
 
@@ -201,9 +207,13 @@ export class LimitRanger implements MutatingPlugin, ValidatingPlugin {
     return op === 'CREATE';
   }
 
+  private ranges(a: AdmissionAttributes): Promise<ApiObject[]> {
+    return requestMemo(a, `limitranges/${a.namespace}`, () => this.list(a.namespace));
+  }
+
   async admit(a: AdmissionAttributes): Promise<void> {
     if (!isPodCreate(a) || !a.object) return;
-    const ranges = await this.list(a.namespace);
+    const ranges = await this.ranges(a);
     const notes: string[] = [];
     for (const lr of ranges) notes.push(...defaultContainers(podSpec(a.object), itemsOf(lr)));
     if (notes.length > 0) {
@@ -217,7 +227,7 @@ export class LimitRanger implements MutatingPlugin, ValidatingPlugin {
 
   async validate(a: AdmissionAttributes): Promise<void> {
     if (!isPodCreate(a) || !a.object) return;
-    for (const lr of await this.list(a.namespace)) {
+    for (const lr of await this.ranges(a)) {
       const errs = podViolations(podSpec(a.object), itemsOf(lr));
       if (errs.length > 0) throw forbidden(a, aggregate(errs));
     }

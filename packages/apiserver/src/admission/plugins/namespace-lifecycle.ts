@@ -6,7 +6,12 @@
  */
 import { newForbidden, newNotFound, StatusError } from '@kubets/apimachinery';
 import type { ApiObject } from '../../storage/codec.js';
-import type { AdmissionAttributes, Operation, ValidatingPlugin } from '../types.js';
+import {
+  requestMemo,
+  type AdmissionAttributes,
+  type Operation,
+  type ValidatingPlugin,
+} from '../types.js';
 
 export const IMMORTAL_NAMESPACES = ['default', 'kube-system', 'kube-public'];
 
@@ -50,6 +55,7 @@ export class NamespaceLifecycle implements ValidatingPlugin {
       a.namespace,
       { group: a.resource.group, resource: a.resource.resource },
       a.name,
+      (n) => requestMemo(a, `namespace/${n}`, () => this.getNamespace(n)),
     );
   }
 
@@ -58,9 +64,10 @@ export class NamespaceLifecycle implements ValidatingPlugin {
     namespace: string | undefined,
     resource: { group: string; resource: string },
     name: string,
+    get: NamespaceGetter = this.getNamespace,
   ): Promise<void> {
     if (!namespace || (resource.group === '' && resource.resource === 'namespaces')) return;
-    const ns = await this.getNamespace(namespace);
+    const ns = await get(namespace);
     if (!ns) throw newNotFound({ group: '', resource: 'namespaces' }, namespace);
     if (isTerminating(ns)) {
       const err = newForbidden(

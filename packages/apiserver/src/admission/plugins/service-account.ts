@@ -17,7 +17,13 @@ import {
   type ContainerLike,
   type PodSpecLike,
 } from '../pod-spec.js';
-import type { AdmissionAttributes, MutatingPlugin, Operation, ValidatingPlugin } from '../types.js';
+import {
+  requestMemo,
+  type AdmissionAttributes,
+  type MutatingPlugin,
+  type Operation,
+  type ValidatingPlugin,
+} from '../types.js';
 
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
 export const TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -135,7 +141,9 @@ export class ServiceAccountPlugin implements MutatingPlugin, ValidatingPlugin {
   private async lookup(a: AdmissionAttributes, name: string): Promise<ApiObject> {
     let sa: ApiObject | undefined;
     try {
-      sa = await this.getServiceAccount(a.namespace, name);
+      sa = await requestMemo(a, `serviceaccount/${a.namespace}/${name}`, () =>
+        this.getServiceAccount(a.namespace, name),
+      );
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

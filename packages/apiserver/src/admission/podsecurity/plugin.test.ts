@@ -14,14 +14,17 @@ const labels: Record<string, Record<string, string>> = {
   },
   open: {},
 };
-const plugin = new PodSecurity((n) => Promise.resolve(labels[n]), {
-  ...DEFAULT_POD_SECURITY,
-  exemptions: {
-    usernames: ['system:serviceaccount:kube-system:replicaset-controller'],
-    runtimeClasses: ['kata'],
-    namespaces: [],
+const plugin = new PodSecurity(
+  (n) => Promise.resolve(labels[n] ? { metadata: { name: n, labels: labels[n] } } : undefined),
+  {
+    ...DEFAULT_POD_SECURITY,
+    exemptions: {
+      usernames: ['system:serviceaccount:kube-system:replicaset-controller'],
+      runtimeClasses: ['kata'],
+      namespaces: [],
+    },
   },
-});
+);
 
 const pod = (spec: object): ApiObject => ({ metadata: { name: 'p' }, spec });
 const plain = pod({ containers: [{ name: 'c', image: 'x' }] });

@@ -9,7 +9,12 @@ import { invalid, jsonEqual, newInvalid, Path } from '@kubets/apimachinery';
 import type { ApiObject } from '../../storage/codec.js';
 import { forbidden } from '../errors.js';
 import type { PodSpecLike } from '../pod-spec.js';
-import type { AdmissionAttributes, Operation, ValidatingPlugin } from '../types.js';
+import {
+  requestMemo,
+  type AdmissionAttributes,
+  type Operation,
+  type ValidatingPlugin,
+} from '../types.js';
 import { evaluate, evaluateReasons, type PodMeta } from './checks.js';
 import {
   DEFAULT_POD_SECURITY,
@@ -60,7 +65,7 @@ export function podOf(
   return { meta: t.metadata ?? {}, spec: t.spec ?? {}, workload: true };
 }
 
-export type NamespaceLabels = (name: string) => Promise<Record<string, string> | undefined>;
+export type NamespaceGetter = (name: string) => Promise<ApiObject | undefined>;
 
 /** The pods of a namespace, for the warnings when its enforce level changes. */
 export type PodLister = (namespace: string) => Promise<ApiObject[]>;
@@ -71,7 +76,7 @@ export class PodSecurity implements ValidatingPlugin {
   readonly name = 'PodSecurity';
 
   constructor(
-    private readonly namespaceLabels: NamespaceLabels,
+    private readonly getNamespace: NamespaceGetter,
     private readonly config: PodSecurityConfig = DEFAULT_POD_SECURITY,
     private readonly listPods?: PodLister,
   ) {}
@@ -96,7 +101,10 @@ export class PodSecurity implements ValidatingPlugin {
       if (old && jsonEqual(old.spec, pod.spec)) return;
     }
     if (this.exempt(a, pod.spec)) return;
-    const labels = (await this.namespaceLabels(a.namespace)) ?? {};
+    const ns = await requestMemo(a, `namespace/${a.namespace}`, () =>
+      this.getNamespace(a.namespace),
+    );
+    const labels = ns?.metadata?.labels ?? {};
     const d = this.config.defaults;
     const enforce = levelFor('enforce', labels, d);
     const audit = levelFor('audit', labels, d);

@@ -23,6 +23,7 @@ import type { AdmissionObserver, WebhookType } from '../metrics.js';
 import { noMetrics } from '../metrics.js';
 import {
   groupVersion,
+  requestMemo,
   type AdmissionAttributes,
   type MutatingPlugin,
   type Operation,
@@ -41,8 +42,8 @@ import {
 import type { WebhookSource } from './source.js';
 
 export interface WebhookDeps {
-  /** Labels of a namespace; undefined when it does not exist. */
-  namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
+  /** A namespace; undefined when it does not exist. */
+  getNamespace(name: string): Promise<ApiObject | undefined>;
   /** A Service's clusterIP, for `clientConfig.service`. */
   serviceClusterIP(namespace: string, name: string): Promise<string | undefined>;
   equivalents?: Equivalents;
@@ -117,14 +118,27 @@ abstract class WebhookDispatcher<H extends ValidatingWebhook> {
       if (!inv) continue;
       if (!objectSelectorMatches(hook.objectSelector, attrs)) continue;
       if (needsNamespaceLabels(hook.namespaceSelector, attrs)) {
-        if (nsLabels === null) nsLabels = await this.deps.namespaceLabels(attrs.namespace);
+        if (nsLabels === null) {
+          const ns = await requestMemo(attrs, `namespace/${attrs.namespace}`, () =>
+            this.deps.getNamespace(attrs.namespace),
+          );
+          nsLabels = ns ? (ns.metadata?.labels ?? {}) : undefined;
+        }
         if (!namespaceSelectorMatches(hook.namespaceSelector, attrs, nsLabels)) continue;
       } else if (!namespaceSelectorMatches(hook.namespaceSelector, attrs, undefined)) {
         continue;
       }
+      this.indexes.set(hook, out.length);
       out.push({ hook, inv });
     }
     return out;
+  }
+
+  private readonly indexes = new WeakMap<H, number>();
+
+  /** The webhook's position in the last matching pass (for failed-open annotations). */
+  protected indexOf(hook: H): number {
+    return this.indexes.get(hook) ?? 0;
   }
 
   /** sideEffects Some/Unknown webhooks refuse dryRun requests, as upstream. */
@@ -163,10 +177,15 @@ abstract class WebhookDispatcher<H extends ValidatingWebhook> {
       dryRun: attrs.dryRun,
       ...(attrs.options ? { options: attrs.options } : {}),
     };
-    void hook;
+    // The first version the webhook accepts that we speak (v1beta1 has the same shape).
+    const version = (hook.admissionReviewVersions ?? []).find((v) => v === 'v1' || v === 'v1beta1');
     return {
       uid,
-      body: JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request }),
+      body: JSON.stringify({
+        apiVersion: `admission.k8s.io/${version ?? 'v1'}`,
+        kind: 'AdmissionReview',
+        request,
+      }),
     };
   }
 
@@ -197,7 +216,8 @@ abstract class WebhookDispatcher<H extends ValidatingWebhook> {
       hook.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
       MAX_TIMEOUT_SECONDS,
     );
-    if (!(hook.admissionReviewVersions ?? []).includes('v1')) {
+    const versions = hook.admissionReviewVersions ?? [];
+    if (!versions.includes('v1') && !versions.includes('v1beta1')) {
       throw new CallingWebhookError(
         hook.name,
         `webhook does not accept known AdmissionReview versions: ${JSON.stringify(hook.admissionReviewVersions ?? [])}`,
@@ -272,6 +292,9 @@ abstract class WebhookDispatcher<H extends ValidatingWebhook> {
       this.observer.webhook(hook.name, type, attrs.operation, true, seconds());
       this.observer.webhookRejection(hook.name, type, attrs.operation, 'calling_webhook_error', 0);
       if ((hook.failurePolicy ?? 'Fail') === 'Ignore') {
+        // Upstream's audit annotation for a failed-open webhook.
+        const key = `failed-open.${type === 'admit' ? 'mutating' : 'validating'}.webhook.admission.k8s.io/round_0_index_${this.indexOf(hook)}`;
+        attrs.annotations[key] = hook.name;
         this.deps.logger?.info('Failed calling webhook, failing open', {
           webhook: hook.name,
           err: err.message,

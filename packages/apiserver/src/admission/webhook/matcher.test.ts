@@ -126,7 +126,7 @@ describe('webhook dispatch', () => {
       ]),
     );
     const plugin = new ValidatingWebhookPlugin(source, {
-      namespaceLabels: () => Promise.resolve({}),
+      getNamespace: () => Promise.resolve(undefined),
       serviceClusterIP: () => Promise.resolve(undefined),
       newUID: () => 'uid',
     });
@@ -140,6 +140,36 @@ describe('webhook dispatch', () => {
     );
   });
 
+  it('fails open with upstream audit annotation when failurePolicy is Ignore', async () => {
+    const source = new WebhookSource(() =>
+      Promise.resolve([
+        {
+          metadata: { name: 'cfg' },
+          webhooks: [
+            {
+              name: 'down.example.com',
+              clientConfig: { url: 'https://127.0.0.1:1/down' },
+              rules: [rule({ resources: ['configmaps'] })],
+              sideEffects: 'None',
+              failurePolicy: 'Ignore',
+              admissionReviewVersions: ['v1beta1'],
+            },
+          ],
+        },
+      ]),
+    );
+    const plugin = new ValidatingWebhookPlugin(source, {
+      getNamespace: () => Promise.resolve(undefined),
+      serviceClusterIP: () => Promise.resolve(undefined),
+      newUID: () => 'uid',
+    });
+    const a = attrsFor('configmaps', 'CREATE', { metadata: { name: 'c' } });
+    await plugin.validate(a);
+    expect(a.annotations).toEqual({
+      'failed-open.validating.webhook.admission.k8s.io/round_0_index_0': 'down.example.com',
+    });
+  });
+
   it('never lets webhooks intercept webhook configurations', async () => {
     let listed = 0;
     const source = new WebhookSource(() => {
@@ -147,7 +177,7 @@ describe('webhook dispatch', () => {
       return Promise.resolve([]);
     });
     const plugin = new ValidatingWebhookPlugin(source, {
-      namespaceLabels: () => Promise.resolve({}),
+      getNamespace: () => Promise.resolve(undefined),
       serviceClusterIP: () => Promise.resolve(undefined),
       newUID: () => 'uid',
     });
