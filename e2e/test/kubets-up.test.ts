@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadClientConfig, newClientset } from '@kubets/client';
 import {
   StopWaiting,
   freePort,
@@ -27,7 +28,7 @@ describe.skipIf(!kubectl)('kubets up', () => {
   });
 
   async function up(ports: number[]): Promise<RunningProcess> {
-    const [api, client, peer] = ports;
+    const [api, client, peer, grpc] = ports;
     const proc = startProcess(process.execPath, [
       KUBETS,
       'up',
@@ -35,6 +36,7 @@ describe.skipIf(!kubectl)('kubets up', () => {
       `--apiserver-port=${api}`,
       `--store-client-port=${client}`,
       `--store-peer-port=${peer}`,
+      `--grpc-port=${grpc}`,
     ]);
     await waitFor(
       'kubets up to report the cluster is up',
@@ -55,7 +57,7 @@ describe.skipIf(!kubectl)('kubets up', () => {
     });
 
   it('serves kubectl over HTTPS with the generated admin.conf and keeps state across a restart', async () => {
-    const ports = [await freePort(), await freePort(), await freePort()];
+    const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
     const api = ports[0]!;
     cluster = await up(ports);
 
@@ -67,6 +69,17 @@ describe.skipIf(!kubectl)('kubets up', () => {
     expect(kubectlRun('create', 'configmap', 'survives', '--from-literal=answer=42').status).toBe(
       0,
     );
+    // @kubets/client finds the gRPC API through admin.conf's kubets.io/grpc-server extension and
+    // authenticates with its client certificate; it sees what kubectl wrote over REST.
+    const config = loadClientConfig({}, { explicitPath: join(scratch.dir, 'admin.conf') });
+    expect(config.grpcServer).toBe(`127.0.0.1:${ports[3]}`);
+    const clientset = newClientset(config);
+    try {
+      const viaGrpc = await clientset.coreV1.configMaps('default').get('survives');
+      expect((viaGrpc as { data?: Record<string, string> }).data).toEqual({ answer: '42' });
+    } finally {
+      clientset.close();
+    }
     // Secured: admin.conf's client certificate is in system:masters; RBAC (Node,RBAC) decides.
     const whoami = kubectlRun('auth', 'whoami', '-o', 'jsonpath={.status.userInfo.groups}');
     expect(whoami.stdout).toContain('system:masters');

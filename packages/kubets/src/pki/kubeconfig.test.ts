@@ -5,6 +5,7 @@ import {
   kubeconfigClientCertificates,
   parseServerUrl,
   renderKubeconfig,
+  withGrpcServer,
 } from './kubeconfig.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n';
@@ -138,6 +139,34 @@ describe('kubeconfigClientCertificates', () => {
     );
     expect(() => kubeconfigClientCertificates('a: [', '/x/admin.conf')).toThrow(
       '/x/admin.conf: invalid YAML',
+    );
+  });
+});
+
+describe('withGrpcServer', () => {
+  const base = renderKubeconfig({
+    clusterName: 'kubernetes',
+    server: 'https://127.0.0.1:6443',
+    caCertificatePem: CA,
+    userName: 'admin',
+    credentials: { token: 't' },
+  });
+
+  it('advertises the gRPC endpoint in the cluster extension, replacing an older value', () => {
+    const once = withGrpcServer(base, '127.0.0.1:6444');
+    const twice = withGrpcServer(once, '127.0.0.1:7444');
+    const cluster = (parse(twice) as { clusters: { cluster: Record<string, unknown> }[] })
+      .clusters[0]!.cluster;
+    expect(cluster.extensions).toEqual([
+      { name: 'kubets.io/grpc-server', extension: { server: '127.0.0.1:7444' } },
+    ]);
+    expect(cluster.server).toBe('https://127.0.0.1:6443');
+    expect(withGrpcServer(twice, '127.0.0.1:7444')).toBe(twice);
+  });
+
+  it('refuses a file that is not a kubeconfig, naming it', () => {
+    expect(() => withGrpcServer('kind: Pod\n', '127.0.0.1:6444', 'admin.conf')).toThrow(
+      'admin.conf: not a kubeconfig',
     );
   });
 });

@@ -161,3 +161,31 @@ export function kubeconfigClientCertificates(
   }
   return out;
 }
+
+/** The cluster extension @kubets/client reads the gRPC resource API's `host:port` from. */
+export const GRPC_SERVER_EXTENSION = 'kubets.io/grpc-server';
+
+/**
+ * The kubeconfig text with every cluster advertising `grpcServer` (`host:port`) in the
+ * `kubets.io/grpc-server` extension (replacing an older value); other content is kept as is.
+ * kubectl keeps and ignores unknown extensions.
+ */
+export function withGrpcServer(text: string, grpcServer: string, source = 'kubeconfig'): string {
+  const doc = parseDocument(text);
+  const config = doc.toJS() as { kind?: string; clusters?: unknown } | null;
+  if (config?.kind !== 'Config' || !Array.isArray(config.clusters)) {
+    throw new Error(`${source}: not a kubeconfig (kind: Config with clusters expected)`);
+  }
+  const clusters = config.clusters as { cluster?: { extensions?: unknown } }[];
+  for (let i = 0; i < clusters.length; i++) {
+    const current = clusters[i]?.cluster?.extensions;
+    const others = (Array.isArray(current) ? (current as { name?: string }[]) : []).filter(
+      (e) => e?.name !== GRPC_SERVER_EXTENSION,
+    );
+    doc.setIn(
+      ['clusters', i, 'cluster', 'extensions'],
+      [...others, { name: GRPC_SERVER_EXTENSION, extension: { server: grpcServer } }],
+    );
+  }
+  return doc.toString();
+}

@@ -4,6 +4,7 @@ import { adminKubeconfig, apiserverUrl, planLaunches, resolvePackageBin } from '
 const layout = {
   dataDir: '/var/lib/kubets',
   apiserverPort: 6443,
+  grpcPort: 6444,
   storeClientPort: 2379,
   storePeerPort: 2380,
 };
@@ -25,6 +26,7 @@ describe('planLaunches', () => {
       '--etcd-servers=http://127.0.0.1:2379',
       '--bind-address=127.0.0.1',
       '--secure-port=6443',
+      '--grpc-port=6444',
       '--tls-cert-file=/var/lib/kubets/pki/apiserver.crt',
       '--tls-private-key-file=/var/lib/kubets/pki/apiserver.key',
       '--client-ca-file=/var/lib/kubets/pki/ca.crt',
@@ -33,6 +35,7 @@ describe('planLaunches', () => {
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       '--enable-bootstrap-token-auth=true',
       '--authorization-mode=Node,RBAC',
+      '--enable-admission-plugins=NodeRestriction',
     ]);
     expect(launches[1]!.script).toBe('/bins/@kubets/apiserver/kubets-apiserver.js');
     expect(launches[1]!.logFile).toBe('/var/lib/kubets/logs/kubets-apiserver.log');

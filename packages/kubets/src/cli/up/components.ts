@@ -10,6 +10,8 @@ export interface LocalClusterLayout {
   /** Root of the cluster's state: pki/, store/, logs/. */
   dataDir: string;
   apiserverPort: number;
+  /** The gRPC resource API of the API server (advertised to clients in admin.conf). */
+  grpcPort: number;
   storeClientPort: number;
   storePeerPort: number;
 }
@@ -50,6 +52,11 @@ export function apiserverUrl(layout: LocalClusterLayout): string {
   return `https://127.0.0.1:${layout.apiserverPort}`;
 }
 
+/** `host:port` of the gRPC resource API, as @kubets/client reads it from a kubeconfig. */
+export function grpcServer(layout: LocalClusterLayout): string {
+  return `127.0.0.1:${layout.grpcPort}`;
+}
+
 /** Store first (the API server needs it), then the API server. Both listen on loopback only. */
 export function planLaunches(
   layout: LocalClusterLayout,
@@ -80,6 +87,7 @@ export function planLaunches(
         `--etcd-servers=${storeUrl}`,
         '--bind-address=127.0.0.1',
         `--secure-port=${layout.apiserverPort}`,
+        `--grpc-port=${layout.grpcPort}`,
         `--tls-cert-file=${join(pki, 'apiserver.crt')}`,
         `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
         // Secured as a kubeadm cluster: client certificates of the cluster CA (admin.conf is in
@@ -92,6 +100,8 @@ export function planLaunches(
         `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
         '--enable-bootstrap-token-auth=true',
         '--authorization-mode=Node,RBAC',
+        // As kubeadm: kubelets may change only their own Node and their own pods.
+        '--enable-admission-plugins=NodeRestriction',
       ],
       logFile: join(layout.dataDir, 'logs', 'kubets-apiserver.log'),
     },

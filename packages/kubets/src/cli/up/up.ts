@@ -5,15 +5,17 @@
  * first) on SIGINT/SIGTERM. A component that dies takes the cluster down with exit code 1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join, resolve } from 'node:path';
 import { durationFlag, intFlag, stringFlag } from '@kubets/component-base';
 import { leafCommand, runCli, type CliContext } from '../command.js';
 import { pkiCommand } from '../pki/index.js';
+import { withGrpcServer } from '../../pki/kubeconfig.js';
 import {
   adminKubeconfig,
   apiserverUrl,
+  grpcServer,
   pkiDir,
   planLaunches,
   type ComponentLaunch,
@@ -30,6 +32,12 @@ const flags = {
     min: 1,
     max: 65535,
     help: 'HTTPS port of the API server on 127.0.0.1.',
+  }),
+  'grpc-port': intFlag({
+    default: 6444,
+    min: 1,
+    max: 65535,
+    help: 'gRPC resource API port of the API server on 127.0.0.1 (advertised in admin.conf).',
   }),
   'store-client-port': intFlag({
     default: 2379,
@@ -123,6 +131,13 @@ async function waitReady(
   );
 }
 
+/** admin.conf tells @kubets/client where the gRPC API listens (the port may change per run). */
+function advertiseGrpcServer(kubeconfigPath: string, server: string): void {
+  const text = readFileSync(kubeconfigPath, 'utf8');
+  const updated = withGrpcServer(text, server, kubeconfigPath);
+  if (updated !== text) writeFileSync(kubeconfigPath, updated, { mode: 0o600 });
+}
+
 async function ensurePki(layout: LocalClusterLayout, context: CliContext): Promise<void> {
   if (existsSync(join(pkiDir(layout), 'ca.crt'))) return;
   const code = await runCli(
@@ -152,11 +167,13 @@ export const upCommand = leafCommand({
     const layout: LocalClusterLayout = {
       dataDir: resolve(parsed.values['data-dir']),
       apiserverPort: parsed.values['apiserver-port'],
+      grpcPort: parsed.values['grpc-port'],
       storeClientPort: parsed.values['store-client-port'],
       storePeerPort: parsed.values['store-peer-port'],
     };
     mkdirSync(layout.dataDir, { recursive: true });
     await ensurePki(layout, context);
+    advertiseGrpcServer(adminKubeconfig(layout), grpcServer(layout));
     const ca = readFileSync(join(pkiDir(layout), 'ca.crt'), 'utf8');
 
     const running: Running[] = [];
@@ -182,6 +199,7 @@ export const upCommand = leafCommand({
         [
           'kubets: local cluster is up',
           `  API server   ${apiserverUrl(layout)}   (log ${running[1]!.launch.logFile})`,
+          `  gRPC API     ${grpcServer(layout)}`,
           `  store        http://127.0.0.1:${layout.storeClientPort}   (log ${running[0]!.launch.logFile})`,
           `  kubeconfig   ${kubeconfig}`,
           '',
