@@ -68,7 +68,13 @@ export { decodeProtobufObject } from './http/protobuf.js';
 
 // The security contract both front doors use.
 export { allowAllGuard, UNSECURED_USER } from './auth/types.js';
-export type { Credentials, RequestAttributes, RequestGuard, UserInfo } from './auth/types.js';
+export type {
+  AuthorizationResult,
+  Credentials,
+  RequestAttributes,
+  RequestGuard,
+  UserInfo,
+} from './auth/types.js';
 
 // The gRPC front door (kubets.api.v1.Resources; the contract is @kubets/api/grpc).
 export { startGrpcServer } from './grpc/server.js';

@@ -111,6 +111,7 @@ describe.skipIf(skip)('audit log', () => {
       responseStatus: { code: 201 },
       requestObject: { kind: 'ConfigMap', data: { mode: 'fast' } },
       responseObject: { kind: 'ConfigMap', metadata: { name: 'settings' } },
+      annotations: { 'authorization.k8s.io/decision': 'allow' },
     });
     expect(create.requestReceivedTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     // RequestReceived is omitted by the policy; discovery is at None.
@@ -188,6 +189,27 @@ describe.skipIf(skip)('audit log', () => {
       responseStatus: { code: 201 },
     });
   });
+
+  it("carries admission's audit annotations (PodSecurity audit mode) on the request's event", async () => {
+    await kubectl.ok(['create', 'namespace', 'audited']);
+    await kubectl.ok([
+      'label',
+      'namespace',
+      'audited',
+      'pod-security.kubernetes.io/audit=restricted',
+    ]);
+    await kubectl.ok(['run', 'loose', '-n', 'audited', '--image=busybox', '--restart=Never']);
+    const ev = events().find(
+      (e) =>
+        e.verb === 'create' &&
+        e.objectRef?.resource === 'pods' &&
+        e.objectRef.namespace === 'audited' &&
+        e.stage === 'ResponseComplete',
+    );
+    expect(ev?.annotations?.['pod-security.kubernetes.io/audit-violations']).toMatch(
+      /would violate PodSecurity "restricted:latest"/,
+    );
+  }, 60_000);
 
   it('rotates the file at --audit-log-maxsize and keeps --audit-log-maxbackup files', async () => {
     const big = 'x'.repeat(300 * 1024);

@@ -110,6 +110,7 @@ export class Auditor {
 export class AuditContext {
   readonly level: Level;
   private readonly annotations: Record<string, string> = {};
+  private readonly sources: Readonly<Record<string, string>>[] = [];
   private readonly objectRef: ObjectReference | undefined;
   private requestObject: unknown;
   private responseObject: unknown;
@@ -156,6 +157,21 @@ export class AuditContext {
   /** E.g. `authorization.k8s.io/decision: allow` from the authorizer. */
   annotate(key: string, value: string): void {
     if (this.enabled && !(key in this.annotations)) this.annotations[key] = value;
+  }
+
+  /**
+   * A record that later steps of the request fill (admission plugins' and webhooks' audit
+   * annotations); read when the event is written.
+   */
+  annotateFrom(source: Readonly<Record<string, string>>): void {
+    this.sources.push(source);
+  }
+
+  private annotationsField(): { annotations?: Record<string, string> } {
+    for (const source of this.sources) {
+      for (const [k, v] of Object.entries(source)) this.annotate(k, v);
+    }
+    return Object.keys(this.annotations).length > 0 ? { annotations: { ...this.annotations } } : {};
   }
 
   setRequestObject(obj: unknown): void {
@@ -235,7 +251,7 @@ export class AuditContext {
         : {}),
       requestReceivedTimestamp: microTime(this.received),
       stageTimestamp: microTime(this.now()),
-      ...(Object.keys(this.annotations).length > 0 ? { annotations: { ...this.annotations } } : {}),
+      ...this.annotationsField(),
     };
     this.emit(ev);
   }

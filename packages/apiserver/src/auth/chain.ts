@@ -7,7 +7,13 @@
 import { createHash } from 'node:crypto';
 import { newForbidden, newUnauthorized } from '@kubets/apimachinery';
 import type { Logger } from '@kubets/component-base';
-import type { Credentials, RequestAttributes, RequestGuard, UserInfo } from './types.js';
+import type {
+  AuthorizationResult,
+  Credentials,
+  RequestAttributes,
+  RequestGuard,
+  UserInfo,
+} from './types.js';
 import { authenticateBootstrapToken } from './authn/bootstrap-token.js';
 import { impersonate } from './authn/impersonation.js';
 import type { ServiceAccountAuthenticator } from './authn/serviceaccount.js';
@@ -151,7 +157,9 @@ export class SecurityChain implements RequestGuard {
     }
     this.o.metrics?.authentication('success', seconds());
     if (credentials.impersonate && hasImpersonation(credentials.impersonate)) {
-      return impersonate(user, credentials.impersonate, (u, a) => this.authorize(u, a));
+      return impersonate(user, credentials.impersonate, async (u, a) => {
+        await this.authorize(u, a);
+      });
     }
     return user;
   }
@@ -184,11 +192,11 @@ export class SecurityChain implements RequestGuard {
     return d;
   }
 
-  authorize(user: UserInfo, attrs: RequestAttributes): Promise<void> {
+  authorize(user: UserInfo, attrs: RequestAttributes): Promise<AuthorizationResult> {
     const d = unionDecision(this.authorizers, user, attrs, (type, decision) =>
       this.o.metrics?.decision(type, decision === 'allow' ? 'allowed' : 'denied'),
     );
-    if (d.decision === 'allow') return Promise.resolve();
+    if (d.decision === 'allow') return Promise.resolve(d.reason ? { reason: d.reason } : {});
     if (d.decision === 'noopinion') this.o.metrics?.decision('none', 'denied');
     return Promise.reject(forbidden(user, attrs, d.reason));
   }

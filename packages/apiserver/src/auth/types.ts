@@ -54,6 +54,11 @@ export type RequestAttributes =
     }
   | { kind: 'nonresource'; verb: string; path: string };
 
+/** Why a request was allowed (RBAC: the binding and role that allowed it). */
+export interface AuthorizationResult {
+  reason?: string;
+}
+
 /** The security chain as the front doors use it. */
 export interface RequestGuard {
   /**
@@ -62,8 +67,11 @@ export interface RequestGuard {
    * requests are off; 403 when impersonation is not allowed.
    */
   authenticate(credentials: Credentials): Promise<UserInfo>;
-  /** Resolves when allowed; rejects with upstream's 403 Forbidden StatusError otherwise. */
-  authorize(user: UserInfo, attributes: RequestAttributes): Promise<void>;
+  /**
+   * Resolves when allowed (with the authorizer's reason when it gives one, for the audit log's
+   * `authorization.k8s.io/reason`); rejects with upstream's 403 Forbidden StatusError otherwise.
+   */
+  authorize(user: UserInfo, attributes: RequestAttributes): Promise<AuthorizationResult | void>;
 }
 
 /** Thrown type for documentation: guards reject with apimachinery's StatusError. */

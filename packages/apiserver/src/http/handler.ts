@@ -181,8 +181,13 @@ export function createApiHandler(o: ApiHandlerOptions): Handler {
     const longRunning = info.kind === 'resource' && info.verb === 'watch';
     // Audited as upstream: from authentication on (a failed one as an unauthenticated caller).
     let audit: AuditContext | undefined;
+    // Admission plugins and webhooks add theirs while the request runs.
+    const auditAnnotations: Record<string, string> = {};
     const beginAudit = (user: UserInfo): void => {
-      if (o.audit && !audit) audit = auditHttpRequest(o.audit, req, res, info, user);
+      if (o.audit && !audit) {
+        audit = auditHttpRequest(o.audit, req, res, info, user);
+        audit.annotateFrom(auditAnnotations);
+      }
     };
     // Health and metrics stay reachable under load, as upstream exempts them.
     const exempt =
@@ -228,7 +233,14 @@ export function createApiHandler(o: ApiHandlerOptions): Handler {
       .authenticate(credentialsOf(req))
       .then(async (user) => {
         beginAudit(user);
-        await guard.authorize(user, attributesOf(info, method, url.searchParams));
+        try {
+          const allowed = await guard.authorize(user, attributesOf(info, method, url.searchParams));
+          audit?.annotate('authorization.k8s.io/decision', 'allow');
+          if (allowed?.reason) audit?.annotate('authorization.k8s.io/reason', allowed.reason);
+        } catch (err) {
+          audit?.annotate('authorization.k8s.io/decision', 'forbid');
+          throw err;
+        }
         return user;
       })
       .catch((err: unknown) => {
@@ -245,6 +257,7 @@ export function createApiHandler(o: ApiHandlerOptions): Handler {
                 minTimeout,
                 labels,
                 user,
+                auditAnnotations,
               })
             : handleNonResource(o, req, res, url, method),
         ),
@@ -445,6 +458,8 @@ interface ResourceContext {
   minTimeout: number;
   labels: RequestLabels;
   user: UserInfo;
+  /** Filled by admission during the request; the audit event reads it at the end. */
+  auditAnnotations: Record<string, string>;
 }
 
 async function handleResource(
@@ -466,7 +481,7 @@ async function handleResource(
       );
     }
     const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
-    const result = await virtual.create(info.namespace, '', body, writeOptions(q, req, ctx.user));
+    const result = await virtual.create(info.namespace, '', body, writeOptions(q, req, ctx));
     return writeJSON(res, result.code, result.body);
   }
   let target;
@@ -489,10 +504,7 @@ async function handleResource(
 
   if (target.action) {
     const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
-    return writeReply(
-      res,
-      await createObject(target, o.actions, body, writeOptions(q, req, ctx.user)),
-    );
+    return writeReply(res, await createObject(target, o.actions, body, writeOptions(q, req, ctx)));
   }
 
   const allowTable = info.verb === 'get' || info.verb === 'list';
@@ -564,19 +576,19 @@ async function handleResource(
       const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
       return writeReply(
         res,
-        await createObject(target, o.actions, body, writeOptions(q, req, ctx.user)),
+        await createObject(target, o.actions, body, writeOptions(q, req, ctx)),
       );
     }
     case 'update': {
       const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
-      return writeReply(res, await updateObject(target, body, writeOptions(q, req, ctx.user)));
+      return writeReply(res, await updateObject(target, body, writeOptions(q, req, ctx)));
     }
     case 'patch': {
       const media = mediaTypeOf(req.headers['content-type']);
       const type = patchTypeFor(media, !!def.patchSchema);
       const patch = decodePatchBody(await readBody(req), media);
       const opts: PatchRequestOptions = {
-        ...writeOptions(q, req, ctx.user),
+        ...writeOptions(q, req, ctx),
         force: isTrue(q.get('force')),
       };
       return writeReply(res, await patchObject(target, type, patch, opts, q.has('force')));
@@ -588,7 +600,7 @@ async function handleResource(
       );
       return writeReply(
         res,
-        await deleteObject(target, options, dryRun, writeOptions(q, req, ctx.user)),
+        await deleteObject(target, options, dryRun, writeOptions(q, req, ctx)),
       );
     }
     case 'deletecollection': {
@@ -601,7 +613,7 @@ async function handleResource(
         listParams(q, version),
         options,
         dryRun,
-        writeOptions(q, req, ctx.user),
+        writeOptions(q, req, ctx),
       );
       return writeJSON(res, 200, list);
     }
@@ -620,14 +632,18 @@ function methodVerb(method: string | undefined): string {
   return (method ?? 'GET').toLowerCase();
 }
 
-function writeOptions(q: URLSearchParams, req: IncomingMessage, user: UserInfo): WriteOptions {
+function writeOptions(
+  q: URLSearchParams,
+  req: IncomingMessage,
+  ctx: Pick<ResourceContext, 'user' | 'auditAnnotations'>,
+): WriteOptions {
   const options = writeOptionsFrom({
     dryRun: q.getAll('dryRun'),
     fieldManager: q.get('fieldManager') ?? undefined,
     fieldValidation: q.get('fieldValidation'),
     userAgent: req.headers['user-agent'],
   });
-  return { ...options, user };
+  return { ...options, user: ctx.user, auditAnnotations: ctx.auditAnnotations };
 }
 
 function deleteParams(q: URLSearchParams): Parameters<typeof deleteOptionsFrom>[1] {
