@@ -328,7 +328,19 @@ interface BackendResult {
   updates: Stats;
   updateRate: number;
   updateErrors: number;
-  delivery: { p50: number; p99: number; max: number; received: number; expected: number };
+  delivery: {
+    p50: number;
+    p99: number;
+    max: number;
+    received: number;
+    expected: number;
+    /** Update sent -> first watcher has it. */
+    firstP50: number;
+    firstP99: number;
+    /** First watcher has it -> last watcher has it (the fan-out itself). */
+    spreadP50: number;
+    spreadP99: number;
+  };
 }
 
 async function runBackend(backend: Backend): Promise<BackendResult> {
@@ -474,15 +486,10 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     const updSeconds = (performance.now() - tUpd) / 1000;
     // Let the last events arrive.
     const expected = updLat.length * WATCHERS;
-    const reports = async (): Promise<
-      { received: number; errors: number; buckets: [number, number][] }[]
-    > =>
+    const reports = async (): Promise<Report[]> =>
       Promise.all(
         clients.map((c) => {
-          const r = nextMessage<{ received: number; errors: number; buckets: [number, number][] }>(
-            c,
-            'report',
-          );
+          const r = nextMessage<Report>(c, 'report');
           c.send({ type: 'report' });
           return r;
         }),
@@ -498,6 +505,17 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     const merged = new Map<number, number>();
     for (const r of got) for (const [b, n] of r.buckets) merged.set(b, (merged.get(b) ?? 0) + n);
     const received = got.reduce((a, r) => a + r.received, 0);
+    // Fan-out spread: per update, from the first watcher receiving it to the last one.
+    const firstLast = new Map<string, [number, number]>();
+    for (const r of got) {
+      for (const [k, first, last] of r.firstLast) {
+        const cur = firstLast.get(k);
+        if (!cur) firstLast.set(k, [first, last]);
+        else firstLast.set(k, [Math.min(cur[0], first), Math.max(cur[1], last)]);
+      }
+    }
+    const spreads = [...firstLast.values()].map(([a, b]) => b - a).sort((a, b) => a - b);
+    const firsts = [...firstLast.entries()].map(([k, [a]]) => a - Number(k)).sort((a, b) => a - b);
     const sortedBuckets = [...merged.entries()].sort((a, b) => a[0] - b[0]);
     const at = (p: number): number => {
       const target = received * p;
@@ -525,6 +543,10 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         max: sortedBuckets.length ? sortedBuckets[sortedBuckets.length - 1]![0] / 10 : 0,
         received,
         expected,
+        firstP50: percentile(firsts, 0.5),
+        firstP99: percentile(firsts, 0.99),
+        spreadP50: percentile(spreads, 0.5),
+        spreadP99: percentile(spreads, 0.99),
       },
     };
   } finally {
@@ -532,6 +554,13 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     await Promise.race([new Promise((r) => server.child.once('exit', r)), sleep(10_000)]);
     await stopChild(server.child, 'SIGKILL');
   }
+}
+
+interface Report {
+  received: number;
+  errors: number;
+  buckets: [number, number][];
+  firstLast: [string, number, number][];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -577,6 +606,14 @@ function report(results: Map<string, BackendResult>): void {
     (r) => `${ms(r.delivery.p50)} / ${ms(r.delivery.p99)}`,
   );
   row('delivery max', (r) => ms(r.delivery.max));
+  row(
+    '  of which: sent -> first watcher p50 / p99',
+    (r) => `${ms(r.delivery.firstP50)} / ${ms(r.delivery.firstP99)}`,
+  );
+  row(
+    '  of which: first -> last watcher p50 / p99',
+    (r) => `${ms(r.delivery.spreadP50)} / ${ms(r.delivery.spreadP99)}`,
+  );
   row('events delivered / expected', (r) => `${r.delivery.received} / ${r.delivery.expected}`);
   const width = [Math.max(...rows.map((r) => r[0].length)) + 2, ...names.map(() => 26)];
   const line = (cells: string[]): string =>
