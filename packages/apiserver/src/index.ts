@@ -69,3 +69,9 @@ export { decodeProtobufObject } from './http/protobuf.js';
 // The security contract both front doors use.
 export { allowAllGuard, UNSECURED_USER } from './auth/types.js';
 export type { Credentials, RequestAttributes, RequestGuard, UserInfo } from './auth/types.js';
+export { Cacher, DEFAULT_MAX_PENDING_BYTES } from './storage/cacher/cacher.js';
+export type { CacherOptions, CacheObserver } from './storage/cacher/cacher.js';
+export { WatchCache } from './storage/cacher/watch-cache.js';
+export type { CacheEvent, WindowOptions } from './storage/cacher/watch-cache.js';
+export { WatchCacheSizes } from './storage/cacher/sizes.js';
+export { OpenAPIV2Service, swaggerDocument, encodeSwaggerProto } from './http/openapi-v2.js';
