@@ -275,9 +275,15 @@ const restClient: CreateClientKind = {
   connect: (server) =>
     Promise.resolve({
       create: async (i: number) => {
-        const r = await call(`${server.url}/api/v1/namespaces/${NAMESPACE}/pods`, 'POST', pod(i));
-        if (r.status !== 201)
-          throw new Error(`create answered ${r.status}: ${r.text.slice(0, 200)}`);
+        // Retried like a client would on 429/5xx; a 409 after a failed attempt means it landed.
+        for (let attempt = 0; ; attempt++) {
+          const r = await call(`${server.url}/api/v1/namespaces/${NAMESPACE}/pods`, 'POST', pod(i));
+          if (r.status === 201 || (r.status === 409 && attempt > 0)) return;
+          if (attempt >= 4 || (r.status < 500 && r.status !== 429)) {
+            throw new Error(`create answered ${r.status}: ${r.text.slice(0, 200)}`);
+          }
+          await sleep(100);
+        }
       },
       close: () => undefined,
     }),
@@ -321,7 +327,20 @@ interface BackendResult {
   pagedPass: number;
   updates: Stats;
   updateRate: number;
-  delivery: { p50: number; p99: number; max: number; received: number; expected: number };
+  updateErrors: number;
+  delivery: {
+    p50: number;
+    p99: number;
+    max: number;
+    received: number;
+    expected: number;
+    /** Update sent -> first watcher has it. */
+    firstP50: number;
+    firstP99: number;
+    /** First watcher has it -> last watcher has it (the fan-out itself). */
+    spreadP50: number;
+    spreadP99: number;
+  };
 }
 
 async function runBackend(backend: Backend): Promise<BackendResult> {
@@ -423,8 +442,10 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     const updLat: number[] = [];
     let inFlight = 0;
     let sent = 0;
+    let done = 0;
+    let updateErrors = 0;
     const tUpd = performance.now();
-    await new Promise<void>((resolve, reject) => {
+    await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
         const due = Math.min(
           updates,
@@ -435,40 +456,40 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
           inFlight++;
           const sentAt = performance.timeOrigin + performance.now();
           const t0 = performance.now();
+          const settle = (ok: boolean): void => {
+            inFlight--;
+            done++;
+            if (ok) updLat.push(performance.now() - t0);
+            else updateErrors++;
+            if (done === updates) {
+              clearInterval(timer);
+              resolve();
+            }
+          };
           call(
             `${podsUrl}/bench-${i % total}`,
             'PATCH',
             { metadata: { annotations: { 'bench/sent-at': sentAt.toFixed(3) } } },
             'application/merge-patch+json',
-          )
-            .then((r) => {
-              if (r.status !== 200) throw new Error(`update answered ${r.status}`);
-              updLat.push(performance.now() - t0);
-              inFlight--;
-              if (updLat.length === updates) {
-                clearInterval(timer);
-                resolve();
+          ).then(
+            (r) => {
+              if (r.status !== 200 && updateErrors < 3) {
+                log(`  update answered ${r.status}: ${r.text.slice(0, 300)}`);
               }
-            })
-            .catch((err: unknown) => {
-              clearInterval(timer);
-              reject(err instanceof Error ? err : new Error(String(err)));
-            });
+              settle(r.status === 200);
+            },
+            () => settle(false),
+          );
         }
       }, 5);
     });
     const updSeconds = (performance.now() - tUpd) / 1000;
     // Let the last events arrive.
-    const expected = updates * WATCHERS;
-    const reports = async (): Promise<
-      { received: number; errors: number; buckets: [number, number][] }[]
-    > =>
+    const expected = updLat.length * WATCHERS;
+    const reports = async (): Promise<Report[]> =>
       Promise.all(
         clients.map((c) => {
-          const r = nextMessage<{ received: number; errors: number; buckets: [number, number][] }>(
-            c,
-            'report',
-          );
+          const r = nextMessage<Report>(c, 'report');
           c.send({ type: 'report' });
           return r;
         }),
@@ -484,6 +505,17 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     const merged = new Map<number, number>();
     for (const r of got) for (const [b, n] of r.buckets) merged.set(b, (merged.get(b) ?? 0) + n);
     const received = got.reduce((a, r) => a + r.received, 0);
+    // Fan-out spread: per update, from the first watcher receiving it to the last one.
+    const firstLast = new Map<string, [number, number]>();
+    for (const r of got) {
+      for (const [k, first, last] of r.firstLast) {
+        const cur = firstLast.get(k);
+        if (!cur) firstLast.set(k, [first, last]);
+        else firstLast.set(k, [Math.min(cur[0], first), Math.max(cur[1], last)]);
+      }
+    }
+    const spreads = [...firstLast.values()].map(([a, b]) => b - a).sort((a, b) => a - b);
+    const firsts = [...firstLast.entries()].map(([k, [a]]) => a - Number(k)).sort((a, b) => a - b);
     const sortedBuckets = [...merged.entries()].sort((a, b) => a[0] - b[0]);
     const at = (p: number): number => {
       const target = received * p;
@@ -503,13 +535,18 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
       listPaged,
       pagedPass: pagedSeconds / LISTS,
       updates: stats(updLat, updSeconds),
-      updateRate: updates / updSeconds,
+      updateRate: updLat.length / updSeconds,
+      updateErrors,
       delivery: {
         p50: at(0.5),
         p99: at(0.99),
         max: sortedBuckets.length ? sortedBuckets[sortedBuckets.length - 1]![0] / 10 : 0,
         received,
         expected,
+        firstP50: percentile(firsts, 0.5),
+        firstP99: percentile(firsts, 0.99),
+        spreadP50: percentile(spreads, 0.5),
+        spreadP99: percentile(spreads, 0.99),
       },
     };
   } finally {
@@ -517,6 +554,13 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     await Promise.race([new Promise((r) => server.child.once('exit', r)), sleep(10_000)]);
     await stopChild(server.child, 'SIGKILL');
   }
+}
+
+interface Report {
+  received: number;
+  errors: number;
+  buckets: [number, number][];
+  firstLast: [string, number, number][];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -556,11 +600,20 @@ function report(results: Map<string, BackendResult>): void {
   row('list limit=500 whole pass', (r) => ms(r.pagedPass * 1000));
   row(`updates (target ${UPDATE_RATE}/s) achieved`, (r) => `${r.updateRate.toFixed(0)}/s`);
   row('update p50 / p99', (r) => `${ms(r.updates.p50)} / ${ms(r.updates.p99)}`);
+  row('failed updates (5xx, 429, network)', (r) => String(r.updateErrors));
   row(
     `delivery to ${WATCHERS} watchers p50 / p99`,
     (r) => `${ms(r.delivery.p50)} / ${ms(r.delivery.p99)}`,
   );
   row('delivery max', (r) => ms(r.delivery.max));
+  row(
+    '  of which: sent -> first watcher p50 / p99',
+    (r) => `${ms(r.delivery.firstP50)} / ${ms(r.delivery.firstP99)}`,
+  );
+  row(
+    '  of which: first -> last watcher p50 / p99',
+    (r) => `${ms(r.delivery.spreadP50)} / ${ms(r.delivery.spreadP99)}`,
+  );
   row('events delivered / expected', (r) => `${r.delivery.received} / ${r.delivery.expected}`);
   const width = [Math.max(...rows.map((r) => r[0].length)) + 2, ...names.map(() => 26)];
   const line = (cells: string[]): string =>

@@ -5,7 +5,8 @@
  * watcher goes into a 0.1 ms histogram the driver merges.
  *
  * IPC: `open` {url, path, count} -> `ready` once every watch has its response headers;
- * `report` -> {received, errors, buckets: [bucket, count][]}; `stop` closes everything.
+ * `report` -> {received, errors, buckets: [bucket, count][], firstLast: [sentAt, first, last][]};
+ * `stop` closes everything.
  */
 import { request, type ClientRequest } from 'node:http';
 
@@ -20,6 +21,8 @@ const BUCKET_MS = 0.1;
 const MAX_BUCKET = 600_000; // 60 s
 const histogram = new Uint32Array(MAX_BUCKET + 1);
 let received = 0;
+/** Per update (its sent-at text): first and last time any watch here received it. */
+const spread = new Map<string, [number, number]>();
 let errors = 0;
 const requests: ClientRequest[] = [];
 const MARKER = Buffer.from('"bench/sent-at":"');
@@ -43,7 +46,11 @@ function scan(buf: Buffer): Buffer {
     const end = buf.indexOf(0x22, start); // closing quote
     if (end < 0) return buf.subarray(at);
     received++;
-    const latency = t - Number(buf.toString('latin1', start, end));
+    const key = buf.toString('latin1', start, end);
+    const latency = t - Number(key);
+    const seen = spread.get(key);
+    if (seen) seen[1] = t;
+    else spread.set(key, [t, t]);
     histogram[Math.min(MAX_BUCKET, Math.max(0, Math.round(latency / BUCKET_MS)))]!++;
     from = end + 1;
   }
@@ -75,7 +82,8 @@ process.on('message', (m: Open | { type: 'report' | 'stop' }) => {
   else if (m.type === 'report') {
     const buckets: [number, number][] = [];
     for (let i = 0; i <= MAX_BUCKET; i++) if (histogram[i]! > 0) buckets.push([i, histogram[i]!]);
-    process.send?.({ type: 'report', received, errors, buckets });
+    const firstLast = [...spread.entries()].map(([k, [a, b]]) => [k, a, b]);
+    process.send?.({ type: 'report', received, errors, buckets, firstLast });
   } else {
     for (const r of requests) r.destroy();
     process.exit(0);

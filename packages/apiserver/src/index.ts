@@ -139,3 +139,9 @@ export type {
 } from './admission/types.js';
 export { podSecurityFromAdmissionConfig } from './admission/podsecurity/policy.js';
 export type { PodSecurityConfig } from './admission/podsecurity/policy.js';
+export { Cacher, DEFAULT_MAX_PENDING_BYTES } from './storage/cacher/cacher.js';
+export type { CacherOptions, CacheObserver } from './storage/cacher/cacher.js';
+export { WatchCache } from './storage/cacher/watch-cache.js';
+export type { CacheEvent, WindowOptions } from './storage/cacher/watch-cache.js';
+export { WatchCacheSizes } from './storage/cacher/sizes.js';
+export { OpenAPIV2Service, swaggerDocument, encodeSwaggerProto } from './http/openapi-v2.js';

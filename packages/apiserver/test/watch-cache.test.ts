@@ -2,12 +2,13 @@
  * The watch cache against real etcd, through the REST API: 1,000 watchers on one etcd watch,
  * 410 for a revision older than the window, lists at resourceVersion=0 from memory, consistent
  * lists that see the write made just before them, and watch events in order with none lost
- * across an etcd restart (the etcd watch reconnects).
+ * across an etcd restart (the etcd watch reconnects); consistent lists on kubets-store too.
  */
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdMissingReason } from './helpers/etcd.js';
 import { startTestCluster, type TestCluster } from './helpers/apiserver.js';
+import { storeMissingReason } from './helpers/store.js';
 
 const missing = etcdMissingReason();
 if (missing) console.warn(`skipping watch cache tests: ${missing}`);
@@ -255,4 +256,33 @@ describe.skipIf(!!missing)('watch cache (real etcd)', () => {
       for (const w of watches) w.close();
     }
   }, 120_000);
+});
+
+const storeMissing = missing ?? storeMissingReason();
+if (!missing && storeMissing)
+  console.warn(`skipping watch cache tests on kubets-store: ${storeMissing}`);
+
+describe.skipIf(!!storeMissing)('watch cache (kubets-store)', () => {
+  beforeAll(async () => {
+    cluster = await startTestCluster({ backend: 'kubets-store' });
+  }, 60_000);
+  afterAll(async () => {
+    agent.destroy();
+    await cluster?.stop();
+  });
+
+  it('a consistent list sees the write made just before it, served from the cache', async () => {
+    for (let i = 0; i < 10; i++) {
+      const created = await call('POST', PODS, pod(`store-${i}`));
+      expect(created.status).toBe(201);
+      const list = await call('GET', PODS);
+      expect(list.body.items.map((p: any) => p.metadata.name)).toContain(`store-${i}`);
+    }
+    expect(
+      await metric(
+        'apiserver_watch_cache_consistent_read_total',
+        'resource="pods",success="true",fallback="false"',
+      ),
+    ).toBeGreaterThanOrEqual(10);
+  }, 60_000);
 });
