@@ -2,7 +2,7 @@
  * The `default` ServiceAccount of every namespace, which the ServiceAccount plugin gives pods.
  * Upstream, kube-controller-manager's serviceaccount controller creates it; kubets has no
  * controller-manager yet, so the API server creates it when a namespace is created and, at
- * start, for namespaces that lack it (see docs/decisions/0005-admission.md).
+ * start, for namespaces that lack it (see docs/decisions/0009-admission.md).
  */
 import { isAlreadyExists, isNotFound } from '@kubets/apimachinery';
 import type { ResourceRegistry, WriteTransaction } from '../registry/resource-registry.js';
