@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@kubets/component-base';
 import { ErrBadLeaderTransferee, ErrNotLeader, ErrTimeout, toEtcdError } from '../apply/errors.js';
-import { toProtoKv } from '../apply/kv-apply.js';
 import { loadGrpcObject } from '../gen/etcd/load.js';
 import type { ClusterHandlers } from '../gen/etcd/types/etcdserverpb/Cluster.js';
 import type { KVHandlers } from '../gen/etcd/types/etcdserverpb/KV.js';
@@ -12,11 +11,10 @@ import type { MaintenanceHandlers } from '../gen/etcd/types/etcdserverpb/Mainten
 import type { WatchHandlers } from '../gen/etcd/types/etcdserverpb/Watch.js';
 import type { WatchRequest__Output } from '../gen/etcd/types/etcdserverpb/WatchRequest.js';
 import type { WatchResponse } from '../gen/etcd/types/etcdserverpb/WatchResponse.js';
-import type { Event } from '../gen/etcd/types/mvccpb/Event.js';
 import { requestRange } from '../mvcc/kv.js';
-import type { WatchMessage } from '../watch/watch-hub.js';
 import type { EtcdServer } from './etcd-server.js';
 import type { StoreMetrics } from './metrics.js';
+import { encodeWatchResponse, withPreEncodedResponses } from './watch-encoding.js';
 
 /** Bytes of a snapshot stream message (etcd sends 32 KiB chunks). */
 const SNAPSHOT_CHUNK = 32 * 1024;
@@ -163,7 +161,7 @@ export function addEtcdServices(server: grpc.Server, opts: GrpcServicesOptions):
   const watch: WatchHandlers = {
     Watch: (call) => serveWatch(call, etcd, metrics),
   };
-  server.addService(proto.Watch.service, watch);
+  server.addService(withPreEncodedResponses(proto.Watch.service), watch);
 
   const cluster: ClusterHandlers = {
     MemberList: unary('Cluster', 'MemberList', async (r) => {
@@ -258,12 +256,6 @@ export function addEtcdServices(server: grpc.Server, opts: GrpcServicesOptions):
   server.addService(proto.Maintenance.service, maintenance);
 }
 
-function toProtoEvent(msg: WatchMessage, e: WatchMessage['events'][number]): Event {
-  const ev: Event = { type: e.type, kv: toProtoKv(e.kv) };
-  if (msg.prevKv && e.prevKv !== undefined) ev.prev_kv = toProtoKv(e.prevKv);
-  return ev;
-}
-
 /** One Watch stream: create/cancel/progress requests in, ordered responses out. */
 function serveWatch(
   call: grpc.ServerDuplexStream<WatchRequest__Output, WatchResponse>,
@@ -280,17 +272,21 @@ function serveWatch(
   const stream = etcd.watchHub.openStream({
     send: (msg) => {
       if (closed) return true;
-      const resp: WatchResponse = {
-        header: etcd.header(msg.revision),
-        watch_id: msg.watchId,
-        created: msg.created ?? false,
-        canceled: msg.canceled ?? false,
-        compact_revision: msg.compactRevision ?? 0,
-        cancel_reason: msg.cancelReason ?? '',
-        events: msg.events.map((e) => toProtoEvent(msg, e)),
-      };
+      const bytes = encodeWatchResponse(
+        {
+          header: etcd.header(msg.revision),
+          watch_id: msg.watchId,
+          created: msg.created ?? false,
+          canceled: msg.canceled ?? false,
+          compact_revision: msg.compactRevision ?? 0,
+          cancel_reason: msg.cancelReason ?? '',
+        },
+        msg.events,
+        msg.prevKv,
+      );
       metrics?.grpcMsgSent.inc(labels);
-      return call.write(resp);
+      // The service definition writes these bytes as they are (see watch-encoding.ts).
+      return call.write(bytes as unknown as WatchResponse);
     },
   });
   etcd.progressStreams.add(stream);
