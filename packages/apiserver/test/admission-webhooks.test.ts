@@ -9,12 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdMissingReason, freePort } from './helpers/etcd.js';
 import { startTestCluster, type TestCluster } from './helpers/apiserver.js';
 import { KUBECTL, kubectlFor, type Kubectl } from './helpers/kubectl.js';
+import { OPENSSL } from './helpers/pki.js';
 import { ValidatingWebhookPlugin } from '../src/admission/webhook/dispatcher.js';
 import { WebhookSource } from '../src/admission/webhook/source.js';
 import { attrsFor } from '../src/admission/testing.js';
 import {
   makeCertificate,
-  OPENSSL,
   startWebhookServer,
   type ReviewRequest,
   type WebhookServer,

@@ -14,10 +14,10 @@ import { builtinDefinitions } from '../src/cli/run.js';
 import { startApiServer, type RunningApiServer } from '../src/server.js';
 import { versionInfo } from '../src/version.js';
 import { etcdMissingReason, startEtcd, type EtcdProcess } from './helpers/etcd.js';
-import { findKubectl, kubectlFor, type Kubectl } from './helpers/kubectl-runner.js';
+import { KUBECTL, kubectlFor, type Kubectl } from './helpers/kubectl.js';
 import { call, json, resourcesClient } from './helpers/grpc.js';
 
-const skip = etcdMissingReason() ?? (findKubectl() ? undefined : 'kubectl not found');
+const skip = etcdMissingReason() ?? (KUBECTL ? undefined : 'kubectl not found');
 if (skip) console.warn(`skipping audit log tests: ${skip}`);
 
 const POLICY = `apiVersion: audit.k8s.io/v1

@@ -15,13 +15,13 @@ import { startApiServer, type RunningApiServer } from '../src/server.js';
 import { EncryptionAtRest, transformationMetrics } from '../src/storage/encryption/encryption.js';
 import { versionInfo } from '../src/version.js';
 import { etcdMissingReason, startEtcd, type EtcdProcess } from './helpers/etcd.js';
-import { findKubectl, kubectlFor, type Kubectl } from './helpers/kubectl-runner.js';
+import { KUBECTL, kubectlFor, type Kubectl } from './helpers/kubectl.js';
 
 const ETCDCTL = '/usr/bin/etcdctl';
 const skip =
   etcdMissingReason() ??
   (existsSync(ETCDCTL) ? undefined : 'etcdctl not found') ??
-  (findKubectl() ? undefined : 'kubectl not found');
+  (KUBECTL ? undefined : 'kubectl not found');
 if (skip) console.warn(`skipping encryption at rest tests: ${skip}`);
 
 const KEY1 = Buffer.alloc(32, 0x11).toString('base64');
