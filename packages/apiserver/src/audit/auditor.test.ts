@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { UserInfo } from '../auth/types.js';
-import {
-  resourceAttributes,
-  type ResourceAttributes,
-} from '../../test/helpers/attributes.js';
+import { resourceAttributes, type ResourceAttributes } from '../../test/helpers/attributes.js';
 import { Auditor, microTime, withoutManagedFields } from './auditor.js';
 import { formatEvent } from './format.js';
 import { parsePolicy } from './policy.js';

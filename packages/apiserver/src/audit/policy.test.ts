@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestAttributes, UserInfo } from '../auth/types.js';
-import {
-  resourceAttributes,
-  type ResourceAttributes,
-} from '../../test/helpers/attributes.js';
+import { resourceAttributes, type ResourceAttributes } from '../../test/helpers/attributes.js';
 import { AuditPolicyError, evaluatePolicy, parsePolicy } from './policy.js';
 
 const alice: UserInfo = { username: 'alice', groups: ['dev', 'system:authenticated'] };

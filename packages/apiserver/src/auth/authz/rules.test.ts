@@ -3,7 +3,6 @@ import type { RequestAttributes } from '../types.js';
 import { resourceAttributes as res } from '../../../test/helpers/attributes.js';
 import { compactString, ruleAllows, uncoveredRules } from './rules.js';
 
-
 describe('RBAC rules', () => {
   it('match verbs, groups, resources, subresources, */scale and resource names like upstream', () => {
     const pods = { verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] };
