@@ -12,17 +12,15 @@ import { join } from 'node:path';
 import { credentials as grpcCredentials, Metadata, status } from '@grpc/grpc-js';
 import type { ResourcesClient } from '@kubets/api/grpc';
 import { newForbidden, newUnauthorized } from '@kubets/apimachinery';
-import { HealthChecks } from '@kubets/component-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Credentials, RequestAttributes, RequestGuard, UserInfo } from '../src/auth/types.js';
-import { builtinDefinitions } from '../src/cli/run.js';
 import type { WriteOptions } from '../src/registry/resource-registry.js';
 import { startApiServer, type ApiServerOptions, type RunningApiServer } from '../src/server.js';
-import { versionInfo } from '../src/version.js';
 import { startTestCluster, type TestCluster } from './helpers/apiserver.js';
 import { etcdMissingReason } from './helpers/etcd.js';
 import { call, failure, json, parse, resourcesClient, watch } from './helpers/grpc.js';
 import { issue, OPENSSL, selfSigned } from './helpers/pki.js';
+import { testServerOptions } from './helpers/server-options.js';
 
 const skip = etcdMissingReason();
 if (skip) console.warn(`skipping gRPC API tests: ${skip}`);
@@ -50,14 +48,8 @@ async function startServer(
   extra: Partial<ApiServerOptions>,
 ): Promise<RunningApiServer> {
   return startApiServer({
-    etcdServers: etcdEndpoint,
-    bindAddress: '127.0.0.1',
-    securePort: 0,
+    ...testServerOptions(etcdEndpoint),
     grpcPort: 0,
-    definitions: builtinDefinitions(),
-    version: versionInfo('0.1.0'),
-    health: new HealthChecks(),
-    compactionIntervalMs: 0,
     serviceClusterIPRange: '10.96.0.0/24',
     serviceNodePortRange: '30000-30010',
     ...extra,

@@ -57,3 +57,18 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     },
   };
 }
+
+/** One JSON request to a test server: the status, the parsed body and the headers. */
+export async function apiRequest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: await res.json(), headers: res.headers };
+}
