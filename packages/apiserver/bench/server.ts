@@ -3,10 +3,9 @@
  * the heap can be measured after a full collection). Speaks to the driver over IPC:
  * `ready` {url} once serving; `heap` -> {heapUsed, cachedPods, cpu}; `stop` -> closes and exits.
  */
-import { createMetrics, HealthChecks } from '@kubets/component-base';
-import { builtinDefinitions, customResourceSupport } from '../src/cli/run.js';
+import { customResourceSupport } from '../src/cli/run.js';
 import { startApiServer } from '../src/server.js';
-import { versionInfo } from '../src/version.js';
+import { testServerOptions } from '../test/helpers/server-options.js';
 
 interface Request {
   type: 'heap' | 'stop';
@@ -16,19 +15,8 @@ async function main(): Promise<void> {
   const etcdServers = (process.argv[2] ?? '').split(',');
   const watchCache = process.argv[3] !== 'no-cache';
   const server = await startApiServer({
-    etcdServers,
-    bindAddress: '127.0.0.1',
-    securePort: 0,
-    definitions: builtinDefinitions(),
+    ...testServerOptions(etcdServers),
     customResources: customResourceSupport,
-    version: versionInfo('0.1.0'),
-    health: new HealthChecks(),
-    metrics: createMetrics({
-      component: 'kubets-apiserver',
-      version: '0.1.0',
-      defaultMetrics: false,
-    }),
-    compactionIntervalMs: 0,
     watchCache,
   });
   const gc = (globalThis as { gc?: () => void }).gc;

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceRegistry } from '../src/registry/resource-registry.js';
 import { etcdMissingReason } from './helpers/etcd.js';
-import { startTestCluster, type TestCluster } from './helpers/apiserver.js';
+import { apiRequest, startTestCluster, type TestCluster } from './helpers/apiserver.js';
 import { KUBECTL, kubectlFor, type Kubectl } from './helpers/kubectl.js';
 
 const skip = etcdMissingReason() ?? (KUBECTL ? undefined : 'kubectl not found on PATH');
@@ -17,14 +17,8 @@ if (skip) console.warn(`skipping built-in admission tests: ${skip}`);
 let cluster: TestCluster;
 let k: Kubectl;
 
-async function api(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${cluster.url}${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as any, headers: res.headers };
-}
+const api = (method: string, path: string, body?: unknown) =>
+  apiRequest(cluster.url, method, path, body);
 
 async function ok(args: string[], stdin?: string): Promise<{ stdout: string; stderr: string }> {
   const r = await k.run(args, stdin);

@@ -7,14 +7,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdMissingReason, freePort } from './helpers/etcd.js';
-import { startTestCluster, type TestCluster } from './helpers/apiserver.js';
+import { apiRequest, startTestCluster, type TestCluster } from './helpers/apiserver.js';
 import { KUBECTL, kubectlFor, type Kubectl } from './helpers/kubectl.js';
+import { OPENSSL } from './helpers/pki.js';
 import { ValidatingWebhookPlugin } from '../src/admission/webhook/dispatcher.js';
 import { WebhookSource } from '../src/admission/webhook/source.js';
 import { attrsFor } from '../src/admission/testing.js';
 import {
   makeCertificate,
-  OPENSSL,
   startWebhookServer,
   type ReviewRequest,
   type WebhookServer,
@@ -30,14 +30,8 @@ let cluster: TestCluster;
 let hooks: WebhookServer;
 let k: Kubectl;
 
-async function api(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${cluster.url}${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as any, headers: res.headers };
-}
+const api = (method: string, path: string, body?: unknown) =>
+  apiRequest(cluster.url, method, path, body);
 
 async function namespace(name: string, labels: Record<string, string> = {}): Promise<void> {
   const r = await api('POST', '/api/v1/namespaces', {

@@ -7,17 +7,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HealthChecks } from '@kubets/component-base';
 import { setupAuditLog, type AuditSetup } from '../src/audit/setup.js';
 import type { AuditEvent } from '../src/audit/types.js';
-import { builtinDefinitions } from '../src/cli/run.js';
 import { startApiServer, type RunningApiServer } from '../src/server.js';
-import { versionInfo } from '../src/version.js';
 import { etcdMissingReason, startEtcd, type EtcdProcess } from './helpers/etcd.js';
-import { findKubectl, kubectlFor, type Kubectl } from './helpers/kubectl-runner.js';
+import { KUBECTL, kubectlFor, type Kubectl } from './helpers/kubectl.js';
 import { call, json, resourcesClient } from './helpers/grpc.js';
+import { testServerOptions } from './helpers/server-options.js';
 
-const skip = etcdMissingReason() ?? (findKubectl() ? undefined : 'kubectl not found');
+const skip = etcdMissingReason() ?? (KUBECTL ? undefined : 'kubectl not found');
 if (skip) console.warn(`skipping audit log tests: ${skip}`);
 
 const POLICY = `apiVersion: audit.k8s.io/v1
@@ -67,13 +65,7 @@ describe.skipIf(skip)('audit log', () => {
       maxBackups: 1,
     })!;
     server = await startApiServer({
-      etcdServers: etcd.endpoint,
-      bindAddress: '127.0.0.1',
-      securePort: 0,
-      definitions: builtinDefinitions(),
-      version: versionInfo('0.1.0'),
-      health: new HealthChecks(),
-      compactionIntervalMs: 0,
+      ...testServerOptions(etcd.endpoint),
       audit: audit.auditor,
       grpcPort: 0,
     });

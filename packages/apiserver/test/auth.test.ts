@@ -6,7 +6,7 @@
  * have written nothing.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createPrivateKey } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApiServer } from '../src/server.js';
 import { etcdMissingReason, startEtcd, type EtcdProcess } from './helpers/etcd.js';
+import { KUBECTL } from './helpers/kubectl.js';
 import { issue, makeCA, OPENSSL, writeKubeconfig, type CertFiles } from './helpers/pki.js';
 import {
   call,
@@ -24,10 +25,6 @@ import {
   type TestPki,
 } from './helpers/secure-cluster.js';
 
-const KUBECTL = (process.env.PATH ?? '')
-  .split(':')
-  .map((d) => join(d, 'kubectl'))
-  .find((p) => existsSync(p));
 const skip =
   etcdMissingReason() ??
   (OPENSSL ? undefined : 'openssl not found') ??

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdMissingReason, freePort, startEtcd, type EtcdProcess } from './helpers/etcd.js';
-import { findKubectl, kubectlFor } from './helpers/kubectl-runner.js';
+import { KUBECTL, kubectlFor } from './helpers/kubectl.js';
 
 const BIN = fileURLToPath(new URL('../bin/kubets-apiserver.js', import.meta.url));
 const BUILT = fileURLToPath(new URL('../dist/bin/kubets-apiserver.js', import.meta.url));
@@ -178,7 +178,7 @@ resources:
       const version = JSON.parse((await get(`${base}/version`, ca)).body) as { minor: string };
       expect(version.minor).toBe('32');
       expect((await get(`${base}/api/v1/namespaces/default`, ca)).status).toBe(200);
-      if (findKubectl()) {
+      if (KUBECTL) {
         // Real kubectl trusts the generated certificate as its CA, or skips verification.
         const trusting = kubectlFor(base, { caFile: join(certDir, 'apiserver.crt') });
         const insecure = kubectlFor(base, { insecureSkipTLSVerify: true });

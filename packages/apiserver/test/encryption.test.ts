@@ -9,19 +9,18 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics, HealthChecks, type ComponentMetrics } from '@kubets/component-base';
-import { builtinDefinitions } from '../src/cli/run.js';
+import { createMetrics, type ComponentMetrics } from '@kubets/component-base';
 import { startApiServer, type RunningApiServer } from '../src/server.js';
 import { EncryptionAtRest, transformationMetrics } from '../src/storage/encryption/encryption.js';
-import { versionInfo } from '../src/version.js';
 import { etcdMissingReason, startEtcd, type EtcdProcess } from './helpers/etcd.js';
-import { findKubectl, kubectlFor, type Kubectl } from './helpers/kubectl-runner.js';
+import { KUBECTL, kubectlFor, type Kubectl } from './helpers/kubectl.js';
+import { testServerOptions } from './helpers/server-options.js';
 
 const ETCDCTL = '/usr/bin/etcdctl';
 const skip =
   etcdMissingReason() ??
   (existsSync(ETCDCTL) ? undefined : 'etcdctl not found') ??
-  (findKubectl() ? undefined : 'kubectl not found');
+  (KUBECTL ? undefined : 'kubectl not found');
 if (skip) console.warn(`skipping encryption at rest tests: ${skip}`);
 
 const KEY1 = Buffer.alloc(32, 0x11).toString('base64');
@@ -61,14 +60,8 @@ ${providers}`,
       encryption = EncryptionAtRest.load(path, { observer: transformationMetrics(metrics) });
     }
     server = await startApiServer({
-      etcdServers: etcd.endpoint,
-      bindAddress: '127.0.0.1',
-      securePort: 0,
-      definitions: builtinDefinitions(),
-      version: versionInfo('0.1.0'),
-      health: new HealthChecks(),
+      ...testServerOptions(etcd.endpoint),
       metrics,
-      compactionIntervalMs: 0,
       ...(encryption ? { encryption } : {}),
     });
     kubectl.setServer(server.url);

@@ -5,24 +5,22 @@
  * error class, dry run, server-side apply, one storage path with REST, the security guard, the
  * shared max-inflight limits, and TLS with client certificates.
  */
-import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials as grpcCredentials, Metadata, status } from '@grpc/grpc-js';
 import type { ResourcesClient } from '@kubets/api/grpc';
 import { newForbidden, newUnauthorized } from '@kubets/apimachinery';
-import { HealthChecks } from '@kubets/component-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Credentials, RequestAttributes, RequestGuard, UserInfo } from '../src/auth/types.js';
-import { builtinDefinitions } from '../src/cli/run.js';
 import type { WriteOptions } from '../src/registry/resource-registry.js';
 import { startApiServer, type ApiServerOptions, type RunningApiServer } from '../src/server.js';
-import { versionInfo } from '../src/version.js';
 import { startTestCluster, type TestCluster } from './helpers/apiserver.js';
 import { etcdMissingReason } from './helpers/etcd.js';
 import { call, failure, json, parse, resourcesClient, watch } from './helpers/grpc.js';
+import { issue, OPENSSL, selfSigned } from './helpers/pki.js';
+import { testServerOptions } from './helpers/server-options.js';
 
 const skip = etcdMissingReason();
 if (skip) console.warn(`skipping gRPC API tests: ${skip}`);
@@ -50,14 +48,8 @@ async function startServer(
   extra: Partial<ApiServerOptions>,
 ): Promise<RunningApiServer> {
   return startApiServer({
-    etcdServers: etcdEndpoint,
-    bindAddress: '127.0.0.1',
-    securePort: 0,
+    ...testServerOptions(etcdEndpoint),
     grpcPort: 0,
-    definitions: builtinDefinitions(),
-    version: versionInfo('0.1.0'),
-    health: new HealthChecks(),
-    compactionIntervalMs: 0,
     serviceClusterIPRange: '10.96.0.0/24',
     serviceNodePortRange: '30000-30010',
     ...extra,
@@ -863,68 +855,18 @@ describe.skipIf(skip)('gRPC security and limits', () => {
   }, 30_000);
 });
 
-const openssl = (process.env.PATH ?? '')
-  .split(':')
-  .map((d) => join(d, 'openssl'))
-  .find((p) => existsSync(p));
-const skipTLS = skip ?? (openssl ? undefined : 'openssl not found');
+const skipTLS = skip ?? (OPENSSL ? undefined : 'openssl not found');
 if (!skip && skipTLS) console.warn(`skipping gRPC TLS tests: ${skipTLS}`);
 
 describe.skipIf(skipTLS)('gRPC over TLS', () => {
   let cluster: TestCluster;
   let dir: string;
   const pem = (name: string): Buffer => readFileSync(join(dir, name));
-  const ssl = (args: string[]): void => {
-    execFileSync(openssl!, args, { stdio: 'ignore', cwd: dir });
-  };
-
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kubets-grpc-tls-'));
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    ssl([
-      'req',
-      '-x509',
-      ...ec,
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=client-ca',
-    ]);
-    ssl([
-      'req',
-      '-x509',
-      ...ec,
-      '-keyout',
-      'server.key',
-      '-out',
-      'server.crt',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=kubets-apiserver',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]);
-    ssl(['req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=alice/O=devs']);
-    ssl([
-      'x509',
-      '-req',
-      '-in',
-      'client.csr',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'client.crt',
-      '-days',
-      '1',
-    ]);
+    const ca = selfSigned(dir, 'ca', { cn: 'client-ca' });
+    selfSigned(dir, 'server', { cn: 'kubets-apiserver', subjectAltName: 'IP:127.0.0.1' });
+    issue(dir, ca, 'client', { cn: 'alice', orgs: ['devs'] });
     cluster = await startTestCluster();
   }, 30_000);
   afterAll(async () => {

@@ -3,24 +3,14 @@
  * kubets API server on real etcd and on kubets-store (a real store process), with a fresh
  * --cache-dir. Each command's output is checked.
  */
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdMissingReason } from './helpers/etcd.js';
 import { startTestCluster, type TestCluster } from './helpers/apiserver.js';
 import { storeMissingReason } from './helpers/store.js';
+import { KUBECTL, kubectlFor, type Kubectl, type KubectlResult } from './helpers/kubectl.js';
 
-function findKubectl(): string | undefined {
-  for (const d of (process.env.PATH ?? '').split(':')) {
-    const p = join(d, 'kubectl');
-    if (d !== '' && existsSync(p)) return p;
-  }
-  return undefined;
-}
-
-const KUBECTL = findKubectl();
 const skip = etcdMissingReason() ?? (KUBECTL ? undefined : 'kubectl not found on PATH');
 if (skip) console.warn(`skipping kubectl tests: ${skip}`);
 const storeMissing = storeMissingReason();
@@ -28,43 +18,11 @@ if (!skip && storeMissing) console.warn(`skipping kubectl tests on kubets-store:
 const BACKENDS = storeMissing ? (['etcd'] as const) : (['etcd', 'kubets-store'] as const);
 
 let cluster: TestCluster;
-let dir: string;
+let k: Kubectl;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function kubectl(args: string[], timeoutMs = 20_000): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      KUBECTL!,
-      ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), ...args],
-      { timeout: timeoutMs, env: { ...process.env, HOME: dir, KUBECTL_KUBERC: 'false' } },
-      (err, stdout, stderr) => {
-        const code = err
-          ? typeof (err as { code?: unknown }).code === 'number'
-            ? (err as { code: number }).code
-            : 1
-          : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-async function ok(args: string[]): Promise<string> {
-  const r = await kubectl(args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
-
-function file(name: string, content: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, content);
-  return p;
-}
+const kubectl = (args: string[]): Promise<KubectlResult> => k.run(args);
+const ok = (args: string[]): Promise<string> => k.ok(args);
+const file = (name: string, content: string): string => k.file(name, content);
 
 const DEPLOYMENT = (image: string, replicas = 2): string => `apiVersion: apps/v1
 kind: Deployment
@@ -108,29 +66,12 @@ spec:
 describe.skipIf(skip).each(BACKENDS)('kubectl against kubets-apiserver on %s', (backend) => {
   beforeAll(async () => {
     cluster = await startTestCluster({ backend });
-    dir = mkdtempSync(join(tmpdir(), 'kubets-kubectl-'));
-    file(
-      'kubeconfig',
-      `apiVersion: v1
-kind: Config
-clusters:
-- name: kubets
-  cluster:
-    server: ${cluster.url}
-contexts:
-- name: kubets
-  context: {cluster: kubets, user: kubets, namespace: default}
-current-context: kubets
-users:
-- name: kubets
-  user: {}
-`,
-    );
+    k = kubectlFor(cluster.url);
   }, 30_000);
 
   afterAll(async () => {
     await cluster?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    k?.cleanup();
   });
 
   it('version picks kubectl 1.32 from the server minor', async () => {
@@ -338,22 +279,9 @@ spec:
   });
 
   it('get --watch prints changes as they happen', async () => {
-    const child = spawn(
-      KUBECTL!,
-      [
-        '--kubeconfig',
-        join(dir, 'kubeconfig'),
-        '--cache-dir',
-        join(dir, 'cache'),
-        'get',
-        'cm',
-        '--watch',
-        '--output-watch-events',
-      ],
-      {
-        env: { ...process.env, HOME: dir },
-      },
-    );
+    const child = spawn(KUBECTL!, k.argv(['get', 'cm', '--watch', '--output-watch-events']), {
+      env: k.env,
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const waitFor = async (re: RegExp): Promise<void> => {
@@ -509,7 +437,7 @@ spec:
   });
 
   it('delete removes objects (and finishes waiting)', async () => {
-    expect(await ok(['delete', '-f', join(dir, 'bundle.yaml')])).toBe(
+    expect(await ok(['delete', '-f', join(k.dir, 'bundle.yaml')])).toBe(
       'deployment.apps "web" deleted\nconfigmap "settings" deleted\nservice "web" deleted\n',
     );
     expect(await ok(['delete', 'pod', 'px1'])).toBe('pod "px1" deleted\n');

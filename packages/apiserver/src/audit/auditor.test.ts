@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestAttributes, UserInfo } from '../auth/types.js';
+import type { UserInfo } from '../auth/types.js';
+import { resourceAttributes, type ResourceAttributes } from '../../test/helpers/attributes.js';
 import { Auditor, microTime, withoutManagedFields } from './auditor.js';
 import { formatEvent } from './format.js';
 import { parsePolicy } from './policy.js';
@@ -20,19 +21,8 @@ function auditor(policy: string): { a: Auditor; events: AuditEvent[] } {
   return { a, events };
 }
 
-const attrs = (
-  resource: string,
-  verb = 'create',
-): Extract<RequestAttributes, { kind: 'resource' }> => ({
-  kind: 'resource',
-  verb,
-  group: '',
-  version: 'v1',
-  resource,
-  subresource: '',
-  namespace: 'default',
-  name: '',
-});
+const attrs = (resource: string, verb = 'create'): ResourceAttributes =>
+  resourceAttributes(verb, resource, { namespace: 'default' });
 
 function begin(a: Auditor, resource: string, verb = 'create') {
   return a.begin({

@@ -1,27 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestAttributes, UserInfo } from '../auth/types.js';
+import { resourceAttributes, type ResourceAttributes } from '../../test/helpers/attributes.js';
 import { AuditPolicyError, evaluatePolicy, parsePolicy } from './policy.js';
 
 const alice: UserInfo = { username: 'alice', groups: ['dev', 'system:authenticated'] };
 const node: UserInfo = { username: 'system:node:n1', groups: ['system:nodes'] };
 
-function res(
+const res = (
   verb: string,
   resource: string,
-  extra: Partial<Extract<RequestAttributes, { kind: 'resource' }>> = {},
-): RequestAttributes {
-  return {
-    kind: 'resource',
-    verb,
-    group: '',
-    version: 'v1',
-    resource,
-    subresource: '',
-    namespace: 'default',
-    name: '',
-    ...extra,
-  };
-}
+  extra: Partial<ResourceAttributes> = {},
+): RequestAttributes => resourceAttributes(verb, resource, { namespace: 'default', ...extra });
 const nonres = (path: string): RequestAttributes => ({ kind: 'nonresource', verb: 'get', path });
 
 const POLICY = parsePolicy(`apiVersion: audit.k8s.io/v1

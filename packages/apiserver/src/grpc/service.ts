@@ -156,6 +156,18 @@ function requireName(t: ResourceTarget): void {
   if (t.name === '') throw newBadRequest('resource name may not be empty');
 }
 
+/** A write's target (named: it must name its object) and dry-run, for authorization and audit. */
+function writeTarget(
+  info: CallInfo,
+  ref: ResourceRef__Output | null,
+  options: { dry_run?: string[] } | null,
+  named: boolean,
+): void {
+  info.target = targetOf(ref);
+  if (named) requireName(info.target);
+  info.dryRun = options?.dry_run ?? [];
+}
+
 function listParamsFrom(o: GrpcListOptions__Output | null): ListParams {
   if (!o) return {};
   return {
@@ -239,6 +251,14 @@ function listResponse(list: ApiObject, warnings: string[] = []): ListResponse {
 
 function objectResponse(code: number, body: unknown, warnings: string[]): ObjectResponse {
   return { object: json(body), created: code === 201, warnings: [...new Set(warnings)] };
+}
+
+/** A one-object operation's reply as the unary call's answer and its code. */
+function objectReply(reply: { code: number; body: unknown; warnings: string[] }): {
+  res: ObjectResponse;
+  code: number;
+} {
+  return { res: objectResponse(reply.code, reply.body, reply.warnings), code: reply.code };
 }
 
 /** The failed call's answer: mapped code, Status message, Status JSON in trailers. */
@@ -434,14 +454,13 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
     'create',
     'mutating',
     (req, info) => {
-      info.target = targetOf(req.ref);
-      info.dryRun = req.options?.dry_run ?? [];
+      writeTarget(info, req.ref, req.options, false);
     },
     async (req, user, info) => {
       const t = resolve(info, 'create');
       const opts = writeOptionsFrom({ ...writeParamsFrom(req.options, info), user });
       const reply = await createObject(t, actions, decodeObject(req.object), opts);
-      return { res: objectResponse(reply.code, reply.body, reply.warnings), code: reply.code };
+      return objectReply(reply);
     },
   );
 
@@ -449,15 +468,13 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
     'update',
     'mutating',
     (req, info) => {
-      info.target = targetOf(req.ref);
-      requireName(info.target);
-      info.dryRun = req.options?.dry_run ?? [];
+      writeTarget(info, req.ref, req.options, true);
     },
     async (req, user, info) => {
       const t = resolve(info, 'update');
       const opts = writeOptionsFrom({ ...writeParamsFrom(req.options, info), user });
       const reply = await updateObject(t, decodeObject(req.object), opts);
-      return { res: objectResponse(reply.code, reply.body, reply.warnings), code: reply.code };
+      return objectReply(reply);
     },
   );
 
@@ -465,9 +482,7 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
     'patch',
     'mutating',
     (req, info) => {
-      info.target = targetOf(req.ref);
-      requireName(info.target);
-      info.dryRun = req.options?.dry_run ?? [];
+      writeTarget(info, req.ref, req.options, true);
       if (req.type === 'PATCH_TYPE_APPLY') info.metricVerb = 'APPLY';
     },
     async (req, user, info) => {
@@ -486,7 +501,7 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
         force: req.force,
       };
       const reply = await patchObject(t, type, patch, opts, req.force);
-      return { res: objectResponse(reply.code, reply.body, reply.warnings), code: reply.code };
+      return objectReply(reply);
     },
   );
 
@@ -494,15 +509,13 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
     'delete',
     'mutating',
     (req, info) => {
-      info.target = targetOf(req.ref);
-      requireName(info.target);
-      info.dryRun = req.options?.dry_run ?? [];
+      writeTarget(info, req.ref, req.options, true);
     },
     async (req, _user, info) => {
       const t = resolve(info, 'delete');
       const { options, dryRun } = deleteOptionsFrom(undefined, deleteParamsFrom(req.options));
       const reply = await deleteObject(t, options, dryRun);
-      return { res: objectResponse(reply.code, reply.body, reply.warnings), code: reply.code };
+      return objectReply(reply);
     },
   );
 

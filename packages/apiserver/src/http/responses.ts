@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { errorToStatus, newInternalError, StatusError, type Status } from '@kubets/apimachinery';
+import { notServed } from '../request/operations.js';
 
 export function warningHeader(message: string): string {
   // Quoted-string: escape backslashes and quotes; no control characters.
@@ -52,14 +53,9 @@ export function writeStatus(res: ServerResponse, status: Status): void {
   writeJSON(res, status.code ?? 500, status);
 }
 
+/** The 404 Status upstream answers for a path it does not serve. */
 export function notFoundStatus(): Status {
-  return new StatusError({
-    status: 'Failure',
-    message: 'the server could not find the requested resource',
-    reason: 'NotFound',
-    details: {},
-    code: 404,
-  }).status;
+  return notServed().status;
 }
 
 export function methodNotAllowed(): Status {

@@ -2,11 +2,10 @@
  * Starts etcd and an in-process kubets API server serving @kubets/api's built-in resources on a
  * free 127.0.0.1 port (plain HTTP), for integration, kubectl and client library tests.
  */
-import { createMetrics, HealthChecks } from '@kubets/component-base';
-import { builtinDefinitions, customResourceSupport } from '../../src/cli/run.js';
+import { customResourceSupport } from '../../src/cli/run.js';
 import { startApiServer, type ApiServerOptions, type RunningApiServer } from '../../src/server.js';
-import { versionInfo } from '../../src/version.js';
 import { startEtcd, type EtcdProcess } from './etcd.js';
+import { testServerOptions } from './server-options.js';
 import { startKubetsStore } from './store.js';
 
 export interface TestCluster {
@@ -32,18 +31,8 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   let server: RunningApiServer;
   try {
     server = await startApiServer({
-      etcdServers: etcd.endpoint,
-      bindAddress: '127.0.0.1',
-      securePort: 0,
-      definitions: builtinDefinitions(),
+      ...testServerOptions(etcd.endpoint),
       customResources: customResourceSupport,
-      version: versionInfo('0.1.0'),
-      health: new HealthChecks(),
-      metrics: createMetrics({
-        component: 'kubets-apiserver',
-        version: '0.1.0',
-        defaultMetrics: false,
-      }),
       compactionIntervalMs: options.compactionIntervalMs ?? 0,
       ...(options.watchCache !== undefined ? { watchCache: options.watchCache } : {}),
       ...(options.watchCacheWindow ? { watchCacheWindow: options.watchCacheWindow } : {}),
@@ -67,4 +56,19 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       await etcd.stop();
     },
   };
+}
+
+/** One JSON request to a test server: the status, the parsed body and the headers. */
+export async function apiRequest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: await res.json(), headers: res.headers };
 }

@@ -37,34 +37,36 @@ export interface EtcdProcess {
   restart(): Promise<void>;
 }
 
-export async function startEtcd(): Promise<EtcdProcess> {
+/** How to run and probe one single-member etcd-compatible server (etcd or kubets-store). */
+export interface MemberSpec {
+  /** For messages: `etcd`, `kubets-store`. */
+  name: string;
+  /** The data directory's prefix. */
+  dirPrefix: string;
+  /** Starts the process; `output` returns what it logged so far (for error messages). */
+  spawn(urls: { dataDir: string; client: string; peer: string }): {
+    child: ChildProcess;
+    output(): string;
+  };
+  /** A readiness check against the client URL; `close` releases it. */
+  probe(client: string): { ready(): Promise<boolean>; close(): void };
+  /** What readiness means, for the timeout message (`become healthy`). */
+  readiness: string;
+  readyWithinMs: number;
+  pollMs: number;
+}
+
+/**
+ * Starts a member on free 127.0.0.1 ports with a throwaway data directory (on /dev/shm when
+ * available: fsync on tmpfs keeps tests fast), waits until it is ready, and stops it by PID.
+ */
+export async function startMember(spec: MemberSpec): Promise<EtcdProcess> {
   const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-  const dataDir = mkdtempSync(join(base, 'kubets-apiserver-etcd-'));
-  const clientPort = await freePort();
-  const peerPort = await freePort();
-  const client = `http://127.0.0.1:${clientPort}`;
-  const peer = `http://127.0.0.1:${peerPort}`;
-  const args = [
-    '--name',
-    'test',
-    '--data-dir',
-    join(dataDir, 'data'),
-    '--listen-client-urls',
-    client,
-    '--advertise-client-urls',
-    client,
-    '--listen-peer-urls',
-    peer,
-    '--initial-advertise-peer-urls',
-    peer,
-    '--initial-cluster',
-    `test=${peer}`,
-    '--logger=zap',
-    `--log-outputs=${join(dataDir, 'etcd.log')}`,
-  ];
+  const dataDir = mkdtempSync(join(base, spec.dirPrefix));
+  const client = `http://127.0.0.1:${await freePort()}`;
+  const peer = `http://127.0.0.1:${await freePort()}`;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
-  let stderr = '';
 
   const kill = async (): Promise<void> => {
     const c = child;
@@ -78,25 +80,32 @@ export async function startEtcd(): Promise<EtcdProcess> {
     }
   };
   const launch = async (): Promise<void> => {
-    stderr = '';
-    const c = spawn(ETCD_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const started = spec.spawn({ dataDir, client, peer });
+    const c = started.child;
     child = c;
-    c.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      if (c.exitCode !== null) throw new Error(`etcd exited with ${c.exitCode}: ${stderr}`);
-      try {
-        const res = await fetch(`${client}/health`);
-        if (res.ok) return;
-      } catch {
-        // not listening yet
+    const probe = spec.probe(client);
+    const deadline = Date.now() + spec.readyWithinMs;
+    try {
+      for (;;) {
+        if (c.exitCode !== null) {
+          throw new Error(`${spec.name} exited with ${c.exitCode}: ${started.output()}`);
+        }
+        try {
+          if (await probe.ready()) return;
+        } catch {
+          // not serving yet
+        }
+        if (Date.now() > deadline) {
+          await kill();
+          throw new Error(
+            `${spec.name} did not ${spec.readiness} within ${spec.readyWithinMs / 1000}s: ${started.output()}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, spec.pollMs));
       }
-      if (Date.now() > deadline) {
-        await kill();
-        throw new Error(`etcd did not become healthy within 15s: ${stderr}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      probe.close();
     }
   };
   try {
@@ -120,4 +129,45 @@ export async function startEtcd(): Promise<EtcdProcess> {
       await launch();
     },
   };
+}
+
+export function startEtcd(): Promise<EtcdProcess> {
+  return startMember({
+    name: 'etcd',
+    dirPrefix: 'kubets-apiserver-etcd-',
+    spawn: ({ dataDir, client, peer }) => {
+      let stderr = '';
+      const child = spawn(
+        ETCD_BINARY,
+        [
+          '--name',
+          'test',
+          '--data-dir',
+          join(dataDir, 'data'),
+          '--listen-client-urls',
+          client,
+          '--advertise-client-urls',
+          client,
+          '--listen-peer-urls',
+          peer,
+          '--initial-advertise-peer-urls',
+          peer,
+          '--initial-cluster',
+          `test=${peer}`,
+          '--logger=zap',
+          `--log-outputs=${join(dataDir, 'etcd.log')}`,
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      return { child, output: () => stderr };
+    },
+    probe: (client) => ({
+      ready: async () => (await fetch(`${client}/health`)).ok,
+      close: () => {},
+    }),
+    readiness: 'become healthy',
+    readyWithinMs: 15_000,
+    pollMs: 50,
+  });
 }

@@ -1,16 +1,14 @@
 /**
- * Test PKI made with the openssl CLI (as test/tls.test.ts does): CAs, server and client
+ * Test PKI made with the openssl CLI: self-signed CAs and serving certificates, server and client
  * certificates with CN (user) and O (groups), an RSA service-account key pair, and kubeconfig
  * files for real kubectl. Everything lives in a throwaway directory.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { findTool } from './kubectl.js';
 
-export const OPENSSL = (process.env.PATH ?? '')
-  .split(':')
-  .map((d) => join(d, 'openssl'))
-  .find((p) => existsSync(p));
+export const OPENSSL = findTool('openssl');
 
 function openssl(args: string[], cwd: string): void {
   execFileSync(OPENSSL!, args, { cwd, stdio: 'ignore' });
@@ -21,30 +19,42 @@ export interface CertFiles {
   key: string;
 }
 
-export function makeCA(dir: string, name: string): CertFiles {
+/** A new EC P-256 key, unencrypted (the openssl `req` arguments). */
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+/**
+ * A self-signed certificate `<name>.crt` with key `<name>.key` in `dir`: a CA, or a serving
+ * certificate when `subjectAltName` is given (e.g. `IP:127.0.0.1`).
+ */
+export function selfSigned(
+  dir: string,
+  name: string,
+  options: { cn?: string; subjectAltName?: string; days?: number } = {},
+): CertFiles {
   const key = join(dir, `${name}.key`);
   const cert = join(dir, `${name}.crt`);
   openssl(
     [
       'req',
       '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
+      ...EC_KEY,
       '-keyout',
       key,
       '-out',
       cert,
       '-days',
-      '2',
+      String(options.days ?? 1),
       '-subj',
-      `/CN=${name}`,
+      `/CN=${options.cn ?? name}`,
+      ...(options.subjectAltName ? ['-addext', `subjectAltName=${options.subjectAltName}`] : []),
     ],
     dir,
   );
   return { cert, key };
+}
+
+export function makeCA(dir: string, name: string): CertFiles {
+  return selfSigned(dir, name, { days: 2 });
 }
 
 /** A certificate signed by `ca`: a client one (CN=user, O=groups) or a server one for 127.0.0.1. */
@@ -60,23 +70,7 @@ export function issue(
   const cert = join(dir, `${name}.crt`);
   const ext = join(dir, `${name}.ext`);
   const subj = `/${(subject.orgs ?? []).map((o) => `O=${o}/`).join('')}CN=${subject.cn}`;
-  openssl(
-    [
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      csr,
-      '-subj',
-      subj,
-    ],
-    dir,
-  );
+  openssl(['req', ...EC_KEY, '-keyout', key, '-out', csr, '-subj', subj], dir);
   writeFileSync(
     ext,
     kind === 'server'

@@ -2,15 +2,12 @@
  * A real HTTPS admission webhook for tests: a self-signed certificate (openssl) for 127.0.0.1,
  * a handler from AdmissionReview request to response, and a count of calls per path.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findTool } from './kubectl.js';
-
-export const OPENSSL = findTool('openssl');
+import { selfSigned } from './pki.js';
 
 /** The DNS name the certificates also carry: the Service form `hook.webhooks.svc`. */
 export const SERVICE_HOST = 'hook.webhooks.svc';
@@ -54,33 +51,11 @@ export interface WebhookServer {
 export function makeCertificate(cn = '127.0.0.1'): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'kubets-webhook-cert-'));
   try {
-    execFileSync(
-      OPENSSL!,
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        `/CN=${cn}`,
-        '-addext',
-        `subjectAltName=IP:127.0.0.1,DNS:${SERVICE_HOST}`,
-      ],
-      { stdio: 'ignore' },
-    );
-    return {
-      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-    };
+    const files = selfSigned(dir, 'webhook', {
+      cn,
+      subjectAltName: `IP:127.0.0.1,DNS:${SERVICE_HOST}`,
+    });
+    return { cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestAttributes } from '../types.js';
+import { resourceAttributes as attrs } from '../../../test/helpers/attributes.js';
 import { NodeAuthorizer, NodeGraph } from './node.js';
 
 const node = (name: string) => ({
   username: `system:node:${name}`,
   groups: ['system:nodes', 'system:authenticated'],
-});
-const attrs = (
-  verb: string,
-  resource: string,
-  o: Partial<Extract<RequestAttributes, { kind: 'resource' }>> = {},
-): RequestAttributes => ({
-  kind: 'resource',
-  verb,
-  group: '',
-  version: 'v1',
-  resource,
-  subresource: '',
-  namespace: 'ns',
-  name: '',
-  ...o,
 });
 
 describe('Node authorizer', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterRole, Role, RoleBinding } from '@kubets/api';
 import type { RequestAttributes } from '../types.js';
+import { resourceAttributes } from '../../../test/helpers/attributes.js';
 import { RbacAuthorizer, type RbacSource } from './rbac.js';
 
 const ref = (kind: string, name: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name });
@@ -50,16 +51,8 @@ function source(): RbacSource & {
   };
 }
 
-const get = (resource: string, namespace: string): RequestAttributes => ({
-  kind: 'resource',
-  verb: 'get',
-  group: '',
-  version: 'v1',
-  resource,
-  subresource: '',
-  namespace,
-  name: 'x',
-});
+const get = (resource: string, namespace: string): RequestAttributes =>
+  resourceAttributes('get', resource, { namespace, name: 'x' });
 
 describe('RBAC authorizer', () => {
   it('applies RoleBindings in their namespace only, with service accounts defaulting to it', () => {

@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestAttributes } from '../types.js';
+import { resourceAttributes as res } from '../../../test/helpers/attributes.js';
 import { compactString, ruleAllows, uncoveredRules } from './rules.js';
-
-const res = (
-  verb: string,
-  resource: string,
-  extra: Partial<Extract<RequestAttributes, { kind: 'resource' }>> = {},
-): RequestAttributes => ({
-  kind: 'resource',
-  verb,
-  group: '',
-  version: 'v1',
-  resource,
-  subresource: '',
-  namespace: 'ns',
-  name: '',
-  ...extra,
-});
 
 describe('RBAC rules', () => {
   it('match verbs, groups, resources, subresources, */scale and resource names like upstream', () => {
