@@ -17,6 +17,7 @@ import {
 
 const KUBETS = join(dirname(fileURLToPath(import.meta.url)), '../../packages/kubets/bin/kubets.js');
 const kubectl = which('kubectl');
+const etcdctl = which('etcdctl');
 if (!kubectl) console.warn('SKIP kubets up e2e: no `kubectl` on PATH');
 
 describe.skipIf(!kubectl)('kubets up', () => {
@@ -104,6 +105,36 @@ describe.skipIf(!kubectl)('kubets up', () => {
     expect(asRobot.stderr).toContain(
       'User "system:serviceaccount:default:robot" cannot list resource "secrets"',
     );
+
+    // The store takes only clients with a certificate of its own CA (as kubeadm's etcd).
+    if (etcdctl) {
+      const pki = join(scratch.dir, 'pki');
+      const etcdctlRun = (...args: string[]) =>
+        spawnSync(
+          etcdctl,
+          [
+            `--endpoints=https://127.0.0.1:${ports[1]}`,
+            `--cacert=${join(pki, 'etcd', 'ca.crt')}`,
+            '--dial-timeout=5s',
+            '--command-timeout=10s',
+            ...args,
+          ],
+          { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ETCDCTL_API: '3' } },
+        );
+      expect(
+        etcdctlRun('get', '--prefix', '/registry/configmaps/default/survives').status,
+      ).not.toBe(0);
+      const withCert = etcdctlRun(
+        `--cert=${join(pki, 'etcd', 'healthcheck-client.crt')}`,
+        `--key=${join(pki, 'etcd', 'healthcheck-client.key')}`,
+        'get',
+        '--keys-only',
+        '/registry/configmaps/default/survives',
+      );
+      expect(withCert.stdout.trim()).toBe('/registry/configmaps/default/survives');
+    } else {
+      console.warn('etcdctl not found: the store TLS check of kubets up is skipped');
+    }
 
     await cluster.stop();
     expect(cluster.output()).toContain('SIGTERM received, stopping the cluster');

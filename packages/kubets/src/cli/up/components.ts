@@ -52,6 +52,11 @@ export function apiserverUrl(layout: LocalClusterLayout): string {
   return `https://127.0.0.1:${layout.apiserverPort}`;
 }
 
+/** The store's etcd v3 client URL (HTTPS with client certificates). */
+export function storeClientUrl(layout: LocalClusterLayout): string {
+  return `https://127.0.0.1:${layout.storeClientPort}`;
+}
+
 /** `host:port` of the gRPC resource API, as @kubets/client reads it from a kubeconfig. */
 export function grpcServer(layout: LocalClusterLayout): string {
   return `127.0.0.1:${layout.grpcPort}`;
@@ -62,7 +67,8 @@ export function planLaunches(
   layout: LocalClusterLayout,
   resolveBin: (pkg: string, bin: string) => string = resolvePackageBin,
 ): ComponentLaunch[] {
-  const storeUrl = `http://127.0.0.1:${layout.storeClientPort}`;
+  const storeUrl = storeClientUrl(layout);
+  // One member: no peer traffic, so the peer URL stays as first written into the data dir.
   const peerUrl = `http://127.0.0.1:${layout.storePeerPort}`;
   const pki = pkiDir(layout);
   return [
@@ -77,6 +83,11 @@ export function planLaunches(
         `--listen-peer-urls=${peerUrl}`,
         `--initial-advertise-peer-urls=${peerUrl}`,
         `--initial-cluster=local=${peerUrl}`,
+        // Clients (the API server) over mutual TLS with the store's own CA, as kubeadm's etcd.
+        `--cert-file=${join(pki, 'etcd', 'server.crt')}`,
+        `--key-file=${join(pki, 'etcd', 'server.key')}`,
+        `--trusted-ca-file=${join(pki, 'etcd', 'ca.crt')}`,
+        '--client-cert-auth=true',
       ],
       logFile: join(layout.dataDir, 'logs', 'kubets-store.log'),
     },
@@ -85,6 +96,9 @@ export function planLaunches(
       script: resolveBin('@kubets/apiserver', 'kubets-apiserver'),
       args: [
         `--etcd-servers=${storeUrl}`,
+        `--etcd-cafile=${join(pki, 'etcd', 'ca.crt')}`,
+        `--etcd-certfile=${join(pki, 'apiserver-etcd-client.crt')}`,
+        `--etcd-keyfile=${join(pki, 'apiserver-etcd-client.key')}`,
         '--bind-address=127.0.0.1',
         `--secure-port=${layout.apiserverPort}`,
         `--grpc-port=${layout.grpcPort}`,
