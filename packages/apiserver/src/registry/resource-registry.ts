@@ -202,6 +202,31 @@ export class ResourceRegistry {
     return this.deps.cacher?.getFromCache(this.ns(namespace), name)?.object;
   }
 
+  /**
+   * The stored objects of a namespace (or all) for in-process readers such as admission, as
+   * upstream's plugins read their informers: from the watch cache once it holds every write this
+   * server made to the resource (read-your-writes without an etcd round trip), else from etcd.
+   * The objects are shared with the cache: callers must not mutate them.
+   */
+  async cachedList(namespace: string | undefined): Promise<ApiObject[]> {
+    const { cacher, store } = this.deps;
+    if (cacher) {
+      const written = store.lastWriteRevision;
+      try {
+        const result = await cacher.list(
+          this.ns(namespace),
+          written > 0n
+            ? { resourceVersion: written.toString(), resourceVersionMatch: 'NotOlderThan' }
+            : { resourceVersion: '0' },
+        );
+        return result.items;
+      } catch {
+        // The cache did not catch up in time: read etcd.
+      }
+    }
+    return (await store.list(this.ns(namespace), {})).items;
+  }
+
   async get(
     namespace: string | undefined,
     name: string,

@@ -119,6 +119,7 @@ export class ResourceStore {
   private readonly typeLabel: string;
   private readonly retryAfterSeconds: number;
   private readonly transformer: ValueTransformer | undefined;
+  private lastWrite = 0n;
 
   constructor(options: ResourceStoreOptions) {
     this.client = options.client;
@@ -130,6 +131,22 @@ export class ResourceStore {
       : options.groupResource.resource;
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
     this.transformer = options.transformer;
+  }
+
+  /**
+   * The etcd revision of the newest write made through this store (0 before any): a watch cache
+   * that has reached it reflects every write of this process, which lets in-process readers
+   * (admission) read the cache without losing read-your-writes.
+   */
+  get lastWriteRevision(): bigint {
+    return this.lastWrite;
+  }
+
+  private wrote(revision: string | undefined): string {
+    const rv = revision ?? '0';
+    const n = BigInt(rv);
+    if (n > this.lastWrite) this.lastWrite = n;
+    return rv;
   }
 
   /** Creates the object; its metadata.name/namespace pick the key. 409 if it exists. */
@@ -146,7 +163,7 @@ export class ResourceStore {
       }),
     );
     if (!resp.succeeded) throw newAlreadyExists(this.groupResource, name);
-    return decodeObject(key.toString(), value, resp.header?.revision ?? '0');
+    return decodeObject(key.toString(), value, this.wrote(resp.header?.revision));
   }
 
   /**
@@ -342,7 +359,7 @@ export class ResourceStore {
           failure: [{ request_range: { key } }],
         }),
       );
-      if (resp.succeeded) return decodeObject(keyText, value, resp.header?.revision ?? '0');
+      if (resp.succeeded) return decodeObject(keyText, value, this.wrote(resp.header?.revision));
       // Lost the race (or the cached guess was stale): the failure branch read the fresh state.
       const kv = resp.responses[0]?.response_range?.kvs[0];
       state = kv ? this.stateOf(kv) : NO_STATE;
@@ -379,7 +396,7 @@ export class ResourceStore {
         }),
       );
       if (resp.succeeded) {
-        return decodeObject(keyText, state.data!, resp.header?.revision ?? '0');
+        return decodeObject(keyText, state.data!, this.wrote(resp.header?.revision));
       }
       const kv = resp.responses[0]?.response_range?.kvs[0];
       state = kv ? this.stateOf(kv) : NO_STATE;
