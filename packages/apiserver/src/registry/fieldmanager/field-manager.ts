@@ -171,6 +171,20 @@ function withoutManagedFields(obj: ApiObject | undefined): JsonObject | undefine
   return copy;
 }
 
+/**
+ * The object without metadata.managedFields for reading only (comparisons): a shallow view that
+ * shares everything else with `obj`, instead of a deep copy on every write.
+ */
+function viewWithoutManagedFields(obj: ApiObject | undefined): JsonObject | undefined {
+  if (!obj) return undefined;
+  const json = obj as unknown as JsonObject;
+  const meta = json.metadata;
+  if (!isJsonObject(meta) || !('managedFields' in meta)) return json;
+  const rest: JsonObject = { ...meta };
+  delete rest.managedFields;
+  return { ...json, metadata: rest };
+}
+
 /** The conflict error upstream returns (`Apply failed with 1 conflict: conflict with ...`). */
 export function conflictError(
   conflicts: { manager: ManagerState; path: FieldPath }[],
@@ -263,8 +277,8 @@ export function updateManagedFields(
   };
   const key = identity(state);
   const previous = managers.get(key);
-  const liveJson = withoutManagedFields(live);
-  const nextJson = withoutManagedFields(next)!;
+  const liveJson = viewWithoutManagedFields(live);
+  const nextJson = viewWithoutManagedFields(next)!;
   const { comparison } = reconcile(managers, key, liveJson, nextJson, opts, true);
   const base = previous?.set ?? new FieldSet();
   const set = strip(
