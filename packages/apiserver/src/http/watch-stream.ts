@@ -35,6 +35,24 @@ const LINE_KEYS: Record<string, string> = {
   DELETED: 'line:DELETED',
 };
 
+/**
+ * The last batch joined for a write. Watchers fed the same events in one turn hold the same
+ * (memoized) line buffers in the same order, and their flushes run one after another: they share
+ * one concatenation instead of each copying the batch.
+ */
+let lastBatch: { parts: Buffer[]; joined: Buffer } | undefined;
+
+function joinBatch(parts: Buffer[]): Buffer {
+  if (parts.length === 1) return parts[0]!;
+  const last = lastBatch;
+  if (last?.parts.length === parts.length && last.parts.every((b, i) => b === parts[i])) {
+    return last.joined;
+  }
+  const joined = Buffer.concat(parts);
+  lastBatch = { parts, joined };
+  return joined;
+}
+
 export function serveWatch(o: WatchStreamOptions): void {
   const { res } = o;
   let finished = false;
@@ -76,7 +94,7 @@ export function serveWatch(o: WatchStreamOptions): void {
     queued = [];
     queuedBytes = 0;
     if (finished || bufs.length === 0) return;
-    res.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
+    res.write(joinBatch(bufs));
     if (res.writableLength > limit) finish();
   };
 
