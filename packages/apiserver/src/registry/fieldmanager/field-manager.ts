@@ -156,11 +156,11 @@ function cmp(a: string, b: string): number {
 }
 
 function strip(set: FieldSet, ignore: (path: FieldPath) => boolean): FieldSet {
-  return FieldSet.fromPaths(
-    [...set.paths()].filter(
-      (p) => !ignore(p) && !STRIPPED.some((s) => s.every((pe, i) => p[i] === pe)),
-    ),
-  );
+  const out = new FieldSet();
+  set.forEachPath((p) => {
+    if (!ignore(p) && !STRIPPED.some((s) => s.every((pe, i) => p[i] === pe))) out.insert(p);
+  });
+  return out;
 }
 
 function withoutManagedFields(obj: ApiObject | undefined): JsonObject | undefined {

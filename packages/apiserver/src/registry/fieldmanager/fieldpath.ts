@@ -122,6 +122,23 @@ export class FieldSet {
     }
   }
 
+  /**
+   * Calls `fn` with every member path, in no particular order (cheaper than paths()). The array
+   * is reused between calls: copy it to keep it.
+   */
+  forEachPath(fn: (path: FieldPath) => void, prefix: PathElement[] = []): void {
+    for (const pe of this.members) {
+      prefix.push(pe);
+      fn(prefix);
+      prefix.pop();
+    }
+    for (const [pe, c] of this.children) {
+      prefix.push(pe);
+      c.forEachPath(fn, prefix);
+      prefix.pop();
+    }
+  }
+
   size(): number {
     let n = this.members.size;
     for (const c of this.children.values()) n += c.size();
@@ -193,7 +210,9 @@ export class FieldSet {
     const keys = new Set<PathElement>([...this.members, ...this.children.keys()]);
     for (const pe of [...keys].sort(compareElements)) {
       const c = this.children.get(pe);
-      const childJson = c && !c.isEmpty() ? c.toFieldsV1() : undefined;
+      // An empty subtree encodes as {}: no need to ask isEmpty() at every level.
+      const encoded = c?.toFieldsV1();
+      const childJson = encoded && Object.keys(encoded).length > 0 ? encoded : undefined;
       if (childJson) {
         out[pe] = this.members.has(pe) ? { '.': {}, ...childJson } : childJson;
       } else if (this.members.has(pe)) {
