@@ -149,7 +149,10 @@ export class ResourceStore {
     return rv;
   }
 
-  /** Creates the object; its metadata.name/namespace pick the key. 409 if it exists. */
+  /**
+   * Creates the object; its metadata.name/namespace pick the key. 409 if it exists. The result
+   * shares everything but its metadata with `obj` (which the caller hands over).
+   */
   async create(obj: ApiObject): Promise<ApiObject> {
     const { namespace, name } = this.nameOf(obj);
     const key = Buffer.from(this.keys.objectKey(namespace, name));
@@ -163,7 +166,7 @@ export class ResourceStore {
       }),
     );
     if (!resp.succeeded) throw newAlreadyExists(this.groupResource, name);
-    return decodeObject(key.toString(), value, this.wrote(resp.header?.revision));
+    return storedView(obj, this.wrote(resp.header?.revision));
   }
 
   /**
@@ -563,4 +566,13 @@ function toStatus(err: unknown): Error {
     return (err as Error & { toStatusError(): StatusError }).toStatusError();
   }
   return err as Error;
+}
+
+/**
+ * `obj` as decoding its stored bytes would give it back (resourceVersion from the revision,
+ * selfLink gone, same member order) without parsing the JSON just encoded.
+ */
+function storedView(obj: ApiObject, revision: string): ApiObject {
+  const { resourceVersion: _rv, selfLink: _sl, ...rest } = obj.metadata ?? {};
+  return { ...obj, metadata: { ...rest, resourceVersion: revision } };
 }
