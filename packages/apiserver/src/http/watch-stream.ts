@@ -23,8 +23,8 @@ export interface WatchStreamOptions {
   now: () => number;
   /** Starts the storage watch with the sink that writes to the response. */
   start: (sink: WatchSink) => StorageWatch;
-  /** Each event written, with its encoded size in bytes. */
-  onEventSent?: (type: string, bytes: number) => void;
+  /** The events of one write, by their encoded sizes in bytes (metrics per write, not per event). */
+  onEventsSent?: (sizes: readonly number[]) => void;
   onFinished?: () => void;
   maxBufferedBytes?: number;
 }
@@ -113,6 +113,7 @@ export function serveWatch(o: WatchStreamOptions): void {
     const bufs = queued;
     queued = [];
     queuedBytes = 0;
+    if (bufs.length > 0) o.onEventsSent?.(bufs.map((b) => b.length));
     if (finished || bufs.length === 0) return;
     res.write(joinBatch(bufs));
     if (res.writableLength > limit) finish();
@@ -144,7 +145,6 @@ export function serveWatch(o: WatchStreamOptions): void {
       if (queued.length === 0) scheduleFlush(flush);
       queued.push(bytes);
       queuedBytes += bytes.length;
-      o.onEventSent?.(e.type, bytes.length);
     },
     onClose: () => {
       flush();
