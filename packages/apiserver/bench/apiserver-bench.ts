@@ -3,8 +3,8 @@
  * 3-member real etcd (Debian's 3.4), one after the other with the same load, each member a real
  * process on loopback. For each backend:
  *
- * 1. create BENCH_PODS pods with BENCH_CLIENTS concurrent clients, per client kind (REST now; a
- *    gRPC kind plugs into CLIENT_KINDS): objects/s, p50/p99 latency;
+ * 1. create BENCH_PODS pods with BENCH_CLIENTS concurrent clients, per client kind (REST and gRPC; BENCH_KINDS picks);
+ *    objects/s, p50/p99 latency;
  * 2. heap per cached object: the server's heap after a full GC, before and after the creates,
  *    divided by the number of cached pods;
  * 3. list them all (consistent read, served from the watch cache) and with resourceVersion=0, and
@@ -17,7 +17,7 @@
  * Configuration by environment or `--name=value` flags (same names, lower case, without BENCH_):
  * BENCH_PODS (10000), BENCH_CLIENTS (50), BENCH_LISTS (5), BENCH_WATCHERS (1000),
  * BENCH_WATCH_PROCS (2), BENCH_UPDATE_RATE (500), BENCH_UPDATE_SECONDS (10),
- * BENCH_BACKENDS (kubets-store,etcd), BENCH_DATA_DIR (default /dev/shm when present: tmpfs takes
+ * BENCH_BACKENDS (kubets-store,etcd), BENCH_KINDS (REST,gRPC: the create client kinds), BENCH_DATA_DIR (default /dev/shm when present: tmpfs takes
  * the disk out of the comparison), ETCD_BIN (/usr/bin/etcd).
  * Small run: `BENCH_PODS=500 BENCH_WATCHERS=50 BENCH_UPDATE_SECONDS=3 npm run bench -w @kubets/apiserver`.
  */
@@ -28,6 +28,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdClient } from '../src/storage/etcd/etcd-client.js';
+import { call as grpcCall, json, resourcesClient } from '../test/helpers/grpc.js';
 
 function setting(name: string, fallback: string): string {
   const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -172,6 +173,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 interface ServerProcess {
   child: ChildProcess;
   url: string;
+  /** host:port of the gRPC resource API. */
+  grpc: string | undefined;
   ask<T>(type: string): Promise<T>;
 }
 
@@ -201,10 +204,11 @@ async function startServer(endpoints: string[]): Promise<ServerProcess> {
     ],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  const { url } = await nextMessage<{ url: string }>(child, 'ready');
+  const { url, grpc } = await nextMessage<{ url: string; grpc?: string }>(child, 'ready');
   return {
     child,
     url,
+    grpc,
     ask: <T>(type: string) => {
       const reply = nextMessage<T>(child, type);
       child.send({ type });
@@ -262,7 +266,7 @@ function pod(i: number): unknown {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Client kinds for the create phase: REST here; a gRPC kind is another entry.
+// Client kinds for the create phase: REST and gRPC.
 
 interface CreateClientKind {
   name: string;
@@ -289,7 +293,26 @@ const restClient: CreateClientKind = {
     }),
 };
 
-export const CLIENT_KINDS: CreateClientKind[] = [restClient];
+/** kubets.api.v1.Resources/Create: every call multiplexed on one HTTP/2 channel. */
+const grpcClient: CreateClientKind = {
+  name: 'gRPC',
+  connect: (server) => {
+    if (!server.grpc) throw new Error('the server serves no gRPC');
+    const client = resourcesClient(server.grpc);
+    const ref = { group: '', version: 'v1', resource: 'pods', namespace: NAMESPACE };
+    return Promise.resolve({
+      create: async (i: number) => {
+        await grpcCall(client, 'Create', { ref, object: json(pod(i)) });
+      },
+      close: () => client.close(),
+    });
+  },
+};
+
+/** BENCH_KINDS (REST,gRPC) picks the create client kinds. */
+export const CLIENT_KINDS: CreateClientKind[] = [restClient, grpcClient].filter((k) =>
+  setting('kinds', 'REST,gRPC').split(',').includes(k.name),
+);
 
 /** Runs `total` operations over `concurrency` workers; returns latencies (ms) and seconds. */
 async function drive(

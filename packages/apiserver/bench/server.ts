@@ -1,7 +1,7 @@
 /**
  * The API server under test, in its own process (forked by apiserver-bench.ts with --expose-gc so
  * the heap can be measured after a full collection). Speaks to the driver over IPC:
- * `ready` {url} once serving; `heap` -> {heapUsed, cachedPods, cpu}; `stop` -> closes and exits.
+ * `ready` {url, grpc} once serving; `heap` -> {heapUsed, cachedPods, cpu}; `stop` -> closes and exits.
  */
 import { customResourceSupport } from '../src/cli/run.js';
 import { startApiServer } from '../src/server.js';
@@ -18,6 +18,8 @@ async function main(): Promise<void> {
     ...testServerOptions(etcdServers),
     customResources: customResourceSupport,
     watchCache,
+    // The gRPC resource API beside REST (plaintext: the server has no TLS here).
+    grpcPort: 0,
   });
   const gc = (globalThis as { gc?: () => void }).gc;
   process.on('message', (m: Request) => {
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
       void server.close().finally(() => process.exit(0));
     }
   });
-  process.send?.({ type: 'ready', url: server.url });
+  process.send?.({ type: 'ready', url: server.url, grpc: server.grpcAddress });
 }
 
 main().catch((err: unknown) => {

@@ -46,7 +46,7 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
   /** Bound children per group/version/resource: the watch hot path avoids label hashing. */
   private readonly watchChildren = new Map<
     string,
-    { events: { inc(): void }; sizes: { observe(v: number): void } }
+    { events: { inc(n?: number): void }; sizes: { observe(v: number): void } }
   >();
   private readonly cacheEventsDispatched;
   private readonly cacheEventsReceived;
@@ -180,8 +180,26 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
     this.longRunning.inc(labels, delta);
   }
 
+  /** Events written to one watcher in one write, by encoded size: one counter update per write. */
+  watchEventsWritten(
+    group: string,
+    version: string,
+    resource: string,
+    sizes: readonly number[],
+  ): void {
+    const child = this.watchChild(group, version, resource);
+    child.events.inc(sizes.length);
+    for (const bytes of sizes) child.sizes.observe(bytes);
+  }
+
   /** One event written to one watcher (`bytes`: its encoded size). */
   watchEvent(group: string, version: string, resource: string, bytes?: number): void {
+    const child = this.watchChild(group, version, resource);
+    child.events.inc();
+    if (bytes !== undefined) child.sizes.observe(bytes);
+  }
+
+  private watchChild(group: string, version: string, resource: string) {
     const key = `${group}/${version}/${resource}`;
     let child = this.watchChildren.get(key);
     if (!child) {
@@ -191,8 +209,7 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
       };
       this.watchChildren.set(key, child);
     }
-    child.events.inc();
-    if (bytes !== undefined) child.sizes.observe(bytes);
+    return child;
   }
 
   // CacheObserver: the watch cache.

@@ -37,13 +37,17 @@ export interface MadePlugin {
 export function pluginFactories(): Record<string, (ctx: PluginContext) => MadePlugin> {
   return {
     LimitRanger: (ctx) => ({
+      // Read through the watch cache (as upstream's informer), not etcd, on every create.
       plugin: new LimitRanger(
-        async (ns) => (await ctx.store('', 'limitranges')?.list(ns, {}))?.items ?? [],
+        async (ns) => (await ctx.catalog.get('', 'limitranges')?.cachedList(ns)) ?? [],
       ),
     }),
     ServiceAccount: (ctx) => ({
       plugin: new ServiceAccountPlugin(
-        async (ns, name) => ctx.store('', 'serviceaccounts')?.tryGet(ns, name),
+        // The cache first, as upstream's lister; a miss (new account, no cache) asks etcd.
+        async (ns, name) =>
+          ctx.catalog.get('', 'serviceaccounts')?.cachedObject(ns, name) ??
+          ctx.store('', 'serviceaccounts')?.tryGet(ns, name),
         ctx.randomIntn,
       ),
     }),
@@ -62,7 +66,10 @@ export function pluginFactories(): Record<string, (ctx: PluginContext) => MadePl
     }),
     DefaultTolerationSeconds: () => ({ plugin: new DefaultTolerationSeconds() }),
     ResourceQuota: (ctx) => ({
-      plugin: new ResourceQuotaPlugin(() => ctx.store('', 'resourcequotas')),
+      plugin: new ResourceQuotaPlugin(
+        () => ctx.store('', 'resourcequotas'),
+        async (ns) => (await ctx.catalog.get('', 'resourcequotas')?.cachedList(ns)) ?? [],
+      ),
       background: new QuotaController({
         quotas: () => ctx.store('', 'resourcequotas'),
         store: (g, r) => ctx.store(g, r),

@@ -566,8 +566,8 @@ async function handleResource(
             { ...params, ...(info.name ? { name: info.name } : {}), deadline },
             sink,
           ),
-        onEventSent: (_type, bytes) =>
-          o.metrics?.api.watchEvent(def.group, version, def.plural, bytes),
+        onEventsSent: (sizes) =>
+          o.metrics?.api.watchEventsWritten(def.group, version, def.plural, sizes),
         onFinished: () => o.metrics?.api.longRunningDelta(lr, -1),
       });
       return;

@@ -8,9 +8,16 @@ import type { ApiObject } from '../storage/codec.js';
 
 /** A copy of `obj` labelled with `apiVersion` and `kind`. */
 export function asVersion(obj: ApiObject, apiVersion: string, kind: string): ApiObject {
-  const out = deepCopyJson(obj);
+  return relabel(deepCopyJson(obj), apiVersion, kind);
+}
+
+/**
+ * `obj` labelled with `apiVersion` and `kind` without copying: it shares every other member with
+ * `obj`, so only for objects the caller owns (a body just copied, an object just stored).
+ */
+export function relabel(obj: ApiObject, apiVersion: string, kind: string): ApiObject {
   // Keep apiVersion and kind first, as upstream serializes them.
-  const { apiVersion: _a, kind: _k, ...rest } = out;
+  const { apiVersion: _a, kind: _k, ...rest } = obj;
   return { apiVersion, kind, ...rest };
 }
 

@@ -58,7 +58,7 @@ import {
   updateManagedFields,
 } from './fieldmanager/field-manager.js';
 import { SchemaConverter, type TypeNode } from './fieldmanager/schema.js';
-import { asVersion, deleteSuccessStatus } from './objects.js';
+import { asVersion, deleteSuccessStatus, relabel } from './objects.js';
 import { applyPatch, type PatchType } from './patch.js';
 import { parseSelection } from './selection.js';
 import { UNSECURED_USER, type UserInfo } from '../auth/types.js';
@@ -207,6 +207,31 @@ export class ResourceRegistry {
     return this.deps.cacher?.getFromCache(this.ns(namespace), name)?.object;
   }
 
+  /**
+   * The stored objects of a namespace (or all) for in-process readers such as admission, as
+   * upstream's plugins read their informers: from the watch cache once it holds every write this
+   * server made to the resource (read-your-writes without an etcd round trip), else from etcd.
+   * The objects are shared with the cache: callers must not mutate them.
+   */
+  async cachedList(namespace: string | undefined): Promise<ApiObject[]> {
+    const { cacher, store } = this.deps;
+    if (cacher) {
+      const written = store.lastWriteRevision;
+      try {
+        const result = await cacher.list(
+          this.ns(namespace),
+          written > 0n
+            ? { resourceVersion: written.toString(), resourceVersionMatch: 'NotOlderThan' }
+            : { resourceVersion: '0' },
+        );
+        return result.items;
+      } catch {
+        // The cache did not catch up in time: read etcd.
+      }
+    }
+    return (await store.list(this.ns(namespace), {})).items;
+  }
+
   async get(
     namespace: string | undefined,
     name: string,
@@ -307,9 +332,10 @@ export class ResourceRegistry {
     }
     const manager = this.managerName(opts);
     for (let attempt = 1; ; attempt++) {
+      // obj is this request's own copy: only a generated name's retry needs it unchanged.
       const prepared = await this.prepareCreate(
         namespace,
-        deepCopyJson(obj),
+        attempt === 1 && !obj.metadata?.generateName ? obj : deepCopyJson(obj),
         manager,
         false,
         warnings,
@@ -318,7 +344,12 @@ export class ResourceRegistry {
       );
       try {
         const stored = await this.persistCreate(prepared, opts.dryRun === true);
-        return { object: this.out(stored, version), created: true, warnings };
+        // Nothing else holds `stored` (built for this request): relabel it without a copy.
+        return {
+          object: relabel(stored, this.apiVersion(version), this.def.kind),
+          created: true,
+          warnings,
+        };
       } catch (err) {
         // A generated name that happens to exist: try another one, as upstream does.
         if (
@@ -1139,7 +1170,8 @@ export class ResourceRegistry {
     const v = this.version(version);
     const expected = apiVersionOf(this.def.group, v.name);
     this.checkTypeMeta(body, expected);
-    const obj = this.asServed(deepCopyJson(body), v);
+    // One copy of the body, relabelled in place (asServed would copy it again).
+    const obj = relabel(deepCopyJson(body), apiVersionOf(this.def.group, v.name), this.def.kind);
     const unknown = this.prune(obj);
     if (unknown.length > 0) {
       const list = unknown.map((f) => `unknown field "${f}"`);
@@ -1160,11 +1192,6 @@ export class ResourceRegistry {
   /** The definition prunes by the object's own apiVersion (set by the caller). */
   private prune(obj: ApiObject): string[] {
     return this.def.pruneUnknownFields(obj);
-  }
-
-  /** `obj` labelled with the served version `v` (pruning reads the version from it). */
-  private asServed(obj: ApiObject, v: ResourceVersionDefinition): ApiObject {
-    return asVersion(obj, apiVersionOf(this.def.group, v.name), this.def.kind);
   }
 
   private checkTypeMeta(body: ApiObject, expected: string): void {

@@ -119,6 +119,7 @@ export class ResourceStore {
   private readonly typeLabel: string;
   private readonly retryAfterSeconds: number;
   private readonly transformer: ValueTransformer | undefined;
+  private lastWrite = 0n;
 
   constructor(options: ResourceStoreOptions) {
     this.client = options.client;
@@ -132,7 +133,26 @@ export class ResourceStore {
     this.transformer = options.transformer;
   }
 
-  /** Creates the object; its metadata.name/namespace pick the key. 409 if it exists. */
+  /**
+   * The etcd revision of the newest write made through this store (0 before any): a watch cache
+   * that has reached it reflects every write of this process, which lets in-process readers
+   * (admission) read the cache without losing read-your-writes.
+   */
+  get lastWriteRevision(): bigint {
+    return this.lastWrite;
+  }
+
+  private wrote(revision: string | undefined): string {
+    const rv = revision ?? '0';
+    const n = BigInt(rv);
+    if (n > this.lastWrite) this.lastWrite = n;
+    return rv;
+  }
+
+  /**
+   * Creates the object; its metadata.name/namespace pick the key. 409 if it exists. The result
+   * shares everything but its metadata with `obj` (which the caller hands over).
+   */
   async create(obj: ApiObject): Promise<ApiObject> {
     const { namespace, name } = this.nameOf(obj);
     const key = Buffer.from(this.keys.objectKey(namespace, name));
@@ -146,7 +166,7 @@ export class ResourceStore {
       }),
     );
     if (!resp.succeeded) throw newAlreadyExists(this.groupResource, name);
-    return decodeObject(key.toString(), value, resp.header?.revision ?? '0');
+    return storedView(obj, this.wrote(resp.header?.revision));
   }
 
   /**
@@ -342,7 +362,7 @@ export class ResourceStore {
           failure: [{ request_range: { key } }],
         }),
       );
-      if (resp.succeeded) return decodeObject(keyText, value, resp.header?.revision ?? '0');
+      if (resp.succeeded) return decodeObject(keyText, value, this.wrote(resp.header?.revision));
       // Lost the race (or the cached guess was stale): the failure branch read the fresh state.
       const kv = resp.responses[0]?.response_range?.kvs[0];
       state = kv ? this.stateOf(kv) : NO_STATE;
@@ -379,7 +399,7 @@ export class ResourceStore {
         }),
       );
       if (resp.succeeded) {
-        return decodeObject(keyText, state.data!, resp.header?.revision ?? '0');
+        return decodeObject(keyText, state.data!, this.wrote(resp.header?.revision));
       }
       const kv = resp.responses[0]?.response_range?.kvs[0];
       state = kv ? this.stateOf(kv) : NO_STATE;
@@ -546,4 +566,13 @@ function toStatus(err: unknown): Error {
     return (err as Error & { toStatusError(): StatusError }).toStatusError();
   }
   return err as Error;
+}
+
+/**
+ * `obj` as decoding its stored bytes would give it back (resourceVersion from the revision,
+ * selfLink gone, same member order) without parsing the JSON just encoded.
+ */
+function storedView(obj: ApiObject, revision: string): ApiObject {
+  const { resourceVersion: _rv, selfLink: _sl, ...rest } = obj.metadata ?? {};
+  return { ...obj, metadata: { ...rest, resourceVersion: revision } };
 }

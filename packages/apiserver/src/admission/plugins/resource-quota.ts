@@ -81,7 +81,14 @@ export function charge(quota: ApiObject, a: AdmissionAttributes): ApiObject | un
 export class ResourceQuotaPlugin implements ValidatingPlugin {
   readonly name = 'ResourceQuota';
 
-  constructor(private readonly quotas: () => ResourceStore | undefined) {}
+  constructor(
+    private readonly quotas: () => ResourceStore | undefined,
+    /**
+     * The namespace's quotas to check against (default: listed from `quotas()`); the charge
+     * itself is always a compare-and-swap on the stored quota.
+     */
+    private readonly listQuotas?: (namespace: string) => Promise<ApiObject[]>,
+  ) {}
 
   handles(op: Operation): boolean {
     return op === 'CREATE';
@@ -90,7 +97,9 @@ export class ResourceQuotaPlugin implements ValidatingPlugin {
   async validate(a: AdmissionAttributes): Promise<void> {
     const store = this.quotas();
     if (!store || !a.namespace || a.subresource !== '' || !a.object) return;
-    const all = (await store.list(a.namespace, {})).items;
+    const all = this.listQuotas
+      ? await this.listQuotas(a.namespace)
+      : (await store.list(a.namespace, {})).items;
     // Check everything first so a refusal charges nothing.
     const applicable = all.filter((q) => charge(q, a) !== undefined);
     if (a.dryRun || applicable.length === 0) return;

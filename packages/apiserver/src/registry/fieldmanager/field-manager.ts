@@ -156,11 +156,11 @@ function cmp(a: string, b: string): number {
 }
 
 function strip(set: FieldSet, ignore: (path: FieldPath) => boolean): FieldSet {
-  return FieldSet.fromPaths(
-    [...set.paths()].filter(
-      (p) => !ignore(p) && !STRIPPED.some((s) => s.every((pe, i) => p[i] === pe)),
-    ),
-  );
+  const out = new FieldSet();
+  set.forEachPath((p) => {
+    if (!ignore(p) && !STRIPPED.some((s) => s.every((pe, i) => p[i] === pe))) out.insert(p);
+  });
+  return out;
 }
 
 function withoutManagedFields(obj: ApiObject | undefined): JsonObject | undefined {
@@ -169,6 +169,20 @@ function withoutManagedFields(obj: ApiObject | undefined): JsonObject | undefine
   const meta = copy.metadata;
   if (isJsonObject(meta)) delete meta.managedFields;
   return copy;
+}
+
+/**
+ * The object without metadata.managedFields for reading only (comparisons): a shallow view that
+ * shares everything else with `obj`, instead of a deep copy on every write.
+ */
+function viewWithoutManagedFields(obj: ApiObject | undefined): JsonObject | undefined {
+  if (!obj) return undefined;
+  const json = obj as unknown as JsonObject;
+  const meta = json.metadata;
+  if (!isJsonObject(meta) || !('managedFields' in meta)) return json;
+  const rest: JsonObject = { ...meta };
+  delete rest.managedFields;
+  return { ...json, metadata: rest };
 }
 
 /** The conflict error upstream returns (`Apply failed with 1 conflict: conflict with ...`). */
@@ -263,8 +277,8 @@ export function updateManagedFields(
   };
   const key = identity(state);
   const previous = managers.get(key);
-  const liveJson = withoutManagedFields(live);
-  const nextJson = withoutManagedFields(next)!;
+  const liveJson = viewWithoutManagedFields(live);
+  const nextJson = viewWithoutManagedFields(next)!;
   const { comparison } = reconcile(managers, key, liveJson, nextJson, opts, true);
   const base = previous?.set ?? new FieldSet();
   const set = strip(

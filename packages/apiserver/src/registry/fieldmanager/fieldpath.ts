@@ -82,17 +82,19 @@ export class FieldSet {
   }
 
   insert(path: FieldPath): void {
-    const [head, ...rest] = path;
-    if (head === undefined) return;
-    if (rest.length === 0) this.members.add(head);
-    else this.child(head, true)!.insert(rest);
+    if (path.length === 0) return;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- walking down the trie.
+    let node: FieldSet = this;
+    for (let i = 0; i < path.length - 1; i++) node = node.child(path[i]!, true)!;
+    node.members.add(path[path.length - 1]!);
   }
 
   has(path: FieldPath): boolean {
-    const [head, ...rest] = path;
-    if (head === undefined) return false;
-    if (rest.length === 0) return this.members.has(head);
-    return this.children.get(head)?.has(rest) ?? false;
+    if (path.length === 0) return false;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- walking down the trie.
+    let node: FieldSet | undefined = this;
+    for (let i = 0; i < path.length - 1 && node; i++) node = node.children.get(path[i]!);
+    return node?.members.has(path[path.length - 1]!) ?? false;
   }
 
   /** True when the set has `path` or any path below it. */
@@ -120,28 +122,86 @@ export class FieldSet {
     }
   }
 
+  /**
+   * Calls `fn` with every member path, in no particular order (cheaper than paths()). The array
+   * is reused between calls: copy it to keep it.
+   */
+  forEachPath(fn: (path: FieldPath) => void, prefix: PathElement[] = []): void {
+    for (const pe of this.members) {
+      prefix.push(pe);
+      fn(prefix);
+      prefix.pop();
+    }
+    for (const [pe, c] of this.children) {
+      prefix.push(pe);
+      c.forEachPath(fn, prefix);
+      prefix.pop();
+    }
+  }
+
   size(): number {
     let n = this.members.size;
     for (const c of this.children.values()) n += c.size();
     return n;
   }
 
+  // The set operations work on the tries directly (they run on every write, for every manager);
+  // the results hold no empty subtrees, as a set rebuilt from its paths would not.
+
   union(other: FieldSet): FieldSet {
     const out = this.clone();
-    for (const p of other.paths()) out.insert(p);
+    out.addAll(other);
     return out;
   }
 
   difference(other: FieldSet): FieldSet {
-    return FieldSet.fromPaths([...this.paths()].filter((p) => !other.has(p)));
+    return this.filtered(other, false);
   }
 
   intersection(other: FieldSet): FieldSet {
-    return FieldSet.fromPaths([...this.paths()].filter((p) => other.has(p)));
+    return this.filtered(other, true);
   }
 
   clone(): FieldSet {
-    return FieldSet.fromPaths(this.paths());
+    const out = new FieldSet();
+    for (const pe of this.members) out.members.add(pe);
+    for (const [pe, c] of this.children) {
+      const copy = c.clone();
+      if (!copy.isEmpty()) out.children.set(pe, copy);
+    }
+    return out;
+  }
+
+  /** Adds every path of `other` below `prefix` (`prefix` + each path). */
+  insertUnder(prefix: FieldPath, other: FieldSet): void {
+    if (other.isEmpty()) return;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- walking down the trie.
+    let node: FieldSet = this;
+    for (const pe of prefix) node = node.child(pe, true)!;
+    node.addAll(other);
+  }
+
+  private addAll(other: FieldSet): void {
+    for (const pe of other.members) this.members.add(pe);
+    for (const [pe, c] of other.children) {
+      if (c.isEmpty()) continue;
+      this.child(pe, true)!.addAll(c);
+    }
+  }
+
+  /** The members of this set that are (keep) or are not (!keep) in `other`. */
+  private filtered(other: FieldSet | undefined, keep: boolean): FieldSet {
+    const out = new FieldSet();
+    for (const pe of this.members) {
+      if ((other?.members.has(pe) ?? false) === keep) out.members.add(pe);
+    }
+    for (const [pe, c] of this.children) {
+      const o = other?.children.get(pe);
+      if (keep && !o) continue;
+      const sub = c.filtered(o, keep);
+      if (!sub.isEmpty()) out.children.set(pe, sub);
+    }
+    return out;
   }
 
   /** The FieldsV1 JSON object. */
@@ -150,7 +210,9 @@ export class FieldSet {
     const keys = new Set<PathElement>([...this.members, ...this.children.keys()]);
     for (const pe of [...keys].sort(compareElements)) {
       const c = this.children.get(pe);
-      const childJson = c && !c.isEmpty() ? c.toFieldsV1() : undefined;
+      // An empty subtree encodes as {}: no need to ask isEmpty() at every level.
+      const encoded = c?.toFieldsV1();
+      const childJson = encoded && Object.keys(encoded).length > 0 ? encoded : undefined;
       if (childJson) {
         out[pe] = this.members.has(pe) ? { '.': {}, ...childJson } : childJson;
       } else if (this.members.has(pe)) {

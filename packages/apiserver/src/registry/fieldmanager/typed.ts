@@ -104,7 +104,7 @@ export function compare(beforeIn: unknown, afterIn: unknown, t: TypeNode): Compa
     // A map (labels, data...) that appears or disappears as a whole is tracked as a node too,
     // as upstream records it ("." in FieldsV1); structs are not.
     if (path.length > 0 && isPureMap(type) && isJsonObject(v)) target.insert(path);
-    for (const p of toFieldSet(v, type).paths()) target.insert([...path, ...p]);
+    target.insertUnder(path, toFieldSet(v, type));
   };
   const walk = (a: Value, b: Value, type: TypeNode, path: PathElement[]): void => {
     if (a === undefined && b === undefined) return;

@@ -76,6 +76,10 @@ const CHANNEL_OPTIONS: ClientOptions = {
   // Same keepalive as kube-apiserver's etcd client (30 s / 10 s): notice dead members quickly.
   'grpc.keepalive_time_ms': 30_000,
   'grpc.keepalive_timeout_ms': 10_000,
+  // HTTP/2 receive window: grpc-js's default 64 KiB lets etcd send only ~30 pods of watch
+  // events per window update, so under load the watch cache fell seconds behind etcd. Go's
+  // gRPC (kube-apiserver's client) grows its window up to 16 MiB; this fixes it there.
+  'grpc-node.flow_control_window': 16 * 1024 * 1024,
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 2_000,
 };
