@@ -91,6 +91,10 @@ class PeerConnection {
       // Raft resends what is lost; grpc-js's retry layer would only copy every message of this
       // long-lived stream into its replay buffer.
       'grpc.enable_retries': 0,
+      // A peer that was down or slow to handshake must be retried within a heartbeat or two, as
+      // etcd's rafthttp does; grpc-js's default reconnect backoff grows to 120 s.
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
       ...NO_CHANNELZ,
     });
     const every = opts.pingIntervalMs ?? 5000;
