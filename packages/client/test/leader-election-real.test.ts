@@ -338,6 +338,10 @@ contexts:
       sampling = true;
       await sleepMs(1000);
       expect(leaders().map((c) => c.id)).toEqual([fourth.id]);
+      // The candidate whose network was cut is back (its channel reconnected) and follows.
+      await expect
+        .poll(() => second.elector?.getLeader(), { timeout: 10_000, interval: 50 })
+        .toBe(fourth.id);
     } finally {
       shuttingDown = true;
       await sampler;
