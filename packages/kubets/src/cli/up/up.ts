@@ -10,8 +10,6 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { request } from 'node:https';
 import { join, resolve } from 'node:path';
 import { boolFlag, durationFlag, intFlag, parseFlags, stringFlag } from '@kubets/component-base';
-import { apiServerFlags, runApiServerComponent } from '@kubets/apiserver';
-import { startEmbeddedStore } from '@kubets/store';
 import { leafCommand, runCli, type CliContext } from '../command.js';
 import { pkiCommand } from '../pki/index.js';
 import { withGrpcServer } from '../../pki/kubeconfig.js';
@@ -263,6 +261,9 @@ async function runEmbedded(
   readyTimeoutMs: number,
   context: CliContext,
 ): Promise<void> {
+  // Loaded only here: every other kubets command starts without the API server and the store.
+  const { apiServerFlags, runApiServerComponent } = await import('@kubets/apiserver');
+  const { startEmbeddedStore } = await import('@kubets/store');
   const [, apiserverLaunch] = planLaunches(layout, () => '(in-process)');
   const apiserverArgs = parseFlags(apiServerFlags, apiserverLaunch!.args);
   if (apiserverArgs.kind !== 'ok') throw new Error('kubets up: bad embedded API server flags');
