@@ -9,10 +9,12 @@ export { startApiServer } from './server.js';
 export type { ApiServerOptions, RunningApiServer } from './server.js';
 export {
   runApiServer,
+  runApiServerComponent,
   builtinDefinitions,
   customResourceSupport,
   packageVersion,
 } from './cli/run.js';
+export type { EmbeddingOptions } from './cli/run.js';
 export { apiServerFlags } from './cli/flags.js';
 export { versionInfo, KUBERNETES_MAJOR, KUBERNETES_MINOR } from './version.js';
 export { ApiServerMetrics } from './metrics.js';

@@ -1,98 +1,103 @@
-import { mkdirSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
-import { discardLogger, type Logger } from '@kubets/component-base';
-import { DEFAULT_QUOTA_BYTES } from './apply/quota.js';
-import type { CompactionPolicy } from './server/compactor.js';
-import { EtcdServer } from './server/etcd-server.js';
-import { addEtcdServices } from './server/grpc-services.js';
-import { bindGrpc, grpcServerOptions } from './server/listen.js';
-import type { StoreMetrics } from './server/metrics.js';
-import { NodeFs } from './storage/fs.js';
+import { parseFlags, type Logger, type LoggerOptions } from '@kubets/component-base';
+import { buildConfig } from './cli/config.js';
+import { storeFlags } from './cli/flags.js';
+import { packageVersion, runStore } from './cli/run.js';
+import type { EtcdServer } from './server/etcd-server.js';
 
 export interface EmbeddedStoreOptions {
-  /** Data directory (created if missing). */
+  /** Data directory (created if missing); same format as the binary's --data-dir. */
   dataDir: string;
-  /** Client address to listen on; default 127.0.0.1 with a free port. */
+  /** Client address to listen on; default 127.0.0.1 with a free port (0). */
   host?: string;
   port?: number;
+  /** Peer port written into the member's identity (nothing connects to it); default 2380. */
+  peerPort?: number;
   /** Member name (default "default"). */
   name?: string;
+  /** Serve clients over TLS (the binary's --cert-file, --key-file, --trusted-ca-file, --client-cert-auth). */
+  tls?: { certFile: string; keyFile: string; trustedCaFile?: string; clientCertAuth?: boolean };
+  /** Log through this logger; otherwise a logger from `logging` (default: klog text on stderr). */
   logger?: Logger;
-  metrics?: StoreMetrics;
+  logging?: Omit<LoggerOptions, 'component'>;
   quotaBytes?: number;
   snapshotCount?: number;
-  autoCompaction?: CompactionPolicy;
+  /** Any further kubets-store flags, e.g. `--auto-compaction-retention=1h`. */
+  extraArgs?: readonly string[];
 }
 
 export interface EmbeddedStore {
   readonly server: EtcdServer;
   /** host:port clients (etcd3, kube-apiserver's --etcd-servers) connect to. */
   readonly endpoint: string;
+  /** Stops serving, syncs the WAL and closes the data dir (the binary's SIGTERM path). */
+  close(): Promise<void>;
+  /** Same as close(). */
   stop(): Promise<void>;
+}
+
+/** The `kubets-store` command line that an embedded member is started with. */
+export function embeddedStoreArgs(opts: EmbeddedStoreOptions): string[] {
+  const host = opts.host ?? '127.0.0.1';
+  const name = opts.name ?? 'default';
+  const scheme = opts.tls ? 'https' : 'http';
+  const clientUrl = `${scheme}://${host}:${opts.port ?? 0}`;
+  // One member: no peer traffic; the peer URL only feeds the member ID (keep it stable).
+  const peerUrl = `http://127.0.0.1:${opts.peerPort ?? 2380}`;
+  return [
+    `--name=${name}`,
+    `--data-dir=${opts.dataDir}`,
+    `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`,
+    // The peer listener binds a free port: a single member never receives peer traffic.
+    '--listen-peer-urls=http://127.0.0.1:0',
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=${name}=${peerUrl}`,
+    ...(opts.tls
+      ? [
+          `--cert-file=${opts.tls.certFile}`,
+          `--key-file=${opts.tls.keyFile}`,
+          ...(opts.tls.trustedCaFile ? [`--trusted-ca-file=${opts.tls.trustedCaFile}`] : []),
+          `--client-cert-auth=${opts.tls.clientCertAuth ?? false}`,
+        ]
+      : []),
+    ...(opts.quotaBytes !== undefined ? [`--quota-backend-bytes=${opts.quotaBytes}`] : []),
+    ...(opts.snapshotCount !== undefined ? [`--snapshot-count=${opts.snapshotCount}`] : []),
+    ...(opts.extraArgs ?? []),
+  ];
 }
 
 /**
  * A single-member kubets-store inside the calling process, serving the etcd v3 API on a local
- * port: the local all-in-one cluster's store. Same engine, data dir format and API as the
- * `kubets-store` binary; no peer transport.
+ * port: the local all-in-one cluster's store. It goes through the binary's own path (flags →
+ * config → runStore), so data dir, API and TLS are exactly the binary's; only signals are left
+ * to the embedding process, which calls close().
  */
 export async function startEmbeddedStore(opts: EmbeddedStoreOptions): Promise<EmbeddedStore> {
-  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const host = opts.host ?? '127.0.0.1';
-  const name = opts.name ?? 'default';
-  const logger = opts.logger ?? discardLogger('kubets-store');
-  const server = await EtcdServer.start({
-    name,
-    fs: new NodeFs(opts.dataDir),
-    // The peer URL only feeds the member ID; an embedded member never listens on it.
-    initialCluster: [{ name, peerURLs: ['http://127.0.0.1:2380'] }],
-    initialClusterState: 'new',
-    initialClusterToken: 'etcd-cluster',
-    clientURLs: [`http://${host}:${opts.port ?? 2379}`],
-    heartbeatMs: 100,
-    electionMs: 1000,
-    snapshotCount: opts.snapshotCount ?? 100_000,
-    quotaBytes: opts.quotaBytes ?? DEFAULT_QUOTA_BYTES,
-    autoCompaction: opts.autoCompaction,
-    logger,
-    metrics: opts.metrics,
+  const parsed = parseFlags(storeFlags, embeddedStoreArgs(opts));
+  if (parsed.kind === 'error') throw parsed.error;
+  if (parsed.kind !== 'ok') throw new Error('unexpected --help/--version in embedded store flags');
+  const config = buildConfig(parsed.values);
+  const running = await runStore(config, {
+    version: packageVersion(),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.logging ? { logging: opts.logging } : {}),
+    // The embedding process registers its own process_* metrics, if any.
+    defaultMetrics: false,
+    shutdown: { signalSource: false, exit: () => undefined, delayMs: 0 },
   });
-  const grpcServer = new grpc.Server(grpcServerOptions(1.5 * 1024 * 1024));
-  addEtcdServices(grpcServer, { etcd: server, logger, metrics: opts.metrics });
-  let port: number;
-  try {
-    [port] = (await bindGrpc(grpcServer, [{ scheme: 'http', host, port: opts.port ?? 0 }])) as [
-      number,
-    ];
-  } catch (err) {
-    await server.stop();
-    throw err;
-  }
+  const { etcd } = running;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= running.component.stop('embedded store closed').then(() => undefined));
   // Wait for the member to lead (a single member elects itself at once).
   const deadline = Date.now() + 10_000;
-  while (server.leader === 0) {
+  while (etcd.leader === 0) {
     if (Date.now() > deadline) {
-      grpcServer.forceShutdown();
-      await server.stop();
+      await close();
       throw new Error('embedded kubets-store did not elect itself leader');
     }
     await new Promise((r) => setTimeout(r, 5));
   }
-  return {
-    server,
-    endpoint: `${host}:${port}`,
-    async stop() {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          grpcServer.forceShutdown();
-          resolve();
-        }, 1000);
-        grpcServer.tryShutdown(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-      await server.stop();
-    },
-  };
+  const host = config.listenClientUrls[0]!.host;
+  return { server: etcd, endpoint: `${host}:${running.clientPorts[0]}`, close, stop: close };
 }

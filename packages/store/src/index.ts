@@ -5,6 +5,7 @@
  * process (the all-in-one cluster), for tests, and for tools that read kubets-store files.
  */
 export { startEmbeddedStore } from './embedded.js';
+export { embeddedStoreArgs } from './embedded.js';
 export type { EmbeddedStore, EmbeddedStoreOptions } from './embedded.js';
 export { EtcdServer, SERVER_VERSION } from './server/etcd-server.js';
 export type {

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discardLogger } from '@kubets/component-base';
+import { startEmbeddedStore } from '../src/embedded.js';
 import { freePort } from './support/ports.js';
 import * as grpc from '@grpc/grpc-js';
 import { loadGrpcObject } from '../src/gen/etcd/load.js';
@@ -90,6 +92,53 @@ function makePki(dir: string): void {
     );
   }
 }
+
+describe.skipIf(opensslMissing !== undefined)('embedded store with client TLS', () => {
+  it('serves only clients with a certificate of the trusted CA, as the binary does', async () => {
+    const pki = mkdtempSync(join(tmpdir(), 'kubets-pki-'));
+    const dataDir = mkdtempSync(join(tmpdir(), 'kubets-embedded-tls-'));
+    makePki(pki);
+    const store = await startEmbeddedStore({
+      dataDir,
+      logger: discardLogger('kubets-store'),
+      tls: {
+        certFile: join(pki, 'server.crt'),
+        keyFile: join(pki, 'server.key'),
+        trustedCaFile: join(pki, 'ca.crt'),
+        clientCertAuth: true,
+      },
+    });
+    const withCert = new Etcd3({
+      hosts: `https://${store.endpoint}`,
+      credentials: {
+        rootCertificate: readFileSync(join(pki, 'ca.crt')),
+        certChain: readFileSync(join(pki, 'client.crt')),
+        privateKey: readFileSync(join(pki, 'client.key')),
+      },
+    });
+    const withoutCert = new Etcd3({
+      hosts: `https://${store.endpoint}`,
+      credentials: { rootCertificate: readFileSync(join(pki, 'ca.crt')) },
+      // One attempt, no retry policy: the refusal is the answer (as in the binary's test below).
+      faultHandling: {
+        host: () => ({ execute: (fn: any) => fn({ signal: new AbortController().signal }) }) as any,
+        global: { execute: (fn: any) => fn({ signal: new AbortController().signal }) } as any,
+      },
+      grpcOptions: { 'grpc.initial_reconnect_backoff_ms': 100 },
+    });
+    try {
+      await withCert.put('secure').value('yes');
+      expect(await withCert.get('secure').string()).toBe('yes');
+      await expect(withoutCert.get('secure').string()).rejects.toThrow();
+    } finally {
+      withCert.close();
+      withoutCert.close();
+      await store.close();
+      rmSync(pki, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
 
 describe.skipIf(opensslMissing !== undefined)('client TLS', () => {
   let pki: string;

@@ -5,7 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { createComponent, type FlagValues } from '@kubets/component-base';
+import {
+  createComponent,
+  type Component,
+  type ComponentOptions,
+  type FlagValues,
+} from '@kubets/component-base';
 import {
   ResourceRegistry as ApiCatalog,
   establishedCRDStatus,
@@ -61,6 +66,23 @@ export const customResourceSupport = {
 export async function runApiServer(
   values: FlagValues<typeof apiServerFlags>,
 ): Promise<RunningApiServer> {
+  return (await runApiServerComponent(values)).server;
+}
+
+/** How a process that embeds the API server takes over signals and exit (`kubets up --embedded`). */
+export interface EmbeddingOptions {
+  shutdown?: ComponentOptions['shutdown'];
+  defaultMetrics?: boolean;
+}
+
+/**
+ * runApiServer, returning the component too: the embedding process stops the server (and its
+ * audit log, encryption config reloader, ...) with `component.stop()`.
+ */
+export async function runApiServerComponent(
+  values: FlagValues<typeof apiServerFlags>,
+  embedding: EmbeddingOptions = {},
+): Promise<{ server: RunningApiServer; component: Component }> {
   const etcdServers = values['etcd-servers'];
   if (etcdServers.length === 0) throw new Error('--etcd-servers must be specified');
   const certFile = values['tls-cert-file'];
@@ -94,7 +116,9 @@ export async function runApiServer(
     shutdown: {
       gracePeriodMs: values['shutdown-grace-period'],
       delayMs: values['shutdown-delay-duration'],
+      ...embedding.shutdown,
     },
+    ...(embedding.defaultMetrics !== undefined ? { defaultMetrics: embedding.defaultMetrics } : {}),
   });
   const log = component.logger;
   let cert = readFlagFile('tls-cert-file', certFile);
@@ -195,7 +219,7 @@ export async function runApiServer(
     logger: log,
   });
   component.onShutdown('apiserver', () => server.close());
-  return server;
+  return { server, component };
 }
 
 /** The address a self-signed certificate is made for: the bind address, or a local one. */

@@ -50,12 +50,16 @@ export function channelCredentials(tls: TlsFiles | undefined): grpc.ChannelCrede
  */
 export async function runStore(
   config: StoreConfig,
-  component: Pick<ComponentOptions, 'logging' | 'shutdown'> & { version: string },
+  component: Pick<ComponentOptions, 'logging' | 'logger' | 'shutdown' | 'defaultMetrics'> & {
+    version: string;
+  },
 ): Promise<RunningStore> {
   const comp = await createComponent({
     name: 'kubets-store',
     version: component.version,
     logging: component.logging,
+    ...(component.logger ? { logger: component.logger } : {}),
+    ...(component.defaultMetrics !== undefined ? { defaultMetrics: component.defaultMetrics } : {}),
     shutdown: component.shutdown,
     health: config.metricsAddress ?? false,
   });

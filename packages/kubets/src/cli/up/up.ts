@@ -3,12 +3,13 @@
  * for later runs), starts the store and the API server as child processes on loopback, waits
  * until the API server is ready, prints how to reach it, and stops both (by PID, API server
  * first) on SIGINT/SIGTERM. A component that dies takes the cluster down with exit code 1.
+ * With --embedded, both run inside this process instead (see runEmbedded).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join, resolve } from 'node:path';
-import { durationFlag, intFlag, stringFlag } from '@kubets/component-base';
+import { boolFlag, durationFlag, intFlag, parseFlags, stringFlag } from '@kubets/component-base';
 import { leafCommand, runCli, type CliContext } from '../command.js';
 import { pkiCommand } from '../pki/index.js';
 import { withGrpcServer } from '../../pki/kubeconfig.js';
@@ -51,6 +52,10 @@ const flags = {
     min: 1,
     max: 65535,
     help: 'Raft peer port of the store on 127.0.0.1.',
+  }),
+  embedded: boolFlag({
+    default: false,
+    help: 'Run the store and the API server inside this process (one process, logs on stderr) instead of as child processes.',
   }),
   'ready-timeout': durationFlag({
     default: 60_000,
@@ -176,6 +181,10 @@ export const upCommand = leafCommand({
     await ensurePki(layout, context);
     advertiseGrpcServer(adminKubeconfig(layout), grpcServer(layout));
     const ca = readFileSync(join(pkiDir(layout), 'ca.crt'), 'utf8');
+    if (parsed.values.embedded) {
+      await runEmbedded(layout, ca, parsed.values['ready-timeout'], context);
+      return;
+    }
 
     const running: Running[] = [];
     const stopAll = async (): Promise<void> => {
@@ -224,3 +233,83 @@ export const upCommand = leafCommand({
     }
   },
 });
+
+function waitForSignal(): { signal: Promise<string>; dispose: () => void } {
+  let signalled: (signal: string) => void = () => undefined;
+  const signal = new Promise<string>((done) => (signalled = done));
+  const onSignal = (name: NodeJS.Signals): void => signalled(name);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/**
+ * `kubets up --embedded`: the same store and API server, with the same command lines as the
+ * child processes get, started inside this process. The store is a single member serving its
+ * etcd v3 API over mutual TLS on 127.0.0.1; the API server talks to it through its etcd client.
+ * On SIGINT/SIGTERM the API server stops first, then the store (which syncs its WAL).
+ */
+async function runEmbedded(
+  layout: LocalClusterLayout,
+  ca: string,
+  readyTimeoutMs: number,
+  context: CliContext,
+): Promise<void> {
+  // Loaded only here: every other kubets command starts without the API server and the store.
+  const { apiServerFlags, runApiServerComponent } = await import('@kubets/apiserver');
+  const { startEmbeddedStore } = await import('@kubets/store');
+  const [, apiserverLaunch] = planLaunches(layout, () => '(in-process)');
+  const apiserverArgs = parseFlags(apiServerFlags, apiserverLaunch!.args);
+  if (apiserverArgs.kind !== 'ok') throw new Error('kubets up: bad embedded API server flags');
+  const pki = pkiDir(layout);
+  const { signal, dispose } = waitForSignal();
+  const stops: (() => Promise<unknown>)[] = [];
+  try {
+    const store = await startEmbeddedStore({
+      name: 'local',
+      dataDir: join(layout.dataDir, 'store'),
+      port: layout.storeClientPort,
+      peerPort: layout.storePeerPort,
+      tls: {
+        certFile: join(pki, 'etcd', 'server.crt'),
+        keyFile: join(pki, 'etcd', 'server.key'),
+        trustedCaFile: join(pki, 'etcd', 'ca.crt'),
+        clientCertAuth: true,
+      },
+    });
+    stops.push(() => store.close());
+    const apiserver = await runApiServerComponent(apiserverArgs.values, {
+      // This process owns the signals; component.stop() runs the shutdown hooks.
+      shutdown: { signalSource: false, exit: () => undefined },
+    });
+    stops.push(() => apiserver.component.stop('kubets up stopping'));
+    await Promise.race([
+      waitReady(layout, ca, readyTimeoutMs, () => undefined),
+      signal.then((s) => Promise.reject(new Error(`interrupted by ${s} during start`))),
+    ]);
+    const kubeconfig = adminKubeconfig(layout);
+    context.stdout.write(
+      [
+        `kubets: local cluster is up (embedded, pid ${process.pid})`,
+        `  API server   ${apiserverUrl(layout)}`,
+        `  gRPC API     ${grpcServer(layout)}`,
+        `  store        ${storeClientUrl(layout)}`,
+        `  kubeconfig   ${kubeconfig}`,
+        '',
+        `Try: kubectl --kubeconfig=${kubeconfig} get namespaces`,
+        'Ctrl-C stops the cluster; its state stays in the data directory.',
+        '',
+      ].join('\n'),
+    );
+    context.stdout.write(`kubets: ${await signal} received, stopping the cluster\n`);
+  } finally {
+    dispose();
+    for (const stopOne of stops.reverse()) await stopOne();
+  }
+}
