@@ -1,22 +1,11 @@
 // `kubets up --embedded`: the store and the API server run inside the kubets process (no child
 // processes); real kubectl drives it with the generated admin.conf and its state survives a
 // SIGTERM and a restart.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  StopWaiting,
-  freePort,
-  scratchDir,
-  startProcess,
-  waitFor,
-  which,
-  type RunningProcess,
-} from './support/process.js';
+import { scratchDir, which, type RunningProcess } from './support/process.js';
+import { freeUpPorts, kubectlWith, startKubetsUp, type UpPorts } from './support/kubets-up.js';
 
-const KUBETS = join(dirname(fileURLToPath(import.meta.url)), '../../packages/kubets/bin/kubets.js');
 const kubectl = which('kubectl');
 const hasProc = existsSync('/proc/self/task');
 if (!kubectl) console.warn('SKIP kubets up --embedded e2e: no `kubectl` on PATH');
@@ -41,38 +30,12 @@ describe.skipIf(!kubectl || !hasProc)('kubets up --embedded', () => {
     scratch.remove();
   });
 
-  async function up(ports: number[]): Promise<RunningProcess> {
-    const [api, client, peer, grpc] = ports;
-    const proc = startProcess(process.execPath, [
-      KUBETS,
-      'up',
-      '--embedded',
-      `--data-dir=${scratch.dir}`,
-      `--apiserver-port=${api}`,
-      `--store-client-port=${client}`,
-      `--store-peer-port=${peer}`,
-      `--grpc-port=${grpc}`,
-    ]);
-    await waitFor(
-      'kubets up --embedded to report the cluster is up',
-      () => {
-        if (proc.child.exitCode !== null)
-          throw new StopWaiting(`kubets up exited early:\n${proc.output()}`);
-        return Promise.resolve(proc.output().includes('kubets: local cluster is up') || undefined);
-      },
-      60_000,
-    );
-    return proc;
-  }
-
-  const kubectlRun = (...args: string[]) =>
-    spawnSync(kubectl!, [`--kubeconfig=${join(scratch.dir, 'admin.conf')}`, ...args], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+  const up = (ports: UpPorts): Promise<RunningProcess> =>
+    startKubetsUp(scratch.dir, ports, { extraArgs: ['--embedded'], timeoutMs: 60_000 });
+  const kubectlRun = kubectlWith(kubectl!, scratch.dir);
 
   it('serves kubectl from one process and keeps state across a SIGTERM and a restart', async () => {
-    const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const ports = await freeUpPorts();
     cluster = await up(ports);
     expect(cluster.output()).toContain(`(embedded, pid ${cluster.pid})`);
     // One process: the store and the API server are not child processes.

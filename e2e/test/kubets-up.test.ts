@@ -1,21 +1,12 @@
 // The README's first command: `kubets up` starts a working cluster on embedded defaults, real
 // kubectl drives it with the admin.conf it writes, and the cluster's state survives a restart.
 import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadClientConfig, newClientset } from '@kubets/client';
-import {
-  StopWaiting,
-  freePort,
-  scratchDir,
-  startProcess,
-  waitFor,
-  which,
-  type RunningProcess,
-} from './support/process.js';
+import { scratchDir, which, type RunningProcess } from './support/process.js';
+import { freeUpPorts, kubectlWith, startKubetsUp, type UpPorts } from './support/kubets-up.js';
 
-const KUBETS = join(dirname(fileURLToPath(import.meta.url)), '../../packages/kubets/bin/kubets.js');
 const kubectl = which('kubectl');
 const etcdctl = which('etcdctl');
 if (!kubectl) console.warn('SKIP kubets up e2e: no `kubectl` on PATH');
@@ -28,38 +19,12 @@ describe.skipIf(!kubectl)('kubets up', () => {
     scratch.remove();
   });
 
-  async function up(ports: number[]): Promise<RunningProcess> {
-    const [api, client, peer, grpc] = ports;
-    const proc = startProcess(process.execPath, [
-      KUBETS,
-      'up',
-      `--data-dir=${scratch.dir}`,
-      `--apiserver-port=${api}`,
-      `--store-client-port=${client}`,
-      `--store-peer-port=${peer}`,
-      `--grpc-port=${grpc}`,
-    ]);
-    await waitFor(
-      'kubets up to report the cluster is up',
-      () => {
-        if (proc.child.exitCode !== null)
-          throw new StopWaiting(`kubets up exited early:\n${proc.output()}`);
-        return Promise.resolve(proc.output().includes('kubets: local cluster is up') || undefined);
-      },
-      90_000,
-    );
-    return proc;
-  }
-
-  const kubectlRun = (...args: string[]) =>
-    spawnSync(kubectl!, [`--kubeconfig=${join(scratch.dir, 'admin.conf')}`, ...args], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+  const up = (ports: UpPorts): Promise<RunningProcess> => startKubetsUp(scratch.dir, ports);
+  const kubectlRun = kubectlWith(kubectl!, scratch.dir);
 
   it('serves kubectl over HTTPS with the generated admin.conf and keeps state across a restart', async () => {
-    const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const api = ports[0]!;
+    const ports = await freeUpPorts();
+    const api = ports.api;
     cluster = await up(ports);
 
     const ns = kubectlRun('get', 'namespaces', '-o', 'name');
@@ -73,7 +38,7 @@ describe.skipIf(!kubectl)('kubets up', () => {
     // @kubets/client finds the gRPC API through admin.conf's kubets.io/grpc-server extension and
     // authenticates with its client certificate; it sees what kubectl wrote over REST.
     const config = loadClientConfig({}, { explicitPath: join(scratch.dir, 'admin.conf') });
-    expect(config.grpcServer).toBe(`127.0.0.1:${ports[3]}`);
+    expect(config.grpcServer).toBe(`127.0.0.1:${ports.grpc}`);
     const clientset = newClientset(config);
     try {
       const viaGrpc = await clientset.coreV1.configMaps('default').get('survives');
@@ -113,7 +78,7 @@ describe.skipIf(!kubectl)('kubets up', () => {
         spawnSync(
           etcdctl,
           [
-            `--endpoints=https://127.0.0.1:${ports[1]}`,
+            `--endpoints=https://127.0.0.1:${ports.storeClient}`,
             `--cacert=${join(pki, 'etcd', 'ca.crt')}`,
             '--dial-timeout=5s',
             '--command-timeout=10s',
