@@ -85,6 +85,7 @@ import {
   partialObjectMetadata,
 } from './table.js';
 import { serveWatch } from './watch-stream.js';
+import { ANONYMOUS_USER, UNAUTHENTICATED_GROUP } from '../auth/chain.js';
 import { allowAllGuard, type RequestGuard, type UserInfo } from '../auth/types.js';
 import { runAsUser } from '../auth/context.js';
 import { attributesOf, credentialsOf } from './auth-filter.js';
@@ -160,8 +161,8 @@ function listParams(q: URLSearchParams, version: string): ListParams {
 
 /** Who a request is audited as when authentication refused it. */
 const UNAUTHENTICATED_USER: UserInfo = {
-  username: 'system:anonymous',
-  groups: ['system:unauthenticated'],
+  username: ANONYMOUS_USER,
+  groups: [UNAUTHENTICATED_GROUP],
 };
 
 export function createApiHandler(o: ApiHandlerOptions): Handler {
