@@ -193,11 +193,7 @@ export const upCommand = leafCommand({
     const firstDead = (): Running | undefined =>
       running.find((r) => r.child.exitCode !== null || r.child.signalCode !== null);
 
-    let signalled: (signal: string) => void = () => undefined;
-    const signal = new Promise<string>((done) => (signalled = done));
-    const onSignal = (name: NodeJS.Signals): void => signalled(name);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const { signal, dispose } = waitForSignal();
     try {
       for (const launch of planLaunches(layout)) running.push(start(launch));
       await Promise.race([
@@ -227,8 +223,7 @@ export const upCommand = leafCommand({
       }
       context.stdout.write(`kubets: ${outcome} received, stopping the cluster\n`);
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      dispose();
       await stopAll();
     }
   },
