@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ConfState } from '@kubets/raft';
 
 export interface Member {
   /** A positive safe integer: it doubles as the member's Raft node ID. */
@@ -39,6 +40,17 @@ export function computeClusterId(memberIds: Iterable<number>): bigint {
 }
 
 /** etcd's "%x" formatting of IDs, as in logs and `etcdctl member list`. */
+/** The founding configuration of a new cluster: every member a voter, as etcd-raft bootstraps. */
+export function foundingConfState(members: readonly Pick<Member, 'id'>[]): ConfState {
+  return {
+    voters: members.map((m) => m.id).sort((a, b) => a - b),
+    learners: [],
+    votersOutgoing: [],
+    learnersNext: [],
+    autoLeave: false,
+  };
+}
+
 export function formatId(id: number | bigint): string {
   return id.toString(16);
 }

@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { boolFlag, stringFlag, stringSliceFlag, type FlagValues } from '@kubets/component-base';
-import type { ConfState } from '@kubets/raft';
-import { computeClusterId, computeMemberId, formatId } from '../apply/membership.js';
+import {
+  computeClusterId,
+  computeMemberId,
+  formatId,
+  foundingConfState,
+} from '../apply/membership.js';
 import { DEFAULT_QUOTA_BYTES } from '../apply/quota.js';
 import { encodeStateMachine, restoreStateMachine } from '../apply/snapshot-codec.js';
 import { StateMachine } from '../apply/state-machine.js';
@@ -118,13 +122,7 @@ export async function restoreSnapshot(
   sm.alarms.restore([]);
   sm.appliedIndex = 1;
   sm.appliedTerm = 1;
-  const confState: ConfState = {
-    voters: members.map((m) => m.id).sort((a, b) => a - b),
-    learners: [],
-    votersOutgoing: [],
-    learnersNext: [],
-    autoLeave: false,
-  };
+  const confState = foundingConfState(members);
   const fs = new NodeFs(dataDir);
   const log = await RaftLog.create(
     { fs, identity: { memberId, clusterId } },

@@ -35,7 +35,13 @@ import {
   toEtcdError,
 } from '../apply/errors.js';
 import { applyRange } from '../apply/kv-apply.js';
-import { computeClusterId, computeMemberId, formatId, type Member } from '../apply/membership.js';
+import {
+  computeClusterId,
+  computeMemberId,
+  formatId,
+  foundingConfState,
+  type Member,
+} from '../apply/membership.js';
 import { encodeStateMachine, restoreStateMachine } from '../apply/snapshot-codec.js';
 import { StateMachine, type ApplyResult } from '../apply/state-machine.js';
 import {
@@ -403,13 +409,7 @@ export class EtcdServer {
     for (const m of members) sm.membership.add(m);
     // The founding snapshot at index 1, term 1 carries the initial membership, as etcd-raft's
     // bootstrap does; every founding member writes the same one.
-    const confState: ConfState = {
-      voters: members.map((m) => m.id).sort((a, b) => a - b),
-      learners: [],
-      votersOutgoing: [],
-      learnersNext: [],
-      autoLeave: false,
-    };
+    const confState = foundingConfState(members);
     const metadata: SnapshotMetadata = { index: 1, term: 1, confState };
     sm.appliedIndex = 1;
     sm.appliedTerm = 1;
