@@ -340,8 +340,29 @@ async function drive(
 // ---------------------------------------------------------------------------------------------
 // Phases
 
+/** CPU milliseconds per create, of the API server and of the backend's members together. */
+interface CreateCpu {
+  server: number;
+  backend: number;
+}
+
+/** User + system CPU time (ms) of a process from /proc (Linux); 0 where unavailable. */
+function procCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = 100;
+
 interface BackendResult {
   creates: Map<string, Stats>;
+  createCpu: Map<string, CreateCpu>;
   heapPerObject: number;
   cachedPods: number;
   listFull: Stats;
@@ -366,6 +387,13 @@ interface BackendResult {
   };
 }
 
+async function serverCpuMs(server: ServerProcess): Promise<number> {
+  const { cpu } = await server.ask<{ cpu: NodeJS.CpuUsage }>('cpu');
+  return (cpu.user + cpu.system) / 1000;
+}
+
+const backendCpuMs = (b: Backend): number => b.children.reduce((a, c) => a + procCpuMs(c.pid), 0);
+
 async function runBackend(backend: Backend): Promise<BackendResult> {
   const server = await startServer(backend.endpoints);
   const base = server.url;
@@ -380,14 +408,26 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
 
     // 1. Creates, per client kind (each kind creates its own share of names).
     const creates = new Map<string, Stats>();
+    const createCpu = new Map<string, CreateCpu>();
     let offset = 0;
     for (const kind of CLIENT_KINDS) {
       const client = await kind.connect(server);
+      const cpu0 = await serverCpuMs(server);
+      const store0 = backendCpuMs(backend);
       const { latencies, seconds } = await drive(PODS, CLIENTS, (i) => client.create(offset + i));
+      const cpu = {
+        server: ((await serverCpuMs(server)) - cpu0) / PODS,
+        backend: (backendCpuMs(backend) - store0) / PODS,
+      };
       client.close();
       creates.set(kind.name, stats(latencies, seconds));
+      createCpu.set(kind.name, cpu);
       offset += PODS;
-      log(`  create ${kind.name}: ${(PODS / seconds).toFixed(0)}/s`);
+      log(
+        `  create ${kind.name}: ${(PODS / seconds).toFixed(0)}/s, CPU per create: server ` +
+          `${cpu.server.toFixed(2)} ms, ${backend.name} members ${cpu.backend.toFixed(2)} ms; ` +
+          `load ${loadavg()[0]!.toFixed(2)}`,
+      );
     }
     const total = offset;
 
@@ -469,6 +509,11 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     let updateErrors = 0;
     const tUpd = performance.now();
     await new Promise<void>((resolve) => {
+      // BENCH_UPDATE_SECONDS=0 (or rate 0): no update phase.
+      if (updates === 0) {
+        resolve();
+        return;
+      }
       const timer = setInterval(() => {
         const due = Math.min(
           updates,
@@ -551,6 +596,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     };
     return {
       creates,
+      createCpu,
       heapPerObject,
       cachedPods: after.cachedPods,
       listFull,
@@ -609,6 +655,10 @@ function report(results: Map<string, BackendResult>): void {
     row(`create ${kind.name} p50 / p99`, (r) => {
       const s = r.creates.get(kind.name)!;
       return `${ms(s.p50)} / ${ms(s.p99)}`;
+    });
+    row(`create ${kind.name} CPU ms/create server / store`, (r) => {
+      const c = r.createCpu.get(kind.name)!;
+      return `${c.server.toFixed(2)} / ${c.backend.toFixed(2)}`;
     });
   }
   row('heap per cached pod', (r) => `${(r.heapPerObject / 1024).toFixed(2)} KiB (${r.cachedPods})`);

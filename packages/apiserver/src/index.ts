@@ -110,7 +110,7 @@ export { SecurityChain, ANONYMOUS_USER } from './auth/chain.js';
 export type { SecurityChainOptions, TokenAuthResult } from './auth/chain.js';
 export { startSecurity, AUTHORIZATION_MODES } from './auth/security.js';
 export type { AuthorizationMode, RunningSecurity, SecurityOptions } from './auth/security.js';
-export { runAsUser, currentUser, SYSTEM_USER } from './auth/context.js';
+export { SYSTEM_USER } from './auth/context.js';
 export {
   ServiceAccountAuthenticator,
   TokenSigner,

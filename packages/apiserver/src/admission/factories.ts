@@ -73,6 +73,7 @@ export function pluginFactories(): Record<string, (ctx: PluginContext) => MadePl
       background: new QuotaController({
         quotas: () => ctx.store('', 'resourcequotas'),
         store: (g, r) => ctx.store(g, r),
+        watchCache: (g, r) => ctx.catalog.get(g, r)?.watchCache,
         ...(ctx.quotaResyncMs !== undefined ? { resyncMs: ctx.quotaResyncMs } : {}),
         ...(ctx.logger ? { logger: ctx.logger } : {}),
       }),

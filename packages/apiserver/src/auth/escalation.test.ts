@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterRole, PolicyRule, RoleBinding } from '@kubets/api';
 import type { ApiObject } from '../storage/codec.js';
-import { runAsUser } from './context.js';
 import type { Decision } from './authz/authorizer.js';
 import { RbacAuthorizer } from './authz/rbac.js';
 import { escalationHooks, type EscalationDeps } from './escalation.js';
@@ -58,22 +57,21 @@ describe('RBAC escalation prevention', () => {
   const bindings = escalationHooks('rolebindings', () => deps());
 
   it('lets a user grant only what it holds', async () => {
+    await expect(roles.beginCreate!(role(held), false, carol)).resolves.toBeUndefined();
     await expect(
-      runAsUser(carol, () => roles.beginCreate!(role(held), false)),
-    ).resolves.toBeUndefined();
-    await expect(
-      runAsUser(carol, () =>
-        roles.beginCreate!(
-          role([{ verbs: ['delete'], apiGroups: [''], resources: ['pods'] }]),
-          false,
-        ),
+      roles.beginCreate!(
+        role([{ verbs: ['delete'], apiGroups: [''], resources: ['pods'] }]),
+        false,
+        carol,
       ),
     ).rejects.toThrow(
       'roles.rbac.authorization.k8s.io "r" is forbidden: user "carol" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["pods"], Verbs:["delete"]}',
     );
     await expect(
-      runAsUser(admin, () =>
-        roles.beginCreate!(role([{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }]), false),
+      roles.beginCreate!(
+        role([{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }]),
+        false,
+        admin,
       ),
     ).resolves.toBeUndefined();
     await expect(roles.beginCreate!(role(held), false)).rejects.toThrow(
@@ -84,33 +82,31 @@ describe('RBAC escalation prevention', () => {
   it('honours escalate, and requires full authority for an aggregationRule', async () => {
     const escalating = escalationHooks('clusterroles', () => deps((a) => a.verb === 'escalate'));
     const big = role([{ verbs: ['*'], apiGroups: ['*'], resources: ['secrets'] }]);
-    await expect(
-      runAsUser(carol, () => escalating.beginUpdate!(big, role(held), false)),
-    ).resolves.toBeUndefined();
+    await expect(escalating.beginUpdate!(big, role(held), false, carol)).resolves.toBeUndefined();
     const plain = escalationHooks('clusterroles', () => deps());
     const aggregated = role([], {
       aggregationRule: { clusterRoleSelectors: [{ matchLabels: { a: 'b' } }] },
     });
-    await expect(runAsUser(carol, () => plain.beginCreate!(aggregated, false))).rejects.toThrow(
+    await expect(plain.beginCreate!(aggregated, false, carol)).rejects.toThrow(
       'must have cluster-admin privileges to use the aggregationRule',
     );
   });
 
   it('lets a user bind a role it holds, or one it may bind, and nothing else', async () => {
     await expect(
-      runAsUser(carol, () => bindings.beginCreate!(binding('pod-reader'), false)),
+      bindings.beginCreate!(binding('pod-reader'), false, carol),
     ).resolves.toBeUndefined();
-    await expect(
-      runAsUser(carol, () => bindings.beginCreate!(binding('cluster-admin'), false)),
-    ).rejects.toThrow('rolebindings.rbac.authorization.k8s.io "b" is forbidden: user "carol"');
-    await expect(
-      runAsUser(carol, () => bindings.beginCreate!(binding('missing'), false)),
-    ).rejects.toThrow('clusterroles.rbac.authorization.k8s.io "missing" not found');
+    await expect(bindings.beginCreate!(binding('cluster-admin'), false, carol)).rejects.toThrow(
+      'rolebindings.rbac.authorization.k8s.io "b" is forbidden: user "carol"',
+    );
+    await expect(bindings.beginCreate!(binding('missing'), false, carol)).rejects.toThrow(
+      'clusterroles.rbac.authorization.k8s.io "missing" not found',
+    );
     const withBind = escalationHooks('rolebindings', () =>
       deps((a) => a.verb === 'bind' && a.kind === 'resource' && a.name === 'cluster-admin'),
     );
     await expect(
-      runAsUser(carol, () => withBind.beginCreate!(binding('cluster-admin'), false)),
+      withBind.beginCreate!(binding('cluster-admin'), false, carol),
     ).resolves.toBeUndefined();
     // Unchanged subjects and roleRef (a label edit) need no permission, nor even a user.
     await expect(

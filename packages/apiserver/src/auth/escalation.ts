@@ -3,13 +3,13 @@
  * or ClusterRole requires holding every permission it grants, or the `escalate` verb on it;
  * creating or updating a binding requires holding the bound role's permissions, or the `bind`
  * verb on it. `system:masters` is exempt. Runs as registry hooks, so it sees the final object of
- * a create, update, patch or apply; the user comes from the request context.
+ * a create, update, patch or apply; the user is the request's (`WriteOptions.user`, which the
+ * registry hands to its hooks).
  */
 import { jsonEqual, newForbidden } from '@kubets/apimachinery';
 import type { ClusterRole, PolicyRule, RoleBinding } from '@kubets/api';
 import type { ResourceHooks } from '../registry/resource-registry.js';
 import type { ApiObject } from '../storage/codec.js';
-import { currentUser } from './context.js';
 import type { Decision } from './authz/authorizer.js';
 import type { RbacAuthorizer } from './authz/rbac.js';
 import { compactString, goQuoteList, uncoveredRules } from './authz/rules.js';
@@ -47,7 +47,11 @@ export function escalationHooks(
   resource: RbacResource,
   deps: () => EscalationDeps | undefined,
 ): ResourceHooks {
-  const check = (obj: ApiObject, old: ApiObject | undefined): Promise<undefined> => {
+  const check = (
+    obj: ApiObject,
+    old: ApiObject | undefined,
+    user: UserInfo | undefined,
+  ): Promise<undefined> => {
     const d = deps();
     if (!d) return Promise.resolve(undefined);
     const gr = { group: RBAC_GROUP, resource };
@@ -57,7 +61,6 @@ export function escalationHooks(
     if (old && isRole && sameGrant(obj, old)) return Promise.resolve(undefined);
     if (old && !isRole && sameBinding(obj as unknown as RoleBinding, old as unknown as RoleBinding))
       return Promise.resolve(undefined);
-    const user = currentUser();
     if (!user) return Promise.reject(newForbidden(gr, name, 'no user in the request context'));
     if (user.groups.includes('system:masters')) return Promise.resolve(undefined);
     const ns = obj.metadata?.namespace ?? '';
@@ -111,7 +114,7 @@ export function escalationHooks(
     return Promise.resolve(undefined);
   };
   return {
-    beginCreate: (obj) => check(obj, undefined),
-    beginUpdate: (obj, old) => check(obj, old),
+    beginCreate: (obj, _dryRun, user) => check(obj, undefined, user),
+    beginUpdate: (obj, old, _dryRun, user) => check(obj, old, user),
   };
 }

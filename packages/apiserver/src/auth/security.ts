@@ -21,7 +21,7 @@ import { alwaysAllow, alwaysDeny, type Authorizer } from './authz/authorizer.js'
 import { NodeAuthorizer, NodeGraph } from './authz/node.js';
 import { RbacAuthorizer, type RbacSource } from './authz/rbac.js';
 import { SecurityChain } from './chain.js';
-import { runAsUser, SYSTEM_USER } from './context.js';
+import { SYSTEM_USER } from './context.js';
 import type { EscalationDeps } from './escalation.js';
 import { Informer } from './informer.js';
 import { AuthMetrics } from './metrics.js';
@@ -231,7 +231,7 @@ export async function startSecurity(
 
   if (rbac) {
     const clusterRoles = informers.find((i) => i.registry.def.plural === 'clusterroles')!;
-    await runAsUser(SYSTEM_USER, () => reconcilePolicy(catalog, logger));
+    await reconcilePolicy(catalog, logger);
     // Serve only once the informers have seen the policy (the admin's binding above all).
     const names = bootstrapClusterRoles().map((r) => r.metadata!.name!);
     const crbs = informers.find((i) => i.registry.def.plural === 'clusterrolebindings')!;
@@ -278,7 +278,8 @@ export async function startSecurity(
  */
 async function reconcilePolicy(catalog: Catalog, logger: Logger | undefined): Promise<void> {
   const reg = (plural: string) => catalog.get('rbac.authorization.k8s.io', plural)!;
-  const opts = { fieldManager: 'kube-apiserver' };
+  // The API server's own identity: RBAC escalation checks pass it (system:masters).
+  const opts = { fieldManager: 'kube-apiserver', user: SYSTEM_USER };
   const one = async <T extends { metadata?: { name?: string; namespace?: string } }>(
     plural: string,
     desired: T,
@@ -329,11 +330,10 @@ function startAggregation(clusterRoles: Informer, logger: Logger | undefined): (
       if (!want || !rulesDiffer(role.rules, want)) continue;
       const next = { ...(role as unknown as ApiObject), rules: want } as ApiObject;
       try {
-        await runAsUser(SYSTEM_USER, () =>
-          clusterRoles.registry.update(undefined, role.metadata!.name!, next, {
-            fieldManager: 'clusterrole-aggregation-controller',
-          }),
-        );
+        await clusterRoles.registry.update(undefined, role.metadata!.name!, next, {
+          fieldManager: 'clusterrole-aggregation-controller',
+          user: SYSTEM_USER,
+        });
       } catch (err) {
         // A conflict means a newer version is on its way through the informer: the next pass fixes it.
         if (!isConflict(err) && !isNotFound(err))

@@ -55,7 +55,6 @@ import type { ListParams } from '../registry/resource-registry.js';
 import type { ApiObject } from '../storage/codec.js';
 import type { StorageWatch } from '../storage/watcher.js';
 import type { AuditContext, Auditor } from '../audit/auditor.js';
-import { runAsUser } from '../auth/context.js';
 import type { InflightLimiter, RequestKind } from '../request/inflight.js';
 import {
   createObject,
@@ -401,8 +400,7 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
         acquired = true;
         o.metrics?.api.inflightDelta(kind, 1);
         await guard.authorize(user, attributesFor(info));
-        // As REST: the caller is the request context (RBAC escalation checks read it there).
-        const { res, code } = await runAsUser(user, () => run(call.request, user, info));
+        const { res, code } = await run(call.request, user, info);
         observe(info, 'unary', GrpcStatus.OK, code, started);
         audit?.complete(code);
         callback(null, res);
@@ -511,10 +509,11 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
     (req, info) => {
       writeTarget(info, req.ref, req.options, true);
     },
-    async (req, _user, info) => {
+    async (req, user, info) => {
       const t = resolve(info, 'delete');
       const { options, dryRun } = deleteOptionsFrom(undefined, deleteParamsFrom(req.options));
-      const reply = await deleteObject(t, options, dryRun);
+      // As REST: admission of the delete sees the caller.
+      const reply = await deleteObject(t, options, dryRun, { user });
       return objectReply(reply);
     },
   );
@@ -526,13 +525,15 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
       info.target = targetOf(req.ref);
       info.dryRun = req.delete_options?.dry_run ?? [];
     },
-    async (req, _user, info) => {
+    async (req, user, info) => {
       const t = resolve(info, 'deletecollection');
       const { options, dryRun } = deleteOptionsFrom(
         undefined,
         deleteParamsFrom(req.delete_options),
       );
-      const list = await deleteCollection(t, listParamsFrom(req.list_options), options, dryRun);
+      const list = await deleteCollection(t, listParamsFrom(req.list_options), options, dryRun, {
+        user,
+      });
       return { res: listResponse(list), code: 200 };
     },
   );

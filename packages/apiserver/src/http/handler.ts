@@ -87,7 +87,6 @@ import {
 import { serveWatch } from './watch-stream.js';
 import { ANONYMOUS_USER, UNAUTHENTICATED_GROUP } from '../auth/chain.js';
 import { allowAllGuard, type RequestGuard, type UserInfo } from '../auth/types.js';
-import { runAsUser } from '../auth/context.js';
 import { attributesOf, credentialsOf } from './auth-filter.js';
 
 export interface VersionInfo {
@@ -249,19 +248,18 @@ export function createApiHandler(o: ApiHandlerOptions): Handler {
         req.resume();
         throw err;
       })
+      // The user travels in WriteOptions.user down to admission and the registry's hooks.
       .then((user) =>
-        runAsUser(user, () =>
-          info.kind === 'resource'
-            ? handleResource(o, req, res, info, url.searchParams, {
-                now,
-                random,
-                minTimeout,
-                labels,
-                user,
-                auditAnnotations,
-              })
-            : handleNonResource(o, req, res, url, method),
-        ),
+        info.kind === 'resource'
+          ? handleResource(o, req, res, info, url.searchParams, {
+              now,
+              random,
+              minTimeout,
+              labels,
+              user,
+              auditAnnotations,
+            })
+          : handleNonResource(o, req, res, url, method),
       );
     route.catch(done);
   };

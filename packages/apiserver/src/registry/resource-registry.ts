@@ -107,13 +107,21 @@ export interface WriteTransaction {
   revert(): void | Promise<void>;
 }
 
-/** Per-resource behaviour beyond the strategy (services, namespaces). */
+/**
+ * Per-resource behaviour beyond the strategy (services, namespaces). `user` is the request's
+ * `WriteOptions.user` (undefined for the server's own writes that name no user).
+ */
 export interface ResourceHooks {
-  beginCreate?(obj: ApiObject, dryRun: boolean): Promise<WriteTransaction | undefined>;
+  beginCreate?(
+    obj: ApiObject,
+    dryRun: boolean,
+    user?: UserInfo,
+  ): Promise<WriteTransaction | undefined>;
   beginUpdate?(
     obj: ApiObject,
     old: ApiObject,
     dryRun: boolean,
+    user?: UserInfo,
   ): Promise<WriteTransaction | undefined>;
   afterDelete?(obj: ApiObject): Promise<void>;
   /** Refuses a delete (throws a StatusError). */
@@ -174,6 +182,14 @@ export class ResourceRegistry {
 
   get store(): ResourceStore {
     return this.deps.store;
+  }
+
+  /**
+   * The watch cache of the resource, if enabled: for in-process followers (the quota controller)
+   * that would otherwise open their own etcd watch. Its objects are shared: never mutate them.
+   */
+  get watchCache(): Cacher | undefined {
+    return this.deps.cacher;
   }
 
   /** The served version (default: the storage version); 404-worthy errors are the caller's. */
@@ -343,7 +359,7 @@ export class ResourceRegistry {
         version,
       );
       try {
-        const stored = await this.persistCreate(prepared, opts.dryRun === true);
+        const stored = await this.persistCreate(prepared, opts);
         // Nothing else holds `stored` (built for this request): relabel it without a copy.
         return {
           object: relabel(stored, this.apiVersion(version), this.def.kind),
@@ -416,8 +432,9 @@ export class ResourceRegistry {
     return obj;
   }
 
-  private async persistCreate(obj: ApiObject, dryRun: boolean): Promise<ApiObject> {
-    const tx = await this.deps.hooks?.beginCreate?.(obj, dryRun);
+  private async persistCreate(obj: ApiObject, opts: WriteOptions): Promise<ApiObject> {
+    const dryRun = opts.dryRun === true;
+    const tx = await this.deps.hooks?.beginCreate?.(obj, dryRun, opts.user);
     if (dryRun) {
       await tx?.revert();
       return obj;
@@ -450,46 +467,38 @@ export class ResourceRegistry {
     this.checkName(incoming, name);
     const manager = this.managerName(opts);
     const allowCreate = subresource === '' && this.def.strategy.allowCreateOnUpdate;
-    return this.writeThrough(
-      namespace,
-      name,
-      opts.dryRun === true,
-      allowCreate,
-      warnings,
-      version,
-      async (old) => {
-        if (!old) {
-          if (!allowCreate) throw this.notFound(name);
-          return {
-            obj: await this.prepareCreate(
-              namespace,
-              deepCopyJson(incoming),
-              manager,
-              false,
-              warnings,
-              opts,
-              version,
-            ),
-            created: true,
-          };
-        }
-        const next = deepCopyJson(incoming);
-        this.checkResourceVersion(next, old, name);
+    return this.writeThrough(namespace, name, opts, allowCreate, warnings, version, async (old) => {
+      if (!old) {
+        if (!allowCreate) throw this.notFound(name);
         return {
-          obj: await this.prepareUpdate(
-            next,
-            old,
-            subresource,
+          obj: await this.prepareCreate(
+            namespace,
+            deepCopyJson(incoming),
             manager,
             false,
             warnings,
             opts,
             version,
           ),
-          created: false,
+          created: true,
         };
-      },
-    );
+      }
+      const next = deepCopyJson(incoming);
+      this.checkResourceVersion(next, old, name);
+      return {
+        obj: await this.prepareUpdate(
+          next,
+          old,
+          subresource,
+          manager,
+          false,
+          warnings,
+          opts,
+          version,
+        ),
+        created: false,
+      };
+    });
   }
 
   /** PATCH of the main resource or `status`, any patch type including server-side apply. */
@@ -516,7 +525,7 @@ export class ResourceRegistry {
       return this.writeThrough(
         namespace,
         name,
-        opts.dryRun === true,
+        opts,
         subresource === '',
         warnings,
         version,
@@ -575,35 +584,27 @@ export class ResourceRegistry {
     if (type === 'strategic' && !this.def.patchSchema) {
       throw patchTypeUnsupported();
     }
-    return this.writeThrough(
-      namespace,
-      name,
-      opts.dryRun === true,
-      false,
-      warnings,
-      version,
-      async (old) => {
-        if (!old) throw this.notFound(name);
-        const current = this.out(old, v.name);
-        const patched = applyPatch(type, current, patch, this.def.patchSchema?.(v.name));
-        const next = this.decodeBody(patched, v.name, opts.fieldValidation, warnings, 'patch');
-        this.checkName(next, name);
-        this.checkResourceVersion(next, old, name);
-        return {
-          obj: await this.prepareUpdate(
-            next,
-            old,
-            subresource,
-            manager,
-            false,
-            warnings,
-            opts,
-            version,
-          ),
-          created: false,
-        };
-      },
-    );
+    return this.writeThrough(namespace, name, opts, false, warnings, version, async (old) => {
+      if (!old) throw this.notFound(name);
+      const current = this.out(old, v.name);
+      const patched = applyPatch(type, current, patch, this.def.patchSchema?.(v.name));
+      const next = this.decodeBody(patched, v.name, opts.fieldValidation, warnings, 'patch');
+      this.checkName(next, name);
+      this.checkResourceVersion(next, old, name);
+      return {
+        obj: await this.prepareUpdate(
+          next,
+          old,
+          subresource,
+          manager,
+          false,
+          warnings,
+          opts,
+          version,
+        ),
+        created: false,
+      };
+    });
   }
 
   /** Everything before the storage write of an update; `next` is in the storage version. */
@@ -696,13 +697,14 @@ export class ResourceRegistry {
   private async writeThrough(
     namespace: string | undefined,
     name: string,
-    dryRun: boolean,
+    opts: WriteOptions,
     allowCreate: boolean,
     warnings: string[],
     version: string | undefined,
     transform: (old: ApiObject | undefined) => Promise<{ obj: ApiObject; created: boolean }>,
   ): Promise<WriteResult> {
     const ns = this.ns(namespace);
+    const dryRun = opts.dryRun === true;
     let created = false;
     let old: ApiObject | undefined;
     let tx: WriteTransaction | undefined;
@@ -713,8 +715,8 @@ export class ResourceRegistry {
       const result = await transform(current);
       created = result.created;
       tx = created
-        ? await this.deps.hooks?.beginCreate?.(result.obj, dryRun)
-        : await this.deps.hooks?.beginUpdate?.(result.obj, current!, dryRun);
+        ? await this.deps.hooks?.beginCreate?.(result.obj, dryRun, opts.user)
+        : await this.deps.hooks?.beginUpdate?.(result.obj, current!, dryRun, opts.user);
       return result.obj;
     };
     let stored: ApiObject;
@@ -896,7 +898,7 @@ export class ResourceRegistry {
     const result = await this.writeThrough(
       namespace,
       name,
-      opts.dryRun === true,
+      opts,
       false,
       warnings,
       undefined,

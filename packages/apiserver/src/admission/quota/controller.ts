@@ -10,7 +10,7 @@ import { deepCopyJson, isNotFound } from '@kubets/apimachinery';
 import type { Logger } from '@kubets/component-base';
 import type { ApiObject } from '../../storage/codec.js';
 import type { ResourceStore } from '../../storage/store.js';
-import type { StorageWatch } from '../../storage/watcher.js';
+import type { StorageWatch, WatchOptions, WatchSink } from '../../storage/watcher.js';
 import {
   addLists,
   listsEqual,
@@ -23,10 +23,24 @@ import {
   type ResourceList,
 } from './usage.js';
 
+/** Something to follow a resource's changes with: its watch cache, or its store. */
+export interface WatchSource {
+  watch(namespace: string | undefined, options: WatchOptions, sink: WatchSink): StorageWatch;
+  /** Resolves once watches are served (a watch cache's first list). */
+  whenReady?(): Promise<void>;
+}
+
 export interface QuotaControllerDeps {
   quotas: () => ResourceStore | undefined;
   /** The store of a group/resource (for counting), if served. */
   store: (group: string, resource: string) => ResourceStore | undefined;
+  /**
+   * The watch cache of a group/resource, if it has one: the controller follows changes there
+   * (as upstream's informers do) instead of opening its own etcd watch per resource, which
+   * would make etcd send every pod change twice (once with its previous value) and this server
+   * decode it twice. Without one, the store is watched.
+   */
+  watchCache?: (group: string, resource: string) => WatchSource | undefined;
   resyncMs?: number;
   logger?: Logger;
 }
@@ -179,50 +193,64 @@ export class QuotaController {
     }
   }
 
-  private watchQuotas(): Promise<void> {
-    const store = this.deps.quotas();
-    if (!store || this.stopped) return Promise.resolve();
-    const w = store.watch(
-      undefined,
-      { resourceVersion: '' },
-      {
-        onEvent: (e) => {
-          if (e.type !== 'ADDED' && e.type !== 'MODIFIED') return;
-          const spec = (e.object.spec ?? {}) as QuotaSpec;
-          const status = (e.object.status ?? {}) as { hard?: ResourceList; used?: ResourceList };
-          const hard = spec.hard ?? {};
-          const known = Object.keys(hard).every((k) => status.used?.[k] !== undefined);
-          if (!listsEqual(status.hard ?? {}, hard) || !known) {
-            this.kick(e.object.metadata?.namespace ?? '');
-          }
-        },
-        onClose: () => this.rewatch(() => this.watchQuotas()),
-      },
-    );
+  /**
+   * Opens a watch on the resource's watch cache when it has one (from its current state: the
+   * existing objects arrive as ADDED events, which cost nothing there), else on its store (from
+   * the current revision, or with the current state first when `initial`).
+   */
+  private async follow(
+    group: string,
+    resource: string,
+    store: ResourceStore,
+    initial: boolean,
+    sink: WatchSink,
+  ): Promise<void> {
+    const cache = this.deps.watchCache?.(group, resource);
+    let w: StorageWatch;
+    if (cache) {
+      await cache.whenReady?.();
+      if (this.stopped) return;
+      w = cache.watch(undefined, { resourceVersion: '' }, sink);
+    } else {
+      const rv = initial ? '' : (await store.currentRevision()).toString();
+      if (this.stopped) return;
+      w = store.watch(undefined, { resourceVersion: rv }, sink);
+    }
     this.watches.push(w);
-    return Promise.resolve();
+  }
+
+  private async watchQuotas(): Promise<void> {
+    const store = this.deps.quotas();
+    if (!store || this.stopped) return;
+    await this.follow('', 'resourcequotas', store, true, {
+      onEvent: (e) => {
+        if (e.type !== 'ADDED' && e.type !== 'MODIFIED') return;
+        const spec = (e.object.spec ?? {}) as QuotaSpec;
+        const status = (e.object.status ?? {}) as { hard?: ResourceList; used?: ResourceList };
+        const hard = spec.hard ?? {};
+        const known = Object.keys(hard).every((k) => status.used?.[k] !== undefined);
+        if (!listsEqual(status.hard ?? {}, hard) || !known) {
+          this.kick(e.object.metadata?.namespace ?? '');
+        }
+      },
+      onClose: () => this.rewatch(() => this.watchQuotas()),
+    });
   }
 
   private async watchDeletes(group: string, resource: string): Promise<void> {
     const store = this.deps.store(group, resource);
     if (!store || this.stopped) return;
-    const rv = (await store.currentRevision()).toString();
-    if (this.stopped) return;
-    const w = store.watch(
-      undefined,
-      { resourceVersion: rv },
-      {
-        onEvent: (e) => {
-          const ns = e.object.metadata?.namespace;
-          if (!ns) return;
-          if (e.type === 'DELETED') this.kick(ns);
-          else if (e.type === 'MODIFIED' && resource === 'pods' && !podCounts(e.object))
-            this.kick(ns);
-        },
-        onClose: () => this.rewatch(() => this.watchDeletes(group, resource)),
+    // Only changes matter here: initial ADDED events (from a cache) count for nothing.
+    await this.follow(group, resource, store, false, {
+      onEvent: (e) => {
+        const ns = e.object.metadata?.namespace;
+        if (!ns) return;
+        if (e.type === 'DELETED') this.kick(ns);
+        else if (e.type === 'MODIFIED' && resource === 'pods' && !podCounts(e.object))
+          this.kick(ns);
       },
-    );
-    this.watches.push(w);
+      onClose: () => this.rewatch(() => this.watchDeletes(group, resource)),
+    });
   }
 
   private rewatch(again: () => Promise<void>): void {

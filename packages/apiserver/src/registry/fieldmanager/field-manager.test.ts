@@ -271,4 +271,35 @@ describe('update tracking', () => {
     expect(entries[0]!.fieldsV1).toEqual({ 'f:spec': { 'f:args': {} } });
     expect(entries[1]!.fieldsV1).toEqual({ 'f:spec': { 'f:replicas': {} } });
   });
+
+  it('records a create like an update from nothing, without touching the request object', () => {
+    const body = deploy(
+      { replicas: 1, containers: [{ name: 'nginx', image: 'nginx' }], args: ['a'] },
+      { status: { replicas: 0 } },
+    );
+    body.metadata = { ...body.metadata, labels: { app: 'web' }, finalizers: ['x'], uid: 'u' };
+    const before = JSON.parse(JSON.stringify(body)) as ApiObject;
+    const created = updateManagedFields(undefined, body, 'kubectl', opts);
+    // The general path (an empty managedFields list sent is no reset) gives the same entry.
+    const general = updateManagedFields(
+      undefined,
+      { ...body, metadata: { ...body.metadata, managedFields: [] } },
+      'kubectl',
+      opts,
+    );
+    expect(created).toEqual(general);
+    const [entry] = created.metadata!.managedFields!;
+    expect(entry).toMatchObject({
+      manager: 'kubectl',
+      operation: 'Update',
+      apiVersion: 'apps/v1',
+      time: '2026-11-29T12:00:00Z',
+    });
+    expect(entry!.fieldsV1!['f:spec']).toEqual({
+      'f:args': {},
+      'f:containers': { 'k:{"name":"nginx"}': { '.': {}, 'f:image': {}, 'f:name': {} } },
+      'f:replicas': {},
+    });
+    expect(body).toEqual(before);
+  });
 });

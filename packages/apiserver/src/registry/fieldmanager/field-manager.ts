@@ -155,10 +155,24 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** STRIPPED as a lookup: top-level fields, and fields directly under metadata. */
+const STRIPPED_TOP = new Set(STRIPPED.filter((s) => s.length === 1).map((s) => s[0]!));
+const STRIPPED_META = new Set(
+  STRIPPED.filter((s) => s.length === 2 && s[0] === fieldElement('metadata')).map((s) => s[1]!),
+);
+const METADATA = fieldElement('metadata');
+
+/** True when `p` is, or is below, one of the STRIPPED paths. */
+function isStripped(p: FieldPath): boolean {
+  const head = p[0]!;
+  if (STRIPPED_TOP.has(head)) return true;
+  return head === METADATA && p.length >= 2 && STRIPPED_META.has(p[1]!);
+}
+
 function strip(set: FieldSet, ignore: (path: FieldPath) => boolean): FieldSet {
   const out = new FieldSet();
   set.forEachPath((p) => {
-    if (!ignore(p) && !STRIPPED.some((s) => s.every((pe, i) => p[i] === pe))) out.insert(p);
+    if (!ignore(p) && !isStripped(p)) out.insert(p);
   });
   return out;
 }
@@ -265,6 +279,7 @@ export function updateManagedFields(
 ): ApiObject {
   const liveEntries = live?.metadata?.managedFields;
   const sentEntries = next.metadata?.managedFields;
+  if (!live && sentEntries === undefined) return createdManagedFields(next, manager, opts);
   const resetByClient = sentEntries !== undefined && !jsonEqual(sentEntries, liveEntries ?? []);
   const managers = decodeManagedFields(resetByClient ? sentEntries : liveEntries);
   const state: ManagerState = {
@@ -292,6 +307,30 @@ export function updateManagedFields(
   const out = deepCopyJson(next);
   const entries = resetByClient && sentEntries.length === 0 ? [] : encodeManagedFields(managers);
   setManagedFields(out, entries);
+  return out;
+}
+
+/**
+ * updateManagedFields for a create that sends no managedFields (nearly every create): the one
+ * entry owns every field of the object — what compare({}, next) reports as added — stamped now.
+ * `next` is the create's own object: the result shares all but its metadata with it.
+ */
+function createdManagedFields(
+  next: ApiObject,
+  manager: string,
+  opts: FieldManagerOptions,
+): ApiObject {
+  const { added, modified } = compare({}, viewWithoutManagedFields(next)!, opts.type);
+  const state: ManagerState = {
+    manager,
+    operation: 'Update',
+    apiVersion: opts.apiVersion,
+    subresource: opts.subresource,
+    time: formatTime(opts.now),
+    set: strip(modified.isEmpty() ? added : added.union(modified), opts.ignore),
+  };
+  const out = { ...next };
+  setManagedFields(out, encodeManagedFields(new Map([[identity(state), state]])));
   return out;
 }
 

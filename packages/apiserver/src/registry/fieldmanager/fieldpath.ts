@@ -56,12 +56,28 @@ export function formatPath(path: FieldPath): string {
   return out;
 }
 
-const KIND_ORDER: Record<string, number> = { 'f:': 0, 'k:': 1, 'v:': 2, 'i:': 3 };
+/** The rank of an element's kind in upstream's order: `f:` 0, `k:` 1, `v:` 2, `i:` 3, else 4. */
+function kindRank(pe: PathElement): number {
+  // Character codes, not slices: this runs for every comparison of every sort on every write.
+  if (pe.charCodeAt(1) !== 58 /* : */) return 4;
+  switch (pe.charCodeAt(0)) {
+    case 102 /* f */:
+      return 0;
+    case 107 /* k */:
+      return 1;
+    case 118 /* v */:
+      return 2;
+    case 105 /* i */:
+      return 3;
+    default:
+      return 4;
+  }
+}
 
 /** Upstream's element order (fields, then keys, values, indexes; each sorted). */
 export function compareElements(a: PathElement, b: PathElement): number {
-  const ka = KIND_ORDER[a.slice(0, 2)] ?? 4;
-  const kb = KIND_ORDER[b.slice(0, 2)] ?? 4;
+  const ka = kindRank(a);
+  const kb = kindRank(b);
   if (ka !== kb) return ka - kb;
   if (ka === 3) return Number(a.slice(2)) - Number(b.slice(2));
   return a < b ? -1 : a > b ? 1 : 0;
@@ -207,8 +223,9 @@ export class FieldSet {
   /** The FieldsV1 JSON object. */
   toFieldsV1(): JsonObject {
     const out: JsonObject = {};
-    const keys = new Set<PathElement>([...this.members, ...this.children.keys()]);
-    for (const pe of [...keys].sort(compareElements)) {
+    const keys = [...this.members];
+    for (const pe of this.children.keys()) if (!this.members.has(pe)) keys.push(pe);
+    for (const pe of keys.sort(compareElements)) {
       const c = this.children.get(pe);
       // An empty subtree encodes as {}: no need to ask isEmpty() at every level.
       const encoded = c?.toFieldsV1();

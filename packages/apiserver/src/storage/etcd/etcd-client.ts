@@ -243,12 +243,21 @@ export class EtcdClient {
       const member = this.members[this.active]!;
       try {
         return await new Promise<Res>((resolve, reject) => {
-          method(member)(
-            req,
-            new Metadata(),
-            { deadline: Date.now() + this.requestTimeoutMs },
-            (err, res) => (err ? reject(err) : resolve(res as Res)),
-          );
+          // grpc-js captures `new Error()` per call to decorate a failure with the caller's
+          // stack, a measurable cost on every write; our errors carry their own context. The
+          // call is synchronous here, so the limit is restored before anything else runs.
+          const limit = Error.stackTraceLimit;
+          Error.stackTraceLimit = 0;
+          try {
+            method(member)(
+              req,
+              new Metadata(),
+              { deadline: Date.now() + this.requestTimeoutMs },
+              (err, res) => (err ? reject(err) : resolve(res as Res)),
+            );
+          } finally {
+            Error.stackTraceLimit = limit;
+          }
         });
       } catch (err) {
         const retryable = mutating ? isSafeToRetryWrite(err) : isUnavailable(err);
