@@ -1,24 +1,16 @@
 /**
  * A small etcd v3 client over the generated gRPC code (proto/etcd): KV, Watch, Lease and
  * Maintenance, with several endpoints and failover. It works the same against real etcd and
- * kubets-store, which speak the same protocol.
+ * kubets-store, which speak the same protocol. Unary calls go straight over node:http2
+ * (unary.ts: grpc-js's per-call layers cost more than the exchange); the watch stream uses
+ * grpc-js.
  *
- * Failover: one gRPC client per endpoint (grpc-js reconnects each by itself); a call that fails
+ * Failover: one connection per endpoint (each reconnects by itself); a call that fails
  * with UNAVAILABLE moves to the next endpoint and is retried — always for reads, and for writes
  * only when the request provably never left (see isSafeToRetryWrite), like etcd's clientv3.
  */
-import {
-  credentials,
-  getClientChannel,
-  Metadata,
-  type ChannelCredentials,
-  type ClientOptions,
-  type ServiceError,
-} from '@grpc/grpc-js';
-import { loadGrpcObject } from '../../gen/etcd/load.js';
-import type { KVClient } from '../../gen/etcd/types/etcdserverpb/KV.js';
-import type { LeaseClient } from '../../gen/etcd/types/etcdserverpb/Lease.js';
-import type { MaintenanceClient } from '../../gen/etcd/types/etcdserverpb/Maintenance.js';
+import { credentials, type ChannelCredentials, type ClientOptions } from '@grpc/grpc-js';
+import { loadGrpcObject, packageDefinition } from '../../gen/etcd/load.js';
 import type { WatchClient } from '../../gen/etcd/types/etcdserverpb/Watch.js';
 import type { RangeRequest } from '../../gen/etcd/types/etcdserverpb/RangeRequest.js';
 import type { RangeResponse__Output } from '../../gen/etcd/types/etcdserverpb/RangeResponse.js';
@@ -34,6 +26,7 @@ import type { LeaseRevokeResponse__Output } from '../../gen/etcd/types/etcdserve
 import type { StatusResponse__Output } from '../../gen/etcd/types/etcdserverpb/StatusResponse.js';
 import { parseEtcdServers, type EtcdEndpoint } from './endpoints.js';
 import { isSafeToRetryWrite, isUnavailable } from './errors.js';
+import { UnaryTransport, type UnaryMethod } from './unary.js';
 import { WatchMux } from './watch-mux.js';
 
 export interface EtcdTLSOptions {
@@ -56,18 +49,27 @@ export interface EtcdClientOptions {
 
 interface Member {
   endpoint: EtcdEndpoint;
-  kv: KVClient;
+  /** KV, Lease and Maintenance calls (node:http2, see unary.ts). */
+  unary: UnaryTransport;
+  /** The watch stream (grpc-js, its own connection). */
   watch: WatchClient;
-  lease: LeaseClient;
-  maintenance: MaintenanceClient;
 }
 
-type Unary<Req, Res> = (
-  req: Req,
-  metadata: Metadata,
-  options: { deadline: number },
-  cb: (err: ServiceError | null, res?: Res) => void,
-) => unknown;
+/** A method of the generated package definition, e.g. `method('KV', 'Txn')`. */
+function method<Req, Res>(service: string, name: string): UnaryMethod<Req, Res> {
+  const def = (packageDefinition[`etcdserverpb.${service}`] as Record<string, unknown>)[name];
+  if (!def) throw new Error(`etcdserverpb.${service}/${name} is not in the etcd protos`);
+  return def as UnaryMethod<Req, Res>;
+}
+
+const RANGE = method<RangeRequest, RangeResponse__Output>('KV', 'Range');
+const PUT = method<PutRequest, PutResponse__Output>('KV', 'Put');
+const DELETE_RANGE = method<DeleteRangeRequest, DeleteRangeResponse__Output>('KV', 'DeleteRange');
+const TXN = method<TxnRequest, TxnResponse__Output>('KV', 'Txn');
+const COMPACT = method<object, CompactionResponse__Output>('KV', 'Compact');
+const LEASE_GRANT = method<object, LeaseGrantResponse__Output>('Lease', 'LeaseGrant');
+const LEASE_REVOKE = method<object, LeaseRevokeResponse__Output>('Lease', 'LeaseRevoke');
+const STATUS = method<object, StatusResponse__Output>('Maintenance', 'Status');
 
 const CHANNEL_OPTIONS: ClientOptions = {
   // kube-apiserver raises the receive limit: a full list of a large resource easily passes 4 MiB.
@@ -106,18 +108,16 @@ export class EtcdClient {
       throw new Error('etcd TLS files were given but --etcd-servers uses http://; use https://');
     }
     const grpc = loadGrpcObject().etcdserverpb;
-    this.members = endpoints.map((endpoint) => {
-      const kv = new grpc.KV(endpoint.target, creds, CHANNEL_OPTIONS);
-      // One HTTP/2 connection per member: the other services ride on the KV client's channel.
-      const shared = { ...CHANNEL_OPTIONS, channelOverride: getClientChannel(kv) };
-      return {
-        endpoint,
-        kv,
-        watch: new grpc.Watch(endpoint.target, creds, shared),
-        lease: new grpc.Lease(endpoint.target, creds, shared),
-        maintenance: new grpc.Maintenance(endpoint.target, creds, shared),
-      };
-    });
+    // Two HTTP/2 connections per member: unary calls, and the watch stream.
+    this.members = endpoints.map((endpoint) => ({
+      endpoint,
+      unary: new UnaryTransport({
+        target: endpoint.target,
+        secure,
+        ...(options.tls ? { tls: options.tls } : {}),
+      }),
+      watch: new grpc.Watch(endpoint.target, creds, CHANNEL_OPTIONS),
+    }));
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.retryBackoffMs = options.retryBackoffMs ?? 100;
     this.watches = new WatchMux({
@@ -140,76 +140,36 @@ export class EtcdClient {
   }
 
   range(req: RangeRequest): Promise<RangeResponse__Output> {
-    return this.call(
-      'range',
-      false,
-      (m) => m.kv.Range.bind(m.kv) as Unary<RangeRequest, RangeResponse__Output>,
-      req,
-    );
+    return this.call('range', false, RANGE, req);
   }
 
   put(req: PutRequest): Promise<PutResponse__Output> {
-    return this.call(
-      'put',
-      true,
-      (m) => m.kv.Put.bind(m.kv) as Unary<PutRequest, PutResponse__Output>,
-      req,
-    );
+    return this.call('put', true, PUT, req);
   }
 
   deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse__Output> {
-    return this.call(
-      'deleteRange',
-      true,
-      (m) => m.kv.DeleteRange.bind(m.kv) as Unary<DeleteRangeRequest, DeleteRangeResponse__Output>,
-      req,
-    );
+    return this.call('deleteRange', true, DELETE_RANGE, req);
   }
 
   txn(req: TxnRequest): Promise<TxnResponse__Output> {
-    return this.call(
-      'txn',
-      true,
-      (m) => m.kv.Txn.bind(m.kv) as Unary<TxnRequest, TxnResponse__Output>,
-      req,
-    );
+    return this.call('txn', true, TXN, req);
   }
 
   compact(revision: bigint, physical = false): Promise<CompactionResponse__Output> {
-    return this.call(
-      'compact',
-      true,
-      (m) => m.kv.Compact.bind(m.kv) as Unary<object, CompactionResponse__Output>,
-      { revision: revision.toString(), physical },
-    );
+    return this.call('compact', true, COMPACT, { revision: revision.toString(), physical });
   }
 
   leaseGrant(ttlSeconds: number): Promise<LeaseGrantResponse__Output> {
-    return this.call(
-      'leaseGrant',
-      true,
-      (m) => m.lease.LeaseGrant.bind(m.lease) as Unary<object, LeaseGrantResponse__Output>,
-      { TTL: String(ttlSeconds), ID: '0' },
-    );
+    return this.call('leaseGrant', true, LEASE_GRANT, { TTL: String(ttlSeconds), ID: '0' });
   }
 
   leaseRevoke(id: string): Promise<LeaseRevokeResponse__Output> {
-    return this.call(
-      'leaseRevoke',
-      true,
-      (m) => m.lease.LeaseRevoke.bind(m.lease) as Unary<object, LeaseRevokeResponse__Output>,
-      { ID: id },
-    );
+    return this.call('leaseRevoke', true, LEASE_REVOKE, { ID: id });
   }
 
   /** Maintenance.Status of the member requests go to (health checks). */
   status(): Promise<StatusResponse__Output> {
-    return this.call(
-      'status',
-      false,
-      (m) => m.maintenance.Status.bind(m.maintenance) as Unary<object, StatusResponse__Output>,
-      {},
-    );
+    return this.call('status', false, STATUS, {});
   }
 
   /** Closes every connection; pending watches end with an error. */
@@ -219,9 +179,7 @@ export class EtcdClient {
     this.watches.close();
     for (const m of this.members) {
       m.watch.close();
-      m.lease.close();
-      m.maintenance.close();
-      m.kv.close();
+      m.unary.close();
     }
   }
 
@@ -232,7 +190,7 @@ export class EtcdClient {
   private async call<Req, Res>(
     name: string,
     mutating: boolean,
-    method: (m: Member) => Unary<Req, Res>,
+    method: UnaryMethod<Req, Res>,
     req: Req,
   ): Promise<Res> {
     if (this.closed) throw new Error(`etcd client is closed (${name})`);
@@ -242,23 +200,7 @@ export class EtcdClient {
     for (let attempt = 1; ; attempt++) {
       const member = this.members[this.active]!;
       try {
-        return await new Promise<Res>((resolve, reject) => {
-          // grpc-js captures `new Error()` per call to decorate a failure with the caller's
-          // stack, a measurable cost on every write; our errors carry their own context. The
-          // call is synchronous here, so the limit is restored before anything else runs.
-          const limit = Error.stackTraceLimit;
-          Error.stackTraceLimit = 0;
-          try {
-            method(member)(
-              req,
-              new Metadata(),
-              { deadline: Date.now() + this.requestTimeoutMs },
-              (err, res) => (err ? reject(err) : resolve(res as Res)),
-            );
-          } finally {
-            Error.stackTraceLimit = limit;
-          }
-        });
+        return await member.unary.call(method, req, Date.now() + this.requestTimeoutMs);
       } catch (err) {
         const retryable = mutating ? isSafeToRetryWrite(err) : isUnavailable(err);
         if (!retryable || attempt >= attempts || this.closed) throw err;
