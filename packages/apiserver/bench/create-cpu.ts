@@ -7,12 +7,13 @@
  * 1. registry, dryRun: defaulting, admission, validation, managedFields — everything but the
  *    write;
  * 2. registry, stored: the same plus the etcd transaction and the watch cache taking the event;
- * 3. gRPC door and REST door (a client in this process too, so its cost is included; the
+ * 3. registry merge patches of the stored pods (the update path);
+ * 4. gRPC door and REST door (a client in this process too, so its cost is included; the
  *    difference between the doors is what matters).
  *
  * CREATE_CPU_PODS (default 3000) creates per round, CREATE_CPU_CLIENTS (50) concurrent,
  * CREATE_CPU_ROUNDS (3) rounds per phase (the minimum is the figure least disturbed by other
- * processes), CREATE_CPU_PHASES (dry,stored,grpc,rest) picks the phases.
+ * processes), CREATE_CPU_PHASES (dry,stored,patch,grpc,rest) picks the phases.
  */
 import { request, Agent } from 'node:http';
 import { customResourceSupport } from '../src/cli/run.js';
@@ -25,7 +26,7 @@ import type { ApiObject } from '../src/storage/codec.js';
 const PODS = Number(process.env.CREATE_CPU_PODS ?? 3000);
 const CLIENTS = Number(process.env.CREATE_CPU_CLIENTS ?? 50);
 const ROUNDS = Number(process.env.CREATE_CPU_ROUNDS ?? 3);
-const PHASES = (process.env.CREATE_CPU_PHASES ?? 'dry,stored,grpc,rest').split(',');
+const PHASES = (process.env.CREATE_CPU_PHASES ?? 'dry,stored,patch,grpc,rest').split(',');
 const NS = 'bench';
 
 function pod(name: string): ApiObject {
@@ -45,14 +46,12 @@ function pod(name: string): ApiObject {
   };
 }
 
-let round = 0;
-
 /** Runs a phase ROUNDS times; prints every round's CPU per create and the minimum. */
 async function phase(label: string, op: (name: string) => Promise<void>): Promise<void> {
   if (!PHASES.includes(label.split(' ')[0]!)) return;
   const results: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const tag = `${label.split(' ')[0]!}-${round++}`;
+    const tag = `${label.split(' ')[0]!}-${r}`;
     results.push(await drive(PODS, (i) => op(`${tag}-${i}`)));
   }
   console.log(
@@ -103,6 +102,19 @@ async function main(): Promise<void> {
     });
     await phase('stored (registry)', async (name) => {
       await pods.create(NS, pod(name), opts);
+    });
+    // Merge patches of pods made by the stored phase (the update path: guaranteed update from
+    // the watch cache's copy, admission, validation, managedFields, a compare-and-swap).
+    let patched = 0;
+    await phase('patch (registry, merge patch)', async () => {
+      const i = patched++ % PODS;
+      await pods.patch(
+        NS,
+        `stored-0-${i}`,
+        'merge',
+        { metadata: { annotations: { 'bench/n': String(patched) } } },
+        opts,
+      );
     });
     const client = resourcesClient(server.grpcAddress!);
     const ref = { group: '', version: 'v1', resource: 'pods', namespace: NS };

@@ -724,7 +724,7 @@ export class ResourceRegistry {
       const current = await this.deps.store.tryGet(ns, name);
       stored = await attempt(current);
       await tx?.revert();
-      return { object: this.out(stored, version), created, warnings };
+      return { object: this.owned(stored, version), created, warnings };
     }
     try {
       const cachedExisting = this.deps.cacher?.getFromCache(ns, name)?.object;
@@ -749,7 +749,8 @@ export class ResourceRegistry {
         if (!isNotFound(err) && !(err instanceof StatusError && err.code === 409)) throw err;
       }
     }
-    return { object: this.out(stored, version), created, warnings };
+    // `stored` was decoded for this request (or built by it): relabel it without a copy.
+    return { object: this.owned(stored, version), created, warnings };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1030,6 +1031,11 @@ export class ResourceRegistry {
     return memoized(obj, `as:${apiVersion}`, () => this.out(obj, version));
   }
 
+  /** An object this request owns (nothing else holds it), in a served version, uncopied. */
+  private owned(obj: ApiObject, version?: string): ApiObject {
+    return relabel(obj, this.apiVersion(version), this.def.kind);
+  }
+
   private toStorage(obj: ApiObject): ApiObject {
     return asVersion(obj, apiVersionOf(this.def.group, this.storageVersion.name), this.def.kind);
   }
@@ -1187,7 +1193,8 @@ export class ResourceRegistry {
       }
       if (fieldValidation !== 'Ignore') warnings.push(...list);
     }
-    return this.toStorage(obj);
+    // `obj` is the copy made above: relabel it without copying it again.
+    return relabel(obj, apiVersionOf(this.def.group, this.storageVersion.name), this.def.kind);
   }
 
   /** Drops undeclared fields (structural pruning for custom resources); returns their paths. */

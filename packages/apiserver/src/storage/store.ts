@@ -313,12 +313,9 @@ export class ResourceStore {
     // Whether `state` was read from etcd (upstream's origStateIsCurrent).
     let current: boolean;
     if (cached && cachedRevision > 0n) {
-      state = {
-        obj: cached,
-        modRevision: cachedRevision,
-        data: encodeObject(cached),
-        stale: false,
-      };
+      // No bytes for the guess: an unchanged result is recognised by comparing objects (below),
+      // which saves encoding the cached object on every update.
+      state = { obj: cached, modRevision: cachedRevision, data: undefined, stale: false };
       current = false;
     } else {
       state = await this.currentState(key);
@@ -340,8 +337,12 @@ export class ResourceStore {
       const value = encodeObject(updated);
       // Nothing changed: no write, no new resourceVersion. Upstream compares bytes; JSON member
       // order is not canonical here, so equal bytes or equal JSON both count as unchanged.
-      if (state.obj && state.data && !state.stale && sameContent(value, state.data)) {
-        if (current) return state.obj;
+      const unchanged =
+        state.obj !== undefined &&
+        !state.stale &&
+        (state.data ? sameContent(value, state.data) : sameStoredObject(updated, state.obj));
+      if (unchanged) {
+        if (current) return state.obj!;
         state = await this.currentState(key);
         current = true;
         continue;
@@ -557,6 +558,19 @@ function sameContent(a: Buffer, b: Buffer): boolean {
   if (a.equals(b)) return true;
   if (a.length !== b.length) return false;
   return jsonEqual(JSON.parse(a.toString()) as JsonValue, JSON.parse(b.toString()) as JsonValue);
+}
+
+/**
+ * Whether two objects store as equal JSON: everything but the members the stored bytes never
+ * have (metadata.resourceVersion and selfLink, see encodeObject).
+ */
+function sameStoredObject(a: ApiObject, b: ApiObject): boolean {
+  const { metadata: am, ...ar } = a;
+  const { metadata: bm, ...br } = b;
+  if (!jsonEqual(ar, br)) return false;
+  const { resourceVersion: _ar, selfLink: _as, ...amRest } = am ?? {};
+  const { resourceVersion: _br, selfLink: _bs, ...bmRest } = bm ?? {};
+  return jsonEqual(amRest, bmRest);
 }
 
 function toStatus(err: unknown): Error {

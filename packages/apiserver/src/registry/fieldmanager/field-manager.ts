@@ -26,7 +26,13 @@ import {
   type StatusError,
 } from '@kubets/apimachinery';
 import type { ApiObject } from '../../storage/codec.js';
-import { fieldElement, FieldSet, formatPath, type FieldPath } from './fieldpath.js';
+import {
+  fieldElement,
+  FieldSet,
+  formatPath,
+  type FieldPath,
+  type PathElement,
+} from './fieldpath.js';
 import type { TypeNode } from './schema.js';
 import { compare, merge, removeItems, toFieldSet } from './typed.js';
 
@@ -64,10 +70,11 @@ export interface FieldManagerOptions {
   /** The subresource written through (`status`, `scale`), '' for the main resource. */
   subresource: string;
   /**
-   * Top-level fields this endpoint may not change and that are therefore not tracked: `status`
-   * on the main resource of a kind with a status subresource; everything but `status` on it.
+   * Top-level fields (path elements such as `f:status`) this endpoint may not change and that
+   * are therefore not tracked: `status` on the main resource of a kind with a status
+   * subresource; everything but `status` on it.
    */
-  ignore: (path: FieldPath) => boolean;
+  ignore: (topLevel: PathElement) => boolean;
   now: Date;
 }
 
@@ -162,19 +169,9 @@ const STRIPPED_META = new Set(
 );
 const METADATA = fieldElement('metadata');
 
-/** True when `p` is, or is below, one of the STRIPPED paths. */
-function isStripped(p: FieldPath): boolean {
-  const head = p[0]!;
-  if (STRIPPED_TOP.has(head)) return true;
-  return head === METADATA && p.length >= 2 && STRIPPED_META.has(p[1]!);
-}
-
-function strip(set: FieldSet, ignore: (path: FieldPath) => boolean): FieldSet {
-  const out = new FieldSet();
-  set.forEachPath((p) => {
-    if (!ignore(p) && !isStripped(p)) out.insert(p);
-  });
-  return out;
+/** The set without ignored top-level fields and the STRIPPED paths (one pass over the trie). */
+function strip(set: FieldSet, ignore: (topLevel: PathElement) => boolean): FieldSet {
+  return set.pruned((pe) => ignore(pe) || STRIPPED_TOP.has(pe), METADATA, STRIPPED_META);
 }
 
 function withoutManagedFields(obj: ApiObject | undefined): JsonObject | undefined {
@@ -402,9 +399,9 @@ function setManagedFields(obj: ApiObject, entries: ManagedFieldsEntry[]): void {
 export function ignoreFor(
   subresource: string,
   hasStatusSubresource: boolean,
-): (path: FieldPath) => boolean {
+): (topLevel: PathElement) => boolean {
   const status = fieldElement('status');
-  if (subresource === 'status') return (p) => p[0] !== status;
-  if (subresource === '' && hasStatusSubresource) return (p) => p[0] === status;
+  if (subresource === 'status') return (pe) => pe !== status;
+  if (subresource === '' && hasStatusSubresource) return (pe) => pe === status;
   return () => false;
 }

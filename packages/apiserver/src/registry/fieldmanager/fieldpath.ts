@@ -223,18 +223,69 @@ export class FieldSet {
   /** The FieldsV1 JSON object. */
   toFieldsV1(): JsonObject {
     const out: JsonObject = {};
+    this.writeFieldsV1(out);
+    return out;
+  }
+
+  /**
+   * Writes this level's elements into `out` in upstream's order (a member with tracked children
+   * as `{".": {}, ...children}`); returns whether it wrote anything. Built in place: this runs
+   * on every write.
+   */
+  private writeFieldsV1(out: JsonObject): boolean {
     const keys = [...this.members];
     for (const pe of this.children.keys()) if (!this.members.has(pe)) keys.push(pe);
-    for (const pe of keys.sort(compareElements)) {
+    if (keys.length > 1) keys.sort(compareElements);
+    let wrote = false;
+    for (const pe of keys) {
       const c = this.children.get(pe);
-      // An empty subtree encodes as {}: no need to ask isEmpty() at every level.
-      const encoded = c?.toFieldsV1();
-      const childJson = encoded && Object.keys(encoded).length > 0 ? encoded : undefined;
-      if (childJson) {
-        out[pe] = this.members.has(pe) ? { '.': {}, ...childJson } : childJson;
-      } else if (this.members.has(pe)) {
-        out[pe] = {};
+      if (this.members.has(pe)) {
+        if (c && !c.isEmpty()) {
+          const node: JsonObject = { '.': {} };
+          c.writeFieldsV1(node);
+          out[pe] = node;
+        } else {
+          out[pe] = {};
+        }
+        wrote = true;
+      } else if (c) {
+        const node: JsonObject = {};
+        if (c.writeFieldsV1(node)) {
+          out[pe] = node;
+          wrote = true;
+        }
       }
+    }
+    return wrote;
+  }
+
+  /**
+   * A copy without the top-level elements `dropTop` names (and everything below them), and
+   * without the elements in `dropBelow` directly under the top-level element `under` (and
+   * everything below those): the field manager's stripping of fields it never tracks.
+   */
+  pruned(
+    dropTop: (pe: PathElement) => boolean,
+    under: PathElement,
+    dropBelow: ReadonlySet<PathElement>,
+  ): FieldSet {
+    const out = new FieldSet();
+    for (const pe of this.members) if (!dropTop(pe)) out.members.add(pe);
+    for (const [pe, c] of this.children) {
+      if (dropTop(pe)) continue;
+      let copy: FieldSet;
+      if (pe === under) {
+        copy = new FieldSet();
+        for (const m of c.members) if (!dropBelow.has(m)) copy.members.add(m);
+        for (const [m, cc] of c.children) {
+          if (dropBelow.has(m)) continue;
+          const sub = cc.clone();
+          if (!sub.isEmpty()) copy.children.set(m, sub);
+        }
+      } else {
+        copy = c.clone();
+      }
+      if (!copy.isEmpty()) out.children.set(pe, copy);
     }
     return out;
   }
