@@ -1,6 +1,6 @@
 /**
  * Unary gRPC calls to one etcd member straight over node:http2, for the KV, Lease and
- * Maintenance requests the API server makes on every write and read (see ADR 0014).
+ * Maintenance requests the API server makes on every write and read (ADR 0013).
  *
  * grpc-js spends more CPU on its layers per call (interceptors, resolving, retrying and
  * load-balancing calls, filters, a deadline timer and a captured stack per call) than the
@@ -108,7 +108,11 @@ export class UnaryTransport {
           ':scheme': this.o.secure ? 'https' : 'http',
           'content-type': 'application/grpc',
           te: 'trailers',
-          'grpc-timeout': `${timeoutMs}m`,
+          // At most 8 digits on the wire: whole seconds beyond that.
+          'grpc-timeout':
+            timeoutMs < 1e8
+              ? `${timeoutMs}m`
+              : `${Math.min(99_999_999, Math.ceil(timeoutMs / 1000))}S`,
         });
       } catch (err) {
         // The session was already closing: nothing was sent.
