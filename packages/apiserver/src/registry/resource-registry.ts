@@ -586,7 +586,9 @@ export class ResourceRegistry {
     }
     return this.writeThrough(namespace, name, opts, false, warnings, version, async (old) => {
       if (!old) throw this.notFound(name);
-      const current = this.out(old, v.name);
+      // A view of `old` in the served version, not a copy: every patch applier copies the
+      // document it is given, so `old` stays untouched for the checks below.
+      const current = relabel(old, this.apiVersion(v.name), this.def.kind);
       const patched = applyPatch(type, current, patch, this.def.patchSchema?.(v.name));
       const next = this.decodeBody(patched, v.name, opts.fieldValidation, warnings, 'patch');
       this.checkName(next, name);
@@ -1178,8 +1180,11 @@ export class ResourceRegistry {
     const v = this.version(version);
     const expected = apiVersionOf(this.def.group, v.name);
     this.checkTypeMeta(body, expected);
-    // One copy of the body, relabelled in place (asServed would copy it again).
-    const obj = relabel(deepCopyJson(body), apiVersionOf(this.def.group, v.name), this.def.kind);
+    // One copy of a request body, relabelled in place (asServed would copy it again). A patch
+    // result needs none: every patch applier returns a fresh copy sharing nothing with its
+    // inputs, and nothing else holds it.
+    const owned = origin === 'patch' ? body : deepCopyJson(body);
+    const obj = relabel(owned, apiVersionOf(this.def.group, v.name), this.def.kind);
     const unknown = this.prune(obj);
     if (unknown.length > 0) {
       const list = unknown.map((f) => `unknown field "${f}"`);

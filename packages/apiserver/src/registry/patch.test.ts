@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { UNSTRUCTURED } from '@kubets/apimachinery';
+import type { ApiObject } from '../storage/codec.js';
+import { applyPatch } from './patch.js';
+
+// The registry hands applyPatch a view that shares everything with the object the update
+// compares against (immutable fields, resourceVersion): no patch type may change its input, and
+// the result must share nothing with the input or the patch (the registry then edits it).
+describe('applyPatch', () => {
+  const live = (): ApiObject => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'c', namespace: 'ns', labels: { a: '1' }, resourceVersion: '5' },
+    data: { k: 'v', nested: 'x' },
+  });
+  const cases: [Parameters<typeof applyPatch>[0], unknown][] = [
+    ['merge', { metadata: { labels: { a: '2', b: '3' } }, data: { k: null } }],
+    [
+      'json',
+      [
+        { op: 'replace', path: '/metadata/labels/a', value: '2' },
+        { op: 'add', path: '/metadata/labels/b', value: '3' },
+        { op: 'add', path: '/data/obj', value: { deep: { x: 1 } } },
+        { op: 'remove', path: '/data/k' },
+      ],
+    ],
+    ['strategic', { metadata: { labels: { a: '2', b: '3' } }, data: { k: null } }],
+  ];
+  for (const [type, patch] of cases) {
+    it(`${type}: leaves the document and the patch untouched, shares nothing with them`, () => {
+      const doc = live();
+      const before = JSON.parse(JSON.stringify(doc)) as ApiObject;
+      const patchCopy = JSON.parse(JSON.stringify(patch)) as unknown;
+      const out = applyPatch(type, doc, patch as never, UNSTRUCTURED);
+      expect(doc).toEqual(before);
+      expect(patch).toEqual(patchCopy);
+      expect((out.metadata!.labels as Record<string, string>).a).toBe('2');
+      // Editing the result reaches neither input.
+      (out.metadata!.labels as Record<string, string>).a = 'changed';
+      const data = out.data as Record<string, unknown>;
+      if (data.obj) (data.obj as { deep: { x: number } }).deep.x = 99;
+      expect(doc).toEqual(before);
+      expect(patch).toEqual(patchCopy);
+    });
+  }
+});
