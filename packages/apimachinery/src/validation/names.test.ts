@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  byteLength,
   isDNS1035Label,
   isDNS1123Label,
   isDNS1123Subdomain,
@@ -341,5 +342,24 @@ describe('name functions', () => {
       "may not contain '%'",
     ]);
     expect(validatePathSegmentName('..', true)).toEqual([]);
+  });
+});
+
+describe('byteLength', () => {
+  it('counts UTF-8 bytes as an encoder would, surrogates included', () => {
+    const samples = [
+      '',
+      'nginx',
+      'é',
+      'ÿ\u07ff\u0800',
+      '日本語',
+      '\uffff',
+      'emoji 😀 and 👍🏽',
+      'lone \ud800 high',
+      'lone \udc00 low',
+      'trailing high \ud83d',
+      'x'.repeat(300),
+    ];
+    for (const s of samples) expect(byteLength(s)).toBe(new TextEncoder().encode(s).length);
   });
 });

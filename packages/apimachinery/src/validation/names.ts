@@ -59,9 +59,29 @@ export function regexError(msg: string, fmt: string, ...examples: string[]): str
   return out + `regex used for validation is '${fmt}')`;
 }
 
-/** Go's len(): byte length in UTF-8, which is what the length limits count. */
+/**
+ * Go's len(): byte length in UTF-8, which is what the length limits count. Counted from the
+ * UTF-16 code units without encoding (this runs for every name, label and annotation of every
+ * write); a lone surrogate counts as U+FFFD (3 bytes), as TextEncoder and Go's JSON decoder
+ * treat it.
+ */
 export function byteLength(s: string): number {
-  return new TextEncoder().encode(s).length;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (
+      c >= 0xd800 &&
+      c <= 0xdbff &&
+      i + 1 < s.length &&
+      (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    ) {
+      n += 4; // a surrogate pair: one code point beyond the BMP
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 /**
