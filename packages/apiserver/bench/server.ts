@@ -1,14 +1,15 @@
 /**
  * The API server under test, in its own process (forked by apiserver-bench.ts with --expose-gc so
  * the heap can be measured after a full collection). Speaks to the driver over IPC:
- * `ready` {url, grpc} once serving; `heap` -> {heapUsed, cachedPods, cpu}; `stop` -> closes and exits.
+ * `ready` {url, grpc} once serving; `heap` -> {heapUsed, cachedPods, cpu}; `cpu` -> {cpu} (process.cpuUsage());
+ * `stop` -> closes and exits.
  */
 import { customResourceSupport } from '../src/cli/run.js';
 import { startApiServer } from '../src/server.js';
 import { testServerOptions } from '../test/helpers/server-options.js';
 
 interface Request {
-  type: 'heap' | 'stop';
+  type: 'heap' | 'cpu' | 'stop';
 }
 
 async function main(): Promise<void> {
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
         cachedPods: pods?.cache.size ?? 0,
         cpu: process.cpuUsage(),
       });
+    } else if (m.type === 'cpu') {
+      process.send?.({ type: 'cpu', cpu: process.cpuUsage() });
     } else if (m.type === 'stop') {
       void server.close().finally(() => process.exit(0));
     }

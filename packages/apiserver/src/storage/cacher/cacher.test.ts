@@ -158,6 +158,8 @@ async function setup(
     resourceLabel: 'pods',
     kindLabels: { group: '', version: 'v1', kind: 'Pod' },
     freshnessTimeoutMs: 200,
+    // Dispatch in the next turn, always (adaptive coalescing has its own tests).
+    dispatchCostRatio: 0,
     ...opts,
   });
   cachers.push(cacher);
