@@ -185,14 +185,17 @@ export function serveWatch(o: WatchStreamOptions): void {
       return;
     }
     const batch = framed(events, batchKey);
+    o.onEventsSent?.(batch.sizes);
     if (queued.length > 0) {
       // Earlier single events still wait: they go first, in the same write.
-      queued.push(batch.lines);
-      queuedBytes += batch.lines.length;
-      flush();
+      const singles = queued;
+      queued = [];
+      queuedBytes = 0;
+      o.onEventsSent?.(singles.map((b) => b.length));
+      res.write(Buffer.concat([...singles, batch.lines]));
+      if (res.writableLength > limit) finish();
       return;
     }
-    o.onEventsSent?.(batch.sizes);
     const socket = res.socket;
     if (
       socket &&
