@@ -45,7 +45,7 @@ async function watchServer(maxBufferedBytes?: number): Promise<{ url: string; se
     served.push(s);
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}`, served };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, served };
 }
 
 interface Client {
