@@ -366,6 +366,8 @@ interface BackendResult {
     store: number;
     driver: number;
     load: number;
+    dispatches: number;
+    dispatchedEvents: number;
   };
   delivery: {
     p50: number;
@@ -484,7 +486,9 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     // CPU of every process during the update phase (the box is shared: wall time alone misleads).
     const cpuOf = async (): Promise<CpuSample> => {
       const [srv, ...cl] = await Promise.all([
-        server.ask<{ cpu: NodeJS.CpuUsage }>('cpu'),
+        server.ask<{ cpu: NodeJS.CpuUsage; dispatch?: { dispatches: number; events: number } }>(
+          'cpu',
+        ),
         ...clients.map((c) => {
           const r = nextMessage<Report>(c, 'report');
           c.send({ type: 'report' });
@@ -494,6 +498,8 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
       return {
         at: performance.now(),
         server: cpuSeconds(srv.cpu),
+        dispatches: srv.dispatch?.dispatches ?? 0,
+        dispatchedEvents: srv.dispatch?.events ?? 0,
         clients: cl.reduce((a, r) => a + cpuSeconds(r.cpu), 0),
         store: backend.children.reduce((a, c) => a + procCpuSeconds(c.pid), 0),
         driver: cpuSeconds(process.cpuUsage()),
@@ -613,6 +619,8 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         store: cpuAfter.store - cpuBefore.store,
         driver: cpuAfter.driver - cpuBefore.driver,
         load: loadavg()[0]!,
+        dispatches: cpuAfter.dispatches - cpuBefore.dispatches,
+        dispatchedEvents: cpuAfter.dispatchedEvents - cpuBefore.dispatchedEvents,
       },
       delivery: {
         p50: at(0.5),
@@ -671,6 +679,9 @@ async function directUpdater(backend: Backend): Promise<{
 interface CpuSample {
   at: number;
   server: number;
+  /** The pods watch cache's fan-out batches and the events in them (0 for older servers). */
+  dispatches: number;
+  dispatchedEvents: number;
   clients: number;
   store: number;
   driver: number;
@@ -772,6 +783,11 @@ function report(results: Map<string, BackendResult>): void {
   row('server CPU per update (incl. fan-out)', (r) =>
     r.updates.count > 0 ? `${((r.watchCpu.server / r.updates.count) * 1e3).toFixed(2)} ms` : '-',
   );
+  row('fan-out batches/s, events per batch', (r) => {
+    const c = r.watchCpu;
+    if (c.dispatches === 0) return '-';
+    return `${(c.dispatches / c.wall).toFixed(0)}/s, ${(c.dispatchedEvents / c.dispatches).toFixed(1)}`;
+  });
   row('load average after the watch phase', (r) => r.watchCpu.load.toFixed(2));
   row('events delivered / expected', (r) => `${r.delivery.received} / ${r.delivery.expected}`);
   const width = [Math.max(...rows.map((r) => r[0].length)) + 2, ...names.map(() => 26)];

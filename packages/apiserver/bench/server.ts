@@ -1,7 +1,8 @@
 /**
  * The API server under test, in its own process (forked by apiserver-bench.ts with --expose-gc so
  * the heap can be measured after a full collection). Speaks to the driver over IPC:
- * `ready` {url, grpc} once serving; `heap` -> {heapUsed, cachedPods, cpu}; `cpu` -> {cpu} (process.cpuUsage());
+ * `ready` {url, grpc} once serving; `heap` -> {heapUsed, cachedPods, cpu}; `cpu` -> {cpu (process.cpuUsage()),
+ * dispatch (the pods cache's fan-out batches, when it counts them)};
  * `stop` -> closes and exits.
  */
 import { customResourceSupport } from '../src/cli/run.js';
@@ -35,7 +36,12 @@ async function main(): Promise<void> {
         cpu: process.cpuUsage(),
       });
     } else if (m.type === 'cpu') {
-      process.send?.({ type: 'cpu', cpu: process.cpuUsage() });
+      const pods = server.watchCaches.get('/registry/pods/');
+      process.send?.({
+        type: 'cpu',
+        cpu: process.cpuUsage(),
+        dispatch: (pods as { dispatchStats?: unknown } | undefined)?.dispatchStats,
+      });
     } else if (m.type === 'stop') {
       void server.close().finally(() => process.exit(0));
     }

@@ -177,6 +177,9 @@ export class Cacher {
     return this.isReady;
   }
 
+  /** Fan-out batches and the cache events in them, since start (how much dispatch coalesces). */
+  readonly dispatchStats = { dispatches: 0, events: 0 };
+
   /** Number of API watchers served from this cache. */
   get watcherCount(): number {
     return this.watchers.size;
@@ -473,6 +476,8 @@ export class Cacher {
   private dispatch(events: CacheEvent[]): void {
     if (events.length === 0) return;
     this.o.observer?.eventsDispatched(this.o.resourceLabel, events.length);
+    this.dispatchStats.dispatches++;
+    this.dispatchStats.events += events.length;
     const firstRevision = events[0]!.resourceVersion;
     const lastRevision = events[events.length - 1]!.resourceVersion;
     for (const g of this.groups.values()) {
