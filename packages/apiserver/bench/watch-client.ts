@@ -41,6 +41,7 @@ const QUOTE = 0x22;
 const SLASH = 0x2f;
 /** Where the marker's slash sits in it (`"bench/`). */
 const SLASH_AT = MARKER.indexOf(SLASH);
+const LAST_BEFORE_SLASH = MARKER[SLASH_AT - 1]!;
 const NEWLINE = 0x0a;
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -80,7 +81,14 @@ function findMarker(chunk: Buffer, pos: number): number {
     const at = slash - SLASH_AT;
     // A marker cut by the end of this read is carried by the caller.
     if (chunk.length - at < MARKER.length) return -1;
-    if (chunk.compare(MARKER, 0, MARKER.length, at, at + MARKER.length) === 0) return at;
+    // Cheap byte checks first (pods hold other slashes: images, tolerations, managed fields).
+    if (
+      chunk[at] === QUOTE &&
+      chunk[slash - 1] === LAST_BEFORE_SLASH &&
+      chunk.compare(MARKER, 0, MARKER.length, at, at + MARKER.length) === 0
+    ) {
+      return at;
+    }
     from = slash + 1;
   }
 }
