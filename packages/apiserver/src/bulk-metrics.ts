@@ -140,7 +140,8 @@ export class BulkHistogram {
       for (let i = 0; i <= this.buckets.length; i++) {
         acc += s.counts[i]!;
         values.push({
-          labels: { ...s.labels, le: i < this.buckets.length ? this.buckets[i]! : '+Inf' },
+          // `le` first, as prom-client writes it.
+          labels: { le: i < this.buckets.length ? this.buckets[i]! : '+Inf', ...s.labels },
           value: acc,
           metricName: `${this.name}_bucket`,
         });
