@@ -17,7 +17,8 @@
  * Configuration by environment or `--name=value` flags (same names, lower case, without BENCH_):
  * BENCH_PODS (10000), BENCH_CLIENTS (50), BENCH_LISTS (5), BENCH_WATCHERS (1000),
  * BENCH_WATCH_PROCS (2), BENCH_UPDATE_RATE (500), BENCH_UPDATE_SECONDS (10),
- * BENCH_BACKENDS (kubets-store,etcd), BENCH_KINDS (REST,gRPC: the create client kinds), BENCH_DATA_DIR (default /dev/shm when present: tmpfs takes
+ * BENCH_BACKENDS (kubets-store,etcd), BENCH_UPDATE_PATH (api; `store` puts the updates straight
+ * into the store so the API server's CPU is the watch fan-out alone), BENCH_KINDS (REST,gRPC: the create client kinds), BENCH_DATA_DIR (default /dev/shm when present: tmpfs takes
  * the disk out of the comparison), ETCD_BIN (/usr/bin/etcd).
  * Small run: `BENCH_PODS=500 BENCH_WATCHERS=50 BENCH_UPDATE_SECONDS=3 npm run bench -w @kubets/apiserver`.
  */
@@ -44,6 +45,12 @@ const WATCH_PROCS = Math.max(1, Number(setting('watch-procs', '2')));
 const UPDATE_RATE = Number(setting('update-rate', '500'));
 const UPDATE_SECONDS = Number(setting('update-seconds', '10'));
 const BACKENDS = setting('backends', 'kubets-store,etcd').split(',').filter(Boolean);
+/**
+ * Where the watch phase's updates go: `api` (PATCH through the API server, the default) or
+ * `store` (put straight into the store, bypassing the API server's write path: the server's CPU
+ * is then the watch fan-out alone).
+ */
+const UPDATE_PATH = setting('update-path', 'api');
 const DATA_PARENT = setting('data-dir', existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
 const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 const HERE = new URL('.', import.meta.url).pathname;
@@ -372,6 +379,17 @@ interface BackendResult {
   updates: Stats;
   updateRate: number;
   updateErrors: number;
+  /** CPU seconds of each process over the update phase (until the last event arrived). */
+  watchCpu: {
+    wall: number;
+    server: number;
+    clients: number;
+    store: number;
+    driver: number;
+    load: number;
+    dispatches: number;
+    dispatchedEvents: number;
+  };
   delivery: {
     p50: number;
     p99: number;
@@ -488,6 +506,10 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
       const count = Math.min(perProc, WATCHERS - opened);
       opened += count;
       const child = fork(join(HERE, 'watch-client.js'), [], {
+        // BENCH_CLIENT_PROF=dir: CPU profiles of the watch client processes.
+        execArgv: process.env.BENCH_CLIENT_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLIENT_PROF}`]
+          : [],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       clients.push(child);
@@ -501,6 +523,30 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
       await ready;
     }
     log(`  ${WATCHERS} watchers open`);
+    // CPU of every process during the update phase (the box is shared: wall time alone misleads).
+    const cpuOf = async (): Promise<CpuSample> => {
+      const [srv, ...cl] = await Promise.all([
+        server.ask<{ cpu: NodeJS.CpuUsage; dispatch?: { dispatches: number; events: number } }>(
+          'cpu',
+        ),
+        ...clients.map((c) => {
+          const r = nextMessage<Report>(c, 'report');
+          c.send({ type: 'report' });
+          return r;
+        }),
+      ]);
+      return {
+        at: performance.now(),
+        server: cpuSeconds(srv.cpu),
+        dispatches: srv.dispatch?.dispatches ?? 0,
+        dispatchedEvents: srv.dispatch?.events ?? 0,
+        clients: cl.reduce((a, r) => a + cpuSeconds(r.cpu), 0),
+        store: backend.children.reduce((a, c) => a + procCpuSeconds(c.pid), 0),
+        driver: cpuSeconds(process.cpuUsage()),
+      };
+    };
+    const direct = UPDATE_PATH === 'store' ? await directUpdater(backend) : undefined;
+    const cpuBefore = await cpuOf();
     const updates = Math.round(UPDATE_RATE * UPDATE_SECONDS);
     const updLat: number[] = [];
     let inFlight = 0;
@@ -534,12 +580,16 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
               resolve();
             }
           };
-          call(
-            `${podsUrl}/bench-${i % total}`,
-            'PATCH',
-            { metadata: { annotations: { 'bench/sent-at': sentAt.toFixed(3) } } },
-            'application/merge-patch+json',
-          ).then(
+          const update =
+            direct !== undefined
+              ? direct.put(i % total, sentAt.toFixed(3))
+              : call(
+                  `${podsUrl}/bench-${i % total}`,
+                  'PATCH',
+                  { metadata: { annotations: { 'bench/sent-at': sentAt.toFixed(3) } } },
+                  'application/merge-patch+json',
+                );
+          update.then(
             (r) => {
               if (r.status !== 200 && updateErrors < 3) {
                 log(`  update answered ${r.status}: ${r.text.slice(0, 300)}`);
@@ -568,13 +618,15 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
       await sleep(500);
       got = await reports();
     }
+    const cpuAfter = await cpuOf();
+    direct?.close();
     for (const c of clients) c.send({ type: 'stop' });
     await Promise.all(clients.map((c) => new Promise((r) => c.once('exit', r))));
     const merged = new Map<number, number>();
     for (const r of got) for (const [b, n] of r.buckets) merged.set(b, (merged.get(b) ?? 0) + n);
     const received = got.reduce((a, r) => a + r.received, 0);
     // Fan-out spread: per update, from the first watcher receiving it to the last one.
-    const firstLast = new Map<string, [number, number]>();
+    const firstLast = new Map<number, [number, number]>();
     for (const r of got) {
       for (const [k, first, last] of r.firstLast) {
         const cur = firstLast.get(k);
@@ -583,7 +635,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
       }
     }
     const spreads = [...firstLast.values()].map(([a, b]) => b - a).sort((a, b) => a - b);
-    const firsts = [...firstLast.entries()].map(([k, [a]]) => a - Number(k)).sort((a, b) => a - b);
+    const firsts = [...firstLast.entries()].map(([k, [a]]) => a - k).sort((a, b) => a - b);
     const sortedBuckets = [...merged.entries()].sort((a, b) => a[0] - b[0]);
     const at = (p: number): number => {
       const target = received * p;
@@ -606,6 +658,16 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
       updates: stats(updLat, updSeconds),
       updateRate: updLat.length / updSeconds,
       updateErrors,
+      watchCpu: {
+        wall: (cpuAfter.at - cpuBefore.at) / 1000,
+        server: cpuAfter.server - cpuBefore.server,
+        clients: cpuAfter.clients - cpuBefore.clients,
+        store: cpuAfter.store - cpuBefore.store,
+        driver: cpuAfter.driver - cpuBefore.driver,
+        load: loadavg()[0]!,
+        dispatches: cpuAfter.dispatches - cpuBefore.dispatches,
+        dispatchedEvents: cpuAfter.dispatchedEvents - cpuBefore.dispatchedEvents,
+      },
       delivery: {
         p50: at(0.5),
         p99: at(0.99),
@@ -625,11 +687,74 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
   }
 }
 
+/**
+ * Updates that bypass the API server (BENCH_UPDATE_PATH=store): the stored pods are read once,
+ * and each update puts a pod back with its `bench/sent-at` annotation set.
+ */
+async function directUpdater(backend: Backend): Promise<{
+  put(i: number, sentAt: string): Promise<{ status: number; text: string }>;
+  close(): void;
+}> {
+  const client = new EtcdClient({ endpoints: backend.endpoints });
+  const prefix = `/registry/pods/${NAMESPACE}/`;
+  const stored = new Map<string, { metadata: { annotations?: Record<string, string> } }>();
+  let key = Buffer.from(prefix);
+  const end = Buffer.from(
+    prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1),
+  );
+  for (;;) {
+    const resp = await client.range({ key, range_end: end, limit: '1000' });
+    for (const kv of resp.kvs) stored.set(kv.key.toString(), JSON.parse(kv.value.toString()));
+    const last = resp.kvs[resp.kvs.length - 1];
+    if (!resp.more || !last) break;
+    key = Buffer.concat([last.key, Buffer.from([0])]);
+  }
+  return {
+    put: async (i, sentAt) => {
+      const k = `${prefix}bench-${i}`;
+      const obj = stored.get(k);
+      if (!obj) return { status: 404, text: `${k} not stored` };
+      obj.metadata.annotations = { ...obj.metadata.annotations, 'bench/sent-at': sentAt };
+      await client.put({ key: Buffer.from(k), value: Buffer.from(JSON.stringify(obj)) });
+      return { status: 200, text: '' };
+    },
+    close: () => client.close(),
+  };
+}
+
+interface CpuSample {
+  at: number;
+  server: number;
+  /** The pods watch cache's fan-out batches and the events in them (0 for older servers). */
+  dispatches: number;
+  dispatchedEvents: number;
+  clients: number;
+  store: number;
+  driver: number;
+}
+
+const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
+
+/** CPU seconds (user + system) of a child process, from /proc (0 where there is none). */
+function procCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the command name (which may hold spaces): utime is the 14th, stime the 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 interface Report {
+  cpu: NodeJS.CpuUsage;
   received: number;
   errors: number;
   buckets: [number, number][];
-  firstLast: [string, number, number][];
+  /** Per update: its sent-at (epoch ms), first and last time a watcher there received it. */
+  firstLast: [number, number, number][];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -687,6 +812,33 @@ function report(results: Map<string, BackendResult>): void {
     '  of which: first -> last watcher p50 / p99',
     (r) => `${ms(r.delivery.spreadP50)} / ${ms(r.delivery.spreadP99)}`,
   );
+  row('watch phase CPU s/s: server / watch clients', (r) => {
+    const c = r.watchCpu;
+    return `${(c.server / c.wall).toFixed(2)} / ${(c.clients / c.wall).toFixed(2)}`;
+  });
+  row('watch phase CPU s/s: store members / driver', (r) => {
+    const c = r.watchCpu;
+    return `${(c.store / c.wall).toFixed(2)} / ${(c.driver / c.wall).toFixed(2)}`;
+  });
+  row('server CPU per delivered event', (r) =>
+    r.delivery.received > 0
+      ? `${((r.watchCpu.server / r.delivery.received) * 1e6).toFixed(2)} µs`
+      : '-',
+  );
+  row('watch clients CPU per delivered event', (r) =>
+    r.delivery.received > 0
+      ? `${((r.watchCpu.clients / r.delivery.received) * 1e6).toFixed(2)} µs`
+      : '-',
+  );
+  row('server CPU per update (incl. fan-out)', (r) =>
+    r.updates.count > 0 ? `${((r.watchCpu.server / r.updates.count) * 1e3).toFixed(2)} ms` : '-',
+  );
+  row('fan-out batches/s, events per batch', (r) => {
+    const c = r.watchCpu;
+    if (c.dispatches === 0) return '-';
+    return `${(c.dispatches / c.wall).toFixed(0)}/s, ${(c.dispatchedEvents / c.dispatches).toFixed(1)}`;
+  });
+  row('load average after the watch phase', (r) => r.watchCpu.load.toFixed(2));
   row('events delivered / expected', (r) => `${r.delivery.received} / ${r.delivery.expected}`);
   const width = [Math.max(...rows.map((r) => r[0].length)) + 2, ...names.map(() => 26)];
   const line = (cells: string[]): string =>
@@ -703,7 +855,7 @@ async function main(): Promise<void> {
     throw new Error(`${STORE_BIN} missing: build @kubets/store first`);
   }
   console.log(
-    `kubets-apiserver benchmark: ${PODS} pods, ${CLIENTS} clients, ${WATCHERS} watchers, ${UPDATE_RATE} updates/s for ${UPDATE_SECONDS} s; ` +
+    `kubets-apiserver benchmark: ${PODS} pods, ${CLIENTS} clients, ${WATCHERS} watchers, ${UPDATE_RATE} updates/s for ${UPDATE_SECONDS} s (through ${UPDATE_PATH === 'store' ? 'the store directly' : 'the API server'}); ` +
       `3 members per backend, data under ${DATA_PARENT}; load average ${loadavg()[0]!.toFixed(2)} on ${cpus().length} CPUs\n`,
   );
   const results = new Map<string, BackendResult>();

@@ -1,8 +1,9 @@
 /**
  * The API server under test, in its own process (forked by apiserver-bench.ts with --expose-gc so
  * the heap can be measured after a full collection). Speaks to the driver over IPC:
- * `ready` {url, grpc} once serving; `heap` -> {heapUsed, cachedPods, cpu} (after a full GC);
- * `cpu` -> {cpu} (process.cpuUsage(), no GC); `stop` -> closes and exits.
+ * `ready` {url, grpc} once serving; `heap` -> {heapUsed, cachedPods, cpu}; `cpu` -> {cpu (process.cpuUsage()),
+ * dispatch (the pods cache's fan-out batches, when it counts them)};
+ * `stop` -> closes and exits.
  */
 import { customResourceSupport } from '../src/cli/run.js';
 import { startApiServer } from '../src/server.js';
@@ -35,8 +36,12 @@ async function main(): Promise<void> {
         cpu: process.cpuUsage(),
       });
     } else if (m.type === 'cpu') {
-      // No collection here: the caller takes deltas around a phase.
-      process.send?.({ type: 'cpu', cpu: process.cpuUsage() });
+      const pods = server.watchCaches.get('/registry/pods/');
+      process.send?.({
+        type: 'cpu',
+        cpu: process.cpuUsage(),
+        dispatch: (pods as { dispatchStats?: unknown } | undefined)?.dispatchStats,
+      });
     } else if (m.type === 'stop') {
       void server.close().finally(() => process.exit(0));
     }

@@ -6,6 +6,8 @@
 import type { ComponentMetrics } from '@kubets/component-base';
 import type { StorageObserver } from './storage/store.js';
 import type { CacheObserver } from './storage/cacher/cacher.js';
+import { BulkCounter, BulkHistogram, type Tally } from './bulk-metrics.js';
+import { memoized } from './storage/shared.js';
 
 /** Upstream's request latency buckets (k8s.io/apiserver/pkg/endpoints/metrics). */
 export const REQUEST_DURATION_BUCKETS = [
@@ -46,7 +48,7 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
   /** Bound children per group/version/resource: the watch hot path avoids label hashing. */
   private readonly watchChildren = new Map<
     string,
-    { events: { inc(n?: number): void }; sizes: { observe(v: number): void } }
+    { events: { inc(n?: number): void }; sizes: { add(t: Tally, times?: number): void } }
   >();
   private readonly cacheEventsDispatched;
   private readonly cacheEventsReceived;
@@ -91,11 +93,13 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
       help: 'Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.',
       labelNames: ['verb', 'group', 'version', 'resource', 'subresource', 'scope', 'component'],
     });
-    this.watchEvents = metrics.counter({
-      name: 'apiserver_watch_events_total',
-      help: 'Number of events sent in watch clients',
-      labelNames: ['group', 'version', 'resource'],
-    });
+    // Counted per watcher per write by the fan-out: bulk collectors (see bulk-metrics.ts).
+    this.watchEvents = new BulkCounter(
+      'apiserver_watch_events_total',
+      'Number of events sent in watch clients',
+      ['group', 'version', 'resource'],
+      metrics.registry,
+    );
     this.storageObjects = metrics.gauge({
       name: 'apiserver_storage_objects',
       help: 'Number of stored objects at the time of last check split by kind. In case of a fetching error, the value will be -1.',
@@ -107,12 +111,13 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
       labelNames: ['operation', 'type'],
       buckets: ETCD_DURATION_BUCKETS,
     });
-    this.watchEventSizes = metrics.histogram({
-      name: 'apiserver_watch_events_sizes',
-      help: 'Watch event size distribution in bytes',
-      labelNames: ['group', 'version', 'resource'],
-      buckets: WATCH_EVENT_SIZE_BUCKETS,
-    });
+    this.watchEventSizes = new BulkHistogram(
+      'apiserver_watch_events_sizes',
+      'Watch event size distribution in bytes',
+      ['group', 'version', 'resource'],
+      WATCH_EVENT_SIZE_BUCKETS,
+      metrics.registry,
+    );
     this.cacheEventsDispatched = metrics.counter({
       name: 'apiserver_watch_cache_events_dispatched_total',
       help: 'Counter of events dispatched in watch cache broken by resource type.',
@@ -180,7 +185,10 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
     this.longRunning.inc(labels, delta);
   }
 
-  /** Events written to one watcher in one write, by encoded size: one counter update per write. */
+  /**
+   * Events written to one watcher in one write, by encoded size. A batch written to many
+   * watchers passes the same `sizes` array each time: its bucket tally is computed once.
+   */
   watchEventsWritten(
     group: string,
     version: string,
@@ -189,14 +197,19 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
   ): void {
     const child = this.watchChild(group, version, resource);
     child.events.inc(sizes.length);
-    for (const bytes of sizes) child.sizes.observe(bytes);
+    child.sizes.add(memoized(sizes, 'tally', () => this.watchEventSizes.tally(sizes)));
+  }
+
+  /** `count` events written to one watcher (sizes not observed). */
+  watchEventsSent(group: string, version: string, resource: string, count: number): void {
+    this.watchChild(group, version, resource).events.inc(count);
   }
 
   /** One event written to one watcher (`bytes`: its encoded size). */
   watchEvent(group: string, version: string, resource: string, bytes?: number): void {
     const child = this.watchChild(group, version, resource);
     child.events.inc();
-    if (bytes !== undefined) child.sizes.observe(bytes);
+    if (bytes !== undefined) child.sizes.add(this.watchEventSizes.tally([bytes]));
   }
 
   private watchChild(group: string, version: string, resource: string) {
@@ -204,8 +217,8 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
     let child = this.watchChildren.get(key);
     if (!child) {
       child = {
-        events: this.watchEvents.labels({ group, version, resource }),
-        sizes: this.watchEventSizes.labels({ group, version, resource }),
+        events: this.watchEvents.child({ group, version, resource }),
+        sizes: this.watchEventSizes.child({ group, version, resource }),
       };
       this.watchChildren.set(key, child);
     }

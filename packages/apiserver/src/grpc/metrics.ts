@@ -44,7 +44,7 @@ export class GrpcServerMetrics {
     });
   }
 
-  messageSent(type: GrpcType, service: string, method: string): void {
-    this.sent.inc({ grpc_type: type, grpc_service: service, grpc_method: method });
+  messageSent(type: GrpcType, service: string, method: string, count = 1): void {
+    this.sent.inc({ grpc_type: type, grpc_service: service, grpc_method: method }, count);
   }
 }

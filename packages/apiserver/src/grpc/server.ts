@@ -6,6 +6,7 @@
  */
 import { experimental, Server, ServerCredentials } from '@grpc/grpc-js';
 import { loadGrpcObject } from '@kubets/api/grpc';
+import { withPreserializedWatch } from './watch-encoding.js';
 import { createResourcesService, type ResourcesServiceOptions } from './service.js';
 
 export interface GrpcServerOptions extends ResourcesServiceOptions {
@@ -69,7 +70,8 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<RunningGrpc
     'grpc.keepalive_time_ms': 60_000,
     'grpc.keepalive_permit_without_calls': 1,
   });
-  const service = loadGrpcObject().kubets.api.v1.Resources.service;
+  // Watch events arrive serialized (once per event, see watch-encoding.ts).
+  const service = withPreserializedWatch(loadGrpcObject().kubets.api.v1.Resources.service);
   server.addService(service, createResourcesService(o));
   const bindHost = o.host.includes(':') ? `[${o.host}]` : o.host;
   const port = await new Promise<number>((resolve, reject) => {

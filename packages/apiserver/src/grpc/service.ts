@@ -78,6 +78,7 @@ import {
   type WriteParams,
 } from '../request/options.js';
 import { credentialsFromMetadata } from './credentials.js';
+import { encodeWatchEvent } from './watch-encoding.js';
 import type { GrpcServerMetrics, GrpcType } from './metrics.js';
 
 /** Output that may wait in memory for a slow watcher before its stream is ended (as REST). */
@@ -602,9 +603,20 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
           onEvent: (e) => {
             if (finished) return;
             if (e.type === 'ERROR') return finish(e.object as unknown as Status);
-            call.write({ type: e.type, object: json(e.object) });
+            call.write(encodeWatchEvent(e.type, e.object) as unknown as GrpcWatchEvent);
             o.metrics?.api.watchEvent(t.def.group, t.version, t.def.plural);
             o.metrics?.grpc.messageSent('server_stream', RESOURCES_SERVICE, 'Watch');
+            if (call.writableLength > bufferLimit) finish();
+          },
+          // A batch shared with other watchers: each event's bytes are serialized once for all.
+          onEvents: (events) => {
+            if (finished) return;
+            for (const e of events) {
+              if (e.type === 'ERROR') return finish(e.object as unknown as Status);
+              call.write(encodeWatchEvent(e.type, e.object) as unknown as GrpcWatchEvent);
+            }
+            o.metrics?.api.watchEventsSent(t.def.group, t.version, t.def.plural, events.length);
+            o.metrics?.grpc.messageSent('server_stream', RESOURCES_SERVICE, 'Watch', events.length);
             if (call.writableLength > bufferLimit) finish();
           },
           onClose: (err) => finish(err ? statusFor(err) : undefined),

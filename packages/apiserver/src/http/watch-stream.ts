@@ -23,7 +23,10 @@ export interface WatchStreamOptions {
   now: () => number;
   /** Starts the storage watch with the sink that writes to the response. */
   start: (sink: WatchSink) => StorageWatch;
-  /** The events of one write, by their encoded sizes in bytes (metrics per write, not per event). */
+  /**
+   * The events of one write, by their encoded sizes in bytes (metrics per write, not per event).
+   * A batch shared by many watchers passes the same array to each of them.
+   */
   onEventsSent?: (sizes: readonly number[]) => void;
   onFinished?: () => void;
   maxBufferedBytes?: number;
@@ -73,6 +76,40 @@ function scheduleFlush(flush: () => void): void {
   }, FLUSH_INTERVAL_MS);
 }
 
+/**
+ * The bytes of a batch of events shared by many watchers (see WatchSink.onEvents): the lines
+ * joined, and the same bytes framed as one HTTP/1.1 chunk (`<hex size>CRLF<lines>CRLF`), so each
+ * watcher's write is a single socket write of a shared buffer.
+ */
+interface FramedBatch {
+  /** The whole chunk, framing included. */
+  chunk: Buffer;
+  /** The lines alone (a view into `chunk`). */
+  lines: Buffer;
+  /** Encoded size of each event (metrics). */
+  sizes: number[];
+}
+
+function frameBatch(lines: Buffer[]): FramedBatch {
+  let size = 0;
+  const sizes: number[] = [];
+  for (const l of lines) {
+    size += l.length;
+    sizes.push(l.length);
+  }
+  const head = Buffer.from(`${size.toString(16)}\r\n`, 'latin1');
+  const chunk = Buffer.allocUnsafe(head.length + size + 2);
+  head.copy(chunk, 0);
+  let at = head.length;
+  for (const l of lines) at += l.copy(chunk, at);
+  chunk[at] = 0x0d;
+  chunk[at + 1] = 0x0a;
+  return { chunk, lines: chunk.subarray(head.length, head.length + size), sizes };
+}
+
+/** The last batch framed (watchers of one group are served one after another). */
+let lastFramed: { events: readonly StorageEvent[]; key: string; batch: FramedBatch } | undefined;
+
 export function serveWatch(o: WatchStreamOptions): void {
   const { res } = o;
   let finished = false;
@@ -119,6 +156,68 @@ export function serveWatch(o: WatchStreamOptions): void {
     if (res.writableLength > limit) finish();
   };
 
+  /** The key under which a batch's bytes are shared: the form decides them (not tables). */
+  const batchKey =
+    o.form.kind === 'table'
+      ? undefined
+      : o.form.kind === 'partial'
+        ? `chunk:partial:${o.form.version}`
+        : 'chunk:object';
+
+  const framed = (events: readonly StorageEvent[], key: string): FramedBatch => {
+    const last = lastFramed;
+    if (last?.events === events && last.key === key) return last.batch;
+    const batch = memoized(events, key, () => frameBatch(events.map(line)));
+    lastFramed = { events, key, batch };
+    return batch;
+  };
+
+  /**
+   * One write per batch. When nothing of this response waits in Node's own buffer (headers and
+   * earlier chunks are on the socket), the shared pre-framed chunk goes straight to the socket:
+   * one socket write, no per-watcher framing or copying. Otherwise (and without chunked
+   * encoding) the response frames it as usual.
+   */
+  const writeBatch = (events: readonly StorageEvent[]): void => {
+    if (finished || events.length === 0) return;
+    if (batchKey === undefined) {
+      for (const e of events) onEvent(e);
+      return;
+    }
+    const batch = framed(events, batchKey);
+    o.onEventsSent?.(batch.sizes);
+    if (queued.length > 0) {
+      // Earlier single events still wait: they go first, in the same write.
+      const singles = queued;
+      queued = [];
+      queuedBytes = 0;
+      o.onEventsSent?.(singles.map((b) => b.length));
+      res.write(Buffer.concat([...singles, batch.lines]));
+      if (res.writableLength > limit) finish();
+      return;
+    }
+    const socket = res.socket;
+    if (
+      socket &&
+      res.chunkedEncoding &&
+      !socket.destroyed &&
+      res.writableLength === socket.writableLength
+    ) {
+      socket.write(batch.chunk);
+    } else {
+      res.write(batch.lines);
+    }
+    if (res.writableLength > limit) finish();
+  };
+
+  const onEvent = (e: StorageEvent): void => {
+    if (finished) return;
+    const bytes = line(e);
+    if (queued.length === 0) scheduleFlush(flush);
+    queued.push(bytes);
+    queuedBytes += bytes.length;
+  };
+
   const encode = (e: StorageEvent): unknown => {
     if (e.type === 'ERROR' || e.type === 'BOOKMARK') return e.object;
     if (o.form.kind === 'table' && o.table) {
@@ -139,13 +238,8 @@ export function serveWatch(o: WatchStreamOptions): void {
 
   // Validation errors (bad selectors) throw here, before any byte is written.
   live.watch = o.start({
-    onEvent: (e) => {
-      if (finished) return;
-      const bytes = line(e);
-      if (queued.length === 0) scheduleFlush(flush);
-      queued.push(bytes);
-      queuedBytes += bytes.length;
-    },
+    onEvent,
+    onEvents: writeBatch,
     onClose: () => {
       flush();
       finish();

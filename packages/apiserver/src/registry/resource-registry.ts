@@ -41,7 +41,7 @@ import type { ApiObject } from '../storage/codec.js';
 import type { ResourceStore } from '../storage/store.js';
 import type { Cacher } from '../storage/cacher/cacher.js';
 import { memoized, startsWithTypeMeta } from '../storage/shared.js';
-import type { StorageWatch, WatchSink } from '../storage/watcher.js';
+import type { StorageEvent, StorageWatch, WatchSink } from '../storage/watcher.js';
 import {
   apiVersionOf,
   hasSubresource,
@@ -309,23 +309,32 @@ export class ResourceRegistry {
       this.def.namespaced,
     );
     const apiVersion = this.apiVersion(params.version);
+    const served = (e: StorageEvent): StorageEvent =>
+      e.type === 'ERROR' || e.type === 'BOOKMARK'
+        ? e
+        : { type: e.type, object: this.outShared(e.object, params.version) };
     return (this.deps.cacher ?? this.deps.store).watch(
       this.ns(namespace),
       {
         resourceVersion: params.resourceVersion,
         ...(params.name !== undefined ? { name: params.name } : {}),
         predicate: sel.predicate,
+        // Equal selectors select the same objects: the watch cache filters once for all of them.
+        selectionKey: `${sel.labels?.toString() ?? ''}\u0000${sel.fields?.toString() ?? ''}`,
         allowBookmarks: params.allowWatchBookmarks === true,
         bookmark: (rv) => ({ apiVersion, kind: this.def.kind, metadata: { resourceVersion: rv } }),
         ...(params.deadline !== undefined ? { deadline: params.deadline } : {}),
       },
       {
-        onEvent: (e) =>
-          sink.onEvent(
-            e.type === 'ERROR' || e.type === 'BOOKMARK'
-              ? e
-              : { type: e.type, object: this.outShared(e.object, params.version) },
-          ),
+        onEvent: (e) => sink.onEvent(served(e)),
+        // A batch shared by many watchers is converted once per served version (memoized on the
+        // shared array), so the sink below sees one shared array too.
+        ...(sink.onEvents
+          ? {
+              onEvents: (events: readonly StorageEvent[]) =>
+                sink.onEvents!(memoized(events, `as:${apiVersion}`, () => events.map(served))),
+            }
+          : {}),
         onClose: (err) => sink.onClose(err),
         ...(sink.pending ? { pending: () => sink.pending!() } : {}),
       },

@@ -35,6 +35,13 @@ export interface StorageEvent {
 
 export interface WatchSink {
   onEvent(event: StorageEvent): void;
+  /**
+   * Several events at once, in order (the watch cache's fan-out). The array is shared by every
+   * watcher with the same selection and must not be mutated: a sink derives what it writes from
+   * it once per batch (memoized on the array), not once per watcher. Sinks without it get
+   * `onEvent` per event.
+   */
+  onEvents?(events: readonly StorageEvent[]): void;
   /** The watch ended (after an ERROR event, or because of an internal failure). */
   onClose(err?: Error): void;
   /** Bytes written but not yet sent to the client (the watch cache drops slow watchers). */
@@ -48,6 +55,12 @@ export interface WatchOptions {
   name?: string;
   /** Selection; undefined selects everything. */
   predicate?: (obj: ApiObject) => boolean;
+  /**
+   * A text that is equal for two watches exactly when their predicates select the same objects
+   * (the selectors' text). The watch cache filters and batches events once per distinct
+   * selection; a predicate without a key is evaluated for its watcher alone.
+   */
+  selectionKey?: string;
   /** Emit BOOKMARK events built by `bookmark` (the watched kind with only a resourceVersion). */
   allowBookmarks?: boolean;
   bookmark?: (resourceVersion: string) => ApiObject;

@@ -158,6 +158,8 @@ async function setup(
     resourceLabel: 'pods',
     kindLabels: { group: '', version: 'v1', kind: 'Pod' },
     freshnessTimeoutMs: 200,
+    // Dispatch in the next turn, always (adaptive coalescing has its own tests).
+    dispatchCostRatio: 0,
     ...opts,
   });
   cachers.push(cacher);
@@ -378,5 +380,207 @@ describe('Cacher list', () => {
     await expect(cacher.list(undefined, { resourceVersion: '100' })).rejects.toMatchObject({
       code: 504,
     });
+  });
+});
+
+/** A sink taking batches, as the REST and gRPC doors do. */
+class BatchRecorder extends Recorder {
+  batches: (readonly StorageEvent[])[] = [];
+  /** Busy time per batch (a costly transport makes the fan-out slow). */
+  costMs = 0;
+  onEvents(events: readonly StorageEvent[]): void {
+    this.batches.push(events);
+    for (const e of events) this.events.push(e);
+    const until = performance.now() + this.costMs;
+    while (performance.now() < until) {
+      // busy: simulated write cost
+    }
+  }
+  /** resourceVersions as numbers, in arrival order (events and bookmarks). */
+  revisions(): number[] {
+    return this.events.map((e) => Number(e.object.metadata?.resourceVersion));
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+describe('Cacher fan-out (grouped, coalesced)', () => {
+  it('delivers every event in order to many watchers with different selectors, under coalescing', async () => {
+    // Real adaptive coalescing: each batch costs every watcher 0.02 ms, so dispatches space out.
+    const { etcd, cacher } = await setup({ dispatchCostRatio: 2, maxDispatchDelayMs: 30 });
+    const tier = (t: string) => (o: ApiObject) => o.metadata?.labels?.tier === t;
+    type Spec = { ns?: string; predicate?: (o: ApiObject) => boolean; key?: string };
+    const specs: Spec[] = [
+      {},
+      { ns: 'default' },
+      { ns: 'other' },
+      { predicate: tier('a'), key: 'tier=a' },
+      { predicate: tier('b'), key: 'tier=b' },
+      { ns: 'default', predicate: tier('a'), key: 'tier=a' },
+      // A predicate without a key: its own group.
+      { predicate: tier('b') },
+    ];
+    const watchers = specs.flatMap((spec) =>
+      Array.from({ length: 30 }, () => {
+        const sink = new BatchRecorder();
+        sink.costMs = 0.02;
+        cacher.watch(
+          spec.ns,
+          {
+            resourceVersion: '3',
+            ...(spec.predicate ? { predicate: spec.predicate } : {}),
+            ...(spec.key ? { selectionKey: spec.key } : {}),
+          },
+          sink,
+        );
+        return { spec, sink };
+      }),
+    );
+    // Writes in bursts over several turns: label changes move pods in and out of the selections.
+    const expected = new Map<Spec, string[]>(specs.map((s) => [s, []]));
+    const state = new Map<string, ApiObject>();
+    for (let i = 0; i < 200; i++) {
+      const ns = i % 3 === 0 ? 'other' : 'default';
+      const name = `p${i % 17}`;
+      const key = `/registry/pods/${ns}/${name}`;
+      const prev = state.get(key);
+      let next: ApiObject | undefined;
+      let rv: bigint;
+      if (prev && i % 11 === 0) {
+        rv = etcd.del(key);
+        state.delete(key);
+      } else {
+        next = pod(name, { tier: i % 5 < 2 ? 'a' : 'b', i: String(i) }, ns);
+        rv = etcd.put(key, next);
+        state.set(key, next);
+      }
+      for (const s of specs) {
+        if (s.ns !== undefined && s.ns !== ns) continue;
+        const p = s.predicate ?? (() => true);
+        const was = prev !== undefined && p(prev);
+        const is = next !== undefined && p(next);
+        const type = is ? (was ? 'MODIFIED' : 'ADDED') : was ? 'DELETED' : undefined;
+        if (type) expected.get(s)!.push(`${type} ${name} ${rv}`);
+      }
+      if (i % 7 === 0) await sleep(1);
+    }
+    const total = (s: Spec): number => expected.get(s)!.length;
+    await until(
+      () => watchers.every((w) => w.sink.events.length >= total(w.spec)),
+      'every event at every watcher',
+    );
+    for (const w of watchers) {
+      expect(
+        w.sink.events.map(
+          (e) => `${e.type} ${e.object.metadata?.name} ${e.object.metadata?.resourceVersion}`,
+        ),
+      ).toEqual(expected.get(w.spec));
+    }
+    // Coalesced: fewer batches than events.
+    const all = watchers[0]!.sink;
+    expect(all.batches.length).toBeLessThan(all.events.length);
+    // One batch array per group: watchers with the same selection share it.
+    const group = watchers.filter((w) => w.spec === specs[3]);
+    for (const w of group) expect(w.sink.batches).toEqual(group[0]!.sink.batches);
+    for (const w of group) {
+      w.sink.batches.forEach((b, i) => expect(b).toBe(group[0]!.sink.batches[i]));
+    }
+  });
+
+  it('waits longer between dispatches while the fan-out is costly, at once when idle', async () => {
+    const { etcd, cacher } = await setup({ dispatchCostRatio: 4, maxDispatchDelayMs: 50 });
+    const sinks = Array.from({ length: 10 }, () => new BatchRecorder());
+    for (const s of sinks) {
+      s.costMs = 1; // 10 ms per dispatch: the next one waits 40 ms
+      cacher.watch(undefined, { resourceVersion: '3' }, s);
+    }
+    etcd.put('/registry/pods/default/c', pod('c'));
+    await tick();
+    // Idle: dispatched in the next turn.
+    expect(sinks[0]!.events).toHaveLength(1);
+    for (let i = 0; i < 20; i++) {
+      etcd.put(`/registry/pods/default/d${i}`, pod(`d${i}`));
+      await sleep(2);
+    }
+    await until(() => sinks[0]!.events.length === 21, '21 events');
+    // 20 writes spread over ~40 ms arrived in a few batches, not twenty.
+    expect(sinks[0]!.batches.length).toBeLessThanOrEqual(5);
+  });
+
+  it('drops a slow batch watcher without affecting the others of its group', async () => {
+    const { etcd, cacher } = await setup({ maxPendingBytes: 1000 });
+    const slow = new BatchRecorder();
+    const fast = Array.from({ length: 5 }, () => new BatchRecorder());
+    cacher.watch(undefined, { resourceVersion: '3' }, slow);
+    for (const f of fast) cacher.watch(undefined, { resourceVersion: '3' }, f);
+    etcd.put('/registry/pods/default/c', pod('c'));
+    await tick();
+    slow.backlog = 5000;
+    etcd.put('/registry/pods/default/d', pod('d'));
+    await tick();
+    etcd.put('/registry/pods/default/e', pod('e'));
+    await tick();
+    expect(slow.closed).toBe(true);
+    expect(slow.summary()).toEqual(['ADDED c', 'ADDED d']);
+    for (const f of fast) expect(f.summary()).toEqual(['ADDED c', 'ADDED d', 'ADDED e']);
+    expect(cacher.watcherCount).toBe(5);
+  });
+
+  it('a watcher registered while events wait for dispatch gets each event once', async () => {
+    const { etcd, cacher } = await setup({ dispatchCostRatio: 1000, maxDispatchDelayMs: 100 });
+    const first = new BatchRecorder();
+    first.costMs = 1;
+    cacher.watch(undefined, { resourceVersion: '3' }, first);
+    etcd.put('/registry/pods/default/c', pod('c'));
+    await tick(); // dispatched; the next dispatch waits ~100 ms
+    const rv = etcd.put('/registry/pods/default/d', pod('d'));
+    // Registered after d entered the cache but before it was dispatched: d is in its initial events.
+    const late = new BatchRecorder();
+    cacher.watch(undefined, { resourceVersion: String(rv - 1n) }, late);
+    etcd.put('/registry/pods/default/e', pod('e'));
+    await until(() => first.events.length === 3, 'c, d, e');
+    await until(() => late.events.length >= 2, 'd, e');
+    await sleep(20);
+    expect(late.summary()).toEqual(['ADDED d', 'ADDED e']);
+    expect(first.summary()).toEqual(['ADDED c', 'ADDED d', 'ADDED e']);
+  });
+
+  it('bookmarks never overtake events still waiting for dispatch', async () => {
+    const { etcd, cacher } = await setup({
+      bookmarkIntervalMs: 0,
+      dispatchCostRatio: 100_000,
+      maxDispatchDelayMs: 1_500,
+    });
+    const s = new BatchRecorder();
+    s.costMs = 1;
+    cacher.watch(
+      undefined,
+      {
+        resourceVersion: '3',
+        allowBookmarks: true,
+        bookmark: (rv) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { resourceVersion: rv } }),
+      },
+      s,
+    );
+    etcd.put('/registry/pods/default/c', pod('c'));
+    await tick(); // c dispatched at once; the next dispatch waits 1.5 s
+    const rv = etcd.put('/registry/pods/default/d', pod('d'));
+    // The 1 s ticker sends a bookmark while d waits: it must not claim d's revision.
+    await until(() => s.events.some((e) => e.type === 'BOOKMARK'), 'a bookmark', 3_000);
+    await until(() => s.events.some((e) => e.object.metadata?.name === 'd'), 'd', 3_000);
+    const revisions = s.revisions();
+    for (let i = 1; i < revisions.length; i++) {
+      expect(revisions[i]!).toBeGreaterThanOrEqual(revisions[i - 1]!);
+    }
+    const bookmark = s.events.find((e) => e.type === 'BOOKMARK')!;
+    expect(Number(bookmark.object.metadata?.resourceVersion)).toBeLessThan(Number(rv));
   });
 });

@@ -87,14 +87,34 @@ export interface CacherOptions {
   maxPendingBytes?: number;
   /** Keys per etcd read of the (re)list. */
   listPageSize?: number;
+  /**
+   * Adaptive dispatch: after a fan-out that took T ms, the next one waits until T x this ratio
+   * has passed (so the fan-out takes at most 1/(1+ratio) of the event loop), never longer than
+   * `maxDispatchDelayMs`. An idle cache dispatches at once.
+   */
+  dispatchCostRatio?: number;
+  maxDispatchDelayMs?: number;
 }
+
+export const DEFAULT_DISPATCH_COST_RATIO = 2;
+export const DEFAULT_MAX_DISPATCH_DELAY_MS = 40;
 
 export const DEFAULT_MAX_PENDING_BYTES = 8 * 1024 * 1024;
 
-interface CacheWatcher {
+/**
+ * Watchers with the same selection (namespace, name, selectors): each event is filtered and
+ * converted once for all of them, and they all receive the same batch array.
+ */
+interface WatcherGroup {
+  key: string;
   namespace: string | undefined;
   name: string | undefined;
   predicate: ((obj: ApiObject) => boolean) | undefined;
+  members: Set<CacheWatcher>;
+}
+
+interface CacheWatcher {
+  group: WatcherGroup;
   sink: WatchSink;
   options: WatchOptions;
   /** Only events newer than this are sent. */
@@ -121,6 +141,9 @@ export class Cacher {
   private readonly rangeEnd: Buffer;
   private readonly now: () => number;
   private readonly watchers = new Set<CacheWatcher>();
+  /** The watchers by selection (see WatcherGroup). */
+  private readonly groups = new Map<string, WatcherGroup>();
+  private uniqueGroups = 0;
   private waiters: Waiter[] = [];
   private etcdWatch: EtcdWatch | undefined;
   private stopped = false;
@@ -133,6 +156,9 @@ export class Cacher {
   /** Events applied to the cache but not yet dispatched (sent together, once per turn). */
   private undispatched: CacheEvent[] = [];
   private dispatchScheduled = false;
+  private dispatchTimer: NodeJS.Timeout | undefined;
+  /** performance.now() before which the next dispatch waits (adaptive coalescing). */
+  private nextDispatchAt = 0;
   /** DELETED views of events whose new state stopped matching a watcher (built once). */
   private readonly deletedViews = new WeakMap<CacheEvent, ApiObject>();
 
@@ -150,6 +176,9 @@ export class Cacher {
   get ready(): boolean {
     return this.isReady;
   }
+
+  /** Fan-out batches and the cache events in them, since start (how much dispatch coalesces). */
+  readonly dispatchStats = { dispatches: 0, events: 0 };
 
   /** Number of API watchers served from this cache. */
   get watcherCount(): number {
@@ -171,6 +200,7 @@ export class Cacher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
+    if (this.dispatchTimer) clearTimeout(this.dispatchTimer);
     this.etcdWatch?.cancel();
     this.endWatch?.();
     this.terminateAll();
@@ -309,10 +339,14 @@ export class Cacher {
     // ready would otherwise block.
     if (!this.isReady) return this.store.watch(namespace, options, sink);
     const requested = parseResourceVersion(options.resourceVersion);
+    const group = this.groupFor(
+      this.store.keys.namespaced ? namespace : undefined,
+      options.name,
+      options.predicate,
+      options.selectionKey,
+    );
     const w: CacheWatcher = {
-      namespace: this.store.keys.namespaced ? namespace : undefined,
-      name: options.name,
-      predicate: options.predicate,
+      group,
       sink,
       options,
       startRevision: 0n,
@@ -325,9 +359,11 @@ export class Cacher {
     if (requested === 0n) {
       // The current state as ADDED events, then everything after it.
       const entries =
-        w.name !== undefined ? this.single(w.namespace, w.name) : this.cache.list(w.namespace);
+        group.name !== undefined
+          ? this.single(group.namespace, group.name)
+          : this.cache.list(group.namespace);
       for (const e of entries) {
-        if (w.predicate && !w.predicate(e.object)) continue;
+        if (group.predicate && !group.predicate(e.object)) continue;
         initial.push({ type: 'ADDED', object: e.object });
       }
       w.startRevision = this.cache.resourceVersion;
@@ -342,7 +378,7 @@ export class Cacher {
       }
       w.startRevision = requested;
       for (const e of events) {
-        const out = this.convert(w, e);
+        const out = this.convert(group, e);
         if (out) initial.push(out);
       }
       if (events.length > 0) w.startRevision = events[events.length - 1]!.resourceVersion;
@@ -351,11 +387,31 @@ export class Cacher {
     w.sentRevision = maxOf(w.startRevision, maxOf(requested, this.cache.resourceVersion));
     this.scheduleBookmark(w);
     this.watchers.add(w);
+    group.members.add(w);
     this.o.observer?.registeredWatchers(this.o.kindLabels, 1);
     // The caller wires the response after watch() returns: deliver from the next microtask on,
     // with live events queued behind the initial ones.
     queueMicrotask(() => this.flushInitial(w));
     return { stop: () => this.removeWatcher(w) };
+  }
+
+  /** The group of watchers with this selection (a new one when there is none yet). */
+  private groupFor(
+    namespace: string | undefined,
+    name: string | undefined,
+    predicate: ((obj: ApiObject) => boolean) | undefined,
+    selectionKey: string | undefined,
+  ): WatcherGroup {
+    // A predicate without a key cannot be compared with another: its watcher is alone.
+    const selection =
+      predicate === undefined ? '' : (selectionKey ?? `\u0000unique:${++this.uniqueGroups}`);
+    const key = `${namespace ?? ''}\u0000${name ?? ''}\u0000${selection}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      group = { key, namespace, name, predicate, members: new Set() };
+      this.groups.set(key, group);
+    }
+    return group;
   }
 
   private single(namespace: string | undefined, name: string): CachedEntry[] {
@@ -378,6 +434,11 @@ export class Cacher {
     if (w.stopped) return;
     w.stopped = true;
     if (this.watchers.delete(w)) this.o.observer?.registeredWatchers(this.o.kindLabels, -1);
+    const group = w.group;
+    group.members.delete(w);
+    if (group.members.size === 0 && this.groups.get(group.key) === group) {
+      this.groups.delete(group.key);
+    }
   }
 
   /** Ends every API watch (relist, shutdown): clients re-watch from their last revision. */
@@ -388,11 +449,11 @@ export class Cacher {
     }
   }
 
-  /** What a cache event is for one watcher (upstream's cacheWatcher.convertToWatchEvent). */
-  private convert(w: CacheWatcher, e: CacheEvent): StorageEvent | undefined {
-    if (w.namespace !== undefined && e.namespace !== w.namespace) return undefined;
-    if (w.name !== undefined && e.name !== w.name) return undefined;
-    const p = w.predicate;
+  /** What a cache event is for a selection (upstream's cacheWatcher.convertToWatchEvent). */
+  private convert(g: WatcherGroup, e: CacheEvent): StorageEvent | undefined {
+    if (g.namespace !== undefined && e.namespace !== g.namespace) return undefined;
+    if (g.name !== undefined && e.name !== g.name) return undefined;
+    const p = g.predicate;
     const cur = e.type !== 'DELETED' && (!p || p(e.object));
     const old = e.prevObject !== undefined && (!p || p(e.prevObject));
     if (cur) return { type: old ? 'MODIFIED' : 'ADDED', object: e.object };
@@ -406,21 +467,99 @@ export class Cacher {
     return { type: 'DELETED', object: view };
   }
 
+  /**
+   * Sends a batch of cache events to every watcher: per group of identical selections the events
+   * are filtered and converted once, and every member gets the same array (so what the transport
+   * derives from it, e.g. the encoded bytes, is derived once per group too). The per-watcher cost
+   * is one call per batch, not one per event.
+   */
   private dispatch(events: CacheEvent[]): void {
     if (events.length === 0) return;
     this.o.observer?.eventsDispatched(this.o.resourceLabel, events.length);
-    for (const w of this.watchers) {
-      for (const e of events) {
-        if (w.stopped) break;
-        if (e.resourceVersion <= w.startRevision) continue;
-        const out = this.convert(w, e);
-        w.sentRevision = e.resourceVersion;
-        if (!out) continue;
-        if (w.queue) w.queue.push(out);
-        else w.sink.onEvent(out);
+    this.dispatchStats.dispatches++;
+    this.dispatchStats.events += events.length;
+    const firstRevision = events[0]!.resourceVersion;
+    const lastRevision = events[events.length - 1]!.resourceVersion;
+    for (const g of this.groups.values()) {
+      let out: StorageEvent[] | undefined;
+      let revisions: bigint[] | undefined;
+      for (const w of g.members) {
+        if (w.stopped || lastRevision <= w.startRevision) continue;
+        if (!out) {
+          out = [];
+          revisions = [];
+          for (const e of events) {
+            const converted = this.convert(g, e);
+            if (!converted) continue;
+            out.push(converted);
+            revisions.push(e.resourceVersion);
+          }
+        }
+        w.sentRevision = lastRevision;
+        // A watcher registered while these events waited has the older ones already.
+        let mine: readonly StorageEvent[] = out;
+        if (w.startRevision >= firstRevision) {
+          const revs = revisions!;
+          mine = out.filter((_, i) => revs[i]! > w.startRevision);
+        }
+        if (mine.length === 0) continue;
+        if (w.queue) {
+          w.queue.push(...mine);
+          continue;
+        }
+        if (w.sink.onEvents) {
+          w.sink.onEvents(mine);
+        } else {
+          for (const e of mine) {
+            if (w.stopped) break;
+            w.sink.onEvent(e);
+          }
+        }
+        if (!w.stopped) this.checkBacklog(w);
       }
-      if (!w.stopped && !w.queue) this.checkBacklog(w);
     }
+  }
+
+  /**
+   * Queues events for the watchers. Dispatch is adaptive: an idle cache dispatches in the next
+   * turn of the event loop; right after a fan-out that took T ms the next one waits until
+   * T x dispatchCostRatio has passed (bounded by maxDispatchDelayMs), so under load more events
+   * share each write and the number of writes per second stays bounded however many watchers
+   * there are, while the fan-out never takes more than its share of the event loop.
+   */
+  private enqueue(events: CacheEvent[]): void {
+    for (const e of events) this.undispatched.push(e);
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    const wait = this.nextDispatchAt - performance.now();
+    if (wait <= 0) {
+      setImmediate(() => this.runDispatch());
+    } else {
+      this.dispatchTimer = setTimeout(() => this.runDispatch(), Math.ceil(wait));
+    }
+  }
+
+  private runDispatch(): void {
+    this.dispatchTimer = undefined;
+    this.dispatchScheduled = false;
+    const batch = this.undispatched;
+    this.undispatched = [];
+    if (this.stopped) return;
+    const started = performance.now();
+    this.dispatch(batch);
+    const ended = performance.now();
+    const ratio = this.o.dispatchCostRatio ?? DEFAULT_DISPATCH_COST_RATIO;
+    const maxDelay = this.o.maxDispatchDelayMs ?? DEFAULT_MAX_DISPATCH_DELAY_MS;
+    this.nextDispatchAt = ended + Math.min(maxDelay, (ended - started) * ratio);
+  }
+
+  /**
+   * The newest revision every watcher can be told it is complete up to: events still waiting
+   * for dispatch must not be overtaken by a bookmark.
+   */
+  private dispatchedRevision(): bigint {
+    const waiting = this.undispatched[0];
+    return waiting ? waiting.resourceVersion - 1n : this.cache.resourceVersion;
   }
 
   /** A watcher that cannot keep up is closed rather than buffered without bound. */
@@ -452,8 +591,7 @@ export class Cacher {
     const now = this.now();
     for (const w of this.watchers) {
       if (w.stopped || w.queue || now < w.nextBookmark) continue;
-      const rv =
-        this.cache.resourceVersion > w.sentRevision ? this.cache.resourceVersion : w.sentRevision;
+      const rv = maxOf(this.dispatchedRevision(), w.sentRevision);
       w.sentRevision = rv;
       w.sink.onEvent({ type: 'BOOKMARK', object: w.options.bookmark!(rv.toString()) });
       const deadline = w.options.deadline;
@@ -599,19 +737,9 @@ export class Cacher {
     this.o.observer?.capacity(this.o.resourceLabel, this.cache.windowCapacity);
     this.notifyWaiters();
     if (out.length === 0) return;
-    // Everything etcd delivers within one turn of the event loop goes out to the watchers
-    // together: under load that is many events per write instead of one. Watchers registered
-    // meanwhile already have these events (from the cache) and skip them by revision.
-    this.undispatched.push(...out);
-    if (!this.dispatchScheduled) {
-      this.dispatchScheduled = true;
-      setImmediate(() => {
-        this.dispatchScheduled = false;
-        const batch = this.undispatched;
-        this.undispatched = [];
-        this.dispatch(batch);
-      });
-    }
+    // Watchers registered meanwhile already have these events (from the cache) and skip them by
+    // revision.
+    this.enqueue(out);
   }
 }
 
