@@ -93,10 +93,19 @@ describe('WatchCache store', () => {
     expect(cache.resourceVersion).toBe(14n);
   });
 
-  it('refuses events that are not newer than the cache', () => {
+  it('refuses events older than the cache', () => {
     const cache = new WatchCache();
     cache.replace([], 5n);
-    expect(() => put(cache, 'a', 'x', 5)).toThrow(/not newer/);
+    expect(() => put(cache, 'a', 'x', 4)).toThrow(/older than/);
+  });
+
+  it('applies every key of a multi-key transaction (events sharing one revision)', () => {
+    const cache = new WatchCache();
+    cache.replace([], 5n);
+    for (const name of ['x', 'y', 'z']) expect(put(cache, 'a', name, 6)?.type).toBe('ADDED');
+    expect(cache.size).toBe(3);
+    expect(cache.eventsSince(5n)).toHaveLength(3);
+    expect(cache.resourceVersion).toBe(6n);
   });
 });
 

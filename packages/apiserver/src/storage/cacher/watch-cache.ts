@@ -145,8 +145,10 @@ export class WatchCache {
   }
 
   /**
-   * Applies one change (its revision must be newer than the cache) and returns the cache event:
-   * ADDED / MODIFIED / DELETED decided from the cached previous state, as upstream does.
+   * Applies one change and returns the cache event. Its revision must not be older than the
+   * cache's: equal is the next key of one multi-key etcd transaction (all its events share the
+   * revision; etcd delivers them together).
+   * ADDED / MODIFIED / DELETED are decided from the cached previous state, as upstream does.
    * Returns undefined for a delete of an unknown key.
    */
   apply(
@@ -155,9 +157,9 @@ export class WatchCache {
     resourceVersion: bigint,
     recordTime: number,
   ): CacheEvent | undefined {
-    if (resourceVersion <= this.resourceVersion) {
+    if (resourceVersion < this.resourceVersion) {
       throw new Error(
-        `watch cache: event at revision ${resourceVersion} is not newer than ${this.resourceVersion}`,
+        `watch cache: event at revision ${resourceVersion} is older than ${this.resourceVersion}`,
       );
     }
     const prev = this.byNamespace.get(change.namespace ?? '')?.get(change.name)?.object;
