@@ -72,6 +72,9 @@ describe('snapshotPage', () => {
       }
     }
     cache.replace(initial, 10n);
+    // Build the ordered views now: the changes below keep them in order incrementally.
+    cache.list();
+    cache.list('b');
     const states = new Map<bigint, Map<string, ApiObject>>([[10n, new Map(live)]]);
     let rv = 10;
     for (let step = 0; step < 300; step++) {

@@ -11,7 +11,7 @@
  * page is a binary search, the page itself and one pass over the events since R.
  */
 import type { ApiObject } from '../codec.js';
-import type { CachedEntry, WatchCache } from './watch-cache.js';
+import { lowerBound, type WatchCache } from './watch-cache.js';
 
 export interface SnapshotPageRequest {
   /** Only keys >= this full etcd key (a continue token's start). */
@@ -114,16 +114,4 @@ export function snapshotPage(
     return { items, continueAfter: lastKey, remainingItemCount: remaining };
   }
   return next() ? { items, continueAfter: lastKey } : { items };
-}
-
-/** First index whose key is >= `key`. */
-function lowerBound(entries: readonly CachedEntry[], key: string): number {
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (entries[mid]!.key < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
