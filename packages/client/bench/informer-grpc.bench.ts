@@ -127,6 +127,23 @@ function processCpuMs(pid: number): number {
   }
 }
 
+/** Starts the CPU profiler when KUBETS_BENCH_CLIENT_CPU_PROFILE is set. */
+async function startProfile(): Promise<Session | undefined> {
+  if (!PROFILE) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return session;
+}
+
+async function stopProfile(session: Session | undefined, file: string | undefined): Promise<void> {
+  if (!session || !file) return;
+  const { profile } = await session.post('Profiler.stop');
+  writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+}
+
 function heapMiB(): number {
   gc();
   return process.memoryUsage().heapUsed / 1024 / 1024;
@@ -180,6 +197,7 @@ describe.skipIf(skip)('informer over gRPC against kubets-apiserver', () => {
         // Its items, decoded the same way the informer's are, are the heap of the objects
         // themselves (measured around it, outside the timing).
         const before = heapMiB();
+        const listSession = await startProfile();
         const serverPid = server.pid;
         const cpuPaged = { client: process.cpuUsage(), server: processCpuMs(serverPid) };
         const tPaged = performance.now();
@@ -196,6 +214,7 @@ describe.skipIf(skip)('informer over gRPC against kubets-apiserver', () => {
           token = page.continue;
         } while (token);
         const pagedMs = performance.now() - tPaged;
+        await stopProfile(listSession, `${PROFILE}.list`);
         const pagedClient = process.cpuUsage(cpuPaged.client);
         const pagedCpu = {
           client: (pagedClient.user + pagedClient.system) / 1000,
@@ -220,12 +239,7 @@ describe.skipIf(skip)('informer over gRPC against kubets-apiserver', () => {
         });
         informer.addEventHandler({ onAdd: () => undefined, onUpdate: () => undefined });
         const stop = new AbortController();
-        const session = PROFILE ? new Session() : undefined;
-        if (session) {
-          session.connect();
-          await session.post('Profiler.enable');
-          await session.post('Profiler.start');
-        }
+        const session = await startProfile();
         const cpu0 = process.cpuUsage();
         const serverCpu0 = processCpuMs(serverPid);
         const t0 = performance.now();
@@ -234,11 +248,7 @@ describe.skipIf(skip)('informer over gRPC against kubets-apiserver', () => {
         const syncMs = performance.now() - t0;
         const syncCpu = process.cpuUsage(cpu0);
         const syncServerCpu = processCpuMs(serverPid) - serverCpu0;
-        if (session) {
-          const { profile } = await session.post('Profiler.stop');
-          writeFileSync(PROFILE!, JSON.stringify(profile));
-          session.disconnect();
-        }
+        await stopProfile(session, PROFILE);
         const cachedMiB = heapMiB() - base;
         const overheadBytes = ((cachedMiB - objectsMiB) * 1024 * 1024) / N;
 
