@@ -1,9 +1,10 @@
 /**
  * Paginated lists served from the watch cache (upstream 1.33 ListFromCacheSnapshot) against real
- * etcd, through the REST API: every page of a list comes from the snapshot of the first page
- * while pods are created, changed and deleted between pages; a continue token whose snapshot left
- * the window is served by etcd, and once etcd compacted it, answered with upstream's 410 and a
- * token to go on inconsistently; kubectl's --chunk-size.
+ * etcd, through the REST API: every page of a consistent or NotOlderThan list comes from the
+ * snapshot of the first page while pods are created, changed and deleted between pages;
+ * `resourceVersion=0` ignores the limit, as upstream; a continue token whose snapshot left the
+ * window is served by etcd, and once etcd compacted it, answered with upstream's 410 and a token
+ * to go on inconsistently; kubectl's --chunk-size.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INCONSISTENT_CONTINUE_MESSAGE } from '@kubets/apimachinery';
@@ -80,7 +81,7 @@ describe.skipIf(!!missing)('paginated lists from the watch cache (real etcd)', (
 
   for (const [what, first] of [
     ['consistent (no resourceVersion)', 'limit=7'],
-    ['resourceVersion=0', 'limit=7&resourceVersion=0'],
+    ['NotOlderThan', 'limit=7&resourceVersion=1&resourceVersionMatch=NotOlderThan'],
   ] as const) {
     it(`${what}: every page is the first page's snapshot while writes go on`, async () => {
       const before = await etcdLists();
@@ -124,6 +125,12 @@ describe.skipIf(!!missing)('paginated lists from the watch cache (real etcd)', (
       expect(await etcdLists()).toBe(before);
     }, 60_000);
   }
+
+  it('resourceVersion=0 ignores the limit, as upstream (client-go relies on it)', async () => {
+    const whole = await page('limit=3&resourceVersion=0');
+    expect(whole.continue).toBeUndefined();
+    expect(whole.names.length).toBeGreaterThan(3);
+  });
 
   it('a token whose snapshot left the window is served by etcd, then 410 once compacted', async () => {
     const first = await page('limit=5');

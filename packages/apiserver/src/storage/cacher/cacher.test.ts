@@ -311,16 +311,26 @@ describe('Cacher watch', () => {
 });
 
 describe('Cacher list', () => {
-  it('serves resourceVersion=0 from memory, honouring a limit (continue at the same revision)', async () => {
+  it('serves resourceVersion=0 from memory, whole (ignoring a limit, as upstream)', async () => {
     const { etcd, cacher } = await setup();
     etcd.ranges = [];
     const list = await cacher.list(undefined, { resourceVersion: '0', limit: 1 });
+    expect(list.items.map((o) => o.metadata?.name)).toEqual(['a', 'b']);
+    expect(list.resourceVersion).toBe('3');
+    expect(list.continue).toBeUndefined();
+    expect(etcd.ranges).toEqual([]);
+  });
+
+  it('continues a consistent limited list at its first revision while writes go on', async () => {
+    const { etcd, cacher } = await setup();
+    const list = await cacher.list(undefined, { limit: 1 });
     expect(list.items.map((o) => o.metadata?.name)).toEqual(['a']);
     expect(list.resourceVersion).toBe('3');
     expect(list.remainingItemCount).toBe(1);
     // Written between the pages: not part of the snapshot.
     etcd.put('/registry/pods/default/z', pod('z'));
     etcd.del('/registry/pods/kube-system/b');
+    etcd.ranges = [];
     const next = await cacher.list(undefined, { limit: 1, continue: list.continue });
     expect(next.items.map((o) => o.metadata?.name)).toEqual(['b']);
     expect(next.resourceVersion).toBe('3');
@@ -396,7 +406,7 @@ describe('Cacher list', () => {
 
   it('a continue token whose snapshot left the window is served by etcd', async () => {
     const { etcd, cacher } = await setup({ window: { lowerBound: 2, upperBound: 2 } });
-    const first = await cacher.list(undefined, { resourceVersion: '0', limit: 1 });
+    const first = await cacher.list(undefined, { limit: 1 });
     for (const n of ['c', 'd', 'e']) etcd.put(`/registry/pods/default/${n}`, pod(n));
     etcd.ranges = [];
     await cacher.list(undefined, { limit: 1, continue: first.continue });

@@ -7,11 +7,12 @@
  * - watch `resourceVersion` unset or `0`: the cached objects as ADDED, then changes; `N`: the
  *   window's events after N, then changes; N older than the window: an ERROR event with 410
  *   Expired "too old resource version", as upstream;
- * - list `resourceVersion=0`: from memory at once; NotOlderThan N: from memory once the cache
+ * - list `resourceVersion=0`: from memory at once, whole (a limit is ignored, as upstream's
+ *   computeListLimit does); NotOlderThan N: from memory once the cache
  *   reached N (or is proven equal to etcd at a revision >= N); unset (consistent read, upstream
  *   1.31+ ConsistentListFromCache): from memory once it is proven fresh, else (after
  *   `freshnessTimeoutMs`) from etcd; Exact R and continue tokens at R: from the snapshot at R
- *   while the event window reaches back to R, else from etcd. Limits are honoured and every page
+ *   while the event window reaches back to R, else from etcd. Other limits are honoured and every page
  *   of a paginated list comes from one snapshot (upstream 1.33 ListFromCacheSnapshot; see
  *   list-snapshot.ts);
  * - BOOKMARK events to watchers that allow them, every `bookmarkIntervalMs` and 2 s before their
@@ -202,13 +203,14 @@ export class Cacher {
 
   /**
    * Lists from memory where upstream's cacher (1.33, ListFromCacheSnapshot) does, else from etcd:
-   * - `0` (Any) and NotOlderThan N (once the cache reached N): at the cache's revision;
+   * - `0` (Any): the whole list at the cache's revision (a limit is ignored, as upstream);
+   * - NotOlderThan N (once the cache reached N): at the cache's revision;
    * - unset (consistent): once the cache is proven fresh, else from etcd;
    * - Exact R and the legacy "limit with a resourceVersion": from the snapshot at R while the
    *   window still reaches back to R (after waiting for R if it is ahead), else from etcd;
    * - a continue token at R: the same, from the key after the last one returned; a token at a
    *   negative revision (handed out with a 410 to continue inconsistently) as a consistent read.
-   * Limits are honoured everywhere; a continue token carries the revision of the first page, so
+   * Limits are honoured otherwise; a continue token carries the revision of the first page, so
    * every page comes from the same snapshot. A token whose snapshot left the window goes to etcd,
    * which serves it while the revision is not compacted and answers 410 Expired after.
    */
@@ -223,8 +225,11 @@ export class Cacher {
     const page = { limit: options.limit ?? 0, predicate: options.predicate };
     switch (semantics.kind) {
       case 'Any':
+        // The limit is ignored, as upstream's computeListLimit still does: client-go's reflector
+        // takes a paginated answer to its first list (at "0") to mean "no watch cache" and then
+        // relists in pages at an exact revision, which the cache cannot serve after a 410.
         return (
-          this.listAt(namespace, this.cache.resourceVersion, page) ??
+          this.listAt(namespace, this.cache.resourceVersion, { ...page, limit: 0 }) ??
           this.store.list(namespace, options)
         );
       case 'NotOlderThan': {
