@@ -51,6 +51,7 @@ import { statusFor } from '../http/responses.js';
 import type { ApiServerMetrics, RequestLabels } from '../metrics.js';
 import type { Catalog } from '../registry/catalog.js';
 import { patchTypeFor } from '../registry/patch.js';
+import { memoized } from '../storage/shared.js';
 import type { ListParams } from '../registry/resource-registry.js';
 import type { ApiObject } from '../storage/codec.js';
 import type { StorageWatch } from '../storage/watcher.js';
@@ -228,6 +229,16 @@ function json(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value));
 }
 
+/**
+ * A list item's JSON, encoded once per object: items served from the watch cache are shared and
+ * read-only, so every list (every informer's relist, every page) after the first reuses the bytes;
+ * they are collected with the object when the cache replaces it.
+ */
+function listItemBytes(item: unknown): Buffer {
+  if (typeof item !== 'object' || item === null) return json(item);
+  return memoized(item, 'grpc:json', () => json(item));
+}
+
 /** The ListResponse envelope of a list object: items stay one JSON document each. */
 function listResponse(list: ApiObject, warnings: string[] = []): ListResponse {
   const meta = (list.metadata ?? {}) as {
@@ -244,7 +255,7 @@ function listResponse(list: ApiObject, warnings: string[] = []): ListResponse {
     ...(meta.remainingItemCount !== undefined
       ? { remaining_item_count: meta.remainingItemCount }
       : {}),
-    items: items.map(json),
+    items: items.map(listItemBytes),
     warnings,
   };
 }

@@ -216,7 +216,8 @@ export class ResourceStore {
       try {
         const decoded = decodeContinue(options.continue!, keyPrefix);
         fromKey = decoded.fromKey;
-        withRevision = decoded.resourceVersion;
+        // A negative revision is the token handed out with a 410: continue at the latest state.
+        withRevision = decoded.resourceVersion > 0n ? decoded.resourceVersion : 0n;
       } catch (err) {
         throw toStatus(err);
       }
@@ -249,7 +250,11 @@ export class ResourceStore {
           }),
         );
       } catch (err) {
-        throw this.listError(err, semantics.kind === 'Continue', withRevision);
+        throw this.listError(
+          err,
+          semantics.kind === 'Continue' ? { fromKey: key.toString(), keyPrefix } : undefined,
+          withRevision,
+        );
       }
       const headerRevision = BigInt(resp.header?.revision ?? '0');
       if (withRevision === 0n) {
@@ -528,11 +533,23 @@ export class ResourceStore {
     }
   }
 
-  private listError(err: unknown, continuing: boolean, revision: bigint): Error {
+  private listError(
+    err: unknown,
+    continuing: { fromKey: string; keyPrefix: string } | undefined,
+    revision: bigint,
+  ): Error {
     if (isCompactedError(err)) {
-      return continuing
-        ? newExpiredContinue()
-        : newResourceExpired('The resourceVersion for the provided list is too old.');
+      if (!continuing) {
+        return newResourceExpired('The resourceVersion for the provided list is too old.');
+      }
+      // As upstream: the 410 carries a token to go on at the latest state (revision -1), for
+      // clients that accept an inconsistent list.
+      const expired = newExpiredContinue();
+      expired.status.metadata = {
+        ...expired.status.metadata,
+        continue: encodeContinue(continuing.fromKey, continuing.keyPrefix, -1),
+      };
+      return expired;
     }
     if (isFutureRevisionError(err)) {
       return newTooLargeResourceVersion(revision, 0, this.retryAfterSeconds);

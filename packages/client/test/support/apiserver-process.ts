@@ -103,7 +103,11 @@ export async function startApiServerProcess(options: ApiServerOptions): Promise<
   };
   const start = async (): Promise<void> => {
     stderr = '';
-    const c = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to profile it).
+    const nodeFlags = (process.env.KUBETS_APISERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const c = spawn(process.execPath, [...nodeFlags, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child = c;
     c.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);

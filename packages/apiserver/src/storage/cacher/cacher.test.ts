@@ -313,13 +313,30 @@ describe('Cacher watch', () => {
 });
 
 describe('Cacher list', () => {
-  it('serves resourceVersion=0 from memory, ignoring a limit', async () => {
+  it('serves resourceVersion=0 from memory, whole (ignoring a limit, as upstream)', async () => {
     const { etcd, cacher } = await setup();
     etcd.ranges = [];
     const list = await cacher.list(undefined, { resourceVersion: '0', limit: 1 });
     expect(list.items.map((o) => o.metadata?.name)).toEqual(['a', 'b']);
     expect(list.resourceVersion).toBe('3');
     expect(list.continue).toBeUndefined();
+    expect(etcd.ranges).toEqual([]);
+  });
+
+  it('continues a consistent limited list at its first revision while writes go on', async () => {
+    const { etcd, cacher } = await setup();
+    const list = await cacher.list(undefined, { limit: 1 });
+    expect(list.items.map((o) => o.metadata?.name)).toEqual(['a']);
+    expect(list.resourceVersion).toBe('3');
+    expect(list.remainingItemCount).toBe(1);
+    // Written between the pages: not part of the snapshot.
+    etcd.put('/registry/pods/default/z', pod('z'));
+    etcd.del('/registry/pods/kube-system/b');
+    etcd.ranges = [];
+    const next = await cacher.list(undefined, { limit: 1, continue: list.continue });
+    expect(next.items.map((o) => o.metadata?.name)).toEqual(['b']);
+    expect(next.resourceVersion).toBe('3');
+    expect(next.continue).toBeUndefined();
     expect(etcd.ranges).toEqual([]);
   });
 
@@ -361,14 +378,40 @@ describe('Cacher list', () => {
     expect(list.items.map((o) => o.metadata?.name)).toEqual(['a', 'c', 'b']);
   });
 
-  it('exact, continued and limited lists go to etcd', async () => {
+  it('a consistent limited list comes from memory after the freshness check', async () => {
     const { etcd, cacher } = await setup();
     etcd.ranges = [];
-    await cacher.list(undefined, { limit: 1 });
+    const list = await cacher.list(undefined, { limit: 1 });
+    // Only the keys-only freshness Range reached etcd.
     expect(etcd.ranges).toHaveLength(1);
-    expect(etcd.ranges[0]!.sort_order).toBeUndefined();
+    expect(etcd.ranges[0]!.keys_only).toBe(true);
+    expect(list.items.map((o) => o.metadata?.name)).toEqual(['a']);
+    expect(list.continue).toBeDefined();
+  });
+
+  it('exact lists come from the window while it reaches back, else from etcd', async () => {
+    const { etcd, cacher } = await setup({ window: { lowerBound: 2, upperBound: 2 } });
+    etcd.put('/registry/pods/default/a', pod('a', { v: '2' }));
     etcd.ranges = [];
+    const at3 = await cacher.list(undefined, {
+      resourceVersion: '3',
+      resourceVersionMatch: 'Exact',
+    });
+    expect(at3.items.map((o) => o.metadata?.resourceVersion)).toEqual(['2', '3']);
+    expect(etcd.ranges).toEqual([]);
+    etcd.put('/registry/pods/default/c', pod('c'));
+    etcd.put('/registry/pods/default/d', pod('d'));
+    // The window now starts after revision 4: revision 3 is etcd's to serve.
     await cacher.list(undefined, { resourceVersion: '3', resourceVersionMatch: 'Exact' });
+    expect(etcd.ranges[0]!.revision).toBe('3');
+  });
+
+  it('a continue token whose snapshot left the window is served by etcd', async () => {
+    const { etcd, cacher } = await setup({ window: { lowerBound: 2, upperBound: 2 } });
+    const first = await cacher.list(undefined, { limit: 1 });
+    for (const n of ['c', 'd', 'e']) etcd.put(`/registry/pods/default/${n}`, pod(n));
+    etcd.ranges = [];
+    await cacher.list(undefined, { limit: 1, continue: first.continue });
     expect(etcd.ranges[0]!.revision).toBe('3');
   });
 

@@ -7,11 +7,14 @@
  * - watch `resourceVersion` unset or `0`: the cached objects as ADDED, then changes; `N`: the
  *   window's events after N, then changes; N older than the window: an ERROR event with 410
  *   Expired "too old resource version", as upstream;
- * - list `resourceVersion=0`: from memory at once (a limit is ignored, as upstream);
- *   NotOlderThan N: from memory once the cache reached N (or is proven equal to etcd at a
- *   revision >= N); unset (consistent read, upstream 1.31+ ConsistentListFromCache): from memory
- *   once it is proven fresh, else (after `freshnessTimeoutMs`) from etcd; Exact, `continue` and
- *   limited lists at a non-zero or unset resourceVersion: from etcd;
+ * - list `resourceVersion=0`: from memory at once, whole (a limit is ignored, as upstream's
+ *   computeListLimit does); NotOlderThan N: from memory once the cache
+ *   reached N (or is proven equal to etcd at a revision >= N); unset (consistent read, upstream
+ *   1.31+ ConsistentListFromCache): from memory once it is proven fresh, else (after
+ *   `freshnessTimeoutMs`) from etcd; Exact R and continue tokens at R: from the snapshot at R
+ *   while the event window reaches back to R, else from etcd. Other limits are honoured and every page
+ *   of a paginated list comes from one snapshot (upstream 1.33 ListFromCacheSnapshot; see
+ *   list-snapshot.ts);
  * - BOOKMARK events to watchers that allow them, every `bookmarkIntervalMs` and 2 s before their
  *   deadline;
  * - a watcher whose connection holds more than `maxPendingBytes` unsent is terminated (closed,
@@ -28,6 +31,8 @@
  * with events) and on kubets-store alike.
  */
 import {
+  decodeContinue,
+  encodeContinue,
   newTooLargeResourceVersion,
   parseResourceVersion,
   resolveListSemantics,
@@ -46,6 +51,7 @@ import {
   type WatchOptions,
   type WatchSink,
 } from '../watcher.js';
+import { snapshotPage, type SnapshotPageRequest } from './list-snapshot.js';
 import {
   splitKey,
   WatchCache,
@@ -225,6 +231,19 @@ export class Cacher {
     return { object: this.cache.get(namespace, name) };
   }
 
+  /**
+   * Lists from memory where upstream's cacher (1.33, ListFromCacheSnapshot) does, else from etcd:
+   * - `0` (Any): the whole list at the cache's revision (a limit is ignored, as upstream);
+   * - NotOlderThan N (once the cache reached N): at the cache's revision;
+   * - unset (consistent): once the cache is proven fresh, else from etcd;
+   * - Exact R and the legacy "limit with a resourceVersion": from the snapshot at R while the
+   *   window still reaches back to R (after waiting for R if it is ahead), else from etcd;
+   * - a continue token at R: the same, from the key after the last one returned; a token at a
+   *   negative revision (handed out with a 410 to continue inconsistently) as a consistent read.
+   * Limits are honoured otherwise; a continue token carries the revision of the first page, so
+   * every page comes from the same snapshot. A token whose snapshot left the window goes to etcd,
+   * which serves it while the revision is not compacted and answers 410 Expired after.
+   */
   async list(namespace: string | undefined, options: StoreListOptions = {}): Promise<ListResult> {
     let semantics;
     try {
@@ -232,13 +251,18 @@ export class Cacher {
     } catch {
       return this.store.list(namespace, options);
     }
-    const limited = (options.limit ?? 0) > 0;
     if (!this.isReady) return this.store.list(namespace, options);
+    const page = { limit: options.limit ?? 0, predicate: options.predicate };
     switch (semantics.kind) {
       case 'Any':
-        return this.listFromCache(namespace, options.predicate);
+        // The limit is ignored, as upstream's computeListLimit still does: client-go's reflector
+        // takes a paginated answer to its first list (at "0") to mean "no watch cache" and then
+        // relists in pages at an exact revision, which the cache cannot serve after a 410.
+        return (
+          this.listAt(namespace, this.cache.resourceVersion, { ...page, limit: 0 }) ??
+          this.store.list(namespace, options)
+        );
       case 'NotOlderThan': {
-        if (limited) return this.store.list(namespace, options);
         const wanted = semantics.resourceVersion;
         if (this.cache.resourceVersion < wanted) {
           const ok = await this.waitFresh(wanted);
@@ -246,32 +270,84 @@ export class Cacher {
             throw newTooLargeResourceVersion(wanted, this.cache.resourceVersion, 1);
           }
         }
-        return this.listFromCache(namespace, options.predicate);
+        return (
+          this.listAt(namespace, this.cache.resourceVersion, page) ??
+          this.store.list(namespace, options)
+        );
       }
       case 'MostRecent': {
-        if (limited) return this.store.list(namespace, options);
         const ok = await this.waitFresh(0n);
         this.o.observer?.consistentRead(this.o.resourceLabel, ok, !ok);
         if (!ok) return this.store.list(namespace, options);
-        return this.listFromCache(namespace, options.predicate);
+        return (
+          this.listAt(namespace, this.cache.resourceVersion, page) ??
+          this.store.list(namespace, options)
+        );
+      }
+      case 'Exact': {
+        const served = await this.listAtExact(namespace, semantics.resourceVersion, page);
+        return served ?? this.store.list(namespace, options);
+      }
+      case 'Continue': {
+        let token;
+        try {
+          token = decodeContinue(options.continue!, this.store.keys.collectionKey(namespace));
+        } catch {
+          // The store answers with the 400 upstream gives.
+          return this.store.list(namespace, options);
+        }
+        const from = { ...page, fromKey: token.fromKey };
+        if (token.resourceVersion < 0n) {
+          // Continuing after a 410 at whatever is current: a consistent read from the key on.
+          const ok = await this.waitFresh(0n);
+          if (!ok) return this.store.list(namespace, options);
+          return (
+            this.listAt(namespace, this.cache.resourceVersion, from) ??
+            this.store.list(namespace, options)
+          );
+        }
+        const served = await this.listAtExact(namespace, token.resourceVersion, from);
+        return served ?? this.store.list(namespace, options);
       }
       default:
         return this.store.list(namespace, options);
     }
   }
 
-  private listFromCache(
+  /** The snapshot at `revision` if the cache has (or can reach) it; undefined means "ask etcd". */
+  private async listAtExact(
     namespace: string | undefined,
-    predicate: ((obj: ApiObject) => boolean) | undefined,
-  ): ListResult {
-    const entries = this.cache.list(namespace);
-    const items: ApiObject[] = [];
-    for (const e of entries) {
-      if (predicate && !predicate(e.object)) continue;
-      items.push(e.object);
+    revision: bigint,
+    page: SnapshotPageRequest,
+  ): Promise<ListResult | undefined> {
+    if (revision > this.cache.resourceVersion && !(await this.waitFresh(revision))) {
+      return undefined;
     }
-    this.o.observer?.cacheList(this.o.resourceLabel, items.length);
-    return { items, resourceVersion: this.cache.resourceVersion.toString() };
+    if (!this.isReady) return undefined;
+    return this.listAt(namespace, revision, page);
+  }
+
+  /** One page at `revision` from memory; undefined when the window no longer reaches it. */
+  private listAt(
+    namespace: string | undefined,
+    revision: bigint,
+    page: SnapshotPageRequest,
+  ): ListResult | undefined {
+    const out = snapshotPage(this.cache, namespace, revision, page);
+    if (!out) return undefined;
+    this.o.observer?.cacheList(this.o.resourceLabel, out.items.length);
+    const result: ListResult = { items: out.items, resourceVersion: revision.toString() };
+    if (out.continueAfter !== undefined) {
+      result.continue = encodeContinue(
+        `${out.continueAfter}\u0000`,
+        this.store.keys.collectionKey(namespace),
+        revision,
+      );
+      if (out.remainingItemCount !== undefined) {
+        result.remainingItemCount = out.remainingItemCount;
+      }
+    }
+    return result;
   }
 
   /**
@@ -712,7 +788,8 @@ export class Cacher {
       const keyText = kv.key.toString();
       const where = splitKey(layout.root, keyText, layout.namespaced);
       const revision = BigInt(kv.mod_revision);
-      if (!where || revision <= this.cache.resourceVersion) continue;
+      // Equal revisions are the keys of one multi-key transaction (a deleteRange, a seeding txn).
+      if (!where || revision < this.cache.resourceVersion) continue;
       const isDelete = e.type === 'DELETE';
       let object: ApiObject | undefined;
       if (!isDelete) {

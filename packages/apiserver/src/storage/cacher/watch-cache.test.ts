@@ -93,10 +93,50 @@ describe('WatchCache store', () => {
     expect(cache.resourceVersion).toBe(14n);
   });
 
-  it('refuses events that are not newer than the cache', () => {
+  it('keeps its ordered views in order as keys come and go', () => {
+    const cache = new WatchCache();
+    cache.replace([], 1n);
+    let rv = 1;
+    const names = ['m', 'c', 'x', 'a', 'q', 'b'];
+    for (const ns of ['n2', 'n1']) for (const n of names) put(cache, ns, n, ++rv);
+    // Views built, then changed.
+    expect(cache.list()).toHaveLength(12);
+    expect(cache.list('n1')).toHaveLength(6);
+    for (const n of ['d', 'z', '0']) put(cache, 'n1', n, ++rv);
+    del(cache, 'n2', 'x', ++rv);
+    del(cache, 'n1', 'a', ++rv);
+    put(cache, 'n3', 'k', ++rv);
+    const keys = (ns?: string): string[] => cache.list(ns).map((e) => e.key);
+    const sorted = (xs: string[]): string[] => [...xs].sort();
+    expect(keys()).toEqual(sorted(keys()));
+    expect(keys()).toHaveLength(14);
+    expect(keys('n1')).toEqual(sorted(keys('n1')));
+    expect(keys('n1').map((k) => k.split('/').pop())).toEqual([
+      '0',
+      'b',
+      'c',
+      'd',
+      'm',
+      'q',
+      'x',
+      'z',
+    ]);
+    expect(keys('n2')).not.toContain(`${ROOT}n2/x`);
+  });
+
+  it('refuses events older than the cache', () => {
     const cache = new WatchCache();
     cache.replace([], 5n);
-    expect(() => put(cache, 'a', 'x', 5)).toThrow(/not newer/);
+    expect(() => put(cache, 'a', 'x', 4)).toThrow(/older than/);
+  });
+
+  it('applies every key of a multi-key transaction (events sharing one revision)', () => {
+    const cache = new WatchCache();
+    cache.replace([], 5n);
+    for (const name of ['x', 'y', 'z']) expect(put(cache, 'a', name, 6)?.type).toBe('ADDED');
+    expect(cache.size).toBe(3);
+    expect(cache.eventsSince(5n)).toHaveLength(3);
+    expect(cache.resourceVersion).toBe(6n);
   });
 });
 

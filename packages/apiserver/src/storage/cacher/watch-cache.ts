@@ -81,7 +81,11 @@ export class WatchCache {
   /** namespace ('' for cluster-scoped) -> name -> entry. */
   private readonly byNamespace = new Map<string, Map<string, CachedEntry>>();
   private count = 0;
-  /** Keys in order, per namespace and for all ('\u0000all'); dropped when a key comes or goes. */
+  /**
+   * Entries in key order, per namespace and for all ('\u0000all'), built on first use and then
+   * kept in order as keys come and go (a binary search and a splice), so paginated lists under
+   * creates and deletes do not re-sort the resource.
+   */
   private readonly sortedCache = new Map<string, CachedEntry[]>();
 
   constructor(options: WindowOptions = {}) {
@@ -145,8 +149,10 @@ export class WatchCache {
   }
 
   /**
-   * Applies one change (its revision must be newer than the cache) and returns the cache event:
-   * ADDED / MODIFIED / DELETED decided from the cached previous state, as upstream does.
+   * Applies one change and returns the cache event. Its revision must not be older than the
+   * cache's: equal is the next key of one multi-key etcd transaction (all its events share the
+   * revision; etcd delivers them together).
+   * ADDED / MODIFIED / DELETED are decided from the cached previous state, as upstream does.
    * Returns undefined for a delete of an unknown key.
    */
   apply(
@@ -155,9 +161,9 @@ export class WatchCache {
     resourceVersion: bigint,
     recordTime: number,
   ): CacheEvent | undefined {
-    if (resourceVersion <= this.resourceVersion) {
+    if (resourceVersion < this.resourceVersion) {
       throw new Error(
-        `watch cache: event at revision ${resourceVersion} is not newer than ${this.resourceVersion}`,
+        `watch cache: event at revision ${resourceVersion} is older than ${this.resourceVersion}`,
       );
     }
     const prev = this.byNamespace.get(change.namespace ?? '')?.get(change.name)?.object;
@@ -245,18 +251,38 @@ export class WatchCache {
       existing.object = e.object;
       return;
     }
-    m.set(e.name, { ...e });
+    const entry = { ...e };
+    m.set(e.name, entry);
     this.count++;
-    this.sortedCache.clear();
+    for (const view of this.sortedViews(e.namespace)) {
+      view.splice(lowerBound(view, entry.key), 0, entry);
+    }
   }
 
   private remove(namespace: string | undefined, name: string): void {
     const ns = namespace ?? '';
     const m = this.byNamespace.get(ns);
-    if (!m?.delete(name)) return;
+    const entry = m?.get(name);
+    if (!m || !entry) return;
+    m.delete(name);
     if (m.size === 0) this.byNamespace.delete(ns);
     this.count--;
-    this.sortedCache.clear();
+    for (const view of this.sortedViews(namespace)) {
+      const i = lowerBound(view, entry.key);
+      if (view[i] === entry) view.splice(i, 1);
+    }
+  }
+
+  /** The built sorted views an entry of `namespace` belongs to. */
+  private sortedViews(namespace: string | undefined): CachedEntry[][] {
+    const views: CachedEntry[][] = [];
+    const all = this.sortedCache.get('\u0000all');
+    if (all) views.push(all);
+    if (namespace !== undefined) {
+      const own = this.sortedCache.get(namespace);
+      if (own) views.push(own);
+    }
+    return views;
   }
 
   private push(event: CacheEvent): void {
@@ -299,4 +325,16 @@ export class WatchCache {
 /** A shallow copy of `obj` whose metadata.resourceVersion is `rv` (the rest is shared). */
 export function withResourceVersion(obj: ApiObject, rv: bigint): ApiObject {
   return { ...obj, metadata: { ...(obj.metadata ?? {}), resourceVersion: rv.toString() } };
+}
+
+/** First index of `entries` (in key order) whose key is >= `key`. */
+export function lowerBound(entries: readonly CachedEntry[], key: string): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entries[mid]!.key < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
