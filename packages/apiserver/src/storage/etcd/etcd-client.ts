@@ -52,6 +52,14 @@ export interface EtcdClientOptions {
   requestTimeoutMs?: number;
   /** Pause between failover attempts; default 100 ms (doubling up to 2 s). */
   retryBackoffMs?: number;
+  /** Client spans and `traceparent` for calls made inside a traced request. */
+  tracing?: EtcdCallTracing;
+}
+
+/** What the client needs from request tracing (src/request/tracing.ts). */
+export interface EtcdCallTracing {
+  etcdCall<T>(operation: string, req: unknown, fn: () => Promise<T>): Promise<T>;
+  inject(metadata: Metadata): Metadata;
 }
 
 interface Member {
@@ -90,6 +98,7 @@ export class EtcdClient {
   private readonly requestTimeoutMs: number;
   private readonly retryBackoffMs: number;
   private closed = false;
+  private readonly tracing: EtcdCallTracing | undefined;
   /** Multiplexes every watch of this client over one gRPC stream. */
   readonly watches: WatchMux;
 
@@ -120,6 +129,7 @@ export class EtcdClient {
     });
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.retryBackoffMs = options.retryBackoffMs ?? 100;
+    this.tracing = options.tracing;
     this.watches = new WatchMux({
       openStream: () => {
         const member = this.members[this.active]!;
@@ -229,7 +239,18 @@ export class EtcdClient {
     this.active = (this.active + 1) % this.members.length;
   }
 
-  private async call<Req, Res>(
+  private call<Req, Res>(
+    name: string,
+    mutating: boolean,
+    method: (m: Member) => Unary<Req, Res>,
+    req: Req,
+  ): Promise<Res> {
+    return this.tracing === undefined
+      ? this.send(name, mutating, method, req)
+      : this.tracing.etcdCall(name, req, () => this.send(name, mutating, method, req));
+  }
+
+  private async send<Req, Res>(
     name: string,
     mutating: boolean,
     method: (m: Member) => Unary<Req, Res>,
@@ -245,7 +266,7 @@ export class EtcdClient {
         return await new Promise<Res>((resolve, reject) => {
           method(member)(
             req,
-            new Metadata(),
+            this.tracing === undefined ? new Metadata() : this.tracing.inject(new Metadata()),
             { deadline: Date.now() + this.requestTimeoutMs },
             (err, res) => (err ? reject(err) : resolve(res as Res)),
           );
