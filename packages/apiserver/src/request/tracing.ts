@@ -10,9 +10,12 @@
  *
  * Like upstream's WithTracing, an incoming `traceparent` is the parent only for callers in
  * system:masters or system:monitoring; anyone else's starts a new trace that links to it (a
- * public endpoint must not let clients pick what gets sampled). That needs the user, so the
- * server span is opened when authorization starts, with the request's arrival as its start
- * time, and authentication is recorded as its child afterwards from the measured times.
+ * public endpoint must not let clients pick what gets sampled). That needs the user, so for a
+ * request carrying a `traceparent` the server span is opened when authorization starts, with
+ * the request's arrival as its start time, and authentication is recorded as its child
+ * afterwards from the measured times. A request without one is a root whoever sends it: its
+ * span starts at arrival, and when the sampler declines it the request runs untraced (no
+ * context scope, no `traceparent` to etcd), so unsampled traffic costs one span decision.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -52,6 +55,8 @@ interface RequestState {
   attributes: Attributes;
   server: Span | undefined;
   authentication?: { start: number; end: number; error?: unknown };
+  /** Whether the authentication child was written. */
+  authenticationRecorded?: boolean;
 }
 
 /** Where in a request the code runs: the request, and the span new children belong to. */
@@ -148,18 +153,21 @@ export class RequestTracing {
         },
         server: undefined,
       };
+      const frame = this.begin(request);
+      if (frame === undefined) return handler(req, res);
       let ended = false;
       const end = (): void => {
         if (ended) return;
         ended = true;
         const span = this.open(request, undefined);
+        this.recordAuthentication(request);
         span.setAttribute('http.response.status_code', res.statusCode);
         if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
       };
       res.once('finish', end);
       res.once('close', end);
-      this.scope.run({ request, current: undefined }, () => handler(req, res));
+      this.scope.run(frame, () => handler(req, res));
     };
   }
 
@@ -184,16 +192,30 @@ export class RequestTracing {
         },
         server: undefined,
       };
+      const frame = this.begin(request);
+      if (frame === undefined) return handler(call, callback);
       const answer = ((...args: Parameters<Callback>) => {
         const span = this.open(request, undefined);
+        this.recordAuthentication(request);
         const err = args[0] as { code?: number; details?: string } | null | undefined;
         span.setAttribute('rpc.grpc.status_code', err?.code ?? 0);
         if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: err.details ?? '' });
         span.end();
         callback(...args);
       }) as Callback;
-      this.scope.run({ request, current: undefined }, () => handler(call, answer));
+      this.scope.run(frame, () => handler(call, answer));
     };
+  }
+
+  /**
+   * The scope a request runs in, or undefined when it runs untraced. Without a caller context
+   * the span's parent does not depend on the user, so it is opened (and sampled) now.
+   */
+  private begin(request: RequestState): Frame | undefined {
+    if (request.remote !== undefined) return { request, current: undefined };
+    const span = this.open(request, undefined);
+    if (!span.isRecording()) return undefined;
+    return { request, current: span };
   }
 
   /**
@@ -215,17 +237,23 @@ export class RequestTracing {
       parent,
     );
     request.server = span;
-    const authn = request.authentication;
-    if (authn !== undefined && span.isRecording()) {
-      const child = this.tracer.startSpan(
-        'authentication',
-        { startTime: authn.start },
-        trace.setSpan(ROOT_CONTEXT, span),
-      );
-      if (authn.error !== undefined) fail(child, authn.error);
-      child.end(authn.end);
-    }
     return span;
+  }
+
+  /** Writes the measured authentication as a child of the server span, once. */
+  private recordAuthentication(request: RequestState): void {
+    const authn = request.authentication;
+    const server = request.server;
+    if (authn === undefined || server === undefined || request.authenticationRecorded) return;
+    request.authenticationRecorded = true;
+    if (!server.isRecording()) return;
+    const child = this.tracer.startSpan(
+      'authentication',
+      { startTime: authn.start },
+      trace.setSpan(ROOT_CONTEXT, server),
+    );
+    if (authn.error !== undefined) fail(child, authn.error);
+    child.end(authn.end);
   }
 
   // ------------------------------------------------------------------------------ handler steps
@@ -268,7 +296,7 @@ export class RequestTracing {
     return {
       authenticate: async (credentials: Credentials) => {
         const request = this.scope.getStore()?.request;
-        if (request === undefined || request.server !== undefined) {
+        if (request === undefined || request.authentication !== undefined) {
           return inner.authenticate(credentials);
         }
         const start = nowMs();
@@ -288,6 +316,7 @@ export class RequestTracing {
           // The top frame object is shared by the rest of the request: later steps see the span.
           frame.current = this.open(frame.request, user);
         }
+        this.recordAuthentication(frame.request);
         return this.step('authorization', {}, () => inner.authorize(user, attributes));
       },
     };
