@@ -140,6 +140,8 @@ export interface ApiServerOptions {
    * off, and nothing on the request path creates spans.
    */
   tracer?: Tracer;
+  /** False when the tracer's sampler never samples a request without a caller's context. */
+  tracerSamplesRoots?: boolean;
 }
 
 export interface RunningApiServer {
@@ -185,7 +187,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   const logger = o.logger;
   const now = o.now ?? (() => new Date());
   const prefix = normalizePathPrefix(o.etcdPrefix ?? '/registry');
-  const tracing = o.tracer ? new RequestTracing(o.tracer) : undefined;
+  const tracing = o.tracer ? new RequestTracing(o.tracer, o.tracerSamplesRoots) : undefined;
   const client = new EtcdClient({
     endpoints: o.etcdServers,
     ...(o.etcdTLS ? { tls: o.etcdTLS } : {}),

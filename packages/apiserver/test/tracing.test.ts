@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTracing, type Tracing } from '@kubets/component-base';
+import { newUnauthorized } from '@kubets/apimachinery';
+import { samplesRootSpans, startTracing, type Tracing } from '@kubets/component-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customResourceSupport } from '../src/cli/run.js';
 import { TRACER_NAME } from '../src/request/tracing.js';
@@ -38,14 +39,19 @@ if (skip) console.warn(`skipping API server tracing tests: ${skip}`);
 const CALLER_TRACE = '0af7651916cd43dd8448eb211c80319c';
 const CALLER_SPAN = 'b7ad6b7169203331';
 
-/** Lets everyone in; `Bearer alice` is an ordinary user, anyone else is system:masters. */
+/**
+ * Lets everyone in but `Bearer bad` (401); `Bearer alice` is an ordinary user, anyone else is
+ * system:masters.
+ */
 const testGuard: RequestGuard = {
   authenticate: (credentials) =>
-    Promise.resolve<UserInfo>(
-      credentials.authorization === 'Bearer alice'
-        ? { username: 'alice', groups: ['system:authenticated'] }
-        : { username: 'admin', groups: ['system:masters', 'system:authenticated'] },
-    ),
+    credentials.authorization === 'Bearer bad'
+      ? Promise.reject(newUnauthorized())
+      : Promise.resolve<UserInfo>(
+          credentials.authorization === 'Bearer alice'
+            ? { username: 'alice', groups: ['system:authenticated'] }
+            : { username: 'admin', groups: ['system:masters', 'system:authenticated'] },
+        ),
   authorize: () => Promise.resolve(),
 };
 
@@ -92,6 +98,7 @@ describe.skipIf(skip)('API server tracing', () => {
       guard: testGuard,
       ...(grpc ? { grpcPort: 0 } : {}),
       tracer: tracing.getTracer(TRACER_NAME),
+      tracerSamplesRoots: samplesRootSpans(tracing.config.sampler),
     });
   }
 
@@ -261,6 +268,22 @@ describe.skipIf(skip)('API server tracing', () => {
     expect(get.traceId).not.toBe(CALLER_TRACE);
     expect(get.parentSpanId).toBe('');
     expect(get.links).toEqual([{ traceId: CALLER_TRACE, spanId: CALLER_SPAN }]);
+  }, 60_000);
+
+  it('records a refused authentication under the request span', async () => {
+    const res = await fetch(`${traced!.url}/api/v1/namespaces/default/secrets`, {
+      headers: { authorization: 'Bearer bad' },
+    });
+    expect(res.status).toBe(401);
+    await flush();
+    const isList = (s: ReceivedSpan) =>
+      s.name === 'GET /api/v1/namespaces/{:namespace}/secrets' &&
+      s.attributes['http.response.status_code'] === 401;
+    await receiver.waitFor((spans) => byInstance(spans, 'traced').some(isList));
+    const list = byInstance(receiver.spans, 'traced').find(isList)!;
+    expect(childNames(receiver.spans, list)).toEqual(['authentication']);
+    const authn = receiver.spans.find((s) => s.parentSpanId === list.spanId)!;
+    expect(authn.statusCode).toBe(2);
   }, 60_000);
 
   it('refuses a bad --tracing-config-file with a message naming it', async () => {

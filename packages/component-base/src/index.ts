@@ -27,7 +27,7 @@ export type { HealthCheck, HealthEndpoint, CheckOptions, HealthResponse } from '
 export { startHealthServer, parseBindAddress } from './health-server.js';
 export type { HealthServer, HealthServerOptions } from './health-server.js';
 
-export { startTracing, buildSampler } from './tracing.js';
+export { startTracing, buildSampler, samplesRootSpans } from './tracing.js';
 export type { Tracing, TracingOptions } from './tracing.js';
 export {
   resolveTracingConfig,

@@ -76,6 +76,23 @@ export function buildSampler(config: TracingConfig['sampler']): Sampler {
   }
 }
 
+/**
+ * Whether the sampler can sample a span that has no parent. When it cannot, a component may skip
+ * creating spans for requests that arrive without a caller's trace context.
+ */
+export function samplesRootSpans(config: TracingConfig['sampler']): boolean {
+  switch (config.name) {
+    case 'always_off':
+    case 'parentbased_always_off':
+      return false;
+    case 'traceidratio':
+    case 'parentbased_traceidratio':
+      return config.ratio > 0;
+    default:
+      return true;
+  }
+}
+
 export function startTracing(options: TracingOptions): Tracing {
   const fromEnv = resolveTracingConfig(options.env ?? process.env, options.serviceName);
   const config =

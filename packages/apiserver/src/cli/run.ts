@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import {
   createComponent,
+  samplesRootSpans,
   type Component,
   type ComponentOptions,
   type FlagValues,
@@ -237,7 +238,10 @@ export async function runApiServerComponent(
     metrics: component.metrics,
     logger: log,
     ...(component.tracing.enabled
-      ? { tracer: component.tracing.getTracer(TRACER_NAME, version) }
+      ? {
+          tracer: component.tracing.getTracer(TRACER_NAME, version),
+          tracerSamplesRoots: samplesRootSpans(component.tracing.config.sampler),
+        }
       : {}),
   });
   component.onShutdown('apiserver', () => server.close());

@@ -123,7 +123,11 @@ function keyOf(req: unknown): string | undefined {
 export class RequestTracing {
   private readonly scope = new AsyncLocalStorage<Frame>();
 
-  constructor(private readonly tracer: Tracer) {}
+  /** `sampleRoots`: false when the sampler never samples a request without a caller's context. */
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly sampleRoots = true,
+  ) {}
 
   // ------------------------------------------------------------------------------ front doors
 
@@ -213,6 +217,7 @@ export class RequestTracing {
    */
   private begin(request: RequestState): Frame | undefined {
     if (request.remote !== undefined) return { request, current: undefined };
+    if (!this.sampleRoots) return undefined;
     const span = this.open(request, undefined);
     if (!span.isRecording()) return undefined;
     return { request, current: span };

@@ -1,6 +1,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { createComponent, type Component, type ComponentOptions } from '@kubets/component-base';
+import {
+  createComponent,
+  samplesRootSpans,
+  type Component,
+  type ComponentOptions,
+} from '@kubets/component-base';
 import { EtcdServer } from '../server/etcd-server.js';
 import { addEtcdServices } from '../server/grpc-services.js';
 import { bindGrpc, grpcServerOptions, NO_CHANNELZ } from '../server/listen.js';
@@ -67,7 +72,10 @@ export async function runStore(
     ...(config.tracing ? { tracing: { settings: config.tracing } } : {}),
   });
   const tracing = comp.tracing.enabled
-    ? new StoreTracing(comp.tracing.getTracer(TRACER_NAME, component.version))
+    ? new StoreTracing(
+        comp.tracing.getTracer(TRACER_NAME, component.version),
+        samplesRootSpans(comp.tracing.config.sampler),
+      )
     : undefined;
   const logger = comp.logger;
   try {

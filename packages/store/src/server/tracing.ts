@@ -36,7 +36,11 @@ export class StoreTracing {
   /** Proposals of traced requests by request ID, until their entry is applied. */
   private readonly proposals = new Map<string, Proposal>();
 
-  constructor(private readonly tracer: Tracer) {}
+  /** `sampleRoots`: false when the sampler never samples a call without a caller's context. */
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly sampleRoots = true,
+  ) {}
 
   /**
    * Wraps a unary handler: the call runs inside a server span (`etcdserverpb.KV/Put`) whose
@@ -57,6 +61,7 @@ export class StoreTracing {
     };
     return (req, metadata) => {
       const remote = parseTraceparent(metadata.get(TRACEPARENT)[0]);
+      if (remote === undefined && !this.sampleRoots) return fn(req);
       const parent =
         remote === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, remote);
       const span = this.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
