@@ -136,6 +136,9 @@ export class RequestTracing {
     handler: (req: IncomingMessage, res: ServerResponse) => void,
   ): (req: IncomingMessage, res: ServerResponse) => void {
     return (req, res) => {
+      const header = req.headers[TRACEPARENT];
+      // Nothing to sample: no caller context, and roots never are.
+      if (header === undefined && !this.sampleRoots) return handler(req, res);
       const method = (req.method ?? 'GET').toUpperCase();
       const target = req.url ?? '/';
       const path = target.split('?', 1)[0] ?? '/';
@@ -143,7 +146,7 @@ export class RequestTracing {
       const userAgent = req.headers['user-agent'];
       const request: RequestState = {
         arrived: nowMs(),
-        remote: parseTraceparent(req.headers[TRACEPARENT]),
+        remote: parseTraceparent(header),
         name,
         attributes: {
           'http.request.method': method,
@@ -183,10 +186,12 @@ export class RequestTracing {
   ): (call: Call, callback: Callback) => void {
     const name = `${service}/${method}`;
     return (call, callback) => {
+      const header = call.metadata.get(TRACEPARENT)[0];
+      if (header === undefined && !this.sampleRoots) return handler(call, callback);
       const userAgent = call.metadata.get('user-agent')[0];
       const request: RequestState = {
         arrived: nowMs(),
-        remote: parseTraceparent(call.metadata.get(TRACEPARENT)[0]),
+        remote: parseTraceparent(header),
         name,
         attributes: {
           'rpc.system': 'grpc',
@@ -354,11 +359,11 @@ export class RequestTracing {
 
   /** One etcd client call (all its attempts) as a client span, when inside a sampled request. */
   etcdCall<T>(operation: string, req: unknown, fn: () => Promise<T>): Promise<T> {
-    const [service, method] = ETCD_RPC[operation] ?? ['etcdserverpb.KV', operation];
-    const key = keyOf(req);
     const frame = this.scope.getStore();
     const parent = frame?.current;
     if (frame === undefined || parent === undefined || !parent.isRecording()) return fn();
+    const [service, method] = ETCD_RPC[operation] ?? ['etcdserverpb.KV', operation];
+    const key = keyOf(req);
     const span = this.tracer.startSpan(
       `${service}/${method}`,
       {
