@@ -3,8 +3,9 @@
  * server process spends per request (REST creates and gets of ConfigMaps, against a real etcd)
  * with tracing off, on at sampling rate 0, and on sampling everything (exported to a discarding
  * OTLP receiver here). CPU is the server process's on-CPU time over all its threads
- * (/proc/<pid>/task/<tid>/schedstat), so other load on the box changes it little.
- * Configurations alternate round by round; medians are printed.
+ * (/proc/<pid>/task/<tid>/schedstat), so other load on the box changes it little. Each run gets
+ * a fresh etcd (a store filling up round after round would favour whichever runs first), and
+ * the order of configurations rotates from round to round; medians are printed.
  *
  * Environment: BENCH_OPS (creates and as many gets per round, default 1500), BENCH_ROUNDS
  * (default 3), BENCH_CLIENTS (default 16), BENCH_BASELINE_DIST (the dist/ directory of another
@@ -73,7 +74,10 @@ async function startEtcd(): Promise<{ endpoint: string; stop(): Promise<void> }>
   };
 }
 
-async function round(dist: string, etcd: string, mode: string, receiver: string, tag: string) {
+async function round(dist: string, mode: string, receiver: string, tag: string) {
+  const store = await startEtcd();
+  await new Promise((r) => setTimeout(r, 1500));
+  const etcd = store.endpoint;
   const child: ChildProcess = fork(SERVER, [dist, etcd, mode, receiver], { stdio: 'ignore' });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('message', (m: { url: string }) => resolve(m.url));
@@ -111,6 +115,7 @@ async function round(dist: string, etcd: string, mode: string, receiver: string,
   } finally {
     child.send({ type: 'stop' });
     await new Promise((r) => child.once('exit', r));
+    await store.stop();
   }
 }
 
@@ -123,8 +128,6 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
   const receiver = `127.0.0.1:${(sink.address() as AddressInfo).port}`;
-  const etcd = await startEtcd();
-  await new Promise((r) => setTimeout(r, 1500));
   const configs: [string, string, string][] = [
     ...(process.env.BENCH_BASELINE_DIST
       ? [['baseline build', process.env.BENCH_BASELINE_DIST, 'off'] as [string, string, string]]
@@ -136,20 +139,14 @@ async function main(): Promise<void> {
   const results = new Map<string, number[]>(configs.map(([n]) => [n, []]));
   try {
     for (let r = 0; r < ROUNDS; r++) {
-      for (const [name, dist, mode] of configs) {
-        const us = await round(
-          dist,
-          etcd.endpoint,
-          mode,
-          receiver,
-          `r${r}-${mode}-${results.get(name)!.length}-${name.length}`,
-        );
+      for (let i = 0; i < configs.length; i++) {
+        const [name, dist, mode] = configs[(i + r) % configs.length]!;
+        const us = await round(dist, mode, receiver, `r${r}`);
         results.get(name)!.push(us);
         console.log(`round ${r + 1} ${name}: ${us.toFixed(1)} µs CPU/request`);
       }
     }
   } finally {
-    await etcd.stop();
     sink.close();
   }
   console.log(

@@ -3,8 +3,8 @@
  * process spends per client request with distributed tracing off, on at sampling rate 0, and
  * on sampling everything (spans exported to a discarding OTLP receiver in this process). CPU is
  * the process's on-CPU time summed over its threads (/proc/<pid>/task/<tid>/schedstat, ns), so
- * load from other processes on the box changes it little. Configurations alternate round by
- * round; the median per configuration is printed.
+ * load from other processes on the box changes it little. Each run is a fresh member on a fresh
+ * data dir; the order of configurations rotates from round to round; medians are printed.
  *
  * Environment: BENCH_OPS (puts and as many linearizable gets per round, default 3000),
  * BENCH_ROUNDS (default 3), BENCH_CLIENTS (concurrent requests, default 32), BENCH_DATA_DIR
@@ -134,7 +134,8 @@ async function main(): Promise<void> {
   ];
   const results = new Map<string, number[]>(configs.map((c) => [c.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const c of configs) {
+    for (let i = 0; i < configs.length; i++) {
+      const c = configs[(i + round) % configs.length]!;
       const us = await runRound(c, receiver);
       results.get(c.name)!.push(us);
       console.log(`round ${round + 1} ${c.name}: ${us.toFixed(1)} µs CPU/request`);
