@@ -4,8 +4,9 @@
  * 127.0.0.1. A kubectl create, a gRPC Create and plain REST requests with and without a
  * caller's `traceparent`; bad `--tracing-config-file`s against the binary.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +26,7 @@ import {
 } from './helpers/otlp-receiver.js';
 import { testServerOptions } from './helpers/server-options.js';
 import { startKubetsStore, storeMissingReason } from './helpers/store.js';
-import type { EtcdProcess } from './helpers/etcd.js';
+import { freePort, type EtcdProcess } from './helpers/etcd.js';
 
 const BIN = fileURLToPath(new URL('../bin/kubets-apiserver.js', import.meta.url));
 const BUILT = fileURLToPath(new URL('../dist/bin/kubets-apiserver.js', import.meta.url));
@@ -54,6 +55,18 @@ const testGuard: RequestGuard = {
         ),
   authorize: () => Promise.resolve(),
 };
+
+/** Status of a GET over HTTPS to a self-signed server (0 while it does not answer). */
+function insecureGet(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(url, { rejectUnauthorized: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
 
 function configMap(name: string): object {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: 'b' } };
@@ -285,6 +298,63 @@ describe.skipIf(skip)('API server tracing', () => {
     const authn = receiver.spans.find((s) => s.parentSpanId === list.spanId)!;
     expect(authn.statusCode).toBe(2);
   }, 60_000);
+
+  it('traces in the kubets-apiserver binary from --tracing-config-file, or from OTEL_* alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubets-tracing-bin-'));
+    const config = join(dir, 'tracing.yaml');
+    writeFileSync(
+      config,
+      `apiVersion: apiserver.config.k8s.io/v1beta1\nkind: TracingConfiguration\nendpoint: ${receiver.address}\nsamplingRatePerMillion: 1000000\n`,
+    );
+    const serve = async (args: string[], env: NodeJS.ProcessEnv, probe: string): Promise<void> => {
+      const port = await freePort();
+      const child = spawn(
+        process.execPath,
+        [
+          BIN,
+          `--etcd-servers=${store!.endpoint}`,
+          '--bind-address=127.0.0.1',
+          `--secure-port=${port}`,
+          '--grpc-port=0',
+          `--cert-dir=${join(dir, 'certs')}`,
+          ...args,
+        ],
+        { stdio: 'ignore', env: { ...process.env, OTEL_BSP_SCHEDULE_DELAY: '100', ...env } },
+      );
+      try {
+        const deadline = Date.now() + 30_000;
+        while ((await insecureGet(`https://127.0.0.1:${port}/readyz`)) !== 200) {
+          if (Date.now() > deadline) throw new Error('kubets-apiserver did not become ready');
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(await insecureGet(`https://127.0.0.1:${port}/api/v1/namespaces/${probe}`)).toBe(404);
+        await receiver.waitFor((spans) =>
+          spans.some(
+            (s) =>
+              s.name === 'GET /api/v1/namespaces/{:name}' &&
+              s.attributes['http.target'] === `/api/v1/namespaces/${probe}`,
+          ),
+        );
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+    };
+    const spanOf = (probe: string) =>
+      receiver.spans.find((s) => s.attributes['http.target'] === `/api/v1/namespaces/${probe}`)!;
+    try {
+      await serve([`--tracing-config-file=${config}`], {}, 'from-config-file');
+      expect(spanOf('from-config-file').service).toBe('apiserver');
+      expect(String(spanOf('from-config-file').resource['service.instance.id'])).toMatch(
+        /^apiserver-/,
+      );
+      await serve([], { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, 'from-otel-env');
+      expect(spanOf('from-otel-env').service).toBe('kubets-apiserver');
+      expect(spanOf('from-otel-env').attributes['http.response.status_code']).toBe(404);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('refuses a bad --tracing-config-file with a message naming it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubets-tracing-config-'));
