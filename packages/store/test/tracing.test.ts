@@ -153,6 +153,26 @@ describe('kubets-store distributed tracing', () => {
     expect(puts[0]?.parentSpanId).toBe(PARENT_ID);
   }, 60_000);
 
+  it('traces from the OTEL_* variables alone, without the flags', async () => {
+    const store = await startStoreProcess({
+      env: { OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+    });
+    try {
+      const kv = kvClient(store.endpoint);
+      try {
+        const put = kv.Put.bind(kv) as never;
+        expect(await call(put, { key: Buffer.from('otel'), value: Buffer.from('v') })).toBeNull();
+      } finally {
+        kv.close();
+      }
+      await receiver.waitFor((s) =>
+        s.some((x) => x.service === 'kubets-store' && x.name === 'etcdserverpb.KV/Put'),
+      );
+    } finally {
+      await store.stop();
+    }
+  }, 60_000);
+
   it('refuses bad tracing flag values, naming the flag', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number; stderr: string }>((resolve) =>
