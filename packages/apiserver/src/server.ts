@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isAlreadyExists } from '@kubets/apimachinery';
-import type { ComponentMetrics, HealthChecks, Logger } from '@kubets/component-base';
+import type { ComponentMetrics, HealthChecks, Logger, Tracer } from '@kubets/component-base';
 import { ApiServerMetrics } from './metrics.js';
 import { Catalog } from './registry/catalog.js';
 import { CustomResourceController } from './registry/crds.js';
@@ -52,6 +52,7 @@ import { escalationHooks, type EscalationDeps } from './auth/escalation.js';
 import { startSecurity, type RunningSecurity, type SecurityOptions } from './auth/security.js';
 import { OpenAPIV2Service } from './http/openapi-v2.js';
 import { discoveryWithSecurityApis } from './auth/rest/discovery-view.js';
+import { RequestTracing } from './request/tracing.js';
 
 export interface ApiServerOptions {
   /** `--etcd-servers`. */
@@ -134,6 +135,13 @@ export interface ApiServerOptions {
   audit?: Auditor;
   /** Injected for tests. */
   now?: () => Date;
+  /**
+   * Spans from request to storage (`--tracing-config-file` or `OTEL_*`); undefined: tracing
+   * off, and nothing on the request path creates spans.
+   */
+  tracer?: Tracer;
+  /** False when the tracer's sampler never samples a request without a caller's context. */
+  tracerSamplesRoots?: boolean;
 }
 
 export interface RunningApiServer {
@@ -179,9 +187,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   const logger = o.logger;
   const now = o.now ?? (() => new Date());
   const prefix = normalizePathPrefix(o.etcdPrefix ?? '/registry');
+  const tracing = o.tracer ? new RequestTracing(o.tracer, o.tracerSamplesRoots) : undefined;
   const client = new EtcdClient({
     endpoints: o.etcdServers,
     ...(o.etcdTLS ? { tls: o.etcdTLS } : {}),
+    ...(tracing ? { tracing } : {}),
   });
   const apiMetrics = o.metrics ? new ApiServerMetrics(o.metrics) : undefined;
   const catalog = new Catalog();
@@ -268,6 +278,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     },
   };
 
+  const admissionChain = tracing ? tracing.admission(admission.chain) : admission.chain;
   const serviceAccountsOn = admission.chain.names.includes('ServiceAccount');
   const nsHooks: ResourceHooks = serviceAccountsOn
     ? {
@@ -286,7 +297,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       newUID: randomUUID,
       randomIntn,
       strategyContext: { nodePortRange: { base: portRange.base, size: portRange.size } },
-      admissionChain: admission.chain,
+      admissionChain,
       returnDeletedObject: def.source === 'builtin' && RETURN_DELETED.has(key),
       ...(key === '/pods' ? { gracePeriod: podGracePeriod } : {}),
       ...(key === '/services' ? { hooks: serviceHooks } : {}),
@@ -294,20 +305,20 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       ...(rbacHooks.has(key) ? { hooks: rbacHooks.get(key)! } : {}),
       ...(WEBHOOK_CONFIGS.has(key) ? { hooks: webhookConfigHooks } : {}),
     };
-    return new ResourceRegistry(def, deps);
+    return new ResourceRegistry(tracing ? tracing.definition(def) : def, deps);
   };
   for (const def of o.definitions) catalog.add(registryFor(def));
 
   const actions = new Map<string, ActionSubresource>();
   const pods = catalog.get('', 'pods');
   if (pods) {
-    const binding = new PodBinding(pods, now, admission.chain);
+    const binding = new PodBinding(pods, now, admissionChain);
     actions.set('/pods/binding', binding);
     // POST /api/v1/namespaces/{ns}/bindings: the older form of the same call.
     actions.set('/bindings', binding);
     actions.set(
       '/pods/eviction',
-      new PodEviction(pods, catalog.get('policy', 'poddisruptionbudgets'), now, admission.chain),
+      new PodEviction(pods, catalog.get('policy', 'poddisruptionbudgets'), now, admissionChain),
     );
   }
 
@@ -357,7 +368,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     : undefined;
   late.escalation = security?.escalation;
   for (const [k, v] of security?.actions ?? []) actions.set(k, v);
-  const guard: RequestGuard = o.guard ?? security?.chain ?? allowAllGuard;
+  const untracedGuard: RequestGuard = o.guard ?? security?.chain ?? allowAllGuard;
+  const guard = tracing ? tracing.guard(untracedGuard) : untracedGuard;
 
   const compactor = new Compactor({
     client,
@@ -391,7 +403,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     mutating: o.maxMutatingRequestsInflight ?? 200,
   });
   let address = '';
-  const handler = createApiHandler({
+  const apiHandler = createApiHandler({
     catalog,
     openapi,
     openapiV2: new OpenAPIV2Service(catalog, o.version.gitVersion),
@@ -411,6 +423,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       : {}),
     ...(o.audit ? { audit: o.audit } : {}),
   });
+  const handler = tracing ? tracing.http(apiHandler) : apiHandler;
   const clientCA = o.security?.clientCA ?? o.clientCA;
   // With a client CA the server asks for a certificate but lets the handshake through without
   // one (anonymous and token users); only a chain verified against the CA authenticates.
@@ -454,6 +467,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
         guard,
         ...(o.audit ? { audit: o.audit } : {}),
         inflight,
+        ...(tracing ? { tracing } : {}),
         ...(o.metrics && apiMetrics
           ? { metrics: { api: apiMetrics, grpc: new GrpcServerMetrics(o.metrics) } }
           : {}),

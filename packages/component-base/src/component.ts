@@ -14,7 +14,7 @@ import { GracefulShutdown } from './shutdown.js';
 import type { ShutdownHook, ShutdownOptions, SignalSource } from './shutdown.js';
 import { startTracing } from './tracing.js';
 import type { Tracing } from './tracing.js';
-import type { Env } from './tracing-config.js';
+import type { ComponentTracingSettings, Env } from './tracing-config.js';
 
 export interface ComponentOptions {
   /** Binary name: `kubets-store`, `kubets-scheduler`, ... */
@@ -31,7 +31,9 @@ export interface ComponentOptions {
   /** Register `process_*`/`nodejs_*` metrics. Default true. */
   defaultMetrics?: boolean;
   /** Tracing comes from `OTEL_*` in `env` (default `process.env`); `false` turns it off. */
-  tracing?: { env?: Env; registerGlobal?: boolean } | false;
+  tracing?:
+    | { env?: Env; registerGlobal?: boolean; settings?: ComponentTracingSettings | undefined }
+    | false;
   shutdown?: Pick<ShutdownOptions, 'gracePeriodMs' | 'delayMs' | 'exit' | 'signals'> & {
     /** Where signals come from; default `process`, `false` to not listen. */
     signalSource?: SignalSource | false;
@@ -76,6 +78,9 @@ export async function createComponent(options: ComponentOptions): Promise<Compon
     serviceVersion: options.version,
     env: options.tracing === false ? { OTEL_SDK_DISABLED: 'true' } : options.tracing?.env,
     registerGlobal: options.tracing === false ? false : options.tracing?.registerGlobal,
+    ...(options.tracing !== false && options.tracing?.settings !== undefined
+      ? { settings: options.tracing.settings }
+      : {}),
     logger,
   });
 

@@ -27,10 +27,43 @@ export type { HealthCheck, HealthEndpoint, CheckOptions, HealthResponse } from '
 export { startHealthServer, parseBindAddress } from './health-server.js';
 export type { HealthServer, HealthServerOptions } from './health-server.js';
 
-export { startTracing, buildSampler } from './tracing.js';
+export { startTracing, buildSampler, samplesRootSpans } from './tracing.js';
 export type { Tracing, TracingOptions } from './tracing.js';
-export { resolveTracingConfig, TracingConfigError, SAMPLER_NAMES } from './tracing-config.js';
-export type { TracingConfig, SamplerName, Env } from './tracing-config.js';
+export {
+  resolveTracingConfig,
+  TracingConfigError,
+  SAMPLER_NAMES,
+  MAX_SAMPLING_RATE_PER_MILLION,
+  otlpTracesUrl,
+  withComponentTracing,
+} from './tracing-config.js';
+export type {
+  TracingConfig,
+  SamplerName,
+  Env,
+  ComponentTracingSettings,
+} from './tracing-config.js';
+export {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  TRACEPARENT,
+  formatTraceparent,
+  isSpanContextValid,
+  parseTraceparent,
+  trace,
+} from './trace-context.js';
+export type {
+  Attributes,
+  AttributeValue,
+  Context,
+  Link,
+  Span,
+  SpanContext,
+  SpanOptions,
+  Tracer,
+} from './trace-context.js';
 
 export { parseDuration, formatDuration } from './duration.js';
 export {

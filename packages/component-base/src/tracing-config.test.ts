@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveTracingConfig } from './tracing-config.js';
+import { otlpTracesUrl, resolveTracingConfig, withComponentTracing } from './tracing-config.js';
 
 describe('resolveTracingConfig', () => {
   it('is off without an endpoint', () => {
@@ -116,5 +116,39 @@ describe('resolveTracingConfig', () => {
     expect(() =>
       resolveTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', ...env }, 'x'),
     ).toThrow(message);
+  });
+});
+
+describe('component tracing settings', () => {
+  const settings = { endpoint: 'collector:4318', samplingRatePerMillion: 250_000 };
+
+  it('turns tracing on with the endpoint, a parent-based ratio sampler and the identity', () => {
+    const config = withComponentTracing(resolveTracingConfig({}, 'kubets-store'), {
+      ...settings,
+      serviceName: 'etcd',
+      serviceInstanceId: 'member-1',
+    });
+    expect(config.enabled).toBe(true);
+    expect(config.endpoint).toBe('http://collector:4318/v1/traces');
+    expect(config.sampler).toEqual({ name: 'parentbased_traceidratio', ratio: 0.25 });
+    expect(config.serviceName).toBe('etcd');
+    expect(config.resourceAttributes['service.instance.id']).toBe('member-1');
+  });
+
+  it('keeps the other OTEL_* variables and yields to OTEL_SDK_DISABLED', () => {
+    const env = { OTEL_EXPORTER_OTLP_HEADERS: 'x-token=abc', OTEL_RESOURCE_ATTRIBUTES: 'a=b' };
+    const config = withComponentTracing(resolveTracingConfig(env, 'x'), settings);
+    expect(config.headers).toEqual({ 'x-token': 'abc' });
+    expect(config.resourceAttributes).toEqual({ a: 'b' });
+    const off = resolveTracingConfig({ OTEL_SDK_DISABLED: 'true' }, 'x');
+    expect(withComponentTracing(off, settings).enabled).toBe(false);
+  });
+
+  it('maps collector addresses to OTLP/HTTP traces URLs and refuses other schemes', () => {
+    expect(otlpTracesUrl('localhost:4318')).toBe('http://localhost:4318/v1/traces');
+    expect(otlpTracesUrl('https://c.example:443')).toBe('https://c.example/v1/traces');
+    expect(otlpTracesUrl('http://c:4318/custom/path')).toBe('http://c:4318/custom/path');
+    expect(() => otlpTracesUrl('unix:///var/run/otel.sock')).toThrow(/unsupported scheme "unix"/);
+    expect(() => otlpTracesUrl('')).toThrow(/must not be empty/);
   });
 });

@@ -194,3 +194,73 @@ function parseKeyValueList(env: Env, variable: string): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * Tracing a component's own configuration turns on (kube-apiserver's `--tracing-config-file`,
+ * etcd's `--experimental-distributed-tracing-*` flags). It decides the endpoint, the sampler and
+ * the service identity; the other `OTEL_*` variables (headers, timeout, resource attributes)
+ * still apply, as they do for upstream's Go exporter.
+ */
+export interface ComponentTracingSettings {
+  /** `host:port` or an `http(s)://` URL of an OTLP/HTTP receiver. */
+  endpoint: string;
+  /** Root spans sampled per million; a sampled parent is always followed. */
+  samplingRatePerMillion: number;
+  serviceName?: string;
+  /** `service.instance.id`, when not empty. */
+  serviceInstanceId?: string;
+}
+
+export const MAX_SAMPLING_RATE_PER_MILLION = 1_000_000;
+
+/**
+ * The OTLP/HTTP traces URL for a collector address: `host:port` becomes
+ * `http://host:port/v1/traces`; a URL without a path gets `/v1/traces`; a URL with a path is
+ * used as it is. Throws an Error describing what is wrong.
+ */
+export function otlpTracesUrl(endpoint: string): string {
+  const value = endpoint.trim();
+  if (value === '') throw new Error('must not be empty');
+  const withScheme = value.includes('//') ? value : `http://${value}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new Error(`"${endpoint}" is not a host:port or URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(
+      `unsupported scheme "${url.protocol.replace(/:$/, '')}" in "${endpoint}" (the exporter speaks OTLP/HTTP: use host:port, http:// or https://)`,
+    );
+  }
+  if (url.pathname === '' || url.pathname === '/') url.pathname = '/v1/traces';
+  return url.toString();
+}
+
+/**
+ * The configuration when a component's own settings turn tracing on: `base` (from `OTEL_*`)
+ * with the settings' endpoint, a parent-based per-million sampler and the service identity.
+ * `OTEL_SDK_DISABLED=true` still wins: it is the operator's switch for the whole SDK.
+ */
+export function withComponentTracing(
+  base: TracingConfig,
+  settings: ComponentTracingSettings,
+): TracingConfig {
+  if (!base.enabled && base.disabledReason === 'OTEL_SDK_DISABLED is true') return base;
+  const resourceAttributes = { ...base.resourceAttributes };
+  if (settings.serviceInstanceId) {
+    resourceAttributes['service.instance.id'] = settings.serviceInstanceId;
+  }
+  const { disabledReason: _ignored, ...rest } = base;
+  return {
+    ...rest,
+    enabled: true,
+    endpoint: otlpTracesUrl(settings.endpoint),
+    serviceName: settings.serviceName ?? base.serviceName,
+    resourceAttributes,
+    sampler: {
+      name: 'parentbased_traceidratio',
+      ratio: settings.samplingRatePerMillion / MAX_SAMPLING_RATE_PER_MILLION,
+    },
+  };
+}

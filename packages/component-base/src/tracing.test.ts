@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from './logging.js';
-import { startTracing } from './tracing.js';
+import { samplesRootSpans, startTracing } from './tracing.js';
 
 interface Received {
   method: string;
@@ -174,5 +174,15 @@ describe('startTracing', () => {
     expect(() =>
       startTracing({ serviceName: 'x', env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://x' } }),
     ).toThrow('OTEL_EXPORTER_OTLP_ENDPOINT');
+  });
+});
+
+describe('samplesRootSpans', () => {
+  it('is false only for samplers that never sample a span without a parent', () => {
+    expect(samplesRootSpans({ name: 'parentbased_traceidratio', ratio: 0 })).toBe(false);
+    expect(samplesRootSpans({ name: 'parentbased_always_off', ratio: 1 })).toBe(false);
+    expect(samplesRootSpans({ name: 'always_off', ratio: 1 })).toBe(false);
+    expect(samplesRootSpans({ name: 'parentbased_traceidratio', ratio: 0.0001 })).toBe(true);
+    expect(samplesRootSpans({ name: 'parentbased_always_on', ratio: 1 })).toBe(true);
   });
 });

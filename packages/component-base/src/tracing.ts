@@ -25,8 +25,8 @@ import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Logger } from './logging.js';
-import { resolveTracingConfig } from './tracing-config.js';
-import type { Env, TracingConfig } from './tracing-config.js';
+import { resolveTracingConfig, withComponentTracing } from './tracing-config.js';
+import type { ComponentTracingSettings, Env, TracingConfig } from './tracing-config.js';
 
 export interface TracingOptions {
   /** Default `service.name` (the component name) when the environment sets none. */
@@ -41,6 +41,11 @@ export interface TracingOptions {
   registerGlobal?: boolean;
   /** Receives the SDK's own warnings (failed exports) when registered globally. */
   logger?: Logger;
+  /**
+   * The component's own tracing settings (a config file, upstream's flags): they turn tracing
+   * on and decide endpoint, sampling and service name; other `OTEL_*` variables still apply.
+   */
+  settings?: ComponentTracingSettings;
 }
 
 export interface Tracing {
@@ -71,8 +76,27 @@ export function buildSampler(config: TracingConfig['sampler']): Sampler {
   }
 }
 
+/**
+ * Whether the sampler can sample a span that has no parent. When it cannot, a component may skip
+ * creating spans for requests that arrive without a caller's trace context.
+ */
+export function samplesRootSpans(config: TracingConfig['sampler']): boolean {
+  switch (config.name) {
+    case 'always_off':
+    case 'parentbased_always_off':
+      return false;
+    case 'traceidratio':
+    case 'parentbased_traceidratio':
+      return config.ratio > 0;
+    default:
+      return true;
+  }
+}
+
 export function startTracing(options: TracingOptions): Tracing {
-  const config = resolveTracingConfig(options.env ?? process.env, options.serviceName);
+  const fromEnv = resolveTracingConfig(options.env ?? process.env, options.serviceName);
+  const config =
+    options.settings === undefined ? fromEnv : withComponentTracing(fromEnv, options.settings);
   if (!config.enabled || config.endpoint === undefined) {
     options.logger?.v(1).info('Tracing disabled', { reason: config.disabledReason });
     const noop: TracerProvider = new ProxyTracerProvider();

@@ -198,6 +198,10 @@ export const apiServerFlags = {
     help: 'File with admission control configuration (AdmissionConfiguration, apiserver.config.k8s.io/v1). kubets reads the PodSecurity plugin configuration (PodSecurityConfiguration defaults and exemptions) from it.',
     group: 'Admission flags',
   }),
+  'tracing-config-file': stringFlag({
+    help: 'File with apiserver tracing configuration (TracingConfiguration, apiserver.config.k8s.io/v1beta1): endpoint of an OTLP/HTTP receiver (default localhost:4318) and samplingRatePerMillion. Without it, the OTEL_* environment variables configure tracing.',
+    group: 'Traces flags',
+  }),
   ...loggingFlags,
   ...shutdownFlags,
 };

@@ -3,10 +3,12 @@
  * @kubets/api's built-in resources, and the server. Health and metrics are served on the API
  * port itself (`/healthz`, `/livez`, `/readyz`, `/metrics`), as kube-apiserver does.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import {
   createComponent,
+  samplesRootSpans,
   type Component,
   type ComponentOptions,
   type FlagValues,
@@ -29,6 +31,8 @@ import { versionInfo } from '../version.js';
 import { podSecurityFromAdmissionConfig } from '../admission/podsecurity/policy.js';
 import { resolvePlugins } from '../admission/plugins.js';
 import type { apiServerFlags } from './flags.js';
+import { parseTracingConfiguration } from './tracing-config.js';
+import { TRACER_NAME } from '../request/tracing.js';
 
 export function packageVersion(): string {
   try {
@@ -106,6 +110,20 @@ export async function runApiServerComponent(
   } catch (err) {
     throw new Error(`--admission-control-config-file: ${(err as Error).message}`);
   }
+  const tracingFile = values['tracing-config-file'];
+  const tracingConfig = readFlagFile('tracing-config-file', tracingFile);
+  let tracingSettings;
+  try {
+    tracingSettings = tracingConfig
+      ? parseTracingConfiguration(
+          tracingConfig.toString('utf8'),
+          tracingFile,
+          `apiserver-${randomUUID()}`,
+        )
+      : undefined;
+  } catch (err) {
+    throw new Error(`--tracing-config-file: ${(err as Error).message}`);
+  }
   const version = packageVersion();
   const component = await createComponent({
     name: 'kubets-apiserver',
@@ -119,6 +137,8 @@ export async function runApiServerComponent(
       ...embedding.shutdown,
     },
     ...(embedding.defaultMetrics !== undefined ? { defaultMetrics: embedding.defaultMetrics } : {}),
+    // Without the file, the OTEL_* variables alone may still turn tracing on.
+    ...(tracingSettings ? { tracing: { settings: tracingSettings } } : {}),
   });
   const log = component.logger;
   let cert = readFlagFile('tls-cert-file', certFile);
@@ -217,6 +237,12 @@ export async function runApiServerComponent(
     health: component.health,
     metrics: component.metrics,
     logger: log,
+    ...(component.tracing.enabled
+      ? {
+          tracer: component.tracing.getTracer(TRACER_NAME, version),
+          tracerSamplesRoots: samplesRootSpans(component.tracing.config.sampler),
+        }
+      : {}),
   });
   component.onShutdown('apiserver', () => server.close());
   return { server, component };

@@ -57,6 +57,7 @@ import type { ApiObject } from '../storage/codec.js';
 import type { StorageWatch } from '../storage/watcher.js';
 import type { AuditContext, Auditor } from '../audit/auditor.js';
 import type { InflightLimiter, RequestKind } from '../request/inflight.js';
+import type { RequestTracing } from '../request/tracing.js';
 import {
   createObject,
   deleteCollection,
@@ -99,6 +100,8 @@ export interface ResourcesServiceOptions {
   now?: () => number;
   random?: () => number;
   maxWatchBufferBytes?: number;
+  /** A server span per unary call (tracing on). */
+  tracing?: RequestTracing;
 }
 
 type RpcVerb = ResourceVerb | 'discovery';
@@ -384,7 +387,7 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
     prepare: (req: Req, info: CallInfo) => void,
     run: (req: Req, user: UserInfo, info: CallInfo) => Promise<{ res: Res; code: number }>,
   ) {
-    return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+    const handler = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       const started = process.hrtime.bigint();
       const info: CallInfo = { verb, target: undefined, metricVerb: METHOD_OF[verb], dryRun: [] };
       o.metrics?.grpc.start('unary', RESOURCES_SERVICE, RPC_NAME[verb]);
@@ -428,6 +431,7 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
           o.metrics?.api.inflightDelta(kind, -1);
         });
     };
+    return o.tracing ? o.tracing.grpcUnary(RESOURCES_SERVICE, RPC_NAME[verb], handler) : handler;
   }
 
   const resolve = (info: CallInfo, verb: ResourceVerb): ResolvedTarget =>

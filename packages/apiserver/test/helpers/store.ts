@@ -19,7 +19,10 @@ export function storeMissingReason(): string | undefined {
     : `kubets-store is not built (${STORE_BUILT}); run npm run build -w @kubets/store`;
 }
 
-export function startKubetsStore(): Promise<EtcdProcess> {
+/** `args` are further flags (e.g. tracing); `env` is added to the process environment. */
+export function startKubetsStore(
+  options: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<EtcdProcess> {
   return startMember({
     name: 'kubets-store',
     dirPrefix: 'kubets-apiserver-store-',
@@ -37,8 +40,12 @@ export function startKubetsStore(): Promise<EtcdProcess> {
           `--listen-peer-urls=${peer}`,
           `--initial-advertise-peer-urls=${peer}`,
           `--initial-cluster=test=${peer}`,
+          ...(options.args ?? []),
         ],
-        { stdio: ['ignore', log, log] },
+        {
+          stdio: ['ignore', log, log],
+          ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+        },
       );
       return { child, output: () => readFileSync(logFile, 'utf8').slice(-2000) };
     },

@@ -1,4 +1,9 @@
-import type { FlagValues } from '@kubets/component-base';
+import {
+  MAX_SAMPLING_RATE_PER_MILLION,
+  otlpTracesUrl,
+  type ComponentTracingSettings,
+  type FlagValues,
+} from '@kubets/component-base';
 import { DEFAULT_QUOTA_BYTES } from '../apply/quota.js';
 import { parseCompactionPolicy, type CompactionPolicy } from '../server/compactor.js';
 import type { InitialMember } from '../server/etcd-server.js';
@@ -37,6 +42,8 @@ export interface StoreConfig {
   watchProgressNotifyMs: number;
   clientTls: TlsFiles | undefined;
   peerTls: TlsFiles | undefined;
+  /** --experimental-enable-distributed-tracing and its settings; undefined when off. */
+  tracing: ComponentTracingSettings | undefined;
 }
 
 /**
@@ -85,6 +92,35 @@ function tls(
     keyFile: key,
     trustedCaFile: ca === '' ? undefined : ca,
     clientCertAuth,
+  };
+}
+
+/** The distributed tracing flags, checked as etcd checks them; undefined when tracing is off. */
+export function tracingSettings(v: FlagValues<StoreFlags>): ComponentTracingSettings | undefined {
+  const rate = v['experimental-distributed-tracing-sampling-rate'];
+  if (rate < 0) {
+    throw new Error(
+      `--experimental-distributed-tracing-sampling-rate: invalid value ${rate}: tracing sampling rate must be positive`,
+    );
+  }
+  if (rate > MAX_SAMPLING_RATE_PER_MILLION) {
+    throw new Error(
+      `--experimental-distributed-tracing-sampling-rate: invalid value ${rate}: tracing sampling rate must be less than ${MAX_SAMPLING_RATE_PER_MILLION}`,
+    );
+  }
+  if (!v['experimental-enable-distributed-tracing']) return undefined;
+  const endpoint = v['experimental-distributed-tracing-address'];
+  try {
+    otlpTracesUrl(endpoint);
+  } catch (err) {
+    throw new Error(`--experimental-distributed-tracing-address: ${(err as Error).message}`);
+  }
+  const instanceId = v['experimental-distributed-tracing-instance-id'];
+  return {
+    endpoint,
+    samplingRatePerMillion: rate,
+    serviceName: v['experimental-distributed-tracing-service-name'],
+    ...(instanceId !== '' ? { serviceInstanceId: instanceId } : {}),
   };
 }
 
@@ -153,5 +189,6 @@ export function buildConfig(v: FlagValues<StoreFlags>): StoreConfig {
       v['peer-trusted-ca-file'],
       v['peer-client-cert-auth'],
     ),
+    tracing: tracingSettings(v),
   };
 }

@@ -187,6 +187,35 @@ export const storeFlags = {
     env: 'ETCD_EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL',
     group: experimental,
   }),
+  'experimental-enable-distributed-tracing': boolFlag({
+    help: 'Enable experimental distributed tracing using OpenTelemetry Tracing.',
+    env: 'ETCD_EXPERIMENTAL_ENABLE_DISTRIBUTED_TRACING',
+    group: experimental,
+  }),
+  'experimental-distributed-tracing-address': stringFlag({
+    // etcd's default is localhost:4317, the OTLP/gRPC port; kubets exports OTLP/HTTP.
+    default: 'localhost:4318',
+    help: 'Address of the OTLP/HTTP trace receiver (host:port or an http(s) URL) for OpenTelemetry Tracing (if enabled with experimental-enable-distributed-tracing flag).',
+    env: 'ETCD_EXPERIMENTAL_DISTRIBUTED_TRACING_ADDRESS',
+    group: experimental,
+  }),
+  'experimental-distributed-tracing-service-name': stringFlag({
+    default: 'etcd',
+    help: "Configures service name for distributed tracing to be used to define service name for OpenTelemetry Tracing (if enabled with experimental-enable-distributed-tracing flag). 'etcd' is the default service name. Use the same service name for all instances of etcd.",
+    env: 'ETCD_EXPERIMENTAL_DISTRIBUTED_TRACING_SERVICE_NAME',
+    group: experimental,
+  }),
+  'experimental-distributed-tracing-instance-id': stringFlag({
+    help: 'Configures service instance ID for distributed tracing to be used to define service instance ID key for OpenTelemetry Tracing (if enabled with experimental-enable-distributed-tracing flag). There is no default value set. This ID must be unique per etcd instance.',
+    env: 'ETCD_EXPERIMENTAL_DISTRIBUTED_TRACING_INSTANCE_ID',
+    group: experimental,
+  }),
+  'experimental-distributed-tracing-sampling-rate': intFlag({
+    default: 0,
+    help: 'Number of samples to collect per million spans for OpenTelemetry Tracing (if enabled with experimental-enable-distributed-tracing flag).',
+    env: 'ETCD_EXPERIMENTAL_DISTRIBUTED_TRACING_SAMPLING_RATE',
+    group: experimental,
+  }),
   ...loggingFlags,
   ...shutdownFlags,
 };

@@ -1,6 +1,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { createComponent, type Component, type ComponentOptions } from '@kubets/component-base';
+import {
+  createComponent,
+  samplesRootSpans,
+  type Component,
+  type ComponentOptions,
+} from '@kubets/component-base';
 import { EtcdServer } from '../server/etcd-server.js';
 import { addEtcdServices } from '../server/grpc-services.js';
 import { bindGrpc, grpcServerOptions, NO_CHANNELZ } from '../server/listen.js';
@@ -8,6 +13,7 @@ import { peerFaultsFromEnv } from '../server/peer-faults.js';
 import { addPeerService } from '../server/peer-service.js';
 import { GrpcPeerTransport, fetchClusterMembers } from '../server/peer-transport.js';
 import { StoreMetrics } from '../server/metrics.js';
+import { StoreTracing, TRACER_NAME } from '../server/tracing.js';
 import { NodeFs } from '../storage/fs.js';
 import type { StoreConfig, TlsFiles } from './config.js';
 
@@ -62,7 +68,15 @@ export async function runStore(
     ...(component.defaultMetrics !== undefined ? { defaultMetrics: component.defaultMetrics } : {}),
     shutdown: component.shutdown,
     health: config.metricsAddress ?? false,
+    // Without the flags, the OTEL_* variables alone may still turn tracing on.
+    ...(config.tracing ? { tracing: { settings: config.tracing } } : {}),
   });
+  const tracing = comp.tracing.enabled
+    ? new StoreTracing(
+        comp.tracing.getTracer(TRACER_NAME, component.version),
+        samplesRootSpans(comp.tracing.config.sampler),
+      )
+    : undefined;
   const logger = comp.logger;
   try {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -101,6 +115,7 @@ export async function runStore(
     watchProgressNotifyMs: config.watchProgressNotifyMs,
     logger: logger.named('etcdserver'),
     metrics,
+    ...(tracing ? { tracing } : {}),
     transport: (server) => {
       nameOf = (id) => server.sm.membership.get(id)?.name;
       return new GrpcPeerTransport({
@@ -143,7 +158,12 @@ export async function runStore(
   }
 
   const server = new grpc.Server(grpcServerOptions(config.maxRequestBytes));
-  addEtcdServices(server, { etcd, logger: logger.named('grpc'), metrics });
+  addEtcdServices(server, {
+    etcd,
+    logger: logger.named('grpc'),
+    metrics,
+    ...(tracing ? { tracing } : {}),
+  });
   let clientPorts: number[];
   try {
     clientPorts = await bindGrpc(server, config.listenClientUrls, () => credentials);

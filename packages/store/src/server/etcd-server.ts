@@ -84,6 +84,7 @@ import { Compactor, type CompactionPolicy } from './compactor.js';
 import type { StoreMetrics } from './metrics.js';
 import { RaftNode } from './raft-node.js';
 import { ReadIndexBatcher } from './read-index.js';
+import type { StoreTracing } from './tracing.js';
 import { Waiters } from './waiters.js';
 
 /** The etcd API version kubets-store reports in Maintenance.Status. */
@@ -175,6 +176,8 @@ export interface EtcdServerOptions {
   walSegmentBytes?: number;
   /** Called when the server cannot continue (WAL write failed): the process should exit. */
   onFatal?: (err: Error) => void;
+  /** Spans for traced requests (distributed tracing on); undefined: none. */
+  tracing?: StoreTracing;
 }
 
 export interface ServerStatus {
@@ -202,6 +205,7 @@ export class EtcdServer {
   private readonly log: RaftLog;
   private readonly logger: Logger;
   private readonly metrics: StoreMetrics | undefined;
+  private readonly tracing: StoreTracing | undefined;
   private readonly timers: Timers;
   private readonly now: () => number;
   private readonly ids: IdGenerator;
@@ -235,6 +239,7 @@ export class EtcdServer {
     this.name = opts.name;
     this.logger = opts.logger;
     this.metrics = opts.metrics;
+    this.tracing = opts.tracing;
     this.timers = opts.timers ?? realTimers;
     this.now = opts.now ?? (() => performance.now());
     this.memberId = init.memberId;
@@ -1004,6 +1009,7 @@ export class EtcdServer {
       return ErrTimeout();
     });
     this.metrics?.proposalsPending.inc();
+    this.tracing?.proposed(id, data.length);
     try {
       this.raft.propose(data);
     } catch (err) {
@@ -1014,6 +1020,9 @@ export class EtcdServer {
       const result = await done;
       if (!result.ok) throw result.error;
       return result.response;
+    } catch (err) {
+      this.tracing?.abandoned(id, err);
+      throw err;
     } finally {
       this.metrics?.proposalsPending.dec();
     }
@@ -1027,7 +1036,9 @@ export class EtcdServer {
       return;
     }
     const req = internalRequestCodec.decode(e.data);
+    const applying = this.tracing?.committed(req.ID, e.index, e.term);
     const result = this.sm.apply(req, this.now());
+    applying?.end();
     this.sm.appliedIndex = e.index;
     this.sm.appliedTerm = e.term;
     if (
@@ -1192,15 +1203,21 @@ export class EtcdServer {
   /** Resolves when a read started now reflects every write acknowledged before it. */
   linearizableRead(): Promise<void> {
     this.ensureRunning();
+    const span = this.tracing?.startChild('raft.read_index');
     return new Promise<void>((resolve, reject) => {
-      const timer = this.timers.setTimeout(() => reject(ErrTimeout()), this.requestTimeoutMs);
+      const timer = this.timers.setTimeout(() => {
+        span?.end();
+        reject(ErrTimeout());
+      }, this.requestTimeoutMs);
       this.reads.wait().then(
         () => {
           this.timers.clearTimeout(timer);
+          span?.end();
           resolve();
         },
         (err: unknown) => {
           this.timers.clearTimeout(timer);
+          span?.end();
           reject(err instanceof Error ? err : new Error(String(err)));
         },
       );

@@ -14,6 +14,7 @@ import type { WatchResponse } from '../gen/etcd/types/etcdserverpb/WatchResponse
 import { requestRange } from '../mvcc/kv.js';
 import type { EtcdServer } from './etcd-server.js';
 import type { StoreMetrics } from './metrics.js';
+import type { StoreTracing } from './tracing.js';
 import { encodeWatchResponse, withPreEncodedResponses } from './watch-encoding.js';
 
 /** Bytes of a snapshot stream message (etcd sends 32 KiB chunks). */
@@ -23,6 +24,8 @@ export interface GrpcServicesOptions {
   etcd: EtcdServer;
   logger: Logger;
   metrics?: StoreMetrics;
+  /** Server spans for unary calls (distributed tracing on). */
+  tracing?: StoreTracing;
 }
 
 type ServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance';
@@ -41,7 +44,7 @@ export function toStatus(err: unknown): Partial<grpc.StatusObject> {
  */
 export function addEtcdServices(server: grpc.Server, opts: GrpcServicesOptions): void {
   const proto = loadGrpcObject().etcdserverpb;
-  const { etcd, logger, metrics } = opts;
+  const { etcd, logger, metrics, tracing } = opts;
 
   function unary<Req, Res>(
     service: ServiceName,
@@ -58,10 +61,16 @@ export function addEtcdServices(server: grpc.Server, opts: GrpcServicesOptions):
     const received = metrics?.grpcMsgReceived.labels(labels);
     const sent = metrics?.grpcMsgSent.labels(labels);
     const handledOk = metrics?.grpcHandled.labels({ ...labels, grpc_code: 'OK' });
+    const traced = tracing?.unary(
+      `etcdserverpb.${service}`,
+      method,
+      fn,
+      (err) => toStatus(err).code ?? grpc.status.UNKNOWN,
+    );
     return (call, callback) => {
       started?.inc();
       received?.inc();
-      fn(call.request).then(
+      (traced ? traced(call.request, call.metadata) : fn(call.request)).then(
         (res) => {
           handledOk?.inc();
           sent?.inc();

@@ -182,6 +182,8 @@ export async function startStoreProcess(
     waitForLeader?: boolean;
     /** Serve clients over TLS; these files let the test's health check connect. */
     tls?: { ca: string; cert: string; key: string };
+    /** Extra environment variables for the process. */
+    env?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<ProcessTarget> {
   if (!existsSync(STORE_BIN))
@@ -219,6 +221,7 @@ export async function startStoreProcess(
     endpoint,
     ownsDataDir,
     credentials,
+    opts.env,
   );
   if (opts.waitForLeader ?? true) await waitForStart(t);
   return t;

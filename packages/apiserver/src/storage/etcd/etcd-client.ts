@@ -9,7 +9,7 @@
  * with UNAVAILABLE moves to the next endpoint and is retried — always for reads, and for writes
  * only when the request provably never left (see isSafeToRetryWrite), like etcd's clientv3.
  */
-import { credentials, type ChannelCredentials, type ClientOptions } from '@grpc/grpc-js';
+import { Metadata, credentials, type ChannelCredentials, type ClientOptions } from '@grpc/grpc-js';
 import { loadGrpcObject, packageDefinition } from '../../gen/etcd/load.js';
 import type { WatchClient } from '../../gen/etcd/types/etcdserverpb/Watch.js';
 import type { RangeRequest } from '../../gen/etcd/types/etcdserverpb/RangeRequest.js';
@@ -45,6 +45,14 @@ export interface EtcdClientOptions {
   requestTimeoutMs?: number;
   /** Pause between failover attempts; default 100 ms (doubling up to 2 s). */
   retryBackoffMs?: number;
+  /** Client spans and `traceparent` for calls made inside a traced request. */
+  tracing?: EtcdCallTracing;
+}
+
+/** What the client needs from request tracing (src/request/tracing.ts). */
+export interface EtcdCallTracing {
+  etcdCall<T>(operation: string, req: unknown, fn: () => Promise<T>): Promise<T>;
+  inject(metadata: Metadata): Metadata;
 }
 
 interface Member {
@@ -92,6 +100,7 @@ export class EtcdClient {
   private readonly requestTimeoutMs: number;
   private readonly retryBackoffMs: number;
   private closed = false;
+  private readonly tracing: EtcdCallTracing | undefined;
   /** Multiplexes every watch of this client over one gRPC stream. */
   readonly watches: WatchMux;
 
@@ -120,6 +129,7 @@ export class EtcdClient {
     }));
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.retryBackoffMs = options.retryBackoffMs ?? 100;
+    this.tracing = options.tracing;
     this.watches = new WatchMux({
       openStream: () => {
         const member = this.members[this.active]!;
@@ -187,7 +197,18 @@ export class EtcdClient {
     this.active = (this.active + 1) % this.members.length;
   }
 
-  private async call<Req, Res>(
+  private call<Req, Res>(
+    name: string,
+    mutating: boolean,
+    method: UnaryMethod<Req, Res>,
+    req: Req,
+  ): Promise<Res> {
+    return this.tracing === undefined
+      ? this.send(name, mutating, method, req)
+      : this.tracing.etcdCall(name, req, () => this.send(name, mutating, method, req));
+  }
+
+  private async send<Req, Res>(
     name: string,
     mutating: boolean,
     method: UnaryMethod<Req, Res>,
@@ -200,7 +221,15 @@ export class EtcdClient {
     for (let attempt = 1; ; attempt++) {
       const member = this.members[this.active]!;
       try {
-        return await member.unary.call(method, req, Date.now() + this.requestTimeoutMs);
+        return await member.unary.call(
+          method,
+          req,
+          Date.now() + this.requestTimeoutMs,
+          // The store continues the request's trace from this header (`traceparent`).
+          this.tracing === undefined
+            ? undefined
+            : this.tracing.inject(new Metadata()).toHttp2Headers(),
+        );
       } catch (err) {
         const retryable = mutating ? isSafeToRetryWrite(err) : isUnavailable(err);
         if (!retryable || attempt >= attempts || this.closed) throw err;

@@ -18,6 +18,7 @@
  * which is what makes a write safe to retry elsewhere; any later failure is ambiguous.
  */
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 
 export interface UnaryTransportOptions {
@@ -81,7 +82,12 @@ export class UnaryTransport {
   }
 
   /** Sends one request; resolves with the decoded response or rejects with a ServiceError. */
-  call<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, deadline: number): Promise<Res> {
+  call<Req, Res>(
+    method: UnaryMethod<Req, Res>,
+    req: Req,
+    deadline: number,
+    extraHeaders?: OutgoingHttpHeaders,
+  ): Promise<Res> {
     if (this.closed) {
       return Promise.reject(serviceError(GrpcStatus.CANCELLED, 'Channel has been shut down'));
     }
@@ -103,6 +109,7 @@ export class UnaryTransport {
       let stream: ClientHttp2Stream;
       try {
         stream = session.request({
+          ...extraHeaders,
           ':method': 'POST',
           ':path': method.path,
           ':scheme': this.o.secure ? 'https' : 'http',
