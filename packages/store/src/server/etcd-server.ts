@@ -120,6 +120,8 @@ export interface PeerTransport {
   leaseRenew(leader: number, id: bigint): Promise<number>;
   /** Forwards a lease TTL query to the leader. */
   leaseTimeToLive(leader: number, id: bigint, keys: boolean): Promise<LeaseTimeToLiveResponse>;
+  /** Forwards MemberPromote to the leader (only it knows whether the learner caught up). */
+  memberPromote(leader: number, id: number): Promise<ProtoMember[]>;
   stop(): Promise<void>;
 }
 
@@ -907,7 +909,21 @@ export class EtcdServer {
     return this.memberList();
   }
 
+  /**
+   * MemberPromote: decided by the leader, the only member that knows how far the learner's log
+   * is. A follower forwards the request over the peer transport, as etcd does.
+   */
   async memberPromote(id: number): Promise<ProtoMember[]> {
+    const m = this.sm.membership.get(id);
+    if (m === undefined) throw ErrMemberNotFound();
+    if (!m.isLearner) throw ErrMemberNotLearner();
+    if (this.isLeader) return this.memberPromoteLocal(id);
+    if (this.lead === 0 || this.transport === undefined) throw ErrNoLeader();
+    return this.transport.memberPromote(this.lead, id);
+  }
+
+  /** MemberPromote on this member, which must be the leader. */
+  async memberPromoteLocal(id: number): Promise<ProtoMember[]> {
     const m = this.sm.membership.get(id);
     if (m === undefined) throw ErrMemberNotFound();
     if (!m.isLearner) throw ErrMemberNotLearner();
