@@ -6,7 +6,7 @@ import { decodeMessage, type Message } from '@kubets/raft';
 import { toEtcdError } from '../apply/errors.js';
 import type { EtcdServer } from './etcd-server.js';
 import type { ListenUrl } from './listen.js';
-import type { StoreMetrics } from './metrics.js';
+import { hotCount, type StoreMetrics } from './metrics.js';
 import { FrameDecoder } from './peer-frames.js';
 import type { PeerFaults } from './peer-faults.js';
 import {
@@ -152,11 +152,14 @@ export function peerStreamHandler(
       return;
     }
     const from = Number(fromId);
-    const received = metrics?.peerReceivedBytes.labels({ From: formatId(from) });
+    const received =
+      metrics === undefined
+        ? undefined
+        : hotCount(metrics.peerReceivedBytes, { From: formatId(from) });
     stream.respond({ [HTTP2_HEADER_STATUS]: 200 });
     const decoder = new FrameDecoder();
     stream.on('data', (chunk: Buffer) => {
-      received?.inc(chunk.length);
+      received?.add(chunk.length);
       let frames: Buffer[];
       try {
         frames = decoder.push(chunk);

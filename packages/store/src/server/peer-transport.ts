@@ -6,7 +6,7 @@ import { ErrLeaseNotFound, ErrNoLeader, EtcdError } from '../apply/errors.js';
 import type { LeaseTimeToLiveResponse__Output } from '../gen/etcd/types/etcdserverpb/LeaseTimeToLiveResponse.js';
 import type { Member__Output } from '../gen/etcd/types/etcdserverpb/Member.js';
 import type { MembersResponse__Output } from '../gen/etcd/types/kubets/store/MembersResponse.js';
-import type { StoreMetrics } from './metrics.js';
+import { hotCount, type HotCount, type StoreMetrics } from './metrics.js';
 import { encodeFrames } from './peer-frames.js';
 import type { PeerFaults } from './peer-faults.js';
 import {
@@ -158,7 +158,7 @@ class PeerConnection {
   private lastUnreachableReport = 0;
   private pinger: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly sent;
+  private readonly sent: HotCount | undefined;
   private readonly label: string;
 
   constructor(
@@ -167,7 +167,10 @@ class PeerConnection {
     private readonly opts: PeerTransportOptions,
   ) {
     this.label = formatId(id);
-    this.sent = opts.metrics?.peerSentBytes.labels({ To: this.label });
+    this.sent =
+      opts.metrics === undefined
+        ? undefined
+        : hotCount(opts.metrics.peerSentBytes, { To: this.label });
     const every = opts.pingIntervalMs ?? 5000;
     if (every > 0) {
       this.pinger = setInterval(() => this.ping(), every);
@@ -220,7 +223,7 @@ class PeerConnection {
     }
     const frames = encodeFrames(this.queue);
     this.queue = [];
-    this.sent?.inc(frames.length);
+    this.sent?.add(frames.length);
     if (!stream.write(frames)) {
       this.draining = true;
       stream.once('drain', this.onDrain);
@@ -393,7 +396,7 @@ class PeerConnection {
       for (let off = 0; off < data.length; off += SNAPSHOT_CHUNK) {
         if (req.destroyed) break;
         const more = req.write(data.subarray(off, off + SNAPSHOT_CHUNK));
-        this.sent?.inc(Math.min(SNAPSHOT_CHUNK, data.length - off));
+        this.sent?.add(Math.min(SNAPSHOT_CHUNK, data.length - off));
         if (!more) {
           await new Promise<void>((resolve) => {
             const done = (): void => {
