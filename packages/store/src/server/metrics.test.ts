@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ComponentMetrics } from '@kubets/component-base';
-import { StoreMetrics, hotCount } from './metrics.js';
+import { StoreMetrics, hotCount, sampledGauge } from './metrics.js';
 
 describe('hot counters', () => {
   it('reach the Prometheus counter when it is scraped, once per label set', async () => {
@@ -21,5 +21,21 @@ describe('hot counters', () => {
     expect(first).toContain('etcd_network_peer_sent_bytes_total{To="b"} 7');
     a.add(1);
     expect(await component.scrape()).toContain('etcd_network_peer_sent_bytes_total{To="a"} 124');
+  });
+});
+
+describe('sampled gauges', () => {
+  it('report their value when scraped', async () => {
+    const component = new ComponentMetrics({
+      component: 'kubets-store',
+      version: '0.0.0',
+      defaultMetrics: false,
+    });
+    const metrics = new StoreMetrics(component);
+    let keys = 3;
+    sampledGauge(metrics.keysTotal, () => keys);
+    expect(await component.scrape()).toContain('etcd_debugging_mvcc_keys_total 3');
+    keys = 5;
+    expect(await component.scrape()).toContain('etcd_debugging_mvcc_keys_total 5');
   });
 });

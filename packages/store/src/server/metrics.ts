@@ -51,6 +51,15 @@ export function hotCount(counter: object, labels: Record<string, string>): HotCo
 }
 
 /**
+ * Makes an unlabelled gauge report `value()` at each scrape (its collect hook, as hotCount's),
+ * for gauges that would otherwise be set after every Raft Ready.
+ */
+export function sampledGauge(gauge: object, value: () => number): void {
+  const target = gauge as { set(v: number): void; collect?: () => void };
+  target.collect = () => target.set(value());
+}
+
+/**
  * kubets-store's Prometheus metrics, under etcd's names and help texts where etcd has them, so
  * etcd dashboards and alerts (e.g. etcd_server_has_leader == 0, WAL fsync p99) work unchanged.
  */
