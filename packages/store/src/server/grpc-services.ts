@@ -269,6 +269,9 @@ function serveWatch(
     grpc_method: 'Watch',
   };
   metrics?.grpcStarted.inc(labels);
+  // One message per watcher per commit: counted in plain numbers (hotCount).
+  const sent = metrics && hotCount(metrics.grpcMsgSent, labels);
+  const received = metrics && hotCount(metrics.grpcMsgReceived, labels);
   let closed = false;
   const stream = etcd.watchHub.openStream({
     send: (msg) => {
@@ -285,7 +288,7 @@ function serveWatch(
         msg.events,
         msg.prevKv,
       );
-      metrics?.grpcMsgSent.inc(labels);
+      sent?.add();
       // The service definition writes these bytes as they are (see watch-encoding.ts).
       return call.write(bytes as unknown as WatchResponse);
     },
@@ -293,7 +296,7 @@ function serveWatch(
   etcd.progressStreams.add(stream);
   call.on('drain', () => stream.resume());
   call.on('data', (req: WatchRequest__Output) => {
-    metrics?.grpcMsgReceived.inc(labels);
+    received?.add();
     switch (req.request_union) {
       case 'create_request': {
         const c = req.create_request!;
