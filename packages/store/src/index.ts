@@ -16,8 +16,11 @@ export type {
   Timers,
 } from './server/etcd-server.js';
 export { addEtcdServices } from './server/grpc-services.js';
-export { addPeerService } from './server/peer-service.js';
-export { GrpcPeerTransport, fetchClusterMembers } from './server/peer-transport.js';
+export { listenPeer, peerStreamHandler } from './server/peer-service.js';
+export type { PeerListener, PeerServiceOptions } from './server/peer-service.js';
+export { Http2PeerTransport, fetchClusterMembers } from './server/peer-transport.js';
+export type { PeerTransportOptions } from './server/peer-transport.js';
+export type { PeerTls } from './server/peer-wire.js';
 export { StoreMetrics } from './server/metrics.js';
 export { Compactor, parseCompactionPolicy } from './server/compactor.js';
 export type { AutoCompactionMode, CompactionPolicy } from './server/compactor.js';

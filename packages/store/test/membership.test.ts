@@ -123,22 +123,13 @@ describe('membership changes under load', () => {
         30_000,
       );
 
-      // Promote once the learner is close enough to the leader (etcd refuses before). kubets-store
-      // answers MemberPromote on the leader only (not yet forwarded), and leadership may move
-      // under load: ask whichever voter leads now.
+      // Promote once the learner is close enough to the leader (etcd refuses before). Asked of
+      // the first member, leader or not: a follower forwards MemberPromote to the leader.
       await waitFor(
         'the learner to be promoted',
         async () => {
-          const leaderId = (await status(first.endpoint)).leader;
-          const statuses = await Promise.all(
-            c.members.map(async (m) => ({
-              m,
-              st: await status(m.endpoint).catch(() => undefined),
-            })),
-          );
-          const leader = statuses.find((x) => x.st?.header?.member_id === leaderId)?.m ?? first;
           await unary((cb) =>
-            clusterApi(leader.endpoint).MemberPromote({ ID: learnerId }, deadline(), cb),
+            clusterApi(first.endpoint).MemberPromote({ ID: learnerId }, deadline(), cb),
           );
           return true;
         },

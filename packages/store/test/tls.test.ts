@@ -6,6 +6,7 @@
  * openssl is not installed.
  */
 import { execFileSync } from 'node:child_process';
+import * as http2 from 'node:http2';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +15,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discardLogger } from '@kubets/component-base';
 import { startEmbeddedStore } from '../src/embedded.js';
 import { freePort } from './support/ports.js';
-import * as grpc from '@grpc/grpc-js';
-import { loadGrpcObject } from '../src/gen/etcd/load.js';
 import {
   ETCDCTL_BIN,
   missingTool,
@@ -289,35 +288,39 @@ describe.skipIf(opensslMissing !== undefined)('peer TLS', () => {
 
     // The peer port speaks TLS only, and with --peer-client-cert-auth wants a client cert.
     const peerAddress = new URL(c.members[1]!.peerURL).host;
-    const RaftPeer = loadGrpcObject().kubets.store.RaftPeer;
-    const ping = (creds: grpc.ChannelCredentials): Promise<unknown> => {
-      const client = new RaftPeer(peerAddress, creds);
-      return new Promise((resolve, reject) =>
-        client.Ping({ cluster_ID: '0', from: 1 }, { deadline: Date.now() + 3000 }, (err, res) => {
-          client.close();
-          if (err) reject(err);
-          else resolve(res);
-        }),
-      );
-    };
-    const code = (creds: grpc.ChannelCredentials): Promise<number> =>
-      ping(creds).then(
-        () => grpc.status.OK,
-        (err: grpc.ServiceError) => err.code,
-      );
     const ca = readFileSync(join(pki, 'ca.crt'));
+    /** The HTTP status of a GET /members, or the connection error's code. */
+    const probe = (url: string, opts: http2.SecureClientSessionOptions): Promise<string> =>
+      new Promise((resolve) => {
+        const session = http2.connect(url, opts);
+        let answered = false;
+        const done = (what: string): void => {
+          if (answered) return;
+          answered = true;
+          session.destroy();
+          resolve(what);
+        };
+        session.on('error', (err: NodeJS.ErrnoException) => done(err.code ?? 'error'));
+        session.on('close', () => done('closed'));
+        const timer = setTimeout(() => done('timeout'), 10_000);
+        session.on('close', () => clearTimeout(timer));
+        const req = session.request({ ':method': 'POST', ':path': '/raft/stream' });
+        req.on('response', (h) => done(String(h[':status'])));
+        req.on('error', (err: NodeJS.ErrnoException) => done(err.code ?? 'error'));
+        req.on('close', () => done('closed'));
+        req.end();
+      });
     // Plaintext, and TLS without a client certificate: the connection itself fails.
-    expect(await code(grpc.credentials.createInsecure())).toBe(grpc.status.UNAVAILABLE);
-    expect(await code(grpc.credentials.createSsl(ca))).toBe(grpc.status.UNAVAILABLE);
-    // With the peer certificate the call reaches the member, which refuses cluster ID 0.
+    expect(await probe(`http://${peerAddress}`, {})).not.toMatch(/^\d+$/);
+    expect(await probe(`https://${peerAddress}`, { ca })).not.toMatch(/^\d+$/);
+    // With the peer certificate the request reaches the member, which refuses a stream that
+    // names no cluster (412, as rafthttp answers a cluster ID mismatch).
     expect(
-      await code(
-        grpc.credentials.createSsl(
-          ca,
-          readFileSync(join(pki, 'peer.key')),
-          readFileSync(join(pki, 'peer.crt')),
-        ),
-      ),
-    ).toBe(grpc.status.PERMISSION_DENIED);
+      await probe(`https://${peerAddress}`, {
+        ca,
+        key: readFileSync(join(pki, 'peer.key')),
+        cert: readFileSync(join(pki, 'peer.crt')),
+      }),
+    ).toBe('412');
   }, 90_000);
 });

@@ -8,10 +8,11 @@ import {
 } from '@kubets/component-base';
 import { EtcdServer } from '../server/etcd-server.js';
 import { addEtcdServices } from '../server/grpc-services.js';
-import { bindGrpc, grpcServerOptions, NO_CHANNELZ } from '../server/listen.js';
+import { bindGrpc, grpcServerOptions } from '../server/listen.js';
 import { peerFaultsFromEnv } from '../server/peer-faults.js';
-import { addPeerService } from '../server/peer-service.js';
-import { GrpcPeerTransport, fetchClusterMembers } from '../server/peer-transport.js';
+import { listenPeer, peerStreamHandler, type PeerListener } from '../server/peer-service.js';
+import { Http2PeerTransport, fetchClusterMembers } from '../server/peer-transport.js';
+import type { PeerTls } from '../server/peer-wire.js';
 import { StoreMetrics } from '../server/metrics.js';
 import { StoreTracing, TRACER_NAME } from '../server/tracing.js';
 import { NodeFs } from '../storage/fs.js';
@@ -40,13 +41,22 @@ export function serverCredentials(tls: TlsFiles | undefined): grpc.ServerCredent
   );
 }
 
-export function channelCredentials(tls: TlsFiles | undefined): grpc.ChannelCredentials {
-  if (tls === undefined) return grpc.credentials.createInsecure();
-  return grpc.credentials.createSsl(
-    tls.trustedCaFile ? readFileSync(tls.trustedCaFile) : null,
-    readFileSync(tls.keyFile),
-    readFileSync(tls.certFile),
-  );
+/** The peer port's TLS material (server and client side alike), read from the --peer-* files. */
+export function peerTls(tls: TlsFiles | undefined): PeerTls | undefined {
+  if (tls === undefined) return undefined;
+  const read = (path: string, what: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`cannot read ${what} ${path}: ${(err as Error).message}`);
+    }
+  };
+  return {
+    ca: tls.trustedCaFile ? read(tls.trustedCaFile, 'peer trusted CA file') : undefined,
+    cert: read(tls.certFile, 'peer cert file'),
+    key: read(tls.keyFile, 'peer key file'),
+    clientCertAuth: tls.clientCertAuth,
+  };
 }
 
 /**
@@ -85,8 +95,7 @@ export async function runStore(
   }
   const metrics = new StoreMetrics(comp.metrics);
   const credentials = serverCredentials(config.clientTls);
-  const peerServerCredentials = serverCredentials(config.peerTls);
-  const peerClientCredentials = (): grpc.ChannelCredentials => channelCredentials(config.peerTls);
+  const peerTlsFiles = peerTls(config.peerTls);
   // TEST ONLY (fault tests): an injected partition, when the environment asks for one.
   let nameOf = (_id: number): string | undefined => undefined;
   const faults = peerFaultsFromEnv(
@@ -118,19 +127,19 @@ export async function runStore(
     ...(tracing ? { tracing } : {}),
     transport: (server) => {
       nameOf = (id) => server.sm.membership.get(id)?.name;
-      return new GrpcPeerTransport({
+      return new Http2PeerTransport({
         memberId: server.memberId,
         clusterId: () => server.clusterId,
         logger: logger.named('rafthttp'),
         metrics,
-        credentials: peerClientCredentials,
+        ...(peerTlsFiles !== undefined ? { tls: peerTlsFiles } : {}),
         snapshotData: (index) => server.snapshotState(index),
         reportUnreachable: (id) => server.raft.reportUnreachable(id),
         reportSnapshot: (id, ok) => server.raft.reportSnapshot(id, ok),
         faults,
       });
     },
-    fetchCluster: (urls) => fetchClusterMembers(urls, peerClientCredentials()),
+    fetchCluster: (urls) => fetchClusterMembers(urls, peerTlsFiles),
     onFatal: (err) => {
       logger.error(err, 'Stopping: the member cannot continue');
       logger.flush();
@@ -141,15 +150,13 @@ export async function runStore(
     if (etcd.leader === 0) throw new Error('no leader');
   });
 
-  const peerServer = new grpc.Server({
-    'grpc.max_receive_message_length': 64 * 1024 * 1024,
-    'grpc.keepalive_permit_without_calls': 1,
-    'grpc.http2.min_ping_interval_without_data_ms': 5000,
-    ...NO_CHANNELZ,
-  });
-  addPeerService(peerServer, { etcd, logger: logger.named('rafthttp'), metrics, faults });
+  let peerListener: PeerListener;
   try {
-    await bindGrpc(peerServer, config.listenPeerUrls, () => peerServerCredentials);
+    peerListener = await listenPeer(
+      config.listenPeerUrls,
+      peerTlsFiles,
+      peerStreamHandler({ etcd, logger: logger.named('rafthttp'), metrics, faults }),
+    );
   } catch (err) {
     await etcd.stop();
     throw new Error(
@@ -198,7 +205,7 @@ export async function runStore(
     });
     await etcd.stop();
     faults.stop();
-    peerServer.forceShutdown();
+    await peerListener.close();
     logger.info('kubets-store stopped', { name: config.name });
   });
   logger.info('ready to serve client requests', {

@@ -81,7 +81,7 @@ import type { StorageFs } from '../storage/fs.js';
 import { RaftLog } from '../storage/raft-log.js';
 import { WatchHub } from '../watch/watch-hub.js';
 import { Compactor, type CompactionPolicy } from './compactor.js';
-import type { StoreMetrics } from './metrics.js';
+import { sampledGauge, type StoreMetrics } from './metrics.js';
 import { RaftNode } from './raft-node.js';
 import { ReadIndexBatcher } from './read-index.js';
 import type { StoreTracing } from './tracing.js';
@@ -121,6 +121,8 @@ export interface PeerTransport {
   leaseRenew(leader: number, id: bigint): Promise<number>;
   /** Forwards a lease TTL query to the leader. */
   leaseTimeToLive(leader: number, id: bigint, keys: boolean): Promise<LeaseTimeToLiveResponse>;
+  /** Forwards MemberPromote to the leader (only it knows whether the learner caught up). */
+  memberPromote(leader: number, id: number): Promise<ProtoMember[]>;
   stop(): Promise<void>;
 }
 
@@ -216,7 +218,10 @@ export class EtcdServer {
   private transport: PeerTransport | undefined;
   private lead = 0;
   private term = 0;
-  private clusterIdCache = { id: -1n, text: '' };
+  private clusterIdCache: { id: bigint; value: ResponseHeader['cluster_id'] } = {
+    id: -1n,
+    value: '',
+  };
   private stopped = false;
   private published = false;
   private publishing = false;
@@ -303,6 +308,23 @@ export class EtcdServer {
         },
       },
     });
+    const m = this.metrics;
+    if (m) {
+      // Read when scraped rather than set after every Ready (ten gauge updates per Ready were a
+      // measurable share of a put's CPU). basicStatus, not status(), which copies every progress.
+      sampledGauge(m.proposalsCommitted, () => this.raft.raw.basicStatus().commit);
+      sampledGauge(m.proposalsApplied, () => this.raft.applied);
+      sampledGauge(m.dbTotalSize, () => this.sm.mvcc.sizeBytes);
+      sampledGauge(m.dbTotalSizeInUse, () => this.sm.mvcc.sizeBytes);
+      sampledGauge(m.keysTotal, () => this.sm.mvcc.keyCount);
+      sampledGauge(m.currentRevision, () => this.sm.mvcc.rev);
+      sampledGauge(m.compactRevision, () => this.sm.mvcc.compactRev);
+      sampledGauge(m.watcherTotal, () => this.watchHub.watcherCount);
+      sampledGauge(m.watchStreamTotal, () => this.watchHub.streamCount);
+      sampledGauge(m.isLearner, () =>
+        this.sm.membership.get(this.memberId)?.isLearner === true ? 1 : 0,
+      );
+    }
   }
 
   /** Recovers or creates the member's data directory and starts its Raft node. */
@@ -591,9 +613,18 @@ export class EtcdServer {
   header(revision?: number): ResponseHeader {
     // The cluster ID changes only when a joining member learns it; cache its decimal form.
     const cid = this.clusterId;
-    if (cid !== this.clusterIdCache.id) this.clusterIdCache = { id: cid, text: cid.toString() };
+    if (cid !== this.clusterIdCache.id) {
+      // As the 32-bit halves protobufjs keeps 64-bit integers in (a Long's fields): every
+      // response carries the header, and a decimal string would be parsed into one each time.
+      const bits = {
+        low: Number(cid & 0xffffffffn) | 0,
+        high: Number(cid >> 32n) | 0,
+        unsigned: true,
+      };
+      this.clusterIdCache = { id: cid, value: bits as unknown as ResponseHeader['cluster_id'] };
+    }
     return {
-      cluster_id: this.clusterIdCache.text,
+      cluster_id: this.clusterIdCache.value,
       member_id: this.memberId,
       revision: revision ?? this.sm.mvcc.rev,
       raft_term: this.term,
@@ -912,7 +943,21 @@ export class EtcdServer {
     return this.memberList();
   }
 
+  /**
+   * MemberPromote: decided by the leader, the only member that knows how far the learner's log
+   * is. A follower forwards the request over the peer transport, as etcd does.
+   */
   async memberPromote(id: number): Promise<ProtoMember[]> {
+    const m = this.sm.membership.get(id);
+    if (m === undefined) throw ErrMemberNotFound();
+    if (!m.isLearner) throw ErrMemberNotLearner();
+    if (this.isLeader) return this.memberPromoteLocal(id);
+    if (this.lead === 0 || this.transport === undefined) throw ErrNoLeader();
+    return this.transport.memberPromote(this.lead, id);
+  }
+
+  /** MemberPromote on this member, which must be the leader. */
+  async memberPromoteLocal(id: number): Promise<ProtoMember[]> {
     const m = this.sm.membership.get(id);
     if (m === undefined) throw ErrMemberNotFound();
     if (!m.isLearner) throw ErrMemberNotLearner();
@@ -1169,22 +1214,6 @@ export class EtcdServer {
       const ready = this.appliedWaiters.filter((w) => w.index <= applied);
       this.appliedWaiters = this.appliedWaiters.filter((w) => w.index > applied);
       for (const w of ready) w.resolve();
-    }
-    const m = this.metrics;
-    if (m) {
-      // basicStatus, not status(): this runs after every Ready and status() copies the
-      // progress of every member.
-      const st = this.raft.raw.basicStatus();
-      m.proposalsCommitted.set(st.commit);
-      m.proposalsApplied.set(applied);
-      m.dbTotalSize.set(this.sm.mvcc.sizeBytes);
-      m.dbTotalSizeInUse.set(this.sm.mvcc.sizeBytes);
-      m.keysTotal.set(this.sm.mvcc.keyCount);
-      m.currentRevision.set(this.sm.mvcc.rev);
-      m.compactRevision.set(this.sm.mvcc.compactRev);
-      m.watcherTotal.set(this.watchHub.watcherCount);
-      m.watchStreamTotal.set(this.watchHub.streamCount);
-      m.isLearner.set(this.sm.membership.get(this.memberId)?.isLearner === true ? 1 : 0);
     }
     if (!this.published && this.lead !== 0) this.publishAttributes();
   }

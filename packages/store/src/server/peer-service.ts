@@ -1,36 +1,109 @@
-import * as grpc from '@grpc/grpc-js';
+import * as http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from '@kubets/component-base';
 import { decodeMessage, type Message } from '@kubets/raft';
-import { loadGrpcObject } from '../gen/etcd/load.js';
-import type { RaftPeerHandlers } from '../gen/etcd/types/kubets/store/RaftPeer.js';
-import type { SnapshotChunk__Output } from '../gen/etcd/types/kubets/store/SnapshotChunk.js';
+import { toEtcdError } from '../apply/errors.js';
 import type { EtcdServer } from './etcd-server.js';
-import { toStatus } from './grpc-services.js';
-import type { StoreMetrics } from './metrics.js';
-import { withPeerBatchCodec, type PeerBatch } from './peer-batch.js';
+import type { ListenUrl } from './listen.js';
+import { hotCount, type StoreMetrics } from './metrics.js';
+import { FrameDecoder } from './peer-frames.js';
 import type { PeerFaults } from './peer-faults.js';
+import {
+  PEER_CONNECTION_WINDOW,
+  PEER_HTTP2_SETTINGS,
+  PEER_MAX_SESSION_MEMORY_MB,
+  PeerHeader,
+  PeerPath,
+  formatId,
+  leaseTimeToLiveCodec,
+  memberPromoteCodec,
+  membersCodec,
+  parseId,
+  type PeerTls,
+} from './peer-wire.js';
+
+/** What the peer port serves; EtcdServer implements it. */
+export type PeerServiceTarget = Pick<
+  EtcdServer,
+  | 'memberId'
+  | 'clusterId'
+  | 'receive'
+  | 'leaseRenewLocal'
+  | 'leaseTimeToLiveLocal'
+  | 'memberPromoteLocal'
+  | 'sm'
+>;
 
 export interface PeerServiceOptions {
-  etcd: EtcdServer;
+  etcd: PeerServiceTarget;
   logger: Logger;
   metrics?: StoreMetrics;
   /** TEST ONLY: peers whose traffic is dropped (see peer-faults.ts). */
   faults?: PeerFaults;
 }
 
-function clusterMismatch(
-  etcd: EtcdServer,
-  clusterId: string,
-): Partial<grpc.StatusObject> | undefined {
-  if (clusterId === etcd.clusterId.toString()) return undefined;
-  return {
-    code: grpc.status.PERMISSION_DENIED,
-    details: `cluster ID mismatch: this member belongs to cluster ${etcd.clusterId.toString(16)}, the sender to ${BigInt(clusterId).toString(16)}`,
-  };
+/** Largest body of a forwarded call (they carry an ID or two). */
+const MAX_CALL_BODY = 64 * 1024;
+
+const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD, HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE } =
+  http2.constants;
+
+/** Answers a request with an error: the HTTP status, the gRPC code to surface and the message. */
+function fail(
+  stream: http2.ServerHttp2Stream,
+  status: number,
+  code: number,
+  message: string,
+): void {
+  if (stream.destroyed || stream.closed) return;
+  if (!stream.headersSent) {
+    stream.respond({
+      [HTTP2_HEADER_STATUS]: status,
+      [HTTP2_HEADER_CONTENT_TYPE]: 'text/plain; charset=utf-8',
+      [PeerHeader.errorCode]: String(code),
+    });
+  }
+  stream.end(message);
 }
 
-/** The receiving side of the peer protocol (RaftPeer service) on --listen-peer-urls. */
-export function addPeerService(server: grpc.Server, opts: PeerServiceOptions): void {
+function reply(stream: http2.ServerHttp2Stream, body: Uint8Array | string, type: string): void {
+  if (stream.destroyed || stream.closed) return;
+  stream.respond({ [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: type });
+  stream.end(body);
+}
+
+function replyError(stream: http2.ServerHttp2Stream, err: unknown): void {
+  const e = toEtcdError(err);
+  if (e !== undefined) fail(stream, 500, e.grpcCode, e.message);
+  else fail(stream, 500, GrpcStatus.INTERNAL, err instanceof Error ? err.message : String(err));
+}
+
+/** Reads a small request body, then calls `handle` with it. */
+function readBody(stream: http2.ServerHttp2Stream, handle: (body: Buffer) => void): void {
+  const parts: Buffer[] = [];
+  let size = 0;
+  stream.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_CALL_BODY) {
+      fail(stream, 413, GrpcStatus.RESOURCE_EXHAUSTED, 'request body too large');
+      stream.destroy();
+      return;
+    }
+    parts.push(chunk);
+  });
+  stream.on('end', () => {
+    if (!stream.destroyed) handle(Buffer.concat(parts, size));
+  });
+}
+
+/**
+ * The receiving side of the peer protocol (peer-wire.ts): a handler for an HTTP/2 server's
+ * 'stream' event on --listen-peer-urls.
+ */
+export function peerStreamHandler(
+  opts: PeerServiceOptions,
+): (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void {
   const { etcd, logger, metrics, faults } = opts;
   const deliver = (m: Message): void => {
     if (m.to !== etcd.memberId) {
@@ -47,139 +120,252 @@ export function addPeerService(server: grpc.Server, opts: PeerServiceOptions): v
     }
   };
 
-  const handlers: RaftPeerHandlers = {
-    Messages: (call, callback) => {
-      let failed = false;
-      call.on('data', (raw: unknown) => {
-        // The service definition below decodes this stream with the batch codec.
-        const batch = raw as PeerBatch;
-        if (failed || faults?.blocked(batch.from) === true) return;
-        const bad =
-          batch.clusterId === etcd.clusterId
-            ? undefined
-            : clusterMismatch(etcd, batch.clusterId.toString());
-        if (bad) {
-          failed = true;
-          logger.warn('Refusing peer traffic from another cluster', {
-            from: batch.from,
-            reason: bad.details,
-          });
-          callback(bad);
-          return;
-        }
-        let bytes = 0;
-        for (const encoded of batch.messages) {
-          bytes += encoded.length;
-          let m: Message;
-          try {
-            m = decodeMessage(encoded);
-          } catch (err) {
-            logger.warn('Dropping an undecodable Raft message', {
-              from: batch.from,
-              err: String(err),
-            });
-            continue;
-          }
-          deliver(m);
-        }
-        metrics?.peerReceivedBytes.inc({ From: batch.from.toString(16) }, bytes);
-      });
-      call.on('end', () => {
-        if (!failed) callback(null, {});
-      });
-      call.on('error', () => undefined);
-    },
+  /** Refuses a request from another cluster or (test faults) from a cut-off peer. */
+  const refused = (
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+  ): boolean => {
+    const cluster = parseId(headers[PeerHeader.clusterId]);
+    if (cluster !== etcd.clusterId) {
+      // rafthttp answers a cluster ID mismatch with 412 Precondition Failed.
+      fail(
+        stream,
+        412,
+        GrpcStatus.PERMISSION_DENIED,
+        `cluster ID mismatch: this member belongs to cluster ${formatId(etcd.clusterId)}, the sender to ${cluster === undefined ? '(none)' : formatId(cluster)}`,
+      );
+      return true;
+    }
+    const from = parseId(headers[PeerHeader.from]);
+    if (from !== undefined && faults?.blocked(Number(from)) === true) {
+      fail(stream, 503, GrpcStatus.UNAVAILABLE, 'partitioned (test fault injection)');
+      return true;
+    }
+    return false;
+  };
 
-    Snapshot: (call, callback) => {
-      let head: SnapshotChunk__Output | undefined;
-      const parts: Buffer[] = [];
-      let received = 0;
-      let failed = false;
-      call.on('data', (chunk: SnapshotChunk__Output) => {
-        if (failed) return;
-        if (head === undefined) {
-          const bad =
-            faults?.blocked(Number(chunk.from)) === true
-              ? { code: grpc.status.UNAVAILABLE, details: 'partitioned (test fault injection)' }
-              : clusterMismatch(etcd, chunk.cluster_ID);
-          if (bad) {
-            failed = true;
-            callback(bad);
+  const messageStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+    const fromId = parseId(headers[PeerHeader.from]);
+    const to = parseId(headers[PeerHeader.to]);
+    if (fromId === undefined || (to !== undefined && Number(to) !== etcd.memberId)) {
+      fail(stream, 400, GrpcStatus.INVALID_ARGUMENT, `stream for member ${String(to)}`);
+      return;
+    }
+    const from = Number(fromId);
+    const received =
+      metrics === undefined
+        ? undefined
+        : hotCount(metrics.peerReceivedBytes, { From: formatId(from) });
+    stream.respond({ [HTTP2_HEADER_STATUS]: 200 });
+    const decoder = new FrameDecoder();
+    stream.on('data', (chunk: Buffer) => {
+      received?.add(chunk.length);
+      let frames: Buffer[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        logger.warn('Closing a corrupt peer stream', { from: formatId(from), err: String(err) });
+        stream.close(http2.constants.NGHTTP2_PROTOCOL_ERROR);
+        return;
+      }
+      // TEST ONLY: an injected partition drops what arrives, as a cut cable would.
+      if (faults?.blocked(from) === true) return;
+      for (const frame of frames) {
+        let m: Message;
+        try {
+          m = decodeMessage(frame);
+        } catch (err) {
+          logger.warn('Dropping an undecodable Raft message', {
+            from: formatId(from),
+            err: String(err),
+          });
+          continue;
+        }
+        deliver(m);
+      }
+    });
+    stream.on('end', () => stream.end());
+  };
+
+  const snapshotStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+    const total = Number(headers[PeerHeader.snapshotBytes] ?? NaN);
+    if (!Number.isSafeInteger(total) || total < 0) {
+      fail(stream, 400, GrpcStatus.INVALID_ARGUMENT, `bad ${PeerHeader.snapshotBytes}`);
+      return;
+    }
+    const head = Buffer.from(String(headers[PeerHeader.snapshotMessage] ?? ''), 'base64');
+    const parts: Buffer[] = [];
+    let received = 0;
+    stream.on('data', (chunk: Buffer) => {
+      parts.push(chunk);
+      received += chunk.length;
+    });
+    stream.on('end', () => {
+      if (stream.headersSent) return;
+      if (received !== total) {
+        fail(
+          stream,
+          400,
+          GrpcStatus.DATA_LOSS,
+          `incomplete snapshot: ${received} of ${total} bytes`,
+        );
+        return;
+      }
+      try {
+        const m = decodeMessage(head);
+        if (m.snapshot === null) throw new Error('snapshot message without a snapshot');
+        const withData: Message = {
+          ...m,
+          snapshot: { metadata: m.snapshot.metadata, data: Buffer.concat(parts, received) },
+        };
+        logger.info('Received a snapshot from the leader', {
+          from: m.from.toString(16),
+          index: m.snapshot.metadata.index,
+          bytes: received,
+        });
+        metrics?.peerReceivedBytes.inc({ From: formatId(m.from) }, received);
+        deliver(withData);
+        reply(stream, '', 'text/plain');
+      } catch (err) {
+        fail(stream, 400, GrpcStatus.INVALID_ARGUMENT, `bad snapshot message: ${String(err)}`);
+      }
+    });
+  };
+
+  return (stream, headers) => {
+    stream.on('error', () => undefined);
+    const path = headers[HTTP2_HEADER_PATH];
+    const method = headers[HTTP2_HEADER_METHOD];
+    if (path === PeerPath.members && method === 'GET') {
+      // Asked by a member joining the cluster, which does not know the cluster ID yet.
+      reply(
+        stream,
+        membersCodec.encode({
+          cluster_ID: etcd.clusterId.toString(),
+          members: etcd.sm.membership.list().map((m) => ({
+            ID: m.id,
+            name: m.name,
+            peer_URLs: m.peerURLs,
+            client_URLs: m.clientURLs,
+            is_learner: m.isLearner,
+          })),
+        }),
+        'application/protobuf',
+      );
+      return;
+    }
+    if (method !== 'POST') {
+      fail(stream, 405, GrpcStatus.UNIMPLEMENTED, `${String(method)} not allowed`);
+      return;
+    }
+    if (refused(stream, headers)) return;
+    switch (path) {
+      case PeerPath.stream:
+        messageStream(stream, headers);
+        return;
+      case PeerPath.snapshot:
+        snapshotStream(stream, headers);
+        return;
+      case PeerPath.leaseRenew:
+        readBody(stream, (body) => {
+          etcd.leaseRenewLocal(BigInt(body.toString('utf8').trim() || '0')).then(
+            (ttl) => reply(stream, JSON.stringify({ TTL: ttl }), 'application/json'),
+            (err: unknown) => replyError(stream, err),
+          );
+        });
+        return;
+      case PeerPath.leaseTimeToLive:
+        readBody(stream, (body) => {
+          let req: { ID: string; keys: boolean };
+          try {
+            req = JSON.parse(body.toString('utf8')) as { ID: string; keys: boolean };
+          } catch (err) {
+            fail(stream, 400, GrpcStatus.INVALID_ARGUMENT, String(err));
             return;
           }
-          head = chunk;
-          return;
-        }
-        parts.push(chunk.data);
-        received += chunk.data.length;
-      });
-      call.on('end', () => {
-        if (failed) return;
-        if (head === undefined || received !== Number(head.total_bytes)) {
-          callback({
-            code: grpc.status.DATA_LOSS,
-            details: `incomplete snapshot: ${received} of ${head?.total_bytes ?? '?'} bytes`,
-          });
-          return;
-        }
-        try {
-          const m = decodeMessage(head.message);
-          if (m.snapshot === null) throw new Error('snapshot message without a snapshot');
-          const withData: Message = {
-            ...m,
-            snapshot: { metadata: m.snapshot.metadata, data: Buffer.concat(parts) },
-          };
-          logger.info('Received a snapshot from the leader', {
-            from: m.from.toString(16),
-            index: m.snapshot.metadata.index,
-            bytes: received,
-          });
-          deliver(withData);
-          callback(null, {});
-        } catch (err) {
-          callback({
-            code: grpc.status.INVALID_ARGUMENT,
-            details: `bad snapshot message: ${(err as Error).message}`,
-          });
-        }
-      });
-      call.on('error', () => undefined);
-    },
-
-    LeaseRenew: (call, callback) => {
-      const bad = clusterMismatch(etcd, call.request.cluster_ID);
-      if (bad) return callback(bad);
-      etcd.leaseRenewLocal(BigInt(call.request.ID)).then(
-        (ttl) => callback(null, { TTL: ttl }),
-        (err: unknown) => callback(toStatus(err)),
-      );
-    },
-
-    LeaseTimeToLive: (call, callback) => {
-      etcd.leaseTimeToLiveLocal(BigInt(call.request.ID), call.request.keys).then(
-        (res) => callback(null, res),
-        (err: unknown) => callback(toStatus(err)),
-      );
-    },
-
-    Members: (_call, callback) => {
-      callback(null, {
-        cluster_ID: etcd.clusterId.toString(),
-        members: etcd.sm.membership.list().map((m) => ({
-          ID: m.id,
-          name: m.name,
-          peer_URLs: m.peerURLs,
-          client_URLs: m.clientURLs,
-          is_learner: m.isLearner,
-        })),
-      });
-    },
-
-    Ping: (call, callback) => {
-      const bad = clusterMismatch(etcd, call.request.cluster_ID);
-      if (bad) return callback(bad);
-      callback(null, { member_ID: etcd.memberId });
-    },
+          etcd.leaseTimeToLiveLocal(BigInt(req.ID), req.keys === true).then(
+            (res) => reply(stream, leaseTimeToLiveCodec.encode(res), 'application/protobuf'),
+            (err: unknown) => replyError(stream, err),
+          );
+        });
+        return;
+      case PeerPath.memberPromote:
+        readBody(stream, (body) => {
+          const id = Number(body.toString('utf8').trim());
+          etcd.memberPromoteLocal(id).then(
+            (members) =>
+              reply(stream, memberPromoteCodec.encode({ members }), 'application/protobuf'),
+            (err: unknown) => replyError(stream, err),
+          );
+        });
+        return;
+      default:
+        fail(stream, 404, GrpcStatus.UNIMPLEMENTED, `no peer handler for ${String(path)}`);
+    }
   };
-  server.addService(withPeerBatchCodec(loadGrpcObject().kubets.store.RaftPeer.service), handlers);
+}
+
+/** The peer port's HTTP/2 servers, one per --listen-peer-urls. */
+export interface PeerListener {
+  readonly ports: number[];
+  close(): Promise<void>;
+}
+
+/** Serves `handler` on every URL, with TLS when `tls` is given. */
+export async function listenPeer(
+  urls: readonly ListenUrl[],
+  tls: PeerTls | undefined,
+  handler: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void,
+): Promise<PeerListener> {
+  const servers: http2.Http2Server[] = [];
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const base = {
+    settings: PEER_HTTP2_SETTINGS,
+    maxSessionMemory: PEER_MAX_SESSION_MEMORY_MB,
+  };
+  const ports: number[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const s of sessions) s.destroy();
+    await Promise.all(
+      servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))),
+    );
+  };
+  try {
+    for (const url of urls) {
+      const server =
+        tls === undefined
+          ? http2.createServer(base)
+          : http2.createSecureServer({
+              ...base,
+              cert: tls.cert,
+              key: tls.key,
+              ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+              requestCert: tls.clientCertAuth,
+              rejectUnauthorized: tls.clientCertAuth,
+            });
+      servers.push(server);
+      server.on('session', (session: http2.ServerHttp2Session) => {
+        sessions.add(session);
+        session.on('close', () => sessions.delete(session));
+        session.on('error', () => undefined);
+        session.setLocalWindowSize(PEER_CONNECTION_WINDOW);
+      });
+      server.on('stream', handler);
+      // A client failing the TLS handshake (no certificate under --peer-client-cert-auth, or
+      // plaintext) is refused by the TLS layer; nothing to log per attempt.
+      server.on('tlsClientError', () => undefined);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(url.port, url.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      ports.push((server.address() as AddressInfo).port);
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  return { ports, close: closeAll };
 }

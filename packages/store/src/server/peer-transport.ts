@@ -1,28 +1,46 @@
-import * as grpc from '@grpc/grpc-js';
+import * as http2 from 'node:http2';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from '@kubets/component-base';
 import { EMPTY_BYTES, MessageType, encodeMessage, type Message } from '@kubets/raft';
 import { ErrLeaseNotFound, ErrNoLeader, EtcdError } from '../apply/errors.js';
-import { loadGrpcObject } from '../gen/etcd/load.js';
 import type { LeaseTimeToLiveResponse__Output } from '../gen/etcd/types/etcdserverpb/LeaseTimeToLiveResponse.js';
+import type { Member__Output } from '../gen/etcd/types/etcdserverpb/Member.js';
 import type { MembersResponse__Output } from '../gen/etcd/types/kubets/store/MembersResponse.js';
-import type { RaftPeerClient } from '../gen/etcd/types/kubets/store/RaftPeer.js';
-import { NO_CHANNELZ } from './listen.js';
-import { withPeerBatchCodec, type PeerBatch } from './peer-batch.js';
+import { hotCount, type HotCount, type StoreMetrics } from './metrics.js';
+import { encodeFrames } from './peer-frames.js';
 import type { PeerFaults } from './peer-faults.js';
-import type { StoreMetrics } from './metrics.js';
+import {
+  PEER_CONNECTION_WINDOW,
+  PEER_HTTP2_SETTINGS,
+  PEER_MAX_SESSION_MEMORY_MB,
+  PeerHeader,
+  PeerPath,
+  formatId,
+  leaseTimeToLiveCodec,
+  memberPromoteCodec,
+  membersCodec,
+  type PeerTls,
+} from './peer-wire.js';
 
-/** Raft messages sent in one envelope at most (a burst beyond waits for the next turn). */
-const MAX_BATCH = 1024;
-/** Messages queued for one peer before new ones are dropped (Raft resends what matters). */
+/** Messages queued for one peer while its stream is congested; more are dropped (Raft resends). */
 const MAX_QUEUE = 4096;
-const SNAPSHOT_CHUNK = 1024 * 1024;
+/** Snapshot data is written in chunks of this size, each after the previous one drained. */
+export const SNAPSHOT_CHUNK = 1024 * 1024;
+/** Reconnect back-off: from 50 ms, doubling, at most 1 s (a heartbeat or two, as rafthttp). */
+const BACKOFF_MIN_MS = 50;
+const BACKOFF_MAX_MS = 1000;
+/** A forwarded call or a ping without an answer within this long fails. */
+const CALL_TIMEOUT_MS = 5000;
+
+const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD, HTTP2_HEADER_STATUS } = http2.constants;
 
 export interface PeerTransportOptions {
   memberId: number;
   clusterId: () => bigint;
   logger: Logger;
   metrics?: StoreMetrics;
-  credentials: () => grpc.ChannelCredentials;
+  /** Peer TLS (--peer-* files); undefined: plaintext HTTP/2. */
+  tls?: PeerTls;
   /** The state machine encoding of the snapshot at `index` (MsgSnap carries it). */
   snapshotData(index: number): Promise<Uint8Array>;
   reportUnreachable(id: number): void;
@@ -31,18 +49,6 @@ export interface PeerTransportOptions {
   pingIntervalMs?: number;
   /** TEST ONLY: peers to drop traffic to (see peer-faults.ts). */
   faults?: PeerFaults;
-}
-
-let peerClientCtor:
-  (new (...args: ConstructorParameters<typeof grpc.Client>) => RaftPeerClient) | undefined;
-
-/** The RaftPeer client class, its Messages stream on the hand-written batch codec. */
-function peerClient(): new (...args: ConstructorParameters<typeof grpc.Client>) => RaftPeerClient {
-  peerClientCtor ??= grpc.makeGenericClientConstructor(
-    withPeerBatchCodec(loadGrpcObject().kubets.store.RaftPeer.service),
-    'RaftPeer',
-  ) as unknown as new (...args: ConstructorParameters<typeof grpc.Client>) => RaftPeerClient;
-  return peerClientCtor;
 }
 
 /** host:port of the first usable peer URL. */
@@ -58,47 +64,115 @@ export function peerAddress(urls: readonly string[]): string {
   throw new Error(`no usable peer URL in ${JSON.stringify(urls)}`);
 }
 
+/** Opens an HTTP/2 session to a peer (TLS when configured), with the peer protocol's windows. */
+function connect(address: string, tls: PeerTls | undefined): http2.ClientHttp2Session {
+  const base = {
+    settings: PEER_HTTP2_SETTINGS,
+    maxSessionMemory: PEER_MAX_SESSION_MEMORY_MB,
+  };
+  const session =
+    tls === undefined
+      ? http2.connect(`http://${address}`, base)
+      : http2.connect(`https://${address}`, {
+          ...base,
+          cert: tls.cert,
+          key: tls.key,
+          ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+        });
+  session.once('connect', () => session.setLocalWindowSize(PEER_CONNECTION_WINDOW));
+  // Errors surface on the streams; an unhandled 'error' event would end the process.
+  session.on('error', () => undefined);
+  return session;
+}
+
+interface CallResult {
+  status: number;
+  headers: http2.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** One request on `session`, its whole answer read, failing after `timeoutMs`. */
+function call(
+  session: http2.ClientHttp2Session,
+  headers: http2.OutgoingHttpHeaders,
+  body: Uint8Array | string | undefined,
+  timeoutMs = CALL_TIMEOUT_MS,
+): Promise<CallResult> {
+  return new Promise((resolve, reject) => {
+    let req: http2.ClientHttp2Stream;
+    try {
+      req = session.request(headers, { endStream: body === undefined });
+    } catch (err) {
+      reject(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    const timer = setTimeout(() => {
+      req.close(http2.constants.NGHTTP2_CANCEL);
+      reject(new Error(`peer request ${String(headers[HTTP2_HEADER_PATH])} timed out`));
+    }, timeoutMs);
+    let response: http2.IncomingHttpHeaders = {};
+    const parts: Buffer[] = [];
+    req.on('response', (h) => (response = h));
+    req.on('data', (chunk: Buffer) => parts.push(chunk));
+    req.on('end', () => {
+      clearTimeout(timer);
+      resolve({
+        status: Number(response[HTTP2_HEADER_STATUS] ?? 0),
+        headers: response,
+        body: Buffer.concat(parts),
+      });
+    });
+    req.on('error', (err: Error) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    if (body !== undefined) req.end(body);
+  });
+}
+
+/** A peer's error answer, as the error a client should see. */
+function callError(r: CallResult): Error {
+  const code = Number(r.headers[PeerHeader.errorCode] ?? GrpcStatus.UNAVAILABLE);
+  const message = r.body.toString('utf8');
+  if (message.startsWith('etcdserver:')) return new EtcdError(code, message);
+  if (code === Number(GrpcStatus.NOT_FOUND)) return ErrLeaseNotFound();
+  return ErrNoLeader();
+}
+
 /**
- * One outgoing connection to a peer: a long-lived client stream of message batches. Messages
- * are queued and written in batches (one envelope per synchronous burst of sends); when the stream's buffer
- * is full the queue waits for 'drain'; when the peer is unreachable the queued messages are
- * dropped and Raft is told, so it probes the peer instead of streaming into the void. The
- * stream is re-opened on the next message after a back-off.
+ * One peer: an HTTP/2 session (opened on demand, re-opened after a back-off when it fails) and
+ * on it the long-lived stream of this member's Raft messages to the peer. Messages handed over
+ * in one synchronous burst (one Ready) are framed into one write, flushed from a microtask. While
+ * the stream is congested (write() returned false) messages wait for 'drain', up to MAX_QUEUE;
+ * beyond that, or while the peer is unreachable, they are dropped and Raft is told, so it
+ * probes the peer instead of streaming into the void (Raft resends what it needs).
  */
 class PeerConnection {
-  readonly client: RaftPeerClient;
-  private call: grpc.ClientWritableStream<PeerBatch> | undefined;
+  private session: http2.ClientHttp2Session | undefined;
+  private stream: http2.ClientHttp2Stream | undefined;
   private queue: Uint8Array[] = [];
   private scheduled = false;
   private draining = false;
   private retryAt = 0;
-  private backoffMs = 50;
+  private backoffMs = BACKOFF_MIN_MS;
   private lastUnreachableReport = 0;
   private pinger: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly sent: HotCount | undefined;
+  private readonly label: string;
 
   constructor(
     readonly id: number,
     readonly address: string,
     private readonly opts: PeerTransportOptions,
   ) {
-    const Ctor = peerClient();
-    this.client = new Ctor(address, opts.credentials(), {
-      'grpc.keepalive_time_ms': 10_000,
-      'grpc.keepalive_timeout_ms': 5_000,
-      'grpc.max_receive_message_length': 64 * 1024 * 1024,
-      'grpc.max_send_message_length': 64 * 1024 * 1024,
-      // Raft resends what is lost; grpc-js's retry layer would only copy every message of this
-      // long-lived stream into its replay buffer.
-      'grpc.enable_retries': 0,
-      // A peer that was down or slow to handshake must be retried within a heartbeat or two, as
-      // etcd's rafthttp does; grpc-js's default reconnect backoff grows to 120 s.
-      'grpc.initial_reconnect_backoff_ms': 100,
-      'grpc.max_reconnect_backoff_ms': 1000,
-      ...NO_CHANNELZ,
-    });
+    this.label = formatId(id);
+    this.sent =
+      opts.metrics === undefined
+        ? undefined
+        : hotCount(opts.metrics.peerSentBytes, { To: this.label });
     const every = opts.pingIntervalMs ?? 5000;
-    if (every > 0 && opts.metrics !== undefined) {
+    if (every > 0) {
       this.pinger = setInterval(() => this.ping(), every);
       this.pinger.unref();
     }
@@ -112,85 +186,139 @@ class PeerConnection {
   enqueue(encoded: Uint8Array): void {
     if (this.closed) return;
     if (this.partitioned) {
-      this.unreachable('partitioned (test fault injection)');
+      this.unreachable();
       return;
     }
     if (this.queue.length >= MAX_QUEUE) {
-      this.unreachable('send queue full');
+      this.unreachable();
       return;
     }
     this.queue.push(encoded);
-    this.schedule();
-  }
-
-  private schedule(): void {
     if (this.scheduled || this.draining) return;
     this.scheduled = true;
     // A microtask, not the next event-loop turn: the Raft loop hands over a whole Ready's
-    // messages synchronously, so they still share one envelope, and the envelope leaves
-    // without waiting behind the I/O callbacks of the next turn.
-    queueMicrotask(() => {
-      this.scheduled = false;
-      this.flush();
-    });
+    // messages synchronously, so they still share one write, and the write leaves without
+    // waiting behind the I/O callbacks of the next turn.
+    queueMicrotask(this.flushTask);
   }
+
+  private readonly flushTask = (): void => {
+    this.scheduled = false;
+    this.flush();
+  };
 
   private flush(): void {
     if (this.closed || this.queue.length === 0 || this.draining) return;
     if (Date.now() < this.retryAt) {
       // Still backing off from a failure: drop rather than pile up stale messages.
       this.queue = [];
-      this.unreachable('backing off');
+      this.unreachable();
       return;
     }
-    const call = this.openCall();
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      let bytes = 0;
-      for (const b of batch) bytes += b.length;
-      this.opts.metrics?.peerSentBytes.inc({ To: this.id.toString(16) }, bytes);
-      const more = call.write({
-        clusterId: this.opts.clusterId(),
-        from: this.opts.memberId,
-        to: this.id,
-        messages: batch,
-      });
-      if (!more) {
-        this.draining = true;
-        call.once('drain', () => {
-          this.draining = false;
-          this.schedule();
-        });
-        return;
-      }
+    const stream = this.messageStream();
+    if (stream === undefined) {
+      this.queue = [];
+      this.unreachable();
+      return;
+    }
+    const frames = encodeFrames(this.queue);
+    this.queue = [];
+    this.sent?.add(frames.length);
+    if (!stream.write(frames)) {
+      this.draining = true;
+      stream.once('drain', this.onDrain);
     }
   }
 
-  private openCall(): grpc.ClientWritableStream<PeerBatch> {
-    if (this.call !== undefined) return this.call;
-    const call = this.client.Messages((err) => {
-      if (this.call === call) this.call = undefined;
-      this.draining = false;
-      if (err && !this.closed) {
-        this.retryAt = Date.now() + this.backoffMs;
-        this.backoffMs = Math.min(this.backoffMs * 2, 1000);
-        this.opts.metrics?.peerSentFailures.inc({ To: this.id.toString(16) });
-        this.opts.logger
-          .v(2)
-          .info('Peer stream failed', { peer: this.id.toString(16), err: err.message });
-        this.unreachable(err.message);
-      }
-      if (this.queue.length > 0) this.schedule();
+  private readonly onDrain = (): void => {
+    this.draining = false;
+    this.flush();
+  };
+
+  /** The session, opened if needed; undefined when connecting fails at once. */
+  private getSession(): http2.ClientHttp2Session | undefined {
+    if (this.session !== undefined && !this.session.closed && !this.session.destroyed)
+      return this.session;
+    let session: http2.ClientHttp2Session;
+    try {
+      session = connect(this.address, this.opts.tls);
+    } catch (err) {
+      this.failed(err as Error);
+      return undefined;
+    }
+    session.once('close', () => {
+      if (this.session === session) this.session = undefined;
     });
-    call.on('metadata', () => {
-      this.backoffMs = 50;
+    session.once('error', (err: Error) => this.failed(err));
+    session.once('connect', () => {
+      this.backoffMs = BACKOFF_MIN_MS;
     });
-    // The service definition above serializes PeerBatch objects on this stream.
-    this.call = call;
-    return call;
+    this.session = session;
+    return session;
   }
 
-  private unreachable(_why: string): void {
+  private messageStream(): http2.ClientHttp2Stream | undefined {
+    if (this.stream !== undefined) return this.stream;
+    const session = this.getSession();
+    if (session === undefined) return undefined;
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = session.request({
+        [HTTP2_HEADER_METHOD]: 'POST',
+        [HTTP2_HEADER_PATH]: PeerPath.stream,
+        [PeerHeader.clusterId]: formatId(this.opts.clusterId()),
+        [PeerHeader.from]: formatId(this.opts.memberId),
+        [PeerHeader.to]: this.label,
+      });
+    } catch (err) {
+      this.failed(err as Error);
+      return undefined;
+    }
+    const parts: Buffer[] = [];
+    stream.on('response', (headers) => {
+      const status = Number(headers[HTTP2_HEADER_STATUS]);
+      if (status !== 200) {
+        stream.on('data', (c: Buffer) => parts.push(c));
+        stream.once('end', () => {
+          this.opts.logger.warn('A peer refused the message stream', {
+            peer: this.label,
+            status,
+            reason: Buffer.concat(parts).toString('utf8'),
+          });
+        });
+      }
+    });
+    stream.on('error', (err: Error) => this.failed(err));
+    stream.once('close', () => {
+      if (this.stream === stream) {
+        this.stream = undefined;
+        this.draining = false;
+        // Closed by the peer (refused, restarted): back off before the next attempt.
+        if (!this.closed) this.failed(new Error('peer closed the message stream'));
+      }
+    });
+    this.stream = stream;
+    return stream;
+  }
+
+  /** The session or stream failed: back off, count it, tell Raft. */
+  private failed(err: Error): void {
+    if (this.closed) return;
+    const now = Date.now();
+    if (now >= this.retryAt) {
+      this.retryAt = now + this.backoffMs;
+      this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
+      this.opts.metrics?.peerSentFailures.inc({ To: this.label });
+      this.opts.logger.v(2).info('Peer stream failed', { peer: this.label, err: err.message });
+    }
+    const stream = this.stream;
+    this.stream = undefined;
+    this.draining = false;
+    stream?.close();
+    this.unreachable();
+  }
+
+  private unreachable(): void {
     const now = Date.now();
     // Raft only needs to hear it now and then; reporting on every message would thrash.
     if (now - this.lastUnreachableReport < 100) return;
@@ -198,7 +326,38 @@ class PeerConnection {
     this.opts.reportUnreachable(this.id);
   }
 
-  /** Streams a MsgSnap with the state machine in chunks on its own call. */
+  /**
+   * A forwarded call to this peer (a leader-local operation). Uses the same session; fails at
+   * once while backing off from a failure.
+   */
+  async request(
+    path: string,
+    body: Uint8Array | string | undefined,
+    method: 'GET' | 'POST' = 'POST',
+  ): Promise<Buffer> {
+    if (this.partitioned) throw ErrNoLeader();
+    const session = this.getSession();
+    if (session === undefined) throw ErrNoLeader();
+    const r = await call(
+      session,
+      {
+        [HTTP2_HEADER_METHOD]: method,
+        [HTTP2_HEADER_PATH]: path,
+        [PeerHeader.clusterId]: formatId(this.opts.clusterId()),
+        [PeerHeader.from]: formatId(this.opts.memberId),
+      },
+      body,
+    ).catch(() => {
+      throw ErrNoLeader();
+    });
+    if (r.status !== 200) throw callError(r);
+    return r.body;
+  }
+
+  /**
+   * Streams a MsgSnap on a request of its own, the data in chunks that each wait for the
+   * previous one to drain, so the message stream (a separate HTTP/2 stream) keeps flowing.
+   */
   async sendSnapshot(m: Message): Promise<void> {
     const snap = m.snapshot!;
     let ok = false;
@@ -209,68 +368,98 @@ class PeerConnection {
         ...m,
         snapshot: { metadata: snap.metadata, data: EMPTY_BYTES },
       });
-      await new Promise<void>((resolve, reject) => {
-        const call = this.client.Snapshot((err) => (err ? reject(err) : resolve()));
-        const write = async (): Promise<void> => {
-          const base = {
-            cluster_ID: this.opts.clusterId().toString(),
-            from: this.opts.memberId,
-            to: this.id,
-          };
-          call.write({ ...base, message: header, total_bytes: data.length });
-          for (let off = 0; off < data.length; off += SNAPSHOT_CHUNK) {
-            const more = call.write({ ...base, data: data.subarray(off, off + SNAPSHOT_CHUNK) });
-            if (!more) await new Promise((r) => call.once('drain', r));
-          }
-          call.end();
-        };
-        write().catch(reject);
+      const session = this.getSession();
+      if (session === undefined) throw new Error('peer unreachable');
+      const req = session.request({
+        [HTTP2_HEADER_METHOD]: 'POST',
+        [HTTP2_HEADER_PATH]: PeerPath.snapshot,
+        [PeerHeader.clusterId]: formatId(this.opts.clusterId()),
+        [PeerHeader.from]: formatId(this.opts.memberId),
+        [PeerHeader.to]: this.label,
+        [PeerHeader.snapshotMessage]: Buffer.from(header).toString('base64'),
+        [PeerHeader.snapshotBytes]: String(data.length),
       });
+      const answer = new Promise<void>((resolve, reject) => {
+        let status = 0;
+        const parts: Buffer[] = [];
+        req.on('response', (h) => (status = Number(h[HTTP2_HEADER_STATUS])));
+        req.on('data', (c: Buffer) => parts.push(c));
+        req.on('end', () =>
+          status === 200
+            ? resolve()
+            : reject(new Error(`status ${status}: ${Buffer.concat(parts).toString('utf8')}`)),
+        );
+        req.on('error', reject);
+        req.on('close', () => reject(new Error('snapshot stream closed')));
+      });
+      answer.catch(() => undefined);
+      for (let off = 0; off < data.length; off += SNAPSHOT_CHUNK) {
+        if (req.destroyed) break;
+        const more = req.write(data.subarray(off, off + SNAPSHOT_CHUNK));
+        this.sent?.add(Math.min(SNAPSHOT_CHUNK, data.length - off));
+        if (!more) {
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              req.off('drain', done);
+              req.off('close', done);
+              resolve();
+            };
+            req.once('drain', done);
+            req.once('close', done);
+          });
+        }
+      }
+      req.end();
+      await answer;
       ok = true;
       this.opts.logger.info('Sent snapshot to peer', {
-        peer: this.id.toString(16),
+        peer: this.label,
         index: snap.metadata.index,
         bytes: data.length,
       });
     } catch (err) {
       this.opts.logger.warn('Sending a snapshot to a peer failed', {
-        peer: this.id.toString(16),
+        peer: this.label,
         err: String(err),
       });
     }
     this.opts.reportSnapshot(this.id, ok);
   }
 
+  /**
+   * Measures the round trip with an HTTP/2 PING (etcd_network_peer_round_trip_time_seconds)
+   * and closes a session whose peer stopped answering, so the next message reconnects.
+   */
   private ping(): void {
-    const started = performance.now();
-    this.client.Ping(
-      { cluster_ID: this.opts.clusterId().toString(), from: this.opts.memberId },
-      { deadline: Date.now() + 2000 },
-      (err) => {
-        if (!err) {
-          this.opts.metrics?.peerRoundTrip.observe(
-            { To: this.id.toString(16) },
-            (performance.now() - started) / 1000,
-          );
-        }
-      },
-    );
+    const session = this.session;
+    if (session === undefined || session.connecting || session.closed || session.destroyed) return;
+    const timer = setTimeout(() => {
+      if (this.session === session) this.failed(new Error('ping timed out'));
+      session.destroy();
+    }, CALL_TIMEOUT_MS);
+    timer.unref();
+    session.ping((err, duration) => {
+      clearTimeout(timer);
+      if (err === null)
+        this.opts.metrics?.peerRoundTrip.observe({ To: this.label }, duration / 1000);
+    });
   }
 
   close(): void {
     this.closed = true;
     if (this.pinger) clearInterval(this.pinger);
-    this.call?.end();
-    this.call = undefined;
-    this.client.close();
+    this.stream?.close();
+    this.stream = undefined;
+    this.session?.close();
+    this.session = undefined;
   }
 }
 
 /**
- * The gRPC peer transport: one PeerConnection per other member, created and closed as the
- * membership changes. Also forwards leader-local lease calls.
+ * The peer transport over HTTP/2 (peer-wire.ts): one PeerConnection per other member, created
+ * and closed as the membership changes. Also forwards leader-local calls.
  */
-export class GrpcPeerTransport {
+export class Http2PeerTransport {
   private readonly peers = new Map<number, PeerConnection>();
 
   constructor(private readonly opts: PeerTransportOptions) {}
@@ -308,33 +497,34 @@ export class GrpcPeerTransport {
     }
   }
 
-  /** LeaseKeepAlive on a follower: the leader renews. */
-  leaseRenew(leader: number, id: bigint): Promise<number> {
-    const peer = this.peers.get(leader);
-    if (peer === undefined || peer.partitioned) return Promise.reject(ErrNoLeader());
-    return new Promise((resolve, reject) => {
-      peer.client.LeaseRenew(
-        { cluster_ID: this.opts.clusterId().toString(), ID: id.toString() },
-        { deadline: Date.now() + 5000 },
-        (err, res) => (err || !res ? reject(fromPeerError(err)) : resolve(Number(res.TTL))),
-      );
-    });
+  private peer(id: number): PeerConnection {
+    const peer = this.peers.get(id);
+    if (peer === undefined) throw ErrNoLeader();
+    return peer;
   }
 
-  leaseTimeToLive(
+  /** LeaseKeepAlive on a follower: the leader renews. */
+  async leaseRenew(leader: number, id: bigint): Promise<number> {
+    const body = await this.peer(leader).request(PeerPath.leaseRenew, id.toString());
+    return Number((JSON.parse(body.toString('utf8')) as { TTL: number }).TTL);
+  }
+
+  async leaseTimeToLive(
     leader: number,
     id: bigint,
     keys: boolean,
   ): Promise<LeaseTimeToLiveResponse__Output> {
-    const peer = this.peers.get(leader);
-    if (peer === undefined || peer.partitioned) return Promise.reject(ErrNoLeader());
-    return new Promise((resolve, reject) => {
-      peer.client.LeaseTimeToLive(
-        { ID: id.toString(), keys },
-        { deadline: Date.now() + 5000 },
-        (err, res) => (err || !res ? reject(fromPeerError(err)) : resolve(res)),
-      );
-    });
+    const body = await this.peer(leader).request(
+      PeerPath.leaseTimeToLive,
+      JSON.stringify({ ID: id.toString(), keys }),
+    );
+    return leaseTimeToLiveCodec.decode(body);
+  }
+
+  /** MemberPromote on a follower: only the leader knows whether the learner caught up. */
+  async memberPromote(leader: number, id: number): Promise<Member__Output[]> {
+    const body = await this.peer(leader).request(PeerPath.memberPromote, String(id));
+    return memberPromoteCodec.decode(body).members;
   }
 
   stop(): Promise<void> {
@@ -344,33 +534,28 @@ export class GrpcPeerTransport {
   }
 }
 
-/** A forwarded call's failure, as the etcd error the client should see. */
-function fromPeerError(err: grpc.ServiceError | null): Error {
-  if (err === null) return new Error('empty response from peer');
-  if (err.code === grpc.status.NOT_FOUND) return ErrLeaseNotFound();
-  if (err.details.startsWith('etcdserver:')) return new EtcdError(err.code, err.details);
-  return ErrNoLeader();
-}
-
 /** Asks the members at `peerURLs` for the cluster's membership (a member joining a running cluster). */
 export async function fetchClusterMembers(
   peerURLs: readonly string[],
-  credentials: grpc.ChannelCredentials,
+  tls: PeerTls | undefined,
 ): Promise<MembersResponse__Output> {
-  const Ctor = loadGrpcObject().kubets.store.RaftPeer;
   const errors: string[] = [];
   for (const url of peerURLs) {
-    const client = new Ctor(peerAddress([url]), credentials);
+    let session: http2.ClientHttp2Session | undefined;
     try {
-      return await new Promise<MembersResponse__Output>((resolve, reject) =>
-        client.Members({}, { deadline: Date.now() + 3000 }, (err, res) =>
-          err || !res ? reject(err ?? new Error('empty response')) : resolve(res),
-        ),
+      session = connect(peerAddress([url]), tls);
+      const r = await call(
+        session,
+        { [HTTP2_HEADER_METHOD]: 'GET', [HTTP2_HEADER_PATH]: PeerPath.members },
+        undefined,
+        3000,
       );
+      if (r.status !== 200) throw new Error(`status ${r.status}: ${r.body.toString('utf8')}`);
+      return membersCodec.decode(r.body);
     } catch (err) {
       errors.push(`${url}: ${(err as Error).message}`);
     } finally {
-      client.close();
+      session?.destroy();
     }
   }
   throw new Error(`could not reach any member of the cluster (${errors.join('; ')})`);

@@ -5,6 +5,7 @@ import type {
   WatchResponse__Output,
 } from '../gen/etcd/types/etcdserverpb/WatchResponse.js';
 import type { KeyValue, MvccEvent } from '../mvcc/kv.js';
+import { toProtoKv } from '../apply/kv-apply.js';
 import { encodeWatchResponse } from './watch-encoding.js';
 
 const codec = messageCodec<WatchResponse, WatchResponse__Output>('etcdserverpb.WatchResponse');
@@ -57,5 +58,48 @@ describe('encodeWatchResponse', () => {
     const r = codec.decode(encodeWatchResponse({ ...head, created: true }, [], false));
     expect(r.created).toBe(true);
     expect(r.events).toEqual([]);
+  });
+
+  it('decodes to what the generic protobuf encoder gives, for every per-watcher field', () => {
+    const big = 0xfedcba9876543210n;
+    const variants = [
+      head,
+      { ...head, created: true },
+      {
+        ...head,
+        canceled: true,
+        cancel_reason: 'etcdserver: mvcc: required revision has been compacted',
+        compact_revision: 17,
+      },
+      { ...head, watch_id: -1 },
+      {
+        ...head,
+        header: {
+          ...head.header,
+          cluster_id: {
+            low: Number(big & 0xffffffffn) | 0,
+            high: Number(big >> 32n) | 0,
+            unsigned: true,
+          } as unknown as string,
+        },
+      },
+      { ...head, header: { ...head.header, cluster_id: big.toString(), revision: 123456789 } },
+    ];
+    for (const v of variants) {
+      for (const events of [[], [put], [put, del]]) {
+        const fast = codec.decode(encodeWatchResponse(v, events, true));
+        const generic = codec.decode(
+          codec.encode({
+            ...v,
+            events: events.map((e) => ({
+              type: e.type,
+              kv: toProtoKv(e.kv),
+              ...(e.prevKv ? { prev_kv: toProtoKv(e.prevKv) } : {}),
+            })),
+          }),
+        );
+        expect(fast).toStrictEqual(generic);
+      }
+    }
   });
 });

@@ -6,8 +6,8 @@ import { createLogger } from '@kubets/component-base';
 import { EtcdServer, type InitialMember } from '../../src/server/etcd-server.js';
 import { addEtcdServices } from '../../src/server/grpc-services.js';
 import { bindGrpc, grpcServerOptions } from '../../src/server/listen.js';
-import { addPeerService } from '../../src/server/peer-service.js';
-import { GrpcPeerTransport, fetchClusterMembers } from '../../src/server/peer-transport.js';
+import { listenPeer, peerStreamHandler, type PeerListener } from '../../src/server/peer-service.js';
+import { Http2PeerTransport, fetchClusterMembers } from '../../src/server/peer-transport.js';
 import { NodeFs } from '../../src/storage/fs.js';
 import { freePort } from './ports.js';
 
@@ -53,7 +53,7 @@ export async function startCluster(size: number, opts: ClusterOptions = {}): Pro
     const peerPort = await freePort();
     const clientPort = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), `kubets-${name}-`));
-    let peerServer: grpc.Server | undefined;
+    let peerServer: PeerListener | undefined;
     let clientServer: grpc.Server | undefined;
     const m: TestMember = {
       name,
@@ -63,7 +63,7 @@ export async function startCluster(size: number, opts: ClusterOptions = {}): Pro
       etcd: undefined,
       async stop() {
         clientServer?.forceShutdown();
-        peerServer?.forceShutdown();
+        await peerServer?.close();
         await m.etcd?.stop();
         m.etcd = undefined;
       },
@@ -87,21 +87,22 @@ export async function startCluster(size: number, opts: ClusterOptions = {}): Pro
           quotaBytes: 1 << 30,
           logger: logger.named(name),
           transport: (server) =>
-            new GrpcPeerTransport({
+            new Http2PeerTransport({
               memberId: server.memberId,
               clusterId: () => server.clusterId,
               logger,
-              credentials: () => grpc.credentials.createInsecure(),
               snapshotData: (index) => server.snapshotState(index),
               reportUnreachable: (id) => server.raft.reportUnreachable(id),
               reportSnapshot: (id, ok) => server.raft.reportSnapshot(id, ok),
               pingIntervalMs: 0,
             }),
-          fetchCluster: (urls) => fetchClusterMembers(urls, grpc.credentials.createInsecure()),
+          fetchCluster: (urls) => fetchClusterMembers(urls, undefined),
         });
-        peerServer = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
-        addPeerService(peerServer, { etcd, logger });
-        await bindGrpc(peerServer, [{ scheme: 'http', host: '127.0.0.1', port: peerPort }]);
+        peerServer = await listenPeer(
+          [{ scheme: 'http', host: '127.0.0.1', port: peerPort }],
+          undefined,
+          peerStreamHandler({ etcd, logger }),
+        );
         clientServer = new grpc.Server(grpcServerOptions(1.5 * 1024 * 1024));
         addEtcdServices(clientServer, { etcd, logger });
         await bindGrpc(clientServer, [{ scheme: 'http', host: '127.0.0.1', port: clientPort }]);

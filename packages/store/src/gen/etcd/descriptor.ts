@@ -1254,111 +1254,6 @@ export const descriptor = {
                 }
               }
             },
-            "RaftPeer": {
-              "methods": {
-                "Messages": {
-                  "requestType": "RaftMessageBatch",
-                  "requestStream": true,
-                  "responseType": "PeerAck"
-                },
-                "Snapshot": {
-                  "requestType": "SnapshotChunk",
-                  "requestStream": true,
-                  "responseType": "PeerAck"
-                },
-                "LeaseRenew": {
-                  "requestType": "LeaseRenewRequest",
-                  "responseType": "LeaseRenewResponse"
-                },
-                "LeaseTimeToLive": {
-                  "requestType": "etcdserverpb.LeaseTimeToLiveRequest",
-                  "responseType": "etcdserverpb.LeaseTimeToLiveResponse"
-                },
-                "Members": {
-                  "requestType": "MembersRequest",
-                  "responseType": "MembersResponse"
-                },
-                "Ping": {
-                  "requestType": "PingRequest",
-                  "responseType": "PingResponse"
-                }
-              }
-            },
-            "RaftMessageBatch": {
-              "fields": {
-                "cluster_ID": {
-                  "type": "uint64",
-                  "id": 1
-                },
-                "from": {
-                  "type": "uint64",
-                  "id": 2
-                },
-                "to": {
-                  "type": "uint64",
-                  "id": 3
-                },
-                "messages": {
-                  "rule": "repeated",
-                  "type": "bytes",
-                  "id": 4
-                }
-              }
-            },
-            "PeerAck": {
-              "fields": {}
-            },
-            "SnapshotChunk": {
-              "fields": {
-                "cluster_ID": {
-                  "type": "uint64",
-                  "id": 1
-                },
-                "from": {
-                  "type": "uint64",
-                  "id": 2
-                },
-                "to": {
-                  "type": "uint64",
-                  "id": 3
-                },
-                "message": {
-                  "type": "bytes",
-                  "id": 4
-                },
-                "total_bytes": {
-                  "type": "uint64",
-                  "id": 5
-                },
-                "data": {
-                  "type": "bytes",
-                  "id": 6
-                }
-              }
-            },
-            "LeaseRenewRequest": {
-              "fields": {
-                "cluster_ID": {
-                  "type": "uint64",
-                  "id": 1
-                },
-                "ID": {
-                  "type": "int64",
-                  "id": 2
-                }
-              }
-            },
-            "LeaseRenewResponse": {
-              "fields": {
-                "TTL": {
-                  "type": "int64",
-                  "id": 1
-                }
-              }
-            },
-            "MembersRequest": {
-              "fields": {}
-            },
             "MembersResponse": {
               "fields": {
                 "cluster_ID": {
@@ -1369,26 +1264,6 @@ export const descriptor = {
                   "rule": "repeated",
                   "type": "MemberRecord",
                   "id": 2
-                }
-              }
-            },
-            "PingRequest": {
-              "fields": {
-                "cluster_ID": {
-                  "type": "uint64",
-                  "id": 1
-                },
-                "from": {
-                  "type": "uint64",
-                  "id": 2
-                }
-              }
-            },
-            "PingResponse": {
-              "fields": {
-                "member_ID": {
-                  "type": "uint64",
-                  "id": 1
                 }
               }
             }

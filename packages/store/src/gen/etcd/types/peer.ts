@@ -65,18 +65,9 @@ import type { WatchRequest as _etcdserverpb_WatchRequest, WatchRequest__Output a
 import type { WatchResponse as _etcdserverpb_WatchResponse, WatchResponse__Output as _etcdserverpb_WatchResponse__Output } from './etcdserverpb/WatchResponse.js';
 import type { ConfChangeContext as _kubets_store_ConfChangeContext, ConfChangeContext__Output as _kubets_store_ConfChangeContext__Output } from './kubets/store/ConfChangeContext.js';
 import type { InternalRequest as _kubets_store_InternalRequest, InternalRequest__Output as _kubets_store_InternalRequest__Output } from './kubets/store/InternalRequest.js';
-import type { LeaseRenewRequest as _kubets_store_LeaseRenewRequest, LeaseRenewRequest__Output as _kubets_store_LeaseRenewRequest__Output } from './kubets/store/LeaseRenewRequest.js';
-import type { LeaseRenewResponse as _kubets_store_LeaseRenewResponse, LeaseRenewResponse__Output as _kubets_store_LeaseRenewResponse__Output } from './kubets/store/LeaseRenewResponse.js';
 import type { MemberAttributes as _kubets_store_MemberAttributes, MemberAttributes__Output as _kubets_store_MemberAttributes__Output } from './kubets/store/MemberAttributes.js';
 import type { MemberRecord as _kubets_store_MemberRecord, MemberRecord__Output as _kubets_store_MemberRecord__Output } from './kubets/store/MemberRecord.js';
-import type { MembersRequest as _kubets_store_MembersRequest, MembersRequest__Output as _kubets_store_MembersRequest__Output } from './kubets/store/MembersRequest.js';
 import type { MembersResponse as _kubets_store_MembersResponse, MembersResponse__Output as _kubets_store_MembersResponse__Output } from './kubets/store/MembersResponse.js';
-import type { PeerAck as _kubets_store_PeerAck, PeerAck__Output as _kubets_store_PeerAck__Output } from './kubets/store/PeerAck.js';
-import type { PingRequest as _kubets_store_PingRequest, PingRequest__Output as _kubets_store_PingRequest__Output } from './kubets/store/PingRequest.js';
-import type { PingResponse as _kubets_store_PingResponse, PingResponse__Output as _kubets_store_PingResponse__Output } from './kubets/store/PingResponse.js';
-import type { RaftMessageBatch as _kubets_store_RaftMessageBatch, RaftMessageBatch__Output as _kubets_store_RaftMessageBatch__Output } from './kubets/store/RaftMessageBatch.js';
-import type { RaftPeerClient as _kubets_store_RaftPeerClient, RaftPeerDefinition as _kubets_store_RaftPeerDefinition } from './kubets/store/RaftPeer.js';
-import type { SnapshotChunk as _kubets_store_SnapshotChunk, SnapshotChunk__Output as _kubets_store_SnapshotChunk__Output } from './kubets/store/SnapshotChunk.js';
 import type { Event as _mvccpb_Event, Event__Output as _mvccpb_Event__Output } from './mvccpb/Event.js';
 import type { KeyValue as _mvccpb_KeyValue, KeyValue__Output as _mvccpb_KeyValue__Output } from './mvccpb/KeyValue.js';
 
@@ -153,18 +144,9 @@ export interface ProtoGrpcType {
     store: {
       ConfChangeContext: MessageTypeDefinition<_kubets_store_ConfChangeContext, _kubets_store_ConfChangeContext__Output>
       InternalRequest: MessageTypeDefinition<_kubets_store_InternalRequest, _kubets_store_InternalRequest__Output>
-      LeaseRenewRequest: MessageTypeDefinition<_kubets_store_LeaseRenewRequest, _kubets_store_LeaseRenewRequest__Output>
-      LeaseRenewResponse: MessageTypeDefinition<_kubets_store_LeaseRenewResponse, _kubets_store_LeaseRenewResponse__Output>
       MemberAttributes: MessageTypeDefinition<_kubets_store_MemberAttributes, _kubets_store_MemberAttributes__Output>
       MemberRecord: MessageTypeDefinition<_kubets_store_MemberRecord, _kubets_store_MemberRecord__Output>
-      MembersRequest: MessageTypeDefinition<_kubets_store_MembersRequest, _kubets_store_MembersRequest__Output>
       MembersResponse: MessageTypeDefinition<_kubets_store_MembersResponse, _kubets_store_MembersResponse__Output>
-      PeerAck: MessageTypeDefinition<_kubets_store_PeerAck, _kubets_store_PeerAck__Output>
-      PingRequest: MessageTypeDefinition<_kubets_store_PingRequest, _kubets_store_PingRequest__Output>
-      PingResponse: MessageTypeDefinition<_kubets_store_PingResponse, _kubets_store_PingResponse__Output>
-      RaftMessageBatch: MessageTypeDefinition<_kubets_store_RaftMessageBatch, _kubets_store_RaftMessageBatch__Output>
-      RaftPeer: SubtypeConstructor<typeof grpc.Client, _kubets_store_RaftPeerClient> & { service: _kubets_store_RaftPeerDefinition }
-      SnapshotChunk: MessageTypeDefinition<_kubets_store_SnapshotChunk, _kubets_store_SnapshotChunk__Output>
     }
   }
   mvccpb: {

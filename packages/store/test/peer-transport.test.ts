@@ -1,0 +1,361 @@
+/**
+ * The HTTP/2 peer transport between two endpoints on 127.0.0.1: a sending Http2PeerTransport
+ * and a receiving peer port (listenPeer + peerStreamHandler) in front of a fake member.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type * as http2 from 'node:http2';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { discardLogger } from '@kubets/component-base';
+import { EntryType, MessageType, makeMessage, type Message } from '@kubets/raft';
+import { ErrLearnerNotReady, EtcdError } from '../src/apply/errors.js';
+import { freePort } from './support/ports.js';
+import { missingTool, waitFor } from './support/targets.js';
+import {
+  listenPeer,
+  peerStreamHandler,
+  type PeerListener,
+  type PeerServiceTarget,
+} from '../src/server/peer-service.js';
+import {
+  Http2PeerTransport,
+  SNAPSHOT_CHUNK,
+  type PeerTransportOptions,
+} from '../src/server/peer-transport.js';
+import type { PeerTls } from '../src/server/peer-wire.js';
+
+const CLUSTER = 0xc1a5n;
+const SENDER = 1;
+const RECEIVER = 2;
+const logger = discardLogger();
+
+interface FakeMember {
+  target: PeerServiceTarget;
+  received: Message[];
+}
+
+function fakeMember(clusterId = CLUSTER): FakeMember {
+  const received: Message[] = [];
+  const target = {
+    memberId: RECEIVER,
+    clusterId,
+    receive: (m: Message) => received.push(m),
+    leaseRenewLocal: () => Promise.resolve(42),
+    leaseTimeToLiveLocal: () => Promise.reject(new Error('not used')),
+    memberPromoteLocal: () => Promise.reject(ErrLearnerNotReady()),
+    sm: { membership: { list: () => [] } },
+  } as unknown as PeerServiceTarget;
+  return { target, received };
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function serve(
+  member: FakeMember,
+  port = 0,
+  tls?: PeerTls,
+  handler?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void,
+): Promise<PeerListener> {
+  const listener = await listenPeer(
+    [{ scheme: tls ? 'https' : 'http', host: '127.0.0.1', port }],
+    tls,
+    handler ?? peerStreamHandler({ etcd: member.target, logger }),
+  );
+  cleanups.push(() => listener.close());
+  return listener;
+}
+
+interface Sender {
+  transport: Http2PeerTransport;
+  unreachable: number[];
+  snapshots: Array<{ id: number; ok: boolean }>;
+}
+
+function sender(port: number, opts: Partial<PeerTransportOptions> = {}): Sender {
+  const s: Sender = { transport: undefined!, unreachable: [], snapshots: [] };
+  s.transport = new Http2PeerTransport({
+    memberId: SENDER,
+    clusterId: () => CLUSTER,
+    logger,
+    snapshotData: () => Promise.resolve(new Uint8Array(0)),
+    reportUnreachable: (id) => s.unreachable.push(id),
+    reportSnapshot: (id, ok) => s.snapshots.push({ id, ok }),
+    pingIntervalMs: 0,
+    ...opts,
+  });
+  s.transport.setPeers(new Map([[RECEIVER, [`http://127.0.0.1:${port}`]]]));
+  cleanups.push(() => s.transport.stop());
+  return s;
+}
+
+function heartbeat(commit: number): Message {
+  return makeMessage({
+    type: MessageType.MsgHeartbeat,
+    from: SENDER,
+    to: RECEIVER,
+    term: 3,
+    commit,
+  });
+}
+
+function append(index: number, bytes: number): Message {
+  return makeMessage({
+    type: MessageType.MsgApp,
+    from: SENDER,
+    to: RECEIVER,
+    term: 3,
+    index: index - 1,
+    logTerm: 3,
+    entries: [{ term: 3, index, type: EntryType.EntryNormal, data: new Uint8Array(bytes).fill(7) }],
+  });
+}
+
+describe('HTTP/2 peer transport', () => {
+  it('delivers the messages of one burst in order on one stream', async () => {
+    const member = fakeMember();
+    const listener = await serve(member);
+    const s = sender(listener.ports[0]!);
+    s.transport.send(Array.from({ length: 100 }, (_, i) => heartbeat(i + 1)));
+    s.transport.send([append(5, 100_000)]);
+    await waitFor('101 messages', () => member.received.length === 101, 10_000);
+    expect(member.received.slice(0, 100).map((m) => m.commit)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
+    expect(member.received[100]!.entries[0]!.data.length).toBe(100_000);
+    expect(s.unreachable).toEqual([]);
+  });
+
+  it('refuses a stream from another cluster', async () => {
+    const member = fakeMember(0x999n);
+    const listener = await serve(member);
+    const s = sender(listener.ports[0]!);
+    s.transport.send([heartbeat(1)]);
+    await waitFor('the refusal reported', () => s.unreachable.length > 0, 10_000);
+    expect(member.received).toEqual([]);
+  });
+
+  it('reconnects after the peer restarts on the same port', async () => {
+    const port = await freePort();
+    const first = fakeMember();
+    const listener = await serve(first, port);
+    const s = sender(port);
+    s.transport.send([heartbeat(1)]);
+    await waitFor('the first message', () => first.received.length === 1, 10_000);
+
+    // The peer goes away: messages are dropped and Raft hears the peer is unreachable.
+    await listener.close();
+    for (let i = 0; i < 5 && s.unreachable.length === 0; i++) {
+      s.transport.send([heartbeat(2)]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(s.unreachable).toContain(RECEIVER);
+
+    // It comes back: within the back-off (at most 1 s) a new stream carries messages again.
+    const second = fakeMember();
+    await serve(second, port);
+    let commit = 10;
+    await waitFor(
+      'a message after the restart',
+      () => {
+        s.transport.send([heartbeat(commit++)]);
+        return second.received.length > 0;
+      },
+      10_000,
+    );
+    expect(second.received[0]!.commit).toBeGreaterThanOrEqual(10);
+  });
+
+  it('holds messages back while a slow peer does not read, drops beyond the queue, and recovers', async () => {
+    const member = fakeMember();
+    const handler = peerStreamHandler({ etcd: member.target, logger });
+    const paused: http2.ServerHttp2Stream[] = [];
+    // A peer that accepts the stream but stops reading it (a stalled process).
+    const listener = await serve(member, 0, undefined, (stream, headers) => {
+      handler(stream, headers);
+      stream.pause();
+      paused.push(stream);
+    });
+    const s = sender(listener.ports[0]!);
+    // 40 MiB of appends: more than the HTTP/2 windows (16 MiB per stream) and socket buffers.
+    for (let i = 1; i <= 40; i++) s.transport.send([append(i, 1024 * 1024)]);
+    await new Promise((r) => setTimeout(r, 300));
+    // Then many small messages, one burst each: they queue until the queue limit, then drop.
+    for (let i = 1; i <= 6000; i++) s.transport.send([heartbeat(i)]);
+    expect(s.unreachable).toContain(RECEIVER);
+    expect(member.received).toEqual([]);
+
+    // The peer reads again: what was written and queued arrives, in order, and the stream
+    // keeps working.
+    for (const p of paused) p.resume();
+    // (Raft would resend: a message sent while the queue is still full is dropped.)
+    await waitFor(
+      'the stream to recover',
+      () => {
+        s.transport.send([heartbeat(1_000_000)]);
+        return member.received.at(-1)?.commit === 1_000_000;
+      },
+      30_000,
+    );
+    const apps = member.received.filter((m) => m.type === MessageType.MsgApp);
+    expect(apps.map((m) => m.entries[0]!.index)).toEqual(
+      Array.from({ length: apps.length }, (_, i) => i + 1),
+    );
+    const beats = member.received
+      .filter((m) => m.type === MessageType.MsgHeartbeat)
+      .map((m) => m.commit);
+    // In order, and fewer than sent: the queue limit dropped some.
+    expect(beats).toEqual([...beats].sort((a, b) => a - b));
+    expect(beats.length).toBeLessThan(6001);
+  }, 60_000);
+
+  it('streams a snapshot in chunks on its own request', async () => {
+    const member = fakeMember();
+    const listener = await serve(member);
+    const data = new Uint8Array(3 * SNAPSHOT_CHUNK + 12345);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+    const s = sender(listener.ports[0]!, { snapshotData: () => Promise.resolve(data) });
+    s.transport.send([
+      makeMessage({
+        type: MessageType.MsgSnap,
+        from: SENDER,
+        to: RECEIVER,
+        term: 3,
+        snapshot: {
+          metadata: {
+            index: 500,
+            term: 3,
+            confState: {
+              voters: [1, 2],
+              learners: [],
+              votersOutgoing: [],
+              learnersNext: [],
+              autoLeave: false,
+            },
+          },
+          data: new Uint8Array(0),
+        },
+      }),
+    ]);
+    // Appends keep flowing on the message stream meanwhile.
+    s.transport.send([heartbeat(1)]);
+    await waitFor('the snapshot to be reported', () => s.snapshots.length === 1, 20_000);
+    expect(s.snapshots).toEqual([{ id: RECEIVER, ok: true }]);
+    const snap = member.received.find((m) => m.type === MessageType.MsgSnap);
+    expect(snap?.snapshot?.metadata.index).toBe(500);
+    expect(Buffer.from(snap!.snapshot!.data).equals(Buffer.from(data))).toBe(true);
+    expect(member.received.some((m) => m.type === MessageType.MsgHeartbeat)).toBe(true);
+  }, 30_000);
+
+  it('forwards leader-local calls and keeps etcd errors', async () => {
+    const member = fakeMember();
+    const listener = await serve(member);
+    const s = sender(listener.ports[0]!);
+    expect(await s.transport.leaseRenew(RECEIVER, 5n)).toBe(42);
+    const err = await s.transport.memberPromote(RECEIVER, 9).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EtcdError);
+    expect((err as EtcdError).message).toBe(ErrLearnerNotReady().message);
+    expect((err as EtcdError).grpcCode).toBe(ErrLearnerNotReady().grpcCode);
+  });
+});
+
+const opensslMissing = missingTool('openssl', 'openssl');
+
+describe.skipIf(opensslMissing !== undefined)('HTTP/2 peer transport over TLS', () => {
+  function pki(): { dir: string; server: PeerTls; client: PeerTls; stranger: PeerTls } {
+    const dir = mkdtempSync(join(tmpdir(), 'kubets-peer-transport-pki-'));
+    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    const ca = (name: string) =>
+      ssl(
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.crt`,
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${name}`,
+      );
+    ca('ca');
+    ca('other-ca');
+    const ext = join(dir, 'peer.ext');
+    execFileSync('sh', [
+      '-c',
+      `printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' > ${ext}`,
+    ]);
+    const leaf = (name: string, caName: string) => {
+      ssl(
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.csr`,
+        '-subj',
+        `/CN=${name}`,
+      );
+      ssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        `${caName}.crt`,
+        '-CAkey',
+        `${caName}.key`,
+        '-CAcreateserial',
+        '-out',
+        `${name}.crt`,
+        '-days',
+        '1',
+        '-extfile',
+        ext,
+      );
+    };
+    leaf('peer', 'ca');
+    leaf('stranger', 'other-ca');
+    const read = (f: string) => readFileSync(join(dir, f));
+    const caCert = read('ca.crt');
+    return {
+      dir,
+      server: { ca: caCert, cert: read('peer.crt'), key: read('peer.key'), clientCertAuth: true },
+      client: { ca: caCert, cert: read('peer.crt'), key: read('peer.key'), clientCertAuth: true },
+      stranger: {
+        ca: caCert,
+        cert: read('stranger.crt'),
+        key: read('stranger.key'),
+        clientCertAuth: true,
+      },
+    };
+  }
+
+  it('carries messages with mutual TLS and refuses a certificate of another CA', async () => {
+    const p = pki();
+    cleanups.push(() => rmSync(p.dir, { recursive: true, force: true }));
+    const member = fakeMember();
+    const listener = await serve(member, 0, p.server);
+    const port = listener.ports[0]!;
+    const trusted = sender(port, { tls: p.client });
+    trusted.transport.setPeers(new Map([[RECEIVER, [`https://127.0.0.1:${port}`]]]));
+    trusted.transport.send([heartbeat(1)]);
+    await waitFor('a message over TLS', () => member.received.length === 1, 10_000);
+
+    const stranger = sender(port, { tls: p.stranger });
+    stranger.transport.setPeers(new Map([[RECEIVER, [`https://127.0.0.1:${port}`]]]));
+    stranger.transport.send([heartbeat(2)]);
+    await waitFor('the refusal reported', () => stranger.unreachable.length > 0, 10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(member.received.map((m) => m.commit)).toEqual([1]);
+  }, 30_000);
+});
