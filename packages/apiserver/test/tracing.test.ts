@@ -23,7 +23,7 @@ import {
   startOtlpReceiver,
   type OtlpReceiver,
   type ReceivedSpan,
-} from './helpers/otlp-receiver.js';
+} from '@kubets/component-base/testing';
 import { testServerOptions } from './helpers/server-options.js';
 import { startKubetsStore, storeMissingReason } from './helpers/store.js';
 import { freePort, type EtcdProcess } from './helpers/etcd.js';

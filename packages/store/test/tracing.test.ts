@@ -12,7 +12,7 @@ import {
   startOtlpReceiver,
   type OtlpReceiver,
   type ReceivedSpan,
-} from './support/otlp-receiver.js';
+} from '@kubets/component-base/testing';
 import { STORE_BIN, startStoreProcess, type ProcessTarget } from './support/targets.js';
 
 const TRACE_ID = '5a0e1f2b3c4d5e6f708192a3b4c5d6e7';
