@@ -1,6 +1,6 @@
 /**
  * Unary gRPC calls to one etcd member straight over node:http2, for the KV, Lease and
- * Maintenance requests the API server makes on every write and read (ADR 0013).
+ * Maintenance requests the API server makes on every write and read (ADR 0014).
  *
  * grpc-js spends more CPU on its layers per call (interceptors, resolving, retrying and
  * load-balancing calls, filters, a deadline timer and a captured stack per call) than the
