@@ -412,6 +412,8 @@ interface BackendResult {
     wall: number;
     server: number;
     clients: number;
+    /** Of which in the kernel (system time: socket reads, epoll). */
+    clientsSystem: number;
     store: number;
     driver: number;
     load: number;
@@ -564,6 +566,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         dispatches: srv.dispatch?.dispatches ?? 0,
         dispatchedEvents: srv.dispatch?.events ?? 0,
         clients: cl.reduce((a, r) => a + cpuSeconds(r.cpu), 0),
+        clientsSystem: cl.reduce((a, r) => a + r.cpu.system / 1e6, 0),
         store: backend.children.reduce((a, c) => a + procCpuSeconds(c.pid), 0),
         driver: cpuSeconds(process.cpuUsage()),
       };
@@ -677,6 +680,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         wall: (cpuAfter.at - cpuBefore.at) / 1000,
         server: cpuAfter.server - cpuBefore.server,
         clients: cpuAfter.clients - cpuBefore.clients,
+        clientsSystem: cpuAfter.clientsSystem - cpuBefore.clientsSystem,
         store: cpuAfter.store - cpuBefore.store,
         driver: cpuAfter.driver - cpuBefore.driver,
         load: loadavg()[0]!,
@@ -744,6 +748,7 @@ interface CpuSample {
   dispatches: number;
   dispatchedEvents: number;
   clients: number;
+  clientsSystem: number;
   store: number;
   driver: number;
 }
@@ -835,7 +840,7 @@ function report(results: Map<string, BackendResult>): void {
   );
   row(`${WATCH_CLIENT.kind} watch clients CPU per delivered event`, (r) =>
     r.delivery.received > 0
-      ? `${((r.watchCpu.clients / r.delivery.received) * 1e6).toFixed(2)} µs`
+      ? `${((r.watchCpu.clients / r.delivery.received) * 1e6).toFixed(2)} µs (kernel ${((r.watchCpu.clientsSystem / r.delivery.received) * 1e6).toFixed(2)})`
       : '-',
   );
   row('server CPU per update (incl. fan-out)', (r) =>
