@@ -17,7 +17,9 @@
  * Configuration by environment or `--name=value` flags (same names, lower case, without BENCH_):
  * BENCH_PODS (10000), BENCH_CLIENTS (50), BENCH_LISTS (5), BENCH_WATCHERS (1000),
  * BENCH_WATCH_PROCS (2), BENCH_UPDATE_RATE (500), BENCH_UPDATE_SECONDS (10),
- * BENCH_BACKENDS (kubets-store,etcd), BENCH_UPDATE_PATH (api; `store` puts the updates straight
+ * BENCH_BACKENDS (kubets-store,etcd), BENCH_WATCH_CLIENT (native: bench/watch-client.c built with
+ * `cc -O2`, falling back to node with a printed reason when there is no cc; node:
+ * bench/watch-client.ts), BENCH_UPDATE_PATH (api; `store` puts the updates straight
  * into the store so the API server's CPU is the watch fan-out alone), BENCH_KINDS (REST,gRPC: the create client kinds), BENCH_DATA_DIR (default /dev/shm when present: tmpfs takes
  * the disk out of the comparison), ETCD_BIN (/usr/bin/etcd).
  * Small run: `BENCH_PODS=500 BENCH_WATCHERS=50 BENCH_UPDATE_SECONDS=3 npm run bench -w @kubets/apiserver`.
@@ -29,6 +31,13 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdClient } from '../src/storage/etcd/etcd-client.js';
+import {
+  compileNativeWatchClient,
+  startNativeWatchClient,
+  startNodeWatchClient,
+  type WatchClient,
+  type WatchReport,
+} from './watch-clients.js';
 import { call as grpcCall, json, resourcesClient } from '../test/helpers/grpc.js';
 
 function setting(name: string, fallback: string): string {
@@ -56,6 +65,25 @@ const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 const HERE = new URL('.', import.meta.url).pathname;
 const STORE_BIN = new URL('../../../store/bin/kubets-store.js', import.meta.url).pathname;
 const NAMESPACE = 'bench';
+
+/**
+ * The watch load generator: `native` (bench/watch-client.c, compiled here with `cc -O2`; the
+ * default when cc works) or `node` (bench/watch-client.ts). The Node client needs ~2 µs of CPU
+ * per delivered event, a core at 500,000 deliveries/s, which starves the server on a small box.
+ */
+function chooseWatchClient(): { kind: 'native'; binary: string } | { kind: 'node'; why: string } {
+  const wanted = setting('watch-client', 'native');
+  if (wanted === 'node') return { kind: 'node', why: 'BENCH_WATCH_CLIENT=node' };
+  if (wanted !== 'native') throw new Error(`BENCH_WATCH_CLIENT=${wanted}: native or node`);
+  const built = compileNativeWatchClient(
+    join(HERE, '../../bench/watch-client.c'),
+    join(HERE, 'watch-client'),
+  );
+  return 'binary' in built
+    ? { kind: 'native', binary: built.binary }
+    : { kind: 'node', why: built.reason };
+}
+const WATCH_CLIENT = chooseWatchClient();
 
 // ---------------------------------------------------------------------------------------------
 // Statistics
@@ -384,6 +412,8 @@ interface BackendResult {
     wall: number;
     server: number;
     clients: number;
+    /** Of which in the kernel (system time: socket reads, epoll). */
+    clientsSystem: number;
     store: number;
     driver: number;
     load: number;
@@ -499,28 +529,27 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         metadata: { resourceVersion: string };
       }
     ).metadata.resourceVersion;
-    const clients: ChildProcess[] = [];
+    const clients: WatchClient[] = [];
     const perProc = Math.ceil(WATCHERS / WATCH_PROCS);
+    const watchPath = `/api/v1/namespaces/${NAMESPACE}/pods?watch=true&resourceVersion=${listRV}&allowWatchBookmarks=true`;
     let opened = 0;
     for (let p = 0; p < WATCH_PROCS && opened < WATCHERS; p++) {
       const count = Math.min(perProc, WATCHERS - opened);
       opened += count;
-      const child = fork(join(HERE, 'watch-client.js'), [], {
-        // BENCH_CLIENT_PROF=dir: CPU profiles of the watch client processes.
-        execArgv: process.env.BENCH_CLIENT_PROF
-          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLIENT_PROF}`]
-          : [],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      clients.push(child);
-      const ready = nextMessage(child, 'ready');
-      child.send({
-        type: 'open',
-        url: base,
-        path: `/api/v1/namespaces/${NAMESPACE}/pods?watch=true&resourceVersion=${listRV}&allowWatchBookmarks=true`,
-        count,
-      });
-      await ready;
+      clients.push(
+        WATCH_CLIENT.kind === 'native'
+          ? await startNativeWatchClient(WATCH_CLIENT.binary, base, watchPath, count)
+          : await startNodeWatchClient(
+              join(HERE, 'watch-client.js'),
+              base,
+              watchPath,
+              count,
+              // BENCH_CLIENT_PROF=dir: CPU profiles of the (Node) watch client processes.
+              process.env.BENCH_CLIENT_PROF
+                ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLIENT_PROF}`]
+                : [],
+            ),
+      );
     }
     log(`  ${WATCHERS} watchers open`);
     // CPU of every process during the update phase (the box is shared: wall time alone misleads).
@@ -529,11 +558,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         server.ask<{ cpu: NodeJS.CpuUsage; dispatch?: { dispatches: number; events: number } }>(
           'cpu',
         ),
-        ...clients.map((c) => {
-          const r = nextMessage<Report>(c, 'report');
-          c.send({ type: 'report' });
-          return r;
-        }),
+        ...clients.map((c) => c.report()),
       ]);
       return {
         at: performance.now(),
@@ -541,6 +566,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         dispatches: srv.dispatch?.dispatches ?? 0,
         dispatchedEvents: srv.dispatch?.events ?? 0,
         clients: cl.reduce((a, r) => a + cpuSeconds(r.cpu), 0),
+        clientsSystem: cl.reduce((a, r) => a + r.cpu.system / 1e6, 0),
         store: backend.children.reduce((a, c) => a + procCpuSeconds(c.pid), 0),
         driver: cpuSeconds(process.cpuUsage()),
       };
@@ -604,14 +630,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     const updSeconds = (performance.now() - tUpd) / 1000;
     // Let the last events arrive.
     const expected = updLat.length * WATCHERS;
-    const reports = async (): Promise<Report[]> =>
-      Promise.all(
-        clients.map((c) => {
-          const r = nextMessage<Report>(c, 'report');
-          c.send({ type: 'report' });
-          return r;
-        }),
-      );
+    const reports = async (): Promise<Report[]> => Promise.all(clients.map((c) => c.report()));
     let got = await reports();
     const waitUntil = Date.now() + 30_000;
     while (got.reduce((a, r) => a + r.received, 0) < expected && Date.now() < waitUntil) {
@@ -620,8 +639,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     }
     const cpuAfter = await cpuOf();
     direct?.close();
-    for (const c of clients) c.send({ type: 'stop' });
-    await Promise.all(clients.map((c) => new Promise((r) => c.once('exit', r))));
+    await Promise.all(clients.map((c) => c.stop()));
     const merged = new Map<number, number>();
     for (const r of got) for (const [b, n] of r.buckets) merged.set(b, (merged.get(b) ?? 0) + n);
     const received = got.reduce((a, r) => a + r.received, 0);
@@ -662,6 +680,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         wall: (cpuAfter.at - cpuBefore.at) / 1000,
         server: cpuAfter.server - cpuBefore.server,
         clients: cpuAfter.clients - cpuBefore.clients,
+        clientsSystem: cpuAfter.clientsSystem - cpuBefore.clientsSystem,
         store: cpuAfter.store - cpuBefore.store,
         driver: cpuAfter.driver - cpuBefore.driver,
         load: loadavg()[0]!,
@@ -729,6 +748,7 @@ interface CpuSample {
   dispatches: number;
   dispatchedEvents: number;
   clients: number;
+  clientsSystem: number;
   store: number;
   driver: number;
 }
@@ -748,14 +768,7 @@ function procCpuSeconds(pid: number | undefined): number {
   }
 }
 
-interface Report {
-  cpu: NodeJS.CpuUsage;
-  received: number;
-  errors: number;
-  buckets: [number, number][];
-  /** Per update: its sent-at (epoch ms), first and last time a watcher there received it. */
-  firstLast: [number, number, number][];
-}
+type Report = WatchReport;
 
 // ---------------------------------------------------------------------------------------------
 // Output
@@ -825,9 +838,9 @@ function report(results: Map<string, BackendResult>): void {
       ? `${((r.watchCpu.server / r.delivery.received) * 1e6).toFixed(2)} µs`
       : '-',
   );
-  row('watch clients CPU per delivered event', (r) =>
+  row(`${WATCH_CLIENT.kind} watch clients CPU per delivered event`, (r) =>
     r.delivery.received > 0
-      ? `${((r.watchCpu.clients / r.delivery.received) * 1e6).toFixed(2)} µs`
+      ? `${((r.watchCpu.clients / r.delivery.received) * 1e6).toFixed(2)} µs (kernel ${((r.watchCpu.clientsSystem / r.delivery.received) * 1e6).toFixed(2)})`
       : '-',
   );
   row('server CPU per update (incl. fan-out)', (r) =>
@@ -857,6 +870,11 @@ async function main(): Promise<void> {
   console.log(
     `kubets-apiserver benchmark: ${PODS} pods, ${CLIENTS} clients, ${WATCHERS} watchers, ${UPDATE_RATE} updates/s for ${UPDATE_SECONDS} s (through ${UPDATE_PATH === 'store' ? 'the store directly' : 'the API server'}); ` +
       `3 members per backend, data under ${DATA_PARENT}; load average ${loadavg()[0]!.toFixed(2)} on ${cpus().length} CPUs\n`,
+  );
+  console.log(
+    WATCH_CLIENT.kind === 'native'
+      ? `watch clients: native (bench/watch-client.c, cc -O2) in ${WATCH_PROCS} processes\n`
+      : `watch clients: Node (bench/watch-client.ts) in ${WATCH_PROCS} processes (${WATCH_CLIENT.why})\n`,
   );
   const results = new Map<string, BackendResult>();
   for (const name of BACKENDS) {

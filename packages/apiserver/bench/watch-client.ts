@@ -9,7 +9,8 @@
  * marker (found a few hundred bytes in, in the metadata) and then skips to the end of the line
  * with a byte search; nothing is copied except a few bytes when a marker straddles two reads.
  * A watch that ends before `stop` (an ERROR event closes it, as does a dropped slow watcher)
- * counts as an error.
+ * counts as an error. `watch-client.c` does the same natively and is the bench's default
+ * (BENCH_WATCH_CLIENT=node picks this one); keep the two in step.
  *
  * IPC: `open` {url, path, count} -> `ready` once every watch has its response headers;
  * `report` -> {received, errors, buckets: [bucket, count][], firstLast: [sentAt, first, last][],
