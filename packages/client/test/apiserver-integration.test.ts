@@ -1,14 +1,14 @@
 /**
  * @kubets/client against REAL kubets API servers (the kubets-apiserver binary, two processes on
- * one real etcd, TLS with a kubeconfig read from disk): every verb, subresources and typed errors
+ * one real kubets-store member, TLS with a kubeconfig read from disk): every verb, subresources and typed errors
  * over the gRPC transport; and an informer that must converge, with no notification lost or
  * applied twice, after its watch is cut mid-stream, after its API server process is killed and
- * restarted, and after etcd is compacted past its resourceVersion (410: relist, deletes missed
+ * restarted, and after the store is compacted past its resourceVersion (410: relist, deletes missed
  * while disconnected arrive as DeletedFinalStateUnknown tombstones). Server A is reached through
  * a TCP proxy that can cut the network; server B is the writer that keeps working meanwhile.
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,12 +19,8 @@ import {
   isNotFound,
   type KubeObject,
 } from '@kubets/apimachinery';
-import {
-  etcdMissingReason,
-  freePort,
-  startEtcd,
-  type EtcdProcess,
-} from '../../apiserver/test/helpers/etcd.js';
+import { freePort, type EtcdProcess } from '../../apiserver/test/helpers/etcd.js';
+import { startKubetsStore, storeMissingReason } from '../../apiserver/test/helpers/store.js';
 import { SharedIndexInformer, waitForCacheSync } from '../src/cache/shared-informer.js';
 import { newClientset, type Clientset } from '../src/clientset.js';
 import { EventBroadcaster, resourceEventSink } from '../src/events/recorder.js';
@@ -43,7 +39,11 @@ import {
 import { recordingHandler, replay, type Seen } from './support/fixtures.js';
 import { makeTestPki, opensslMissingReason, type TestPki } from './support/pki.js';
 
-const skip = etcdMissingReason() ?? opensslMissingReason() ?? apiserverMissingReason();
+const skip =
+  storeMissingReason() ??
+  (existsSync('/usr/bin/etcdctl') ? undefined : 'etcdctl not found at /usr/bin/etcdctl') ??
+  opensslMissingReason() ??
+  apiserverMissingReason();
 if (skip)
   console.warn(`skipping @kubets/client integration tests against kubets-apiserver: ${skip}`);
 
@@ -72,7 +72,7 @@ describe.skipIf(skip)('against a real kubets-apiserver', () => {
 
   beforeAll(async () => {
     pki = makeTestPki();
-    etcd = await startEtcd();
+    etcd = await startKubetsStore();
     const [sA, gA, sB, gB] = [
       await freePort(),
       await freePort(),

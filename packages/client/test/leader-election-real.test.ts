@@ -1,5 +1,5 @@
 /**
- * Leader election against a REAL kubets-apiserver (the built binary on real etcd, TLS): three
+ * Leader election against a REAL kubets-apiserver (the built binary on a real kubets-store member, TLS): three
  * candidates, each with its own gRPC clientset reached through its own cuttable TCP proxy, with
  * short lease settings. One scenario runs in order: exactly one leads; the leader is killed
  * (stopped without releasing: another takes over only after the lease duration); the next
@@ -14,12 +14,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMicroTime } from '@kubets/apimachinery';
-import {
-  etcdMissingReason,
-  freePort,
-  startEtcd,
-  type EtcdProcess,
-} from '../../apiserver/test/helpers/etcd.js';
+import { freePort, type EtcdProcess } from '../../apiserver/test/helpers/etcd.js';
+import { startKubetsStore, storeMissingReason } from '../../apiserver/test/helpers/store.js';
 import { newClientset, type Clientset } from '../src/clientset.js';
 import { loadClientConfig } from '../src/config/client-config.js';
 import { LeaderElector } from '../src/leaderelection/leader-elector.js';
@@ -36,7 +32,7 @@ import {
 } from './support/apiserver-process.js';
 import { makeTestPki, opensslMissingReason, type TestPki } from './support/pki.js';
 
-const skip = etcdMissingReason() ?? opensslMissingReason() ?? apiserverMissingReason();
+const skip = storeMissingReason() ?? opensslMissingReason() ?? apiserverMissingReason();
 if (skip) console.warn(`skipping leader election against kubets-apiserver: ${skip}`);
 
 const NS = 'kube-system';
@@ -172,7 +168,7 @@ describe.skipIf(skip)('leader election against a real kubets-apiserver', () => {
 
   beforeAll(async () => {
     pki = makeTestPki();
-    etcd = await startEtcd();
+    etcd = await startKubetsStore();
     const [securePort, grpcPort] = [await freePort(), await freePort()];
     server = await startApiServerProcess({
       etcdEndpoint: etcd.endpoint,
