@@ -4,41 +4,22 @@
  * their events in order; bookmarks still arrive and never go backwards; the watch metrics count
  * every event written.
  */
-import { Agent, request } from 'node:http';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdMissingReason } from './helpers/etcd.js';
-import { startTestCluster, type TestCluster } from './helpers/apiserver.js';
+import { apiRequest, startTestCluster, type TestCluster } from './helpers/apiserver.js';
 import { resourcesClient, watch as grpcWatch, type WatchHandle } from './helpers/grpc.js';
 
 const missing = etcdMissingReason();
 if (missing) console.warn(`skipping watch fan-out tests: ${missing}`);
 
 let cluster: TestCluster;
-const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 const NS = 'fanout';
 const PODS = `/api/v1/namespaces/${NS}/pods`;
 
-function call(
-  method: string,
-  path: string,
-  body?: unknown,
-  contentType = 'application/json',
-): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      cluster.url + path,
-      { method, agent, headers: data ? { 'content-type': contentType } : {} },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
+/** A JSON request to the test cluster. */
+function call(method: string, path: string, body?: unknown, contentType?: string) {
+  return apiRequest(cluster.url, method, path, body, contentType);
 }
 
 interface RestWatch {
@@ -119,7 +100,6 @@ describe.skipIf(!!missing)('watch fan-out (real etcd, REST and gRPC)', () => {
     });
   }, 60_000);
   afterAll(async () => {
-    agent.destroy();
     await cluster?.stop();
   });
 

@@ -58,16 +58,20 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   };
 }
 
-/** One JSON request to a test server: the status, the parsed body and the headers. */
+/**
+ * One JSON request to a test server: the status, the parsed body and the headers. `contentType`
+ * names the body's type (a patch type, say); the body is JSON-encoded either way.
+ */
 export async function apiRequest(
   baseUrl: string,
   method: string,
   path: string,
   body?: unknown,
+  contentType = 'application/json',
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(`${baseUrl}${path}`, {
     method,
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': contentType },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   return { status: res.status, body: await res.json(), headers: res.headers };
