@@ -27,7 +27,6 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdClient } from '../src/storage/etcd/etcd-client.js';
@@ -39,6 +38,7 @@ import {
   type WatchReport,
 } from './watch-clients.js';
 import { call as grpcCall, json, resourcesClient } from '../test/helpers/grpc.js';
+import { freePort } from '../test/helpers/etcd.js';
 
 function setting(name: string, fallback: string): string {
   const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -112,17 +112,6 @@ interface Backend {
   endpoints: string[];
   children: ChildProcess[];
   dirs: string[];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('port'))));
-    });
-  });
 }
 
 async function startBackend(name: string): Promise<Backend> {

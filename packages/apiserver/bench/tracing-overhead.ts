@@ -14,10 +14,11 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/helpers/etcd.js';
 
 const OPS = Number(process.env.BENCH_OPS ?? 1500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -25,17 +26,6 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 const DIST = fileURLToPath(new URL('../../dist', import.meta.url));
 const SERVER = fileURLToPath(new URL('./tracing-server.js', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function cpuNs(pid: number): number {
   let total = 0;

@@ -18,10 +18,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { freePort } from '../test/support/ports.js';
 
 const PUTS = Number(process.env.BENCH_PUTS ?? 4000);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 3);
@@ -32,7 +32,8 @@ const WATCH_EVENTS = Number(process.env.BENCH_WATCH_EVENTS ?? 200);
 const DATA_PARENT = process.env.BENCH_DATA_DIR ?? tmpdir();
 const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 const STORE_BIN =
-  process.env.KUBETS_STORE_BIN ?? new URL('../dist/bin/kubets-store.js', import.meta.url).pathname;
+  process.env.KUBETS_STORE_BIN ??
+  new URL('../../dist/bin/kubets-store.js', import.meta.url).pathname;
 
 interface Member {
   child: ChildProcess;
@@ -54,19 +55,6 @@ type MemberArgs = (
   peer: number,
   initialCluster: string,
 ) => string[];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() =>
-        a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /** Starts a cluster of `MEMBERS` processes and waits until every member reports a leader. */
 async function start(name: string, command: string, args: MemberArgs): Promise<Server> {

@@ -1,5 +1,5 @@
 /**
- * `node .bench/tracing-overhead.js` (after `tsc -p bench/tsconfig.json`): the CPU a kubets-store
+ * `node .bench/bench/tracing-overhead.js` (after `tsc -p bench/tsconfig.json`): the CPU a kubets-store
  * process spends per client request with distributed tracing off, on at sampling rate 0, and
  * on sampling everything (spans exported to a discarding OTLP receiver in this process). CPU is
  * the process's on-CPU time summed over its threads (/proc/<pid>/task/<tid>/schedstat, ns), so
@@ -14,27 +14,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { freePort } from '../test/support/ports.js';
 
 const OPS = Number(process.env.BENCH_OPS ?? 3000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const DATA_PARENT = process.env.BENCH_DATA_DIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
-const STORE_BIN = new URL('../dist/bin/kubets-store.js', import.meta.url).pathname;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+const STORE_BIN = new URL('../../dist/bin/kubets-store.js', import.meta.url).pathname;
 
 /** On-CPU nanoseconds of every thread of `pid`. */
 function cpuNs(pid: number): number {
