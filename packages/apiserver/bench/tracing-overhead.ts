@@ -9,21 +9,19 @@
  *
  * Environment: BENCH_OPS (creates and as many gets per round, default 1500), BENCH_ROUNDS
  * (default 3), BENCH_CLIENTS (default 16), BENCH_BASELINE_DIST (the dist/ directory of another
- * build, e.g. the commit before tracing, run with tracing off), ETCD_BIN (default /usr/bin/etcd).
+ * build, e.g. the commit before tracing, run with tracing off), KUBETS_ETCD_BINARY (default /usr/bin/etcd).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../test/helpers/etcd.js';
+import { startEtcd } from '../test/helpers/etcd.js';
 
 const OPS = Number(process.env.BENCH_OPS ?? 1500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
-const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 const DIST = fileURLToPath(new URL('../../dist', import.meta.url));
 const SERVER = fileURLToPath(new URL('./tracing-server.js', import.meta.url));
 
@@ -37,31 +35,6 @@ function cpuNs(pid: number): number {
     }
   }
   return total;
-}
-
-async function startEtcd(): Promise<{ endpoint: string; stop(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'kubets-trace-bench-etcd-'));
-  const [client, peer] = [await freePort(), await freePort()];
-  const child = spawn(
-    ETCD_BIN,
-    [
-      `--data-dir=${dir}`,
-      `--listen-client-urls=http://127.0.0.1:${client}`,
-      `--advertise-client-urls=http://127.0.0.1:${client}`,
-      `--listen-peer-urls=http://127.0.0.1:${peer}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
-      `--initial-cluster=default=http://127.0.0.1:${peer}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  return {
-    endpoint: `http://127.0.0.1:${client}`,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 async function round(dist: string, mode: string, receiver: string, tag: string) {
