@@ -2,9 +2,9 @@
  * The bulk collectors expose exactly what prom-client's own counter and histogram would for the
  * same observations (cumulative buckets, +Inf, _sum, _count), so dashboards see no difference.
  */
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { BulkCounter, BulkHistogram } from './bulk-metrics.js';
+import { BulkHistogram } from './bulk-metrics.js';
 
 const labels = { group: '', version: 'v1', resource: 'pods' };
 
@@ -35,30 +35,5 @@ describe('bulk metrics', () => {
     child.add(tally, 2);
     for (let i = 0; i < 3; i++) for (const v of batch) plain.observe(labels, v);
     expect(await bulkRegistry.metrics()).toBe(await plainRegistry.metrics());
-  });
-
-  it('a counter counts like prom-client and resets', async () => {
-    const bulkRegistry = new Registry();
-    const plainRegistry = new Registry();
-    const bulk = new BulkCounter(
-      'events_total',
-      'Events',
-      ['group', 'version', 'resource'],
-      bulkRegistry,
-    );
-    const plain = new Counter({
-      name: 'events_total',
-      help: 'Events',
-      labelNames: ['group', 'version', 'resource'],
-      registers: [plainRegistry],
-    });
-    bulk.child(labels).inc(5);
-    bulk.child(labels).inc();
-    plain.inc(labels, 6);
-    expect(await bulkRegistry.metrics()).toBe(await plainRegistry.metrics());
-    bulkRegistry.resetMetrics();
-    expect(await bulkRegistry.metrics()).toContain(
-      'events_total{group="",version="v1",resource="pods"} 0',
-    );
   });
 });

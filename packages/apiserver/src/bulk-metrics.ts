@@ -2,8 +2,8 @@
  * Prometheus metrics updated in bulk on hot paths, registered on the component's prom-client
  * registry as custom collectors (prom-client reads any object with name/help/type/get()/reset()).
  *
- * BulkCounter: a counter whose children are plain number additions (prom-client's label
- * children hash their labels on every `inc`).
+ * (Counters on hot paths use component-base's hotCount: plain additions folded into a
+ * prom-client counter at scrape time.)
  *
  * BulkHistogram: a histogram that takes observations in bulk: "these sizes, each seen N times".
  * The watch fan-out writes the same batch of events to many watchers; prom-client's Histogram
@@ -33,47 +33,6 @@ type Values = { labels: Record<string, string | number>; value: number; metricNa
 
 function register(registry: Registry, metric: object): void {
   registry.registerMetric(metric as Parameters<Registry['registerMetric']>[0]);
-}
-
-export class BulkCounter {
-  readonly type = 'counter';
-  readonly aggregator = 'sum';
-  private readonly series = new Map<string, { labels: Record<string, string>; value: number }>();
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly labelNames: readonly string[],
-    registry: Registry,
-  ) {
-    register(registry, this);
-  }
-
-  /** A handle for one label set. */
-  child(labels: Record<string, string>): { inc(n?: number): void } {
-    const key = this.labelNames.map((n) => labels[n] ?? '').join('\u0000');
-    let s = this.series.get(key);
-    if (!s) {
-      s = { labels: { ...labels }, value: 0 };
-      this.series.set(key, s);
-    }
-    const series = s;
-    return {
-      inc: (n = 1): void => {
-        series.value += n;
-      },
-    };
-  }
-
-  get(): { name: string; help: string; type: 'counter'; aggregator: 'sum'; values: Values } {
-    const values: Values = [];
-    for (const s of this.series.values()) values.push({ labels: s.labels, value: s.value });
-    return { name: this.name, help: this.help, type: 'counter', aggregator: 'sum', values };
-  }
-
-  reset(): void {
-    for (const s of this.series.values()) s.value = 0;
-  }
 }
 
 export class BulkHistogram {

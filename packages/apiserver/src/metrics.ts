@@ -3,10 +3,10 @@
  * requests (count, latency, in flight, long-running), watch events, stored objects, and etcd
  * request latency.
  */
-import type { ComponentMetrics } from '@kubets/component-base';
+import { hotCount, type ComponentMetrics, type HotCount } from '@kubets/component-base';
 import type { StorageObserver } from './storage/store.js';
 import type { CacheObserver } from './storage/cacher/cacher.js';
-import { BulkCounter, BulkHistogram, type Tally } from './bulk-metrics.js';
+import { BulkHistogram, type Tally } from './bulk-metrics.js';
 import { memoized } from './storage/shared.js';
 
 /** Upstream's request latency buckets (k8s.io/apiserver/pkg/endpoints/metrics). */
@@ -48,7 +48,7 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
   /** Bound children per group/version/resource: the watch hot path avoids label hashing. */
   private readonly watchChildren = new Map<
     string,
-    { events: { inc(n?: number): void }; sizes: { add(t: Tally, times?: number): void } }
+    { events: HotCount; sizes: { add(t: Tally, times?: number): void } }
   >();
   private readonly cacheEventsDispatched;
   private readonly cacheEventsReceived;
@@ -93,13 +93,13 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
       help: 'Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.',
       labelNames: ['verb', 'group', 'version', 'resource', 'subresource', 'scope', 'component'],
     });
-    // Counted per watcher per write by the fan-out: bulk collectors (see bulk-metrics.ts).
-    this.watchEvents = new BulkCounter(
-      'apiserver_watch_events_total',
-      'Number of events sent in watch clients',
-      ['group', 'version', 'resource'],
-      metrics.registry,
-    );
+    // Counted per watcher per write by the fan-out: plain additions folded in at scrape time
+    // (component-base's hotCount).
+    this.watchEvents = metrics.counter({
+      name: 'apiserver_watch_events_total',
+      help: 'Number of events sent in watch clients',
+      labelNames: ['group', 'version', 'resource'],
+    });
     this.storageObjects = metrics.gauge({
       name: 'apiserver_storage_objects',
       help: 'Number of stored objects at the time of last check split by kind. In case of a fetching error, the value will be -1.',
@@ -196,19 +196,19 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
     sizes: readonly number[],
   ): void {
     const child = this.watchChild(group, version, resource);
-    child.events.inc(sizes.length);
+    child.events.add(sizes.length);
     child.sizes.add(memoized(sizes, 'tally', () => this.watchEventSizes.tally(sizes)));
   }
 
   /** `count` events written to one watcher (sizes not observed). */
   watchEventsSent(group: string, version: string, resource: string, count: number): void {
-    this.watchChild(group, version, resource).events.inc(count);
+    this.watchChild(group, version, resource).events.add(count);
   }
 
   /** One event written to one watcher (`bytes`: its encoded size). */
   watchEvent(group: string, version: string, resource: string, bytes?: number): void {
     const child = this.watchChild(group, version, resource);
-    child.events.inc();
+    child.events.add();
     if (bytes !== undefined) child.sizes.add(this.watchEventSizes.tally([bytes]));
   }
 
@@ -217,7 +217,7 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
     let child = this.watchChildren.get(key);
     if (!child) {
       child = {
-        events: this.watchEvents.child({ group, version, resource }),
+        events: hotCount(this.watchEvents, { group, version, resource }),
         sizes: this.watchEventSizes.child({ group, version, resource }),
       };
       this.watchChildren.set(key, child);

@@ -13,7 +13,7 @@ import {
   type Message,
   type SnapshotMetadata,
 } from '@kubets/raft';
-import type { Logger } from '@kubets/component-base';
+import { sampledGauge, type Logger } from '@kubets/component-base';
 import { internalRequestCodec, messageCodec } from '../apply/codec.js';
 import {
   ErrCompacted,
@@ -81,7 +81,7 @@ import type { StorageFs } from '../storage/fs.js';
 import { RaftLog } from '../storage/raft-log.js';
 import { WatchHub } from '../watch/watch-hub.js';
 import { Compactor, type CompactionPolicy } from './compactor.js';
-import { sampledGauge, type StoreMetrics } from './metrics.js';
+import type { StoreMetrics } from './metrics.js';
 import { RaftNode } from './raft-node.js';
 import { ReadIndexBatcher } from './read-index.js';
 import type { StoreTracing } from './tracing.js';

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { Logger } from '@kubets/component-base';
+import { hotCount, type Logger } from '@kubets/component-base';
 import { ErrBadLeaderTransferee, ErrNotLeader, ErrTimeout, toEtcdError } from '../apply/errors.js';
 import { loadGrpcObject } from '../gen/etcd/load.js';
 import type { ClusterHandlers } from '../gen/etcd/types/etcdserverpb/Cluster.js';
@@ -13,7 +13,7 @@ import type { WatchRequest__Output } from '../gen/etcd/types/etcdserverpb/WatchR
 import type { WatchResponse } from '../gen/etcd/types/etcdserverpb/WatchResponse.js';
 import { requestRange } from '../mvcc/kv.js';
 import type { EtcdServer } from './etcd-server.js';
-import { hotCount, type StoreMetrics } from './metrics.js';
+import type { StoreMetrics } from './metrics.js';
 import type { StoreTracing } from './tracing.js';
 import { encodeWatchResponse, withPreEncodedResponses } from './watch-encoding.js';
 

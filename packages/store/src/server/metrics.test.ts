@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ComponentMetrics } from '@kubets/component-base';
-import { StoreMetrics, hotCount, sampledGauge } from './metrics.js';
+import { ComponentMetrics, hotCount, sampledGauge } from '@kubets/component-base';
+import { StoreMetrics } from './metrics.js';
 
 describe('hot counters', () => {
   it('reach the Prometheus counter when it is scraped, once per label set', async () => {

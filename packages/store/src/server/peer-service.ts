@@ -1,12 +1,12 @@
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import type { Logger } from '@kubets/component-base';
+import { hotCount, type Logger } from '@kubets/component-base';
 import { decodeMessage, type Message } from '@kubets/raft';
 import { toEtcdError } from '../apply/errors.js';
 import type { EtcdServer } from './etcd-server.js';
 import type { ListenUrl } from './listen.js';
-import { hotCount, type StoreMetrics } from './metrics.js';
+import type { StoreMetrics } from './metrics.js';
 import { FrameDecoder } from './peer-frames.js';
 import type { PeerFaults } from './peer-faults.js';
 import {

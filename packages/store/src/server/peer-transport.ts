@@ -1,12 +1,12 @@
 import * as http2 from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import type { Logger } from '@kubets/component-base';
+import { hotCount, type HotCount, type Logger } from '@kubets/component-base';
 import { EMPTY_BYTES, MessageType, encodeMessage, type Message } from '@kubets/raft';
 import { ErrLeaseNotFound, ErrNoLeader, EtcdError } from '../apply/errors.js';
 import type { LeaseTimeToLiveResponse__Output } from '../gen/etcd/types/etcdserverpb/LeaseTimeToLiveResponse.js';
 import type { Member__Output } from '../gen/etcd/types/etcdserverpb/Member.js';
 import type { MembersResponse__Output } from '../gen/etcd/types/kubets/store/MembersResponse.js';
-import { hotCount, type HotCount, type StoreMetrics } from './metrics.js';
+import type { StoreMetrics } from './metrics.js';
 import { encodeFrames } from './peer-frames.js';
 import type { PeerFaults } from './peer-faults.js';
 import {
