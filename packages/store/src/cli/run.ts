@@ -1,11 +1,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
 import {
   createComponent,
   samplesRootSpans,
   type Component,
   type ComponentOptions,
 } from '@kubets/component-base';
+import { GrpcServer, type GrpcServerTls } from '@kubets/component-base/grpc-server';
 import { EtcdServer } from '../server/etcd-server.js';
 import { addEtcdServices } from '../server/grpc-services.js';
 import { bindGrpc, grpcServerOptions } from '../server/listen.js';
@@ -25,8 +25,9 @@ export interface RunningStore {
   readonly clientPorts: number[];
 }
 
-export function serverCredentials(tls: TlsFiles | undefined): grpc.ServerCredentials {
-  if (tls === undefined) return grpc.ServerCredentials.createInsecure();
+/** The client port's TLS (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth). */
+export function serverTls(tls: TlsFiles | undefined): GrpcServerTls | undefined {
+  if (tls === undefined) return undefined;
   const read = (path: string, what: string): Buffer => {
     try {
       return readFileSync(path);
@@ -34,11 +35,12 @@ export function serverCredentials(tls: TlsFiles | undefined): grpc.ServerCredent
       throw new Error(`cannot read ${what} ${path}: ${(err as Error).message}`);
     }
   };
-  return grpc.ServerCredentials.createSsl(
-    tls.trustedCaFile ? read(tls.trustedCaFile, 'trusted CA file') : null,
-    [{ cert_chain: read(tls.certFile, 'cert file'), private_key: read(tls.keyFile, 'key file') }],
-    tls.clientCertAuth,
-  );
+  return {
+    cert: read(tls.certFile, 'cert file'),
+    key: read(tls.keyFile, 'key file'),
+    ...(tls.trustedCaFile ? { ca: read(tls.trustedCaFile, 'trusted CA file') } : {}),
+    clientCertAuth: tls.clientCertAuth,
+  };
 }
 
 /** The peer port's TLS material (server and client side alike), read from the --peer-* files. */
@@ -94,7 +96,7 @@ export async function runStore(
     throw new Error(`cannot create --data-dir ${config.dataDir}: ${(err as Error).message}`);
   }
   const metrics = new StoreMetrics(comp.metrics);
-  const credentials = serverCredentials(config.clientTls);
+  const clientTls = serverTls(config.clientTls);
   const peerTlsFiles = peerTls(config.peerTls);
   // TEST ONLY (fault tests): an injected partition, when the environment asks for one.
   let nameOf = (_id: number): string | undefined => undefined;
@@ -164,16 +166,21 @@ export async function runStore(
     );
   }
 
-  const server = new grpc.Server(grpcServerOptions(config.maxRequestBytes));
+  const grpcLogger = logger.named('grpc');
+  const server = new GrpcServer(
+    grpcServerOptions(config.maxRequestBytes, (err, context) =>
+      grpcLogger.error(err, 'gRPC server error', { context }),
+    ),
+  );
   addEtcdServices(server, {
     etcd,
-    logger: logger.named('grpc'),
+    logger: grpcLogger,
     metrics,
     ...(tracing ? { tracing } : {}),
   });
   let clientPorts: number[];
   try {
-    clientPorts = await bindGrpc(server, config.listenClientUrls, () => credentials);
+    clientPorts = await bindGrpc(server, config.listenClientUrls, () => clientTls);
   } catch (err) {
     await etcd.stop();
     throw new Error(
@@ -192,17 +199,9 @@ export async function runStore(
   }
 
   comp.onShutdown('etcd-server', async () => {
-    await new Promise<void>((resolve) => {
-      // Give in-flight RPCs a moment, then cut the rest (watch streams never end by themselves).
-      const t = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, 2000);
-      server.tryShutdown(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    // GOAWAY, give in-flight RPCs a moment, then cut the rest (watch streams never end by
+    // themselves).
+    await server.shutdown(2000);
     await etcd.stop();
     faults.stop();
     await peerListener.close();

@@ -1,5 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { hotCount, type Logger } from '@kubets/component-base';
+import type {
+  GrpcServer,
+  ServerStreamCall,
+  StreamCall,
+  UnaryCall,
+  UnaryCallback,
+} from '@kubets/component-base/grpc-server';
 import { ErrBadLeaderTransferee, ErrNotLeader, ErrTimeout, toEtcdError } from '../apply/errors.js';
 import { loadGrpcObject } from '../gen/etcd/load.js';
 import type { ClusterHandlers } from '../gen/etcd/types/etcdserverpb/Cluster.js';
@@ -30,6 +37,23 @@ export interface GrpcServicesOptions {
 
 type ServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance';
 
+/**
+ * The generated (grpc-js) handler interface of a service, with the call objects of the
+ * node:http2 gRPC server (component-base/grpc-server) in place of grpc-js's.
+ */
+type Handlers<H> = {
+  [K in keyof H as string extends K ? never : K]: H[K] extends grpc.handleUnaryCall<
+    infer Req,
+    infer Res
+  >
+    ? (call: UnaryCall<Req, Res>, callback: UnaryCallback<Res>) => void
+    : H[K] extends grpc.handleBidiStreamingCall<infer Req, infer Res>
+      ? (call: StreamCall<Req, Res>) => void
+      : H[K] extends grpc.handleServerStreamingCall<infer Req, infer Res>
+        ? (call: ServerStreamCall<Req, Res>) => void
+        : never;
+};
+
 /** The gRPC status an error becomes: etcd's code and message, or INTERNAL for the unexpected. */
 export function toStatus(err: unknown): Partial<grpc.StatusObject> {
   const e = toEtcdError(err);
@@ -38,11 +62,11 @@ export function toStatus(err: unknown): Partial<grpc.StatusObject> {
 }
 
 /**
- * Registers etcd's KV, Watch, Lease, Cluster and Maintenance services on a grpc-js server, on
+ * Registers etcd's KV, Watch, Lease, Cluster and Maintenance services on the gRPC server, on
  * top of an EtcdServer. Every response carries the header clients expect (cluster_id,
  * member_id, revision, raft_term).
  */
-export function addEtcdServices(server: grpc.Server, opts: GrpcServicesOptions): void {
+export function addEtcdServices(server: GrpcServer, opts: GrpcServicesOptions): void {
   const proto = loadGrpcObject().etcdserverpb;
   const { etcd, logger, metrics, tracing } = opts;
 
@@ -50,7 +74,7 @@ export function addEtcdServices(server: grpc.Server, opts: GrpcServicesOptions):
     service: ServiceName,
     method: string,
     fn: (req: Req) => Promise<Res>,
-  ): grpc.handleUnaryCall<Req, Res> {
+  ): (call: UnaryCall<Req, Res>, callback: UnaryCallback<Res>) => void {
     const labels = {
       grpc_type: 'unary',
       grpc_service: `etcdserverpb.${service}`,
@@ -95,7 +119,7 @@ export function addEtcdServices(server: grpc.Server, opts: GrpcServicesOptions):
     };
   };
 
-  const kv: KVHandlers = {
+  const kv: Handlers<KVHandlers> = {
     Range: unary('KV', 'Range', async (r) => withHeader(await etcd.range(r))),
     Put: unary('KV', 'Put', async (r) => withHeader(await etcd.put(r))),
     DeleteRange: unary('KV', 'DeleteRange', async (r) => withHeader(await etcd.deleteRange(r))),
@@ -104,7 +128,7 @@ export function addEtcdServices(server: grpc.Server, opts: GrpcServicesOptions):
   };
   server.addService(proto.KV.service, kv);
 
-  const lease: LeaseHandlers = {
+  const lease: Handlers<LeaseHandlers> = {
     LeaseGrant: unary('Lease', 'LeaseGrant', async (r) => withHeader(await etcd.leaseGrant(r))),
     LeaseRevoke: unary('Lease', 'LeaseRevoke', async (r) => {
       await etcd.leaseRevoke(BigInt(r.ID));
@@ -168,12 +192,12 @@ export function addEtcdServices(server: grpc.Server, opts: GrpcServicesOptions):
   };
   server.addService(proto.Lease.service, lease);
 
-  const watch: WatchHandlers = {
+  const watch: Handlers<WatchHandlers> = {
     Watch: (call) => serveWatch(call, etcd, metrics),
   };
   server.addService(withPreEncodedResponses(proto.Watch.service), watch);
 
-  const cluster: ClusterHandlers = {
+  const cluster: Handlers<ClusterHandlers> = {
     MemberList: unary('Cluster', 'MemberList', async (r) => {
       if (r.linearizable) await etcd.linearizableRead();
       return { header: etcd.header(), members: etcd.memberList() };
@@ -197,7 +221,7 @@ export function addEtcdServices(server: grpc.Server, opts: GrpcServicesOptions):
   };
   server.addService(proto.Cluster.service, cluster);
 
-  const maintenance: MaintenanceHandlers = {
+  const maintenance: Handlers<MaintenanceHandlers> = {
     Status: unary('Maintenance', 'Status', () => Promise.resolve(etcd.status())),
     Alarm: unary('Maintenance', 'Alarm', async (r) => withHeader(await etcd.alarm(r))),
     // The MVCC state lives in memory and the WAL is released by snapshots: there is nothing
@@ -268,7 +292,7 @@ export function addEtcdServices(server: grpc.Server, opts: GrpcServicesOptions):
 
 /** One Watch stream: create/cancel/progress requests in, ordered responses out. */
 function serveWatch(
-  call: grpc.ServerDuplexStream<WatchRequest__Output, WatchResponse>,
+  call: StreamCall<WatchRequest__Output, WatchResponse>,
   etcd: EtcdServer,
   metrics: StoreMetrics | undefined,
 ): void {
@@ -296,9 +320,10 @@ function serveWatch(
         },
         msg.events,
         msg.prevKv,
+        true,
       );
       sent?.add();
-      // The service definition writes these bytes as they are (see watch-encoding.ts).
+      // The service definition writes these framed bytes as they are (see watch-encoding.ts).
       return call.write(bytes as unknown as WatchResponse);
     },
   });

@@ -1,4 +1,8 @@
-import * as grpc from '@grpc/grpc-js';
+import type {
+  GrpcServer,
+  GrpcServerOptions,
+  GrpcServerTls,
+} from '@kubets/component-base/grpc-server';
 
 export interface ListenUrl {
   readonly scheme: 'http' | 'https';
@@ -30,41 +34,34 @@ export function parseListenUrl(raw: string, flag: string): ListenUrl {
   return { scheme: u.protocol === 'https:' ? 'https' : 'http', host, port: Number(u.port) };
 }
 
-/** Binds a grpc-js server to every URL; resolves with the bound ports, in order. */
+/** Binds the gRPC server to every URL; resolves with the bound ports, in order. */
 export async function bindGrpc(
-  server: grpc.Server,
+  server: GrpcServer,
   urls: readonly ListenUrl[],
-  credentials: (url: ListenUrl) => grpc.ServerCredentials = () =>
-    grpc.ServerCredentials.createInsecure(),
+  tls: (url: ListenUrl) => GrpcServerTls | undefined = () => undefined,
 ): Promise<number[]> {
   const ports: number[] = [];
   for (const url of urls) {
-    const host = url.host.includes(':') ? `[${url.host}]` : url.host;
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${url.port}`, credentials(url), (err, p) =>
-        err ? reject(err) : resolve(p),
-      ),
-    );
-    ports.push(port);
+    const t = tls(url);
+    ports.push(await server.listen({ host: url.host, port: url.port, ...(t ? { tls: t } : {}) }));
   }
   return ports;
 }
 
-/** grpc-js server options matching etcd's limits. */
 /**
- * grpc-js keeps channelz statistics for every call unless told not to: per-call bookkeeping
- * nothing here reads (etcd does not serve channelz either).
+ * The client API server's options, matching etcd's limits. Keepalive: HTTP/2 PINGs are
+ * answered by node:http2 whenever they come, with or without calls in flight (etcd's
+ * clients ping every 30 s at most); none is refused for coming too often (grpc-js's server,
+ * used before, did not enforce a minimum interval either).
  */
-export const NO_CHANNELZ = { 'grpc.enable_channelz': 0 } as const;
-
-export function grpcServerOptions(maxRequestBytes: number): grpc.ServerOptions {
+export function grpcServerOptions(
+  maxRequestBytes: number,
+  onError?: (err: unknown, context: string) => void,
+): GrpcServerOptions {
   return {
     // etcd: max request bytes plus 512 KiB of gRPC overhead.
-    'grpc.max_receive_message_length': maxRequestBytes + 512 * 1024,
-    'grpc.max_send_message_length': 2 ** 31 - 1,
-    // Clients (etcd3, clientv3) ping every 30 s at most.
-    'grpc.keepalive_permit_without_calls': 1,
-    'grpc.http2.min_ping_interval_without_data_ms': 5000,
-    ...NO_CHANNELZ,
+    maxReceiveMessageLength: maxRequestBytes + 512 * 1024,
+    maxSendMessageLength: 2 ** 31 - 1,
+    ...(onError ? { onError } : {}),
   };
 }

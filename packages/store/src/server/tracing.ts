@@ -9,7 +9,6 @@
  * creates nothing. Unsampled requests run without a span in scope, so they make no children.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Metadata } from '@grpc/grpc-js';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -21,6 +20,11 @@ import {
   type Span,
   type Tracer,
 } from '@kubets/component-base';
+
+/** What the spans read of a call's metadata (the gRPC server's Metadata has it). */
+export interface CallMetadata {
+  get(key: string): ReadonlyArray<string | Buffer>;
+}
 
 /** The instrumentation scope of the store's spans. */
 export const TRACER_NAME = '@kubets/store';
@@ -52,7 +56,7 @@ export class StoreTracing {
     method: string,
     fn: (req: Req) => Promise<Res>,
     codeOf: (err: unknown) => number,
-  ): (req: Req, metadata: Metadata) => Promise<Res> {
+  ): (req: Req, metadata: CallMetadata) => Promise<Res> {
     const name = `${service}/${method}`;
     const attributes: Attributes = {
       'rpc.system': 'grpc',

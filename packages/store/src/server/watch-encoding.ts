@@ -1,4 +1,4 @@
-import type * as grpc from '@grpc/grpc-js';
+import type { ServiceDefinition } from '@kubets/component-base/grpc-server';
 import { messageCodec } from '../apply/codec.js';
 import { toProtoKv } from '../apply/kv-apply.js';
 import type { Event, Event__Output } from '../gen/etcd/types/mvccpb/Event.js';
@@ -97,11 +97,15 @@ function headerField(h: WatchResponse['header']): Buffer {
  * the watchers of one commit), the per-watcher fields, then the events from the per-event cache
  * (protobuf lets a message's fields come in any order and be concatenated). Fields at their
  * default value are left out, as proto3 allows; `fragment` is never set.
+ *
+ * `framed`: the buffer starts with the gRPC message prefix (uncompressed, length), so the
+ * server writes it as it is: one buffer and one write per response.
  */
 export function encodeWatchResponse(
   resp: Omit<WatchResponse, 'events'>,
   events: readonly MvccEvent[],
   prevKv: boolean,
+  framed = false,
 ): Buffer {
   const header = headerField(resp.header);
   const rest: number[] = [WR_WATCH_ID, ...varintBytes(toUint64(resp.watch_id ?? 0))];
@@ -120,19 +124,27 @@ export function encodeWatchResponse(
     fields.push(f);
     size += f.length;
   }
-  const out = Buffer.allocUnsafe(size);
-  let pos = header.copy(out, 0);
+  const prefix = framed ? 5 : 0;
+  const out = Buffer.allocUnsafe(prefix + size);
+  if (framed) {
+    out[0] = 0;
+    out.writeUInt32BE(size, 1);
+  }
+  let pos = prefix + header.copy(out, prefix);
   for (const b of rest) out[pos++] = b;
   for (const f of fields) pos += f.copy(out, pos);
   return out;
 }
 
-/** The Watch service definition, its responses written as bytes from encodeWatchResponse. */
-export function withPreEncodedResponses(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
+/**
+ * The Watch service definition, its responses written as the framed bytes of
+ * encodeWatchResponse(..., framed = true).
+ */
+export function withPreEncodedResponses(service: ServiceDefinition): ServiceDefinition {
   const watch = service.Watch;
   if (watch === undefined) throw new Error('Watch service without Watch');
   return {
     ...service,
-    Watch: { ...watch, responseSerialize: (bytes: Buffer) => bytes },
+    Watch: { ...watch, responseSerialize: (bytes) => bytes as Buffer, responseFramed: true },
   };
 }

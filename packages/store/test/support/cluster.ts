@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { createLogger } from '@kubets/component-base';
+import { GrpcServer } from '@kubets/component-base/grpc-server';
 import { EtcdServer, type InitialMember } from '../../src/server/etcd-server.js';
 import { addEtcdServices } from '../../src/server/grpc-services.js';
 import { bindGrpc, grpcServerOptions } from '../../src/server/listen.js';
@@ -54,7 +54,7 @@ export async function startCluster(size: number, opts: ClusterOptions = {}): Pro
     const clientPort = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), `kubets-${name}-`));
     let peerServer: PeerListener | undefined;
-    let clientServer: grpc.Server | undefined;
+    let clientServer: GrpcServer | undefined;
     const m: TestMember = {
       name,
       dataDir,
@@ -103,7 +103,7 @@ export async function startCluster(size: number, opts: ClusterOptions = {}): Pro
           undefined,
           peerStreamHandler({ etcd, logger }),
         );
-        clientServer = new grpc.Server(grpcServerOptions(1.5 * 1024 * 1024));
+        clientServer = new GrpcServer(grpcServerOptions(1.5 * 1024 * 1024));
         addEtcdServices(clientServer, { etcd, logger });
         await bindGrpc(clientServer, [{ scheme: 'http', host: '127.0.0.1', port: clientPort }]);
         m.etcd = etcd;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createLogger } from '@kubets/component-base';
+import { GrpcServer } from '@kubets/component-base/grpc-server';
 import { EtcdServer } from '../../src/server/etcd-server.js';
 import { addEtcdServices } from '../../src/server/grpc-services.js';
 import { bindGrpc, grpcServerOptions } from '../../src/server/listen.js';
@@ -99,7 +100,7 @@ export async function startInProcessStore(
     quotaBytes: opts.quotaBytes ?? 1 << 30,
     logger,
   });
-  const server = new grpc.Server(grpcServerOptions(1.5 * 1024 * 1024));
+  const server = new GrpcServer(grpcServerOptions(1.5 * 1024 * 1024));
   addEtcdServices(server, { etcd, logger });
   const [port] = await bindGrpc(server, [{ scheme: 'http', host: '127.0.0.1', port: 0 }]);
   const endpoint = `127.0.0.1:${port}`;

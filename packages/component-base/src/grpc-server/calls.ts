@@ -1,0 +1,511 @@
+import { EventEmitter } from 'node:events';
+import type {
+  Http2Session,
+  IncomingHttpHeaders,
+  OutgoingHttpHeaders,
+  ServerHttp2Stream,
+} from 'node:http2';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { frameMessage } from './framing.js';
+import { Metadata } from './metadata.js';
+import {
+  Status,
+  encodeGrpcMessage,
+  resolveStatus,
+  type ResolvedStatus,
+  type StatusLike,
+} from './status.js';
+
+/**
+ * One method of a service: grpc-js's MethodDefinition fields this server reads, so the service
+ * definitions grpc-js and proto-loader produce are used as they are.
+ */
+export interface MethodDefinition {
+  path: string;
+  requestStream: boolean;
+  responseStream: boolean;
+  requestDeserialize(bytes: Buffer): unknown;
+  responseSerialize(value: unknown): Buffer;
+  originalName?: string;
+  /**
+   * kubets: `responseSerialize` returns the whole gRPC message frame, its 5-byte prefix
+   * included, so a pre-encoded response is written without another copy.
+   */
+  responseFramed?: boolean;
+}
+
+export type ServiceDefinition = Readonly<Record<string, MethodDefinition>>;
+
+/** What every call exposes, as grpc-js's server calls do. */
+export interface CallContext {
+  readonly cancelled: boolean;
+  readonly metadata: Metadata;
+  getPeer(): string;
+  getPath(): string;
+  getHost(): string;
+  /** Milliseconds since the epoch; Infinity without a `grpc-timeout`. */
+  getDeadline(): number;
+  /** grpc-js's AuthContext: the TLS peer's certificate, when there is one. */
+  getAuthContext(): { transportSecurityType?: string; sslPeerCertificate?: PeerCertificate };
+  /** Response headers to send before the first message (or with the status). */
+  sendMetadata(md: Metadata): void;
+}
+
+export type UnaryCallback<Res> = (
+  err: StatusLike | null,
+  value?: Res | null,
+  trailer?: Metadata,
+) => void;
+
+/** Per-server settings a call needs. */
+export interface CallEnv {
+  maxReceiveBytes: number;
+  maxSendBytes: number;
+  /** Calls with a deadline, checked by the server's one sweep timer. */
+  trackDeadline(call: BaseCall): void;
+  untrackDeadline(call: BaseCall): void;
+}
+
+const RESPONSE_HEADERS: OutgoingHttpHeaders = {
+  ':status': 200,
+  'content-type': 'application/grpc+proto',
+  'grpc-accept-encoding': 'identity,deflate,gzip',
+  'grpc-encoding': 'identity',
+};
+const OK_TRAILERS: OutgoingHttpHeaders = { 'grpc-status': '0', 'grpc-message': 'OK' };
+const HEADERS_AND_TRAILERS = { waitForTrailers: true } as const;
+const END_STREAM = { endStream: true } as const;
+
+function sendOkTrailers(this: ServerHttp2Stream): void {
+  try {
+    this.sendTrailers(OK_TRAILERS);
+  } catch {
+    // The stream closed under us: the client is gone.
+  }
+}
+
+const peers = new WeakMap<Http2Session, string>();
+
+/** The state of one call on one HTTP/2 stream: status once, cancellation, deadline. */
+export abstract class BaseCall extends EventEmitter {
+  cancelled = false;
+  /** The status was sent (or the stream is gone): nothing more goes out. */
+  protected finished = false;
+  protected headersSent = false;
+  private extraHeaders: OutgoingHttpHeaders | undefined;
+  private md: Metadata | undefined;
+
+  constructor(
+    protected readonly stream: ServerHttp2Stream,
+    protected readonly headers: IncomingHttpHeaders,
+    protected readonly method: MethodDefinition,
+    protected readonly env: CallEnv,
+    readonly deadline: number,
+  ) {
+    super();
+    stream.on('close', () => this.onStreamClose());
+    if (deadline !== Infinity) env.trackDeadline(this);
+  }
+
+  get metadata(): Metadata {
+    return (this.md ??= Metadata.fromHeaders(this.headers));
+  }
+
+  getPeer(): string {
+    const session = this.stream.session;
+    if (session === undefined) return 'unknown';
+    let peer = peers.get(session);
+    if (peer === undefined) {
+      const s = session.socket;
+      peer = s.remoteAddress
+        ? s.remotePort
+          ? `${s.remoteAddress}:${s.remotePort}`
+          : s.remoteAddress
+        : 'unknown';
+      peers.set(session, peer);
+    }
+    return peer;
+  }
+
+  getPath(): string {
+    return this.method.path;
+  }
+
+  getHost(): string {
+    return String(this.headers[':authority'] ?? '');
+  }
+
+  getDeadline(): number {
+    return this.deadline;
+  }
+
+  getAuthContext(): { transportSecurityType?: string; sslPeerCertificate?: PeerCertificate } {
+    const socket = this.stream.session?.socket as TLSSocket | undefined;
+    if (socket === undefined || typeof socket.getPeerCertificate !== 'function') return {};
+    const cert = socket.getPeerCertificate();
+    return {
+      transportSecurityType: 'ssl',
+      ...(cert && Object.keys(cert).length > 0 ? { sslPeerCertificate: cert } : {}),
+    };
+  }
+
+  sendMetadata(md: Metadata): void {
+    if (this.headersSent || this.finished) return;
+    this.extraHeaders = { ...this.extraHeaders, ...md.toHttp2Headers() };
+  }
+
+  /** The deadline passed: DEADLINE_EXCEEDED, and the handler sees a cancelled call. */
+  expire(): void {
+    if (this.finished) return;
+    this.sendStatus({
+      code: Status.DEADLINE_EXCEEDED,
+      details: 'Deadline exceeded',
+      headers: undefined,
+    });
+    this.markCancelled();
+  }
+
+  /** Response headers, sent before the first message. */
+  protected respondHeaders(): void {
+    this.headersSent = true;
+    this.stream.respond(
+      this.extraHeaders ? { ...RESPONSE_HEADERS, ...this.extraHeaders } : RESPONSE_HEADERS,
+      HEADERS_AND_TRAILERS,
+    );
+  }
+
+  /** Sends one response message (serialized and framed) and, for unary calls, the OK status. */
+  protected serialize(value: unknown): Buffer | ResolvedStatus {
+    let bytes: Buffer;
+    try {
+      bytes = this.method.responseSerialize(value);
+    } catch (err) {
+      return {
+        code: Status.INTERNAL,
+        details: `Error serializing response: ${err instanceof Error ? err.message : String(err)}`,
+        headers: undefined,
+      };
+    }
+    const frame = this.method.responseFramed === true ? bytes : frameMessage(bytes);
+    if (frame.length - 5 > this.env.maxSendBytes) {
+      return {
+        code: Status.RESOURCE_EXHAUSTED,
+        details: `Sent message larger than max (${frame.length - 5} vs. ${this.env.maxSendBytes})`,
+        headers: undefined,
+      };
+    }
+    return frame;
+  }
+
+  /** The call's status: trailers after the response headers, or a trailers-only response. */
+  sendStatus(st: ResolvedStatus): void {
+    if (this.finished) return;
+    this.finish();
+    const stream = this.stream;
+    if (stream.destroyed || stream.closed) return;
+    try {
+      if (st.code === 0 && st.headers === undefined && this.headersSent) {
+        stream.on('wantTrailers', sendOkTrailers);
+        stream.end();
+        return;
+      }
+      const trailers: OutgoingHttpHeaders = {
+        ...st.headers,
+        'grpc-status': String(st.code),
+        'grpc-message': encodeGrpcMessage(st.details),
+      };
+      if (this.headersSent) {
+        stream.on('wantTrailers', () => {
+          try {
+            stream.sendTrailers(trailers);
+          } catch {
+            // The client is gone.
+          }
+        });
+        stream.end();
+      } else {
+        this.headersSent = true;
+        stream.respond({ ...RESPONSE_HEADERS, ...this.extraHeaders, ...trailers }, END_STREAM);
+      }
+    } catch {
+      // The stream closed between the check and the write: the client is gone.
+    }
+  }
+
+  protected finish(): void {
+    this.finished = true;
+    if (this.deadline !== Infinity) this.env.untrackDeadline(this);
+  }
+
+  protected markCancelled(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.emit('cancelled', 'cancelled');
+  }
+
+  private onStreamClose(): void {
+    if (!this.finished) {
+      // Closed before we sent a status: the client cancelled (RST_STREAM) or the connection
+      // went away.
+      this.finish();
+      this.markCancelled();
+    }
+    this.onClosed();
+  }
+
+  protected onClosed(): void {
+    // Streaming calls tell their handlers.
+  }
+
+  /** A request message arrived (already decoded from its frame). */
+  abstract onMessage(msg: Buffer): void;
+  /** The client half-closed. */
+  abstract onEnd(): void;
+}
+
+/** Decodes a request message; a failure is INTERNAL, as in grpc-js. */
+function deserialize(method: MethodDefinition, msg: Buffer): { value: unknown } | ResolvedStatus {
+  try {
+    return { value: method.requestDeserialize(msg) };
+  } catch (err) {
+    return {
+      code: Status.INTERNAL,
+      details: `Error deserializing request: ${err instanceof Error ? err.message : String(err)}`,
+      headers: undefined,
+    };
+  }
+}
+
+/**
+ * A unary call (or the request half of a server-streaming one): one request message, then the
+ * handler; `callback` answers with one message and the status.
+ */
+export class UnaryCall<Req = unknown, Res = unknown> extends BaseCall implements CallContext {
+  request!: Req;
+  private msg: Buffer | undefined;
+  private extra = false;
+
+  constructor(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    method: MethodDefinition,
+    env: CallEnv,
+    deadline: number,
+    private readonly run: (call: UnaryCall<Req, Res>) => void,
+  ) {
+    super(stream, headers, method, env, deadline);
+  }
+
+  onMessage(msg: Buffer): void {
+    if (this.msg === undefined) this.msg = msg;
+    else this.extra = true;
+  }
+
+  onEnd(): void {
+    if (this.finished) return;
+    if (this.extra || this.msg === undefined) {
+      this.sendStatus({
+        code: Status.UNIMPLEMENTED,
+        details: `Received ${this.extra ? 'a second' : 'no'} request message for unary method ${this.method.path}`,
+        headers: undefined,
+      });
+      return;
+    }
+    const req = deserialize(this.method, this.msg);
+    this.msg = undefined;
+    if (!('value' in req)) {
+      this.sendStatus(req);
+      return;
+    }
+    this.request = req.value as Req;
+    this.run(this);
+  }
+
+  /** The handler's answer (grpc-js's sendUnaryData). */
+  readonly callback: UnaryCallback<Res> = (err, value, trailer) => {
+    if (this.finished) return;
+    if (err !== null && err !== undefined) {
+      this.sendStatus(resolveStatus(err, trailer));
+      return;
+    }
+    const frame = this.serialize(value);
+    if (!Buffer.isBuffer(frame)) {
+      this.sendStatus(frame);
+      return;
+    }
+    const stream = this.stream;
+    if (stream.destroyed || stream.closed) {
+      this.finish();
+      return;
+    }
+    try {
+      this.respondHeaders();
+      this.finish();
+      if (trailer === undefined) {
+        stream.on('wantTrailers', sendOkTrailers);
+      } else {
+        const trailers = { ...trailer.toHttp2Headers(), ...OK_TRAILERS };
+        stream.on('wantTrailers', () => {
+          try {
+            stream.sendTrailers(trailers);
+          } catch {
+            // The client is gone.
+          }
+        });
+      }
+      stream.end(frame);
+    } catch {
+      // The stream closed between the check and the write: the client is gone.
+    }
+  };
+}
+
+/**
+ * A streaming call, as the handlers of grpc-js's ServerWritableStream and ServerDuplexStream use
+ * one: `write` (false when the client is not reading fast enough: wait for 'drain'), `end`,
+ * `emit('error', status)` to fail the call, and the events 'data', 'end', 'cancelled', 'close'.
+ */
+export class StreamCall<Req = unknown, Res = unknown> extends BaseCall implements CallContext {
+  /** The request of a server-streaming call. */
+  request!: Req;
+  private corked = false;
+
+  constructor(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    method: MethodDefinition,
+    env: CallEnv,
+    deadline: number,
+  ) {
+    super(stream, headers, method, env, deadline);
+    stream.on('drain', () => this.emit('drain'));
+    // As grpc-js: a handler fails the call by emitting its status as an error.
+    this.on('error', (err: StatusLike) => this.sendStatus(resolveStatus(err)));
+  }
+
+  get writable(): boolean {
+    return !this.finished;
+  }
+
+  onMessage(msg: Buffer): void {
+    if (this.finished) return;
+    const req = deserialize(this.method, msg);
+    if ('value' in req) this.emit('data', req.value);
+    else this.sendStatus(req);
+  }
+
+  onEnd(): void {
+    this.emit('end');
+  }
+
+  /**
+   * Sends one message. Writes of one tick are corked together and go out as one write to the
+   * HTTP/2 stream: a fan-out of many responses on one stream costs one native write.
+   */
+  write(value: Res, cb?: (err?: Error | null) => void): boolean {
+    if (this.finished) return false;
+    const frame = this.serialize(value);
+    if (!Buffer.isBuffer(frame)) {
+      this.sendStatus(frame);
+      return false;
+    }
+    const stream = this.stream;
+    if (stream.destroyed || stream.closed) return false;
+    if (!this.headersSent) this.respondHeaders();
+    if (!this.corked) {
+      this.corked = true;
+      stream.cork();
+      process.nextTick(uncork, this);
+    }
+    return cb ? stream.write(frame, cb) : stream.write(frame);
+  }
+
+  /** @internal */
+  uncork(): void {
+    this.corked = false;
+    if (!this.stream.destroyed) this.stream.uncork();
+  }
+
+  /** Ends the call with OK (and the trailing metadata, if any). */
+  end(metadata?: Metadata): this {
+    this.sendStatus({ code: Status.OK, details: 'OK', headers: metadata?.toHttp2Headers() });
+    return this;
+  }
+
+  /** Fails the call with the error's status, or cancels it (RST_STREAM) without one. */
+  destroy(err?: StatusLike): this {
+    if (err !== undefined) this.sendStatus(resolveStatus(err));
+    else if (!this.finished) {
+      this.finish();
+      if (!this.stream.destroyed) this.stream.close(0x8 /* NGHTTP2_CANCEL */);
+    }
+    return this;
+  }
+
+  protected override onClosed(): void {
+    this.emit('close');
+  }
+}
+
+function uncork(call: StreamCall): void {
+  call.uncork();
+}
+
+/** A server-streaming call: one request message, then the handler writes its responses. */
+export class ServerStreamCall<Req = unknown, Res = unknown> extends StreamCall<Req, Res> {
+  private msg: Buffer | undefined;
+  private extra = false;
+
+  constructor(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    method: MethodDefinition,
+    env: CallEnv,
+    deadline: number,
+    private readonly run: (call: ServerStreamCall<Req, Res>) => void,
+  ) {
+    super(stream, headers, method, env, deadline);
+  }
+
+  override onMessage(msg: Buffer): void {
+    if (this.msg === undefined) this.msg = msg;
+    else this.extra = true;
+  }
+
+  override onEnd(): void {
+    if (this.finished) return;
+    if (this.extra || this.msg === undefined) {
+      this.sendStatus({
+        code: Status.UNIMPLEMENTED,
+        details: `Received ${this.extra ? 'a second' : 'no'} request message for server streaming method ${this.method.path}`,
+        headers: undefined,
+      });
+      return;
+    }
+    const req = deserialize(this.method, this.msg);
+    this.msg = undefined;
+    if (!('value' in req)) {
+      this.sendStatus(req);
+      return;
+    }
+    this.request = req.value as Req;
+    this.run(this);
+  }
+}
+
+/** A client-streaming call: messages in as 'data'/'end', one answer through `callback`. */
+export class ClientStreamCall<Req = unknown, Res = unknown> extends StreamCall<Req, Res> {
+  readonly callback: UnaryCallback<Res> = (err, value, trailer) => {
+    if (this.finished) return;
+    if (err !== null && err !== undefined) {
+      this.sendStatus(resolveStatus(err, trailer));
+      return;
+    }
+    this.write(value as Res);
+    this.sendStatus({
+      code: Status.OK,
+      details: 'OK',
+      headers: trailer?.toHttp2Headers(),
+    });
+  };
+}
