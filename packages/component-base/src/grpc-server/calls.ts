@@ -76,12 +76,25 @@ const OK_TRAILERS: OutgoingHttpHeaders = { 'grpc-status': '0', 'grpc-message': '
 const HEADERS_AND_TRAILERS = { waitForTrailers: true } as const;
 const END_STREAM = { endStream: true } as const;
 
-function sendOkTrailers(this: ServerHttp2Stream): void {
+/**
+ * The status went out but the client is still sending: as grpc-go's server, reset the stream
+ * (NO_ERROR) so neither side keeps it open. Node sends the RST_STREAM after the frames queued.
+ */
+function stopReading(stream: ServerHttp2Stream): void {
+  if (!stream.readableEnded && !stream.destroyed) stream.close(0 /* NGHTTP2_NO_ERROR */);
+}
+
+function sendTrailers(stream: ServerHttp2Stream, trailers: OutgoingHttpHeaders): void {
   try {
-    this.sendTrailers(OK_TRAILERS);
+    stream.sendTrailers(trailers);
+    stopReading(stream);
   } catch {
     // The stream closed under us: the client is gone.
   }
+}
+
+function sendOkTrailers(this: ServerHttp2Stream): void {
+  sendTrailers(this, OK_TRAILERS);
 }
 
 const peers = new WeakMap<Http2Session, string>();
@@ -215,17 +228,12 @@ export abstract class BaseCall extends EventEmitter {
         'grpc-message': encodeGrpcMessage(st.details),
       };
       if (this.headersSent) {
-        stream.on('wantTrailers', () => {
-          try {
-            stream.sendTrailers(trailers);
-          } catch {
-            // The client is gone.
-          }
-        });
+        stream.on('wantTrailers', () => sendTrailers(stream, trailers));
         stream.end();
       } else {
         this.headersSent = true;
         stream.respond({ ...RESPONSE_HEADERS, ...this.extraHeaders, ...trailers }, END_STREAM);
+        stopReading(stream);
       }
     } catch {
       // The stream closed between the check and the write: the client is gone.
@@ -345,13 +353,7 @@ export class UnaryCall<Req = unknown, Res = unknown> extends BaseCall implements
         stream.on('wantTrailers', sendOkTrailers);
       } else {
         const trailers = { ...trailer.toHttp2Headers(), ...OK_TRAILERS };
-        stream.on('wantTrailers', () => {
-          try {
-            stream.sendTrailers(trailers);
-          } catch {
-            // The client is gone.
-          }
-        });
+        stream.on('wantTrailers', () => sendTrailers(stream, trailers));
       }
       stream.end(frame);
     } catch {

@@ -91,6 +91,7 @@ function refuse(stream: ServerHttp2Stream, code: number, details: string): void 
       },
       END_STREAM,
     );
+    if (!stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
   } catch {
     // The client is gone.
   }
