@@ -9,9 +9,14 @@
  * `etcd` is a single in-process kubets-store member behind the real handlers (what a member
  * spends per call; the difference between the servers is the same layer).
  *
+ * With the etcd handlers a fan-out follows: BENCH_WATCHERS watchers (default 1000) on one
+ * prefix over 10 client connections, BENCH_WATCH_EVENTS puts (default 200) each delivered to
+ * every watcher; `fan-out µs` is server CPU per put.
+ *
  * Environment: BENCH_OPS (puts and as many ranges per round, default 4000), BENCH_ROUNDS
  * (default 3; the server order alternates), BENCH_CLIENTS (concurrent calls, default 32),
- * BENCH_DATA_DIR (default /dev/shm when present).
+ * BENCH_DATA_DIR (default /dev/shm when present), BENCH_NODE_ARGS (node options for the serving
+ * process, such as --cpu-prof), BENCH_ONLY (`echo` or `etcd`: one handler only).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -20,7 +25,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as grpc from '@grpc/grpc-js';
 import { createLogger } from '@kubets/component-base';
-import { GrpcServer } from '@kubets/component-base/grpc-server';
+import { GrpcServer, type ServiceDefinition } from '@kubets/component-base/grpc-server';
 import { Etcd3 } from 'etcd3';
 import { loadGrpcObject } from '../src/gen/etcd/load.js';
 import { EtcdServer } from '../src/server/etcd-server.js';
@@ -34,6 +39,9 @@ type Handler = 'echo' | 'etcd';
 const OPS = Number(process.env.BENCH_OPS ?? 4000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
+const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 1000);
+const WATCH_STREAMS = 10;
+const WATCH_PUTS = Number(process.env.BENCH_WATCH_EVENTS ?? 200);
 const DATA_PARENT = process.env.BENCH_DATA_DIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
 
 /** Child: serve KV with one server implementation; print the port. */
@@ -66,8 +74,30 @@ async function serve(impl: Impl, handler: Handler): Promise<void> {
       quotaBytes: 1 << 30,
       logger,
     });
-    // The handlers use only what both servers' call objects have (request, callback).
-    addEtcdServices(registrar as GrpcServer, { etcd, logger });
+    // The handlers use only what both servers' call objects have (request, callback, write,
+    // end, events). grpc-js frames messages itself: pre-framed watch responses lose the prefix
+    // (a view, no copy), which is the path grpc-js served before.
+    const target =
+      registrar instanceof GrpcServer
+        ? registrar
+        : ({
+            addService: (def: ServiceDefinition, impl: object) =>
+              registrar.addService(
+                Object.fromEntries(
+                  Object.entries(def).map(([k, m]) => [
+                    k,
+                    m.responseFramed
+                      ? {
+                          ...m,
+                          responseSerialize: (v: unknown) => m.responseSerialize(v).subarray(5),
+                        }
+                      : m,
+                  ]),
+                ) as unknown as grpc.ServiceDefinition,
+                impl as grpc.UntypedServiceImplementation,
+              ),
+          } as unknown as GrpcServer);
+    addEtcdServices(target, { etcd, logger });
   } else {
     const header = { cluster_id: '1', member_id: '1', revision: '7', raft_term: '2' };
     const kv = {
@@ -91,6 +121,8 @@ async function serve(impl: Impl, handler: Handler): Promise<void> {
       ),
     );
   }
+  // A clean exit writes --cpu-prof profiles.
+  process.on('SIGTERM', () => process.exit(0));
   console.log(`port ${port}`);
 }
 
@@ -111,7 +143,8 @@ async function startChild(
   impl: Impl,
   handler: Handler,
 ): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [process.argv[1]!, 'serve', impl, handler], {
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, process.argv[1]!, 'serve', impl, handler], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
@@ -138,8 +171,42 @@ async function drive(n: number, op: (i: number) => Promise<unknown>): Promise<vo
   );
 }
 
-/** Microseconds of server CPU per Put and per Range, one fresh server. */
-async function measure(impl: Impl, handler: Handler): Promise<{ put: number; range: number }> {
+/** Server CPU per put delivered to WATCHERS watchers over WATCH_STREAMS clients, in µs. */
+async function fanOut(pid: number, port: number): Promise<number> {
+  const clients = Array.from(
+    { length: WATCH_STREAMS },
+    () => new Etcd3({ hosts: `127.0.0.1:${port}` }),
+  );
+  try {
+    let delivered = 0;
+    for (let i = 0; i < WATCHERS; i++) {
+      const w = await clients[i % clients.length]!.watch().prefix('fan/').create();
+      w.on('put', () => delivered++);
+    }
+    const expected = WATCHERS * WATCH_PUTS;
+    const t = cpuNs(pid);
+    const writer = clients[0]!;
+    for (let i = 0; i < WATCH_PUTS; i++)
+      await writer
+        .put(`fan/${i % 10}`)
+        .value('v')
+        .exec();
+    const deadline = Date.now() + 60_000;
+    while (delivered < expected && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    if (delivered < expected) throw new Error(`fan-out: ${delivered} of ${expected} events`);
+    return (cpuNs(pid) - t) / 1000 / WATCH_PUTS;
+  } finally {
+    for (const c of clients) c.close();
+  }
+}
+
+/** Microseconds of server CPU per Put and per Range (and per fanned-out put), one server. */
+async function measure(
+  impl: Impl,
+  handler: Handler,
+): Promise<{ put: number; range: number; fan: number }> {
   const { child, port } = await startChild(impl, handler);
   const client = new Etcd3({ hosts: `127.0.0.1:${port}` });
   try {
@@ -162,10 +229,11 @@ async function measure(impl: Impl, handler: Handler): Promise<{ put: number; ran
     t = cpuNs(child.pid!);
     await drive(OPS, (i) => client.get(`key/${i % 1000}`).string());
     const range = (cpuNs(child.pid!) - t) / 1000 / OPS;
-    return { put, range };
+    const fan = handler === 'etcd' ? await fanOut(child.pid!, port) : NaN;
+    return { put, range, fan };
   } finally {
     client.close();
-    child.kill('SIGKILL');
+    child.kill('SIGTERM');
   }
 }
 
@@ -183,10 +251,13 @@ async function main(): Promise<void> {
   console.log(
     `${'handler'.padEnd(8)}${'server'.padEnd(10)}${'put µs'.padStart(10)}${'range µs'.padStart(10)}`,
   );
-  for (const handler of ['echo', 'etcd'] as const) {
-    const results: Record<Impl, { put: number[]; range: number[] }> = {
-      'grpc-js': { put: [], range: [] },
-      http2: { put: [], range: [] },
+  const handlers = (['echo', 'etcd'] as const).filter((h) =>
+    h.includes(process.env.BENCH_ONLY ?? ''),
+  );
+  for (const handler of handlers) {
+    const results: Record<Impl, { put: number[]; range: number[]; fan: number[] }> = {
+      'grpc-js': { put: [], range: [], fan: [] },
+      http2: { put: [], range: [], fan: [] },
     };
     for (let round = 0; round < ROUNDS; round++) {
       const order: Impl[] = round % 2 === 0 ? ['grpc-js', 'http2'] : ['http2', 'grpc-js'];
@@ -194,11 +265,12 @@ async function main(): Promise<void> {
         const r = await measure(impl, handler);
         results[impl].put.push(r.put);
         results[impl].range.push(r.range);
+        results[impl].fan.push(r.fan);
       }
     }
     for (const impl of ['grpc-js', 'http2'] as const) {
       console.log(
-        `${handler.padEnd(8)}${impl.padEnd(10)}${median(results[impl].put).toFixed(1).padStart(10)}${median(results[impl].range).toFixed(1).padStart(10)}`,
+        `${handler.padEnd(8)}${impl.padEnd(10)}${median(results[impl].put).toFixed(1).padStart(10)}${median(results[impl].range).toFixed(1).padStart(10)}${median(results[impl].fan).toFixed(0).padStart(12)}`,
       );
     }
   }
@@ -208,3 +280,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// The etcd3 clients leave handles behind after close().
+if (process.argv[2] !== 'serve') process.exit(0);
