@@ -403,6 +403,27 @@ describe('GrpcServer on the wire', () => {
     expect(r.headers['grpc-message']).toBe('Deadline exceeded');
   });
 
+  it('survives a client resetting a stream with an error code; the handler sees it cancelled', async () => {
+    const { port } = await start();
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      const req = session.request({
+        ':method': 'POST',
+        ':path': '/test.Demo/Count',
+        'content-type': 'application/grpc',
+      });
+      req.on('error', () => undefined);
+      req.end(frame({ text: '1', n: -1 }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      req.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      await waitFor(() => seen.cancelled.includes('Count'));
+    } finally {
+      session.close();
+    }
+    // Still serving.
+    expect((await unary(client(port), 'Echo', { text: 'after' })).res?.text).toBe('after');
+  });
+
   it('refuses non-gRPC content with 415 and malformed timeouts with INTERNAL', async () => {
     const { port } = await start();
     const r = await raw(port, { 'content-type': 'application/json' }, Buffer.from('{}'));
