@@ -2,17 +2,16 @@
  * A small etcd v3 client over the generated gRPC code (proto/etcd): KV, Watch, Lease and
  * Maintenance, with several endpoints and failover. It works the same against real etcd and
  * kubets-store, which speak the same protocol. Unary calls go straight over node:http2
- * (unary.ts: grpc-js's per-call layers cost more than the exchange), and so does the watch
- * stream (watch-stream.ts), on a connection of its own.
+ * (unary.ts: grpc-js's per-call layers cost more than the exchange); the watch stream uses
+ * grpc-js.
  *
  * Failover: one connection per endpoint (each reconnects by itself); a call that fails
  * with UNAVAILABLE moves to the next endpoint and is retried — always for reads, and for writes
  * only when the request provably never left (see isSafeToRetryWrite), like etcd's clientv3.
  */
-import { Metadata } from '@grpc/grpc-js';
-import { packageDefinition } from '../../gen/etcd/load.js';
-import type { WatchRequest } from '../../gen/etcd/types/etcdserverpb/WatchRequest.js';
-import type { WatchResponse__Output } from '../../gen/etcd/types/etcdserverpb/WatchResponse.js';
+import { Metadata, credentials, type ChannelCredentials, type ClientOptions } from '@grpc/grpc-js';
+import { loadGrpcObject, packageDefinition } from '../../gen/etcd/load.js';
+import type { WatchClient } from '../../gen/etcd/types/etcdserverpb/Watch.js';
 import type { RangeRequest } from '../../gen/etcd/types/etcdserverpb/RangeRequest.js';
 import type { RangeResponse__Output } from '../../gen/etcd/types/etcdserverpb/RangeResponse.js';
 import type { PutRequest } from '../../gen/etcd/types/etcdserverpb/PutRequest.js';
@@ -29,7 +28,6 @@ import { parseEtcdServers, type EtcdEndpoint } from './endpoints.js';
 import { isSafeToRetryWrite, isUnavailable } from './errors.js';
 import { UnaryTransport, type UnaryMethod } from './unary.js';
 import { WatchMux } from './watch-mux.js';
-import { FailedBidiStream, Http2BidiStream } from './watch-stream.js';
 
 export interface EtcdTLSOptions {
   /** PEM CA bundle used to verify the etcd servers (`--etcd-cafile`). */
@@ -61,8 +59,8 @@ interface Member {
   endpoint: EtcdEndpoint;
   /** KV, Lease and Maintenance calls (node:http2, see unary.ts). */
   unary: UnaryTransport;
-  /** The watch stream (node:http2 too, its own connection: see watch-stream.ts). */
-  watch: UnaryTransport;
+  /** The watch stream (grpc-js, its own connection). */
+  watch: WatchClient;
 }
 
 /** A method of the generated package definition, e.g. `method('KV', 'Txn')`. */
@@ -81,8 +79,20 @@ const LEASE_GRANT = method<object, LeaseGrantResponse__Output>('Lease', 'LeaseGr
 const LEASE_REVOKE = method<object, LeaseRevokeResponse__Output>('Lease', 'LeaseRevoke');
 const STATUS = method<object, StatusResponse__Output>('Maintenance', 'Status');
 
-/** etcdserverpb.Watch/Watch: a bidirectional stream, with the same message encoding. */
-const WATCH = method<WatchRequest, WatchResponse__Output>('Watch', 'Watch');
+const CHANNEL_OPTIONS: ClientOptions = {
+  // kube-apiserver raises the receive limit: a full list of a large resource easily passes 4 MiB.
+  'grpc.max_receive_message_length': -1,
+  'grpc.max_send_message_length': -1,
+  // Same keepalive as kube-apiserver's etcd client (30 s / 10 s): notice dead members quickly.
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  // HTTP/2 receive window: grpc-js's default 64 KiB lets etcd send only ~30 pods of watch
+  // events per window update, so under load the watch cache fell seconds behind etcd. Go's
+  // gRPC (kube-apiserver's client) grows its window up to 16 MiB; this fixes it there.
+  'grpc-node.flow_control_window': 16 * 1024 * 1024,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 2_000,
+};
 
 export class EtcdClient {
   private readonly members: Member[];
@@ -96,22 +106,26 @@ export class EtcdClient {
 
   constructor(options: EtcdClientOptions) {
     const { endpoints, secure } = parseEtcdServers(options.endpoints);
+    const creds: ChannelCredentials = secure
+      ? credentials.createSsl(
+          options.tls?.ca ?? null,
+          options.tls?.key ?? null,
+          options.tls?.cert ?? null,
+        )
+      : credentials.createInsecure();
     if (!secure && (options.tls?.cert || options.tls?.ca)) {
       throw new Error('etcd TLS files were given but --etcd-servers uses http://; use https://');
     }
-    // Two HTTP/2 connections per member: unary calls, and the watch stream (each with a 16 MiB
-    // receive window: with 64 KiB etcd could send only ~30 pods of watch events per window
-    // update and the watch cache fell seconds behind under load; Go's gRPC grows to 16 MiB).
-    const transport = (endpoint: EtcdEndpoint): UnaryTransport =>
-      new UnaryTransport({
+    const grpc = loadGrpcObject().etcdserverpb;
+    // Two HTTP/2 connections per member: unary calls, and the watch stream.
+    this.members = endpoints.map((endpoint) => ({
+      endpoint,
+      unary: new UnaryTransport({
         target: endpoint.target,
         secure,
         ...(options.tls ? { tls: options.tls } : {}),
-      });
-    this.members = endpoints.map((endpoint) => ({
-      endpoint,
-      unary: transport(endpoint),
-      watch: transport(endpoint),
+      }),
+      watch: new grpc.Watch(endpoint.target, creds, CHANNEL_OPTIONS),
     }));
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.retryBackoffMs = options.retryBackoffMs ?? 100;
@@ -119,14 +133,7 @@ export class EtcdClient {
     this.watches = new WatchMux({
       openStream: () => {
         const member = this.members[this.active]!;
-        let stream;
-        try {
-          stream = new Http2BidiStream(member.watch.openStream(WATCH.path), WATCH);
-        } catch (err) {
-          // The connection was going away: the mux retries on the next member.
-          stream = new FailedBidiStream<WatchRequest, WatchResponse__Output>(err as Error);
-        }
-        return { stream, endpoint: member.endpoint.url };
+        return { stream: member.watch.Watch(), endpoint: member.endpoint.url };
       },
       onStreamFailed: () => this.rotate(),
       retryBackoffMs: this.retryBackoffMs,

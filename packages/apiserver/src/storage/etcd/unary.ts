@@ -236,21 +236,6 @@ export class UnaryTransport {
     });
   }
 
-  /**
-   * Opens a long-lived streaming call on this connection (the etcd watch, watch-stream.ts): no
-   * deadline; the caller frames the messages. Throws when the connection is closing.
-   */
-  openStream(path: string): ClientHttp2Stream {
-    if (this.closed) throw serviceError(GrpcStatus.CANCELLED, 'Channel has been shut down');
-    return this.currentSession().request({
-      ':method': 'POST',
-      ':path': path,
-      ':scheme': this.o.secure ? 'https' : 'http',
-      'content-type': 'application/grpc',
-      te: 'trailers',
-    });
-  }
-
   /** Closes the connection; pending calls fail with CANCELLED. */
   close(): void {
     if (this.closed) return;

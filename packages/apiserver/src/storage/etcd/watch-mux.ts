@@ -8,10 +8,10 @@
  * event is lost or repeated. A watch whose next revision was compacted meanwhile ends with
  * WatchCompactedError, which the API layer reports as 410 Gone.
  */
+import type { ClientDuplexStream } from '@grpc/grpc-js';
 import type { WatchRequest } from '../../gen/etcd/types/etcdserverpb/WatchRequest.js';
 import type { WatchResponse__Output } from '../../gen/etcd/types/etcdserverpb/WatchResponse.js';
 import type { Event__Output } from '../../gen/etcd/types/mvccpb/Event.js';
-import type { BidiStream } from './watch-stream.js';
 
 export type EtcdEvent = Event__Output;
 
@@ -56,7 +56,7 @@ export class WatchCompactedError extends Error {
   }
 }
 
-type WatchStream = BidiStream<WatchRequest, WatchResponse__Output>;
+type WatchStream = ClientDuplexStream<WatchRequest, WatchResponse__Output>;
 
 interface WatcherState {
   options: EtcdWatchOptions;
