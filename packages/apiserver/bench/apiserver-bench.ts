@@ -12,14 +12,18 @@
  * 4. hold BENCH_WATCHERS watches on the pods (in BENCH_WATCH_PROCS client processes) while
  *    updating pods at BENCH_UPDATE_RATE per second for BENCH_UPDATE_SECONDS: the delivery latency
  *    of every event at every watcher, from the moment its update was sent (so it includes the
- *    write itself), p50/p99, and how many of the expected events arrived.
+ *    write itself), p50/p99, and how many of the expected events arrived; with the fan-out's
+ *    wall and CPU time per batch (wall well above CPU: the server waited for a core), how long
+ *    a batch's oldest event waited for dispatch, bytes per event and the CPU of every process.
  *
  * Configuration by environment or `--name=value` flags (same names, lower case, without BENCH_):
  * BENCH_PODS (10000), BENCH_CLIENTS (50), BENCH_LISTS (5), BENCH_WATCHERS (1000),
  * BENCH_WATCH_PROCS (2), BENCH_UPDATE_RATE (500), BENCH_UPDATE_SECONDS (10),
  * BENCH_BACKENDS (kubets-store,etcd), BENCH_WATCH_CLIENT (native: bench/watch-client.c built with
  * `cc -O2`, falling back to node with a printed reason when there is no cc; node:
- * bench/watch-client.ts), BENCH_UPDATE_PATH (api; `store` puts the updates straight
+ * bench/watch-client.ts), BENCH_CLIENT_SCHED (batch: the native clients run SCHED_BATCH so
+ * that they do not preempt the co-located server at each write; normal), BENCH_UPDATE_PATH
+ * (api; `store` puts the updates straight
  * into the store so the API server's CPU is the watch fan-out alone), BENCH_KINDS (REST,gRPC: the create client kinds), BENCH_DATA_DIR (default /dev/shm when present: tmpfs takes
  * the disk out of the comparison), ETCD_BIN (/usr/bin/etcd).
  * Small run: `BENCH_PODS=500 BENCH_WATCHERS=50 BENCH_UPDATE_SECONDS=3 npm run bench -w @kubets/apiserver`.
