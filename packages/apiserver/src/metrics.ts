@@ -214,6 +214,12 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
     };
   }
 
+  /** watchEventsSent for one watch's group/version/resource, resolved once. */
+  watchEventsCounter(group: string, version: string, resource: string): (count: number) => void {
+    const child = this.watchChild(group, version, resource);
+    return (count) => child.events.add(count);
+  }
+
   /** `count` events written to one watcher (sizes not observed). */
   watchEventsSent(group: string, version: string, resource: string, count: number): void {
     this.watchChild(group, version, resource).events.add(count);
