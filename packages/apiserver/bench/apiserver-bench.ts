@@ -12,14 +12,18 @@
  * 4. hold BENCH_WATCHERS watches on the pods (in BENCH_WATCH_PROCS client processes) while
  *    updating pods at BENCH_UPDATE_RATE per second for BENCH_UPDATE_SECONDS: the delivery latency
  *    of every event at every watcher, from the moment its update was sent (so it includes the
- *    write itself), p50/p99, and how many of the expected events arrived.
+ *    write itself), p50/p99, and how many of the expected events arrived; with the fan-out's
+ *    wall and CPU time per batch (wall well above CPU: the server waited for a core), how long
+ *    a batch's oldest event waited for dispatch, bytes per event and the CPU of every process.
  *
  * Configuration by environment or `--name=value` flags (same names, lower case, without BENCH_):
  * BENCH_PODS (10000), BENCH_CLIENTS (50), BENCH_LISTS (5), BENCH_WATCHERS (1000),
  * BENCH_WATCH_PROCS (2), BENCH_UPDATE_RATE (500), BENCH_UPDATE_SECONDS (10),
  * BENCH_BACKENDS (kubets-store,etcd), BENCH_WATCH_CLIENT (native: bench/watch-client.c built with
  * `cc -O2`, falling back to node with a printed reason when there is no cc; node:
- * bench/watch-client.ts), BENCH_UPDATE_PATH (api; `store` puts the updates straight
+ * bench/watch-client.ts), BENCH_CLIENT_SCHED (batch: the native clients run SCHED_BATCH so
+ * that they do not preempt the co-located server at each write; normal), BENCH_UPDATE_PATH
+ * (api; `store` puts the updates straight
  * into the store so the API server's CPU is the watch fan-out alone), BENCH_KINDS (REST,gRPC: the create client kinds), BENCH_DATA_DIR (default /dev/shm when present: tmpfs takes
  * the disk out of the comparison), ETCD_BIN (/usr/bin/etcd).
  * Small run: `BENCH_PODS=500 BENCH_WATCHERS=50 BENCH_UPDATE_SECONDS=3 npm run bench -w @kubets/apiserver`.
@@ -84,6 +88,12 @@ function chooseWatchClient(): { kind: 'native'; binary: string } | { kind: 'node
     : { kind: 'node', why: built.reason };
 }
 const WATCH_CLIENT = chooseWatchClient();
+/**
+ * BENCH_CLIENT_SCHED (batch): the native watch clients run as SCHED_BATCH so that, sharing the
+ * machine with the server, they do not preempt it at each of its writes (a real server's
+ * clients run elsewhere); `normal` to compare.
+ */
+const CLIENT_SCHED = setting('client-sched', 'batch') === 'normal' ? 'normal' : 'batch';
 
 // ---------------------------------------------------------------------------------------------
 // Statistics
@@ -225,6 +235,8 @@ async function startServer(endpoints: string[]): Promise<ServerProcess> {
       ...(process.env.BENCH_SERVER_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`]
         : []),
+      // BENCH_SERVER_NODE_OPTIONS: more node flags for the server (e.g. --perf-basic-prof for perf).
+      ...(process.env.BENCH_SERVER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []),
     ],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -408,6 +420,15 @@ interface BackendResult {
     load: number;
     dispatches: number;
     dispatchedEvents: number;
+    /** Wall ms the pods cache spent in fan-out; summed and largest wait of a batch's oldest event. */
+    fanoutMs: number;
+    fanoutCpuMs: number;
+    waitMs: number;
+    maxWaitMs: number;
+    /** Body bytes and reads of the watch clients. */
+    bytes: number;
+    reads: number;
+    serverPreempted: number;
   };
   delivery: {
     p50: number;
@@ -527,7 +548,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
       opened += count;
       clients.push(
         WATCH_CLIENT.kind === 'native'
-          ? await startNativeWatchClient(WATCH_CLIENT.binary, base, watchPath, count)
+          ? await startNativeWatchClient(WATCH_CLIENT.binary, base, watchPath, count, CLIENT_SCHED)
           : await startNodeWatchClient(
               join(HERE, 'watch-client.js'),
               base,
@@ -544,9 +565,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     // CPU of every process during the update phase (the box is shared: wall time alone misleads).
     const cpuOf = async (): Promise<CpuSample> => {
       const [srv, ...cl] = await Promise.all([
-        server.ask<{ cpu: NodeJS.CpuUsage; dispatch?: { dispatches: number; events: number } }>(
-          'cpu',
-        ),
+        server.ask<{ cpu: NodeJS.CpuUsage; dispatch?: Partial<DispatchStats> }>('cpu'),
         ...clients.map((c) => c.report()),
       ]);
       return {
@@ -554,10 +573,17 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         server: cpuSeconds(srv.cpu),
         dispatches: srv.dispatch?.dispatches ?? 0,
         dispatchedEvents: srv.dispatch?.events ?? 0,
+        fanoutMs: srv.dispatch?.fanoutMs ?? 0,
+        fanoutCpuMs: srv.dispatch?.fanoutCpuMs ?? 0,
+        waitMs: srv.dispatch?.waitMs ?? 0,
+        maxWaitMs: srv.dispatch?.maxWaitMs ?? 0,
+        bytes: cl.reduce((a, r) => a + (r.bytes ?? 0), 0),
+        reads: cl.reduce((a, r) => a + (r.reads ?? 0), 0),
         clients: cl.reduce((a, r) => a + cpuSeconds(r.cpu), 0),
         clientsSystem: cl.reduce((a, r) => a + r.cpu.system / 1e6, 0),
         store: backend.children.reduce((a, c) => a + procCpuSeconds(c.pid), 0),
         driver: cpuSeconds(process.cpuUsage()),
+        serverPreempted: preemptions(server.child.pid),
       };
     };
     const direct = UPDATE_PATH === 'store' ? await directUpdater(backend) : undefined;
@@ -675,6 +701,13 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         load: loadavg()[0]!,
         dispatches: cpuAfter.dispatches - cpuBefore.dispatches,
         dispatchedEvents: cpuAfter.dispatchedEvents - cpuBefore.dispatchedEvents,
+        fanoutMs: cpuAfter.fanoutMs - cpuBefore.fanoutMs,
+        fanoutCpuMs: cpuAfter.fanoutCpuMs - cpuBefore.fanoutCpuMs,
+        waitMs: cpuAfter.waitMs - cpuBefore.waitMs,
+        maxWaitMs: cpuAfter.maxWaitMs,
+        bytes: cpuAfter.bytes - cpuBefore.bytes,
+        reads: cpuAfter.reads - cpuBefore.reads,
+        serverPreempted: cpuAfter.serverPreempted - cpuBefore.serverPreempted,
       },
       delivery: {
         p50: at(0.5),
@@ -736,10 +769,41 @@ interface CpuSample {
   /** The pods watch cache's fan-out batches and the events in them (0 for older servers). */
   dispatches: number;
   dispatchedEvents: number;
+  fanoutMs: number;
+  fanoutCpuMs: number;
+  waitMs: number;
+  maxWaitMs: number;
+  bytes: number;
+  reads: number;
+  /** The server's involuntary context switches so far (preempted while runnable). */
+  serverPreempted: number;
   clients: number;
   clientsSystem: number;
   store: number;
   driver: number;
+}
+
+/** Involuntary context switches of a process (Linux /proc; 0 where unavailable). */
+function preemptions(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const m = /nonvoluntary_ctxt_switches:\s*(\d+)/.exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The pods cache's dispatch counters (bench/server.ts passes the Cacher's dispatchStats). */
+interface DispatchStats {
+  dispatches: number;
+  events: number;
+  fanoutMs: number;
+  fanoutCpuMs: number;
+  waitMs: number;
+  maxWaitMs: number;
 }
 
 const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
@@ -840,6 +904,26 @@ function report(results: Map<string, BackendResult>): void {
     if (c.dispatches === 0) return '-';
     return `${(c.dispatches / c.wall).toFixed(0)}/s, ${(c.dispatchedEvents / c.dispatches).toFixed(1)}`;
   });
+  // Wall vs CPU per fan-out: how much of a batch's time the server waited for a core.
+  row('fan-out per batch: wall / CPU', (r) => {
+    const c = r.watchCpu;
+    if (c.dispatches === 0) return '-';
+    return `${ms(c.fanoutMs / c.dispatches)} / ${ms(c.fanoutCpuMs / c.dispatches)}`;
+  });
+  // How long a batch's oldest event waited before its fan-out began (dispatch pacing + queueing).
+  row('batch wait for dispatch mean / max', (r) => {
+    const c = r.watchCpu;
+    if (c.dispatches === 0) return '-';
+    return `${ms(c.waitMs / c.dispatches)} / ${ms(c.maxWaitMs)}`;
+  });
+  row('server preempted (involuntary switches) per s', (r) =>
+    (r.watchCpu.serverPreempted / r.watchCpu.wall).toFixed(0),
+  );
+  row('bytes per delivered event, events per client read', (r) => {
+    const c = r.watchCpu;
+    if (r.delivery.received === 0 || c.reads === 0) return '-';
+    return `${(c.bytes / r.delivery.received).toFixed(0)} B, ${(r.delivery.received / c.reads).toFixed(1)}`;
+  });
   row('load average after the watch phase', (r) => r.watchCpu.load.toFixed(2));
   row('events delivered / expected', (r) => `${r.delivery.received} / ${r.delivery.expected}`);
   const width = [Math.max(...rows.map((r) => r[0].length)) + 2, ...names.map(() => 26)];
@@ -862,7 +946,7 @@ async function main(): Promise<void> {
   );
   console.log(
     WATCH_CLIENT.kind === 'native'
-      ? `watch clients: native (bench/watch-client.c, cc -O2) in ${WATCH_PROCS} processes\n`
+      ? `watch clients: native (bench/watch-client.c, cc -O2) in ${WATCH_PROCS} processes, scheduled ${CLIENT_SCHED === 'batch' ? 'SCHED_BATCH' : 'normally'}\n`
       : `watch clients: Node (bench/watch-client.ts) in ${WATCH_PROCS} processes (${WATCH_CLIENT.why})\n`,
   );
   const results = new Map<string, BackendResult>();

@@ -12,7 +12,7 @@
  *
  * Protocol with the driver (lines): prints `ready` once every response's headers arrived (or the
  * watch failed); on `report` on stdin prints one JSON line
- * {"type":"report","received","errors","buckets":[[bucket,count]...],
+ * {"type":"report","received","errors","bytes","reads","buckets":[[bucket,count]...],
  *  "firstLast":[[sentAtMs,firstMs,lastMs]...],"cpu":{"user":µs,"system":µs}};
  * `stop` or the end of stdin closes every watch and exits 0.
  *
@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,6 +82,9 @@ struct spread {
 
 static uint32_t histogram[MAX_BUCKET + 1];
 static uint64_t received;
+/* Body bytes (chunk framing included) and body reads: bytes per event and events per read show
+ * how the server batches its writes. */
+static uint64_t body_bytes, body_reads;
 static uint64_t errors;
 static int stopping;
 static struct spread *spreads;
@@ -432,6 +436,8 @@ static void on_readable(struct conn *c, int idx) {
     fail(c, idx, r == 0 ? "watch closed" : strerror(errno));
     return;
   }
+  body_bytes += (uint64_t)r;
+  body_reads++;
   if (body(c, readbuf, (size_t)r, now_ms()) < 0) fail(c, idx, "watch ended");
 }
 
@@ -488,8 +494,11 @@ static void report(void) {
   struct out o = {0};
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  out_printf(&o, "{\"type\":\"report\",\"received\":%llu,\"errors\":%llu,\"buckets\":[",
-             (unsigned long long)received, (unsigned long long)errors);
+  out_printf(&o,
+             "{\"type\":\"report\",\"received\":%llu,\"errors\":%llu,\"bytes\":%llu,"
+             "\"reads\":%llu,\"buckets\":[",
+             (unsigned long long)received, (unsigned long long)errors,
+             (unsigned long long)body_bytes, (unsigned long long)body_reads);
   int first = 1;
   for (long i = 0; i <= MAX_BUCKET; i++) {
     if (!histogram[i]) continue;
@@ -546,6 +555,14 @@ int main(int argc, char **argv) {
   if (argc != 5) {
     fprintf(stderr, "usage: watch-client HOST PORT PATH COUNT\n");
     return 2;
+  }
+  /* WATCH_CLIENT_SCHED=batch: SCHED_BATCH, so that on a machine shared with the server a client
+   * woken by each of the server's writes does not preempt the server mid-fan-out (clients of a
+   * real server run elsewhere); it still reads (and timestamps) as soon as a core is free. */
+  const char *sched = getenv("WATCH_CLIENT_SCHED");
+  if (sched && strcmp(sched, "batch") == 0) {
+    struct sched_param sp = {.sched_priority = 0};
+    if (sched_setscheduler(0, SCHED_BATCH, &sp) != 0) perror("watch-client: SCHED_BATCH");
   }
   const char *host = argv[1];
   int port = atoi(argv[2]);

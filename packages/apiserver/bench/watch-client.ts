@@ -30,6 +30,9 @@ const BUCKET_MS = 0.1;
 const MAX_BUCKET = 600_000; // 60 s
 const histogram = new Uint32Array(MAX_BUCKET + 1);
 let received = 0;
+/** Body bytes and body reads ('data' events): bytes per event, events per read. */
+let bytes = 0;
+let reads = 0;
 /** Per update (its sent-at in µs since the epoch): first and last time any watch here got it. */
 const spread = new Map<number, [number, number]>();
 let errors = 0;
@@ -143,7 +146,11 @@ function open(o: Open): void {
     const conn: Conn = { skipLine: false, carry: undefined };
     const req = request(o.url + o.path, { agent: false }, (res) => {
       if (++ready === o.count) process.send?.({ type: 'ready' });
-      res.on('data', (chunk: Buffer) => scan(conn, chunk));
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        reads++;
+        scan(conn, chunk);
+      });
       res.on('end', () => {
         if (!stopping) errors++;
       });
@@ -167,6 +174,8 @@ process.on('message', (m: Open | { type: 'report' | 'stop' }) => {
       type: 'report',
       received,
       errors,
+      bytes,
+      reads,
       buckets,
       firstLast,
       cpu: process.cpuUsage(),

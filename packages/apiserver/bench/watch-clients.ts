@@ -14,6 +14,9 @@ export interface WatchReport {
   cpu: { user: number; system: number };
   received: number;
   errors: number;
+  /** Body bytes read (the native client counts the chunk framing too) and body reads. */
+  bytes?: number;
+  reads?: number;
   /** 0.1 ms latency buckets and their counts. */
   buckets: [number, number][];
   /** Per update: its sent-at (epoch ms), first and last time a watcher there received it. */
@@ -74,10 +77,13 @@ export async function startNativeWatchClient(
   url: string,
   path: string,
   count: number,
+  /** `batch`: the client runs as SCHED_BATCH (see watch-client.c). */
+  sched: 'normal' | 'batch' = 'normal',
 ): Promise<WatchClient> {
   const u = new URL(url);
   const child = spawn(binary, [u.hostname, u.port, path, String(count)], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, WATCH_CLIENT_SCHED: sched },
   });
   const waiting: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
   const gone = (): void => {

@@ -195,9 +195,29 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
     resource: string,
     sizes: readonly number[],
   ): void {
+    this.watchEventsWriter(group, version, resource)(sizes);
+  }
+
+  /**
+   * watchEventsWritten for one watch's group/version/resource, resolved once (the fan-out calls
+   * it per watcher and batch).
+   */
+  watchEventsWriter(
+    group: string,
+    version: string,
+    resource: string,
+  ): (sizes: readonly number[]) => void {
     const child = this.watchChild(group, version, resource);
-    child.events.add(sizes.length);
-    child.sizes.add(memoized(sizes, 'tally', () => this.watchEventSizes.tally(sizes)));
+    return (sizes) => {
+      child.events.add(sizes.length);
+      child.sizes.add(memoized(sizes, 'tally', () => this.watchEventSizes.tally(sizes)));
+    };
+  }
+
+  /** watchEventsSent for one watch's group/version/resource, resolved once. */
+  watchEventsCounter(group: string, version: string, resource: string): (count: number) => void {
+    const child = this.watchChild(group, version, resource);
+    return (count) => child.events.add(count);
   }
 
   /** `count` events written to one watcher (sizes not observed). */

@@ -118,6 +118,7 @@ describe.skipIf(!!missing)('watch fan-out (real etcd, REST and gRPC)', () => {
     }
     const rv = (await call('GET', `${PODS}?limit=1`)).body.metadata.resourceVersion as string;
     const eventsBefore = await metricSum('apiserver_watch_events_total', 'resource="pods"');
+    const grpcSentBefore = await metricSum('grpc_server_msg_sent_total', 'grpc_method="Watch"');
     const sizesBefore = await metricSum('apiserver_watch_events_sizes_count', 'resource="pods"');
 
     const base = `${PODS}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`;
@@ -222,6 +223,11 @@ describe.skipIf(!!missing)('watch fan-out (real etcd, REST and gRPC)', () => {
     expect(eventsAfter - eventsBefore).toBeLessThanOrEqual(
       restLines + grpcMessages + 2 * watches.length,
     );
+    // gRPC messages (events and bookmarks) are counted per watch stream too.
+    const grpcSent =
+      (await metricSum('grpc_server_msg_sent_total', 'grpc_method="Watch"')) - grpcSentBefore;
+    expect(grpcSent).toBeGreaterThanOrEqual(grpcMessages);
+    expect(grpcSent).toBeLessThanOrEqual(grpcMessages + 2 * grpc.length);
     expect(sizesAfter - sizesBefore).toBeGreaterThanOrEqual(restLines);
     expect(sizesAfter - sizesBefore).toBeLessThanOrEqual(restLines + 2 * rest.length);
 

@@ -2,7 +2,7 @@
  * gRPC server metrics with go-grpc-prometheus's names (what gRPC dashboards expect), beside the
  * apiserver_* request metrics every RPC also records.
  */
-import type { ComponentMetrics } from '@kubets/component-base';
+import { hotCount, type ComponentMetrics } from '@kubets/component-base';
 
 export type GrpcType = 'unary' | 'server_stream';
 
@@ -42,6 +42,15 @@ export class GrpcServerMetrics {
       grpc_method: method,
       grpc_code: code,
     });
+  }
+
+  /**
+   * messageSent for one stream's labels, resolved once (a watch counts per watcher and batch):
+   * a plain addition, folded into the counter when it is scraped.
+   */
+  messageSender(type: GrpcType, service: string, method: string): (count: number) => void {
+    const c = hotCount(this.sent, { grpc_type: type, grpc_service: service, grpc_method: method });
+    return (count) => c.add(count);
   }
 
   messageSent(type: GrpcType, service: string, method: string, count = 1): void {

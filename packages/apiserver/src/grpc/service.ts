@@ -610,6 +610,13 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
       );
       const deadline = now() + timeoutMs;
       if (finished || call.cancelled) return finish();
+      // Resolved once per watch: the batch path counts per watcher and batch.
+      const eventsSent = o.metrics?.api.watchEventsCounter(t.def.group, t.version, t.def.plural);
+      const messagesSent = o.metrics?.grpc.messageSender(
+        'server_stream',
+        RESOURCES_SERVICE,
+        'Watch',
+      );
       // Validation errors (bad selectors) throw here, before the stream starts.
       live.watch = t.registry.watch(
         t.ns,
@@ -630,8 +637,8 @@ export function createResourcesService(o: ResourcesServiceOptions): ResourcesHan
               if (e.type === 'ERROR') return finish(e.object as unknown as Status);
               call.write(encodeWatchEvent(e.type, e.object) as unknown as GrpcWatchEvent);
             }
-            o.metrics?.api.watchEventsSent(t.def.group, t.version, t.def.plural, events.length);
-            o.metrics?.grpc.messageSent('server_stream', RESOURCES_SERVICE, 'Watch', events.length);
+            eventsSent?.(events.length);
+            messagesSent?.(events.length);
             if (call.writableLength > bufferLimit) finish();
           },
           onClose: (err) => finish(err ? statusFor(err) : undefined),

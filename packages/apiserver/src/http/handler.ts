@@ -565,8 +565,9 @@ async function handleResource(
             { ...params, ...(info.name ? { name: info.name } : {}), deadline },
             sink,
           ),
-        onEventsSent: (sizes) =>
-          o.metrics?.api.watchEventsWritten(def.group, version, def.plural, sizes),
+        ...(o.metrics
+          ? { onEventsSent: o.metrics.api.watchEventsWriter(def.group, version, def.plural) }
+          : {}),
         onFinished: () => o.metrics?.api.longRunningDelta(lr, -1),
       });
       return;

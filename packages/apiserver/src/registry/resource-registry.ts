@@ -309,6 +309,8 @@ export class ResourceRegistry {
       this.def.namespaced,
     );
     const apiVersion = this.apiVersion(params.version);
+    // Built once per watch: a key built per batch and watcher would be hashed each time.
+    const servedKey = `as:${apiVersion}`;
     const served = (e: StorageEvent): StorageEvent =>
       e.type === 'ERROR' || e.type === 'BOOKMARK'
         ? e
@@ -332,11 +334,11 @@ export class ResourceRegistry {
         ...(sink.onEvents
           ? {
               onEvents: (events: readonly StorageEvent[]) =>
-                sink.onEvents!(memoized(events, `as:${apiVersion}`, () => events.map(served))),
+                sink.onEvents!(memoized(events, servedKey, () => events.map(served))),
             }
           : {}),
         onClose: (err) => sink.onClose(err),
-        ...(sink.pending ? { pending: () => sink.pending!() } : {}),
+        ...(sink.pending ? { pending: sink.pending.bind(sink) } : {}),
       },
     );
   }

@@ -558,6 +558,65 @@ describe('Cacher fan-out (grouped, coalesced)', () => {
     expect(sinks[0]!.batches.length).toBeLessThanOrEqual(5);
   });
 
+  it('paces dispatch by the fan-out CPU cost, not by wall time spent waiting for a core', async () => {
+    // A fake CPU clock: each batch "costs" what the sink adds to it.
+    let cpuMs = 0;
+    const { etcd, cacher } = await setup({
+      dispatchCostRatio: 1,
+      maxDispatchDelayMs: 60_000,
+      cpuTimeMs: () => cpuMs,
+    });
+    const s = new BatchRecorder();
+    let chargeMs = 0;
+    let blockMs = 0;
+    const record = s.onEvents.bind(s);
+    s.onEvents = (events) => {
+      record(events);
+      cpuMs += chargeMs;
+      // Off the CPU: the thread sleeps, as when the machine runs other processes.
+      if (blockMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, blockMs);
+    };
+    cacher.watch(undefined, { resourceVersion: '3' }, s);
+    // 30 ms of wall time at no CPU cost: the next batch goes out in the next turn.
+    blockMs = 30;
+    etcd.put('/registry/pods/default/c', pod('c'));
+    await tick();
+    expect(s.summary()).toEqual(['ADDED c']);
+    blockMs = 0;
+    etcd.put('/registry/pods/default/d', pod('d'));
+    await tick();
+    expect(s.summary()).toEqual(['ADDED c', 'ADDED d']);
+    // A batch that cost a minute of CPU: the next one waits (ratio 1).
+    chargeMs = 60_000;
+    etcd.put('/registry/pods/default/e', pod('e'));
+    await tick();
+    expect(s.summary()).toEqual(['ADDED c', 'ADDED d', 'ADDED e']);
+    etcd.put('/registry/pods/default/f', pod('f'));
+    await sleep(30);
+    expect(s.summary()).toEqual(['ADDED c', 'ADDED d', 'ADDED e']);
+  });
+
+  it('caps the wait for dispatch at maxDispatchDelayMs', async () => {
+    let cpuMs = 0;
+    const { etcd, cacher } = await setup({
+      dispatchCostRatio: 1,
+      maxDispatchDelayMs: 5,
+      cpuTimeMs: () => cpuMs,
+    });
+    const s = new BatchRecorder();
+    const record = s.onEvents.bind(s);
+    s.onEvents = (events) => {
+      record(events);
+      cpuMs += 60_000;
+    };
+    cacher.watch(undefined, { resourceVersion: '3' }, s);
+    etcd.put('/registry/pods/default/c', pod('c'));
+    await tick();
+    etcd.put('/registry/pods/default/d', pod('d'));
+    await until(() => s.events.length === 2, 'd within the cap');
+    expect(s.summary()).toEqual(['ADDED c', 'ADDED d']);
+  });
+
   it('drops a slow batch watcher without affecting the others of its group', async () => {
     const { etcd, cacher } = await setup({ maxPendingBytes: 1000 });
     const slow = new BatchRecorder();

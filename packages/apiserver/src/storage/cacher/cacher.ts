@@ -94,16 +94,29 @@ export interface CacherOptions {
   /** Keys per etcd read of the (re)list. */
   listPageSize?: number;
   /**
-   * Adaptive dispatch: after a fan-out that took T ms, the next one waits until T x this ratio
-   * has passed (so the fan-out takes at most 1/(1+ratio) of the event loop), never longer than
-   * `maxDispatchDelayMs`. An idle cache dispatches at once.
+   * Adaptive dispatch: after a fan-out that cost C ms of CPU, the next one waits until C x this
+   * ratio has passed (so the fan-out's per-write cost takes at most 1/(1+ratio) of the thread's
+   * CPU), never longer than `maxDispatchDelayMs`. An idle cache dispatches at once.
    */
   dispatchCostRatio?: number;
   maxDispatchDelayMs?: number;
+  /**
+   * CPU milliseconds used by the process so far (default: process.cpuUsage()). The dispatch cost
+   * is CPU time, not wall time: on a busy machine a fan-out preempted by other processes takes
+   * longer on the wall clock without costing more, and waiting in proportion to that would only
+   * add queueing (ADR 0021).
+   */
+  cpuTimeMs?: () => number;
 }
 
-export const DEFAULT_DISPATCH_COST_RATIO = 2;
-export const DEFAULT_MAX_DISPATCH_DELAY_MS = 40;
+/** ADR 0021: ratio 1 and a 20 ms cap keep the wait for dispatch within a 100 ms delivery goal. */
+export const DEFAULT_DISPATCH_COST_RATIO = 1;
+export const DEFAULT_MAX_DISPATCH_DELAY_MS = 20;
+
+const processCpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 export const DEFAULT_MAX_PENDING_BYTES = 8 * 1024 * 1024;
 
@@ -183,8 +196,22 @@ export class Cacher {
     return this.isReady;
   }
 
-  /** Fan-out batches and the cache events in them, since start (how much dispatch coalesces). */
-  readonly dispatchStats = { dispatches: 0, events: 0 };
+  /**
+   * Fan-out batches and the cache events in them, since start (how much dispatch coalesces);
+   * `fanoutMs` / `fanoutCpuMs`: wall and CPU time spent dispatching (wall well above CPU means
+   * the process was waiting for a core); `waitMs`: per batch, how long its oldest event waited
+   * for dispatch (summed; `maxWaitMs` the largest).
+   */
+  readonly dispatchStats = {
+    dispatches: 0,
+    events: 0,
+    fanoutMs: 0,
+    fanoutCpuMs: 0,
+    waitMs: 0,
+    maxWaitMs: 0,
+  };
+  /** performance.now() when the oldest undispatched event was queued. */
+  private firstQueuedAt = 0;
 
   /** Number of API watchers served from this cache. */
   get watcherCount(): number {
@@ -598,12 +625,16 @@ export class Cacher {
 
   /**
    * Queues events for the watchers. Dispatch is adaptive: an idle cache dispatches in the next
-   * turn of the event loop; right after a fan-out that took T ms the next one waits until
-   * T x dispatchCostRatio has passed (bounded by maxDispatchDelayMs), so under load more events
+   * turn of the event loop; right after a fan-out that cost C ms of CPU the next one waits until
+   * C x dispatchCostRatio has passed (bounded by maxDispatchDelayMs), so under load more events
    * share each write and the number of writes per second stays bounded however many watchers
-   * there are, while the fan-out never takes more than its share of the event loop.
+   * there are, while the wait an event adds stays within the delivery latency goal. When the
+   * fan-out itself is long (many bytes, or a machine busy with other processes) the events that
+   * arrived meanwhile go out right after the cost-based wait: the batch grows instead of the
+   * queue.
    */
   private enqueue(events: CacheEvent[]): void {
+    if (this.undispatched.length === 0) this.firstQueuedAt = performance.now();
     for (const e of events) this.undispatched.push(e);
     if (this.dispatchScheduled) return;
     this.dispatchScheduled = true;
@@ -621,12 +652,21 @@ export class Cacher {
     const batch = this.undispatched;
     this.undispatched = [];
     if (this.stopped) return;
+    const cpuTime = this.o.cpuTimeMs ?? processCpuMs;
     const started = performance.now();
+    const cpuStarted = cpuTime();
     this.dispatch(batch);
+    const cost = cpuTime() - cpuStarted;
     const ended = performance.now();
+    const stats = this.dispatchStats;
+    const waited = started - this.firstQueuedAt;
+    stats.fanoutMs += ended - started;
+    stats.fanoutCpuMs += cost;
+    stats.waitMs += waited;
+    if (waited > stats.maxWaitMs) stats.maxWaitMs = waited;
     const ratio = this.o.dispatchCostRatio ?? DEFAULT_DISPATCH_COST_RATIO;
     const maxDelay = this.o.maxDispatchDelayMs ?? DEFAULT_MAX_DISPATCH_DELAY_MS;
-    this.nextDispatchAt = ended + Math.min(maxDelay, (ended - started) * ratio);
+    this.nextDispatchAt = ended + Math.min(maxDelay, cost * ratio);
   }
 
   /**
