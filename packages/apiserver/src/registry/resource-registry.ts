@@ -739,8 +739,11 @@ export class ResourceRegistry {
     }
     try {
       const cachedExisting = this.deps.cacher?.getFromCache(ns, name)?.object;
+      // The transforms read `old` and build the new object from copies (patch appliers copy,
+      // update copies its body, apply converts a copy): no deep copy of the current object.
       stored = await this.deps.store.guaranteedUpdate(ns, name, attempt, {
         ignoreNotFound: allowCreate,
+        readOnlyCurrent: true,
         ...(cachedExisting ? { cachedExisting } : {}),
       });
     } catch (err) {

@@ -95,6 +95,12 @@ export interface GuaranteedUpdateOptions {
    * attempt on it is redone on a fresh read, and a stale guess fails the compare-and-swap.
    */
   cachedExisting?: ApiObject;
+  /**
+   * tryUpdate never mutates `current` (nor anything reachable from it) and builds its result
+   * from copies: it is then handed the object itself (the watch cache's shared copy when that is
+   * the guess) instead of a deep copy per attempt.
+   */
+  readOnlyCurrent?: boolean;
 }
 
 interface CurrentState {
@@ -331,7 +337,9 @@ export class ResourceStore {
       try {
         if (!state.obj && !options.ignoreNotFound) throw newNotFound(this.groupResource, name);
         if (state.obj) this.checkPreconditions(name, state.obj, options.preconditions);
-        updated = await tryUpdate(state.obj ? deepCopyJson(state.obj) : undefined);
+        updated = await tryUpdate(
+          state.obj && !options.readOnlyCurrent ? deepCopyJson(state.obj) : state.obj,
+        );
       } catch (err) {
         if (current) throw err;
         // Judged on the cached guess: judge again on the real current state.
@@ -368,7 +376,9 @@ export class ResourceStore {
           failure: [{ request_range: { key } }],
         }),
       );
-      if (resp.succeeded) return decodeObject(keyText, value, this.wrote(resp.header?.revision));
+      // What decoding the bytes just written would give, without parsing them again: `updated`
+      // is tryUpdate's own result, nothing else holds it.
+      if (resp.succeeded) return storedView(updated, this.wrote(resp.header?.revision));
       // Lost the race (or the cached guess was stale): the failure branch read the fresh state.
       const kv = resp.responses[0]?.response_range?.kvs[0];
       state = kv ? this.stateOf(kv) : NO_STATE;
