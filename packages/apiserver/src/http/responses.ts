@@ -25,12 +25,13 @@ export function writeJSON(
   contentType = 'application/json',
   headOnly = false,
 ): void {
-  const text = JSON.stringify(body);
+  // Encoded once: its length and the bytes sent come from the same buffer.
+  const bytes = Buffer.from(JSON.stringify(body));
   res.statusCode = code;
   res.setHeader('Content-Type', contentType);
   res.setHeader('Cache-Control', 'no-cache, private');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.end(headOnly ? undefined : text);
+  res.setHeader('Content-Length', bytes.length);
+  res.end(headOnly ? undefined : bytes);
 }
 
 /** The Status for any thrown value (non-StatusErrors are 500 InternalError). */

@@ -592,12 +592,14 @@ function sameContent(a: Buffer, b: Buffer): boolean {
  * have (metadata.resourceVersion and selfLink, see encodeObject).
  */
 function sameStoredObject(a: ApiObject, b: ApiObject): boolean {
-  const { metadata: am, ...ar } = a;
-  const { metadata: bm, ...br } = b;
-  if (!jsonEqual(ar, br)) return false;
-  const { resourceVersion: _ar, selfLink: _as, ...amRest } = am ?? {};
-  const { resourceVersion: _br, selfLink: _bs, ...bmRest } = bm ?? {};
-  return jsonEqual(amRest, bmRest);
+  // Metadata first: nearly every write changes it (managedFields, labels, annotations), and the
+  // comparison stops at the first difference instead of walking the spec before it.
+  const { resourceVersion: _ar, selfLink: _as, ...amRest } = a.metadata ?? {};
+  const { resourceVersion: _br, selfLink: _bs, ...bmRest } = b.metadata ?? {};
+  if (!jsonEqual(amRest, bmRest)) return false;
+  const { metadata: _am, ...ar } = a;
+  const { metadata: _bm, ...br } = b;
+  return jsonEqual(ar, br);
 }
 
 function toStatus(err: unknown): Error {
