@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { errorToStatus, newInternalError, StatusError, type Status } from '@kubets/apimachinery';
 import { notServed } from '../request/operations.js';
+import { encodedJson } from '../storage/encoded.js';
 
 export function warningHeader(message: string): string {
   // Quoted-string: escape backslashes and quotes; no control characters.
@@ -26,7 +27,8 @@ export function writeJSON(
   headOnly = false,
 ): void {
   // Encoded once: its length and the bytes sent come from the same buffer.
-  const bytes = Buffer.from(JSON.stringify(body));
+  // An object just written is answered with the text its write already produced.
+  const bytes = Buffer.from(encodedJson(body) ?? JSON.stringify(body));
   res.statusCode = code;
   res.setHeader('Content-Type', contentType);
   res.setHeader('Cache-Control', 'no-cache, private');

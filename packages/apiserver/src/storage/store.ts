@@ -33,7 +33,8 @@ import {
   type Preconditions,
 } from '@kubets/apimachinery';
 import type { KeyValue__Output } from '../gen/etcd/types/mvccpb/KeyValue.js';
-import { decodeObject, encodeObject, type ApiObject } from './codec.js';
+import { decodeObject, type ApiObject } from './codec.js';
+import { encodeMembers, rememberStored } from './encoded.js';
 import type { EtcdClient } from './etcd/etcd-client.js';
 import { prefixRangeEnd } from './etcd/endpoints.js';
 import { isCompactedError, isFutureRevisionError } from './etcd/errors.js';
@@ -162,7 +163,7 @@ export class ResourceStore {
   async create(obj: ApiObject): Promise<ApiObject> {
     const { namespace, name } = this.nameOf(obj);
     const key = Buffer.from(this.keys.objectKey(namespace, name));
-    const value = encodeObject(obj);
+    const { bytes: value, members } = encodeMembers(obj);
     const stored = this.toStorage(value, key.toString());
     const resp = await this.timed('create', () =>
       this.client.txn({
@@ -172,7 +173,7 @@ export class ResourceStore {
       }),
     );
     if (!resp.succeeded) throw newAlreadyExists(this.groupResource, name);
-    return storedView(obj, this.wrote(resp.header?.revision));
+    return storedView(obj, this.wrote(resp.header?.revision), members);
   }
 
   /**
@@ -347,7 +348,7 @@ export class ResourceStore {
         current = true;
         continue;
       }
-      const value = encodeObject(updated);
+      const { bytes: value, members } = encodeMembers(updated);
       // Nothing changed: no write, no new resourceVersion. Upstream compares bytes; JSON member
       // order is not canonical here, so equal bytes or equal JSON both count as unchanged.
       const unchanged =
@@ -378,7 +379,9 @@ export class ResourceStore {
       );
       // What decoding the bytes just written would give, without parsing them again: `updated`
       // is tryUpdate's own result, nothing else holds it.
-      if (resp.succeeded) return storedView(updated, this.wrote(resp.header?.revision));
+      if (resp.succeeded) {
+        return storedView(updated, this.wrote(resp.header?.revision), members);
+      }
       // Lost the race (or the cached guess was stale): the failure branch read the fresh state.
       const kv = resp.responses[0]?.response_range?.kvs[0];
       state = kv ? this.stateOf(kv) : NO_STATE;
@@ -615,7 +618,14 @@ function toStatus(err: unknown): Error {
  * `obj` as decoding its stored bytes would give it back (resourceVersion from the revision,
  * selfLink gone, same member order) without parsing the JSON just encoded.
  */
-function storedView(obj: ApiObject, revision: string): ApiObject {
+function storedView(
+  obj: ApiObject,
+  revision: string,
+  encoded: Parameters<typeof rememberStored>[1],
+): ApiObject {
   const { resourceVersion: _rv, selfLink: _sl, ...rest } = obj.metadata ?? {};
-  return { ...obj, metadata: { ...rest, resourceVersion: revision } };
+  const view = { ...obj, metadata: { ...rest, resourceVersion: revision } };
+  // Its JSON is the bytes just written plus the resourceVersion: kept for the answer.
+  rememberStored(view, encoded, revision);
+  return view;
 }
