@@ -562,7 +562,8 @@ export class ResourceRegistry {
               created: true,
             };
           }
-          const live = this.out(old, v.name);
+          // A view of `old` in the served version: applying builds a new object from it.
+          const live = relabel(old, this.apiVersion(v.name), this.def.kind);
           const applied = applyConfiguration(
             live,
             config,
@@ -572,7 +573,12 @@ export class ResourceRegistry {
           );
           if (config.metadata?.resourceVersion === undefined)
             applied.metadata!.resourceVersion = old.metadata?.resourceVersion;
-          const next = this.toStorage(applied);
+          // `applied` is new (merged from copies): relabelled, not copied again.
+          const next = relabel(
+            applied,
+            apiVersionOf(this.def.group, this.storageVersion.name),
+            this.def.kind,
+          );
           this.checkResourceVersion(next, old, name);
           return {
             obj: await this.prepareUpdate(

@@ -14,7 +14,6 @@
  * manager, operation, subresource and — for updates only — apiVersion.
  */
 import {
-  deepCopyJson,
   formatTime,
   isJsonObject,
   jsonEqual,
@@ -165,14 +164,6 @@ const METADATA = fieldElement('metadata');
 /** The set without ignored top-level fields and the STRIPPED paths (one pass over the trie). */
 function strip(set: FieldSet, ignore: (topLevel: PathElement) => boolean): FieldSet {
   return set.pruned((pe) => ignore(pe) || STRIPPED_TOP.has(pe), METADATA, STRIPPED_META);
-}
-
-function withoutManagedFields(obj: ApiObject | undefined): JsonObject | undefined {
-  if (!obj) return undefined;
-  const copy = deepCopyJson(obj) as unknown as JsonObject;
-  const meta = copy.metadata;
-  if (isJsonObject(meta)) delete meta.managedFields;
-  return copy;
 }
 
 /**
@@ -569,8 +560,11 @@ export function applyConfiguration(
     set: new FieldSet(),
   };
   const key = identity(state);
+  // Kept before reconcile changes the map: the entry as stored (for the no-op check below).
+  const previous = live ? managers.get(key) : undefined;
   const lastSet = managers.get(key)?.set;
-  const liveJson = withoutManagedFields(live) ?? {};
+  // A view: merge, removeItems and the comparisons below build new values and never write to it.
+  const liveJson = viewWithoutManagedFields(live) ?? {};
   const configJson = config as unknown as JsonObject;
   let merged = merge(liveJson, configJson, opts.type) as JsonObject;
   const configSet = strip(toFieldSet(configJson, opts.type), opts.ignore);
@@ -587,7 +581,6 @@ export function applyConfiguration(
   const { conflicts } = reconcile(managers, key, liveJson, merged, opts, force);
   if (conflicts.length > 0) throw conflictError(conflicts);
   const unchanged = live !== undefined && jsonEqual(liveJson, merged);
-  const previous = live ? decodeManagedFields(live.metadata?.managedFields).get(key) : undefined;
   if (
     unchanged &&
     previous &&

@@ -184,10 +184,19 @@ export function merge(liveIn: unknown, configIn: unknown, t: TypeNode): JsonValu
   if (sc === 'map') {
     if (!isJsonObject(live) || !isJsonObject(config)) return deepCopyJson(config);
     const mt = mapType(t);
-    const out: JsonObject = deepCopyJson(live);
+    // Members the configuration sets are merged, the others copied: each copied once (a copy of
+    // the whole live map first would copy the merged members twice).
+    const out: JsonObject = {};
+    for (const k of Object.keys(live)) {
+      const v = live[k];
+      if (v === undefined) continue;
+      setMember(out, k, Object.prototype.hasOwnProperty.call(config, k) ? null : deepCopyJson(v));
+    }
     for (const [k, v] of Object.entries(config)) {
-      const merged = merge(live[k], v, fieldType(mt, k));
-      if (merged !== undefined) out[k] = merged;
+      const own = Object.prototype.hasOwnProperty.call(live, k);
+      const merged = merge(own ? live[k] : undefined, v, fieldType(mt, k));
+      if (merged !== undefined) setMember(out, k, merged);
+      else if (own && live[k] !== undefined) setMember(out, k, deepCopyJson(live[k]));
     }
     return out;
   }
@@ -243,4 +252,18 @@ export function removeItems(valueIn: unknown, set: FieldSet, t: TypeNode): JsonV
     return out;
   }
   return deepCopyJson(value);
+}
+
+/** out[k] = v, also for a `__proto__` member (a plain assignment would set the prototype). */
+function setMember(out: JsonObject, k: string, v: JsonValue): void {
+  if (k === '__proto__') {
+    Object.defineProperty(out, k, {
+      value: v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    out[k] = v;
+  }
 }
