@@ -476,13 +476,24 @@ export class ResourceRegistry {
     this.checkName(incoming, name);
     const manager = this.managerName(opts);
     const allowCreate = subresource === '' && this.def.strategy.allowCreateOnUpdate;
+    // The first attempt takes the decoded copy itself; a retry (a lost race, a stale cached
+    // object) decodes the caller's body again (its warnings were already collected), since an
+    // attempt changes the object it is given.
+    let used = false;
+    const fresh = (): ApiObject => {
+      if (!used) {
+        used = true;
+        return incoming;
+      }
+      return this.decodeBody(body, version, opts.fieldValidation, []);
+    };
     return this.writeThrough(namespace, name, opts, allowCreate, warnings, version, async (old) => {
       if (!old) {
         if (!allowCreate) throw this.notFound(name);
         return {
           obj: await this.prepareCreate(
             namespace,
-            deepCopyJson(incoming),
+            fresh(),
             manager,
             false,
             warnings,
@@ -492,7 +503,7 @@ export class ResourceRegistry {
           created: true,
         };
       }
-      const next = deepCopyJson(incoming);
+      const next = fresh();
       this.checkResourceVersion(next, old, name);
       return {
         obj: await this.prepareUpdate(
