@@ -7,15 +7,25 @@
  * 1. registry, dryRun: defaulting, admission, validation, managedFields — everything but the
  *    write;
  * 2. registry, stored: the same plus the etcd transaction and the watch cache taking the event;
- * 3. registry merge patches of the stored pods (the update path);
+ * 3. updates of the stored pods through the registry (the update path: one annotation changed
+ *    per update): `patch` (merge patch), `json` (JSON patch), `strategic` (strategic merge
+ *    patch), `apply` (server-side apply of the annotation by a second manager), `put` (update
+ *    with the object the previous update returned, as a read-modify-write client sends it);
  * 4. gRPC door and REST door (a client in this process too, so its cost is included; the
- *    difference between the doors is what matters).
+ *    difference between the doors is what matters): creates (`grpc`, `rest`), and the REST
+ *    door's merge patch and PUT of the stored pods (`rest-patch`, `rest-put`; issue 5's watch
+ *    load sends the merge patch).
  *
  * CREATE_CPU_PODS (default 3000) creates per round, CREATE_CPU_CLIENTS (50) concurrent,
  * CREATE_CPU_ROUNDS (3) rounds per phase (the minimum is the figure least disturbed by other
- * processes), CREATE_CPU_PHASES (dry,stored,patch,grpc,rest) picks the phases.
+ * processes), CREATE_CPU_PHASES (dry,stored,patch,json,strategic,apply,put,grpc,rest,rest-patch,
+ * rest-put) picks the phases; the update phases need `stored` (they update its pods).
+ * CREATE_CPU_PROFILE=<phase> writes a CPU profile of that phase's last round alone to
+ * `create-cpu-<phase>.cpuprofile` in the working directory (open in Chrome DevTools).
  */
+import { writeFileSync } from 'node:fs';
 import { request, Agent } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { customResourceSupport } from '../src/cli/run.js';
 import { startApiServer } from '../src/server.js';
 import { startEtcd } from '../test/helpers/etcd.js';
@@ -26,7 +36,11 @@ import type { ApiObject } from '../src/storage/codec.js';
 const PODS = Number(process.env.CREATE_CPU_PODS ?? 3000);
 const CLIENTS = Number(process.env.CREATE_CPU_CLIENTS ?? 50);
 const ROUNDS = Number(process.env.CREATE_CPU_ROUNDS ?? 3);
-const PHASES = (process.env.CREATE_CPU_PHASES ?? 'dry,stored,patch,grpc,rest').split(',');
+const PHASES = (
+  process.env.CREATE_CPU_PHASES ??
+  'dry,stored,patch,json,strategic,apply,put,grpc,rest,rest-patch,rest-put'
+).split(',');
+const PROFILE = process.env.CREATE_CPU_PROFILE ?? '';
 const NS = 'bench';
 
 function pod(name: string): ApiObject {
@@ -50,15 +64,31 @@ function pod(name: string): ApiObject {
 async function phase(label: string, op: (name: string) => Promise<void>): Promise<void> {
   if (!PHASES.includes(label.split(' ')[0]!)) return;
   const results: number[] = [];
+  const name = label.split(' ')[0]!;
   for (let r = 0; r < ROUNDS; r++) {
-    const tag = `${label.split(' ')[0]!}-${r}`;
+    const tag = `${name}-${r}`;
+    const profiled = PROFILE === name && r === ROUNDS - 1 ? await startProfile() : undefined;
     results.push(await drive(PODS, (i) => op(`${tag}-${i}`)));
+    if (profiled) await profiled(`create-cpu-${name}.cpuprofile`);
   }
   console.log(
-    `${label.padEnd(28)} ${Math.min(...results).toFixed(3)} ms CPU per create (rounds: ${results
+    `${label.padEnd(32)} ${Math.min(...results).toFixed(3)} ms CPU per op (rounds: ${results
       .map((r) => r.toFixed(3))
       .join(', ')})`,
   );
+}
+
+/** Starts the V8 profiler; the returned function stops it and writes the profile. */
+async function startProfile(): Promise<(file: string) => Promise<void>> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (file) => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 
 async function drive(total: number, op: (i: number) => Promise<void>): Promise<number> {
@@ -103,18 +133,64 @@ async function main(): Promise<void> {
     await phase('stored (registry)', async (name) => {
       await pods.create(NS, pod(name), opts);
     });
-    // Merge patches of pods made by the stored phase (the update path: guaranteed update from
-    // the watch cache's copy, admission, validation, managedFields, a compare-and-swap).
-    let patched = 0;
+    // Updates of pods made by the stored phase (the update path: guaranteed update from the
+    // watch cache's copy, admission, validation, managedFields, a compare-and-swap); each
+    // changes one annotation, as issue 5's watch load does.
+    let n = 0;
+    const target = (): string => `stored-0-${n++ % PODS}`;
     await phase('patch (registry, merge patch)', async () => {
-      const i = patched++ % PODS;
       await pods.patch(
         NS,
-        `stored-0-${i}`,
+        target(),
         'merge',
-        { metadata: { annotations: { 'bench/n': String(patched) } } },
+        { metadata: { annotations: { 'bench/n': String(n) } } },
         opts,
       );
+    });
+    await phase('json (registry, JSON patch)', async () => {
+      await pods.patch(
+        NS,
+        target(),
+        'json',
+        [{ op: 'add', path: '/metadata/annotations/bench~1n', value: String(n) }],
+        opts,
+      );
+    });
+    await phase('strategic (registry, SMP)', async () => {
+      await pods.patch(
+        NS,
+        target(),
+        'strategic',
+        { metadata: { annotations: { 'bench/n': String(n) } } },
+        opts,
+      );
+    });
+    await phase('apply (registry, apply)', async () => {
+      const name = target();
+      await pods.patch(
+        NS,
+        name,
+        'apply',
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, namespace: NS, annotations: { 'bench/applied': String(n) } },
+        },
+        { ...opts, fieldManager: 'bench-apply' },
+      );
+    });
+    // PUT sends back the object it last got (a read-modify-write client), one annotation changed.
+    const last = new Map<string, ApiObject>();
+    const latest = async (name: string): Promise<ApiObject> =>
+      last.get(name) ?? (await pods.get(NS, name));
+    await phase('put (registry, update)', async () => {
+      const name = target();
+      const obj = await latest(name);
+      obj.metadata = {
+        ...obj.metadata,
+        annotations: { ...obj.metadata?.annotations, 'bench/n': String(n) },
+      };
+      last.set(name, (await pods.update(NS, name, obj, opts)).object);
     });
     const client = resourcesClient(server.grpcAddress!);
     const ref = { group: '', version: 'v1', resource: 'pods', namespace: NS };
@@ -143,6 +219,63 @@ async function main(): Promise<void> {
           req.end(body);
         }),
     );
+    const send = (
+      method: string,
+      path: string,
+      contentType: string,
+      body: string,
+      parse = false,
+    ): Promise<ApiObject | undefined> =>
+      new Promise<ApiObject | undefined>((resolve, reject) => {
+        const req = request(
+          `${server.url}${path}`,
+          { method, agent, headers: { 'content-type': contentType } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              if (res.statusCode !== 200) {
+                reject(new Error(`${res.statusCode}: ${Buffer.concat(chunks).toString()}`));
+                return;
+              }
+              // Only PUT needs the answer (its next body); the patch client drops it.
+              resolve(
+                parse ? (JSON.parse(Buffer.concat(chunks).toString()) as ApiObject) : undefined,
+              );
+            });
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    await phase('rest-patch (door + client)', async () => {
+      const name = target();
+      await send(
+        'PATCH',
+        `/api/v1/namespaces/${NS}/pods/${name}`,
+        'application/merge-patch+json',
+        JSON.stringify({ metadata: { annotations: { 'bench/n': String(n) } } }),
+      );
+    });
+    last.clear();
+    await phase('rest-put (door + client)', async () => {
+      const name = target();
+      const obj = await latest(name);
+      obj.metadata = {
+        ...obj.metadata,
+        annotations: { ...obj.metadata?.annotations, 'bench/n': String(n) },
+      };
+      last.set(
+        name,
+        (await send(
+          'PUT',
+          `/api/v1/namespaces/${NS}/pods/${name}`,
+          'application/json',
+          JSON.stringify(obj),
+          true,
+        ))!,
+      );
+    });
     agent.destroy();
   } finally {
     await server.close();

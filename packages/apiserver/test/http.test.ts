@@ -500,6 +500,40 @@ describe.skipIf(skip)('REST API', () => {
       expect(after.metadata.generation).toBe(3);
     });
 
+    it('answers creates, patches and PUTs with exactly the stored object; a no-op patch writes nothing', async () => {
+      const base = '/api/v1/namespaces/default/pods';
+      const created = await call('POST', base, pod('answer', { app: 'a' }));
+      expect(created.status).toBe(201);
+      // The answer is the text of the etcd write plus the resourceVersion: byte for byte what
+      // a read of the stored object gives.
+      const read = async (): Promise<Reply> => call('GET', `${base}/answer`);
+      expect((await read()).text).toBe(created.text);
+      const patched = await call(
+        'PATCH',
+        `${base}/answer`,
+        { metadata: { annotations: { 'x/y': '1' } } },
+        { 'content-type': 'application/merge-patch+json' },
+      );
+      expect(patched.status).toBe(200);
+      expect((await read()).text).toBe(patched.text);
+      expect(patched.body.metadata.managedFields).toHaveLength(1);
+      const again = await call(
+        'PATCH',
+        `${base}/answer`,
+        { metadata: { annotations: { 'x/y': '1' } } },
+        { 'content-type': 'application/merge-patch+json' },
+      );
+      expect(again.body.metadata.resourceVersion).toBe(patched.body.metadata.resourceVersion);
+      const put = await call('PUT', `${base}/answer`, {
+        ...patched.body,
+        metadata: { ...patched.body.metadata, labels: { app: 'b' } },
+      });
+      expect(put.status).toBe(200);
+      expect(put.body.metadata.labels).toEqual({ app: 'b' });
+      expect((await read()).text).toBe(put.text);
+      expect(put.body.metadata.generation).toBe(patched.body.metadata.generation);
+    });
+
     it('server-side apply conflicts are 409 with upstream messages; force takes over', async () => {
       const cfg = (replicas: number) => ({
         apiVersion: 'apps/v1',

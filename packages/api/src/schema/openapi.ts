@@ -66,7 +66,7 @@ export function findUnknownFields(
   path = '',
 ): string[] {
   const out: string[] = [];
-  walkUnknown(value, schema, definitions, path, out, false);
+  walkUnknown(value, schema, definitions, path === '' ? [] : [path], out, false);
   return out;
 }
 
@@ -77,43 +77,94 @@ export function pruneBySchema(
   definitions: Readonly<Record<string, OpenAPISchema>>,
 ): string[] {
   const out: string[] = [];
-  walkUnknown(value, schema, definitions, '', out, true);
+  walkUnknown(value, schema, definitions, [], out, true);
   return out;
 }
 
-function join(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
+/**
+ * A path kept as its segments (`spec`, `containers`, `[0]`) and joined only for a field that is
+ * reported: the walk runs over every member of every object written.
+ */
+function joinPath(segments: readonly (string | number)[]): string {
+  let out = '';
+  for (const s of segments) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else out = out === '' ? s : `${out}.${s}`;
+  }
+  return out;
+}
+
+/** resolveSchema per (schema, definitions), computed once: the walk resolves at every node. */
+const resolvedSchemas = new WeakMap<
+  Readonly<Record<string, OpenAPISchema>>,
+  WeakMap<OpenAPISchema, OpenAPISchema>
+>();
+
+function resolved(
+  schema: OpenAPISchema,
+  defs: Readonly<Record<string, OpenAPISchema>>,
+): OpenAPISchema {
+  let byDefs = resolvedSchemas.get(defs);
+  if (!byDefs) {
+    byDefs = new WeakMap();
+    resolvedSchemas.set(defs, byDefs);
+  }
+  let r = byDefs.get(schema);
+  if (!r) {
+    r = resolveSchema(schema, defs);
+    byDefs.set(schema, r);
+  }
+  return r;
 }
 
 function walkUnknown(
   value: unknown,
   schemaIn: OpenAPISchema,
   defs: Readonly<Record<string, OpenAPISchema>>,
-  path: string,
+  path: (string | number)[],
   out: string[],
   remove: boolean,
 ): void {
   if (value === null || typeof value !== 'object') return;
-  const schema = resolveSchema(schemaIn, defs);
-  const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
+  const schema = resolved(schemaIn, defs);
   if (Array.isArray(value)) {
-    if (!schema.items) return;
-    value.forEach((v, i) => walkUnknown(v, schema.items!, defs, `${path}[${i}]`, out, remove));
+    const items = schema.items;
+    if (!items) return;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v === null || typeof v !== 'object') continue;
+      path.push(i);
+      walkUnknown(v, items, defs, path, out, remove);
+      path.pop();
+    }
     return;
   }
   const props = schema.properties;
   const additional =
     typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
   if (!props && !additional) return;
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+  const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = obj[k];
     const p = props?.[k];
     if (p && Object.prototype.hasOwnProperty.call(props, k)) {
-      walkUnknown(v, p, defs, join(path, k), out, remove);
+      if (v === null || typeof v !== 'object') continue;
+      path.push(k);
+      walkUnknown(v, p, defs, path, out, remove);
+      path.pop();
     } else if (additional) {
-      walkUnknown(v, additional, defs, join(path, k), out, remove);
+      if (v === null || typeof v !== 'object') continue;
+      path.push(k);
+      walkUnknown(v, additional, defs, path, out, remove);
+      path.pop();
     } else if (!preserve && schema.additionalProperties !== true) {
-      out.push(join(path, k));
-      if (remove) delete (value as Record<string, unknown>)[k];
+      path.push(k);
+      out.push(joinPath(path));
+      path.pop();
+      if (remove) delete obj[k];
     }
   }
 }

@@ -1402,11 +1402,12 @@ export function validatePodUpdate(newPod: Pod, oldPod: Pod): FieldError[] {
     ),
   );
   // Munge: copy what may change from the new spec into the old one, then compare.
-  const munged: PodSpec = JSON.parse(JSON.stringify(oldSpec)) as PodSpec;
+  // Shallow copies of what is rewritten (the spec and its containers): the munged spec is only
+  // compared, and a deep copy of the whole spec on every pod update cost more than the rest.
+  const munged: PodSpec = { ...oldSpec };
   for (const key of ['containers', 'initContainers'] as const) {
-    (munged[key] ?? []).forEach((c, i) => {
-      c.image = newSpec[key]![i]!.image;
-    });
+    const list = oldSpec[key];
+    if (list) munged[key] = list.map((c, i) => ({ ...c, image: newSpec[key]![i]!.image }));
   }
   if (newSpec.activeDeadlineSeconds === undefined) delete munged.activeDeadlineSeconds;
   else munged.activeDeadlineSeconds = newSpec.activeDeadlineSeconds;

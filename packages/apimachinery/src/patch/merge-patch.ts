@@ -59,16 +59,39 @@ function mergeDocs(doc: JsonObject, patch: JsonObject): void {
 export function applyMergePatch(document: JsonValue, patch: JsonValue): JsonValue {
   if (patch === null) throw new MergePatchError('Invalid JSON Patch');
   if (document === null) throw new MergePatchError('Invalid JSON Document');
-  if (hasProtoKey(patch) || hasProtoKey(document)) {
-    throw new MergePatchError('Invalid JSON Patch: the key "__proto__" is not allowed');
-  }
+  if (hasProtoKey(patch)) throw protoKeyError();
+  // The document is checked for `__proto__` while it is copied (one walk instead of two).
+  const out = isJsonObject(document) ? (copyWithoutProtoKey(document) as JsonObject) : undefined;
+  if (out === undefined && hasProtoKey(document)) throw protoKeyError();
   if (!isJsonObject(patch)) {
     if (Array.isArray(patch)) return pruneNulls(deepCopyJson(patch));
     throw new MergePatchError('Invalid JSON Patch');
   }
-  if (!isJsonObject(document)) return pruneNulls(deepCopyJson(patch));
-  const out = deepCopyJson(document);
+  if (out === undefined) return pruneNulls(deepCopyJson(patch));
   mergeDocs(out, patch);
+  return out;
+}
+
+function protoKeyError(): MergePatchError {
+  return new MergePatchError('Invalid JSON Patch: the key "__proto__" is not allowed');
+}
+
+/** deepCopyJson of a document that throws protoKeyError on an own `__proto__` member. */
+function copyWithoutProtoKey(value: JsonValue): JsonValue {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out: JsonValue[] = new Array<JsonValue>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = copyWithoutProtoKey(value[i]!);
+    return out;
+  }
+  const out: JsonObject = {};
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (k === '__proto__') throw protoKeyError();
+    const v = value[k];
+    if (v !== undefined) out[k] = copyWithoutProtoKey(v);
+  }
   return out;
 }
 

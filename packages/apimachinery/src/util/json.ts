@@ -24,8 +24,14 @@ export function deepCopyJson<T>(value: T): T {
     for (let i = 0; i < value.length; i++) out[i] = deepCopyJson(value[i] as unknown);
     return out as T;
   }
+  // Object.keys and an index loop: this copies whole objects on every write, and
+  // Object.entries' pair arrays cost more than the copy itself.
+  const src = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+  const keys = Object.keys(src);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = src[k];
     if (v === undefined) continue;
     if (k === '__proto__') {
       // A plain assignment would replace the prototype instead of copying the member.
@@ -48,9 +54,15 @@ export function deepCopyJson<T>(value: T): T {
  */
 export function hasProtoKey(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(hasProtoKey);
-  for (const [k, v] of Object.entries(value)) {
-    if (k === '__proto__' || hasProtoKey(v)) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (hasProtoKey(value[i])) return true;
+    return false;
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (k === '__proto__' || hasProtoKey(obj[k])) return true;
   }
   return false;
 }
@@ -70,13 +82,20 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  if (ak.length !== bk.length) return false;
-  for (const k of ak) {
-    if (!Object.prototype.hasOwnProperty.call(bo, k) || !jsonEqual(ao[k], bo[k])) return false;
+  // Counted rather than filtered into arrays: this compares whole objects on every write.
+  const ak = Object.keys(ao);
+  let defined = 0;
+  for (let i = 0; i < ak.length; i++) {
+    const k = ak[i]!;
+    const v = ao[k];
+    if (v === undefined) continue;
+    defined++;
+    if (!Object.prototype.hasOwnProperty.call(bo, k) || !jsonEqual(v, bo[k])) return false;
   }
-  return true;
+  const bk = Object.keys(bo);
+  let bDefined = 0;
+  for (let i = 0; i < bk.length; i++) if (bo[bk[i]!] !== undefined) bDefined++;
+  return defined === bDefined;
 }
 
 /** Own-property check that cannot be fooled by a `hasOwnProperty` key in the data. */

@@ -82,6 +82,7 @@ import {
 import { credentialsFromMetadata } from './credentials.js';
 import { encodeWatchEvent } from './watch-encoding.js';
 import type { GrpcServerMetrics, GrpcType } from './metrics.js';
+import { encodedJson } from '../storage/encoded.js';
 
 /** Output that may wait in memory for a slow watcher before its stream is ended (as REST). */
 export const MAX_GRPC_WATCH_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -229,7 +230,8 @@ function decodeObject(bytes: Buffer): JsonValue {
 }
 
 function json(value: unknown): Buffer {
-  return Buffer.from(JSON.stringify(value));
+  // An object just written is answered with the text its write already produced.
+  return Buffer.from(encodedJson(value) ?? JSON.stringify(value));
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { errorToStatus, newInternalError, StatusError, type Status } from '@kubets/apimachinery';
 import { notServed } from '../request/operations.js';
+import { encodedJson } from '../storage/encoded.js';
 
 export function warningHeader(message: string): string {
   // Quoted-string: escape backslashes and quotes; no control characters.
@@ -25,12 +26,14 @@ export function writeJSON(
   contentType = 'application/json',
   headOnly = false,
 ): void {
-  const text = JSON.stringify(body);
+  // Encoded once: its length and the bytes sent come from the same buffer.
+  // An object just written is answered with the text its write already produced.
+  const bytes = Buffer.from(encodedJson(body) ?? JSON.stringify(body));
   res.statusCode = code;
   res.setHeader('Content-Type', contentType);
   res.setHeader('Cache-Control', 'no-cache, private');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.end(headOnly ? undefined : text);
+  res.setHeader('Content-Length', bytes.length);
+  res.end(headOnly ? undefined : bytes);
 }
 
 /** The Status for any thrown value (non-StatusErrors are 500 InternalError). */

@@ -5,6 +5,7 @@
  */
 import { deepCopyJson, type Status } from '@kubets/apimachinery';
 import type { ApiObject } from '../storage/codec.js';
+import { rememberRelabelled } from '../storage/encoded.js';
 
 /** A copy of `obj` labelled with `apiVersion` and `kind`. */
 export function asVersion(obj: ApiObject, apiVersion: string, kind: string): ApiObject {
@@ -18,7 +19,9 @@ export function asVersion(obj: ApiObject, apiVersion: string, kind: string): Api
 export function relabel(obj: ApiObject, apiVersion: string, kind: string): ApiObject {
   // Keep apiVersion and kind first, as upstream serializes them.
   const { apiVersion: _a, kind: _k, ...rest } = obj;
-  return { apiVersion, kind, ...rest };
+  const out = { apiVersion, kind, ...rest };
+  rememberRelabelled(out, obj, apiVersion, kind);
+  return out;
 }
 
 /** The Status a DELETE answers with when the kind does not return the deleted object. */

@@ -478,13 +478,24 @@ export class ResourceRegistry {
     this.checkName(incoming, name);
     const manager = this.managerName(opts);
     const allowCreate = subresource === '' && this.def.strategy.allowCreateOnUpdate;
+    // The first attempt takes the decoded copy itself; a retry (a lost race, a stale cached
+    // object) decodes the caller's body again (its warnings were already collected), since an
+    // attempt changes the object it is given.
+    let used = false;
+    const fresh = (): ApiObject => {
+      if (!used) {
+        used = true;
+        return incoming;
+      }
+      return this.decodeBody(body, version, opts.fieldValidation, []);
+    };
     return this.writeThrough(namespace, name, opts, allowCreate, warnings, version, async (old) => {
       if (!old) {
         if (!allowCreate) throw this.notFound(name);
         return {
           obj: await this.prepareCreate(
             namespace,
-            deepCopyJson(incoming),
+            fresh(),
             manager,
             false,
             warnings,
@@ -494,7 +505,7 @@ export class ResourceRegistry {
           created: true,
         };
       }
-      const next = deepCopyJson(incoming);
+      const next = fresh();
       this.checkResourceVersion(next, old, name);
       return {
         obj: await this.prepareUpdate(
@@ -564,7 +575,8 @@ export class ResourceRegistry {
               created: true,
             };
           }
-          const live = this.out(old, v.name);
+          // A view of `old` in the served version: applying builds a new object from it.
+          const live = relabel(old, this.apiVersion(v.name), this.def.kind);
           const applied = applyConfiguration(
             live,
             config,
@@ -574,7 +586,12 @@ export class ResourceRegistry {
           );
           if (config.metadata?.resourceVersion === undefined)
             applied.metadata!.resourceVersion = old.metadata?.resourceVersion;
-          const next = this.toStorage(applied);
+          // `applied` is new (merged from copies): relabelled, not copied again.
+          const next = relabel(
+            applied,
+            apiVersionOf(this.def.group, this.storageVersion.name),
+            this.def.kind,
+          );
           this.checkResourceVersion(next, old, name);
           return {
             obj: await this.prepareUpdate(
@@ -741,8 +758,11 @@ export class ResourceRegistry {
     }
     try {
       const cachedExisting = this.deps.cacher?.getFromCache(ns, name)?.object;
+      // The transforms read `old` and build the new object from copies (patch appliers copy,
+      // update copies its body, apply converts a copy): no deep copy of the current object.
       stored = await this.deps.store.guaranteedUpdate(ns, name, attempt, {
         ignoreNotFound: allowCreate,
+        readOnlyCurrent: true,
         ...(cachedExisting ? { cachedExisting } : {}),
       });
     } catch (err) {

@@ -33,7 +33,8 @@ import {
   type Preconditions,
 } from '@kubets/apimachinery';
 import type { KeyValue__Output } from '../gen/etcd/types/mvccpb/KeyValue.js';
-import { decodeObject, encodeObject, type ApiObject } from './codec.js';
+import { decodeObject, type ApiObject } from './codec.js';
+import { encodeMembers, rememberStored } from './encoded.js';
 import type { EtcdClient } from './etcd/etcd-client.js';
 import { prefixRangeEnd } from './etcd/endpoints.js';
 import { isCompactedError, isFutureRevisionError } from './etcd/errors.js';
@@ -95,6 +96,12 @@ export interface GuaranteedUpdateOptions {
    * attempt on it is redone on a fresh read, and a stale guess fails the compare-and-swap.
    */
   cachedExisting?: ApiObject;
+  /**
+   * tryUpdate never mutates `current` (nor anything reachable from it) and builds its result
+   * from copies: it is then handed the object itself (the watch cache's shared copy when that is
+   * the guess) instead of a deep copy per attempt.
+   */
+  readOnlyCurrent?: boolean;
 }
 
 interface CurrentState {
@@ -156,7 +163,7 @@ export class ResourceStore {
   async create(obj: ApiObject): Promise<ApiObject> {
     const { namespace, name } = this.nameOf(obj);
     const key = Buffer.from(this.keys.objectKey(namespace, name));
-    const value = encodeObject(obj);
+    const { bytes: value, members } = encodeMembers(obj);
     const stored = this.toStorage(value, key.toString());
     const resp = await this.timed('create', () =>
       this.client.txn({
@@ -166,7 +173,7 @@ export class ResourceStore {
       }),
     );
     if (!resp.succeeded) throw newAlreadyExists(this.groupResource, name);
-    return storedView(obj, this.wrote(resp.header?.revision));
+    return storedView(obj, this.wrote(resp.header?.revision), members);
   }
 
   /**
@@ -331,7 +338,9 @@ export class ResourceStore {
       try {
         if (!state.obj && !options.ignoreNotFound) throw newNotFound(this.groupResource, name);
         if (state.obj) this.checkPreconditions(name, state.obj, options.preconditions);
-        updated = await tryUpdate(state.obj ? deepCopyJson(state.obj) : undefined);
+        updated = await tryUpdate(
+          state.obj && !options.readOnlyCurrent ? deepCopyJson(state.obj) : state.obj,
+        );
       } catch (err) {
         if (current) throw err;
         // Judged on the cached guess: judge again on the real current state.
@@ -339,7 +348,7 @@ export class ResourceStore {
         current = true;
         continue;
       }
-      const value = encodeObject(updated);
+      const { bytes: value, members } = encodeMembers(updated);
       // Nothing changed: no write, no new resourceVersion. Upstream compares bytes; JSON member
       // order is not canonical here, so equal bytes or equal JSON both count as unchanged.
       const unchanged =
@@ -368,7 +377,11 @@ export class ResourceStore {
           failure: [{ request_range: { key } }],
         }),
       );
-      if (resp.succeeded) return decodeObject(keyText, value, this.wrote(resp.header?.revision));
+      // What decoding the bytes just written would give, without parsing them again: `updated`
+      // is tryUpdate's own result, nothing else holds it.
+      if (resp.succeeded) {
+        return storedView(updated, this.wrote(resp.header?.revision), members);
+      }
       // Lost the race (or the cached guess was stale): the failure branch read the fresh state.
       const kv = resp.responses[0]?.response_range?.kvs[0];
       state = kv ? this.stateOf(kv) : NO_STATE;
@@ -582,12 +595,14 @@ function sameContent(a: Buffer, b: Buffer): boolean {
  * have (metadata.resourceVersion and selfLink, see encodeObject).
  */
 function sameStoredObject(a: ApiObject, b: ApiObject): boolean {
-  const { metadata: am, ...ar } = a;
-  const { metadata: bm, ...br } = b;
-  if (!jsonEqual(ar, br)) return false;
-  const { resourceVersion: _ar, selfLink: _as, ...amRest } = am ?? {};
-  const { resourceVersion: _br, selfLink: _bs, ...bmRest } = bm ?? {};
-  return jsonEqual(amRest, bmRest);
+  // Metadata first: nearly every write changes it (managedFields, labels, annotations), and the
+  // comparison stops at the first difference instead of walking the spec before it.
+  const { resourceVersion: _ar, selfLink: _as, ...amRest } = a.metadata ?? {};
+  const { resourceVersion: _br, selfLink: _bs, ...bmRest } = b.metadata ?? {};
+  if (!jsonEqual(amRest, bmRest)) return false;
+  const { metadata: _am, ...ar } = a;
+  const { metadata: _bm, ...br } = b;
+  return jsonEqual(ar, br);
 }
 
 function toStatus(err: unknown): Error {
@@ -603,7 +618,14 @@ function toStatus(err: unknown): Error {
  * `obj` as decoding its stored bytes would give it back (resourceVersion from the revision,
  * selfLink gone, same member order) without parsing the JSON just encoded.
  */
-function storedView(obj: ApiObject, revision: string): ApiObject {
+function storedView(
+  obj: ApiObject,
+  revision: string,
+  encoded: Parameters<typeof rememberStored>[1],
+): ApiObject {
   const { resourceVersion: _rv, selfLink: _sl, ...rest } = obj.metadata ?? {};
-  return { ...obj, metadata: { ...rest, resourceVersion: revision } };
+  const view = { ...obj, metadata: { ...rest, resourceVersion: revision } };
+  // Its JSON is the bytes just written plus the resourceVersion: kept for the answer.
+  rememberStored(view, encoded, revision);
+  return view;
 }

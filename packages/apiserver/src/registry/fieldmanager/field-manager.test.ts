@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { StatusError } from '@kubets/apimachinery';
 import type { ApiObject } from '../../storage/codec.js';
 import { FieldSet, formatPath } from './fieldpath.js';
-import { applyConfiguration, ignoreFor, updateManagedFields } from './field-manager.js';
+import {
+  applyConfiguration,
+  ignoreFor,
+  updateManagedFields,
+  updateManagedFieldsByDecoding,
+} from './field-manager.js';
 import { SchemaConverter, type OpenAPINode } from './schema.js';
 import { compare, merge, toFieldSet } from './typed.js';
 
@@ -301,5 +306,65 @@ describe('update tracking', () => {
       'f:replicas': {},
     });
     expect(body).toEqual(before);
+  });
+});
+
+describe('update tracking on the changed fields', () => {
+  // Several managers (an applier, updaters, a status writer) take turns; after every write the
+  // entries must be exactly what decoding and re-encoding every entry gives.
+  it('matches the full decode and encode, write after write', () => {
+    const at = (s: number): Date => new Date(Date.UTC(2026, 10, 29, 12, 0, s));
+    let live = applyConfiguration(
+      undefined,
+      deploy(
+        { replicas: 1, containers: [{ name: 'nginx', image: 'nginx' }], args: ['a'] },
+        { metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } } },
+      ),
+      'applier',
+      false,
+      { ...opts, now: at(0) },
+    );
+    type Step = [manager: string, subresource: string, change: (o: ApiObject) => ApiObject];
+    const spec = (o: ApiObject): Record<string, unknown> => o.spec as Record<string, unknown>;
+    const steps: Step[] = [
+      ['kubectl', '', (o) => ({ ...o, spec: { ...spec(o), replicas: 3 } })],
+      ['kubectl', '', (o) => ({ ...o, spec: { ...spec(o), replicas: 4 } })],
+      ['kubectl', '', (o) => o],
+      ['editor', '', (o) => ({ ...o, metadata: { ...o.metadata, labels: { app: 'x', t: '1' } } })],
+      [
+        'editor',
+        '',
+        (o) => ({
+          ...o,
+          spec: { ...spec(o), containers: [{ name: 'nginx', image: 'nginx:2' }, { name: 'side' }] },
+        }),
+      ],
+      ['kubectl', '', (o) => ({ ...o, spec: { ...spec(o), args: [] } })],
+      ['controller', 'status', (o) => ({ ...o, status: { replicas: 4 } })],
+      ['controller', 'status', (o) => ({ ...o, status: { replicas: 5 } })],
+      ['kubectl', '', (o) => ({ ...o, metadata: { ...o.metadata, labels: { app: 'x' } } })],
+      ['editor', '', (o) => ({ ...o, spec: { replicas: 4 } })],
+      ['kubectl', '', (o) => ({ ...o, spec: { ...spec(o), replicas: 1 } })],
+    ];
+    steps.forEach(([manager, subresource, change], i) => {
+      const o = {
+        ...opts,
+        subresource,
+        ignore: ignoreFor(subresource, true),
+        now: at(i + 1),
+      };
+      const next = change(live);
+      const fast = updateManagedFields(live, next, manager, o);
+      const full = updateManagedFieldsByDecoding(live, next, manager, o);
+      expect(fast, `step ${i}`).toEqual(full);
+      if (i === 1) {
+        // Another manager's untouched entry is kept as it was, not decoded and encoded again.
+        const applier = (x: ApiObject) =>
+          x.metadata!.managedFields!.find((e) => e.manager === 'applier');
+        expect(applier(fast)).toBe(applier(live));
+      }
+      live = fast;
+    });
+    expect(live.metadata!.managedFields!.map((e) => e.manager)).toContain('controller');
   });
 });

@@ -14,13 +14,13 @@
  * manager, operation, subresource and — for updates only — apiVersion.
  */
 import {
-  deepCopyJson,
   formatTime,
   isJsonObject,
   jsonEqual,
   newApplyConflict,
   newBadRequest,
   type JsonObject,
+  type JsonValue,
   type ManagedFieldsEntry,
   type StatusCause,
   type StatusError,
@@ -147,15 +147,7 @@ export function encodeManagedFields(managers: Map<string, ManagerState>): Manage
       cmp(p.apiVersion, q.apiVersion) ||
       cmp(p.subresource, q.subresource),
   );
-  return list.map((m) => ({
-    manager: m.manager,
-    operation: m.operation,
-    apiVersion: m.apiVersion,
-    ...(m.time ? { time: m.time } : {}),
-    fieldsType: 'FieldsV1',
-    fieldsV1: m.set.toFieldsV1(),
-    ...(m.subresource ? { subresource: m.subresource } : {}),
-  }));
+  return list.map(entryOf);
 }
 
 function cmp(a: string, b: string): number {
@@ -172,14 +164,6 @@ const METADATA = fieldElement('metadata');
 /** The set without ignored top-level fields and the STRIPPED paths (one pass over the trie). */
 function strip(set: FieldSet, ignore: (topLevel: PathElement) => boolean): FieldSet {
   return set.pruned((pe) => ignore(pe) || STRIPPED_TOP.has(pe), METADATA, STRIPPED_META);
-}
-
-function withoutManagedFields(obj: ApiObject | undefined): JsonObject | undefined {
-  if (!obj) return undefined;
-  const copy = deepCopyJson(obj) as unknown as JsonObject;
-  const meta = copy.metadata;
-  if (isJsonObject(meta)) delete meta.managedFields;
-  return copy;
 }
 
 /**
@@ -266,7 +250,8 @@ export interface FieldManagerResult {
 /**
  * Records a non-apply write: `next` is the object about to be stored. Returns it with updated
  * managedFields. Managed fields the client sent explicitly (different from the live ones) are
- * taken as the new baseline, as upstream allows.
+ * taken as the new baseline, as upstream allows. `next` is not modified: the result shares all
+ * but its metadata with it.
  */
 export function updateManagedFields(
   live: ApiObject | undefined,
@@ -274,12 +259,37 @@ export function updateManagedFields(
   manager: string,
   opts: FieldManagerOptions,
 ): ApiObject {
+  return recordUpdate(live, next, manager, opts, true);
+}
+
+/**
+ * updateManagedFields decoding every entry and encoding them all again: the reference the
+ * changed-fields path must match (tests compare the two).
+ */
+export function updateManagedFieldsByDecoding(
+  live: ApiObject | undefined,
+  next: ApiObject,
+  manager: string,
+  opts: FieldManagerOptions,
+): ApiObject {
+  return recordUpdate(live, next, manager, opts, false);
+}
+
+function recordUpdate(
+  live: ApiObject | undefined,
+  next: ApiObject,
+  manager: string,
+  opts: FieldManagerOptions,
+  onChangedFields: boolean,
+): ApiObject {
   const liveEntries = live?.metadata?.managedFields;
   const sentEntries = next.metadata?.managedFields;
   if (!live && sentEntries === undefined) return createdManagedFields(next, manager, opts);
-  const resetByClient = sentEntries !== undefined && !jsonEqual(sentEntries, liveEntries ?? []);
-  const managers = decodeManagedFields(resetByClient ? sentEntries : liveEntries);
-  const state: ManagerState = {
+  const resetByClient =
+    sentEntries !== undefined &&
+    sentEntries !== liveEntries &&
+    !jsonEqual(sentEntries, liveEntries ?? []);
+  const acting: ManagerState = {
     manager,
     operation: 'Update',
     apiVersion: opts.apiVersion,
@@ -287,24 +297,219 @@ export function updateManagedFields(
     time: undefined,
     set: new FieldSet(),
   };
-  const key = identity(state);
-  const previous = managers.get(key);
+  const key = identity(acting);
   const liveJson = viewWithoutManagedFields(live);
   const nextJson = viewWithoutManagedFields(next)!;
-  const { comparison } = reconcile(managers, key, liveJson, nextJson, opts, true);
+  const comparison = compare(liveJson ?? {}, nextJson, opts.type);
+  // Something differs when the comparison found a difference; only an empty one needs the full
+  // equality check (a reordered list, a change where nothing is tracked).
+  const changed =
+    !(
+      comparison.added.isEmpty() &&
+      comparison.removed.isEmpty() &&
+      comparison.modified.isEmpty()
+    ) || !jsonEqual(liveJson ?? null, nextJson);
+  const out = { ...next };
+  if (!resetByClient && onChangedFields) {
+    const entries = updatedEntries(liveEntries ?? [], key, acting, comparison, changed, opts);
+    if (entries) {
+      setManagedFields(out, entries);
+      return out;
+    }
+  }
+  const managers = decodeManagedFields(resetByClient ? sentEntries : liveEntries);
+  const previous = managers.get(key);
+  reconcileComparison(managers, key, comparison, opts);
   const base = previous?.set ?? new FieldSet();
-  const set = strip(
+  acting.set = strip(
     base.difference(comparison.removed).union(comparison.modified).union(comparison.added),
     opts.ignore,
   );
-  const changed = !jsonEqual(liveJson ?? null, nextJson);
-  state.set = set;
-  state.time = changed || !previous ? formatTime(opts.now) : previous.time;
-  managers.set(key, state);
-  const out = deepCopyJson(next);
+  acting.time = changed || !previous ? formatTime(opts.now) : previous.time;
+  managers.set(key, acting);
   const entries = resetByClient && sentEntries.length === 0 ? [] : encodeManagedFields(managers);
   setManagedFields(out, entries);
   return out;
+}
+
+/** reconcile's update half (force, no conflicts) on a comparison already made. */
+function reconcileComparison(
+  managers: Map<string, ManagerState>,
+  actingKey: string,
+  comparison: ReturnType<typeof compare>,
+  opts: FieldManagerOptions,
+): void {
+  const changed = strip(comparison.modified.union(comparison.added), opts.ignore);
+  const removed = strip(comparison.removed, opts.ignore);
+  for (const [key, m] of managers) {
+    if (key === actingKey) continue;
+    m.set = m.set.difference(changed).difference(removed);
+    if (m.set.isEmpty()) managers.delete(key);
+  }
+}
+
+/**
+ * The entries after an update, worked out on the changed fields only (upstream's update runs on
+ * the comparison too): another manager's entry is kept as it is stored unless it owns a field
+ * that changed or went away, and the acting manager's FieldsV1 is kept when the write changed
+ * only fields it already owns. Entries are only decoded when their set changes. Returns
+ * undefined when the live entries are not in the form this server writes (an entry's identity
+ * repeated, an unknown operation or fieldsType, malformed FieldsV1): the full decode handles
+ * (or refuses) those.
+ */
+function updatedEntries(
+  liveEntries: readonly ManagedFieldsEntry[],
+  actingKey: string,
+  acting: ManagerState,
+  comparison: ReturnType<typeof compare>,
+  changed: boolean,
+  opts: FieldManagerOptions,
+): ManagedFieldsEntry[] | undefined {
+  const changedSet = strip(comparison.modified.union(comparison.added), opts.ignore);
+  const removedSet = strip(comparison.removed, opts.ignore);
+  const touched: FieldPath[] = [];
+  changedSet.forEachPath((p) => touched.push([...p]));
+  removedSet.forEachPath((p) => touched.push([...p]));
+  const seen = new Set<string>();
+  const out: ManagedFieldsEntry[] = [];
+  let previous: ManagedFieldsEntry | undefined;
+  for (const e of liveEntries) {
+    if (e.fieldsType !== 'FieldsV1') return undefined;
+    if (e.operation !== 'Apply' && e.operation !== 'Update') return undefined;
+    if (!isJsonObject(e.fieldsV1 ?? {})) return undefined;
+    const k = identity({
+      manager: e.manager ?? '',
+      operation: e.operation,
+      apiVersion: e.apiVersion ?? '',
+      subresource: e.subresource ?? '',
+    });
+    if (seen.has(k)) return undefined;
+    seen.add(k);
+    if (k === actingKey) {
+      previous = e;
+      continue;
+    }
+    const fields = e.fieldsV1 ?? {};
+    let affected = false;
+    for (const p of touched) {
+      const member = fieldsV1Has(fields, p);
+      if (member === undefined) return undefined;
+      if (member) {
+        affected = true;
+        break;
+      }
+    }
+    if (!affected) {
+      if (Object.keys(fields).length > 0) out.push(e);
+      continue;
+    }
+    let set: FieldSet;
+    try {
+      set = FieldSet.fromFieldsV1(fields);
+    } catch {
+      return undefined;
+    }
+    set = set.difference(changedSet).difference(removedSet);
+    if (set.isEmpty()) continue;
+    out.push(
+      entryOf({
+        manager: e.manager ?? '',
+        operation: e.operation,
+        apiVersion: e.apiVersion ?? '',
+        subresource: e.subresource ?? '',
+        time: e.time,
+        set,
+      }),
+    );
+  }
+  // The acting manager: what it owned, minus what went away, plus what it changed.
+  const base = previous?.fieldsV1 ?? {};
+  let fieldsV1: JsonObject | undefined;
+  if (previous && isStripped(base, opts)) {
+    let keep = true;
+    changedSet.forEachPath((p) => {
+      if (keep && fieldsV1Has(base, p) !== true) keep = false;
+    });
+    removedSet.forEachPath((p) => {
+      if (keep && fieldsV1Has(base, p) !== false) keep = false;
+    });
+    // Nothing of its set changes: its stored FieldsV1 stays as it is.
+    if (keep) fieldsV1 = base;
+  }
+  if (fieldsV1 === undefined) {
+    let baseSet: FieldSet;
+    try {
+      baseSet = FieldSet.fromFieldsV1(base);
+    } catch {
+      return undefined;
+    }
+    const set = strip(
+      baseSet.difference(comparison.removed).union(comparison.modified).union(comparison.added),
+      opts.ignore,
+    );
+    fieldsV1 = set.isEmpty() ? {} : set.toFieldsV1();
+  }
+  if (Object.keys(fieldsV1).length > 0) {
+    acting.time = changed || !previous ? formatTime(opts.now) : previous.time;
+    out.push({
+      manager: acting.manager,
+      operation: acting.operation,
+      apiVersion: acting.apiVersion,
+      ...(acting.time ? { time: acting.time } : {}),
+      fieldsType: 'FieldsV1',
+      fieldsV1,
+      ...(acting.subresource ? { subresource: acting.subresource } : {}),
+    });
+  }
+  out.sort(
+    (p, q) =>
+      cmp(p.operation ?? '', q.operation ?? '') ||
+      cmp(p.time ?? '', q.time ?? '') ||
+      cmp(p.manager ?? '', q.manager ?? '') ||
+      cmp(p.apiVersion ?? '', q.apiVersion ?? '') ||
+      cmp(p.subresource ?? '', q.subresource ?? ''),
+  );
+  return out;
+}
+
+/**
+ * Whether `path` is a member of a FieldsV1 set, read on its wire form: the node at the path is
+ * `{}` or has a `"."` member. Undefined when the form is malformed on the way.
+ */
+function fieldsV1Has(fields: JsonObject, path: FieldPath): boolean | undefined {
+  let node: JsonValue = fields;
+  for (const pe of path) {
+    if (!isJsonObject(node)) return undefined;
+    if (!Object.prototype.hasOwnProperty.call(node, pe)) return false;
+    node = node[pe]!;
+  }
+  if (!isJsonObject(node)) return undefined;
+  for (const k in node) if (k === '.') return true;
+  return Object.keys(node).length === 0;
+}
+
+/** Whether a stored FieldsV1 holds nothing strip() would drop (true of what this server wrote). */
+function isStripped(fields: JsonObject, opts: FieldManagerOptions): boolean {
+  for (const pe of Object.keys(fields)) {
+    if (opts.ignore(pe) || STRIPPED_TOP.has(pe)) return false;
+  }
+  const meta = fields[METADATA];
+  if (isJsonObject(meta))
+    for (const pe of Object.keys(meta)) if (STRIPPED_META.has(pe)) return false;
+  return true;
+}
+
+/** One encoded entry (encodeManagedFields' form). */
+function entryOf(m: ManagerState): ManagedFieldsEntry {
+  return {
+    manager: m.manager,
+    operation: m.operation,
+    apiVersion: m.apiVersion,
+    ...(m.time ? { time: m.time } : {}),
+    fieldsType: 'FieldsV1',
+    fieldsV1: m.set.toFieldsV1(),
+    ...(m.subresource ? { subresource: m.subresource } : {}),
+  };
 }
 
 /**
@@ -355,8 +560,11 @@ export function applyConfiguration(
     set: new FieldSet(),
   };
   const key = identity(state);
+  // Kept before reconcile changes the map: the entry as stored (for the no-op check below).
+  const previous = live ? managers.get(key) : undefined;
   const lastSet = managers.get(key)?.set;
-  const liveJson = withoutManagedFields(live) ?? {};
+  // A view: merge, removeItems and the comparisons below build new values and never write to it.
+  const liveJson = viewWithoutManagedFields(live) ?? {};
   const configJson = config as unknown as JsonObject;
   let merged = merge(liveJson, configJson, opts.type) as JsonObject;
   const configSet = strip(toFieldSet(configJson, opts.type), opts.ignore);
@@ -373,7 +581,6 @@ export function applyConfiguration(
   const { conflicts } = reconcile(managers, key, liveJson, merged, opts, force);
   if (conflicts.length > 0) throw conflictError(conflicts);
   const unchanged = live !== undefined && jsonEqual(liveJson, merged);
-  const previous = live ? decodeManagedFields(live.metadata?.managedFields).get(key) : undefined;
   if (
     unchanged &&
     previous &&

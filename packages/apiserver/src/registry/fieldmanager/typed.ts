@@ -87,7 +87,11 @@ export interface Comparison {
   modified: FieldSet;
 }
 
-/** What changed from `before` to `after` (typed.Compare). */
+/**
+ * What changed from `before` to `after` (typed.Compare). One walk over both values with one
+ * path stack (FieldSet.insert copies what it keeps): this runs on every update of every object.
+ * Identical references are unchanged subtrees and are not walked.
+ */
 export function compare(beforeIn: unknown, afterIn: unknown, t: TypeNode): Comparison {
   const before = beforeIn as Value;
   const after = afterIn as Value;
@@ -96,7 +100,8 @@ export function compare(beforeIn: unknown, afterIn: unknown, t: TypeNode): Compa
     removed: new FieldSet(),
     modified: new FieldSet(),
   };
-  const addAll = (target: FieldSet, v: Value, type: TypeNode, path: PathElement[]): void => {
+  const path: PathElement[] = [];
+  const addAll = (target: FieldSet, v: Value, type: TypeNode): void => {
     if (shape(type, v) === 'leaf') {
       if (path.length > 0) target.insert(path);
       return;
@@ -106,51 +111,60 @@ export function compare(beforeIn: unknown, afterIn: unknown, t: TypeNode): Compa
     if (path.length > 0 && isPureMap(type) && isJsonObject(v)) target.insert(path);
     target.insertUnder(path, toFieldSet(v, type));
   };
-  const walk = (a: Value, b: Value, type: TypeNode, path: PathElement[]): void => {
-    if (a === undefined && b === undefined) return;
-    if (a === undefined) return addAll(result.added, b, type, path);
-    if (b === undefined) return addAll(result.removed, a, type, path);
+  const walk = (a: Value, b: Value, type: TypeNode): void => {
+    if (a === b) return;
+    if (a === undefined) return addAll(result.added, b, type);
+    if (b === undefined) return addAll(result.removed, a, type);
     const sa = shape(type, a);
     const sb = shape(type, b);
     if (sa !== sb || sa === 'leaf') {
       if (sa === 'leaf' && sb === 'leaf') {
-        if (!jsonEqual(a, b) && path.length > 0) result.modified.insert(path);
+        if (path.length > 0 && !jsonEqual(a, b)) result.modified.insert(path);
         return;
       }
-      addAll(result.removed, a, type, path);
-      addAll(result.added, b, type, path);
+      addAll(result.removed, a, type);
+      addAll(result.added, b, type);
       return;
     }
     if (sa === 'map') {
       if (!isJsonObject(a) || !isJsonObject(b)) {
-        if (!jsonEqual(a, b) && path.length > 0) result.modified.insert(path);
+        if (path.length > 0 && !jsonEqual(a, b)) result.modified.insert(path);
         return;
       }
       const mt = mapType(type);
-      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-        walk(a[k], b[k], fieldType(mt, k), [...path, fieldElement(k)]);
+      for (const k of Object.keys(a)) {
+        path.push(fieldElement(k));
+        walk(a[k], Object.prototype.hasOwnProperty.call(b, k) ? b[k] : undefined, fieldType(mt, k));
+        path.pop();
+      }
+      for (const k of Object.keys(b)) {
+        if (Object.prototype.hasOwnProperty.call(a, k)) continue;
+        path.push(fieldElement(k));
+        walk(undefined, b[k], fieldType(mt, k));
+        path.pop();
       }
       return;
     }
     const lt = type as TypeNode & { kind: 'list' };
     const ia = listItems(lt, a);
     const ib = listItems(lt, b);
-    for (const pe of new Set([...ia.keys(), ...ib.keys()])) {
-      const p = [...path, pe];
-      const x = ia.get(pe);
-      const y = ib.get(pe);
+    const each = (pe: PathElement, x: Value, y: Value): void => {
+      path.push(pe);
       if (x === undefined) {
-        result.added.insert(p);
-        if (lt.listType !== 'set') addAll(result.added, y, lt.items, p);
+        result.added.insert(path);
+        if (lt.listType !== 'set') addAll(result.added, y, lt.items);
       } else if (y === undefined) {
-        result.removed.insert(p);
-        if (lt.listType !== 'set') addAll(result.removed, x, lt.items, p);
+        result.removed.insert(path);
+        if (lt.listType !== 'set') addAll(result.removed, x, lt.items);
       } else if (lt.listType !== 'set') {
-        walk(x, y, lt.items, p);
+        walk(x, y, lt.items);
       }
-    }
+      path.pop();
+    };
+    for (const [pe, x] of ia) each(pe, x, ib.get(pe));
+    for (const [pe, y] of ib) if (!ia.has(pe)) each(pe, undefined, y);
   };
-  walk(before, after, t, []);
+  walk(before, after, t);
   return result;
 }
 
@@ -170,10 +184,19 @@ export function merge(liveIn: unknown, configIn: unknown, t: TypeNode): JsonValu
   if (sc === 'map') {
     if (!isJsonObject(live) || !isJsonObject(config)) return deepCopyJson(config);
     const mt = mapType(t);
-    const out: JsonObject = deepCopyJson(live);
+    // Members the configuration sets are merged, the others copied: each copied once (a copy of
+    // the whole live map first would copy the merged members twice).
+    const out: JsonObject = {};
+    for (const k of Object.keys(live)) {
+      const v = live[k];
+      if (v === undefined) continue;
+      setMember(out, k, Object.prototype.hasOwnProperty.call(config, k) ? null : deepCopyJson(v));
+    }
     for (const [k, v] of Object.entries(config)) {
-      const merged = merge(live[k], v, fieldType(mt, k));
-      if (merged !== undefined) out[k] = merged;
+      const own = Object.prototype.hasOwnProperty.call(live, k);
+      const merged = merge(own ? live[k] : undefined, v, fieldType(mt, k));
+      if (merged !== undefined) setMember(out, k, merged);
+      else if (own && live[k] !== undefined) setMember(out, k, deepCopyJson(live[k]));
     }
     return out;
   }
@@ -229,4 +252,18 @@ export function removeItems(valueIn: unknown, set: FieldSet, t: TypeNode): JsonV
     return out;
   }
   return deepCopyJson(value);
+}
+
+/** out[k] = v, also for a `__proto__` member (a plain assignment would set the prototype). */
+function setMember(out: JsonObject, k: string, v: JsonValue): void {
+  if (k === '__proto__') {
+    Object.defineProperty(out, k, {
+      value: v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    out[k] = v;
+  }
 }
