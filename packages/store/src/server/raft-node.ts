@@ -80,6 +80,11 @@ function sendBeforeSync(m: Message, leader: boolean): boolean {
   }
 }
 
+/** Resolves after the current event-loop turn's I/O writes went out (setImmediate). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * Drives a RawNode: the Ready loop (apply committed, persist, send, advance), ticks, proposals, reads
  * and local snapshots. One loop runs at a time; while it waits for an fdatasync, new proposals
@@ -243,6 +248,7 @@ export class RaftNode {
     // leader counts its own copy of an entry towards the commit quorum only once it is synced
     // (advance()). A follower forwards proposals and ReadIndex requests at once too.
     let later: readonly Message[] = [];
+    let sentEarly = false;
     if (!rd.mustSync) {
       if (rd.messages.length > 0) this.hooks.send(rd.messages);
     } else if (rd.messages.length > 0) {
@@ -250,6 +256,7 @@ export class RaftNode {
       const rest: Message[] = [];
       for (const m of rd.messages) (sendBeforeSync(m, leader) ? early : rest).push(m);
       if (early.length > 0) this.hooks.send(early);
+      sentEarly = early.length > 0;
       later = rest;
     }
 
@@ -267,7 +274,15 @@ export class RaftNode {
     this.log.save(rd.hardState, rd.entries);
     this.storage.append(rd.entries);
     if (rd.hardState !== null) this.storage.setHardState(rd.hardState);
-    if (rd.mustSync) await this.log.sync();
+    if (rd.mustSync) {
+      // The write happens on this thread when the WAL can (decision 0019): the loop waits for
+      // it either way, and a thread-pool round trip costs more CPU than the write. Messages
+      // sent early leave first: the transport hands them to the socket in this event-loop
+      // turn's check phase, so the write waits for that turn (setImmediate runs after it)
+      // rather than holding them back.
+      if (sentEarly && this.log.canSyncNow()) await nextTurn();
+      if (!this.log.syncNow()) await this.log.sync();
+    }
 
     // 5. Send the rest: everything those messages promise (vote grants, append
     // acknowledgements) is durable now.
