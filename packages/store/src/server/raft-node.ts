@@ -80,6 +80,13 @@ function sendBeforeSync(m: Message, leader: boolean): boolean {
   }
 }
 
+/**
+ * Readys with at most this many entries are written on the event-loop thread (when the WAL can);
+ * bigger batches go through the thread pool. One client's writes come one entry per Ready;
+ * a dozen concurrent clients already fill Readys with several.
+ */
+export const INLINE_WRITE_MAX_ENTRIES = 4;
+
 /** Resolves after the current event-loop turn's I/O writes went out (setImmediate). */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -275,13 +282,16 @@ export class RaftNode {
     this.storage.append(rd.entries);
     if (rd.hardState !== null) this.storage.setHardState(rd.hardState);
     if (rd.mustSync) {
-      // The write happens on this thread when the WAL can (decision 0019): the loop waits for
-      // it either way, and a thread-pool round trip costs more CPU than the write. Messages
-      // sent early leave first: the transport hands them to the socket in this event-loop
-      // turn's check phase, so the write waits for that turn (setImmediate runs after it)
-      // rather than holding them back.
-      if (sentEarly && this.log.canSyncNow()) await nextTurn();
-      if (!this.log.syncNow()) await this.log.sync();
+      // A small write happens on this thread when the WAL can (decision 0019): under light
+      // load the loop has nothing else to do while it waits, and a thread-pool round trip
+      // costs more CPU than the write. A big batch means requests are queueing: then the
+      // thread pool lets this thread parse and apply them while the disk works. Messages sent
+      // early leave first: the transport hands them to the socket in this event-loop turn's
+      // check phase, so the write waits for that turn (setImmediate runs after it) rather than
+      // holding them back.
+      const inline = rd.entries.length <= INLINE_WRITE_MAX_ENTRIES;
+      if (inline && sentEarly && this.log.canSyncNow()) await nextTurn();
+      if (!inline || !this.log.syncNow()) await this.log.sync();
     }
 
     // 5. Send the rest: everything those messages promise (vote grants, append
