@@ -86,6 +86,15 @@ function sendBeforeSync(m: Message, leader: boolean): boolean {
  * a dozen concurrent clients already fill Readys with several.
  */
 export const INLINE_WRITE_MAX_ENTRIES = 4;
+/** ... and at most this many bytes of entry data (a big entry would hold the loop up). */
+export const INLINE_WRITE_MAX_BYTES = 64 * 1024;
+
+function inlineWrite(entries: readonly Entry[]): boolean {
+  if (entries.length > INLINE_WRITE_MAX_ENTRIES) return false;
+  let bytes = 0;
+  for (const e of entries) bytes += e.data.length;
+  return bytes <= INLINE_WRITE_MAX_BYTES;
+}
 
 /** Resolves after the current event-loop turn's I/O writes went out (setImmediate). */
 function nextTurn(): Promise<void> {
@@ -289,7 +298,7 @@ export class RaftNode {
       // early leave first: the transport hands them to the socket in this event-loop turn's
       // check phase, so the write waits for that turn (setImmediate runs after it) rather than
       // holding them back.
-      const inline = rd.entries.length <= INLINE_WRITE_MAX_ENTRIES;
+      const inline = inlineWrite(rd.entries);
       if (inline && sentEarly && this.log.canSyncNow()) await nextTurn();
       if (!inline || !this.log.syncNow()) await this.log.sync();
     }
