@@ -61,6 +61,8 @@ class Watcher {
   synced = false;
   /** Progress notify: set when events were sent since the last progress tick. */
   active = false;
+  /** Watchers with equal keys see the same events from the same position (replay sharing). */
+  readonly selector: string;
 
   constructor(
     readonly id: number,
@@ -73,6 +75,9 @@ class Watcher {
     startRev: number,
   ) {
     this.nextRev = startRev;
+    const filters = `${noPut ? 1 : 0}${noDelete ? 1 : 0}`;
+    this.selector =
+      range.end === undefined ? `${filters}k${range.key}` : `${filters}r${rangeId(range)}`;
   }
 
   accepts(e: MvccEvent): boolean {
@@ -400,7 +405,7 @@ export class WatchStream {
     let budget = this.hub.maxMessagesPerTurn;
     // Watchers that fell behind together (a stream that was backed up) usually share their
     // position, range and filters, so they get the same batch: collected once per turn.
-    const batches = new Map<string, ReplayBatch>();
+    const batches = new Map<number, Map<string, ReplayBatch>>();
     for (const w of [...this.watchers.values()]) {
       if (w.synced) continue;
       while (!w.synced && budget > 0 && !this.blocked) {
@@ -443,16 +448,20 @@ export class WatchStream {
    * The next batch of history for `w`: whole revisions up to maxEventsPerMessage events.
    * Marks the watcher synced when the batch reaches the store's current revision.
    */
-  private collect(w: Watcher, batches: Map<string, ReplayBatch>): ReplayBatch {
-    const key = `${w.nextRev}|${w.noPut ? 1 : 0}${w.noDelete ? 1 : 0}|${w.range.end === undefined ? `k${w.range.key}` : `r${rangeId(w.range)}`}`;
-    const known = batches.get(key);
+  private collect(w: Watcher, batches: Map<number, Map<string, ReplayBatch>>): ReplayBatch {
+    let atRev = batches.get(w.nextRev);
+    const known = atRev?.get(w.selector);
     if (known?.nextRev !== undefined) {
       w.nextRev = known.nextRev;
       if (known.synced) w.synced = true;
       return known;
     }
+    const from = w.nextRev;
     const batch = this.collectFromHistory(w);
-    if (batch.nextRev !== undefined) batches.set(key, batch);
+    if (batch.nextRev !== undefined) {
+      if (atRev === undefined) batches.set(from, (atRev = new Map<string, ReplayBatch>()));
+      atRev.set(w.selector, batch);
+    }
     return batch;
   }
 
