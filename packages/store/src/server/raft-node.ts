@@ -38,6 +38,12 @@ export interface RaftNodeHooks {
   onFatal(err: Error): void;
   /** After each Ready was processed (metrics, waking waiters). */
   afterReady?(rd: Ready): void;
+  /**
+   * Whether blocking the event loop for a small WAL write is cheap now: false while the
+   * process is pushing a lot of output (watch fan-out), which a blocked loop would stall.
+   * Undefined: always.
+   */
+  mayWriteInline?(): boolean;
   /** A batch of committed entries was applied, taking `seconds`. */
   onApplied?(seconds: number, entries: number): void;
   /** A local snapshot was written, taking `seconds`. */
@@ -264,7 +270,6 @@ export class RaftNode {
     // leader counts its own copy of an entry towards the commit quorum only once it is synced
     // (advance()). A follower forwards proposals and ReadIndex requests at once too.
     let later: readonly Message[] = [];
-    let sentEarly = false;
     if (!rd.mustSync) {
       if (rd.messages.length > 0) this.hooks.send(rd.messages);
     } else if (rd.messages.length > 0) {
@@ -272,7 +277,6 @@ export class RaftNode {
       const rest: Message[] = [];
       for (const m of rd.messages) (sendBeforeSync(m, leader) ? early : rest).push(m);
       if (early.length > 0) this.hooks.send(early);
-      sentEarly = early.length > 0;
       later = rest;
     }
 
@@ -293,13 +297,15 @@ export class RaftNode {
     if (rd.mustSync) {
       // A small write happens on this thread when the WAL can (decision 0019): under light
       // load the loop has nothing else to do while it waits, and a thread-pool round trip
-      // costs more CPU than the write. A big batch means requests are queueing: then the
-      // thread pool lets this thread parse and apply them while the disk works. Messages sent
-      // early leave first: the transport hands them to the socket in this event-loop turn's
-      // check phase, so the write waits for that turn (setImmediate runs after it) rather than
-      // holding them back.
-      const inline = inlineWrite(rd.entries);
-      if (inline && sentEarly && this.log.canSyncNow()) await nextTurn();
+      // costs more CPU than the write. A big batch means requests are queueing, and heavy
+      // watch output means sockets to refill: then the thread pool lets this thread parse,
+      // apply and send while the disk works. Whatever this
+      // turn queued for sockets leaves first (appends sent early, responses and watch events
+      // of the entries applied above, other requests' responses): Node writes HTTP/2 frames
+      // in the check phase, so the write waits for it (setImmediate runs after it) rather
+      // than holding them back behind the disk.
+      const inline = inlineWrite(rd.entries) && (this.hooks.mayWriteInline?.() ?? true);
+      if (inline && this.log.canSyncNow()) await nextTurn();
       if (!inline || !this.log.syncNow()) await this.log.sync();
     }
 

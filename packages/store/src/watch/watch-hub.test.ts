@@ -129,6 +129,18 @@ describe('WatchHub live delivery', () => {
     expect(hub.watcherCount).toBe(4);
   });
 
+  it('counts the messages handed to sinks', () => {
+    const { hub, put } = setup();
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    for (let i = 0; i < 3; i++) s.watch({ range: prefix('a/'), startRevision: 0 });
+    expect(hub.takeSentCount()).toBe(3); // created responses
+    put('a/1', 'x');
+    put('a/2', 'x');
+    expect(hub.takeSentCount()).toBe(6);
+    expect(hub.takeSentCount()).toBe(0);
+  });
+
   it('assigns the lowest free IDs, honours client IDs and rejects duplicates and empty ranges', () => {
     const { hub } = setup();
     const c = collector();

@@ -105,6 +105,8 @@ export class WatchHub {
   private readonly streams = new Set<WatchStream>();
   readonly maxEventsPerMessage: number;
   readonly maxMessagesPerTurn: number;
+  /** Messages handed to sinks since the last `takeSentCount()`. */
+  private sent = 0;
 
   constructor(
     readonly store: MvccStore,
@@ -113,6 +115,21 @@ export class WatchHub {
     this.maxEventsPerMessage = opts.maxEventsPerMessage ?? 1000;
     this.maxMessagesPerTurn = opts.maxMessagesPerTurn ?? 64;
     store.onCommit((events, rev) => this.onCommit(events, rev));
+  }
+
+  /**
+   * Messages handed to sinks since the last call: how much watch output the process is
+   * pushing (the server writes its WAL on the event-loop thread only while this is small).
+   */
+  takeSentCount(): number {
+    const n = this.sent;
+    this.sent = 0;
+    return n;
+  }
+
+  /** @internal */
+  countSent(): void {
+    this.sent++;
   }
 
   openStream(sink: WatchSink): WatchStream {
@@ -386,6 +403,7 @@ export class WatchStream {
 
   private send(message: WatchMessage): void {
     if (this.isClosed) return;
+    this.hub.countSent();
     if (!this.sink.send(message)) this.blocked = true;
   }
 
