@@ -290,7 +290,8 @@ export class Raft {
   }
 
   private bcastHeartbeat(): void {
-    const ctx = this.readOnly.lastPendingRequestCtx();
+    // A regular heartbeat also confirms every pending read (in case a round was lost).
+    const ctx = this.readOnly.startRound();
     this.bcastHeartbeatWithCtx(ctx ?? EMPTY_BYTES);
   }
 
@@ -860,6 +861,10 @@ export class Raft {
         for (const rs of this.readOnly.advance(m.context)) {
           this.respondToReadIndex(rs.req, rs.index);
         }
+        // The round completed: the requests that arrived meanwhile get the next one.
+        if (!this.readOnly.roundInFlight && this.readOnly.pendingCount > 0) {
+          this.bcastHeartbeatWithCtx(this.readOnly.startRound()!);
+        }
         return;
       }
       case MessageType.MsgSnapStatus:
@@ -999,10 +1004,14 @@ export class Raft {
       this.respondToReadIndex(m, this.log.committed);
       return;
     }
-    // Remember the commit index, then confirm leadership with a heartbeat round.
+    // Remember the commit index, then confirm leadership with a heartbeat round. One round is
+    // in flight at a time, as each host batches its own reads: a request arriving while one is
+    // unanswered joins the next, which starts when that one completes (or with the next
+    // regular heartbeat, should it be lost). With reads coming from every member, this saves
+    // a heartbeat broadcast per member and round.
     this.readOnly.addRequest(this.log.committed, m);
     this.readOnly.recvAck(this.id, m.context);
-    this.bcastHeartbeatWithCtx(m.context);
+    if (!this.readOnly.roundInFlight) this.bcastHeartbeatWithCtx(this.readOnly.startRound()!);
   }
 
   /**

@@ -30,6 +30,8 @@ export function contextKey(ctx: Uint8Array): string {
 export class ReadOnly {
   private readonly pending = new Map<string, ReadIndexStatus>();
   private queue: string[] = [];
+  /** Context key of the newest request a heartbeat round was started for. */
+  private roundKey: string | undefined;
 
   constructor(readonly option: ReadOnlyOption) {}
 
@@ -71,6 +73,24 @@ export class ReadOnly {
   lastPendingRequestCtx(): Uint8Array | undefined {
     const key = this.queue[this.queue.length - 1];
     return key === undefined ? undefined : this.pending.get(key)!.req.context;
+  }
+
+  /**
+   * Whether a heartbeat round confirming reads is still unanswered: its newest request is
+   * pending. A request added meanwhile waits for the next round.
+   */
+  get roundInFlight(): boolean {
+    return this.roundKey !== undefined && this.pending.has(this.roundKey);
+  }
+
+  /**
+   * Starts a heartbeat round for every pending request: returns the context the heartbeats
+   * carry (the newest request's), or undefined when nothing is pending.
+   */
+  startRound(): Uint8Array | undefined {
+    const ctx = this.lastPendingRequestCtx();
+    this.roundKey = ctx === undefined ? undefined : contextKey(ctx);
+    return ctx;
   }
 
   get pendingCount(): number {

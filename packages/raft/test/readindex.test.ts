@@ -83,6 +83,23 @@ describe('ReadIndex (safe)', () => {
     expect(readOf(c, 1).map((r) => r.ctx)).toEqual(['x', 'y', 'z']);
   });
 
+  it('reads arriving while a round is unanswered share the next round', () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.propose(1, 'a');
+    const before = c.sentOf(MessageType.MsgHeartbeat).length;
+    c.raw(1).readIndex(enc('r1'));
+    // Before any acknowledgement: one from the leader's host, one forwarded by a follower.
+    c.raw(1).readIndex(enc('r2'));
+    c.raw(3).readIndex(enc('r3'));
+    c.stabilize();
+    expect(readOf(c, 1).map((r) => r.ctx)).toEqual(['r1', 'r2']);
+    expect(readOf(c, 3).map((r) => r.ctx)).toEqual(['r3']);
+    const hbs = c.sentOf(MessageType.MsgHeartbeat).slice(before);
+    // Two rounds (r1's, then one for r2 and r3), not three.
+    expect(hbs.map((m) => dec(m.context))).toEqual(['r1', 'r1', 'r3', 'r3']);
+  });
+
   it('a single-voter cluster answers immediately', () => {
     const c = new Cluster([1]);
     c.campaign(1);

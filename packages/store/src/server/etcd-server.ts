@@ -87,6 +87,12 @@ import { ReadIndexBatcher } from './read-index.js';
 import type { StoreTracing } from './tracing.js';
 import { Waiters } from './waiters.js';
 
+/**
+ * WAL writes happen on the event-loop thread only while fewer watch messages than this went out
+ * since the previous write (see RaftNodeHooks.mayWriteInline, decision 0019).
+ */
+const INLINE_WRITE_MAX_WATCH_MESSAGES = 64;
+
 /** The etcd API version kubets-store reports in Maintenance.Status. */
 export const SERVER_VERSION = '3.5.0';
 
@@ -301,6 +307,8 @@ export class EtcdServer {
         send: (msgs) => this.transport?.send(msgs),
         onFatal: (err) => this.fatal(err),
         afterReady: () => this.afterReady(),
+        // More watch messages than this since the previous WAL write: keep the loop free.
+        mayWriteInline: () => this.watchHub.takeSentCount() <= INLINE_WRITE_MAX_WATCH_MESSAGES,
         onApplied: (seconds) => this.metrics?.backendCommitDuration.observe(seconds),
         onSnapshotSaved: (seconds, index) => {
           this.metrics?.snapshotSaveDuration.observe(seconds);

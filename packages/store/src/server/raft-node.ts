@@ -38,6 +38,12 @@ export interface RaftNodeHooks {
   onFatal(err: Error): void;
   /** After each Ready was processed (metrics, waking waiters). */
   afterReady?(rd: Ready): void;
+  /**
+   * Whether blocking the event loop for a small WAL write is cheap now: false while the
+   * process is pushing a lot of output (watch fan-out), which a blocked loop would stall.
+   * Undefined: always.
+   */
+  mayWriteInline?(): boolean;
   /** A batch of committed entries was applied, taking `seconds`. */
   onApplied?(seconds: number, entries: number): void;
   /** A local snapshot was written, taking `seconds`. */
@@ -78,6 +84,27 @@ function sendBeforeSync(m: Message, leader: boolean): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * Readys with at most this many entries are written on the event-loop thread (when the WAL can);
+ * bigger batches go through the thread pool. One client's writes come one entry per Ready;
+ * a dozen concurrent clients already fill Readys with several.
+ */
+export const INLINE_WRITE_MAX_ENTRIES = 4;
+/** ... and at most this many bytes of entry data (a big entry would hold the loop up). */
+export const INLINE_WRITE_MAX_BYTES = 64 * 1024;
+
+function inlineWrite(entries: readonly Entry[]): boolean {
+  if (entries.length > INLINE_WRITE_MAX_ENTRIES) return false;
+  let bytes = 0;
+  for (const e of entries) bytes += e.data.length;
+  return bytes <= INLINE_WRITE_MAX_BYTES;
+}
+
+/** Resolves after the current event-loop turn's I/O writes went out (setImmediate). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -267,7 +294,20 @@ export class RaftNode {
     this.log.save(rd.hardState, rd.entries);
     this.storage.append(rd.entries);
     if (rd.hardState !== null) this.storage.setHardState(rd.hardState);
-    if (rd.mustSync) await this.log.sync();
+    if (rd.mustSync) {
+      // A small write happens on this thread when the WAL can (decision 0019): under light
+      // load the loop has nothing else to do while it waits, and a thread-pool round trip
+      // costs more CPU than the write. A big batch means requests are queueing, and heavy
+      // watch output means sockets to refill: then the thread pool lets this thread parse,
+      // apply and send while the disk works. Whatever this
+      // turn queued for sockets leaves first (appends sent early, responses and watch events
+      // of the entries applied above, other requests' responses): Node writes HTTP/2 frames
+      // in the check phase, so the write waits for it (setImmediate runs after it) rather
+      // than holding them back behind the disk.
+      const inline = inlineWrite(rd.entries) && (this.hooks.mayWriteInline?.() ?? true);
+      if (inline && this.log.canSyncNow()) await nextTurn();
+      if (!inline || !this.log.syncNow()) await this.log.sync();
+    }
 
     // 5. Send the rest: everything those messages promise (vote grants, append
     // acknowledgements) is durable now.

@@ -186,6 +186,19 @@ export class RaftLog {
   }
 
   /**
+   * Makes everything saved so far durable on the calling thread if the WAL can (see
+   * SegmentedLog.syncNow); false: call `sync()`.
+   */
+  syncNow(): boolean {
+    return this.wal.syncNow();
+  }
+
+  /** Whether `syncNow` would write now. */
+  canSyncNow(): boolean {
+    return this.wal.canSyncNow();
+  }
+
+  /**
    * Persists a snapshot of the state machine at `metadata.index`: the file first, then the WAL
    * marker; then releases WAL segments and old snapshot files it makes unnecessary.
    */

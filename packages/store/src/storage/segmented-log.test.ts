@@ -223,4 +223,38 @@ describe('SegmentedLog on a real directory', () => {
     const { records } = await SegmentedLog.open(opts(new NodeFs(dir)));
     expect(records.map((r) => r.payload)).toEqual(payloads);
   });
+
+  it('writes synchronously once the segment is open, falling back to sync() around cuts', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kubets-wal-'));
+    const fs = new NodeFs(dir);
+    const log = await SegmentedLog.create(opts(fs, { segmentBytes: 600 }));
+    const written: string[] = [];
+    let fallbacks = 0;
+    for (let i = 0; i < 40; i++) {
+      log.append(5, Buffer.from(`record-${i}`), i + 1);
+      written.push(`record-${i}`);
+      // The first write opens the file (asynchronously) and a full segment needs a cut.
+      if (!log.syncNow()) {
+        fallbacks++;
+        await log.sync();
+      }
+      expect(log.syncNow()).toBe(true); // nothing left to write
+    }
+    expect(fallbacks).toBeGreaterThan(1);
+    expect(fallbacks).toBeLessThan(20);
+    expect(log.segmentNames.length).toBeGreaterThan(1);
+    await fs.close();
+    const { records } = await SegmentedLog.open(opts(new NodeFs(dir)));
+    expect(texts(records)).toEqual(written);
+  });
+
+  it('never writes synchronously on a file system without synchronous writes', async () => {
+    const fs = new SimDiskFs(new SimDisk());
+    const log = await SegmentedLog.create(opts(fs));
+    log.append(5, Buffer.from('x'));
+    expect(log.canSyncNow()).toBe(false);
+    expect(log.syncNow()).toBe(false);
+    await log.sync();
+    expect(log.syncNow()).toBe(true);
+  });
 });

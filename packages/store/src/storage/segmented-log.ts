@@ -154,6 +154,8 @@ export class SegmentedLog {
   private durableSeq = 0;
   private failed: Error | undefined;
   private lock: Promise<void> = Promise.resolve();
+  /** File operations queued or running under the lock. */
+  private locked = 0;
   private headRecordsFn: (() => WalRecord[]) | undefined;
   private pendingLastIndex: number | undefined;
   private flushedLastIndex: number | undefined;
@@ -322,8 +324,53 @@ export class SegmentedLog {
     if (this.failed) throw this.failed;
   }
 
+  /**
+   * Makes every record appended so far durable without waiting, when the file system can write
+   * on the calling thread and nothing else is in progress (no flush, cut or release running and
+   * no cut due). Returns false, having done nothing, otherwise: then `sync()` is the way.
+   * Throws (and the log stops accepting writes) when the write fails.
+   */
+  syncNow(): boolean {
+    if (this.failed) throw this.failed;
+    if (this.durableSeq >= this.appendSeq) return true;
+    const fs = this.fs;
+    if (fs.appendDurableSync === undefined || !this.canSyncNow()) return false;
+    const tail = this.segments[this.segments.length - 1]!;
+    const path = `${this.dir}/${tail.name}`;
+    const batch = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    const start = this.opts.now?.() ?? 0;
+    let done: boolean;
+    try {
+      done = fs.appendDurableSync(path, batch);
+    } catch (err) {
+      this.failed = new Error(
+        `wal: writing ${this.fs.describe(path)} failed: ${(err as Error).message}`,
+      );
+      throw this.failed;
+    }
+    if (!done) return false;
+    this.opts.onSync?.(((this.opts.now?.() ?? 0) - start) / 1000, batch.length);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.tailSize += batch.length;
+    this.durableSeq = this.appendSeq;
+    if (this.pendingLastIndex !== undefined) this.flushedLastIndex = this.pendingLastIndex;
+    return true;
+  }
+
+  /** Whether `syncNow` would write now (rather than return false). */
+  canSyncNow(): boolean {
+    return (
+      this.fs.appendDurableSync !== undefined &&
+      this.locked === 0 &&
+      this.failed === undefined &&
+      this.tailSize + this.pendingBytes < this.segmentBytes
+    );
+  }
+
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn);
+    this.locked++;
+    const run = this.lock.then(fn).finally(() => this.locked--);
     this.lock = run.then(
       () => undefined,
       () => undefined,

@@ -96,6 +96,51 @@ describe('WatchHub live delivery', () => {
     expect(delMsg.events[0]!.prevKv?.value.toString()).toBe('2');
   });
 
+  it('delivers to every watcher of a shared range, with its own filters, until it is canceled', () => {
+    const { hub, put, del, store } = setup();
+    const c = collector();
+    const s1 = hub.openStream(c.sink);
+    const c2 = collector();
+    const s2 = hub.openStream(c2.sink);
+    const a = s1.watch({ range: prefix('a/'), startRevision: 0 });
+    const noPut = s1.watch({ range: prefix('a/'), startRevision: 0, noPut: true });
+    const all = s1.watch({ range: { key: k('a/'), end: '' }, startRevision: 0 });
+    const one = s1.watch({ range: singleKey(k('a/1')), startRevision: 0 });
+    const other = s2.watch({ range: prefix('a/'), startRevision: 0 });
+    put('a/1', 'x'); // 2
+    const t = store.write();
+    t.put(b('a/2'), b('y'), 0n);
+    t.put(b('b'), b('y'), 0n);
+    t.deleteRange(singleKey(k('a/1')));
+    t.end(); // 3
+    expect(s1.cancel(a)).toBe(true);
+    del('a/2'); // 4
+    expect(c.events(a)).toEqual(['PUT a/1@2', 'PUT a/2@3', 'DELETE a/1@3']);
+    expect(c.events(noPut)).toEqual(['DELETE a/1@3', 'DELETE a/2@4']);
+    expect(c.events(all)).toEqual([
+      'PUT a/1@2',
+      'PUT a/2@3',
+      'PUT b@3',
+      'DELETE a/1@3',
+      'DELETE a/2@4',
+    ]);
+    expect(c.events(one)).toEqual(['PUT a/1@2', 'DELETE a/1@3']);
+    expect(c2.events(other)).toEqual(['PUT a/1@2', 'PUT a/2@3', 'DELETE a/1@3', 'DELETE a/2@4']);
+    expect(hub.watcherCount).toBe(4);
+  });
+
+  it('counts the messages handed to sinks', () => {
+    const { hub, put } = setup();
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    for (let i = 0; i < 3; i++) s.watch({ range: prefix('a/'), startRevision: 0 });
+    expect(hub.takeSentCount()).toBe(3); // created responses
+    put('a/1', 'x');
+    put('a/2', 'x');
+    expect(hub.takeSentCount()).toBe(6);
+    expect(hub.takeSentCount()).toBe(0);
+  });
+
   it('assigns the lowest free IDs, honours client IDs and rejects duplicates and empty ranges', () => {
     const { hub } = setup();
     const c = collector();
@@ -190,6 +235,38 @@ describe('WatchHub history replay', () => {
     put('a', '3');
     expect(c.events(a)).toEqual(['PUT a@2', 'PUT a@3', 'PUT a@5']);
     expect(c.events(bId)).toEqual(['PUT b@4']);
+  });
+
+  it('replays to many watchers that fell behind together, each from its own position', () => {
+    const { hub, put, del, flush, store } = setup({ maxEventsPerMessage: 2 });
+    let open = true;
+    const c = collector(() => open);
+    const s = hub.openStream(c.sink);
+    const same = [0, 1, 2].map(() => s.watch({ range: prefix('p/'), startRevision: 0 }));
+    const noDel = s.watch({ range: prefix('p/'), startRevision: 0, noDelete: true });
+    const other = s.watch({ range: prefix('q/'), startRevision: 0 });
+    open = false;
+    put('p/1', 'x'); // 2: delivered to the first watcher only, then the sink is full
+    put('q/1', 'x'); // 3
+    const t = store.write();
+    t.put(b('p/2'), b('y'), 0n);
+    t.put(b('p/3'), b('z'), 0n);
+    t.end(); // 4
+    del('p/1'); // 5
+    open = true;
+    s.resume();
+    flush();
+    put('p/4', 'w'); // 6
+    expect(c.events(same[0]!)).toEqual([
+      'PUT p/1@2',
+      'PUT p/2@4',
+      'PUT p/3@4',
+      'DELETE p/1@5',
+      'PUT p/4@6',
+    ]);
+    for (const id of same.slice(1)) expect(c.events(id)).toEqual(c.events(same[0]!));
+    expect(c.events(noDel)).toEqual(['PUT p/1@2', 'PUT p/2@4', 'PUT p/3@4', 'PUT p/4@6']);
+    expect(c.events(other)).toEqual(['PUT q/1@3']);
   });
 
   it('cancels a held-back watcher whose missed revisions were compacted meanwhile', () => {

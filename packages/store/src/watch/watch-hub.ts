@@ -61,6 +61,8 @@ class Watcher {
   synced = false;
   /** Progress notify: set when events were sent since the last progress tick. */
   active = false;
+  /** Watchers with equal keys see the same events from the same position (replay sharing). */
+  readonly selector: string;
 
   constructor(
     readonly id: number,
@@ -73,6 +75,9 @@ class Watcher {
     startRev: number,
   ) {
     this.nextRev = startRev;
+    const filters = `${noPut ? 1 : 0}${noDelete ? 1 : 0}`;
+    this.selector =
+      range.end === undefined ? `${filters}k${range.key}` : `${filters}r${rangeId(range)}`;
   }
 
   accepts(e: MvccEvent): boolean {
@@ -91,10 +96,17 @@ class Watcher {
  */
 export class WatchHub {
   private readonly singleKey = new Map<string, Set<Watcher>>();
-  private readonly ranged = new Set<Watcher>();
+  /**
+   * Range watchers grouped by their range: many watchers commonly share one (every client of a
+   * resource watches the same prefix), so a commit tests each event against each distinct range
+   * once, not once per watcher.
+   */
+  private readonly ranged = new Map<string, RangeGroup>();
   private readonly streams = new Set<WatchStream>();
   readonly maxEventsPerMessage: number;
   readonly maxMessagesPerTurn: number;
+  /** Messages handed to sinks since the last `takeSentCount()`. */
+  private sent = 0;
 
   constructor(
     readonly store: MvccStore,
@@ -105,6 +117,21 @@ export class WatchHub {
     store.onCommit((events, rev) => this.onCommit(events, rev));
   }
 
+  /**
+   * Messages handed to sinks since the last call: how much watch output the process is
+   * pushing (the server writes its WAL on the event-loop thread only while this is small).
+   */
+  takeSentCount(): number {
+    const n = this.sent;
+    this.sent = 0;
+    return n;
+  }
+
+  /** @internal */
+  countSent(): void {
+    this.sent++;
+  }
+
   openStream(sink: WatchSink): WatchStream {
     const stream = new WatchStream(this, sink);
     this.streams.add(stream);
@@ -112,7 +139,8 @@ export class WatchHub {
   }
 
   get watcherCount(): number {
-    let n = this.ranged.size;
+    let n = 0;
+    for (const g of this.ranged.values()) n += g.watchers.size;
     for (const set of this.singleKey.values()) n += set.size;
     return n;
   }
@@ -128,7 +156,10 @@ export class WatchHub {
       if (set === undefined) this.singleKey.set(w.range.key, (set = new Set()));
       set.add(w);
     } else {
-      this.ranged.add(w);
+      const id = rangeId(w.range);
+      let group = this.ranged.get(id);
+      if (group === undefined) this.ranged.set(id, (group = new RangeGroup(w.range)));
+      group.watchers.add(w);
     }
   }
 
@@ -139,7 +170,10 @@ export class WatchHub {
       set?.delete(w);
       if (set?.size === 0) this.singleKey.delete(w.range.key);
     } else {
-      this.ranged.delete(w);
+      const id = rangeId(w.range);
+      const group = this.ranged.get(id);
+      group?.watchers.delete(w);
+      if (group?.watchers.size === 0) this.ranged.delete(id);
     }
   }
 
@@ -148,21 +182,73 @@ export class WatchHub {
     this.streams.delete(stream);
   }
 
+  /**
+   * A commit's events to every synced watcher they concern. Watchers with the same events get
+   * the same (read-only) array, so a sink that encodes per event encodes each event once.
+   */
   private onCommit(events: readonly MvccEvent[], rev: number): void {
-    const matched = new Map<Watcher, MvccEvent[]>();
-    const add = (w: Watcher, e: MvccEvent): void => {
-      if (!w.synced || !w.accepts(e)) return;
-      const list = matched.get(w);
-      if (list === undefined) matched.set(w, [e]);
-      else list.push(e);
-    };
-    for (const e of events) {
+    if (events.length === 1) {
+      // The common case (one put or delete per commit): no per-watcher lists at all.
+      const e = events[0]!;
       const ks = keyString(e.kv.key);
+      const shared = [e];
       const exact = this.singleKey.get(ks);
-      if (exact !== undefined) for (const w of exact) add(w, e);
-      for (const w of this.ranged) if (rangeContains(w.range, ks)) add(w, e);
+      if (exact !== undefined) deliverAll(exact, shared, rev);
+      for (const g of this.ranged.values()) {
+        if (rangeContains(g.range, ks)) deliverAll(g.watchers, shared, rev);
+      }
+      return;
     }
-    for (const [w, evs] of matched) w.stream.deliver(w, evs, rev);
+    const keys = events.map((e) => keyString(e.kv.key));
+    if (this.singleKey.size > 0) {
+      const byKey = new Map<string, MvccEvent[]>();
+      for (const [i, e] of events.entries()) {
+        const ks = keys[i]!;
+        if (!this.singleKey.has(ks)) continue;
+        const list = byKey.get(ks);
+        if (list === undefined) byKey.set(ks, [e]);
+        else list.push(e);
+      }
+      for (const [ks, list] of byKey) deliverAll(this.singleKey.get(ks)!, list, rev);
+    }
+    for (const g of this.ranged.values()) {
+      const list = events.filter((_, i) => rangeContains(g.range, keys[i]!));
+      if (list.length > 0) deliverAll(g.watchers, list, rev);
+    }
+  }
+}
+
+/** One replayed message's worth of history, and where it leaves the watcher. */
+interface ReplayBatch {
+  readonly events: MvccEvent[];
+  readonly revision: number;
+  /** The watcher's next revision after this batch; undefined: unchanged (not cacheable). */
+  readonly nextRev: number | undefined;
+  readonly synced: boolean;
+}
+
+/** Range watchers sharing one range. */
+class RangeGroup {
+  readonly watchers = new Set<Watcher>();
+  constructor(readonly range: KeyRange) {}
+}
+
+/** A map key for a range (`end` defined): the length prefix keeps key and end apart. */
+function rangeId(range: KeyRange): string {
+  return `${range.key.length}:${range.key}${range.end ?? ''}`;
+}
+
+/** Delivers `events` (all in the watchers' range, in order) to every synced watcher of a set. */
+function deliverAll(watchers: Iterable<Watcher>, events: MvccEvent[], rev: number): void {
+  const first = events[0]!.kv.modRevision;
+  for (const w of watchers) {
+    if (!w.synced) continue;
+    if (!w.noPut && !w.noDelete && first >= w.nextRev) {
+      w.stream.deliver(w, events, rev);
+      continue;
+    }
+    const mine = events.filter((e) => w.accepts(e));
+    if (mine.length > 0) w.stream.deliver(w, mine, rev);
   }
 }
 
@@ -317,6 +403,7 @@ export class WatchStream {
 
   private send(message: WatchMessage): void {
     if (this.isClosed) return;
+    this.hub.countSent();
     if (!this.sink.send(message)) this.blocked = true;
   }
 
@@ -334,6 +421,9 @@ export class WatchStream {
     if (this.isClosed || this.blocked) return;
     const store = this.hub.store;
     let budget = this.hub.maxMessagesPerTurn;
+    // Watchers that fell behind together (a stream that was backed up) usually share their
+    // position, range and filters, so they get the same batch: collected once per turn.
+    const batches = new Map<number, Map<string, ReplayBatch>>();
     for (const w of [...this.watchers.values()]) {
       if (w.synced) continue;
       while (!w.synced && budget > 0 && !this.blocked) {
@@ -352,7 +442,7 @@ export class WatchStream {
           budget--;
           break;
         }
-        const batch = this.collect(w);
+        const batch = this.collect(w, batches);
         budget--;
         if (batch.events.length > 0) {
           w.active = true;
@@ -376,7 +466,24 @@ export class WatchStream {
    * The next batch of history for `w`: whole revisions up to maxEventsPerMessage events.
    * Marks the watcher synced when the batch reaches the store's current revision.
    */
-  private collect(w: Watcher): { events: MvccEvent[]; revision: number } {
+  private collect(w: Watcher, batches: Map<number, Map<string, ReplayBatch>>): ReplayBatch {
+    let atRev = batches.get(w.nextRev);
+    const known = atRev?.get(w.selector);
+    if (known?.nextRev !== undefined) {
+      w.nextRev = known.nextRev;
+      if (known.synced) w.synced = true;
+      return known;
+    }
+    const from = w.nextRev;
+    const batch = this.collectFromHistory(w);
+    if (batch.nextRev !== undefined) {
+      if (atRev === undefined) batches.set(from, (atRev = new Map<string, ReplayBatch>()));
+      atRev.set(w.selector, batch);
+    }
+    return batch;
+  }
+
+  private collectFromHistory(w: Watcher): ReplayBatch {
     const store = this.hub.store;
     const head = store.rev;
     const max = this.hub.maxEventsPerMessage;
@@ -400,15 +507,16 @@ export class WatchStream {
       }
     } catch (err) {
       if (!(err instanceof MvccError)) throw err;
-      return { events: [], revision: head }; // compacted meanwhile: next round cancels it
+      // Compacted meanwhile: the next round cancels it.
+      return { events: [], revision: head, nextRev: undefined, synced: false };
     }
     if (cut) {
       w.nextRev = lastRev + 1;
-      return { events, revision: lastRev };
+      return { events, revision: lastRev, nextRev: w.nextRev, synced: false };
     }
     w.nextRev = head + 1;
     w.synced = true;
-    return { events, revision: head };
+    return { events, revision: head, nextRev: w.nextRev, synced: true };
   }
 
   private flushProgress(): void {
