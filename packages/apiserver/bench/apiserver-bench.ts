@@ -254,6 +254,8 @@ async function startServer(endpoints: string[]): Promise<ServerProcess> {
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+/** Updates in flight at most in the watch phase (the driver's connection pool size). */
+const MAX_UPDATES_IN_FLIGHT = 150;
 
 function call(
   url: string,
@@ -534,6 +536,17 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     log(`  lists done`);
 
     // 4. Watchers while updating.
+    // The update driver's connections are opened first, while the server is idle, as a real
+    // client holds its connections (client-go multiplexes one HTTP/2 connection; HTTP/1.1 here
+    // needs one per request in flight). Opened inside the measured phase they would measure
+    // libuv's accept rate under load instead: it accepts one connection per event-loop turn
+    // (libuv PR #3696, in Node 20), so 150 new connections into a saturated server waited up
+    // to 3 s to be accepted (ADR 0022).
+    if (UPDATE_PATH === 'api') {
+      await Promise.all(
+        Array.from({ length: MAX_UPDATES_IN_FLIGHT }, () => call(`${podsUrl}/bench-0`, 'GET')),
+      );
+    }
     const listRV = (
       JSON.parse((await call(`${podsUrl}?limit=1`, 'GET')).text) as {
         metadata: { resourceVersion: string };
@@ -606,7 +619,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
           updates,
           Math.floor(((performance.now() - tUpd) / 1000) * UPDATE_RATE),
         );
-        while (sent < due && inFlight < 150) {
+        while (sent < due && inFlight < MAX_UPDATES_IN_FLIGHT) {
           const i = sent++;
           inFlight++;
           const sentAt = performance.timeOrigin + performance.now();
