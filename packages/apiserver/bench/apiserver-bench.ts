@@ -420,18 +420,7 @@ interface BackendResult {
     store: number;
     driver: number;
     load: number;
-    dispatches: number;
-    dispatchedEvents: number;
-    /** Wall ms the pods cache spent in fan-out; summed and largest wait of a batch's oldest event. */
-    fanoutMs: number;
-    fanoutCpuMs: number;
-    waitMs: number;
-    maxWaitMs: number;
-    /** Body bytes and reads of the watch clients. */
-    bytes: number;
-    reads: number;
-    serverPreempted: number;
-  };
+  } & FanoutCounters;
   delivery: {
     p50: number;
     p99: number;
@@ -776,20 +765,26 @@ async function directUpdater(backend: Backend): Promise<{
   };
 }
 
-interface CpuSample {
-  at: number;
-  server: number;
+/** The watch phase's fan-out counters: sampled before and after, reported as differences. */
+interface FanoutCounters {
   /** The pods watch cache's fan-out batches and the events in them (0 for older servers). */
   dispatches: number;
   dispatchedEvents: number;
+  /** Wall ms the pods cache spent in fan-out; summed and largest wait of a batch's oldest event. */
   fanoutMs: number;
   fanoutCpuMs: number;
   waitMs: number;
   maxWaitMs: number;
+  /** Body bytes and reads of the watch clients. */
   bytes: number;
   reads: number;
-  /** The server's involuntary context switches so far (preempted while runnable). */
+  /** The server's involuntary context switches (preempted while runnable). */
   serverPreempted: number;
+}
+
+interface CpuSample extends FanoutCounters {
+  at: number;
+  server: number;
   clients: number;
   clientsSystem: number;
   store: number;

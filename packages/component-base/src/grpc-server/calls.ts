@@ -285,13 +285,40 @@ function deserialize(method: MethodDefinition, msg: Buffer): { value: unknown } 
 }
 
 /**
+ * The request of a unary or server-streaming method: exactly one message, decoded when the
+ * client half-closes. Zero or two messages refuse the call with grpc-js's UNIMPLEMENTED.
+ */
+class SingleRequest {
+  private msg: Buffer | undefined;
+  private extra = false;
+
+  add(msg: Buffer): void {
+    if (this.msg === undefined) this.msg = msg;
+    else this.extra = true;
+  }
+
+  /** `kind` names the method's kind in the refusal, as grpc-js does ("unary", "server streaming"). */
+  take(method: MethodDefinition, kind: string): { value: unknown } | ResolvedStatus {
+    if (this.extra || this.msg === undefined) {
+      return {
+        code: Status.UNIMPLEMENTED,
+        details: `Received ${this.extra ? 'a second' : 'no'} request message for ${kind} method ${method.path}`,
+        headers: undefined,
+      };
+    }
+    const req = deserialize(method, this.msg);
+    this.msg = undefined;
+    return req;
+  }
+}
+
+/**
  * A unary call (or the request half of a server-streaming one): one request message, then the
  * handler; `callback` answers with one message and the status.
  */
 export class UnaryCall<Req = unknown, Res = unknown> extends BaseCall implements CallContext {
   request!: Req;
-  private msg: Buffer | undefined;
-  private extra = false;
+  private readonly incoming = new SingleRequest();
 
   constructor(
     stream: ServerHttp2Stream,
@@ -305,22 +332,12 @@ export class UnaryCall<Req = unknown, Res = unknown> extends BaseCall implements
   }
 
   onMessage(msg: Buffer): void {
-    if (this.msg === undefined) this.msg = msg;
-    else this.extra = true;
+    this.incoming.add(msg);
   }
 
   onEnd(): void {
     if (this.finished) return;
-    if (this.extra || this.msg === undefined) {
-      this.sendStatus({
-        code: Status.UNIMPLEMENTED,
-        details: `Received ${this.extra ? 'a second' : 'no'} request message for unary method ${this.method.path}`,
-        headers: undefined,
-      });
-      return;
-    }
-    const req = deserialize(this.method, this.msg);
-    this.msg = undefined;
+    const req = this.incoming.take(this.method, 'unary');
     if (!('value' in req)) {
       this.sendStatus(req);
       return;
@@ -455,8 +472,7 @@ function uncork(call: StreamCall): void {
 
 /** A server-streaming call: one request message, then the handler writes its responses. */
 export class ServerStreamCall<Req = unknown, Res = unknown> extends StreamCall<Req, Res> {
-  private msg: Buffer | undefined;
-  private extra = false;
+  private readonly incoming = new SingleRequest();
 
   constructor(
     stream: ServerHttp2Stream,
@@ -470,22 +486,12 @@ export class ServerStreamCall<Req = unknown, Res = unknown> extends StreamCall<R
   }
 
   override onMessage(msg: Buffer): void {
-    if (this.msg === undefined) this.msg = msg;
-    else this.extra = true;
+    this.incoming.add(msg);
   }
 
   override onEnd(): void {
     if (this.finished) return;
-    if (this.extra || this.msg === undefined) {
-      this.sendStatus({
-        code: Status.UNIMPLEMENTED,
-        details: `Received ${this.extra ? 'a second' : 'no'} request message for server streaming method ${this.method.path}`,
-        headers: undefined,
-      });
-      return;
-    }
-    const req = deserialize(this.method, this.msg);
-    this.msg = undefined;
+    const req = this.incoming.take(this.method, 'server streaming');
     if (!('value' in req)) {
       this.sendStatus(req);
       return;

@@ -432,6 +432,22 @@ describe('GrpcServer on the wire', () => {
     expect(bad.headers['grpc-status']).toBe(String(Status.INTERNAL));
   });
 
+  it('refuses a unary or server-streaming call without exactly one request message', async () => {
+    const { port } = await start();
+    const grpcHeaders = { 'content-type': 'application/grpc' };
+    const none = await raw(port, grpcHeaders, Buffer.alloc(0));
+    expect(none.headers['grpc-status']).toBe(String(Status.UNIMPLEMENTED));
+    expect(none.headers['grpc-message']).toBe(
+      'Received no request message for unary method /test.Demo/Echo',
+    );
+    const two = Buffer.concat([frame({ text: 'a' }), frame({ text: 'b' })]);
+    const twice = await raw(port, { ...grpcHeaders, ':path': '/test.Demo/Count' }, two);
+    expect(twice.headers['grpc-status']).toBe(String(Status.UNIMPLEMENTED));
+    expect(twice.headers['grpc-message']).toBe(
+      'Received a second request message for server streaming method /test.Demo/Count',
+    );
+  });
+
   it('sends response headers, one message, then grpc-status trailers', async () => {
     const { port } = await start();
     const r = await raw(

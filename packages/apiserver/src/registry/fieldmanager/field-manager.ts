@@ -79,6 +79,22 @@ export interface FieldManagerOptions {
 }
 
 /** The manager identity as upstream's BuildManagerIdentifier encodes it. */
+/** An entry's manager and the fields it owns, its optional parts defaulted as upstream. */
+function managerState(
+  e: ManagedFieldsEntry,
+  operation: 'Apply' | 'Update',
+  set: FieldSet,
+): ManagerState {
+  return {
+    manager: e.manager ?? '',
+    operation,
+    apiVersion: e.apiVersion ?? '',
+    subresource: e.subresource ?? '',
+    time: e.time,
+    set,
+  };
+}
+
 function identity(
   m: Pick<ManagerState, 'manager' | 'operation' | 'apiVersion' | 'subresource'>,
 ): string {
@@ -120,14 +136,7 @@ export function decodeManagedFields(
     } catch (err) {
       throw newBadRequest(`metadata.managedFields[${i}].fieldsV1: ${(err as Error).message}`);
     }
-    const state: ManagerState = {
-      manager: e.manager ?? '',
-      operation: e.operation,
-      apiVersion: e.apiVersion ?? '',
-      subresource: e.subresource ?? '',
-      time: e.time,
-      set,
-    };
+    const state = managerState(e, e.operation, set);
     const key = identity(state);
     const existing = out.get(key);
     if (existing) existing.set = existing.set.union(set);
@@ -411,16 +420,7 @@ function updatedEntries(
     }
     set = set.difference(changedSet).difference(removedSet);
     if (set.isEmpty()) continue;
-    out.push(
-      entryOf({
-        manager: e.manager ?? '',
-        operation: e.operation,
-        apiVersion: e.apiVersion ?? '',
-        subresource: e.subresource ?? '',
-        time: e.time,
-        set,
-      }),
-    );
+    out.push(entryOf(managerState(e, e.operation, set)));
   }
   // The acting manager: what it owned, minus what went away, plus what it changed.
   const base = previous?.fieldsV1 ?? {};
