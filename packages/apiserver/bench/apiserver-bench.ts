@@ -43,6 +43,7 @@ import {
 } from './watch-clients.js';
 import { call as grpcCall, json, resourcesClient } from '../test/helpers/grpc.js';
 import { freePort } from '../test/helpers/etcd.js';
+import { processCpuSeconds } from '@kubets/component-base/testing';
 
 function setting(name: string, fallback: string): string {
   const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -385,18 +386,6 @@ interface CreateCpu {
 }
 
 /** User + system CPU time (ms) of a process from /proc (Linux); 0 where unavailable. */
-function procCpuMs(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
-const CLOCK_TICKS = 100;
 
 interface BackendResult {
   creates: Map<string, Stats>;
@@ -441,7 +430,8 @@ async function serverCpuMs(server: ServerProcess): Promise<number> {
   return (cpu.user + cpu.system) / 1000;
 }
 
-const backendCpuMs = (b: Backend): number => b.children.reduce((a, c) => a + procCpuMs(c.pid), 0);
+const backendCpuMs = (b: Backend): number =>
+  b.children.reduce((a, c) => a + processCpuSeconds(c.pid) * 1000, 0);
 
 async function runBackend(backend: Backend): Promise<BackendResult> {
   const server = await startServer(backend.endpoints);
@@ -583,7 +573,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         reads: cl.reduce((a, r) => a + (r.reads ?? 0), 0),
         clients: cl.reduce((a, r) => a + cpuSeconds(r.cpu), 0),
         clientsSystem: cl.reduce((a, r) => a + r.cpu.system / 1e6, 0),
-        store: backend.children.reduce((a, c) => a + procCpuSeconds(c.pid), 0),
+        store: backend.children.reduce((a, c) => a + processCpuSeconds(c.pid), 0),
         driver: cpuSeconds(process.cpuUsage()),
         serverPreempted: preemptions(server.child.pid),
       };
@@ -817,18 +807,6 @@ interface DispatchStats {
 const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
 
 /** CPU seconds (user + system) of a child process, from /proc (0 where there is none). */
-function procCpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // Fields after the command name (which may hold spaces): utime is the 14th, stime the 15th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
 type Report = WatchReport;
 
 // ---------------------------------------------------------------------------------------------

@@ -12,30 +12,18 @@
  * build, e.g. the commit before tracing, run with tracing off), KUBETS_ETCD_BINARY (default /usr/bin/etcd).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startEtcd } from '../test/helpers/etcd.js';
+import { threadsCpuNs } from '@kubets/component-base/testing';
 
 const OPS = Number(process.env.BENCH_OPS ?? 1500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const DIST = fileURLToPath(new URL('../../dist', import.meta.url));
 const SERVER = fileURLToPath(new URL('./tracing-server.js', import.meta.url));
-
-function cpuNs(pid: number): number {
-  let total = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return total;
-}
 
 async function round(dist: string, mode: string, receiver: string, tag: string) {
   const store = await startEtcd();
@@ -72,9 +60,9 @@ async function round(dist: string, mode: string, receiver: string, tag: string) 
   };
   try {
     await work(300, `${tag}-warm`);
-    const before = cpuNs(child.pid!);
+    const before = threadsCpuNs(child.pid!);
     await work(OPS, tag);
-    return (cpuNs(child.pid!) - before) / (2 * OPS) / 1000;
+    return (threadsCpuNs(child.pid!) - before) / (2 * OPS) / 1000;
   } finally {
     child.send({ type: 'stop' });
     await new Promise((r) => child.once('exit', r));

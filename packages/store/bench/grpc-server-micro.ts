@@ -19,7 +19,7 @@
  * process, such as --cpu-prof), BENCH_ONLY (`echo` or `etcd`: one handler only).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -32,6 +32,7 @@ import { EtcdServer } from '../src/server/etcd-server.js';
 import { addEtcdServices } from '../src/server/grpc-services.js';
 import { grpcServerOptions } from '../src/server/listen.js';
 import { NodeFs } from '../src/storage/fs.js';
+import { threadsCpuNs } from '@kubets/component-base/testing';
 
 type Impl = 'grpc-js' | 'http2';
 type Handler = 'echo' | 'etcd';
@@ -126,19 +127,6 @@ async function serve(impl: Impl, handler: Handler): Promise<void> {
   console.log(`port ${port}`);
 }
 
-/** On-CPU nanoseconds of every thread of `pid`. */
-function cpuNs(pid: number): number {
-  let total = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return total;
-}
-
 async function startChild(
   impl: Impl,
   handler: Handler,
@@ -184,7 +172,7 @@ async function fanOut(pid: number, port: number): Promise<number> {
       w.on('put', () => delivered++);
     }
     const expected = WATCHERS * WATCH_PUTS;
-    const t = cpuNs(pid);
+    const t = threadsCpuNs(pid);
     const writer = clients[0]!;
     for (let i = 0; i < WATCH_PUTS; i++)
       await writer
@@ -196,7 +184,7 @@ async function fanOut(pid: number, port: number): Promise<number> {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     if (delivered < expected) throw new Error(`fan-out: ${delivered} of ${expected} events`);
-    return (cpuNs(pid) - t) / 1000 / WATCH_PUTS;
+    return (threadsCpuNs(pid) - t) / 1000 / WATCH_PUTS;
   } finally {
     for (const c of clients) c.close();
   }
@@ -218,17 +206,17 @@ async function measure(
         .exec(),
     );
     await drive(500, (i) => client.get(`warm/${i % 100}`).string());
-    let t = cpuNs(child.pid!);
+    let t = threadsCpuNs(child.pid!);
     await drive(OPS, (i) =>
       client
         .put(`key/${i % 1000}`)
         .value(value)
         .exec(),
     );
-    const put = (cpuNs(child.pid!) - t) / 1000 / OPS;
-    t = cpuNs(child.pid!);
+    const put = (threadsCpuNs(child.pid!) - t) / 1000 / OPS;
+    t = threadsCpuNs(child.pid!);
     await drive(OPS, (i) => client.get(`key/${i % 1000}`).string());
-    const range = (cpuNs(child.pid!) - t) / 1000 / OPS;
+    const range = (threadsCpuNs(child.pid!) - t) / 1000 / OPS;
     const fan = handler === 'etcd' ? await fanOut(child.pid!, port) : NaN;
     return { put, range, fan };
   } finally {

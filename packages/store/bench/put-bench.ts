@@ -22,6 +22,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { freePort } from '../test/support/ports.js';
+import { processCpuSeconds } from '@kubets/component-base/testing';
 
 const PUTS = Number(process.env.BENCH_PUTS ?? 4000);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 3);
@@ -133,23 +134,10 @@ interface Result {
   ops: number;
 }
 
-/** CPU seconds (user + system) a process used so far, from /proc/<pid>/stat; 0 if unknown. */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces) start at field 3.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
 /** CPU seconds used by every member of a cluster so far. */
 function clusterCpu(s: Server): number {
   let total = 0;
-  for (const m of s.members) total += cpuSeconds(m.child.pid);
+  for (const m of s.members) total += processCpuSeconds(m.child.pid);
   return total;
 }
 

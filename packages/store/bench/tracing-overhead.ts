@@ -12,32 +12,20 @@
  * e.g. one built from the commit before tracing; run with tracing flags off).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { freePort } from '../test/support/ports.js';
+import { threadsCpuNs } from '@kubets/component-base/testing';
 
 const OPS = Number(process.env.BENCH_OPS ?? 3000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const DATA_PARENT = process.env.BENCH_DATA_DIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
 const STORE_BIN = new URL('../../dist/bin/kubets-store.js', import.meta.url).pathname;
-
-/** On-CPU nanoseconds of every thread of `pid`. */
-function cpuNs(pid: number): number {
-  let total = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return total;
-}
 
 interface Config {
   name: string;
@@ -89,9 +77,9 @@ async function runRound(config: Config, receiver: string): Promise<number> {
       );
     };
     await work(Math.min(500, OPS)); // warm-up: JIT, connections
-    const before = cpuNs(child.pid!);
+    const before = threadsCpuNs(child.pid!);
     await work(OPS);
-    return (cpuNs(child.pid!) - before) / (2 * OPS) / 1000; // µs per request
+    return (threadsCpuNs(child.pid!) - before) / (2 * OPS) / 1000; // µs per request
   } finally {
     etcd.close();
     child.kill('SIGTERM');
