@@ -2,13 +2,10 @@
  * The HTTP/2 peer transport between two endpoints on 127.0.0.1: a sending Http2PeerTransport
  * and a receiving peer port (listenPeer + peerStreamHandler) in front of a fake member.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type * as http2 from 'node:http2';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { discardLogger } from '@kubets/component-base';
+import { makeTestPki, type TestPki } from '@kubets/component-base/testing';
 import { EntryType, MessageType, makeMessage, type Message } from '@kubets/raft';
 import { ErrLearnerNotReady, EtcdError } from '../src/apply/errors.js';
 import { freePort } from './support/ports.js';
@@ -266,75 +263,30 @@ describe('HTTP/2 peer transport', () => {
 const opensslMissing = missingTool('openssl', 'openssl');
 
 describe.skipIf(opensslMissing !== undefined)('HTTP/2 peer transport over TLS', () => {
-  function pki(): { dir: string; server: PeerTls; client: PeerTls; stranger: PeerTls } {
-    const dir = mkdtempSync(join(tmpdir(), 'kubets-peer-transport-pki-'));
-    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    const ca = (name: string) =>
-      ssl(
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        `${name}.key`,
-        '-out',
-        `${name}.crt`,
-        '-days',
-        '1',
-        '-subj',
-        `/CN=${name}`,
-      );
-    ca('ca');
-    ca('other-ca');
-    const ext = join(dir, 'peer.ext');
-    execFileSync('sh', [
-      '-c',
-      `printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' > ${ext}`,
-    ]);
-    const leaf = (name: string, caName: string) => {
-      ssl(
-        'req',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        `${name}.key`,
-        '-out',
-        `${name}.csr`,
-        '-subj',
-        `/CN=${name}`,
-      );
-      ssl(
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        `${caName}.crt`,
-        '-CAkey',
-        `${caName}.key`,
-        '-CAcreateserial',
-        '-out',
-        `${name}.crt`,
-        '-days',
-        '1',
-        '-extfile',
-        ext,
-      );
+  function pki(): { pki: TestPki; server: PeerTls; client: PeerTls; stranger: PeerTls } {
+    const extensions = 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth';
+    const pki = makeTestPki(
+      [
+        { name: 'peer', subject: '/CN=peer', extensions },
+        { name: 'stranger', subject: '/CN=stranger', extensions, issuer: 'other-ca' },
+      ],
+      { cas: ['ca', 'other-ca'], prefix: 'kubets-peer-transport-pki-' },
+    );
+    const ca = pki.read('ca.crt');
+    const peer = {
+      ca,
+      cert: pki.read('peer.crt'),
+      key: pki.read('peer.key'),
+      clientCertAuth: true,
     };
-    leaf('peer', 'ca');
-    leaf('stranger', 'other-ca');
-    const read = (f: string) => readFileSync(join(dir, f));
-    const caCert = read('ca.crt');
     return {
-      dir,
-      server: { ca: caCert, cert: read('peer.crt'), key: read('peer.key'), clientCertAuth: true },
-      client: { ca: caCert, cert: read('peer.crt'), key: read('peer.key'), clientCertAuth: true },
+      pki,
+      server: peer,
+      client: peer,
       stranger: {
-        ca: caCert,
-        cert: read('stranger.crt'),
-        key: read('stranger.key'),
+        ca,
+        cert: pki.read('stranger.crt'),
+        key: pki.read('stranger.key'),
         clientCertAuth: true,
       },
     };
@@ -342,7 +294,7 @@ describe.skipIf(opensslMissing !== undefined)('HTTP/2 peer transport over TLS', 
 
   it('carries messages with mutual TLS and refuses a certificate of another CA', async () => {
     const p = pki();
-    cleanups.push(() => rmSync(p.dir, { recursive: true, force: true }));
+    cleanups.push(() => p.pki.remove());
     const member = fakeMember();
     const listener = await serve(member, 0, p.server);
     const port = listener.ports[0]!;

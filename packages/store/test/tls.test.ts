@@ -5,14 +5,14 @@
  * with certificates made by openssl for the test. Skipped, with a printed reason, only when
  * openssl is not installed.
  */
-import { execFileSync } from 'node:child_process';
 import * as http2 from 'node:http2';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discardLogger } from '@kubets/component-base';
+import { makeTestPki } from '@kubets/component-base/testing';
 import { startEmbeddedStore } from '../src/embedded.js';
 import { freePort } from './support/ports.js';
 import {
@@ -28,75 +28,32 @@ import {
 
 const opensslMissing = missingTool('openssl', 'openssl');
 
-function makePki(dir: string): void {
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  ssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=kubets-test-ca',
-  );
-  writeFileSync(
-    join(dir, 'server.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
-  );
-  writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  // Members dial each other with the same certificate they serve with.
-  writeFileSync(
-    join(dir, 'peer.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n',
-  );
-  for (const [name, subj] of [
-    ['server', '/CN=kubets-store'],
-    ['client', '/CN=root'],
-    ['peer', '/CN=kubets-store-peer'],
-  ] as const) {
-    ssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      subj,
-    );
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '1',
-      '-extfile',
-      `${name}.ext`,
-    );
-  }
+/** The test's PKI folder: a CA, server and client certificates, and one for peers. */
+function makePki(): string {
+  return makeTestPki(
+    [
+      {
+        name: 'server',
+        subject: '/CN=kubets-store',
+        extensions: 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth',
+      },
+      { name: 'client', subject: '/CN=root', extensions: 'extendedKeyUsage=clientAuth' },
+      // Members dial each other with the same certificate they serve with.
+      {
+        name: 'peer',
+        subject: '/CN=kubets-store-peer',
+        extensions:
+          'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth',
+      },
+    ],
+    { prefix: 'kubets-pki-' },
+  ).dir;
 }
 
 describe.skipIf(opensslMissing !== undefined)('embedded store with client TLS', () => {
   it('serves only clients with a certificate of the trusted CA, as the binary does', async () => {
-    const pki = mkdtempSync(join(tmpdir(), 'kubets-pki-'));
+    const pki = makePki();
     const dataDir = mkdtempSync(join(tmpdir(), 'kubets-embedded-tls-'));
-    makePki(pki);
     const store = await startEmbeddedStore({
       dataDir,
       logger: discardLogger('kubets-store'),
@@ -144,8 +101,7 @@ describe.skipIf(opensslMissing !== undefined)('client TLS', () => {
   let store: ProcessTarget;
 
   beforeAll(async () => {
-    pki = mkdtempSync(join(tmpdir(), 'kubets-pki-'));
-    makePki(pki);
+    pki = makePki();
     store = await startStoreProcess({
       extraArgs: [
         `--cert-file=${join(pki, 'server.crt')}`,
@@ -248,8 +204,7 @@ describe.skipIf(opensslMissing !== undefined)('peer TLS', () => {
   let cluster: StoreClusterTarget | undefined;
 
   beforeAll(() => {
-    pki = mkdtempSync(join(tmpdir(), 'kubets-peer-pki-'));
-    makePki(pki);
+    pki = makePki();
   });
 
   afterAll(async () => {

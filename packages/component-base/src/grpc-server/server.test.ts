@@ -3,13 +3,11 @@
  * watches use) and a raw HTTP/2 client for what grpc-js's client hides (server-side deadlines,
  * trailers-only answers, content types).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http2 from 'node:http2';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { makeTestPki, opensslMissingReason, type TestPki } from '../testing/test-pki.js';
+import { frameMessage } from './framing.js';
 import {
   GrpcServer,
   Metadata,
@@ -312,28 +310,27 @@ describe('GrpcServer with a grpc-js client', () => {
     await waitFor(() => seen.cancelled.includes('Echo'));
   });
 
-  it('serves TLS with required client certificates, exposing the peer certificate', async () => {
-    if (!hasOpenssl) {
-      console.warn('skipped: openssl is not installed');
-      return;
-    }
-    const pki = makePki();
-    const { port } = await start(
-      {},
-      { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca, clientCertAuth: true },
-    );
-    const withCert = client(
-      port,
-      grpc.credentials.createSsl(pki.ca, pki.clientKey, pki.clientCert),
-    );
-    const ok = await unary(withCert, 'Echo', { text: 'secure' });
-    expect(ok.res?.text).toBe('secure');
-    expect(seen.auth?.transportSecurityType).toBe('ssl');
-    expect(seen.auth?.sslPeerCertificate?.subject.CN).toBe('demo-client');
-    const without = client(port, grpc.credentials.createSsl(pki.ca));
-    const refused = await unary(without, 'Echo', { text: 'x' }, { deadline: Date.now() + 3000 });
-    expect(refused.err?.code).toBe(grpc.status.UNAVAILABLE);
-  });
+  it.skipIf(opensslMissing !== undefined)(
+    'serves TLS with required client certificates, exposing the peer certificate',
+    async () => {
+      const pki = makePki();
+      const { port } = await start(
+        {},
+        { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca, clientCertAuth: true },
+      );
+      const withCert = client(
+        port,
+        grpc.credentials.createSsl(pki.ca, pki.clientKey, pki.clientCert),
+      );
+      const ok = await unary(withCert, 'Echo', { text: 'secure' });
+      expect(ok.res?.text).toBe('secure');
+      expect(seen.auth?.transportSecurityType).toBe('ssl');
+      expect(seen.auth?.sslPeerCertificate?.subject.CN).toBe('demo-client');
+      const without = client(port, grpc.credentials.createSsl(pki.ca));
+      const refused = await unary(without, 'Echo', { text: 'x' }, { deadline: Date.now() + 3000 });
+      expect(refused.err?.code).toBe(grpc.status.UNAVAILABLE);
+    },
+  );
 
   it('shuts down gracefully: calls in flight finish, new connections are refused', async () => {
     const { server, port } = await start();
@@ -387,13 +384,7 @@ describe('GrpcServer on the wire', () => {
     });
   }
 
-  const frame = (m: Msg): Buffer => {
-    const b = ser(m);
-    const out = Buffer.alloc(5 + b.length);
-    out.writeUInt32BE(b.length, 1);
-    b.copy(out, 5);
-    return out;
-  };
+  const frame = (m: Msg): Buffer => frameMessage(ser(m));
 
   it('answers DEADLINE_EXCEEDED itself when grpc-timeout passes (trailers only)', async () => {
     const { port } = await start({ deadlineSweepMs: 10 });
@@ -469,67 +460,32 @@ async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
   }
 }
 
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
-const pkiDirs: string[] = [];
+const opensslMissing = opensslMissingReason();
+if (opensslMissing) console.warn(`grpc-server TLS test skipped: ${opensslMissing}`);
+const pkis: TestPki[] = [];
 afterAll(() => {
-  for (const d of pkiDirs) rmSync(d, { recursive: true, force: true });
+  for (const p of pkis) p.remove();
 });
 
-/** A CA, a server certificate for 127.0.0.1 and a client certificate, made by openssl. */
+/** A CA, a server certificate for 127.0.0.1 and a client certificate. */
 function makePki(): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey', Buffer> {
-  const dir = mkdtempSync(join(tmpdir(), 'grpc-server-pki-'));
-  pkiDirs.push(dir);
-  const ssl = (...args: string[]): void => {
-    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  };
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  ssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=demo-ca',
+  const pki = makeTestPki(
+    [
+      {
+        name: 'server',
+        subject: '/CN=demo-server',
+        extensions: 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth',
+      },
+      { name: 'client', subject: '/CN=demo-client', extensions: 'extendedKeyUsage=clientAuth' },
+    ],
+    { prefix: 'grpc-server-pki-' },
   );
-  writeFileSync(
-    join(dir, 'server.ext'),
-    'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n',
-  );
-  writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  for (const [name, cn] of [
-    ['server', 'demo-server'],
-    ['client', 'demo-client'],
-  ] as const) {
-    ssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '1',
-      '-extfile',
-      `${name}.ext`,
-    );
-  }
-  const read = (f: string): Buffer => readFileSync(join(dir, f));
+  pkis.push(pki);
   return {
-    ca: read('ca.crt'),
-    serverCert: read('server.crt'),
-    serverKey: read('server.key'),
-    clientCert: read('client.crt'),
-    clientKey: read('client.key'),
+    ca: pki.read('ca.crt'),
+    serverCert: pki.read('server.crt'),
+    serverKey: pki.read('server.key'),
+    clientCert: pki.read('client.crt'),
+    clientKey: pki.read('client.key'),
   };
 }

@@ -20,6 +20,7 @@
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { frameMessage } from '@kubets/component-base/grpc-server';
 
 export interface UnaryTransportOptions {
   /** `host:port`. */
@@ -93,11 +94,7 @@ export class UnaryTransport {
     }
     let body: Buffer;
     try {
-      const msg = method.requestSerialize(req);
-      body = Buffer.allocUnsafe(5 + msg.length);
-      body[0] = 0; // not compressed
-      body.writeUInt32BE(msg.length, 1);
-      msg.copy(body, 5);
+      body = frameMessage(method.requestSerialize(req));
     } catch (err) {
       return Promise.reject(
         serviceError(GrpcStatus.INTERNAL, `Request message serialization failure: ${String(err)}`),
