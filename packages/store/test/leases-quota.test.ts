@@ -37,9 +37,10 @@ describe('kubets-store leases and quota through etcd3', () => {
     const took = Date.now() - started;
     await watcher.cancel();
     expect(deleted.sort()).toEqual(['ephemeral/a', 'ephemeral/b']);
-    // TTL 1 s, expiry checked every 500 ms: gone after about a second, not much later.
+    // TTL 1 s, expiry checked every 500 ms: gone after about a second, not at once and not
+    // never (the upper bound leaves room for a loaded CI machine; it is not a latency check).
     expect(took).toBeGreaterThan(500);
-    expect(took).toBeLessThan(4000);
+    expect(took).toBeLessThan(10_000);
     expect(await client.getAll().prefix('ephemeral/').keys()).toEqual(['ephemeral/keep']);
     const ttl = await client.leaseClient.leaseTimeToLive({ ID: id });
     expect(ttl.TTL).toBe('-1');
