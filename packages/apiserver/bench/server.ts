@@ -174,6 +174,7 @@ function pct(a: number[]): string {
  */
 function storeCalls(pct: (a: number[]) => string): () => unknown {
   let times = new Map<string, number[]>();
+  let callers = new Map<string, number>();
   const http2 = createRequire(import.meta.url)('node:http2') as typeof Http2;
   const connect = http2.connect;
   (http2 as { connect: unknown }).connect = (...args: Parameters<typeof connect>) => {
@@ -186,6 +187,29 @@ function storeCalls(pct: (a: number[]) => string): () => unknown {
         String(headers?.[':path'] ?? '')
           .split('/')
           .pop() ?? '';
+      // Who reads (BENCH_STORE_CALLERS=1): the calling functions of each Range, counted.
+      if (process.env.BENCH_STORE_CALLERS && method === 'Range') {
+        const where = (new Error().stack ?? '')
+          .split('\n')
+          .filter((l) => l.includes('/src/') && !l.includes('/etcd/'))
+          .slice(0, 3)
+          .map((l) =>
+            l
+              .trim()
+              .replace(/^at (async )?/, '')
+              .replace(/ \(.*\/src\//, ' ('),
+          )
+          .join(' < ');
+        const end = stream.end.bind(stream) as (...a: unknown[]) => typeof stream;
+        (stream as { end: unknown }).end = (...a: unknown[]) => {
+          const keyText = Buffer.isBuffer(a[0])
+            ? (/\/registry\/[\x20-\x7e]*/.exec(a[0].toString('latin1'))?.[0] ?? '?')
+            : '?';
+          const k = `${keyText.slice(0, 40)} <- ${where}`;
+          callers.set(k, (callers.get(k) ?? 0) + 1);
+          return end(...a);
+        };
+      }
       stream.once('close', () => {
         let a = times.get(method);
         if (!a) times.set(method, (a = []));
@@ -197,8 +221,12 @@ function storeCalls(pct: (a: number[]) => string): () => unknown {
   };
   syncBuiltinESMExports();
   return () => {
-    const out = Object.fromEntries([...times].map(([k, v]) => [k, pct(v)]));
+    const out: Record<string, unknown> = Object.fromEntries(
+      [...times].map(([k, v]) => [k, pct(v)]),
+    );
+    if (callers.size > 0) out.rangeCallers = Object.fromEntries(callers);
     times = new Map();
+    callers = new Map();
     return out;
   };
 }
