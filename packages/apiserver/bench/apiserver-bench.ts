@@ -263,12 +263,13 @@ function call(
   method: string,
   body?: unknown,
   contentType = 'application/json',
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; bytes: number; text: string }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
       url,
-      { method, agent, headers: data ? { 'content-type': contentType } : {} },
+      { method, agent, headers: data ? { ...headers, 'content-type': contentType } : headers },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -557,7 +558,9 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     // CPU of every process during the update phase (the box is shared: wall time alone misleads).
     const cpuOf = async (): Promise<CpuSample> => {
       const [srv, ...cl] = await Promise.all([
-        server.ask<{ cpu: NodeJS.CpuUsage; dispatch?: Partial<DispatchStats> }>('cpu'),
+        server.ask<{ cpu: NodeJS.CpuUsage; dispatch?: Partial<DispatchStats>; loop?: unknown }>(
+          'cpu',
+        ),
         ...clients.map((c) => c.report()),
       ]);
       return {
@@ -576,6 +579,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         store: backend.children.reduce((a, c) => a + processCpuSeconds(c.pid), 0),
         driver: cpuSeconds(process.cpuUsage()),
         serverPreempted: preemptions(server.child.pid),
+        loop: srv.loop,
       };
     };
     const direct = UPDATE_PATH === 'store' ? await directUpdater(backend) : undefined;
@@ -621,6 +625,9 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
                   'PATCH',
                   { metadata: { annotations: { 'bench/sent-at': sentAt.toFixed(3) } } },
                   'application/merge-patch+json',
+                  // Read by bench/server.ts only (not by the API server): how long the request
+                  // took to reach the server's handler.
+                  { 'x-bench-sent-at': sentAt.toFixed(3) },
                 );
           update.then(
             (r) => {
@@ -645,6 +652,13 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
       got = await reports();
     }
     const cpuAfter = await cpuOf();
+    // Per-update stages, GC pauses, event-loop delay and the longest stalls of the server over
+    // the watch phase.
+    // Stages are p50 / p99 / max (count): see bench/server.ts.
+    log(`  server, watch phase (bench/server.ts):`);
+    for (const [k, v] of Object.entries((cpuAfter.loop ?? {}) as Record<string, unknown>)) {
+      log(`    ${k}: ${JSON.stringify(v)}`);
+    }
     direct?.close();
     await Promise.all(clients.map((c) => c.stop()));
     const merged = new Map<number, number>();
@@ -779,6 +793,7 @@ interface CpuSample extends FanoutCounters {
   clientsSystem: number;
   store: number;
   driver: number;
+  loop?: unknown;
 }
 
 /** Involuntary context switches of a process (Linux /proc; 0 where unavailable). */

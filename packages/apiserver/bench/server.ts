@@ -2,9 +2,22 @@
  * The API server under test, in its own process (forked by apiserver-bench.ts with --expose-gc so
  * the heap can be measured after a full collection). Speaks to the driver over IPC:
  * `ready` {url, grpc} once serving; `heap` -> {heapUsed, cachedPods, cpu}; `cpu` -> {cpu (process.cpuUsage()),
- * dispatch (the pods cache's fan-out batches, when it counts them)};
+ * dispatch (the pods cache's fan-out batches, when it counts them), loop (since the previous
+ * `cpu`: the watch phase's per-update stages, store calls, GC pauses, event-loop delay and
+ * longest stalls; see the functions below)};
  * `stop` -> closes and exits.
+ *
+ * The stage probes only observe (node:diagnostics_channel, a wrapper around `http2.connect`
+ * and around the pods cache's `dispatch`); the server's code is not changed for them. Set
+ * BENCH_DISPATCH=ratio,capMs to try other dispatch pacing for the pods cache.
  */
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { subscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage } from 'node:http';
+import type * as Http2 from 'node:http2';
+import type { ClientSessionRequestOptions, OutgoingHttpHeaders } from 'node:http2';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { customResourceSupport } from '../src/cli/run.js';
 import { startApiServer } from '../src/server.js';
 import { testServerOptions } from '../test/helpers/server-options.js';
@@ -13,7 +26,215 @@ interface Request {
   type: 'heap' | 'cpu' | 'stop';
 }
 
+/**
+ * What stalls the event loop, between two `cpu` requests (so the driver's samples around the
+ * watch phase bracket it): garbage collections by kind (count, total and longest pause), the
+ * event loop's delay (p99 / max) and the longest stalls with when they started, so a stall can be
+ * matched to a GC.
+ */
+function loopWatch(): () => unknown {
+  const gc = { minor: [0, 0, 0], major: [0, 0, 0], other: [0, 0, 0] };
+  const long: { at: number; ms: number; what: string }[] = [];
+  const kinds: Record<number, keyof typeof gc> = {
+    1: 'minor',
+    4: 'major',
+    8: 'other',
+    16: 'other',
+  };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const detail = (e as { detail?: { kind?: number } }).detail;
+      const k = kinds[detail?.kind ?? 0] ?? 'other';
+      const t = gc[k];
+      t[0]!++;
+      t[1]! += e.duration;
+      t[2] = Math.max(t[2]!, e.duration);
+      if (e.duration >= 20)
+        long.push({ at: Math.round(e.startTime), ms: Math.round(e.duration), what: `gc ${k}` });
+    }
+  }).observe({ entryTypes: ['gc'] });
+  const eld = monitorEventLoopDelay({ resolution: 5 });
+  eld.enable();
+  // A coarse stall sampler with timestamps (the histogram has none).
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    const late = now - last - 10;
+    if (late >= 40) long.push({ at: Math.round(last), ms: Math.round(late), what: 'loop' });
+    last = now;
+  }, 10).unref();
+  return () => {
+    const out = {
+      // Per kind: collections, total and longest pause in ms.
+      gc: Object.fromEntries(
+        Object.entries(gc).map(([k, [n, ms, max]]) => [
+          k,
+          { n, ms: Math.round(ms!), maxMs: Math.round(max!) },
+        ]),
+      ),
+      loopDelayP99Ms: Math.round(eld.percentile(99) / 1e6),
+      loopDelayMaxMs: Math.round(eld.max / 1e6),
+      newSpace: getHeapSpaceStatistics()
+        .filter((h) => h.space_name === 'new_space')
+        .map((h) => Math.round(h.space_size / 1024)),
+      long: long
+        .splice(0)
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 12),
+    };
+    for (const v of Object.values(gc)) v.fill(0);
+    eld.reset();
+    return out;
+  };
+}
+
+/**
+ * Stages of the watch phase's PATCHes, seen from inside the server (node:diagnostics_channel, so
+ * the server's code is not touched): from the driver sending it (its `x-bench-sent-at` header,
+ * wall clock) to the handler getting the request ("in": the event loop's queue plus parsing),
+ * and from there to the response finishing ("handled": the update path, the store write
+ * included). The driver's own latency minus both is the answer's way back.
+ */
+function requestStages(): () => unknown {
+  const started = new WeakMap<IncomingMessage, number>();
+  let inMs: number[] = [];
+  let handledMs: number[] = [];
+  subscribe('http.server.request.start', (m) => {
+    const req = (m as { request: IncomingMessage }).request;
+    const sent = req.headers['x-bench-sent-at'];
+    if (typeof sent !== 'string') return;
+    inMs.push(performance.timeOrigin + performance.now() - Number(sent));
+    started.set(req, performance.now());
+  });
+  subscribe('http.server.response.finish', (m) => {
+    const req = (m as { request: IncomingMessage }).request;
+    const t = started.get(req);
+    if (t !== undefined) handledMs.push(performance.now() - t);
+  });
+  return () => {
+    const out = { in: pct(inMs), handled: pct(handledMs) };
+    inMs = [];
+    handledMs = [];
+    return out;
+  };
+}
+
+/**
+ * Stages of each event in the pods watch cache (the cacher's private `dispatch` wrapped here, in
+ * the bench only): from the update being sent (its `bench/sent-at` annotation) to the cache
+ * recording the event from the store's watch ("cached"), to its fan-out starting ("dispatched"),
+ * and the fan-out's own length.
+ */
+function cacheStages(cacher: unknown, pct: (a: number[]) => string): () => unknown {
+  const c = cacher as {
+    dispatch?: (
+      events: {
+        object: { metadata?: { annotations?: Record<string, string> } };
+        recordTime: number;
+      }[],
+    ) => void;
+  };
+  const original = c.dispatch;
+  if (!original) return () => undefined;
+  let cached: number[] = [];
+  let waited: number[] = [];
+  let fanout: number[] = [];
+  c.dispatch = function (events) {
+    const now = performance.timeOrigin + performance.now();
+    for (const e of events) {
+      const sent = Number(e.object.metadata?.annotations?.['bench/sent-at']);
+      if (!sent) continue;
+      cached.push(e.recordTime - sent);
+      waited.push(now - e.recordTime);
+    }
+    const t = performance.now();
+    original.call(this, events);
+    fanout.push(performance.now() - t);
+  };
+  return () => {
+    const out = { cached: pct(cached), waited: pct(waited), fanout: pct(fanout) };
+    cached = [];
+    waited = [];
+    fanout = [];
+    return out;
+  };
+}
+
+function pct(a: number[]): string {
+  if (a.length === 0) return '-';
+  a.sort((x, y) => x - y);
+  const at = (p: number): string => a[Math.min(a.length - 1, Math.floor(a.length * p))]!.toFixed(1);
+  return `${at(0.5)} / ${at(0.99)} / ${a[a.length - 1]!.toFixed(1)} ms (${a.length})`;
+}
+
+/**
+ * The store's unary calls (the etcd client's node:http2 transport) timed from the request to
+ * the stream's end, per method: the store's answer time as the server sees it, its event loop
+ * included. `http2.connect` is wrapped before the server starts (bench only).
+ */
+function storeCalls(pct: (a: number[]) => string): () => unknown {
+  let times = new Map<string, number[]>();
+  let callers = new Map<string, number>();
+  const http2 = createRequire(import.meta.url)('node:http2') as typeof Http2;
+  const connect = http2.connect;
+  (http2 as { connect: unknown }).connect = (...args: Parameters<typeof connect>) => {
+    const session = connect(...args);
+    const request = session.request.bind(session);
+    session.request = (headers?: OutgoingHttpHeaders, options?: ClientSessionRequestOptions) => {
+      const stream = request(headers, options);
+      const t = performance.now();
+      const method =
+        String(headers?.[':path'] ?? '')
+          .split('/')
+          .pop() ?? '';
+      // Who reads (BENCH_STORE_CALLERS=1): the calling functions of each Range, counted.
+      if (process.env.BENCH_STORE_CALLERS && method === 'Range') {
+        const where = (new Error().stack ?? '')
+          .split('\n')
+          .filter((l) => l.includes('/src/') && !l.includes('/etcd/'))
+          .slice(0, 3)
+          .map((l) =>
+            l
+              .trim()
+              .replace(/^at (async )?/, '')
+              .replace(/ \(.*\/src\//, ' ('),
+          )
+          .join(' < ');
+        const end = stream.end.bind(stream) as (...a: unknown[]) => typeof stream;
+        (stream as { end: unknown }).end = (...a: unknown[]) => {
+          const keyText = Buffer.isBuffer(a[0])
+            ? (/\/registry\/[\x20-\x7e]*/.exec(a[0].toString('latin1'))?.[0] ?? '?')
+            : '?';
+          const k = `${keyText.slice(0, 40)} <- ${where}`;
+          callers.set(k, (callers.get(k) ?? 0) + 1);
+          return end(...a);
+        };
+      }
+      stream.once('close', () => {
+        let a = times.get(method);
+        if (!a) times.set(method, (a = []));
+        a.push(performance.now() - t);
+      });
+      return stream;
+    };
+    return session;
+  };
+  syncBuiltinESMExports();
+  return () => {
+    const out: Record<string, unknown> = Object.fromEntries(
+      [...times].map(([k, v]) => [k, pct(v)]),
+    );
+    if (callers.size > 0) out.rangeCallers = Object.fromEntries(callers);
+    times = new Map();
+    callers = new Map();
+    return out;
+  };
+}
+
 async function main(): Promise<void> {
+  const calls = storeCalls(pct);
+  const loop = loopWatch();
+  const stages = requestStages();
   const etcdServers = (process.argv[2] ?? '').split(',');
   const watchCache = process.argv[3] !== 'no-cache';
   const server = await startApiServer({
@@ -23,6 +244,16 @@ async function main(): Promise<void> {
     // The gRPC resource API beside REST (plaintext: the server has no TLS here).
     grpcPort: 0,
   });
+  const cache = cacheStages(server.watchCaches.get('/registry/pods/'), pct);
+  // BENCH_DISPATCH=ratio,capMs: the pods cache's dispatch pacing (experiments only).
+  const pacing = process.env.BENCH_DISPATCH?.split(',').map(Number);
+  if (pacing) {
+    const o = (
+      server.watchCaches.get('/registry/pods/') as unknown as { o: Record<string, number> }
+    ).o;
+    o.dispatchCostRatio = pacing[0]!;
+    o.maxDispatchDelayMs = pacing[1]!;
+  }
   const gc = (globalThis as { gc?: () => void }).gc;
   process.on('message', (m: Request) => {
     if (m.type === 'heap') {
@@ -41,6 +272,7 @@ async function main(): Promise<void> {
         type: 'cpu',
         cpu: process.cpuUsage(),
         dispatch: (pods as { dispatchStats?: unknown } | undefined)?.dispatchStats,
+        loop: { patch: stages(), store: calls(), cache: cache(), ...(loop() as object) },
       });
     } else if (m.type === 'stop') {
       void server.close().finally(() => process.exit(0));

@@ -26,14 +26,16 @@ export function writeJSON(
   contentType = 'application/json',
   headOnly = false,
 ): void {
-  // Encoded once: its length and the bytes sent come from the same buffer.
-  // An object just written is answered with the text its write already produced.
-  const bytes = Buffer.from(encodedJson(body) ?? JSON.stringify(body));
+  // An object just written is answered with the text its write already produced. The text is
+  // handed to `end` as a string: Node then sends the head and the body in one write (a Buffer
+  // body goes out with the head through writev) without copying the body into a Buffer first.
+  // JSON.stringify escapes lone surrogates, so the UTF-8 length is the number of bytes sent.
+  const text = encodedJson(body) ?? JSON.stringify(body);
   res.statusCode = code;
   res.setHeader('Content-Type', contentType);
   res.setHeader('Cache-Control', 'no-cache, private');
-  res.setHeader('Content-Length', bytes.length);
-  res.end(headOnly ? undefined : bytes);
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(headOnly ? undefined : text);
 }
 
 /** The Status for any thrown value (non-StatusErrors are 500 InternalError). */
