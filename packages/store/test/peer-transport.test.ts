@@ -3,6 +3,7 @@
  * and a receiving peer port (listenPeer + peerStreamHandler) in front of a fake member.
  */
 import type * as http2 from 'node:http2';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { discardLogger } from '@kubets/component-base';
 import { makeTestPki, type TestPki } from '@kubets/component-base/testing';
@@ -13,6 +14,7 @@ import { missingTool, waitFor } from './support/targets.js';
 import {
   listenPeer,
   peerStreamHandler,
+  type PeerHandler,
   type PeerListener,
   type PeerServiceTarget,
 } from '../src/server/peer-service.js';
@@ -56,7 +58,7 @@ async function serve(
   member: FakeMember,
   port = 0,
   tls?: PeerTls,
-  handler?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void,
+  handler?: PeerHandler,
 ): Promise<PeerListener> {
   const listener = await listenPeer(
     [{ scheme: tls ? 'https' : 'http', host: '127.0.0.1', port }],
@@ -115,7 +117,22 @@ function append(index: number, bytes: number): Message {
 describe('HTTP/2 peer transport', () => {
   it('delivers the messages of one burst in order on one stream', async () => {
     const member = fakeMember();
-    const listener = await serve(member);
+    const inner = peerStreamHandler({ etcd: member.target, logger });
+    const paths: string[] = [];
+    let rawStreams = 0;
+    const handler: PeerHandler = Object.assign(
+      (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+        paths.push(String(headers[':path']));
+        inner(stream, headers);
+      },
+      {
+        rawStream: (socket: Socket, head: Buffer) => {
+          rawStreams++;
+          inner.rawStream!(socket, head);
+        },
+      },
+    );
+    const listener = await serve(member, 0, undefined, handler);
     const s = sender(listener.ports[0]!);
     s.transport.send(Array.from({ length: 100 }, (_, i) => heartbeat(i + 1)));
     s.transport.send([append(5, 100_000)]);
@@ -125,6 +142,11 @@ describe('HTTP/2 peer transport', () => {
     );
     expect(member.received[100]!.entries[0]!.data.length).toBe(100_000);
     expect(s.unreachable).toEqual([]);
+    // Plaintext: the messages came on a TCP connection of their own, not an HTTP/2 stream
+    // (decision 0023); HTTP/2 requests still work on the same port.
+    expect(rawStreams).toBe(1);
+    expect(paths).not.toContain('/raft/stream');
+    expect(await s.transport.leaseRenew(RECEIVER, 7n)).toBe(42);
   });
 
   it('refuses a stream from another cluster', async () => {
@@ -170,13 +192,23 @@ describe('HTTP/2 peer transport', () => {
   it('holds messages back while a slow peer does not read, drops beyond the queue, and recovers', async () => {
     const member = fakeMember();
     const handler = peerStreamHandler({ etcd: member.target, logger });
-    const paused: http2.ServerHttp2Stream[] = [];
+    const paused: Array<{ resume(): void }> = [];
     // A peer that accepts the stream but stops reading it (a stalled process).
-    const listener = await serve(member, 0, undefined, (stream, headers) => {
-      handler(stream, headers);
-      stream.pause();
-      paused.push(stream);
-    });
+    const stalled: PeerHandler = Object.assign(
+      (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+        handler(stream, headers);
+        stream.pause();
+        paused.push(stream);
+      },
+      {
+        rawStream: (socket: Socket, head: Buffer) => {
+          handler.rawStream!(socket, head);
+          socket.pause();
+          paused.push(socket);
+        },
+      },
+    );
+    const listener = await serve(member, 0, undefined, stalled);
     const s = sender(listener.ports[0]!);
     // 40 MiB of appends: more than the HTTP/2 windows (16 MiB per stream) and socket buffers.
     for (let i = 1; i <= 40; i++) s.transport.send([append(i, 1024 * 1024)]);

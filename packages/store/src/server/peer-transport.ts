@@ -1,4 +1,5 @@
 import * as http2 from 'node:http2';
+import * as net from 'node:net';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { hotCount, type HotCount, type Logger } from '@kubets/component-base';
 import { EMPTY_BYTES, MessageType, encodeMessage, type Message } from '@kubets/raft';
@@ -17,6 +18,7 @@ import {
   PeerPath,
   formatId,
   leaseTimeToLiveCodec,
+  rawStreamHandshake,
   memberPromoteCodec,
   membersCodec,
   type PeerTls,
@@ -139,9 +141,19 @@ function callError(r: CallResult): Error {
   return ErrNoLeader();
 }
 
+/** The stream of Raft messages to a peer: an HTTP/2 stream (TLS) or a TCP connection. */
+type MessageStream = http2.ClientHttp2Stream | net.Socket;
+
+function closeStream(stream: MessageStream): void {
+  if (stream instanceof net.Socket) stream.destroy();
+  else stream.close();
+}
+
 /**
  * One peer: an HTTP/2 session (opened on demand, re-opened after a back-off when it fails) and
- * on it the long-lived stream of this member's Raft messages to the peer. Messages handed over
+ * the long-lived stream of this member's Raft messages to the peer: on that session with TLS,
+ * on a TCP connection of its own in plaintext (decision 0023: a raw write costs about half of
+ * an HTTP/2 stream write per message on each side). Messages handed over
  * in one synchronous burst (one Ready) are framed into one write, flushed from a microtask. While
  * the stream is congested (write() returned false) messages wait for 'drain', up to MAX_QUEUE;
  * beyond that, or while the peer is unreachable, they are dropped and Raft is told, so it
@@ -149,7 +161,7 @@ function callError(r: CallResult): Error {
  */
 class PeerConnection {
   private session: http2.ClientHttp2Session | undefined;
-  private stream: http2.ClientHttp2Stream | undefined;
+  private stream: MessageStream | undefined;
   private queue: Uint8Array[] = [];
   private scheduled = false;
   private draining = false;
@@ -257,8 +269,9 @@ class PeerConnection {
     return session;
   }
 
-  private messageStream(): http2.ClientHttp2Stream | undefined {
+  private messageStream(): MessageStream | undefined {
     if (this.stream !== undefined) return this.stream;
+    if (this.opts.tls === undefined) return this.rawMessageStream();
     const session = this.getSession();
     if (session === undefined) return undefined;
     let stream: http2.ClientHttp2Stream;
@@ -301,6 +314,50 @@ class PeerConnection {
     return stream;
   }
 
+  /** Plaintext: the message stream on a TCP connection of its own (peer-wire.ts). */
+  private rawMessageStream(): net.Socket | undefined {
+    const colon = this.address.lastIndexOf(':');
+    const host = this.address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+    const port = Number(this.address.slice(colon + 1));
+    let socket: net.Socket;
+    try {
+      socket = net.connect({ host, port, noDelay: true });
+    } catch (err) {
+      this.failed(err as Error);
+      return undefined;
+    }
+    // Buffered by the socket until it connects; the frames follow it.
+    socket.write(rawStreamHandshake(this.opts.clusterId(), this.opts.memberId, this.id));
+    // The receiver writes only to refuse: one line, then it closes.
+    const parts: Buffer[] = [];
+    socket.on('data', (c: Buffer) => {
+      if (parts.length < 8) parts.push(c);
+    });
+    socket.once('end', () => {
+      if (parts.length === 0) return;
+      const line = Buffer.concat(parts).toString('utf8').trim();
+      const sp = line.indexOf(' ');
+      this.opts.logger.warn('A peer refused the message stream', {
+        peer: this.label,
+        status: Number(line.slice(0, sp)),
+        reason: line.slice(sp + 1),
+      });
+    });
+    socket.on('error', (err: Error) => this.failed(err));
+    socket.once('close', () => {
+      if (this.stream === socket) {
+        this.stream = undefined;
+        this.draining = false;
+        if (!this.closed) this.failed(new Error('peer closed the message stream'));
+      }
+    });
+    this.stream = socket;
+    // The HTTP/2 session still measures the round trip (PING), which also notices a peer
+    // that stopped answering, and carries snapshots and forwarded calls.
+    this.getSession();
+    return socket;
+  }
+
   /** The session or stream failed: back off, count it, tell Raft. */
   private failed(err: Error): void {
     if (this.closed) return;
@@ -314,7 +371,7 @@ class PeerConnection {
     const stream = this.stream;
     this.stream = undefined;
     this.draining = false;
-    stream?.close();
+    if (stream !== undefined) closeStream(stream);
     this.unreachable();
   }
 
@@ -448,7 +505,7 @@ class PeerConnection {
   close(): void {
     this.closed = true;
     if (this.pinger) clearInterval(this.pinger);
-    this.stream?.close();
+    if (this.stream !== undefined) closeStream(this.stream);
     this.stream = undefined;
     this.session?.close();
     this.session = undefined;

@@ -34,6 +34,23 @@ export const PeerPath = {
   members: '/members',
 } as const;
 
+/**
+ * Plaintext peers carry the message stream on a TCP connection of its own to the peer port
+ * (decision 0023): this magic, one line `<cluster-id> <from> <to>\n` (hex IDs), then the
+ * frames of peer-frames.ts, and nothing in the other direction unless the receiver refuses
+ * (`<status> <reason>\n`, then it closes). The port tells it from HTTP/2 by its first bytes
+ * (HTTP/2's connection preface starts with `PRI `). With TLS the HTTP/2 stream is kept.
+ */
+export const RAW_STREAM_MAGIC = Buffer.from('KUBETS-RAFT-STREAM/1\n', 'latin1');
+/** Longest handshake a receiver reads before it gives up on the connection. */
+export const RAW_HANDSHAKE_MAX = 256;
+
+/** The handshake of a raw message stream. */
+export function rawStreamHandshake(clusterId: bigint, from: number, to: number): Buffer {
+  const line = `${formatId(clusterId)} ${formatId(from)} ${formatId(to)}\n`;
+  return Buffer.concat([RAW_STREAM_MAGIC, Buffer.from(line, 'latin1')]);
+}
+
 export const PeerHeader = {
   clusterId: 'x-etcd-cluster-id',
   from: 'x-server-from',
