@@ -388,33 +388,43 @@ export interface PeerListener {
 }
 
 /**
- * Hands each connection to the HTTP/2 server, or to `raw` when it starts with the raw message
- * stream's magic (decided on its first 4 bytes: HTTP/2's preface starts with `PRI `).
+ * Reads a connection's first 4 bytes, then hands it on: to `raw` when they start the raw
+ * message stream's magic, else to `other` with the bytes pushed back (HTTP/2's preface starts
+ * with `PRI `).
  */
+function peekConnection(
+  socket: net.Socket,
+  raw: (socket: net.Socket, head: Buffer) => void,
+  other: (socket: net.Socket) => void,
+): void {
+  const magic = RAW_STREAM_MAGIC.subarray(0, 4);
+  let head: Buffer = Buffer.alloc(0);
+  const onData = (chunk: Buffer): void => {
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    if (head.length < magic.length) return;
+    socket.off('data', onData);
+    socket.pause();
+    if (head.subarray(0, magic.length).equals(magic)) {
+      raw(socket, head);
+    } else {
+      socket.unshift(head);
+      other(socket);
+    }
+  };
+  socket.on('data', onData);
+}
+
+/** Plaintext: a TCP server handing HTTP/2 connections to `h2` and raw streams to `raw`. */
 function dispatchConnections(
   h2: http2.Http2Server,
   raw: (socket: net.Socket, head: Buffer) => void,
   sockets: Set<net.Socket>,
 ): net.Server {
-  const magic = RAW_STREAM_MAGIC.subarray(0, 4);
   return net.createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    let head: Buffer = Buffer.alloc(0);
-    const onData = (chunk: Buffer): void => {
-      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-      if (head.length < magic.length) return;
-      socket.off('data', onData);
-      socket.pause();
-      if (head.subarray(0, magic.length).equals(magic)) {
-        raw(socket, head);
-      } else {
-        socket.unshift(head);
-        h2.emit('connection', socket);
-      }
-    };
-    socket.on('data', onData);
+    peekConnection(socket, raw, (s) => h2.emit('connection', s));
   });
 }
 
@@ -464,6 +474,16 @@ export async function listenPeer(
         session.setLocalWindowSize(PEER_CONNECTION_WINDOW);
       });
       server.on('stream', handler);
+      if (tls !== undefined && raw !== undefined) {
+        // TLS: a raw stream's client offers no ALPN protocol, so node:http2 hands over the
+        // (authenticated) connection as an unknown protocol; anything else is closed.
+        server.on('unknownProtocol', (socket: net.Socket) => {
+          sockets.add(socket);
+          socket.once('close', () => sockets.delete(socket));
+          socket.on('error', () => undefined);
+          peekConnection(socket, raw, (s) => s.destroy());
+        });
+      }
       // A client failing the TLS handshake (no certificate under --peer-client-cert-auth, or
       // plaintext) is refused by the TLS layer; nothing to log per attempt.
       server.on('tlsClientError', () => undefined);

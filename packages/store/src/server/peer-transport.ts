@@ -1,5 +1,6 @@
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { hotCount, type HotCount, type Logger } from '@kubets/component-base';
 import { EMPTY_BYTES, MessageType, encodeMessage, type Message } from '@kubets/raft';
@@ -271,61 +272,36 @@ class PeerConnection {
 
   private messageStream(): MessageStream | undefined {
     if (this.stream !== undefined) return this.stream;
-    if (this.opts.tls === undefined) return this.rawMessageStream();
-    const session = this.getSession();
-    if (session === undefined) return undefined;
-    let stream: http2.ClientHttp2Stream;
-    try {
-      stream = session.request({
-        [HTTP2_HEADER_METHOD]: 'POST',
-        [HTTP2_HEADER_PATH]: PeerPath.stream,
-        [PeerHeader.clusterId]: formatId(this.opts.clusterId()),
-        [PeerHeader.from]: formatId(this.opts.memberId),
-        [PeerHeader.to]: this.label,
-      });
-    } catch (err) {
-      this.failed(err as Error);
-      return undefined;
-    }
-    const parts: Buffer[] = [];
-    stream.on('response', (headers) => {
-      const status = Number(headers[HTTP2_HEADER_STATUS]);
-      if (status !== 200) {
-        stream.on('data', (c: Buffer) => parts.push(c));
-        stream.once('end', () => {
-          this.opts.logger.warn('A peer refused the message stream', {
-            peer: this.label,
-            status,
-            reason: Buffer.concat(parts).toString('utf8'),
-          });
-        });
-      }
-    });
-    stream.on('error', (err: Error) => this.failed(err));
-    stream.once('close', () => {
-      if (this.stream === stream) {
-        this.stream = undefined;
-        this.draining = false;
-        // Closed by the peer (refused, restarted): back off before the next attempt.
-        if (!this.closed) this.failed(new Error('peer closed the message stream'));
-      }
-    });
-    this.stream = stream;
-    return stream;
+    return this.rawMessageStream();
   }
 
-  /** Plaintext: the message stream on a TCP connection of its own (peer-wire.ts). */
+  /**
+   * The message stream on a TCP (or TLS) connection of its own (peer-wire.ts). A TLS client
+   * offers no ALPN protocol: the peer port's HTTP/2 server hands such a connection over.
+   */
   private rawMessageStream(): net.Socket | undefined {
     const colon = this.address.lastIndexOf(':');
     const host = this.address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
     const port = Number(this.address.slice(colon + 1));
+    const t = this.opts.tls;
     let socket: net.Socket;
     try {
-      socket = net.connect({ host, port, noDelay: true });
+      socket =
+        t === undefined
+          ? net.connect({ host, port, noDelay: true })
+          : tls.connect({
+              host,
+              port,
+              ...(net.isIP(host) === 0 ? { servername: host } : {}),
+              cert: t.cert,
+              key: t.key,
+              ...(t.ca !== undefined ? { ca: t.ca } : {}),
+            });
     } catch (err) {
       this.failed(err as Error);
       return undefined;
     }
+    socket.setNoDelay(true);
     // Buffered by the socket until it connects; the frames follow it.
     socket.write(rawStreamHandshake(this.opts.clusterId(), this.opts.memberId, this.id));
     // The receiver writes only to refuse: one line, then it closes.
