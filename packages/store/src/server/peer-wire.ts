@@ -13,11 +13,12 @@ import type {
 } from '../gen/etcd/types/kubets/store/MembersResponse.js';
 
 /**
- * The member-to-member protocol on --listen-peer-urls: plain HTTP/2 (node:http2), TLS when the
- * --peer-* files are given. Like etcd's rafthttp, Raft messages travel on one long-lived stream
- * per direction between two members; snapshots and the leader-local calls followers forward
- * (lease renewals, TTL queries, learner promotion) have their own requests. Headers use
- * rafthttp's names where it has one.
+ * The member-to-member protocol on --listen-peer-urls, TLS when the --peer-* files are given.
+ * Like etcd's rafthttp, Raft messages travel on one long-lived stream per direction between two
+ * members: a connection of its own (RAW_STREAM_MAGIC below, decision 0023; the HTTP/2
+ * `PeerPath.stream` of earlier members is still accepted). Snapshots and the leader-local calls
+ * followers forward (lease renewals, TTL queries, learner promotion) are HTTP/2 requests
+ * (node:http2). Headers use rafthttp's names where it has one.
  */
 export const PeerPath = {
   /** POST: the long-lived stream of framed Raft messages from `x-server-from` (peer-frames.ts). */
