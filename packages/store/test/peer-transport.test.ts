@@ -3,6 +3,7 @@
  * and a receiving peer port (listenPeer + peerStreamHandler) in front of a fake member.
  */
 import type * as http2 from 'node:http2';
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { discardLogger } from '@kubets/component-base';
 import { makeTestPki, type TestPki } from '@kubets/component-base/testing';
@@ -13,6 +14,7 @@ import { missingTool, waitFor } from './support/targets.js';
 import {
   listenPeer,
   peerStreamHandler,
+  type PeerHandler,
   type PeerListener,
   type PeerServiceTarget,
 } from '../src/server/peer-service.js';
@@ -21,7 +23,12 @@ import {
   SNAPSHOT_CHUNK,
   type PeerTransportOptions,
 } from '../src/server/peer-transport.js';
-import type { PeerTls } from '../src/server/peer-wire.js';
+import {
+  RAW_HANDSHAKE_MAX,
+  RAW_STREAM_MAGIC,
+  rawStreamHandshake,
+  type PeerTls,
+} from '../src/server/peer-wire.js';
 
 const CLUSTER = 0xc1a5n;
 const SENDER = 1;
@@ -56,7 +63,7 @@ async function serve(
   member: FakeMember,
   port = 0,
   tls?: PeerTls,
-  handler?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void,
+  handler?: PeerHandler,
 ): Promise<PeerListener> {
   const listener = await listenPeer(
     [{ scheme: tls ? 'https' : 'http', host: '127.0.0.1', port }],
@@ -112,10 +119,34 @@ function append(index: number, bytes: number): Message {
   });
 }
 
+/** The peer port's handler for `member`, noting HTTP/2 request paths and raw streams. */
+function observed(member: FakeMember): {
+  handler: PeerHandler;
+  paths: string[];
+  rawStreams: number;
+} {
+  const inner = peerStreamHandler({ etcd: member.target, logger });
+  const seen = { handler: undefined! as PeerHandler, paths: [] as string[], rawStreams: 0 };
+  seen.handler = Object.assign(
+    (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+      seen.paths.push(String(headers[':path']));
+      inner(stream, headers);
+    },
+    {
+      rawStream: (socket: Socket, head: Buffer) => {
+        seen.rawStreams++;
+        inner.rawStream!(socket, head);
+      },
+    },
+  );
+  return seen;
+}
+
 describe('HTTP/2 peer transport', () => {
   it('delivers the messages of one burst in order on one stream', async () => {
     const member = fakeMember();
-    const listener = await serve(member);
+    const seen = observed(member);
+    const listener = await serve(member, 0, undefined, seen.handler);
     const s = sender(listener.ports[0]!);
     s.transport.send(Array.from({ length: 100 }, (_, i) => heartbeat(i + 1)));
     s.transport.send([append(5, 100_000)]);
@@ -125,6 +156,11 @@ describe('HTTP/2 peer transport', () => {
     );
     expect(member.received[100]!.entries[0]!.data.length).toBe(100_000);
     expect(s.unreachable).toEqual([]);
+    // Plaintext: the messages came on a TCP connection of their own, not an HTTP/2 stream
+    // (decision 0023); HTTP/2 requests still work on the same port.
+    expect(seen.rawStreams).toBe(1);
+    expect(seen.paths).not.toContain('/raft/stream');
+    expect(await s.transport.leaseRenew(RECEIVER, 7n)).toBe(42);
   });
 
   it('refuses a stream from another cluster', async () => {
@@ -170,13 +206,23 @@ describe('HTTP/2 peer transport', () => {
   it('holds messages back while a slow peer does not read, drops beyond the queue, and recovers', async () => {
     const member = fakeMember();
     const handler = peerStreamHandler({ etcd: member.target, logger });
-    const paused: http2.ServerHttp2Stream[] = [];
+    const paused: Array<{ resume(): void }> = [];
     // A peer that accepts the stream but stops reading it (a stalled process).
-    const listener = await serve(member, 0, undefined, (stream, headers) => {
-      handler(stream, headers);
-      stream.pause();
-      paused.push(stream);
-    });
+    const stalled: PeerHandler = Object.assign(
+      (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+        handler(stream, headers);
+        stream.pause();
+        paused.push(stream);
+      },
+      {
+        rawStream: (socket: Socket, head: Buffer) => {
+          handler.rawStream!(socket, head);
+          socket.pause();
+          paused.push(socket);
+        },
+      },
+    );
+    const listener = await serve(member, 0, undefined, stalled);
     const s = sender(listener.ports[0]!);
     // 40 MiB of appends: more than the HTTP/2 windows (16 MiB per stream) and socket buffers.
     for (let i = 1; i <= 40; i++) s.transport.send([append(i, 1024 * 1024)]);
@@ -248,6 +294,27 @@ describe('HTTP/2 peer transport', () => {
     expect(member.received.some((m) => m.type === MessageType.MsgHeartbeat)).toBe(true);
   }, 30_000);
 
+  it('answers a bad raw stream handshake with a status line and closes it', async () => {
+    const member = fakeMember();
+    const listener = await serve(member);
+    const answer = (handshake: Buffer): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(listener.ports[0]!, '127.0.0.1', () => socket.write(handshake));
+        const parts: Buffer[] = [];
+        socket.on('data', (c: Buffer) => parts.push(c));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(Buffer.concat(parts).toString('utf8')));
+      });
+    expect(await answer(rawStreamHandshake(0x999n, SENDER, RECEIVER))).toMatch(
+      /^412 cluster ID mismatch: this member belongs to cluster c1a5, the sender to 999\n$/,
+    );
+    expect(await answer(rawStreamHandshake(CLUSTER, SENDER, 77))).toMatch(/^400 stream for member/);
+    expect(
+      await answer(Buffer.concat([RAW_STREAM_MAGIC, Buffer.alloc(RAW_HANDSHAKE_MAX, 0x61)])),
+    ).toBe('400 handshake too long\n');
+    expect(member.received).toEqual([]);
+  });
+
   it('forwards leader-local calls and keeps etcd errors', async () => {
     const member = fakeMember();
     const listener = await serve(member);
@@ -296,12 +363,17 @@ describe.skipIf(opensslMissing !== undefined)('HTTP/2 peer transport over TLS', 
     const p = pki();
     cleanups.push(() => p.pki.remove());
     const member = fakeMember();
-    const listener = await serve(member, 0, p.server);
+    const seen = observed(member);
+    const listener = await serve(member, 0, p.server, seen.handler);
     const port = listener.ports[0]!;
     const trusted = sender(port, { tls: p.client });
     trusted.transport.setPeers(new Map([[RECEIVER, [`https://127.0.0.1:${port}`]]]));
     trusted.transport.send([heartbeat(1)]);
     await waitFor('a message over TLS', () => member.received.length === 1, 10_000);
+    // The messages came on a TLS connection of their own (no ALPN), HTTP/2 calls still work.
+    expect(seen.rawStreams).toBe(1);
+    expect(seen.paths).not.toContain('/raft/stream');
+    expect(await trusted.transport.leaseRenew(RECEIVER, 7n)).toBe(42);
 
     const stranger = sender(port, { tls: p.stranger });
     stranger.transport.setPeers(new Map([[RECEIVER, [`https://127.0.0.1:${port}`]]]));

@@ -253,8 +253,14 @@ export class MvccStore implements ReadView {
         if (r.main >= state.compactRev) {
           events.push(
             r.kv === null
-              ? { type: 'DELETE', kv: tombstoneKv(history.key, r.main), prevKv: prev, sub: r.sub }
-              : { type: 'PUT', kv: r.kv, prevKv: prev, sub: r.sub },
+              ? {
+                  type: 'DELETE',
+                  kv: tombstoneKv(history.key, r.main),
+                  prevKv: prev,
+                  sub: r.sub,
+                  ks,
+                }
+              : { type: 'PUT', kv: r.kv, prevKv: prev, sub: r.sub, ks },
           );
         }
         prev = r.kv ?? undefined;
@@ -318,7 +324,7 @@ export class WriteTxn implements ReadView {
     };
     const sub = this.changes.length;
     this.store.applyRevision(key, ks, { main: rev, sub, kv }, prev);
-    this.changes.push({ type: 'PUT', kv, prevKv: prev, sub });
+    this.changes.push({ type: 'PUT', kv, prevKv: prev, sub, ks });
     return { kv, prev };
   }
 
@@ -330,8 +336,9 @@ export class WriteTxn implements ReadView {
     const victims = [...this.store.entries(range, this.rev)];
     for (const prev of victims) {
       const sub = this.changes.length;
-      this.store.applyRevision(prev.key, keyString(prev.key), { main: rev, sub, kv: null }, prev);
-      this.changes.push({ type: 'DELETE', kv: tombstoneKv(prev.key, rev), prevKv: prev, sub });
+      const ks = keyString(prev.key);
+      this.store.applyRevision(prev.key, ks, { main: rev, sub, kv: null }, prev);
+      this.changes.push({ type: 'DELETE', kv: tombstoneKv(prev.key, rev), prevKv: prev, sub, ks });
     }
     return victims;
   }

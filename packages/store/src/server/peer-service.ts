@@ -1,4 +1,5 @@
 import * as http2 from 'node:http2';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { hotCount, type Logger } from '@kubets/component-base';
@@ -15,6 +16,8 @@ import {
   PEER_MAX_SESSION_MEMORY_MB,
   PeerHeader,
   PeerPath,
+  RAW_HANDSHAKE_MAX,
+  RAW_STREAM_MAGIC,
   formatId,
   leaseTimeToLiveCodec,
   memberPromoteCodec,
@@ -98,12 +101,19 @@ function readBody(stream: http2.ServerHttp2Stream, handle: (body: Buffer) => voi
 }
 
 /**
- * The receiving side of the peer protocol (peer-wire.ts): a handler for an HTTP/2 server's
- * 'stream' event on --listen-peer-urls.
+ * What the peer port serves: HTTP/2 requests, and (plaintext ports) raw message streams
+ * (peer-wire.ts's RAW_STREAM_MAGIC): the connection and the bytes read from it so far.
  */
-export function peerStreamHandler(
-  opts: PeerServiceOptions,
-): (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void {
+export type PeerHandler = ((
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+) => void) & { rawStream?: (socket: net.Socket, head: Buffer) => void };
+
+/**
+ * The receiving side of the peer protocol (peer-wire.ts): a handler for an HTTP/2 server's
+ * 'stream' event on --listen-peer-urls, and for the raw message streams of plaintext peers.
+ */
+export function peerStreamHandler(opts: PeerServiceOptions): PeerHandler {
   const { etcd, logger, metrics, faults } = opts;
   const deliver = (m: Message): void => {
     if (m.to !== etcd.memberId) {
@@ -152,24 +162,32 @@ export function peerStreamHandler(
       return;
     }
     const from = Number(fromId);
+    stream.respond({ [HTTP2_HEADER_STATUS]: 200 });
+    const sink = messageSink(from);
+    stream.on('data', (chunk: Buffer) => {
+      if (!sink(chunk)) stream.close(http2.constants.NGHTTP2_PROTOCOL_ERROR);
+    });
+    stream.on('end', () => stream.end());
+  };
+
+  /** Decodes and delivers the frames of one sender's stream; false: corrupt, close it. */
+  const messageSink = (from: number): ((chunk: Buffer) => boolean) => {
     const received =
       metrics === undefined
         ? undefined
         : hotCount(metrics.peerReceivedBytes, { From: formatId(from) });
-    stream.respond({ [HTTP2_HEADER_STATUS]: 200 });
     const decoder = new FrameDecoder();
-    stream.on('data', (chunk: Buffer) => {
+    return (chunk) => {
       received?.add(chunk.length);
       let frames: Buffer[];
       try {
         frames = decoder.push(chunk);
       } catch (err) {
         logger.warn('Closing a corrupt peer stream', { from: formatId(from), err: String(err) });
-        stream.close(http2.constants.NGHTTP2_PROTOCOL_ERROR);
-        return;
+        return false;
       }
       // TEST ONLY: an injected partition drops what arrives, as a cut cable would.
-      if (faults?.blocked(from) === true) return;
+      if (faults?.blocked(from) === true) return true;
       for (const frame of frames) {
         let m: Message;
         try {
@@ -183,8 +201,64 @@ export function peerStreamHandler(
         }
         deliver(m);
       }
-    });
-    stream.on('end', () => stream.end());
+      return true;
+    };
+  };
+
+  /**
+   * A raw message stream (plaintext peers): the handshake line, checked as the HTTP/2
+   * stream's headers are, then frames. A refusal is one line back, then the connection ends.
+   */
+  const rawStream = (socket: net.Socket, head: Buffer): void => {
+    socket.on('error', () => undefined);
+    socket.setNoDelay(true);
+    let buffered = head;
+    let sink: ((chunk: Buffer) => boolean) | undefined;
+    let refused = false;
+    const refuse = (status: number, reason: string): void => {
+      refused = true;
+      socket.end(`${status} ${reason}\n`);
+    };
+    const onData = (chunk: Buffer): void => {
+      if (refused) return;
+      if (sink !== undefined) {
+        if (!sink(chunk)) socket.destroy();
+        return;
+      }
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      const nl = buffered.indexOf(10, RAW_STREAM_MAGIC.length);
+      if (nl < 0) {
+        if (buffered.length > RAW_HANDSHAKE_MAX) refuse(400, 'handshake too long');
+        return;
+      }
+      const [cluster, fromId, to] = buffered
+        .subarray(RAW_STREAM_MAGIC.length, nl)
+        .toString('latin1')
+        .split(' ')
+        .map((f) => parseId(f));
+      if (cluster !== etcd.clusterId) {
+        refuse(
+          412,
+          `cluster ID mismatch: this member belongs to cluster ${formatId(etcd.clusterId)}, the sender to ${cluster === undefined ? '(none)' : formatId(cluster)}`,
+        );
+        return;
+      }
+      if (fromId === undefined || to === undefined || Number(to) !== etcd.memberId) {
+        refuse(400, `stream for member ${String(to)}`);
+        return;
+      }
+      if (faults?.blocked(Number(fromId)) === true) {
+        refuse(503, 'partitioned (test fault injection)');
+        return;
+      }
+      sink = messageSink(Number(fromId));
+      const rest = buffered.subarray(nl + 1);
+      buffered = Buffer.alloc(0);
+      if (rest.length > 0 && !sink(rest)) socket.destroy();
+    };
+    socket.on('data', onData);
+    onData(Buffer.alloc(0));
+    socket.resume();
   };
 
   const snapshotStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
@@ -232,7 +306,7 @@ export function peerStreamHandler(
     });
   };
 
-  return (stream, headers) => {
+  const handler: PeerHandler = (stream, headers) => {
     stream.on('error', () => undefined);
     const path = headers[HTTP2_HEADER_PATH];
     const method = headers[HTTP2_HEADER_METHOD];
@@ -303,6 +377,8 @@ export function peerStreamHandler(
         fail(stream, 404, GrpcStatus.UNIMPLEMENTED, `no peer handler for ${String(path)}`);
     }
   };
+  handler.rawStream = rawStream;
+  return handler;
 }
 
 /** The peer port's HTTP/2 servers, one per --listen-peer-urls. */
@@ -311,14 +387,56 @@ export interface PeerListener {
   close(): Promise<void>;
 }
 
+/**
+ * Reads a connection's first 4 bytes, then hands it on: to `raw` when they start the raw
+ * message stream's magic, else to `other` with the bytes pushed back (HTTP/2's preface starts
+ * with `PRI `).
+ */
+function peekConnection(
+  socket: net.Socket,
+  raw: (socket: net.Socket, head: Buffer) => void,
+  other: (socket: net.Socket) => void,
+): void {
+  const magic = RAW_STREAM_MAGIC.subarray(0, 4);
+  let head: Buffer = Buffer.alloc(0);
+  const onData = (chunk: Buffer): void => {
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    if (head.length < magic.length) return;
+    socket.off('data', onData);
+    socket.pause();
+    if (head.subarray(0, magic.length).equals(magic)) {
+      raw(socket, head);
+    } else {
+      socket.unshift(head);
+      other(socket);
+    }
+  };
+  socket.on('data', onData);
+}
+
+/** Plaintext: a TCP server handing HTTP/2 connections to `h2` and raw streams to `raw`. */
+function dispatchConnections(
+  h2: http2.Http2Server,
+  raw: (socket: net.Socket, head: Buffer) => void,
+  sockets: Set<net.Socket>,
+): net.Server {
+  return net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    peekConnection(socket, raw, (s) => h2.emit('connection', s));
+  });
+}
+
 /** Serves `handler` on every URL, with TLS when `tls` is given. */
 export async function listenPeer(
   urls: readonly ListenUrl[],
   tls: PeerTls | undefined,
-  handler: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void,
+  handler: PeerHandler,
 ): Promise<PeerListener> {
-  const servers: http2.Http2Server[] = [];
+  const servers: net.Server[] = [];
   const sessions = new Set<http2.ServerHttp2Session>();
+  const sockets = new Set<net.Socket>();
   const base = {
     settings: PEER_HTTP2_SETTINGS,
     maxSessionMemory: PEER_MAX_SESSION_MEMORY_MB,
@@ -326,6 +444,7 @@ export async function listenPeer(
   const ports: number[] = [];
   const closeAll = async (): Promise<void> => {
     for (const s of sessions) s.destroy();
+    for (const s of sockets) s.destroy();
     await Promise.all(
       servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))),
     );
@@ -343,7 +462,11 @@ export async function listenPeer(
               requestCert: tls.clientCertAuth,
               rejectUnauthorized: tls.clientCertAuth,
             });
-      servers.push(server);
+      // Plaintext: raw message streams share the port (the HTTP/2 server gets the rest).
+      const raw = handler.rawStream;
+      const listening =
+        tls === undefined && raw !== undefined ? dispatchConnections(server, raw, sockets) : server;
+      servers.push(listening);
       server.on('session', (session: http2.ServerHttp2Session) => {
         sessions.add(session);
         session.on('close', () => sessions.delete(session));
@@ -351,17 +474,27 @@ export async function listenPeer(
         session.setLocalWindowSize(PEER_CONNECTION_WINDOW);
       });
       server.on('stream', handler);
+      if (tls !== undefined && raw !== undefined) {
+        // TLS: a raw stream's client offers no ALPN protocol, so node:http2 hands over the
+        // (authenticated) connection as an unknown protocol; anything else is closed.
+        server.on('unknownProtocol', (socket: net.Socket) => {
+          sockets.add(socket);
+          socket.once('close', () => sockets.delete(socket));
+          socket.on('error', () => undefined);
+          peekConnection(socket, raw, (s) => s.destroy());
+        });
+      }
       // A client failing the TLS handshake (no certificate under --peer-client-cert-auth, or
       // plaintext) is refused by the TLS layer; nothing to log per attempt.
       server.on('tlsClientError', () => undefined);
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(url.port, url.host, () => {
-          server.off('error', reject);
+        listening.once('error', reject);
+        listening.listen(url.port, url.host, () => {
+          listening.off('error', reject);
           resolve();
         });
       });
-      ports.push((server.address() as AddressInfo).port);
+      ports.push((listening.address() as AddressInfo).port);
     }
   } catch (err) {
     await closeAll();

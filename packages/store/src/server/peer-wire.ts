@@ -13,11 +13,12 @@ import type {
 } from '../gen/etcd/types/kubets/store/MembersResponse.js';
 
 /**
- * The member-to-member protocol on --listen-peer-urls: plain HTTP/2 (node:http2), TLS when the
- * --peer-* files are given. Like etcd's rafthttp, Raft messages travel on one long-lived stream
- * per direction between two members; snapshots and the leader-local calls followers forward
- * (lease renewals, TTL queries, learner promotion) have their own requests. Headers use
- * rafthttp's names where it has one.
+ * The member-to-member protocol on --listen-peer-urls, TLS when the --peer-* files are given.
+ * Like etcd's rafthttp, Raft messages travel on one long-lived stream per direction between two
+ * members: a connection of its own (RAW_STREAM_MAGIC below, decision 0023; the HTTP/2
+ * `PeerPath.stream` of earlier members is still accepted). Snapshots and the leader-local calls
+ * followers forward (lease renewals, TTL queries, learner promotion) are HTTP/2 requests
+ * (node:http2). Headers use rafthttp's names where it has one.
  */
 export const PeerPath = {
   /** POST: the long-lived stream of framed Raft messages from `x-server-from` (peer-frames.ts). */
@@ -33,6 +34,23 @@ export const PeerPath = {
   /** GET: the cluster as this member knows it (MembersResponse), for a joining member. */
   members: '/members',
 } as const;
+
+/**
+ * Plaintext peers carry the message stream on a TCP connection of its own to the peer port
+ * (decision 0023): this magic, one line `<cluster-id> <from> <to>\n` (hex IDs), then the
+ * frames of peer-frames.ts, and nothing in the other direction unless the receiver refuses
+ * (`<status> <reason>\n`, then it closes). The port tells it from HTTP/2 by its first bytes
+ * (HTTP/2's connection preface starts with `PRI `). With TLS the HTTP/2 stream is kept.
+ */
+export const RAW_STREAM_MAGIC = Buffer.from('KUBETS-RAFT-STREAM/1\n', 'latin1');
+/** Longest handshake a receiver reads before it gives up on the connection. */
+export const RAW_HANDSHAKE_MAX = 256;
+
+/** The handshake of a raw message stream. */
+export function rawStreamHandshake(clusterId: bigint, from: number, to: number): Buffer {
+  const line = `${formatId(clusterId)} ${formatId(from)} ${formatId(to)}\n`;
+  return Buffer.concat([RAW_STREAM_MAGIC, Buffer.from(line, 'latin1')]);
+}
 
 export const PeerHeader = {
   clusterId: 'x-etcd-cluster-id',

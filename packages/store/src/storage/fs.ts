@@ -29,6 +29,15 @@ export interface StorageFs {
    * right now (then the caller uses `append` + `sync`). Throws when the write fails.
    */
   appendDurableSync?(path: string, data: Uint8Array): boolean;
+  /**
+   * Optional: reserves room for appends to `path` (whose data ends at `dataEnd`) by extending
+   * the file with zeros to `bytes` (durably; a longer file is left as it is). Later appends
+   * continue at `dataEnd`, overwriting the zeros, until the file is written, truncated,
+   * renamed or removed. An overwrite does not change the file's size, so an O_DSYNC write
+   * has no size to make durable: cheaper than an append that grows the file (etcd
+   * pre-allocates its WAL segments for the same reason). Readers see the zero tail.
+   */
+  preallocate?(path: string, dataEnd: number, bytes: number): Promise<void>;
   /** Makes creations, renames and removals in `dir` durable. */
   syncDir(dir: string): Promise<void>;
   truncate(path: string, length: number): Promise<void>;
@@ -65,6 +74,8 @@ export function parentDir(path: string): string {
  */
 export class NodeFs implements StorageFs {
   private readonly handles = new Map<string, FileHandle>();
+  /** Write position of each pre-allocated file's handle (opened without O_APPEND). */
+  private readonly positions = new Map<string, number>();
 
   constructor(readonly root: string) {}
 
@@ -91,6 +102,7 @@ export class NodeFs implements StorageFs {
 
   private async drop(path: string): Promise<void> {
     const h = this.handles.get(path);
+    this.positions.delete(path);
     if (h !== undefined) {
       this.handles.delete(path);
       await h.close();
@@ -136,9 +148,33 @@ export class NodeFs implements StorageFs {
     const h = await this.handle(path);
     let off = 0;
     while (off < data.length) {
-      const { bytesWritten } = await h.write(data, off, data.length - off);
+      const pos = this.positions.get(path);
+      const { bytesWritten } = await h.write(data, off, data.length - off, pos ?? null);
+      if (pos !== undefined) this.positions.set(path, pos + bytesWritten);
       off += bytesWritten;
     }
+  }
+
+  async preallocate(path: string, dataEnd: number, bytes: number): Promise<void> {
+    await this.drop(path);
+    // No O_APPEND: writes go to the tracked position, inside the zeros.
+    const h = await fsp.open(this.abs(path), constants.O_WRONLY | constants.O_DSYNC);
+    try {
+      // ftruncate leaves a sparse tail; the blocks are allocated by the writes into it (an
+      // O_DSYNC write makes that allocation durable with the data). Measured on ext4: a
+      // 330-byte O_DSYNC write cost ~130 µs of wall time and ~38 µs of CPU this way against
+      // ~185 µs and ~64 µs appending; a file filled with written zeros made the writes no
+      // cheaper (~135 µs, ~48 µs) and costs a 64 MiB write per segment.
+      if ((await h.stat()).size < bytes) {
+        await h.truncate(bytes);
+        await h.datasync();
+      }
+    } catch (err) {
+      await h.close();
+      throw err;
+    }
+    this.handles.set(path, h);
+    this.positions.set(path, dataEnd);
   }
 
   /**
@@ -150,8 +186,14 @@ export class NodeFs implements StorageFs {
   appendDurableSync(path: string, data: Uint8Array): boolean {
     const h = this.handles.get(path);
     if (h === undefined) return false;
+    const pos = this.positions.get(path);
     let off = 0;
-    while (off < data.length) off += writeSync(h.fd, data, off, data.length - off);
+    if (pos === undefined) {
+      while (off < data.length) off += writeSync(h.fd, data, off, data.length - off);
+    } else {
+      while (off < data.length) off += writeSync(h.fd, data, off, data.length - off, pos + off);
+      this.positions.set(path, pos + off);
+    }
     return true;
   }
 
@@ -199,6 +241,7 @@ export class NodeFs implements StorageFs {
   async close(): Promise<void> {
     const all = [...this.handles.values()];
     this.handles.clear();
+    this.positions.clear();
     await Promise.all(all.map((h) => h.close()));
   }
 }

@@ -21,6 +21,12 @@ import type { StorageFs } from './fs.js';
  * incomplete record (a crash during the last, unacknowledged write) and it is truncated with a
  * warning; a damaged record anywhere else — or followed by intact data — stops the process
  * with an error naming the file and offset.
+ *
+ * On a file system that can pre-allocate (`StorageFs.preallocate`), the last segment is
+ * extended with zeros to the segment size and records overwrite the zeros (decision 0023):
+ * there, zeros where the next record would start are the clean end of the log, not a torn
+ * record. A segment is truncated to its data before the next one is cut, so only the last
+ * segment ever has a zero tail; zeros ending any other segment are still corruption.
  */
 export const HEADER_BYTES = 12;
 /** Record type of the per-segment metadata record. */
@@ -85,10 +91,19 @@ type Parsed =
   | { kind: 'end' }
   | { kind: 'bad'; reason: string; tornCandidate: boolean };
 
-function isAllZero(buf: Buffer, from: number): boolean {
-  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+const ZEROS = Buffer.alloc(64 * 1024);
+
+/** Whether every byte from `from` to the end of `buf` is zero (memcmp, 64 KiB at a time). */
+export function isAllZero(buf: Buffer, from: number): boolean {
+  for (let i = from; i < buf.length; i += ZEROS.length) {
+    const chunk = buf.subarray(i, Math.min(buf.length, i + ZEROS.length));
+    if (!chunk.equals(ZEROS.subarray(0, chunk.length))) return false;
+  }
   return true;
 }
+
+/** Disk sector size: the unit a crash may leave written or not within one write. */
+const SECTOR = 512;
 
 /** Parses the record at `off`; says whether a failure could be a torn write. */
 function parseRecord(buf: Buffer, off: number): Parsed {
@@ -100,12 +115,13 @@ function parseRecord(buf: Buffer, off: number): Parsed {
   const bodyCrc = buf.readUInt32LE(off + 4);
   const headCrc = buf.readUInt32LE(off + 8);
   if (crc32(buf.subarray(off, off + 8)) !== headCrc) {
-    // A file system may expose a zero-filled tail after a crash (size updated, data not).
-    return {
-      kind: 'bad',
-      reason: 'record header checksum mismatch',
-      tornCandidate: isAllZero(buf, off),
-    };
+    // A file system may expose a zero-filled tail after a crash (size updated, data not); in
+    // a pre-allocated segment a header across a sector boundary may have only its first
+    // sector written. Either way nothing but zeros follows.
+    const nextSector = (Math.floor(off / SECTOR) + 1) * SECTOR;
+    const torn =
+      isAllZero(buf, off) || (nextSector < off + HEADER_BYTES && isAllZero(buf, nextSector));
+    return { kind: 'bad', reason: 'record header checksum mismatch', tornCandidate: torn };
   }
   if (length < 1) return { kind: 'bad', reason: 'record length 0', tornCandidate: false };
   const end = off + HEADER_BYTES + length;
@@ -118,8 +134,9 @@ function parseRecord(buf: Buffer, off: number): Parsed {
   }
   const body = buf.subarray(off + HEADER_BYTES, end);
   if (crc32(body) !== bodyCrc) {
-    // Torn only if it is the file's last record and ends in never-written (zero) bytes.
-    const torn = end === buf.length && body[body.length - 1] === 0;
+    // Torn only if it is the file's last record (nothing but a pre-allocated zero tail
+    // follows) and ends in never-written (zero) bytes.
+    const torn = body[body.length - 1] === 0 && isAllZero(buf, end);
     return { kind: 'bad', reason: 'record checksum mismatch', tornCandidate: torn };
   }
   return { kind: 'record', record: { type: body[0]!, payload: body.subarray(1) }, next: end };
@@ -214,17 +231,21 @@ export class SegmentedLog {
     }
     const records: WalRecord[] = [];
     let torn: TornTail | undefined;
+    const preallocating = opts.fs.preallocate !== undefined;
     for (const [i, seg] of segments.entries()) {
       const path = `${opts.dir}/${seg.name}`;
       const where = opts.fs.describe(path);
       const buf = await opts.fs.readFile(path);
       const last = i === segments.length - 1;
+      const segmentStart = records.length;
       let off = 0;
       let first = true;
       for (;;) {
         const p = parseRecord(buf, off);
         if (p.kind === 'end') break;
         if (p.kind === 'bad') {
+          // The pre-allocated rest of the last segment: writes continue here.
+          if (last && preallocating && isAllZero(buf, off)) break;
           if (last && p.tornCandidate) {
             torn = { file: where, offset: off, droppedBytes: buf.length - off, reason: p.reason };
             await opts.fs.truncate(path, off);
@@ -264,7 +285,22 @@ export class SegmentedLog {
         await opts.fs.sync(path);
         off = log.metadataRecord.length;
       }
-      if (last) log.tailSize = off;
+      if (last) {
+        log.tailSize = off;
+        if (preallocating) {
+          if (buf.length - off > 1024 * 1024) {
+            // Records are views of `buf`: copy this segment's data so the zero tail (up to
+            // the segment size) is not kept in memory with them.
+            const data = Buffer.from(buf.subarray(0, off));
+            for (let r = segmentStart; r < records.length; r++) {
+              const { type, payload } = records[r]!;
+              const at = payload.byteOffset - buf.byteOffset;
+              records[r] = { type, payload: data.subarray(at, at + payload.length) };
+            }
+          }
+          await opts.fs.preallocate!(path, off, log.segmentBytes);
+        }
+      }
     }
     if (metadata === undefined) {
       throw new WalCorruptError(
@@ -418,6 +454,13 @@ export class SegmentedLog {
   private async startNextSegment(): Promise<void> {
     if (this.pending.length > 0) await this.flush();
     const tail = this.segments[this.segments.length - 1]!;
+    if (this.fs.preallocate !== undefined) {
+      // Drop the unused pre-allocated tail (as etcd does), so that only the last segment
+      // ever ends in zeros (recovery treats zeros elsewhere as corruption).
+      const path = `${this.dir}/${tail.name}`;
+      await this.fs.truncate(path, this.tailSize);
+      await this.fs.sync(path);
+    }
     const index = Math.max(tail.index, (this.flushedLastIndex ?? tail.index - 1) + 1);
     await this.startSegment(tail.seq + 1, index, this.headRecordsFn?.() ?? []);
   }
@@ -435,6 +478,7 @@ export class SegmentedLog {
     await this.fs.sync(tmp);
     await this.fs.rename(tmp, path);
     await this.fs.syncDir(this.dir);
+    await this.fs.preallocate?.(path, data.length, this.segmentBytes);
     this.segments.push({ name, seq, index });
     this.tailSize = data.length;
   }
