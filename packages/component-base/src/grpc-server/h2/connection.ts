@@ -1,0 +1,622 @@
+/**
+ * One server-side HTTP/2 connection (RFC 9113) in JavaScript on a socket (`net.Socket` or
+ * `tls.TLSSocket`): frames are parsed from the socket's chunks as they arrive, and everything the
+ * connection sends while a chunk is handled, or within one tick, goes out in one socket write.
+ * No push, no priorities (PRIORITY is read and ignored).
+ */
+import type { Duplex } from 'node:stream';
+import {
+  DEFAULT_MAX_FRAME,
+  DEFAULT_WINDOW,
+  ErrorCode,
+  FRAME_HEADER,
+  Flag,
+  FrameType,
+  MAX_WINDOW,
+  PREFACE,
+  Setting,
+  frame,
+  goawayFrame,
+  rstStreamFrame,
+  settingsFrame,
+  windowUpdateFrame,
+  writeFrameHeader,
+} from './frames.js';
+import { HpackDecoder, type HeaderList, encodeHeaders } from './hpack.js';
+
+export interface H2ConnectionOptions {
+  /** Our SETTINGS_INITIAL_WINDOW_SIZE and the connection receive window; 16 MiB. */
+  windowBytes?: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS; unlimited. */
+  maxConcurrentStreams?: number;
+  /** Largest header block accepted (HEADERS + CONTINUATION); 64 KiB. */
+  maxHeaderBlockBytes?: number;
+  /** A new request stream, its headers decoded. */
+  onStream(stream: H2Stream): void;
+  /** Protocol errors of the peer (the connection is already being closed). */
+  onError?(err: Error): void;
+}
+
+class ConnectionError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Either a block of headers (already HPACK-encoded) or body bytes, queued behind the window. */
+interface Pending {
+  data: Buffer;
+  trailers: Buffer | undefined;
+}
+
+/** One request stream, as the application sees it. */
+export class H2Stream {
+  /** The request's header list, in order. */
+  headers: HeaderList = [];
+  /** Request body chunks (DATA payloads); set by the application. */
+  ondata: ((chunk: Buffer) => void) | undefined;
+  /** The client finished its side (END_STREAM). */
+  onend: (() => void) | undefined;
+  /** The stream is gone: `code` is the RST_STREAM code, or -1 when the connection closed. */
+  onclose: ((code: number) => void) | undefined;
+
+  remoteClosed = false;
+  localClosed = false;
+  closed = false;
+  sendWindow: number;
+  private recvUnacked = 0;
+  private pending: Pending | undefined;
+
+  constructor(
+    readonly id: number,
+    private readonly conn: H2Connection,
+  ) {
+    this.sendWindow = conn.peerInitialWindow;
+  }
+
+  /** The socket the stream arrived on (peer address, TLS peer certificate). */
+  get socket(): Duplex {
+    return this.conn.socket;
+  }
+
+  /** Sends the response headers (an HPACK block from `encodeHeaders`, or a header list). */
+  respond(headers: Buffer | HeaderList, endStream = false): void {
+    if (this.localClosed) return;
+    this.conn.sendHeaders(this, toBlock(headers), endStream);
+    if (endStream) this.closeLocal();
+  }
+
+  /** Sends body bytes, as the peer's windows allow (the rest is queued). */
+  write(data: Buffer): void {
+    if (this.localClosed) return;
+    if (this.pending !== undefined) {
+      this.pending.data = Buffer.concat([this.pending.data, data]);
+      return;
+    }
+    const rest = this.conn.sendData(this, data, false);
+    if (rest !== undefined) this.pending = { data: rest, trailers: undefined };
+  }
+
+  /** Ends the response with trailers (after the queued body). */
+  end(trailers: Buffer | HeaderList): void {
+    if (this.localClosed) return;
+    const block = toBlock(trailers);
+    if (this.pending !== undefined) {
+      this.pending.trailers = block;
+      return;
+    }
+    this.conn.sendHeaders(this, block, true);
+    this.closeLocal();
+  }
+
+  /** Resets the stream (RST_STREAM) with `code`. */
+  reset(code: ErrorCode): void {
+    if (this.closed) return;
+    this.conn.send(rstStreamFrame(this.id, code));
+    this.close(code);
+  }
+
+  /** @internal The windows grew: sends what was queued. */
+  resume(): void {
+    const p = this.pending;
+    if (p === undefined || this.closed) return;
+    const rest = this.conn.sendData(this, p.data, false);
+    if (rest !== undefined) {
+      p.data = rest;
+      return;
+    }
+    this.pending = undefined;
+    if (p.trailers !== undefined) {
+      this.conn.sendHeaders(this, p.trailers, true);
+      this.closeLocal();
+    }
+  }
+
+  get blocked(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** @internal Counts received DATA; returns a stream WINDOW_UPDATE increment when due. */
+  consumed(bytes: number, window: number): number {
+    this.recvUnacked += bytes;
+    if (this.remoteClosed || this.recvUnacked < window / 2) return 0;
+    const inc = this.recvUnacked;
+    this.recvUnacked = 0;
+    return inc;
+  }
+
+  /** @internal */
+  closeRemote(): void {
+    this.remoteClosed = true;
+    this.onend?.();
+    if (this.localClosed) this.close(ErrorCode.NO_ERROR);
+  }
+
+  private closeLocal(): void {
+    this.localClosed = true;
+    if (this.remoteClosed) this.close(ErrorCode.NO_ERROR);
+  }
+
+  /** @internal */
+  close(code: number): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.localClosed = true;
+    this.remoteClosed = true;
+    this.pending = undefined;
+    this.conn.forget(this);
+    this.onclose?.(code);
+  }
+}
+
+function toBlock(headers: Buffer | HeaderList): Buffer {
+  return Buffer.isBuffer(headers) ? headers : encodeHeaders(headers);
+}
+
+export class H2Connection {
+  /** The peer's SETTINGS_INITIAL_WINDOW_SIZE (the send window of new streams). */
+  peerInitialWindow = DEFAULT_WINDOW;
+  private peerMaxFrame = DEFAULT_MAX_FRAME;
+  private sendWindow = DEFAULT_WINDOW;
+  private recvUnacked = 0;
+  private readonly windowBytes: number;
+  private readonly maxStreams: number;
+  private readonly maxHeaderBlock: number;
+  private readonly streams = new Map<number, H2Stream>();
+  private readonly blocked = new Set<H2Stream>();
+  private readonly decoder = new HpackDecoder();
+  private lastStreamId = 0;
+  private prefaceSeen = false;
+  private settingsSeen = false;
+  /** Bytes of an incomplete frame from earlier chunks. */
+  private buffered: Buffer | undefined;
+  /** A header block being assembled from HEADERS + CONTINUATION. */
+  private headerStream = 0;
+  private headerParts: Buffer[] = [];
+  private headerBytes = 0;
+  private headerEndStream = false;
+  private out: Buffer[] = [];
+  private flushScheduled = false;
+  private inChunk = false;
+  private goingAway = false;
+  private dead = false;
+
+  constructor(
+    readonly socket: Duplex,
+    private readonly options: H2ConnectionOptions,
+  ) {
+    this.windowBytes = Math.min(options.windowBytes ?? 16 * 1024 * 1024, MAX_WINDOW);
+    this.maxStreams = options.maxConcurrentStreams ?? Infinity;
+    this.maxHeaderBlock = options.maxHeaderBlockBytes ?? 64 * 1024;
+    const settings: Array<[Setting, number]> = [
+      [Setting.ENABLE_PUSH, 0],
+      [Setting.INITIAL_WINDOW_SIZE, this.windowBytes],
+    ];
+    if (this.maxStreams !== Infinity)
+      settings.push([Setting.MAX_CONCURRENT_STREAMS, this.maxStreams]);
+    this.send(settingsFrame(settings));
+    if (this.windowBytes > DEFAULT_WINDOW) {
+      this.send(windowUpdateFrame(0, this.windowBytes - DEFAULT_WINDOW));
+    }
+    socket.on('data', this.onData);
+    socket.on('close', this.onSocketClose);
+    socket.on('error', this.onSocketClose);
+  }
+
+  /** Streams open now. */
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /**
+   * Graceful close: GOAWAY (NO_ERROR) with the last stream started; the socket ends once the
+   * open streams have.
+   */
+  close(): void {
+    if (this.goingAway || this.dead) return;
+    this.goingAway = true;
+    this.send(goawayFrame(this.lastStreamId, ErrorCode.NO_ERROR));
+    if (this.streams.size === 0) this.endSocket();
+  }
+
+  /** Cuts the connection now; open streams see onclose(-1). */
+  destroy(): void {
+    this.flush();
+    this.socket.destroy();
+    this.onSocketClose();
+  }
+
+  /** @internal Queues bytes for the next socket write. */
+  send(buf: Buffer): void {
+    if (this.dead) return;
+    this.out.push(buf);
+    if (!this.inChunk && !this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flush);
+    }
+  }
+
+  /** @internal A header block as HEADERS + CONTINUATION frames, split at the peer's frame size. */
+  sendHeaders(stream: H2Stream, block: Buffer, endStream: boolean): void {
+    const max = this.peerMaxFrame;
+    if (block.length <= max) {
+      const out = Buffer.allocUnsafe(FRAME_HEADER + block.length);
+      const flags = Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0);
+      writeFrameHeader(out, 0, block.length, FrameType.HEADERS, flags, stream.id);
+      block.copy(out, FRAME_HEADER);
+      this.send(out);
+      return;
+    }
+    for (let off = 0; off < block.length; off += max) {
+      const part = block.subarray(off, off + max);
+      const last = off + max >= block.length;
+      const type = off === 0 ? FrameType.HEADERS : FrameType.CONTINUATION;
+      const flags = (last ? Flag.END_HEADERS : 0) | (off === 0 && endStream ? Flag.END_STREAM : 0);
+      this.send(frame(type, flags, stream.id, part));
+    }
+  }
+
+  /**
+   * @internal DATA frames for as much of `data` as the connection's and the stream's send
+   * windows allow; returns what did not fit.
+   */
+  sendData(stream: H2Stream, data: Buffer, endStream: boolean): Buffer | undefined {
+    let off = 0;
+    while (off < data.length) {
+      const room = Math.min(this.sendWindow, stream.sendWindow, this.peerMaxFrame);
+      if (room <= 0) {
+        this.blocked.add(stream);
+        return data.subarray(off);
+      }
+      const n = Math.min(room, data.length - off);
+      const header = Buffer.allocUnsafe(FRAME_HEADER);
+      const last = off + n === data.length;
+      writeFrameHeader(
+        header,
+        0,
+        n,
+        FrameType.DATA,
+        last && endStream ? Flag.END_STREAM : 0,
+        stream.id,
+      );
+      this.send(header);
+      this.send(data.subarray(off, off + n));
+      this.sendWindow -= n;
+      stream.sendWindow -= n;
+      off += n;
+    }
+    return undefined;
+  }
+
+  /** @internal */
+  forget(stream: H2Stream): void {
+    this.streams.delete(stream.id);
+    this.blocked.delete(stream);
+    if (this.goingAway && this.streams.size === 0) this.endSocket();
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const out = this.out;
+    if (out.length === 0 || this.dead) return;
+    this.out = [];
+    this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+  };
+
+  private endSocket(): void {
+    this.flush();
+    this.socket.end();
+  }
+
+  private readonly onSocketClose = (): void => {
+    if (this.dead) return;
+    this.dead = true;
+    this.out = [];
+    for (const s of [...this.streams.values()]) s.close(-1);
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.dead) return;
+    let buf = this.buffered === undefined ? chunk : Buffer.concat([this.buffered, chunk]);
+    this.buffered = undefined;
+    this.inChunk = true;
+    try {
+      let pos = 0;
+      if (!this.prefaceSeen) {
+        if (buf.length < PREFACE.length) {
+          if (!PREFACE.subarray(0, buf.length).equals(buf)) {
+            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'bad connection preface');
+          }
+          this.buffered = buf;
+          return;
+        }
+        if (!buf.subarray(0, PREFACE.length).equals(PREFACE)) {
+          throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'bad connection preface');
+        }
+        this.prefaceSeen = true;
+        pos = PREFACE.length;
+      }
+      while (buf.length - pos >= FRAME_HEADER) {
+        const len = (buf[pos]! << 16) | (buf[pos + 1]! << 8) | buf[pos + 2]!;
+        if (len > DEFAULT_MAX_FRAME) {
+          // We never raise SETTINGS_MAX_FRAME_SIZE above the default.
+          throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'frame larger than allowed');
+        }
+        const end = pos + FRAME_HEADER + len;
+        if (end > buf.length) break;
+        const type = buf[pos + 3]!;
+        const flags = buf[pos + 4]!;
+        const id = buf.readUInt32BE(pos + 5) & 0x7fffffff;
+        this.onFrame(type, flags, id, buf.subarray(pos + FRAME_HEADER, end));
+        if (this.dead) return;
+        pos = end;
+      }
+      if (pos < buf.length) this.buffered = buf.subarray(pos);
+      buf = chunk;
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.inChunk = false;
+      this.flush();
+    }
+  };
+
+  private fail(err: unknown): void {
+    const e =
+      err instanceof ConnectionError
+        ? err
+        : new ConnectionError(ErrorCode.INTERNAL_ERROR, String(err));
+    const code = e instanceof ConnectionError ? e.code : ErrorCode.PROTOCOL_ERROR;
+    this.options.onError?.(e);
+    this.send(goawayFrame(this.lastStreamId, code, e.message));
+    this.inChunk = false;
+    this.flush();
+    this.socket.end();
+    this.onSocketClose();
+  }
+
+  private onFrame(type: number, flags: number, id: number, payload: Buffer): void {
+    if (!this.settingsSeen && type !== FrameType.SETTINGS) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'first frame is not SETTINGS');
+    }
+    if (this.headerStream !== 0 && type !== FrameType.CONTINUATION) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'expected CONTINUATION');
+    }
+    switch (type) {
+      case FrameType.DATA:
+        return this.onDataFrame(flags, id, payload);
+      case FrameType.HEADERS:
+        return this.onHeaders(flags, id, payload);
+      case FrameType.PRIORITY:
+        if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PRIORITY on stream 0');
+        return;
+      case FrameType.RST_STREAM:
+        if (id === 0 || payload.length !== 4) {
+          throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'bad RST_STREAM');
+        }
+        if (id > this.lastStreamId) {
+          throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'RST_STREAM on an idle stream');
+        }
+        this.streams.get(id)?.close(payload.readUInt32BE(0));
+        return;
+      case FrameType.SETTINGS:
+        return this.onSettings(flags, id, payload);
+      case FrameType.PUSH_PROMISE:
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PUSH_PROMISE from a client');
+      case FrameType.PING:
+        if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PING on a stream');
+        if (payload.length !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad PING');
+        if ((flags & Flag.ACK) === 0) this.send(frame(FrameType.PING, Flag.ACK, 0, payload));
+        return;
+      case FrameType.GOAWAY:
+        if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'GOAWAY on a stream');
+        this.goingAway = true;
+        if (this.streams.size === 0) this.endSocket();
+        return;
+      case FrameType.WINDOW_UPDATE:
+        return this.onWindowUpdate(id, payload);
+      case FrameType.CONTINUATION:
+        return this.onContinuation(flags, id, payload);
+      default:
+        // Unknown frame types are ignored (5.5).
+        return;
+    }
+  }
+
+  /** The payload without padding (6.1, 6.2). */
+  private unpad(flags: number, payload: Buffer, skip = 0): Buffer {
+    if ((flags & Flag.PADDED) === 0) return skip === 0 ? payload : payload.subarray(skip);
+    if (payload.length < 1) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad padding');
+    const pad = payload[0]!;
+    if (pad + 1 + skip > payload.length) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'padding exceeds the frame');
+    }
+    return payload.subarray(1 + skip, payload.length - pad);
+  }
+
+  private onDataFrame(flags: number, id: number, payload: Buffer): void {
+    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'DATA on stream 0');
+    // Flow control counts the whole frame, padding included (6.9.1).
+    this.recvUnacked += payload.length;
+    if (this.recvUnacked >= this.windowBytes / 2) {
+      this.send(windowUpdateFrame(0, this.recvUnacked));
+      this.recvUnacked = 0;
+    }
+    const stream = this.streams.get(id);
+    if (stream === undefined || stream.remoteClosed) {
+      if (id > this.lastStreamId) {
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'DATA on an idle stream');
+      }
+      this.send(rstStreamFrame(id, ErrorCode.STREAM_CLOSED));
+      return;
+    }
+    const data = this.unpad(flags, payload);
+    const inc = stream.consumed(payload.length, this.windowBytes);
+    if (inc > 0) this.send(windowUpdateFrame(id, inc));
+    if (data.length > 0) stream.ondata?.(data);
+    if (flags & Flag.END_STREAM && !stream.closed) stream.closeRemote();
+  }
+
+  private onHeaders(flags: number, id: number, payload: Buffer): void {
+    if (id === 0 || id % 2 === 0) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'HEADERS on an invalid stream id');
+    }
+    const block = this.unpad(flags, payload, flags & Flag.PRIORITY ? 5 : 0);
+    this.headerStream = id;
+    this.headerParts = [block];
+    this.headerBytes = block.length;
+    this.headerEndStream = (flags & Flag.END_STREAM) !== 0;
+    if (flags & Flag.END_HEADERS) this.onHeaderBlock();
+  }
+
+  private onContinuation(flags: number, id: number, payload: Buffer): void {
+    if (this.headerStream === 0 || id !== this.headerStream) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'unexpected CONTINUATION');
+    }
+    this.headerParts.push(payload);
+    this.headerBytes += payload.length;
+    if (this.headerBytes > this.maxHeaderBlock) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'header block too large');
+    }
+    if (flags & Flag.END_HEADERS) this.onHeaderBlock();
+  }
+
+  private onHeaderBlock(): void {
+    const id = this.headerStream;
+    const parts = this.headerParts;
+    const block = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    this.headerStream = 0;
+    this.headerParts = [];
+    let headers: HeaderList;
+    try {
+      // Decoded even for a stream refused below: the dynamic table must stay in step.
+      headers = this.decoder.decode(block);
+    } catch (err) {
+      throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, (err as Error).message);
+    }
+    const existing = this.streams.get(id);
+    if (existing !== undefined) {
+      // Trailers: they must end the stream (8.1).
+      if (!this.headerEndStream || existing.remoteClosed) {
+        existing.reset(ErrorCode.PROTOCOL_ERROR);
+        return;
+      }
+      existing.closeRemote();
+      return;
+    }
+    if (id <= this.lastStreamId) {
+      throw new ConnectionError(ErrorCode.STREAM_CLOSED, 'HEADERS on a closed stream');
+    }
+    this.lastStreamId = id;
+    if (this.goingAway || this.streams.size >= this.maxStreams) {
+      this.send(rstStreamFrame(id, ErrorCode.REFUSED_STREAM));
+      return;
+    }
+    const stream = new H2Stream(id, this);
+    stream.headers = headers;
+    this.streams.set(id, stream);
+    this.options.onStream(stream);
+    if (this.headerEndStream && !stream.closed) stream.closeRemote();
+  }
+
+  private onSettings(flags: number, id: number, payload: Buffer): void {
+    if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'SETTINGS on a stream');
+    if (flags & Flag.ACK) {
+      if (payload.length !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad ACK');
+      return;
+    }
+    if (payload.length % 6 !== 0)
+      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad SETTINGS');
+    this.settingsSeen = true;
+    for (let i = 0; i < payload.length; i += 6) {
+      const key = payload.readUInt16BE(i);
+      const value = payload.readUInt32BE(i + 2);
+      if (key === Setting.INITIAL_WINDOW_SIZE) {
+        if (value > MAX_WINDOW) {
+          throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'initial window too large');
+        }
+        // The change applies to every open stream's send window (6.9.2).
+        const delta = value - this.peerInitialWindow;
+        this.peerInitialWindow = value;
+        for (const s of this.streams.values()) s.sendWindow += delta;
+      } else if (key === Setting.MAX_FRAME_SIZE) {
+        if (value < DEFAULT_MAX_FRAME || value > 16_777_215) {
+          throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'bad max frame size');
+        }
+        this.peerMaxFrame = value;
+      } else if (key === Setting.ENABLE_PUSH && value > 1) {
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'bad ENABLE_PUSH');
+      }
+      // HEADER_TABLE_SIZE: our encoder never uses the dynamic table. MAX_CONCURRENT_STREAMS:
+      // a server opens no streams. MAX_HEADER_LIST_SIZE: advisory.
+    }
+    this.send(frame(FrameType.SETTINGS, Flag.ACK, 0));
+    this.resumeBlocked();
+  }
+
+  private onWindowUpdate(id: number, payload: Buffer): void {
+    if (payload.length !== 4)
+      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad WINDOW_UPDATE');
+    const inc = payload.readUInt32BE(0) & 0x7fffffff;
+    if (id === 0) {
+      if (inc === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'zero window increment');
+      this.sendWindow += inc;
+      if (this.sendWindow > MAX_WINDOW) {
+        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'window overflow');
+      }
+      this.resumeBlocked();
+      return;
+    }
+    const stream = this.streams.get(id);
+    if (stream === undefined) return;
+    if (inc === 0) {
+      stream.reset(ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
+    stream.sendWindow += inc;
+    if (stream.sendWindow > MAX_WINDOW) {
+      stream.reset(ErrorCode.FLOW_CONTROL_ERROR);
+      return;
+    }
+    if (stream.blocked) {
+      this.blocked.delete(stream);
+      stream.resume();
+    }
+  }
+
+  private resumeBlocked(): void {
+    if (this.blocked.size === 0) return;
+    const streams = [...this.blocked];
+    this.blocked.clear();
+    for (const s of streams) {
+      if (this.sendWindow <= 0) {
+        this.blocked.add(s);
+        continue;
+      }
+      s.resume();
+    }
+  }
+}
