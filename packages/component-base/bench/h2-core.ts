@@ -8,6 +8,7 @@
  * Servers (the request bytes are echoed; no protobuf, so only the transport and call layer
  * count):
  * - `GrpcServer`: component-base's GrpcServer on node:http2, as kubets-store serves today;
+ * - `GrpcServer-js`: the same GrpcServer with `transport: 'js'`;
  * - `node-min`: a minimal gRPC echo straight on node:http2 streams (no call objects);
  * - `js-min`: the same minimal echo on the JavaScript HTTP/2 connection over a net.Socket.
  * `node-min` against `js-min` is the transport's own cost; `GrpcServer` shows what the call layer
@@ -29,7 +30,7 @@ import { H2Connection, type H2Stream } from '../src/grpc-server/h2/connection.js
 import { encodeHeaders } from '../src/grpc-server/h2/hpack.js';
 import { threadsCpuNs } from '../src/testing/proc-cpu.js';
 
-const SERVERS = ['GrpcServer', 'node-min', 'js-min'] as const;
+const SERVERS = ['GrpcServer', 'GrpcServer-js', 'node-min', 'js-min'] as const;
 type ServerKind = (typeof SERVERS)[number];
 
 const OPS = Number(process.env.BENCH_OPS ?? 4000);
@@ -58,8 +59,11 @@ function echoService(): ServiceDefinition {
 /** Child: serve the echo service with one server; print the port. */
 async function serve(kind: ServerKind): Promise<void> {
   let port: number;
-  if (kind === 'GrpcServer') {
-    const server = new GrpcServer({ windowBytes: WINDOW });
+  if (kind === 'GrpcServer' || kind === 'GrpcServer-js') {
+    const server = new GrpcServer({
+      windowBytes: WINDOW,
+      transport: kind === 'GrpcServer' ? 'node:http2' : 'js',
+    });
     server.addService(echoService(), {
       Unary: (call: { request: Buffer }, cb: (e: null, r: Buffer) => void) =>
         cb(null, call.request),
@@ -274,7 +278,7 @@ async function main(): Promise<void> {
     const stream =
       STREAM_MSGS > 0 ? `, bidi ${median(figs.map((f) => f.streamUs)).toFixed(1)} µs/msg` : '';
     console.log(
-      `${kind.padEnd(11)} unary ${us.toFixed(1)} µs CPU/call${rel}, ` +
+      `${kind.padEnd(13)} unary ${us.toFixed(1)} µs CPU/call${rel}, ` +
         `${median(figs.map((f) => f.unaryPerSec)).toFixed(0)} calls/s${stream}` +
         `  [rounds: ${figs.map((f) => f.unaryUs.toFixed(1)).join(' ')}]`,
     );

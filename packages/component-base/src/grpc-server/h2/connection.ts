@@ -4,7 +4,7 @@
  * connection sends while a chunk is handled, or within one tick, goes out in one socket write.
  * No push, no priorities (PRIORITY is read and ignored).
  */
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import {
   DEFAULT_MAX_FRAME,
   DEFAULT_WINDOW,
@@ -46,11 +46,8 @@ class ConnectionError extends Error {
   }
 }
 
-/** Either a block of headers (already HPACK-encoded) or body bytes, queued behind the window. */
-interface Pending {
-  data: Buffer;
-  trailers: Buffer | undefined;
-}
+/** Bytes queued behind the peer's windows past which `write` asks the writer to wait. */
+const HIGH_WATER = 64 * 1024;
 
 /** One request stream, as the application sees it. */
 export class H2Stream {
@@ -62,13 +59,21 @@ export class H2Stream {
   onend: (() => void) | undefined;
   /** The stream is gone: `code` is the RST_STREAM code, or -1 when the connection closed. */
   onclose: ((code: number) => void) | undefined;
+  /** The body queued behind the peer's windows went out (after `write` returned false). */
+  ondrain: (() => void) | undefined;
 
   remoteClosed = false;
   localClosed = false;
   closed = false;
   sendWindow: number;
   private recvUnacked = 0;
-  private pending: Pending | undefined;
+  /** Body bytes waiting for window, and the trailers to send after them. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private pendingTrailers: Buffer | undefined;
+  private needDrain = false;
+  /** Reset (NO_ERROR) once the response is out, if the client is still sending then. */
+  private resetWhenDone = false;
 
   constructor(
     readonly id: number,
@@ -77,9 +82,9 @@ export class H2Stream {
     this.sendWindow = conn.peerInitialWindow;
   }
 
-  /** The socket the stream arrived on (peer address, TLS peer certificate). */
-  get socket(): Duplex {
-    return this.conn.socket;
+  /** The connection (its `socket`: peer address, TLS peer certificate). */
+  get connection(): H2Connection {
+    return this.conn;
   }
 
   /** Sends the response headers (an HPACK block from `encodeHeaders`, or a header list). */
@@ -89,23 +94,30 @@ export class H2Stream {
     if (endStream) this.closeLocal();
   }
 
-  /** Sends body bytes, as the peer's windows allow (the rest is queued). */
-  write(data: Buffer): void {
-    if (this.localClosed) return;
-    if (this.pending !== undefined) {
-      this.pending.data = Buffer.concat([this.pending.data, data]);
-      return;
+  /**
+   * Sends body bytes, as the peer's windows allow (the rest is queued); false once more than
+   * 64 KiB wait: the writer should wait for `ondrain`.
+   */
+  write(data: Buffer): boolean {
+    if (this.localClosed) return false;
+    if (this.pendingBytes === 0) {
+      const rest = this.conn.sendData(this, data, false);
+      if (rest === undefined) return true;
+      data = rest;
     }
-    const rest = this.conn.sendData(this, data, false);
-    if (rest !== undefined) this.pending = { data: rest, trailers: undefined };
+    this.pending.push(data);
+    this.pendingBytes += data.length;
+    if (this.pendingBytes < HIGH_WATER) return true;
+    this.needDrain = true;
+    return false;
   }
 
   /** Ends the response with trailers (after the queued body). */
   end(trailers: Buffer | HeaderList): void {
-    if (this.localClosed) return;
+    if (this.localClosed || this.pendingTrailers !== undefined) return;
     const block = toBlock(trailers);
-    if (this.pending !== undefined) {
-      this.pending.trailers = block;
+    if (this.pendingBytes > 0) {
+      this.pendingTrailers = block;
       return;
     }
     this.conn.sendHeaders(this, block, true);
@@ -113,30 +125,50 @@ export class H2Stream {
   }
 
   /** Resets the stream (RST_STREAM) with `code`. */
-  reset(code: ErrorCode): void {
+  reset(code: number): void {
     if (this.closed) return;
     this.conn.send(rstStreamFrame(this.id, code));
     this.close(code);
   }
 
+  /**
+   * The response is complete: once it is out, stop the client's side too (RST_STREAM NO_ERROR)
+   * if the client has not finished sending, as gRPC servers do.
+   */
+  stopReading(): void {
+    if (this.closed || this.remoteClosed) return;
+    if (this.localClosed) this.reset(ErrorCode.NO_ERROR);
+    else this.resetWhenDone = true;
+  }
+
   /** @internal The windows grew: sends what was queued. */
   resume(): void {
-    const p = this.pending;
-    if (p === undefined || this.closed) return;
-    const rest = this.conn.sendData(this, p.data, false);
-    if (rest !== undefined) {
-      p.data = rest;
-      return;
+    if (this.closed) return;
+    while (this.pending.length > 0) {
+      const head = this.pending[0]!;
+      const rest = this.conn.sendData(this, head, false);
+      if (rest !== undefined) {
+        this.pendingBytes -= head.length - rest.length;
+        this.pending[0] = rest;
+        return;
+      }
+      this.pendingBytes -= head.length;
+      this.pending.shift();
     }
-    this.pending = undefined;
-    if (p.trailers !== undefined) {
-      this.conn.sendHeaders(this, p.trailers, true);
+    const trailers = this.pendingTrailers;
+    if (trailers !== undefined) {
+      this.pendingTrailers = undefined;
+      this.conn.sendHeaders(this, trailers, true);
       this.closeLocal();
+    }
+    if (this.needDrain) {
+      this.needDrain = false;
+      this.ondrain?.();
     }
   }
 
   get blocked(): boolean {
-    return this.pending !== undefined;
+    return this.pendingBytes > 0;
   }
 
   /** @internal Counts received DATA; returns a stream WINDOW_UPDATE increment when due. */
@@ -158,6 +190,7 @@ export class H2Stream {
   private closeLocal(): void {
     this.localClosed = true;
     if (this.remoteClosed) this.close(ErrorCode.NO_ERROR);
+    else if (this.resetWhenDone) this.reset(ErrorCode.NO_ERROR);
   }
 
   /** @internal */
@@ -166,7 +199,9 @@ export class H2Stream {
     this.closed = true;
     this.localClosed = true;
     this.remoteClosed = true;
-    this.pending = undefined;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.pendingTrailers = undefined;
     this.conn.forget(this);
     this.onclose?.(code);
   }
@@ -205,7 +240,7 @@ export class H2Connection {
   private dead = false;
 
   constructor(
-    readonly socket: Duplex,
+    readonly socket: Socket,
     private readonly options: H2ConnectionOptions,
   ) {
     this.windowBytes = Math.min(options.windowBytes ?? 16 * 1024 * 1024, MAX_WINDOW);
@@ -340,7 +375,7 @@ export class H2Connection {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.dead) return;
-    let buf = this.buffered === undefined ? chunk : Buffer.concat([this.buffered, chunk]);
+    const buf = this.buffered === undefined ? chunk : Buffer.concat([this.buffered, chunk]);
     this.buffered = undefined;
     this.inChunk = true;
     try {
@@ -375,7 +410,6 @@ export class H2Connection {
         pos = end;
       }
       if (pos < buf.length) this.buffered = buf.subarray(pos);
-      buf = chunk;
     } catch (err) {
       this.fail(err);
     } finally {

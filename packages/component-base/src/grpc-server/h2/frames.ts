@@ -98,7 +98,7 @@ export function windowUpdateFrame(streamId: number, increment: number): Buffer {
   return out;
 }
 
-export function rstStreamFrame(streamId: number, code: ErrorCode): Buffer {
+export function rstStreamFrame(streamId: number, code: number): Buffer {
   const out = Buffer.allocUnsafe(FRAME_HEADER + 4);
   writeFrameHeader(out, 0, 4, FrameType.RST_STREAM, 0, streamId);
   out.writeUInt32BE(code, FRAME_HEADER);
