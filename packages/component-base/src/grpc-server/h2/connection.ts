@@ -500,11 +500,15 @@ export class H2Connection {
       this.recvUnacked = 0;
     }
     const stream = this.streams.get(id);
-    if (stream === undefined || stream.remoteClosed) {
+    if (stream === undefined) {
       if (id > this.lastStreamId) {
         throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'DATA on an idle stream');
       }
-      this.send(rstStreamFrame(id, ErrorCode.STREAM_CLOSED));
+      // A stream we closed (or reset): the client may still have DATA in flight (5.4.2).
+      return;
+    }
+    if (stream.remoteClosed) {
+      stream.reset(ErrorCode.STREAM_CLOSED);
       return;
     }
     const data = this.unpad(flags, payload);
