@@ -17,7 +17,8 @@
  * Environment: BENCH_OPS (unary calls per measurement, default 4000), BENCH_ROUNDS (default 3;
  * server order alternates), BENCH_CLIENTS (concurrent calls, default 32), BENCH_BYTES (request
  * size, default 100), BENCH_STREAM_MSGS (messages echoed on one bidi stream per client, default
- * 0: streaming is skipped), BENCH_ONLY (comma-separated servers).
+ * 0: streaming is skipped), BENCH_ONLY (comma-separated servers), BENCH_NODE_ARGS (node options
+ * for the serving process, such as --cpu-prof).
  */
 import { spawn } from 'node:child_process';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -78,6 +79,7 @@ async function serve(kind: ServerKind): Promise<void> {
   } else {
     port = await serveJsMin();
   }
+  process.on('SIGINT', () => process.exit(0));
   process.stdout.write(`${port}\n`);
 }
 
@@ -183,7 +185,8 @@ interface Figures {
 }
 
 async function measure(kind: ServerKind): Promise<Figures> {
-  const child = spawn(process.execPath, [process.argv[1]!, 'serve', kind], {
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, process.argv[1]!, 'serve', kind], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
@@ -249,7 +252,8 @@ async function measure(kind: ServerKind): Promise<Figures> {
     client.close();
     return { unaryUs, unaryPerSec: (OPS / wall) * 1000, streamUs };
   } finally {
-    child.kill();
+    // SIGINT lets a --cpu-prof child write its profile.
+    child.kill('SIGINT');
   }
 }
 

@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { CallStream } from './calls.js';
-import { H2Connection, type H2Stream } from './h2/connection.js';
+import { H2Connection, type H2Stream, type H2StreamSink } from './h2/connection.js';
 import { type HeaderList, encodeHeaders } from './h2/hpack.js';
 
 /** Encoded header blocks of constant header objects (the calls' shared response headers). */
@@ -49,17 +49,33 @@ export function headerObject(list: HeaderList): IncomingHttpHeaders {
 }
 
 /** One request stream of the JavaScript connection, shaped as the calls use node's streams. */
-export class JsCallStream extends EventEmitter implements CallStream {
+export class JsCallStream extends EventEmitter implements CallStream, H2StreamSink {
   private waitForTrailers = false;
   private trailersSent = false;
 
   constructor(private readonly s: H2Stream) {
     super();
-    s.ondata = (chunk) => this.emit('data', chunk);
-    s.onend = () => this.emit('end');
-    // As node's streams: 'close' comes on a later tick, never inside the call that closed it.
-    s.onclose = () => process.nextTick(emitClose, this);
-    s.ondrain = () => this.emit('drain');
+    s.sink = this;
+  }
+
+  /** @internal */
+  onStreamData(chunk: Buffer): void {
+    this.emit('data', chunk);
+  }
+
+  /** @internal */
+  onStreamEnd(): void {
+    this.emit('end');
+  }
+
+  /** @internal As node's streams: 'close' comes on a later tick, never inside the call that closed it. */
+  onStreamClose(): void {
+    process.nextTick(emitClose, this);
+  }
+
+  /** @internal */
+  onStreamDrain(): void {
+    this.emit('drain');
   }
 
   get session(): { readonly socket: Socket } {

@@ -46,6 +46,13 @@ class ConnectionError extends Error {
   }
 }
 
+export interface H2StreamSink {
+  onStreamData(chunk: Buffer): void;
+  onStreamEnd(): void;
+  onStreamClose(code: number): void;
+  onStreamDrain(): void;
+}
+
 /** Bytes queued behind the peer's windows past which `write` asks the writer to wait. */
 const HIGH_WATER = 64 * 1024;
 
@@ -61,6 +68,11 @@ export class H2Stream {
   onclose: ((code: number) => void) | undefined;
   /** The body queued behind the peer's windows went out (after `write` returned false). */
   ondrain: (() => void) | undefined;
+  /**
+   * Instead of the four callbacks: one object told of the same events (no closure per stream);
+   * when set, the callbacks are not used.
+   */
+  sink: H2StreamSink | undefined;
 
   remoteClosed = false;
   localClosed = false;
@@ -163,7 +175,8 @@ export class H2Stream {
     }
     if (this.needDrain) {
       this.needDrain = false;
-      this.ondrain?.();
+      if (this.sink !== undefined) this.sink.onStreamDrain();
+      else this.ondrain?.();
     }
   }
 
@@ -183,7 +196,8 @@ export class H2Stream {
   /** @internal */
   closeRemote(): void {
     this.remoteClosed = true;
-    this.onend?.();
+    if (this.sink !== undefined) this.sink.onStreamEnd();
+    else this.onend?.();
     if (this.localClosed) this.close(ErrorCode.NO_ERROR);
   }
 
@@ -203,7 +217,8 @@ export class H2Stream {
     this.pendingBytes = 0;
     this.pendingTrailers = undefined;
     this.conn.forget(this);
-    this.onclose?.(code);
+    if (this.sink !== undefined) this.sink.onStreamClose(code);
+    else this.onclose?.(code);
   }
 }
 
@@ -514,7 +529,10 @@ export class H2Connection {
     const data = this.unpad(flags, payload);
     const inc = stream.consumed(payload.length, this.windowBytes);
     if (inc > 0) this.send(windowUpdateFrame(id, inc));
-    if (data.length > 0) stream.ondata?.(data);
+    if (data.length > 0) {
+      if (stream.sink !== undefined) stream.sink.onStreamData(data);
+      else stream.ondata?.(data);
+    }
     if (flags & Flag.END_STREAM && !stream.closed) stream.closeRemote();
   }
 

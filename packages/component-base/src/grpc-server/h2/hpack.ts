@@ -31,12 +31,14 @@ const ENTRY_OVERHEAD = 32;
 export class HpackError extends Error {}
 
 /** A decoded header list, in order (names are lowercase as HTTP/2 requires). */
-export type HeaderList = Array<[string, string]>;
+export type HeaderField = readonly [name: string, value: string];
+/** Fields may be shared with the decoder's tables: never modified. */
+export type HeaderList = HeaderField[];
 
 /** Decodes header blocks of one connection (the dynamic table lives across blocks). */
 export class HpackDecoder {
   /** Newest entry last; HPACK index 62 is the last element. */
-  private readonly table: Array<[string, string]> = [];
+  private readonly table: HeaderField[] = [];
   private size = 0;
   private maxSize: number;
 
@@ -51,7 +53,7 @@ export class HpackDecoder {
   }
 
   /** The dynamic table, newest first (for tests). */
-  get entries(): Array<[string, string]> {
+  get entries(): HeaderField[] {
     return [...this.table].reverse();
   }
 
@@ -93,18 +95,16 @@ export class HpackDecoder {
     return out;
   }
 
-  private entry(index: number): [string, string] {
+  /** A table entry, shared (not copied): header lists are read-only. */
+  private entry(index: number): HeaderField {
     if (index === 0) throw new HpackError('HPACK: index 0');
-    if (index <= STATIC.length) {
-      const e = STATIC[index - 1]!;
-      return [e[0], e[1]];
-    }
+    if (index <= STATIC.length) return STATIC[index - 1]!;
     const e = this.table[this.table.length - (index - STATIC.length)];
     if (e === undefined) throw new HpackError(`HPACK: index ${index} out of range`);
-    return [e[0], e[1]];
+    return e;
   }
 
-  private literal(block: Buffer, pos: number, prefix: number): [[string, string], number] {
+  private literal(block: Buffer, pos: number, prefix: number): [HeaderField, number] {
     const [index, afterIndex] = readInt(block, pos, prefix);
     let name: string;
     let next = afterIndex;
@@ -117,7 +117,7 @@ export class HpackDecoder {
     return [[name, value], end];
   }
 
-  private add(field: [string, string]): void {
+  private add(field: HeaderField): void {
     const size = field[0].length + field[1].length + ENTRY_OVERHEAD;
     // An entry larger than the table empties it and is not added (4.4).
     this.evict(size);
