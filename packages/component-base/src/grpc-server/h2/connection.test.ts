@@ -209,6 +209,50 @@ describe('H2Connection (frames on a fake socket)', () => {
     expect(streams).toHaveLength(1);
   });
 
+  it('refuses malformed requests with a stream error and goes on', () => {
+    const { sock, streams } = open({ windowBytes: 1000 });
+    const bad = (fields: Array<[string, string]>): Buffer =>
+      frame(FrameType.HEADERS, Flag.END_HEADERS, 0, encodeHeaders(fields));
+    const withId = (b: Buffer, id: number): Buffer => (b.writeUInt32BE(id, 5), b);
+    sock.feed(
+      PREFACE,
+      settingsFrame([]),
+      withId(
+        bad([
+          [':method', 'POST'],
+          [':path', '/x'],
+        ]),
+        1,
+      ),
+      withId(
+        bad([
+          [':method', 'POST'],
+          [':scheme', 'http'],
+          [':path', '/x'],
+          ['Foo', 'a'],
+        ]),
+        3,
+      ),
+      withId(
+        bad([
+          [':method', 'POST'],
+          [':scheme', 'http'],
+          [':path', '/x'],
+          ['connection', 'close'],
+        ]),
+        5,
+      ),
+      headers(7),
+    );
+    const resets = frames(sock).filter((f) => f.type === FrameType.RST_STREAM);
+    expect(resets.map((f) => [f.id, f.payload.readUInt32BE(0)])).toEqual([
+      [1, ErrorCode.PROTOCOL_ERROR],
+      [3, ErrorCode.PROTOCOL_ERROR],
+      [5, ErrorCode.PROTOCOL_ERROR],
+    ]);
+    expect(streams.map((s) => s.id)).toEqual([7]);
+  });
+
   it('answers protocol errors with GOAWAY and closes', () => {
     const bad = open();
     bad.sock.feed(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));

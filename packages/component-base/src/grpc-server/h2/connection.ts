@@ -187,6 +187,11 @@ export class H2Stream {
   /** @internal Counts received DATA; returns a stream WINDOW_UPDATE increment when due. */
   consumed(bytes: number, window: number): number {
     this.recvUnacked += bytes;
+    // More than the window we gave: the client ignores flow control (6.9.1). Until it has
+    // acknowledged our SETTINGS it may still use the default window. (With the window returned
+    // once half used, as now, a frame can never overshoot; this matters once updates wait for
+    // the application to read.)
+    if (this.recvUnacked > Math.max(window, DEFAULT_WINDOW)) return -1;
     if (this.remoteClosed || this.recvUnacked < window / 2) return 0;
     const inc = this.recvUnacked;
     this.recvUnacked = 0;
@@ -220,6 +225,40 @@ export class H2Stream {
     if (this.sink !== undefined) this.sink.onStreamClose(code);
     else this.onclose?.(code);
   }
+}
+
+/** Fields HTTP/2 forbids (8.2.2): they only make sense on an HTTP/1.1 connection. */
+const CONNECTION_FIELDS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+]);
+const UPPERCASE = /[A-Z]/;
+
+/** Why a request's header list is malformed (RFC 9113 8.2, 8.3), or undefined. */
+export function malformedRequest(headers: HeaderList): string | undefined {
+  let regular = false;
+  let method = false;
+  let scheme = false;
+  let path = false;
+  for (const [name, value] of headers) {
+    if (UPPERCASE.test(name)) return `uppercase field name ${name}`;
+    if (name.charCodeAt(0) === 58 /* ':' */) {
+      if (regular) return `pseudo-header ${name} after a regular field`;
+      if (name === ':method') method = true;
+      else if (name === ':scheme') scheme = true;
+      else if (name === ':path') path = value.length > 0;
+      else if (name !== ':authority') return `unknown pseudo-header ${name}`;
+      continue;
+    }
+    regular = true;
+    if (CONNECTION_FIELDS.has(name)) return `connection-specific field ${name}`;
+    if (name === 'te' && value !== 'trailers') return 'te other than trailers';
+  }
+  if (!method || !scheme || !path) return 'missing :method, :scheme or :path';
+  return undefined;
 }
 
 function toBlock(headers: Buffer | HeaderList): Buffer {
@@ -510,6 +549,9 @@ export class H2Connection {
     if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'DATA on stream 0');
     // Flow control counts the whole frame, padding included (6.9.1).
     this.recvUnacked += payload.length;
+    if (this.recvUnacked > Math.max(this.windowBytes, DEFAULT_WINDOW)) {
+      throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'connection window exceeded');
+    }
     if (this.recvUnacked >= this.windowBytes / 2) {
       this.send(windowUpdateFrame(0, this.recvUnacked));
       this.recvUnacked = 0;
@@ -528,6 +570,10 @@ export class H2Connection {
     }
     const data = this.unpad(flags, payload);
     const inc = stream.consumed(payload.length, this.windowBytes);
+    if (inc < 0) {
+      stream.reset(ErrorCode.FLOW_CONTROL_ERROR);
+      return;
+    }
     if (inc > 0) this.send(windowUpdateFrame(id, inc));
     if (data.length > 0) {
       if (stream.sink !== undefined) stream.sink.onStreamData(data);
@@ -589,6 +635,13 @@ export class H2Connection {
     this.lastStreamId = id;
     if (this.goingAway || this.streams.size >= this.maxStreams) {
       this.send(rstStreamFrame(id, ErrorCode.REFUSED_STREAM));
+      return;
+    }
+    const malformed = malformedRequest(headers);
+    if (malformed !== undefined) {
+      // A malformed request is a stream error (8.1.1); the connection goes on.
+      this.options.onError?.(new Error(`malformed request on stream ${id}: ${malformed}`));
+      this.send(rstStreamFrame(id, ErrorCode.PROTOCOL_ERROR));
       return;
     }
     const stream = new H2Stream(id, this);
