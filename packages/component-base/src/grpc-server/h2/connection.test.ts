@@ -21,9 +21,11 @@ class FakeSocket extends EventEmitter {
   written: Buffer[] = [];
   ended = false;
   destroyed = false;
+  /** What write() answers: false as a socket whose buffer is full. */
+  accepts = true;
   write(b: Buffer): boolean {
     this.written.push(b);
-    return true;
+    return this.accepts;
   }
   end(): void {
     this.ended = true;
@@ -180,6 +182,22 @@ describe('H2Connection (frames on a fake socket)', () => {
     expect(data.reduce((n, f) => n + f.payload.length, 0)).toBe(80_000);
     expect(Math.max(...data.map((f) => f.payload.length))).toBeLessThanOrEqual(16_384);
     expect(drained).toBe(true);
+  });
+
+  it("asks writers to wait while the socket's buffer is full", async () => {
+    const { sock, streams } = open();
+    sock.feed(PREFACE, settingsFrame([]), headers(1));
+    const s = streams[0]!;
+    let drained = 0;
+    s.ondrain = () => drained++;
+    sock.accepts = false;
+    expect(s.write(Buffer.alloc(10))).toBe(true);
+    await tick(); // the tick's bytes go out; the socket says it is full
+    expect(s.write(Buffer.alloc(10))).toBe(false);
+    sock.accepts = true;
+    sock.emit('drain');
+    expect(drained).toBe(1);
+    expect(s.write(Buffer.alloc(10))).toBe(true);
   });
 
   it('returns receive window as request DATA is read', () => {

@@ -108,13 +108,19 @@ export class H2Stream {
 
   /**
    * Sends body bytes, as the peer's windows allow (the rest is queued); false once more than
-   * 64 KiB wait: the writer should wait for `ondrain`.
+   * 64 KiB wait, or while the socket's own buffer is full: the writer should wait for `ondrain`.
    */
   write(data: Buffer): boolean {
     if (this.localClosed) return false;
     if (this.pendingBytes === 0) {
       const rest = this.conn.sendData(this, data, false);
-      if (rest === undefined) return true;
+      if (rest === undefined) {
+        if (!this.conn.congested) return true;
+        // The socket is not taking bytes as fast as we write: wait for its 'drain'.
+        this.needDrain = true;
+        this.conn.waitForDrain(this);
+        return false;
+      }
       data = rest;
     }
     this.pending.push(data);
@@ -174,10 +180,17 @@ export class H2Stream {
       this.closeLocal();
     }
     if (this.needDrain) {
-      this.needDrain = false;
-      if (this.sink !== undefined) this.sink.onStreamDrain();
-      else this.ondrain?.();
+      if (this.conn.congested) this.conn.waitForDrain(this);
+      else this.drained();
     }
+  }
+
+  /** @internal Everything queued went out (or the socket drained): tells a waiting writer. */
+  drained(): void {
+    if (!this.needDrain || this.pendingBytes > 0 || this.closed) return;
+    this.needDrain = false;
+    if (this.sink !== undefined) this.sink.onStreamDrain();
+    else this.ondrain?.();
   }
 
   get blocked(): boolean {
@@ -288,6 +301,9 @@ export class H2Connection {
   private headerBytes = 0;
   private headerEndStream = false;
   private out: Buffer[] = [];
+  /** The socket's last write returned false; streams that wrote since wait for its 'drain'. */
+  private socketFull = false;
+  private readonly drainWaiters = new Set<H2Stream>();
   private flushScheduled = false;
   private inChunk = false;
   private goingAway = false;
@@ -311,6 +327,7 @@ export class H2Connection {
       this.send(windowUpdateFrame(0, this.windowBytes - DEFAULT_WINDOW));
     }
     socket.on('data', this.onData);
+    socket.on('drain', this.onDrain);
     socket.on('close', this.onSocketClose);
     socket.on('error', this.onSocketClose);
   }
@@ -404,6 +421,7 @@ export class H2Connection {
   forget(stream: H2Stream): void {
     this.streams.delete(stream.id);
     this.blocked.delete(stream);
+    this.drainWaiters.delete(stream);
     if (this.goingAway && this.streams.size === 0) this.endSocket();
   }
 
@@ -412,7 +430,24 @@ export class H2Connection {
     const out = this.out;
     if (out.length === 0 || this.dead) return;
     this.out = [];
-    this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    if (!this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out))) this.socketFull = true;
+  };
+
+  /** @internal The socket's buffer is full. */
+  get congested(): boolean {
+    return this.socketFull;
+  }
+
+  /** @internal */
+  waitForDrain(stream: H2Stream): void {
+    this.drainWaiters.add(stream);
+  }
+
+  private readonly onDrain = (): void => {
+    this.socketFull = false;
+    const waiters = [...this.drainWaiters];
+    this.drainWaiters.clear();
+    for (const s of waiters) s.drained();
   };
 
   private endSocket(): void {
