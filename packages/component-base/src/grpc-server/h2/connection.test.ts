@@ -271,6 +271,21 @@ describe('H2Connection (frames on a fake socket)', () => {
     expect(streams.map((s) => s.id)).toEqual([7]);
   });
 
+  it('closes a connection flooding it with PING or RST_STREAM (ENHANCE_YOUR_CALM)', () => {
+    let now = 0;
+    const { sock } = open({ controlBurst: 3, controlPerSecond: 10, now: () => now });
+    const ping = frame(FrameType.PING, 0, 0, Buffer.alloc(8));
+    sock.feed(PREFACE, settingsFrame([]), ping, ping);
+    expect(frames(sock).filter((f) => f.type === FrameType.PING)).toHaveLength(2);
+    now += 100; // one token back
+    sock.feed(ping);
+    expect(frames(sock).some((f) => f.type === FrameType.GOAWAY)).toBe(false);
+    sock.feed(ping);
+    const goaway = frames(sock).find((f) => f.type === FrameType.GOAWAY);
+    expect(goaway?.payload.readUInt32BE(4)).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+    expect(sock.ended).toBe(true);
+  });
+
   it('answers protocol errors with GOAWAY and closes', () => {
     const bad = open();
     bad.sock.feed(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));

@@ -31,6 +31,16 @@ export interface H2ConnectionOptions {
   maxConcurrentStreams?: number;
   /** Largest header block accepted (HEADERS + CONTINUATION); 64 KiB. */
   maxHeaderBlockBytes?: number;
+  /**
+   * Flood guard: PING, SETTINGS and client RST_STREAM frames each take a token from a bucket of
+   * `controlBurst` tokens (default 2000) refilled at `controlPerSecond` (default 1000); an empty
+   * bucket closes the connection with ENHANCE_YOUR_CALM (rapid reset, ping and settings floods
+   * cost the server work for nothing).
+   */
+  controlBurst?: number;
+  controlPerSecond?: number;
+  /** Milliseconds clock for the flood guard; Date.now. */
+  now?: () => number;
   /** A new request stream, its headers decoded. */
   onStream(stream: H2Stream): void;
   /** Protocol errors of the peer (the connection is already being closed). */
@@ -301,6 +311,11 @@ export class H2Connection {
   private headerBytes = 0;
   private headerEndStream = false;
   private out: Buffer[] = [];
+  private tokens: number;
+  private tokensAt: number;
+  private readonly burst: number;
+  private readonly refillPerMs: number;
+  private readonly now: () => number;
   /** The socket's last write returned false; streams that wrote since wait for its 'drain'. */
   private socketFull = false;
   private readonly drainWaiters = new Set<H2Stream>();
@@ -316,6 +331,11 @@ export class H2Connection {
     this.windowBytes = Math.min(options.windowBytes ?? 16 * 1024 * 1024, MAX_WINDOW);
     this.maxStreams = options.maxConcurrentStreams ?? Infinity;
     this.maxHeaderBlock = options.maxHeaderBlockBytes ?? 64 * 1024;
+    this.burst = options.controlBurst ?? 2000;
+    this.refillPerMs = (options.controlPerSecond ?? 1000) / 1000;
+    this.now = options.now ?? Date.now;
+    this.tokens = this.burst;
+    this.tokensAt = this.now();
     const settings: Array<[Setting, number]> = [
       [Setting.ENABLE_PUSH, 0],
       [Setting.INITIAL_WINDOW_SIZE, this.windowBytes],
@@ -521,6 +541,17 @@ export class H2Connection {
     this.onSocketClose();
   }
 
+  /** Takes one flood-guard token (see H2ConnectionOptions.controlBurst). */
+  private spend(what: string): void {
+    if (this.tokens < 1) {
+      const t = this.now();
+      this.tokens = Math.min(this.burst, this.tokens + (t - this.tokensAt) * this.refillPerMs);
+      this.tokensAt = t;
+      if (this.tokens < 1) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `${what} flood`);
+    }
+    this.tokens--;
+  }
+
   private onFrame(type: number, flags: number, id: number, payload: Buffer): void {
     if (!this.settingsSeen && type !== FrameType.SETTINGS) {
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'first frame is not SETTINGS');
@@ -543,6 +574,7 @@ export class H2Connection {
         if (id > this.lastStreamId) {
           throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'RST_STREAM on an idle stream');
         }
+        this.spend('RST_STREAM');
         this.streams.get(id)?.close(payload.readUInt32BE(0));
         return;
       case FrameType.SETTINGS:
@@ -552,7 +584,10 @@ export class H2Connection {
       case FrameType.PING:
         if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PING on a stream');
         if (payload.length !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad PING');
-        if ((flags & Flag.ACK) === 0) this.send(frame(FrameType.PING, Flag.ACK, 0, payload));
+        if ((flags & Flag.ACK) === 0) {
+          this.spend('PING');
+          this.send(frame(FrameType.PING, Flag.ACK, 0, payload));
+        }
         return;
       case FrameType.GOAWAY:
         if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'GOAWAY on a stream');
@@ -694,6 +729,7 @@ export class H2Connection {
     }
     if (payload.length % 6 !== 0)
       throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad SETTINGS');
+    this.spend('SETTINGS');
     this.settingsSeen = true;
     for (let i = 0; i < payload.length; i += 6) {
       const key = payload.readUInt16BE(i);
