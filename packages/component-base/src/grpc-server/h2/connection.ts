@@ -22,14 +22,17 @@ import {
   windowUpdateFrame,
   writeFrameHeader,
 } from './frames.js';
-import { HpackDecoder, type HeaderList, encodeHeaders } from './hpack.js';
+import { HeaderListTooLarge, HpackDecoder, type HeaderList, encodeHeaders } from './hpack.js';
 
 export interface H2ConnectionOptions {
   /** Our SETTINGS_INITIAL_WINDOW_SIZE and the connection receive window; 16 MiB. */
   windowBytes?: number;
   /** SETTINGS_MAX_CONCURRENT_STREAMS; unlimited. */
   maxConcurrentStreams?: number;
-  /** Largest header block accepted (HEADERS + CONTINUATION); 64 KiB. */
+  /**
+   * Largest header block accepted (HEADERS + CONTINUATION), and largest decoded header list (as
+   * SETTINGS_MAX_HEADER_LIST_SIZE counts it; also announced as that setting); 64 KiB.
+   */
   maxHeaderBlockBytes?: number;
   /**
    * Flood guard: PING, SETTINGS and client RST_STREAM frames each take a token from a bucket of
@@ -339,6 +342,7 @@ export class H2Connection {
     const settings: Array<[Setting, number]> = [
       [Setting.ENABLE_PUSH, 0],
       [Setting.INITIAL_WINDOW_SIZE, this.windowBytes],
+      [Setting.MAX_HEADER_LIST_SIZE, this.maxHeaderBlock],
     ];
     if (this.maxStreams !== Infinity)
       settings.push([Setting.MAX_CONCURRENT_STREAMS, this.maxStreams]);
@@ -685,9 +689,13 @@ export class H2Connection {
     let headers: HeaderList;
     try {
       // Decoded even for a stream refused below: the dynamic table must stay in step.
-      headers = this.decoder.decode(block);
+      headers = this.decoder.decode(block, this.maxHeaderBlock);
     } catch (err) {
-      throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, (err as Error).message);
+      const code =
+        err instanceof HeaderListTooLarge
+          ? ErrorCode.ENHANCE_YOUR_CALM
+          : ErrorCode.COMPRESSION_ERROR;
+      throw new ConnectionError(code, (err as Error).message);
     }
     const existing = this.streams.get(id);
     if (existing !== undefined) {

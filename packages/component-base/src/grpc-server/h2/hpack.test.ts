@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { HpackDecoder, HpackError, encodeHeaders, readInt, writeInt } from './hpack.js';
+import {
+  HeaderListTooLarge,
+  HpackDecoder,
+  HpackError,
+  encodeHeaders,
+  readInt,
+  writeInt,
+} from './hpack.js';
 import { huffmanCode, huffmanDecode, huffmanEncode, huffmanLength } from './huffman.js';
 
 function hex(s: string): Buffer {
@@ -187,6 +194,17 @@ describe('HPACK decoder (RFC 7541 Appendix C)', () => {
       ['content-encoding', 'gzip'],
       ['date', 'Mon, 21 Oct 2013 20:13:22 GMT'],
     ]);
+  });
+
+  it('bounds the decoded list: small blocks referencing a large entry', () => {
+    const d = new HpackDecoder();
+    const len = Buffer.alloc(4);
+    const lenEnd = writeInt(len, 0, 7, 0, 4000);
+    // Literal with incremental indexing: name "x", a 4000-byte value.
+    const big = Buffer.concat([hex('40 01 78'), len.subarray(0, lenEnd), Buffer.alloc(4000, 0x61)]);
+    expect(d.decode(big, 8192)).toHaveLength(1);
+    // Each 0xbe byte repeats the 4033-byte entry (dynamic index 62).
+    expect(() => d.decode(Buffer.alloc(10, 0xbe), 8192)).toThrow(HeaderListTooLarge);
   });
 
   it('refuses a bad index, a size update above the limit and one after a field', () => {

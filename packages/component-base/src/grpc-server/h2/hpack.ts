@@ -30,6 +30,9 @@ const ENTRY_OVERHEAD = 32;
 
 export class HpackError extends Error {}
 
+/** The decoded list outgrew the limit (a small block can reference large table entries). */
+export class HeaderListTooLarge extends HpackError {}
+
 /** A decoded header list, in order (names are lowercase as HTTP/2 requires). */
 export type HeaderField = readonly [name: string, value: string];
 /** Fields may be shared with the decoder's tables: never modified. */
@@ -57,8 +60,14 @@ export class HpackDecoder {
     return [...this.table].reverse();
   }
 
-  decode(block: Buffer): HeaderList {
+  /**
+   * Decodes one header block. `maxListBytes` bounds the decoded list (names, values and 32 bytes
+   * per field, as SETTINGS_MAX_HEADER_LIST_SIZE counts); past it HeaderListTooLarge is thrown
+   * and the connection must end (the table state is lost mid-block).
+   */
+  decode(block: Buffer, maxListBytes = Infinity): HeaderList {
     const out: HeaderList = [];
+    let listBytes = 0;
     let pos = 0;
     let fieldSeen = false;
     while (pos < block.length) {
@@ -67,7 +76,9 @@ export class HpackDecoder {
         // Indexed header field (6.1).
         const [index, next] = readInt(block, pos, 7);
         pos = next;
-        out.push(this.entry(index));
+        const field = this.entry(index);
+        out.push(field);
+        listBytes += field[0].length + field[1].length + ENTRY_OVERHEAD;
         fieldSeen = true;
       } else if (b & 0x40) {
         // Literal with incremental indexing (6.2.1).
@@ -75,6 +86,7 @@ export class HpackDecoder {
         pos = next;
         this.add(field);
         out.push(field);
+        listBytes += field[0].length + field[1].length + ENTRY_OVERHEAD;
         fieldSeen = true;
       } else if (b & 0x20) {
         // Dynamic table size update (6.3): only at the start of a block.
@@ -89,7 +101,11 @@ export class HpackDecoder {
         const [field, next] = this.literal(block, pos, 4);
         pos = next;
         out.push(field);
+        listBytes += field[0].length + field[1].length + ENTRY_OVERHEAD;
         fieldSeen = true;
+      }
+      if (listBytes > maxListBytes) {
+        throw new HeaderListTooLarge(`HPACK: header list larger than ${maxListBytes} bytes`);
       }
     }
     return out;
