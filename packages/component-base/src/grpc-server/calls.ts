@@ -1,12 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type {
-  Http2Session,
-  IncomingHttpHeaders,
-  OutgoingHttpHeaders,
-  ServerHttp2Stream,
-} from 'node:http2';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
+import type { Socket } from 'node:net';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { frameMessage } from './framing.js';
+import { constantHeaders } from './js-transport.js';
 import { Metadata } from './metadata.js';
 import {
   Status,
@@ -32,6 +29,32 @@ export interface MethodDefinition {
    * included, so a pre-encoded response is written without another copy.
    */
   responseFramed?: boolean;
+}
+
+/**
+ * What a call uses of its HTTP/2 stream: node:http2's CallStream has it all, and so does
+ * the JavaScript HTTP/2 connection's stream (js-transport.ts).
+ */
+export interface CallStream {
+  /** The connection; its socket gives the peer address and TLS certificate. */
+  readonly session: { readonly socket: Socket } | undefined;
+  /** The client finished sending. */
+  readonly readableEnded: boolean;
+  readonly destroyed: boolean;
+  readonly closed: boolean;
+  respond(
+    headers: OutgoingHttpHeaders,
+    options?: { endStream?: boolean; waitForTrailers?: boolean },
+  ): void;
+  sendTrailers(headers: OutgoingHttpHeaders): void;
+  write(chunk: Buffer, cb?: (err?: Error | null) => void): boolean;
+  end(chunk?: Buffer): void;
+  cork(): void;
+  uncork(): void;
+  /** RST_STREAM with `code`. */
+  close(code?: number): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- node's EventEmitter shape
+  on(event: string, listener: (...args: any[]) => void): unknown;
 }
 
 export type ServiceDefinition = Readonly<Record<string, MethodDefinition>>;
@@ -66,13 +89,17 @@ export interface CallEnv {
   untrackDeadline(call: BaseCall): void;
 }
 
-const RESPONSE_HEADERS: OutgoingHttpHeaders = {
+// Constant header objects: the JavaScript transport encodes each once.
+const RESPONSE_HEADERS: OutgoingHttpHeaders = constantHeaders({
   ':status': 200,
   'content-type': 'application/grpc+proto',
   'grpc-accept-encoding': 'identity,deflate,gzip',
   'grpc-encoding': 'identity',
-};
-const OK_TRAILERS: OutgoingHttpHeaders = { 'grpc-status': '0', 'grpc-message': 'OK' };
+});
+const OK_TRAILERS: OutgoingHttpHeaders = constantHeaders({
+  'grpc-status': '0',
+  'grpc-message': 'OK',
+});
 const HEADERS_AND_TRAILERS = { waitForTrailers: true } as const;
 const END_STREAM = { endStream: true } as const;
 
@@ -80,11 +107,11 @@ const END_STREAM = { endStream: true } as const;
  * The status went out but the client is still sending: as grpc-go's server, reset the stream
  * (NO_ERROR) so neither side keeps it open. Node sends the RST_STREAM after the frames queued.
  */
-function stopReading(stream: ServerHttp2Stream): void {
+function stopReading(stream: CallStream): void {
   if (!stream.readableEnded && !stream.destroyed) stream.close(0 /* NGHTTP2_NO_ERROR */);
 }
 
-function sendTrailers(stream: ServerHttp2Stream, trailers: OutgoingHttpHeaders): void {
+function sendTrailers(stream: CallStream, trailers: OutgoingHttpHeaders): void {
   try {
     stream.sendTrailers(trailers);
     stopReading(stream);
@@ -93,11 +120,11 @@ function sendTrailers(stream: ServerHttp2Stream, trailers: OutgoingHttpHeaders):
   }
 }
 
-function sendOkTrailers(this: ServerHttp2Stream): void {
+function sendOkTrailers(this: CallStream): void {
   sendTrailers(this, OK_TRAILERS);
 }
 
-const peers = new WeakMap<Http2Session, string>();
+const peers = new WeakMap<object, string>();
 
 /** The state of one call on one HTTP/2 stream: status once, cancellation, deadline. */
 export abstract class BaseCall extends EventEmitter {
@@ -109,7 +136,7 @@ export abstract class BaseCall extends EventEmitter {
   private md: Metadata | undefined;
 
   constructor(
-    protected readonly stream: ServerHttp2Stream,
+    protected readonly stream: CallStream,
     protected readonly headers: IncomingHttpHeaders,
     protected readonly method: MethodDefinition,
     protected readonly env: CallEnv,
@@ -321,7 +348,7 @@ export class UnaryCall<Req = unknown, Res = unknown> extends BaseCall implements
   private readonly incoming = new SingleRequest();
 
   constructor(
-    stream: ServerHttp2Stream,
+    stream: CallStream,
     headers: IncomingHttpHeaders,
     method: MethodDefinition,
     env: CallEnv,
@@ -390,7 +417,7 @@ export class StreamCall<Req = unknown, Res = unknown> extends BaseCall implement
   private corked = false;
 
   constructor(
-    stream: ServerHttp2Stream,
+    stream: CallStream,
     headers: IncomingHttpHeaders,
     method: MethodDefinition,
     env: CallEnv,
@@ -475,7 +502,7 @@ export class ServerStreamCall<Req = unknown, Res = unknown> extends StreamCall<R
   private readonly incoming = new SingleRequest();
 
   constructor(
-    stream: ServerHttp2Stream,
+    stream: CallStream,
     headers: IncomingHttpHeaders,
     method: MethodDefinition,
     env: CallEnv,

@@ -1,11 +1,12 @@
 /**
- * The node:http2 gRPC server against grpc-js's client (the client etcd3 and the API server's
+ * The gRPC server, on node:http2 and on the JavaScript HTTP/2 connection (`transport: 'js'`),
+ * against grpc-js's client (the client etcd3 and the API server's
  * watches use) and a raw HTTP/2 client for what grpc-js's client hides (server-side deadlines,
  * trailers-only answers, content types).
  */
 import * as http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestPki, opensslMissingReason, type TestPki } from '../testing/test-pki.js';
 import { frameMessage } from './framing.js';
 import {
@@ -126,6 +127,10 @@ const handlers: Handlers = {
   },
 };
 
+const TRANSPORTS = ['node:http2', 'js'] as const;
+/** The transport of the describe block running. */
+let transport: (typeof TRANSPORTS)[number] = 'node:http2';
+
 const servers: GrpcServer[] = [];
 const clients: grpc.Client[] = [];
 
@@ -133,7 +138,7 @@ async function start(
   opts: ConstructorParameters<typeof GrpcServer>[0] = {},
   tls?: Parameters<GrpcServer['listen']>[0]['tls'],
 ): Promise<{ server: GrpcServer; port: number }> {
-  const server = new GrpcServer(opts);
+  const server = new GrpcServer({ transport, ...opts });
   server.addService(demo, handlers);
   const port = await server.listen({ host: '127.0.0.1', port: 0, ...(tls ? { tls } : {}) });
   servers.push(server);
@@ -188,7 +193,11 @@ afterEach(() => {
   seen.cancelled = [];
 });
 
-describe('GrpcServer with a grpc-js client', () => {
+describe.each(TRANSPORTS)('GrpcServer on %s with a grpc-js client', (t) => {
+  beforeEach(() => {
+    transport = t;
+  });
+
   it('answers unary calls with header and trailer metadata, and reads request metadata', async () => {
     const { port } = await start();
     const md = new grpc.Metadata();
@@ -361,7 +370,11 @@ describe('GrpcServer with a grpc-js client', () => {
   });
 });
 
-describe('GrpcServer on the wire', () => {
+describe.each(TRANSPORTS)('GrpcServer on %s on the wire', (t) => {
+  beforeEach(() => {
+    transport = t;
+  });
+
   function raw(
     port: number,
     headers: http2.OutgoingHttpHeaders,

@@ -13,11 +13,10 @@ import {
   type Http2Session,
   type IncomingHttpHeaders,
   type SecureServerOptions,
-  type ServerHttp2Stream,
   type ServerOptions,
 } from 'node:http2';
-import type { AddressInfo } from 'node:net';
-import type { BaseCall } from './calls.js';
+import type { AddressInfo, Server } from 'node:net';
+import type { BaseCall, CallStream } from './calls.js';
 import {
   ClientStreamCall,
   ServerStreamCall,
@@ -28,6 +27,8 @@ import {
   type ServiceDefinition,
 } from './calls.js';
 import { MessageDecoder, parseGrpcTimeout } from './framing.js';
+import type { H2Connection } from './h2/connection.js';
+import { createJsServer } from './js-transport.js';
 import { Status, encodeGrpcMessage } from './status.js';
 
 export interface GrpcServerOptions {
@@ -44,6 +45,11 @@ export interface GrpcServerOptions {
   maxConcurrentStreams?: number;
   /** How often calls are checked against their deadlines (one timer for all calls); 50 ms. */
   deadlineSweepMs?: number;
+  /**
+   * The HTTP/2 implementation: `node:http2` (the default), or `js`, the JavaScript connection
+   * on a plain socket (h2/connection.ts; a prototype, issue #4).
+   */
+  transport?: 'node:http2' | 'js';
   /** Told about handlers that threw and connection errors (for logging). */
   onError?: (err: unknown, context: string) => void;
 }
@@ -70,7 +76,7 @@ type AnyHandler = (call: never, callback: never) => void;
 
 interface Route {
   method: MethodDefinition;
-  start(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, deadline: number): BaseCall;
+  start(stream: CallStream, headers: IncomingHttpHeaders, deadline: number): BaseCall;
 }
 
 const DEFAULT_MAX_RECEIVE = 4 * 1024 * 1024;
@@ -80,7 +86,7 @@ const END_STREAM = { endStream: true } as const;
 function noop(): void {}
 
 /** A trailers-only error response (no call object needed). */
-function refuse(stream: ServerHttp2Stream, code: number, details: string): void {
+function refuse(stream: CallStream, code: number, details: string): void {
   try {
     stream.respond(
       {
@@ -99,8 +105,9 @@ function refuse(stream: ServerHttp2Stream, code: number, details: string): void 
 
 export class GrpcServer {
   private readonly routes = new Map<string, Route>();
-  private readonly servers: Array<Http2Server | Http2SecureServer> = [];
+  private readonly servers: Server[] = [];
   private readonly sessions = new Set<Http2Session>();
+  private readonly connections = new Set<H2Connection>();
   private readonly deadlines = new Set<BaseCall>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
@@ -188,6 +195,7 @@ export class GrpcServer {
   /** Listens on one address; resolves with the bound port. */
   async listen(opts: GrpcListenOptions): Promise<number> {
     if (this.shuttingDown) throw new Error('server is shut down');
+    if (this.options.transport === 'js') return this.listenJs(opts);
     const common: ServerOptions = {
       // As grpc-js: no limit on response header blocks or on session memory (Node's
       // behaviour degrades badly when the session memory limit is reached).
@@ -232,6 +240,34 @@ export class GrpcServer {
     return (server.address() as AddressInfo).port;
   }
 
+  private async listenJs(opts: GrpcListenOptions): Promise<number> {
+    const server = createJsServer({
+      ...(opts.tls ? { tls: opts.tls } : {}),
+      windowBytes: this.options.windowBytes ?? DEFAULT_WINDOW,
+      maxConcurrentStreams: this.options.maxConcurrentStreams,
+      onConnection: (conn) => {
+        if (this.shuttingDown) {
+          conn.close();
+          return;
+        }
+        this.connections.add(conn);
+        conn.socket.once('close', () => this.connections.delete(conn));
+      },
+      onStream: this.onStream,
+      onError: this.onError,
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.onError(err, 'listener'));
+    this.servers.push(server);
+    return (server.address() as AddressInfo).port;
+  }
+
   /**
    * Graceful shutdown: stops accepting connections, sends GOAWAY on every connection, and calls
    * back once the calls in flight have finished and the connections closed.
@@ -248,6 +284,7 @@ export class GrpcServer {
         // Already closed.
       }
     }
+    for (const c of this.connections) c.close();
     void Promise.all(closing).then(() => {
       this.stopSweep();
       callback();
@@ -260,6 +297,8 @@ export class GrpcServer {
     for (const s of this.servers) s.close();
     for (const s of this.sessions) s.destroy();
     this.sessions.clear();
+    for (const c of this.connections) c.destroy();
+    this.connections.clear();
     this.stopSweep();
   }
 
@@ -289,7 +328,7 @@ export class GrpcServer {
     if (this.shuttingDown) session.close();
   };
 
-  private readonly onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void => {
+  private readonly onStream = (stream: CallStream, headers: IncomingHttpHeaders): void => {
     // Without a listener a stream error (a client's RST_STREAM with an error code) would be
     // thrown; the call sees the stream close instead.
     stream.on('error', noop);

@@ -1,0 +1,376 @@
+import { EventEmitter } from 'node:events';
+import { connect } from 'node:http2';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { H2Connection, type H2ConnectionOptions, type H2Stream } from './connection.js';
+import {
+  ErrorCode,
+  Flag,
+  FrameType,
+  PREFACE,
+  Setting,
+  frame,
+  rstStreamFrame,
+  settingsFrame,
+  windowUpdateFrame,
+} from './frames.js';
+import { HpackDecoder, encodeHeaders } from './hpack.js';
+
+/** A socket stand-in: what the connection writes is collected; chunks are fed by the test. */
+class FakeSocket extends EventEmitter {
+  written: Buffer[] = [];
+  ended = false;
+  destroyed = false;
+  /** What write() answers: false as a socket whose buffer is full. */
+  accepts = true;
+  write(b: Buffer): boolean {
+    this.written.push(b);
+    return this.accepts;
+  }
+  end(): void {
+    this.ended = true;
+  }
+  destroy(): void {
+    this.destroyed = true;
+    this.emit('close');
+  }
+  feed(...bufs: Buffer[]): void {
+    this.emit('data', Buffer.concat(bufs));
+  }
+}
+
+interface Frame {
+  type: number;
+  flags: number;
+  id: number;
+  payload: Buffer;
+}
+
+/** Takes the frames written so far (the preface is the client's, so none here). */
+function frames(sock: FakeSocket): Frame[] {
+  const buf = Buffer.concat(sock.written);
+  sock.written = [];
+  const out: Frame[] = [];
+  let pos = 0;
+  while (pos + 9 <= buf.length) {
+    const len = buf.readUIntBE(pos, 3);
+    out.push({
+      type: buf[pos + 3]!,
+      flags: buf[pos + 4]!,
+      id: buf.readUInt32BE(pos + 5),
+      payload: buf.subarray(pos + 9, pos + 9 + len),
+    });
+    pos += 9 + len;
+  }
+  return out;
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function open(opts: Partial<H2ConnectionOptions> = {}): {
+  sock: FakeSocket;
+  conn: H2Connection;
+  streams: H2Stream[];
+} {
+  const sock = new FakeSocket();
+  const streams: H2Stream[] = [];
+  const conn = new H2Connection(sock as unknown as Socket, {
+    windowBytes: 1 << 20,
+    onStream: (s) => streams.push(s),
+    ...opts,
+  });
+  return { sock, conn, streams };
+}
+
+const request = encodeHeaders([
+  [':method', 'POST'],
+  [':scheme', 'http'],
+  [':path', '/svc/M'],
+  [':authority', 'x'],
+]);
+
+function headers(id: number, flags: number = Flag.END_HEADERS): Buffer {
+  return frame(FrameType.HEADERS, flags, id, request);
+}
+
+describe('H2Connection (frames on a fake socket)', () => {
+  it('sends SETTINGS and a connection WINDOW_UPDATE, acknowledges SETTINGS and answers PING', async () => {
+    const { sock } = open();
+    await tick();
+    const first = frames(sock);
+    expect(first.map((f) => f.type)).toEqual([FrameType.SETTINGS, FrameType.WINDOW_UPDATE]);
+    expect(first[1]!.payload.readUInt32BE(0)).toBe((1 << 20) - 65_535);
+    const ping = Buffer.from('12345678');
+    sock.feed(PREFACE, settingsFrame([]), frame(FrameType.PING, 0, 0, ping));
+    const got = frames(sock);
+    expect(got.map((f) => [f.type, f.flags])).toEqual([
+      [FrameType.SETTINGS, Flag.ACK],
+      [FrameType.PING, Flag.ACK],
+    ]);
+    expect(got[1]!.payload.equals(ping)).toBe(true);
+  });
+
+  it('reads frames split at any byte, and header blocks continued in CONTINUATION frames', () => {
+    const { sock, streams } = open();
+    const bytes = Buffer.concat([
+      PREFACE,
+      settingsFrame([]),
+      frame(FrameType.HEADERS, 0, 1, request.subarray(0, 3)),
+      frame(FrameType.CONTINUATION, Flag.END_HEADERS, 1, request.subarray(3)),
+      frame(FrameType.PRIORITY, 0, 1, Buffer.alloc(5)),
+      frame(FrameType.DATA, Flag.END_STREAM, 1, Buffer.from('body')),
+    ]);
+    const body: Buffer[] = [];
+    let ended = false;
+    for (let i = 0; i < bytes.length; i++) {
+      sock.feed(bytes.subarray(i, i + 1));
+      if (streams[0] && !streams[0].ondata) {
+        streams[0].ondata = (c) => body.push(c);
+        streams[0].onend = () => (ended = true);
+      }
+    }
+    expect(streams).toHaveLength(1);
+    expect(streams[0]!.headers).toContainEqual([':path', '/svc/M']);
+    expect(Buffer.concat(body).toString()).toBe('body');
+    expect(ended).toBe(true);
+  });
+
+  it("honours the peer's stream and connection windows for DATA, then sends the trailers", () => {
+    const { sock, streams } = open();
+    sock.feed(
+      PREFACE,
+      settingsFrame([[Setting.INITIAL_WINDOW_SIZE, 10]]),
+      headers(1, Flag.END_HEADERS | Flag.END_STREAM),
+    );
+    frames(sock);
+    const s = streams[0]!;
+    s.respond([[':status', '200']]);
+    expect(s.write(Buffer.alloc(25, 1))).toBe(true);
+    s.end([['grpc-status', '0']]);
+    sock.feed(Buffer.alloc(0)); // flush what is queued
+    let out = frames(sock);
+    expect(out.map((f) => [f.type, f.payload.length])).toEqual([
+      [FrameType.HEADERS, 1],
+      [FrameType.DATA, 10],
+    ]);
+    sock.feed(windowUpdateFrame(1, 10));
+    out = frames(sock);
+    expect(out.map((f) => [f.type, f.payload.length])).toEqual([[FrameType.DATA, 10]]);
+    // A larger initial window applies to open streams too (RFC 9113 6.9.2).
+    sock.feed(settingsFrame([[Setting.INITIAL_WINDOW_SIZE, 100]]));
+    out = frames(sock);
+    expect(out.map((f) => [f.type, f.flags & Flag.END_STREAM, f.payload.length])).toEqual([
+      [FrameType.SETTINGS, Flag.ACK, 0],
+      [FrameType.DATA, 0, 5],
+      [FrameType.HEADERS, Flag.END_STREAM, out[2]!.payload.length],
+    ]);
+    expect(new HpackDecoder().decode(out[2]!.payload)).toEqual([['grpc-status', '0']]);
+    expect(s.closed).toBe(true);
+  });
+
+  it('asks writers to wait once 64 KiB are queued, and says when they drained', () => {
+    const { sock, streams } = open();
+    sock.feed(PREFACE, settingsFrame([[Setting.INITIAL_WINDOW_SIZE, 0]]), headers(1));
+    const s = streams[0]!;
+    let drained = false;
+    s.ondrain = () => (drained = true);
+    expect(s.write(Buffer.alloc(40_000))).toBe(true);
+    expect(s.write(Buffer.alloc(40_000))).toBe(false);
+    frames(sock);
+    sock.feed(windowUpdateFrame(1, 80_000), windowUpdateFrame(0, 80_000));
+    const data = frames(sock).filter((f) => f.type === FrameType.DATA);
+    expect(data.reduce((n, f) => n + f.payload.length, 0)).toBe(80_000);
+    expect(Math.max(...data.map((f) => f.payload.length))).toBeLessThanOrEqual(16_384);
+    expect(drained).toBe(true);
+  });
+
+  it("asks writers to wait while the socket's buffer is full", async () => {
+    const { sock, streams } = open();
+    sock.feed(PREFACE, settingsFrame([]), headers(1));
+    const s = streams[0]!;
+    let drained = 0;
+    s.ondrain = () => drained++;
+    sock.accepts = false;
+    expect(s.write(Buffer.alloc(10))).toBe(true);
+    await tick(); // the tick's bytes go out; the socket says it is full
+    expect(s.write(Buffer.alloc(10))).toBe(false);
+    sock.accepts = true;
+    sock.emit('drain');
+    expect(drained).toBe(1);
+    expect(s.write(Buffer.alloc(10))).toBe(true);
+  });
+
+  it('returns receive window as request DATA is read', () => {
+    const { sock, streams } = open({ windowBytes: 1000 });
+    sock.feed(PREFACE, settingsFrame([]), headers(1));
+    frames(sock);
+    streams[0]!.ondata = () => undefined;
+    sock.feed(frame(FrameType.DATA, 0, 1, Buffer.alloc(600)));
+    const updates = frames(sock).filter((f) => f.type === FrameType.WINDOW_UPDATE);
+    expect(updates.map((f) => [f.id, f.payload.readUInt32BE(0)])).toEqual([
+      [0, 600],
+      [1, 600],
+    ]);
+  });
+
+  it('tells the stream about RST_STREAM, and refuses streams above the limit', () => {
+    const { sock, streams } = open({ maxConcurrentStreams: 1 });
+    sock.feed(PREFACE, settingsFrame([]), headers(1), headers(3));
+    const refused = frames(sock).filter((f) => f.type === FrameType.RST_STREAM);
+    expect(refused.map((f) => [f.id, f.payload.readUInt32BE(0)])).toEqual([
+      [3, ErrorCode.REFUSED_STREAM],
+    ]);
+    let code: number | undefined;
+    streams[0]!.onclose = (c) => (code = c);
+    sock.feed(rstStreamFrame(1, ErrorCode.CANCEL));
+    expect(code).toBe(ErrorCode.CANCEL);
+    expect(streams).toHaveLength(1);
+  });
+
+  it('refuses malformed requests with a stream error and goes on', () => {
+    const { sock, streams } = open({ windowBytes: 1000 });
+    const bad = (fields: Array<[string, string]>): Buffer =>
+      frame(FrameType.HEADERS, Flag.END_HEADERS, 0, encodeHeaders(fields));
+    const withId = (b: Buffer, id: number): Buffer => (b.writeUInt32BE(id, 5), b);
+    sock.feed(
+      PREFACE,
+      settingsFrame([]),
+      withId(
+        bad([
+          [':method', 'POST'],
+          [':path', '/x'],
+        ]),
+        1,
+      ),
+      withId(
+        bad([
+          [':method', 'POST'],
+          [':scheme', 'http'],
+          [':path', '/x'],
+          ['Foo', 'a'],
+        ]),
+        3,
+      ),
+      withId(
+        bad([
+          [':method', 'POST'],
+          [':scheme', 'http'],
+          [':path', '/x'],
+          ['connection', 'close'],
+        ]),
+        5,
+      ),
+      headers(7),
+    );
+    const resets = frames(sock).filter((f) => f.type === FrameType.RST_STREAM);
+    expect(resets.map((f) => [f.id, f.payload.readUInt32BE(0)])).toEqual([
+      [1, ErrorCode.PROTOCOL_ERROR],
+      [3, ErrorCode.PROTOCOL_ERROR],
+      [5, ErrorCode.PROTOCOL_ERROR],
+    ]);
+    expect(streams.map((s) => s.id)).toEqual([7]);
+  });
+
+  it('closes a connection flooding it with PING or RST_STREAM (ENHANCE_YOUR_CALM)', () => {
+    let now = 0;
+    const { sock } = open({ controlBurst: 3, controlPerSecond: 10, now: () => now });
+    const ping = frame(FrameType.PING, 0, 0, Buffer.alloc(8));
+    sock.feed(PREFACE, settingsFrame([]), ping, ping);
+    expect(frames(sock).filter((f) => f.type === FrameType.PING)).toHaveLength(2);
+    now += 100; // one token back
+    sock.feed(ping);
+    expect(frames(sock).some((f) => f.type === FrameType.GOAWAY)).toBe(false);
+    sock.feed(ping);
+    const goaway = frames(sock).find((f) => f.type === FrameType.GOAWAY);
+    expect(goaway?.payload.readUInt32BE(4)).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+    expect(sock.ended).toBe(true);
+  });
+
+  it('answers protocol errors with GOAWAY and closes', () => {
+    const bad = open();
+    bad.sock.feed(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const goaway = frames(bad.sock).find((f) => f.type === FrameType.GOAWAY);
+    expect(goaway?.payload.readUInt32BE(4)).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(bad.sock.ended).toBe(true);
+
+    const even = open();
+    even.sock.feed(PREFACE, settingsFrame([]), headers(2));
+    expect(frames(even.sock).some((f) => f.type === FrameType.GOAWAY)).toBe(true);
+
+    const hpack = open();
+    hpack.sock.feed(
+      PREFACE,
+      settingsFrame([]),
+      frame(FrameType.HEADERS, 4, 1, Buffer.from([0x80])),
+    );
+    const g = frames(hpack.sock).find((f) => f.type === FrameType.GOAWAY);
+    expect(g?.payload.readUInt32BE(4)).toBe(ErrorCode.COMPRESSION_ERROR);
+  });
+
+  it('closes gracefully: GOAWAY, refuses new streams, ends the socket after the last one', () => {
+    const { sock, conn, streams } = open();
+    sock.feed(PREFACE, settingsFrame([]), headers(1, Flag.END_HEADERS | Flag.END_STREAM));
+    frames(sock);
+    conn.close();
+    expect(sock.ended).toBe(false);
+    sock.feed(headers(3));
+    expect(frames(sock).map((f) => f.type)).toEqual([FrameType.GOAWAY, FrameType.RST_STREAM]);
+    streams[0]!.respond([[':status', '200']], true);
+    expect(sock.ended).toBe(true);
+  });
+});
+
+describe('H2Connection with node:http2 as the client', () => {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0)) c();
+  });
+
+  it('serves requests; a 1 MiB response flows through the client 64 KiB windows', async () => {
+    const server = createServer((socket) => {
+      new H2Connection(socket, {
+        onStream: (s) => {
+          const chunks: Buffer[] = [];
+          s.ondata = (c) => chunks.push(c);
+          s.onend = () => {
+            const body = Buffer.concat(chunks);
+            s.respond([
+              [':status', '200'],
+              ['x-len', String(body.length)],
+            ]);
+            s.write(Buffer.alloc(1 << 20, 3));
+            s.end([['x-done', 'yes']]);
+          };
+        },
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => server.close());
+    const session = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    cleanups.push(() => session.destroy());
+    const result = await new Promise<{
+      status: unknown;
+      len: unknown;
+      bytes: number;
+      done: unknown;
+    }>((resolve, reject) => {
+      const req = session.request({
+        ':method': 'POST',
+        ':path': '/x',
+        'user-agent': 'a'.repeat(300),
+      });
+      let status: unknown;
+      let len: unknown;
+      let bytes = 0;
+      req.on('response', (h) => {
+        status = h[':status'];
+        len = h['x-len'];
+      });
+      req.on('data', (c: Buffer) => (bytes += c.length));
+      req.on('trailers', (t) => resolve({ status, len, bytes, done: t['x-done'] }));
+      req.on('error', reject);
+      req.end(Buffer.alloc(100_000, 1));
+    });
+    expect(result).toEqual({ status: 200, len: '100000', bytes: 1 << 20, done: 'yes' });
+  });
+});
