@@ -13,7 +13,8 @@
  * the fan-out workload, default 1000), BENCH_WATCH_EVENTS (puts under the watched prefix,
  * default 200; each is delivered to every watcher), KUBETS_STORE_BIN (the kubets-store entry
  * point, default this package's dist build; another build for an A/B comparison), BENCH_ONLY
- * (run only the workloads whose name contains this text), KUBETS_STORE_NODE_ARGS (node options
+ * (run only the workloads whose name contains this text), KUBETS_STORE_ARGS (more kubets-store
+ * flags for the members, such as --experimental-grpc-transport=js), KUBETS_STORE_NODE_ARGS (node options
  * for the kubets-store members, such as --cpu-prof).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -325,6 +326,8 @@ async function main(): Promise<void> {
         ...(process.env.KUBETS_STORE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
         STORE_BIN,
         ...memberFlags(name, dir, client, peer, cluster),
+        // KUBETS_STORE_ARGS: more kubets-store flags (e.g. --experimental-grpc-transport=js).
+        ...(process.env.KUBETS_STORE_ARGS ?? '').split(' ').filter((a) => a !== ''),
       ]),
     );
     if (existsSync(ETCD_BIN)) {

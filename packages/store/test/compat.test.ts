@@ -1,6 +1,7 @@
 /**
- * The compatibility suite, run twice with the same assertions: against a 3-member kubets-store
- * cluster of real processes and against a real etcd 3.4 (Debian's etcd-server). Each target is
+ * The compatibility suite, run with the same assertions against a 3-member kubets-store cluster
+ * of real processes (once on each client-API HTTP/2 layer) and against a real etcd 3.4 (Debian's
+ * etcd-server). Each target is
  * started once and serves both the etcdctl assertions and the npm etcd3 client assertions
  * (their keys do not collide). Skipped, with a printed reason, only when etcdctl or etcd is not
  * installed.
@@ -22,6 +23,13 @@ const etcdMissing = missingTool(ETCD_BIN, 'etcd-server');
 
 const targets: Array<{ name: string; start: () => Promise<Target>; skip: string | undefined }> = [
   { name: '3-member kubets-store', start: () => startStoreCluster(3), skip: undefined },
+  {
+    // The experimental JavaScript HTTP/2 layer (decision 0025) under the same real clients:
+    // etcdctl (Go gRPC) and etcd3 (grpc-js).
+    name: '3-member kubets-store, --experimental-grpc-transport=js',
+    start: () => startStoreCluster(3, { extraArgs: ['--experimental-grpc-transport=js'] }),
+    skip: undefined,
+  },
   { name: 'etcd 3.4', start: () => startEtcdProcess(), skip: etcdMissing },
 ];
 

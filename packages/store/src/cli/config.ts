@@ -40,6 +40,8 @@ export interface StoreConfig {
   maxRequestBytes: number;
   autoCompaction: CompactionPolicy | undefined;
   watchProgressNotifyMs: number;
+  /** --experimental-grpc-transport: the client API's HTTP/2 layer (decision 0025). */
+  grpcTransport: 'node-http2' | 'js';
   clientTls: TlsFiles | undefined;
   peerTls: TlsFiles | undefined;
   /** --experimental-enable-distributed-tracing and its settings; undefined when off. */
@@ -181,6 +183,7 @@ export function buildConfig(v: FlagValues<StoreFlags>): StoreConfig {
       v['auto-compaction-retention'],
     ),
     watchProgressNotifyMs: v['experimental-watch-progress-notify-interval'],
+    grpcTransport: v['experimental-grpc-transport'],
     clientTls: tls('', v['cert-file'], v['key-file'], v['trusted-ca-file'], v['client-cert-auth']),
     peerTls: tls(
       'peer-',

@@ -168,11 +168,16 @@ export async function runStore(
 
   const grpcLogger = logger.named('grpc');
   const server = new GrpcServer(
-    grpcServerOptions(config.maxRequestBytes, (err, context) => {
-      // A handler that threw is a bug; a client's broken connection is not ours to report.
-      if (context.startsWith('handler')) grpcLogger.error(err, 'gRPC handler failed', { context });
-      else grpcLogger.v(2).info('gRPC connection error', { context, error: String(err) });
-    }),
+    grpcServerOptions(
+      config.maxRequestBytes,
+      (err, context) => {
+        // A handler that threw is a bug; a client's broken connection is not ours to report.
+        if (context.startsWith('handler'))
+          grpcLogger.error(err, 'gRPC handler failed', { context });
+        else grpcLogger.v(2).info('gRPC connection error', { context, error: String(err) });
+      },
+      config.grpcTransport,
+    ),
   );
   addEtcdServices(server, {
     etcd,

@@ -57,8 +57,10 @@ export async function bindGrpc(
 export function grpcServerOptions(
   maxRequestBytes: number,
   onError?: (err: unknown, context: string) => void,
+  transport: 'node-http2' | 'js' = 'node-http2',
 ): GrpcServerOptions {
   return {
+    transport: transport === 'js' ? 'js' : 'node:http2',
     // etcd: max request bytes plus 512 KiB of gRPC overhead.
     maxReceiveMessageLength: maxRequestBytes + 512 * 1024,
     maxSendMessageLength: 2 ** 31 - 1,
