@@ -29,8 +29,30 @@ function comparable(v: unknown): unknown {
 describe('log entry codec', () => {
   it('encodes and decodes puts exactly as the generic protobuf codec does', () => {
     const random = rng(11);
-    const leases = ['0', '1', '7587862512543513611', '-1', '-9223372036854775808', '127', '128'];
-    const ids = ['0', '1', '18446744073709551615', '9007199254740993', '300'];
+    const leases = [
+      '0',
+      '1',
+      '7587862512543513611',
+      '-1',
+      '-9223372036854775808',
+      '127',
+      '128',
+      '34359738368',
+    ];
+    // Around the varint byte boundaries and the 35-bit split of the fast codec's arithmetic.
+    const ids = [
+      '0',
+      '1',
+      '18446744073709551615',
+      '9007199254740993',
+      '300',
+      '34359738367',
+      '34359738368',
+      '4398046511103',
+      '562949953421312',
+      '9223372036854775808',
+      '7587862512543513611',
+    ];
     for (let i = 0; i < 500; i++) {
       const bytes = (n: number) =>
         Buffer.from(Array.from({ length: n }, () => (random() * 256) | 0));

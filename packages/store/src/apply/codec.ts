@@ -61,14 +61,13 @@ const PUT_LEASE = (3 << 3) | 0;
 const PUT_PREV_KV = (4 << 3) | 0;
 const PUT_IGNORE_VALUE = (5 << 3) | 0;
 const PUT_IGNORE_LEASE = (6 << 3) | 0;
+/** The key or value of a put whose entry omits it (nothing writes into a zero-length buffer). */
+const EMPTY = Buffer.alloc(0);
 
 function varintLength(v: bigint): number {
-  let n = 1;
-  while (v >= 0x80n) {
-    v >>= 7n;
-    n++;
-  }
-  return n;
+  // Below 2^35 the value is exact as a number; above, 5 bytes carry the low 35 bits.
+  const hi = Number(v >> 35n);
+  return hi === 0 ? smallVarintLength(Number(v)) : 5 + smallVarintLength(hi);
 }
 
 function smallVarintLength(v: number): number {
@@ -132,12 +131,26 @@ function encodePutEntry(req: InternalRequest): Uint8Array | undefined {
     }
     buf[pos++] = v;
   };
+  // A 64-bit value in two exact number halves (the low 35 bits, the rest), so the byte loop
+  // runs without BigInt arithmetic, which allocates per operation.
   const big = (v: bigint): void => {
-    while (v >= 0x80n) {
-      buf[pos++] = Number(v & 0x7fn) | 0x80;
-      v >>= 7n;
+    let lo = Number(v & 0x7ffffffffn);
+    let hi = Number(v >> 35n);
+    for (let i = 0; i < 4; i++) {
+      if (lo < 0x80 && hi === 0) break;
+      buf[pos++] = (lo & 0x7f) | 0x80;
+      lo = Math.floor(lo / 128);
     }
-    buf[pos++] = Number(v);
+    if (hi === 0) {
+      buf[pos++] = lo;
+      return;
+    }
+    buf[pos++] = lo | 0x80;
+    while (hi >= 0x80) {
+      buf[pos++] = (hi % 128) | 0x80;
+      hi = Math.floor(hi / 128);
+    }
+    buf[pos++] = hi;
   };
   const bytes = (field: number, b: Uint8Array): void => {
     buf[pos++] = field;
@@ -171,15 +184,34 @@ function decodePutEntry(bytes: Uint8Array): InternalRequest__Output | undefined 
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   let pos = 0;
-  const varint = (end: number): bigint | undefined => {
-    let v = 0n;
-    let shift = 0n;
+  // Varints are read with number arithmetic: this runs on every member for every put, and
+  // BigInt arithmetic allocates a heap object per operation (~40 per 64-bit request ID).
+  // `small` serves lengths and flags (below 2^53 or malformed: -1); `big` the 64-bit fields,
+  // assembled from two exact halves into one BigInt.
+  const small = (end: number): number => {
+    let v = 0;
+    let mul = 1;
     while (pos < end) {
       const b = buf[pos++]!;
-      v |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return v;
-      shift += 7n;
-      if (shift > 63n) return undefined;
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v <= Number.MAX_SAFE_INTEGER ? v : -1;
+      mul *= 128;
+      if (mul > 2 ** 49) return -1;
+    }
+    return -1;
+  };
+  const big = (end: number): bigint | undefined => {
+    // The low 35 bits (5 bytes) and the rest (at most 29 more bits), each exact as a number.
+    let lo = 0;
+    let hi = 0;
+    let mul = 1;
+    for (let i = 0; pos < end; i++) {
+      const b = buf[pos++]!;
+      if (i < 5) lo += (b & 0x7f) * mul;
+      else hi += (b & 0x7f) * mul;
+      if (b < 0x80) return hi === 0 ? BigInt(lo) : (BigInt(hi) << 35n) | BigInt(lo);
+      mul = i === 4 ? 1 : mul * 128;
+      if (i === 9) return undefined;
     }
     return undefined;
   };
@@ -188,16 +220,16 @@ function decodePutEntry(bytes: Uint8Array): InternalRequest__Output | undefined 
   while (pos < buf.length) {
     const key = buf[pos++]!;
     if (key === IR_ID) {
-      const v = varint(buf.length);
+      const v = big(buf.length);
       if (v === undefined) return undefined;
       id = v;
     } else if (key === IR_PUT && put === undefined) {
-      const len = varint(buf.length);
-      if (len === undefined || pos + Number(len) > buf.length) return undefined;
-      const end = pos + Number(len);
+      const len = small(buf.length);
+      if (len < 0 || pos + len > buf.length) return undefined;
+      const end = pos + len;
       const out = {
-        key: Buffer.alloc(0),
-        value: Buffer.alloc(0),
+        key: EMPTY,
+        value: EMPTY,
         lease: '0',
         prev_kv: false,
         ignore_value: false,
@@ -206,15 +238,15 @@ function decodePutEntry(bytes: Uint8Array): InternalRequest__Output | undefined 
       while (pos < end) {
         const field = buf[pos++]!;
         if (field === PUT_KEY || field === PUT_VALUE) {
-          const n = varint(end);
-          if (n === undefined || pos + Number(n) > end) return undefined;
+          const n = small(end);
+          if (n < 0 || pos + n > end) return undefined;
           // A copy, as protobufjs makes: the state machine keeps these past the entry.
-          const b = Buffer.from(buf.subarray(pos, pos + Number(n)));
-          pos += Number(n);
+          const b = Buffer.from(buf.subarray(pos, pos + n));
+          pos += n;
           if (field === PUT_KEY) out.key = b;
           else out.value = b;
         } else if (field === PUT_LEASE) {
-          const v = varint(end);
+          const v = big(end);
           if (v === undefined) return undefined;
           out.lease = BigInt.asIntN(64, v).toString();
         } else if (
@@ -222,11 +254,11 @@ function decodePutEntry(bytes: Uint8Array): InternalRequest__Output | undefined 
           field === PUT_IGNORE_VALUE ||
           field === PUT_IGNORE_LEASE
         ) {
-          const v = varint(end);
-          if (v === undefined) return undefined;
-          if (field === PUT_PREV_KV) out.prev_kv = v !== 0n;
-          else if (field === PUT_IGNORE_VALUE) out.ignore_value = v !== 0n;
-          else out.ignore_lease = v !== 0n;
+          const v = small(end);
+          if (v < 0) return undefined;
+          if (field === PUT_PREV_KV) out.prev_kv = v !== 0;
+          else if (field === PUT_IGNORE_VALUE) out.ignore_value = v !== 0;
+          else out.ignore_lease = v !== 0;
         } else {
           return undefined;
         }

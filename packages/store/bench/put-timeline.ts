@@ -1,0 +1,207 @@
+/**
+ * `node .bench/bench/put-timeline.js` (after `tsc -p bench/tsconfig.json`): where the slow puts
+ * of one client come from (decision 0025). Starts a 3-member kubets-store cluster with
+ * member-probe.js preloaded, makes BENCH_WARM unmeasured puts and then BENCH_PUTS measured ones
+ * from one etcd3 client given every member's endpoint (as put-bench's 1-client workload), and
+ * lines each put up with the GC pauses of the bench process and of each member, and with each
+ * member's WAL writes. Prints p50/p99, the scavenges in the window, the members' write latency,
+ * and for the slowest 1.5 % of the puts what overlapped them; BENCH_VERBOSE=1 lists each.
+ *
+ * Environment: BENCH_PUTS (default 1000), BENCH_WARM (default 500), BENCH_VALUE_BYTES (default
+ * 256), BENCH_DATA_DIR (parent of the data dirs, default the OS temp dir), KUBETS_STORE_BIN
+ * (another build, for an A/B), KUBETS_STORE_NODE_ARGS (node options for the members),
+ * PROBE_STALLS=1 (also record the members' event-loop stalls; costs them CPU), BENCH_KEEP (a
+ * directory to keep the raw timeline and probe files in).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { Etcd3 } from 'etcd3';
+import { freePort } from '../test/support/ports.js';
+
+const PUTS = Number(process.env.BENCH_PUTS ?? 1000);
+const WARM = Number(process.env.BENCH_WARM ?? 500);
+const VALUE = Buffer.alloc(Number(process.env.BENCH_VALUE_BYTES ?? 256), 'x');
+const DATA_PARENT = process.env.BENCH_DATA_DIR ?? tmpdir();
+const STORE_BIN =
+  process.env.KUBETS_STORE_BIN ??
+  new URL('../../dist/bin/kubets-store.js', import.meta.url).pathname;
+const PROBE = new URL('./member-probe.js', import.meta.url).pathname;
+
+/** [start epoch ms, duration ms] */
+type Span = [number, number];
+interface Probe {
+  pid: number;
+  gcs: Span[];
+  writes: Span[];
+  stalls: Span[];
+}
+
+const overlaps = (spans: Span[], start: number, end: number, min = 0): boolean =>
+  spans.some(([s, d]) => d > min && s < end && s + d > start);
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(DATA_PARENT, 'put-timeline-'));
+  const probeDir = process.env.BENCH_KEEP ?? work;
+  mkdirSync(probeDir, { recursive: true });
+  const specs: Array<{ name: string; dir: string; client: number; peer: number }> = [];
+  for (let i = 1; i <= 3; i++)
+    specs.push({
+      name: `m${i}`,
+      dir: join(work, `m${i}`),
+      client: await freePort(),
+      peer: await freePort(),
+    });
+  const cluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peer}`).join(',');
+  const nodeArgs = (process.env.KUBETS_STORE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const members: ChildProcess[] = specs.map((s) => {
+    const log = openSync(join(work, `${s.name}.log`), 'w');
+    return spawn(
+      process.execPath,
+      [
+        '--import',
+        PROBE,
+        ...nodeArgs,
+        STORE_BIN,
+        `--name=${s.name}`,
+        `--data-dir=${s.dir}`,
+        `--listen-client-urls=http://127.0.0.1:${s.client}`,
+        `--advertise-client-urls=http://127.0.0.1:${s.client}`,
+        `--listen-peer-urls=http://127.0.0.1:${s.peer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${s.peer}`,
+        `--initial-cluster=${cluster}`,
+        '--initial-cluster-token=timeline',
+      ],
+      { stdio: ['ignore', log, log], env: { ...process.env, PROBE_DIR: probeDir } },
+    );
+  });
+  const benchGcs: Span[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      benchGcs.push([performance.timeOrigin + e.startTime, e.duration]);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const endpoints = specs.map((s) => `127.0.0.1:${s.client}`);
+  const rows: Array<[number, number]> = [];
+  const roles: string[] = [];
+  try {
+    for (const endpoint of endpoints) {
+      const c = new Etcd3({ hosts: endpoint });
+      try {
+        for (let i = 0; ; i++) {
+          if (i > 300) throw new Error(`no leader at ${endpoint}`);
+          const st = await c.maintenance.status().catch(() => undefined);
+          if (st !== undefined && st.leader !== '0') {
+            roles.push(st.header.member_id === st.leader ? 'leader' : 'follower');
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        c.close();
+      }
+    }
+    const client = new Etcd3({ hosts: endpoints });
+    try {
+      for (let i = 0; i < WARM; i++)
+        await client
+          .put(`bench/${i % 1000}`)
+          .value(VALUE)
+          .exec();
+      for (let i = 0; i < PUTS; i++) {
+        const t0 = performance.now();
+        await client
+          .put(`bench/${i % 1000}`)
+          .value(VALUE)
+          .exec();
+        rows.push([performance.timeOrigin + t0, performance.now() - t0]);
+      }
+    } finally {
+      client.close();
+    }
+  } finally {
+    observer.disconnect();
+    await Promise.all(
+      members.map(
+        (m) =>
+          new Promise((resolve) => {
+            if (m.exitCode !== null) return resolve(undefined);
+            m.once('exit', resolve);
+            m.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+  const probes = members.map(
+    (m) => JSON.parse(readFileSync(join(probeDir, `probe-${m.pid}.json`), 'utf8')) as Probe,
+  );
+  if (process.env.BENCH_KEEP !== undefined)
+    writeFileSync(join(probeDir, 'puts.json'), JSON.stringify({ rows, roles, benchGcs }));
+  rmSync(work, { recursive: true, force: true });
+
+  const from = rows[0]![0];
+  const to = rows[rows.length - 1]![0] + rows[rows.length - 1]![1];
+  const inWindow = (spans: Span[]): Span[] => spans.filter(([s]) => s >= from && s <= to);
+  const sorted = rows.map((r) => r[1]).sort((a, b) => a - b);
+  const slowFrom = quantile(sorted, 0.985);
+  console.log(
+    `${PUTS} puts after ${WARM}, load average ${loadavg()[0]!.toFixed(2)}: p50 ${quantile(sorted, 0.5).toFixed(2)} ms, p99 ${quantile(sorted, 0.99).toFixed(2)} ms, max ${sorted[sorted.length - 1]!.toFixed(2)} ms`,
+  );
+  console.log(
+    `bench process: ${inWindow(benchGcs).length} GC pauses, ${inWindow(benchGcs)
+      .reduce((a, g) => a + g[1], 0)
+      .toFixed(1)} ms`,
+  );
+  probes.forEach((p, i) => {
+    const w = inWindow(p.writes)
+      .map((x) => x[1])
+      .sort((a, b) => a - b);
+    console.log(
+      `member ${specs[i]!.name} (${roles[i]}): ${inWindow(p.gcs).length} GC pauses (${inWindow(
+        p.gcs,
+      )
+        .map((g) => g[1].toFixed(1))
+        .join(
+          ', ',
+        )} ms); ${w.length} WAL writes, p50 ${quantile(w, 0.5).toFixed(2)} p99 ${quantile(w, 0.99).toFixed(2)} ms, ${w.filter((d) => d > 2).length} over 2 ms${p.stalls.length > 0 ? `; ${inWindow(p.stalls).length} stalls over 3 ms` : ''}`,
+    );
+  });
+  const counts = { slow: 0, memberGc: 0, benchGc: 0, walWrite: 0, stall: 0, none: 0 };
+  rows.forEach(([start, ms], i) => {
+    if (ms < slowFrom) return;
+    const end = start + ms;
+    const memberGc = probes.some((p) => overlaps(p.gcs, start, end));
+    const benchGc = overlaps(benchGcs, start, end);
+    const slowWrites = probes.flatMap((p, k) =>
+      overlaps(p.writes, start, end, 2) ? [roles[k]!] : [],
+    );
+    const stall = probes.some((p) => overlaps(p.stalls, start, end));
+    counts.slow++;
+    if (memberGc) counts.memberGc++;
+    if (benchGc) counts.benchGc++;
+    if (slowWrites.length > 0) counts.walWrite++;
+    if (stall) counts.stall++;
+    if (!memberGc && !benchGc && slowWrites.length === 0 && !stall) counts.none++;
+    if (process.env.BENCH_VERBOSE === '1')
+      console.log(
+        `  #${i} ${ms.toFixed(2)} ms${memberGc ? ' member-gc' : ''}${benchGc ? ' bench-gc' : ''}${slowWrites.length > 0 ? ` slow-write(${slowWrites.join(',')})` : ''}${stall ? ' stall' : ''}`,
+      );
+  });
+  console.log(
+    `slowest 1.5 % (${counts.slow} puts, >= ${slowFrom.toFixed(2)} ms) overlapping: a member GC ${counts.memberGc}, a bench GC ${counts.benchGc}, a member WAL write > 2 ms ${counts.walWrite}, a member stall ${counts.stall}, none ${counts.none}`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
