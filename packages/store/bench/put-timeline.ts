@@ -1,6 +1,6 @@
 /**
  * `node .bench/bench/put-timeline.js` (after `tsc -p bench/tsconfig.json`): where the slow puts
- * of one client come from (decision 0025). Starts a 3-member kubets-store cluster with
+ * of one client come from (decision 0026). Starts a 3-member kubets-store cluster with
  * member-probe.js preloaded, makes BENCH_WARM unmeasured puts and then BENCH_PUTS measured ones
  * from one etcd3 client given every member's endpoint (as put-bench's 1-client workload), and
  * lines each put up with the GC pauses of the bench process and of each member, and with each
