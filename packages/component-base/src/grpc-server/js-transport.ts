@@ -10,6 +10,8 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { CallStream } from './calls.js';
 import { H2Connection, type H2Stream, type H2StreamSink } from './h2/connection.js';
 import { type HeaderList, encodeHeaders } from './h2/hpack.js';
+import type { GrpcServerTls } from './server.js';
+import { h2TlsOptions } from './tls-options.js';
 
 /** Encoded header blocks of constant header objects (the calls' shared response headers). */
 const blocks = new WeakMap<OutgoingHttpHeaders, Buffer>();
@@ -137,7 +139,7 @@ function emitClose(stream: JsCallStream): void {
 }
 
 export interface JsListenOptions {
-  tls?: { cert: Buffer; key: Buffer; ca?: Buffer; clientCertAuth: boolean };
+  tls?: GrpcServerTls;
   windowBytes: number;
   maxConcurrentStreams: number | undefined;
   onConnection(conn: H2Connection): void;
@@ -160,24 +162,14 @@ export function createJsServer(opts: JsListenOptions): Server {
     opts.onConnection(conn);
   };
   if (opts.tls === undefined) return createNetServer(start);
-  const server = createTlsServer(
-    {
-      cert: opts.tls.cert,
-      key: opts.tls.key,
-      ...(opts.tls.ca ? { ca: opts.tls.ca } : {}),
-      requestCert: opts.tls.clientCertAuth,
-      rejectUnauthorized: opts.tls.clientCertAuth,
-      ALPNProtocols: ['h2'],
-    },
-    (socket: TLSSocket) => {
-      // HTTP/2 over TLS is negotiated with ALPN (RFC 9113 section 3.2); nothing else is served.
-      if (socket.alpnProtocol !== 'h2') {
-        socket.destroy();
-        return;
-      }
-      start(socket);
-    },
-  );
+  const server = createTlsServer(h2TlsOptions(opts.tls), (socket: TLSSocket) => {
+    // HTTP/2 over TLS is negotiated with ALPN (RFC 9113 section 3.2); nothing else is served.
+    if (socket.alpnProtocol !== 'h2') {
+      socket.destroy();
+      return;
+    }
+    start(socket);
+  });
   server.on('tlsClientError', () => undefined);
   return server;
 }

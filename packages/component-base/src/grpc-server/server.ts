@@ -29,6 +29,7 @@ import {
 import { MessageDecoder, parseGrpcTimeout } from './framing.js';
 import type { H2Connection } from './h2/connection.js';
 import { createJsServer } from './js-transport.js';
+import { h2TlsOptions } from './tls-options.js';
 import { Status, encodeGrpcMessage } from './status.js';
 
 export interface GrpcServerOptions {
@@ -212,12 +213,7 @@ export class GrpcServer {
     if (opts.tls) {
       const secure: SecureServerOptions = {
         ...common,
-        cert: opts.tls.cert,
-        key: opts.tls.key,
-        ...(opts.tls.ca ? { ca: opts.tls.ca } : {}),
-        requestCert: opts.tls.clientCertAuth,
-        rejectUnauthorized: opts.tls.clientCertAuth,
-        ALPNProtocols: ['h2'],
+        ...h2TlsOptions(opts.tls),
         allowHTTP1: false,
       };
       server = createSecureServer(secure);
@@ -228,16 +224,7 @@ export class GrpcServer {
     server.on('stream', this.onStream);
     server.on('session', this.onSession);
     server.on('sessionError', (err) => this.onError(err, 'HTTP/2 session'));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port, opts.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    server.on('error', (err) => this.onError(err, 'listener'));
-    this.servers.push(server);
-    return (server.address() as AddressInfo).port;
+    return this.bind(server, opts);
   }
 
   private async listenJs(opts: GrpcListenOptions): Promise<number> {
@@ -256,6 +243,11 @@ export class GrpcServer {
       onStream: this.onStream,
       onError: this.onError,
     });
+    return this.bind(server, opts);
+  }
+
+  /** Listens on the address of `opts`; the port bound (for port 0, the one chosen). */
+  private async bind(server: Server, opts: GrpcListenOptions): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(opts.port, opts.host, () => {
