@@ -101,8 +101,8 @@ function readBody(stream: http2.ServerHttp2Stream, handle: (body: Buffer) => voi
 }
 
 /**
- * What the peer port serves: HTTP/2 requests, and (plaintext ports) raw message streams
- * (peer-wire.ts's RAW_STREAM_MAGIC): the connection and the bytes read from it so far.
+ * What the peer port serves: HTTP/2 requests, and raw message streams (peer-wire.ts's
+ * RAW_STREAM_MAGIC): the connection and the bytes read from it so far.
  */
 export type PeerHandler = ((
   stream: http2.ServerHttp2Stream,
@@ -111,7 +111,7 @@ export type PeerHandler = ((
 
 /**
  * The receiving side of the peer protocol (peer-wire.ts): a handler for an HTTP/2 server's
- * 'stream' event on --listen-peer-urls, and for the raw message streams of plaintext peers.
+ * 'stream' event on --listen-peer-urls, and for the raw message streams.
  */
 export function peerStreamHandler(opts: PeerServiceOptions): PeerHandler {
   const { etcd, logger, metrics, faults } = opts;
@@ -206,7 +206,7 @@ export function peerStreamHandler(opts: PeerServiceOptions): PeerHandler {
   };
 
   /**
-   * A raw message stream (plaintext peers): the handshake line, checked as the HTTP/2
+   * A raw message stream: the handshake line, checked as the HTTP/2
    * stream's headers are, then frames. A refusal is one line back, then the connection ends.
    */
   const rawStream = (socket: net.Socket, head: Buffer): void => {

@@ -42,7 +42,7 @@ export interface PeerTransportOptions {
   clusterId: () => bigint;
   logger: Logger;
   metrics?: StoreMetrics;
-  /** Peer TLS (--peer-* files); undefined: plaintext HTTP/2. */
+  /** Peer TLS (--peer-* files); undefined: plaintext. */
   tls?: PeerTls;
   /** The state machine encoding of the snapshot at `index` (MsgSnap carries it). */
   snapshotData(index: number): Promise<Uint8Array>;
@@ -142,19 +142,11 @@ function callError(r: CallResult): Error {
   return ErrNoLeader();
 }
 
-/** The stream of Raft messages to a peer: an HTTP/2 stream (TLS) or a TCP connection. */
-type MessageStream = http2.ClientHttp2Stream | net.Socket;
-
-function closeStream(stream: MessageStream): void {
-  if (stream instanceof net.Socket) stream.destroy();
-  else stream.close();
-}
-
 /**
- * One peer: an HTTP/2 session (opened on demand, re-opened after a back-off when it fails) and
- * the long-lived stream of this member's Raft messages to the peer: on that session with TLS,
- * on a TCP connection of its own in plaintext (decision 0023: a raw write costs about half of
- * an HTTP/2 stream write per message on each side). Messages handed over
+ * One peer: an HTTP/2 session (opened on demand, re-opened after a back-off when it fails) for
+ * snapshots, forwarded calls and pings, and the long-lived stream of this member's Raft messages
+ * to the peer on a TCP or TLS connection of its own (decision 0023: a raw write costs about half
+ * of an HTTP/2 stream write per message on each side). Messages handed over
  * in one synchronous burst (one Ready) are framed into one write, flushed from a microtask. While
  * the stream is congested (write() returned false) messages wait for 'drain', up to MAX_QUEUE;
  * beyond that, or while the peer is unreachable, they are dropped and Raft is told, so it
@@ -162,7 +154,7 @@ function closeStream(stream: MessageStream): void {
  */
 class PeerConnection {
   private session: http2.ClientHttp2Session | undefined;
-  private stream: MessageStream | undefined;
+  private stream: net.Socket | undefined;
   private queue: Uint8Array[] = [];
   private scheduled = false;
   private draining = false;
@@ -270,16 +262,13 @@ class PeerConnection {
     return session;
   }
 
-  private messageStream(): MessageStream | undefined {
-    if (this.stream !== undefined) return this.stream;
-    return this.rawMessageStream();
-  }
-
   /**
-   * The message stream on a TCP (or TLS) connection of its own (peer-wire.ts). A TLS client
-   * offers no ALPN protocol: the peer port's HTTP/2 server hands such a connection over.
+   * The message stream, opened if need be on a TCP (or TLS) connection of its own
+   * (peer-wire.ts). A TLS client offers no ALPN protocol: the peer port's HTTP/2 server hands
+   * such a connection over.
    */
-  private rawMessageStream(): net.Socket | undefined {
+  private messageStream(): net.Socket | undefined {
+    if (this.stream !== undefined) return this.stream;
     const colon = this.address.lastIndexOf(':');
     const host = this.address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
     const port = Number(this.address.slice(colon + 1));
@@ -347,7 +336,7 @@ class PeerConnection {
     const stream = this.stream;
     this.stream = undefined;
     this.draining = false;
-    if (stream !== undefined) closeStream(stream);
+    stream?.destroy();
     this.unreachable();
   }
 
@@ -481,7 +470,7 @@ class PeerConnection {
   close(): void {
     this.closed = true;
     if (this.pinger) clearInterval(this.pinger);
-    if (this.stream !== undefined) closeStream(this.stream);
+    this.stream?.destroy();
     this.stream = undefined;
     this.session?.close();
     this.session = undefined;

@@ -36,11 +36,12 @@ export const PeerPath = {
 } as const;
 
 /**
- * Plaintext peers carry the message stream on a TCP connection of its own to the peer port
+ * Members carry the message stream on a TCP (or TLS) connection of its own to the peer port
  * (decision 0023): this magic, one line `<cluster-id> <from> <to>\n` (hex IDs), then the
  * frames of peer-frames.ts, and nothing in the other direction unless the receiver refuses
- * (`<status> <reason>\n`, then it closes). The port tells it from HTTP/2 by its first bytes
- * (HTTP/2's connection preface starts with `PRI `). With TLS the HTTP/2 stream is kept.
+ * (`<status> <reason>\n`, then it closes). A plaintext port tells it from HTTP/2 by its first
+ * bytes (HTTP/2's connection preface starts with `PRI `); over TLS the sender offers no ALPN
+ * protocol and the HTTP/2 server hands the connection over as an unknown protocol.
  */
 export const RAW_STREAM_MAGIC = Buffer.from('KUBETS-RAFT-STREAM/1\n', 'latin1');
 /** Longest handshake a receiver reads before it gives up on the connection. */
