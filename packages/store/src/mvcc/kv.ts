@@ -31,16 +31,12 @@ export interface MvccEvent {
   /** Position inside the write transaction that made the event (etcd's sub revision). */
   readonly sub: number;
   /**
-   * `keyString(kv.key)`, set by the store that made the event (it has the string at hand): a
-   * watcher replaying history tests every event's key against its range, and decoding the key
-   * for each event and watcher was a large share of a fan-out's CPU. Read it with `eventKey`.
+   * `keyString(kv.key)`, the key index's and KeyRange's form, set by the store that made the
+   * event (it has the string at hand): a watcher replaying history tests every event's key
+   * against its range, and decoding the key for each event and watcher was a large share of a
+   * fan-out's CPU.
    */
-  readonly ks?: string;
-}
-
-/** The event's key as a string (the key index's and KeyRange's form). */
-export function eventKey(e: MvccEvent): string {
-  return e.ks ?? keyString(e.kv.key);
+  readonly ks: string;
 }
 
 export const EMPTY_BUFFER: Buffer = Buffer.alloc(0);

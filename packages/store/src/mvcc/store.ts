@@ -166,8 +166,7 @@ export class MvccStore implements ReadView {
     // Only keys changed since the previous compaction can hold revisions to drop: the event log
     // has exactly those, so compaction costs O(events compacted), not O(keys).
     const touched = new Set<string>();
-    for (const e of this.log.between(this.compactMainRev, rev - 1))
-      touched.add(keyString(e.kv.key));
+    for (const e of this.log.between(this.compactMainRev, rev - 1)) touched.add(e.ks);
     for (const key of touched) {
       const history = this.histories.get(key);
       if (history === undefined) continue;

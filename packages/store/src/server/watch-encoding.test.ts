@@ -4,7 +4,7 @@ import type {
   WatchResponse,
   WatchResponse__Output,
 } from '../gen/etcd/types/etcdserverpb/WatchResponse.js';
-import type { KeyValue, MvccEvent } from '../mvcc/kv.js';
+import { keyString, type KeyValue, type MvccEvent } from '../mvcc/kv.js';
 import { toProtoKv } from '../apply/kv-apply.js';
 import { encodeWatchResponse } from './watch-encoding.js';
 
@@ -25,8 +25,15 @@ describe('encodeWatchResponse', () => {
     kv: kv('a', 'new', 5, 7n),
     prevKv: kv('a', 'old', 4),
     sub: 0,
+    ks: keyString(Buffer.from('a')),
   };
-  const del: MvccEvent = { type: 'DELETE', kv: kv('b', '', 6), prevKv: kv('b', 'gone', 3), sub: 0 };
+  const del: MvccEvent = {
+    type: 'DELETE',
+    kv: kv('b', '', 6),
+    prevKv: kv('b', 'gone', 3),
+    sub: 0,
+    ks: keyString(Buffer.from('b')),
+  };
   const head = {
     header: { cluster_id: '9', member_id: 3, revision: 6, raft_term: 2 },
     watch_id: 4,

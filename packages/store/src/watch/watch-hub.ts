@@ -1,5 +1,5 @@
 import { MvccError } from '../mvcc/errors.js';
-import { eventKey, rangeContains, type KeyRange, type MvccEvent } from '../mvcc/kv.js';
+import { rangeContains, type KeyRange, type MvccEvent } from '../mvcc/kv.js';
 import type { MvccStore } from '../mvcc/store.js';
 
 export interface WatchRequest {
@@ -190,7 +190,7 @@ export class WatchHub {
     if (events.length === 1) {
       // The common case (one put or delete per commit): no per-watcher lists at all.
       const e = events[0]!;
-      const ks = eventKey(e);
+      const ks = e.ks;
       const shared = [e];
       const exact = this.singleKey.get(ks);
       if (exact !== undefined) deliverAll(exact, shared, rev);
@@ -199,7 +199,7 @@ export class WatchHub {
       }
       return;
     }
-    const keys = events.map(eventKey);
+    const keys = events.map((e) => e.ks);
     if (this.singleKey.size > 0) {
       const byKey = new Map<string, MvccEvent[]>();
       for (const [i, e] of events.entries()) {
@@ -502,7 +502,7 @@ export class WatchStream {
         scanned++;
         lastRev = rev;
         if (!w.accepts(e)) continue;
-        if (!rangeContains(w.range, eventKey(e))) continue;
+        if (!rangeContains(w.range, e.ks)) continue;
         events.push(e);
       }
     } catch (err) {
