@@ -4,6 +4,7 @@ import type {
   InternalRequest,
   InternalRequest__Output,
 } from '../gen/etcd/types/kubets/store/InternalRequest.js';
+import type { PutRequest__Output } from '../gen/etcd/types/etcdserverpb/PutRequest.js';
 import type {
   MemberRecord,
   MemberRecord__Output,
@@ -178,35 +179,44 @@ function encodePutEntry(req: InternalRequest): Uint8Array | undefined {
   return buf;
 }
 
-/** Decodes an entry that holds exactly `{ ID, put }`; undefined for anything else. */
-function decodePutEntry(bytes: Uint8Array): InternalRequest__Output | undefined {
-  const buf = Buffer.isBuffer(bytes)
-    ? bytes
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  let pos = 0;
-  // Varints are read with number arithmetic: this runs on every member for every put, and
-  // BigInt arithmetic allocates a heap object per operation (~40 per 64-bit request ID).
-  // `small` serves lengths and flags (below 2^53 or malformed: -1); `big` the 64-bit fields,
-  // assembled from two exact halves into one BigInt.
-  const small = (end: number): number => {
+/**
+ * Varints read with number arithmetic: puts are decoded on every member (log entries) and by
+ * the member a client sent them to (PutRequest), and BigInt arithmetic allocates a heap object
+ * per operation (~40 per 64-bit request ID). `small` serves lengths and flags (below 2^53, or
+ * malformed: -1); `big` the 64-bit fields, assembled from two exact halves into one BigInt.
+ */
+class VarintReader {
+  pos: number;
+
+  constructor(
+    readonly buf: Buffer,
+    pos = 0,
+  ) {
+    this.pos = pos;
+  }
+
+  small(end: number): number {
+    const buf = this.buf;
     let v = 0;
     let mul = 1;
-    while (pos < end) {
-      const b = buf[pos++]!;
+    while (this.pos < end) {
+      const b = buf[this.pos++]!;
       v += (b & 0x7f) * mul;
       if (b < 0x80) return v <= Number.MAX_SAFE_INTEGER ? v : -1;
       mul *= 128;
       if (mul > 2 ** 49) return -1;
     }
     return -1;
-  };
-  const big = (end: number): bigint | undefined => {
+  }
+
+  big(end: number): bigint | undefined {
+    const buf = this.buf;
     // The low 35 bits (5 bytes) and the rest (at most 29 more bits), each exact as a number.
     let lo = 0;
     let hi = 0;
     let mul = 1;
-    for (let i = 0; pos < end; i++) {
-      const b = buf[pos++]!;
+    for (let i = 0; this.pos < end; i++) {
+      const b = buf[this.pos++]!;
       if (i < 5) lo += (b & 0x7f) * mul;
       else hi += (b & 0x7f) * mul;
       if (b < 0x80) return hi === 0 ? BigInt(lo) : (BigInt(hi) << 35n) | BigInt(lo);
@@ -214,56 +224,88 @@ function decodePutEntry(bytes: Uint8Array): InternalRequest__Output | undefined 
       if (i === 9) return undefined;
     }
     return undefined;
+  }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+/**
+ * The fields of a PutRequest from `r.pos` to `end`, as proto-loader's object (defaults
+ * included); undefined for anything but the six known fields with their wire types, or
+ * malformed input (the caller then takes the generic decoder, which decides).
+ */
+function decodePutFields(
+  r: VarintReader,
+  end: number,
+  copy: boolean,
+): PutRequest__Output | undefined {
+  const buf = r.buf;
+  const out: PutRequest__Output = {
+    key: EMPTY,
+    value: EMPTY,
+    lease: '0',
+    prev_kv: false,
+    ignore_value: false,
+    ignore_lease: false,
   };
+  while (r.pos < end) {
+    const field = buf[r.pos++]!;
+    if (field === PUT_KEY || field === PUT_VALUE) {
+      const n = r.small(end);
+      if (n < 0 || r.pos + n > end) return undefined;
+      const view = buf.subarray(r.pos, r.pos + n);
+      const b = copy ? Buffer.from(view) : view;
+      r.pos += n;
+      if (field === PUT_KEY) out.key = b;
+      else out.value = b;
+    } else if (field === PUT_LEASE) {
+      const v = r.big(end);
+      if (v === undefined) return undefined;
+      out.lease = BigInt.asIntN(64, v).toString();
+    } else if (field === PUT_PREV_KV || field === PUT_IGNORE_VALUE || field === PUT_IGNORE_LEASE) {
+      const v = r.small(end);
+      if (v < 0) return undefined;
+      if (field === PUT_PREV_KV) out.prev_kv = v !== 0;
+      else if (field === PUT_IGNORE_VALUE) out.ignore_value = v !== 0;
+      else out.ignore_lease = v !== 0;
+    } else {
+      return undefined;
+    }
+  }
+  return out;
+}
+
+/**
+ * A PutRequest's bytes as proto-loader's deserializer decodes them: the same object, key and
+ * value views of `bytes` as protobufjs gives (a request lives until it is encoded into its
+ * log entry); undefined for anything the hand-written path does not cover.
+ */
+export function decodePutRequest(bytes: Uint8Array): PutRequest__Output | undefined {
+  const buf = asBuffer(bytes);
+  return decodePutFields(new VarintReader(buf), buf.length, false);
+}
+
+/** Decodes an entry that holds exactly `{ ID, put }`; undefined for anything else. */
+function decodePutEntry(bytes: Uint8Array): InternalRequest__Output | undefined {
+  const buf = asBuffer(bytes);
+  const r = new VarintReader(buf);
   let id = 0n;
   let put: InternalRequest__Output['put'] | undefined;
-  while (pos < buf.length) {
-    const key = buf[pos++]!;
+  while (r.pos < buf.length) {
+    const key = buf[r.pos++]!;
     if (key === IR_ID) {
-      const v = big(buf.length);
+      const v = r.big(buf.length);
       if (v === undefined) return undefined;
       id = v;
     } else if (key === IR_PUT && put === undefined) {
-      const len = small(buf.length);
-      if (len < 0 || pos + len > buf.length) return undefined;
-      const end = pos + len;
-      const out = {
-        key: EMPTY,
-        value: EMPTY,
-        lease: '0',
-        prev_kv: false,
-        ignore_value: false,
-        ignore_lease: false,
-      };
-      while (pos < end) {
-        const field = buf[pos++]!;
-        if (field === PUT_KEY || field === PUT_VALUE) {
-          const n = small(end);
-          if (n < 0 || pos + n > end) return undefined;
-          // A copy, as protobufjs makes: the state machine keeps these past the entry.
-          const b = Buffer.from(buf.subarray(pos, pos + n));
-          pos += n;
-          if (field === PUT_KEY) out.key = b;
-          else out.value = b;
-        } else if (field === PUT_LEASE) {
-          const v = big(end);
-          if (v === undefined) return undefined;
-          out.lease = BigInt.asIntN(64, v).toString();
-        } else if (
-          field === PUT_PREV_KV ||
-          field === PUT_IGNORE_VALUE ||
-          field === PUT_IGNORE_LEASE
-        ) {
-          const v = small(end);
-          if (v < 0) return undefined;
-          if (field === PUT_PREV_KV) out.prev_kv = v !== 0;
-          else if (field === PUT_IGNORE_VALUE) out.ignore_value = v !== 0;
-          else out.ignore_lease = v !== 0;
-        } else {
-          return undefined;
-        }
-      }
-      put = out;
+      const len = r.small(buf.length);
+      if (len < 0 || r.pos + len > buf.length) return undefined;
+      // Copies of key and value, as protobufjs makes from a Uint8Array: the state machine
+      // keeps them, and views would keep the whole entry's buffer alive behind them.
+      put = decodePutFields(r, r.pos + len, true);
+      if (put === undefined) return undefined;
     } else {
       return undefined;
     }

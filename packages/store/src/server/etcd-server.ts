@@ -260,7 +260,11 @@ export class EtcdServer {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 5000 + 2 * opts.electionMs;
     this.maxTxnOps = opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     this.maxRequestBytes = opts.maxRequestBytes ?? 1.5 * 1024 * 1024;
-    this.waiters = new Waiters<ApplyResult>(this.timers);
+    this.waiters = new Waiters<ApplyResult>({
+      setTimeout: (fn, ms) => this.timers.setTimeout(fn, ms),
+      clearTimeout: (h) => this.timers.clearTimeout(h),
+      now: this.now,
+    });
     this.watchHub = new WatchHub(this.sm.mvcc, { schedule: (fn) => setImmediate(fn) });
     this.reads = new ReadIndexBatcher({
       request: (ctx) => this.raft.readIndex(ctx),

@@ -146,8 +146,8 @@ function callError(r: CallResult): Error {
  * One peer: an HTTP/2 session (opened on demand, re-opened after a back-off when it fails) for
  * snapshots, forwarded calls and pings, and the long-lived stream of this member's Raft messages
  * to the peer on a TCP or TLS connection of its own (decision 0023: a raw write costs about half
- * of an HTTP/2 stream write per message on each side). Messages handed over
- * in one synchronous burst (one Ready) are framed into one write, flushed from a microtask. While
+ * of an HTTP/2 stream write per message on each side). The messages of one `send` (one Ready's)
+ * are framed into one write per peer, written before `send` returns. While
  * the stream is congested (write() returned false) messages wait for 'drain', up to MAX_QUEUE;
  * beyond that, or while the peer is unreachable, they are dropped and Raft is told, so it
  * probes the peer instead of streaming into the void (Raft resends what it needs).
@@ -156,7 +156,6 @@ class PeerConnection {
   private session: http2.ClientHttp2Session | undefined;
   private stream: net.Socket | undefined;
   private queue: Uint8Array[] = [];
-  private scheduled = false;
   private draining = false;
   private retryAt = 0;
   private backoffMs = BACKOFF_MIN_MS;
@@ -188,6 +187,10 @@ class PeerConnection {
     return this.opts.faults?.blocked(this.id) ?? false;
   }
 
+  /**
+   * Queues an encoded message; the caller flushes (`flushQueued`) once it handed over the
+   * rest of its burst, so one Ready's messages to this peer share one write.
+   */
   enqueue(encoded: Uint8Array): void {
     if (this.closed) return;
     if (this.partitioned) {
@@ -199,18 +202,17 @@ class PeerConnection {
       return;
     }
     this.queue.push(encoded);
-    if (this.scheduled || this.draining) return;
-    this.scheduled = true;
-    // A microtask, not the next event-loop turn: the Raft loop hands over a whole Ready's
-    // messages synchronously, so they still share one write, and the write leaves without
-    // waiting behind the I/O callbacks of the next turn.
-    queueMicrotask(this.flushTask);
   }
 
-  private readonly flushTask = (): void => {
-    this.scheduled = false;
-    this.flush();
-  };
+  /**
+   * Writes what was queued, at once: a Ready's messages are the next hop of a request (a
+   * leader's appends, a follower's acknowledgement), so they leave before this member goes on
+   * with the rest of the Ready (the WAL record's encoding, the apply), not at the next
+   * microtask checkpoint after it. While the stream is congested, 'drain' flushes instead.
+   */
+  flushQueued(): void {
+    if (this.queue.length > 0 && !this.draining) this.flush();
+  }
 
   private flush(): void {
     if (this.closed || this.queue.length === 0 || this.draining) return;
@@ -517,6 +519,8 @@ export class Http2PeerTransport {
       if (m.type === MessageType.MsgSnap && m.snapshot !== null) void peer.sendSnapshot(m);
       else peer.enqueue(encodeMessage(m));
     }
+    // All of this call's messages are queued: each peer's go out in one write.
+    for (const peer of this.peers.values()) peer.flushQueued();
   }
 
   private peer(id: number): PeerConnection {

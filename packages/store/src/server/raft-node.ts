@@ -269,9 +269,21 @@ export class RaftNode {
     // instead of after it. Safe because these promise nothing about the leader's disk, and the
     // leader counts its own copy of an entry towards the commit quorum only once it is synced
     // (advance()). A follower forwards proposals and ReadIndex requests at once too.
+    // One exception: a follower's acknowledgements in a Ready that applies entries and persists
+    // nothing new (the answer to a commit-only append) wait for the answers to this member's
+    // clients: they acknowledge entries the leader already counted, and their write wakes the
+    // leader, which on a busy machine can take the CPU this member needs to answer.
     let later: readonly Message[] = [];
+    let afterAnswers: Message[] | undefined;
     if (!rd.mustSync) {
-      if (rd.messages.length > 0) this.hooks.send(rd.messages);
+      if (!leader && rd.committedEntries.length > 0 && rd.messages.length > 0) {
+        const now: Message[] = [];
+        for (const m of rd.messages)
+          (m.type === MessageType.MsgAppResp ? (afterAnswers ??= []) : now).push(m);
+        if (now.length > 0) this.hooks.send(now);
+      } else if (rd.messages.length > 0) {
+        this.hooks.send(rd.messages);
+      }
     } else if (rd.messages.length > 0) {
       const early: Message[] = [];
       const rest: Message[] = [];
@@ -289,6 +301,14 @@ export class RaftNode {
       this.hooks.onApplied?.((performance.now() - started) / 1000, rd.committedEntries.length);
     }
     for (const rs of rd.readStates) this.hooks.onReadState(rs);
+    // After the check phase's turn: the gRPC layer writes the answers of the entries applied
+    // above from process.nextTick (or, node:http2, a native immediate queued before this one).
+    if (afterAnswers !== undefined) {
+      const msgs = afterAnswers;
+      setImmediate(() => {
+        if (!this.stopped) this.hooks.send(msgs);
+      });
+    }
 
     // 4. Persist new entries and the hard state.
     this.log.save(rd.hardState, rd.entries);

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { loadGrpcObject } from '../gen/etcd/load.js';
+import type { PutResponse } from '../gen/etcd/types/etcdserverpb/PutResponse.js';
+import { encodePutResponseFramed, withHandWrittenPut } from './kv-codec.js';
+
+const generic = loadGrpcObject().etcdserverpb.KV.service.Put;
+const fast = withHandWrittenPut(loadGrpcObject().etcdserverpb.KV.service).Put!;
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** The message inside a gRPC frame (checking the prefix). */
+function unframe(frame: Buffer): Buffer {
+  expect(frame[0]).toBe(0);
+  expect(frame.readUInt32BE(1)).toBe(frame.length - 5);
+  return frame.subarray(5);
+}
+
+describe('hand-written Put codec', () => {
+  it('decodes requests exactly as proto-loader does', () => {
+    const random = rng(7);
+    const leases = ['0', '1', '-1', '127', '128', '34359738368', '-9223372036854775808'];
+    for (let i = 0; i < 300; i++) {
+      const bytes = (n: number) =>
+        Buffer.from(Array.from({ length: n }, () => (random() * 256) | 0));
+      const req: Record<string, unknown> = {};
+      if (random() < 0.9) req.key = bytes(1 + ((random() * 40) | 0));
+      if (random() < 0.9) req.value = bytes((random() * 300) | 0);
+      if (random() < 0.5) req.lease = leases[i % leases.length];
+      if (random() < 0.3) req.prev_kv = random() < 0.5;
+      if (random() < 0.2) req.ignore_value = random() < 0.5;
+      if (random() < 0.2) req.ignore_lease = random() < 0.5;
+      const wire = generic.requestSerialize(req);
+      expect(fast.requestDeserialize(wire)).toStrictEqual(generic.requestDeserialize(wire));
+    }
+  });
+
+  it('leaves unknown fields and malformed bytes to the generic decoder', () => {
+    // Field 7 (unknown, varint): decoded generically, same object.
+    const unknown = Buffer.concat([
+      generic.requestSerialize({ key: Buffer.from('k') }),
+      Buffer.from([7 << 3, 1]),
+    ]);
+    expect(fast.requestDeserialize(unknown)).toStrictEqual(generic.requestDeserialize(unknown));
+    // A truncated value: both fail.
+    const truncated = generic.requestSerialize({ key: Buffer.from('k'), value: Buffer.from('vv') });
+    const cut = truncated.subarray(0, truncated.length - 1);
+    expect(() => generic.requestDeserialize(cut)).toThrow();
+    expect(() => fast.requestDeserialize(cut)).toThrow();
+  });
+
+  it('encodes responses to the bytes proto-loader encodes', () => {
+    const cluster = 0xbec8925e05e35d44n;
+    const asLong = (v: bigint) => ({
+      low: Number(v & 0xffffffffn) | 0,
+      high: Number(v >> 32n) | 0,
+      unsigned: true,
+    });
+    const values = [0, 1, 127, 128, 2 ** 31, 2 ** 32 + 5, 2 ** 35, Number.MAX_SAFE_INTEGER];
+    for (const revision of values)
+      for (const term of [0, 1, 300]) {
+        const res = {
+          header: {
+            cluster_id: asLong(cluster),
+            member_id: 5165317016952896,
+            revision,
+            raft_term: term,
+          },
+        } as unknown as PutResponse;
+        const framed = fast.responseSerialize(res);
+        expect(unframe(framed)).toStrictEqual(generic.responseSerialize(res));
+      }
+    // Fields left out are left out.
+    const partial = { header: { revision: 9 } } as PutResponse;
+    expect(unframe(fast.responseSerialize(partial))).toStrictEqual(
+      generic.responseSerialize(partial),
+    );
+  });
+
+  it('leaves other responses to the generic encoder, framed', () => {
+    const withPrev = {
+      header: { revision: 3 },
+      prev_kv: {
+        key: Buffer.from('k'),
+        value: Buffer.from('v'),
+        create_revision: 1,
+        mod_revision: 2,
+        version: 1,
+        lease: 0,
+      },
+    } as PutResponse;
+    expect(encodePutResponseFramed(withPrev)).toBeUndefined();
+    expect(unframe(fast.responseSerialize(withPrev))).toStrictEqual(
+      generic.responseSerialize(withPrev),
+    );
+    const asString = { header: { revision: '12' } } as PutResponse;
+    expect(encodePutResponseFramed(asString)).toBeUndefined();
+    expect(unframe(fast.responseSerialize(asString))).toStrictEqual(
+      generic.responseSerialize(asString),
+    );
+    expect(encodePutResponseFramed({ header: { revision: -1 } })).toBeUndefined();
+    expect((fast as { responseFramed?: boolean }).responseFramed).toBe(true);
+  });
+});
