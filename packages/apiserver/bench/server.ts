@@ -323,6 +323,7 @@ async function primary(n: number): Promise<void> {
     const own = process.cpuUsage();
     return cs.reduce((a, c) => ({ user: a.user + c.user, system: a.system + c.system }), own);
   };
+  const lastCpu: number[] = [0];
   process.on('message', (m: Request) => {
     void (async () => {
       if (m.type === 'heap') {
@@ -345,8 +346,14 @@ async function primary(n: number): Promise<void> {
           }
         }
         const loop: Record<string, unknown> = {};
+        const own = process.cpuUsage();
+        loop['primary CPU s'] = ((own.user + own.system - lastCpu[0]!) / 1e6).toFixed(2);
+        lastCpu[0] = own.user + own.system;
         rs.forEach((r, i) => {
-          loop[`worker${i + 1} cpu s`] = ((r.cpu.user + r.cpu.system) / 1e6).toFixed(2);
+          // CPU seconds since the previous `cpu` request (the watch phase, between its samples).
+          const total = r.cpu.user + r.cpu.system;
+          loop[`worker${i + 1} CPU s`] = ((total - (lastCpu[i + 1] ?? 0)) / 1e6).toFixed(2);
+          lastCpu[i + 1] = total;
           for (const [k, v] of Object.entries(r.loop as object)) loop[`worker${i + 1} ${k}`] = v;
         });
         process.send?.({ type: 'cpu', cpu: sumCpu(rs.map((r) => r.cpu)), dispatch, loop });

@@ -76,6 +76,8 @@ describe.skipIf(skip)('kubets-apiserver --workers=2', () => {
           res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
         },
       );
+      // A connection handed to a worker at the moment it is killed gets no answer.
+      req.setTimeout(10_000, () => req.destroy(new Error(`${method} ${path}: no answer in 10 s`)));
       req.on('error', reject);
       req.end(data);
     });
@@ -130,6 +132,7 @@ describe.skipIf(skip)('kubets-apiserver --workers=2', () => {
   }, 120_000);
 
   afterAll(async () => {
+    if (process.env.KUBETS_TEST_LOG) writeFileSync(process.env.KUBETS_TEST_LOG, stderr);
     const pid = child?.pid;
     const workers = pid !== undefined ? childrenOf(pid) : [];
     if (pid !== undefined && child.exitCode === null) process.kill(pid, 'SIGKILL');
@@ -160,6 +163,7 @@ describe.skipIf(skip)('kubets-apiserver --workers=2', () => {
             buffered += d.toString();
             let nl;
             while ((nl = buffered.indexOf('\n')) >= 0) {
+              if (process.env.KUBETS_TEST_LOG) stderr += `watch: ${buffered.slice(0, nl)}\n`;
               const e = JSON.parse(buffered.slice(0, nl)) as {
                 type: string;
                 object: { metadata: { name: string; resourceVersion: string } };
@@ -282,6 +286,16 @@ describe.skipIf(skip)('kubets-apiserver --workers=2', () => {
   it('starts a killed worker again', async () => {
     const [victim] = childrenOf(child.pid!);
     process.kill(victim!, 'SIGKILL');
+    // The primary's view: while the worker is down (it is started again after a second), the
+    // surviving worker's /readyz says so.
+    let down: Reply | undefined;
+    const downBy = Date.now() + 5_000;
+    while (!down && Date.now() < downBy) {
+      const r = await call('/readyz?verbose').catch(() => undefined);
+      if (r?.status === 500) down = r;
+      else await sleep(50);
+    }
+    expect(down?.body).toContain('[-]workers failed: reason withheld');
     const deadline = Date.now() + 60_000;
     let workers: number[] = [];
     while (Date.now() < deadline) {

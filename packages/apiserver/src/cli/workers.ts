@@ -84,7 +84,8 @@ export function joinWorkers(role: WorkerRole, component: Component): void {
     if (process.connected) process.send?.(m);
   };
   const registry = component.metrics.registry;
-  let running = role.count;
+  // Not ready until the primary says every worker serves (it tells each one when one starts).
+  let running = 0;
   const pending = new Map<number, (text: string) => void>();
   let nextId = 0;
   process.on('message', (m: unknown) => {
