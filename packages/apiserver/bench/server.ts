@@ -356,7 +356,13 @@ async function primary(n: number): Promise<void> {
           lastCpu[i + 1] = total;
           for (const [k, v] of Object.entries(r.loop as object)) loop[`worker${i + 1} ${k}`] = v;
         });
-        process.send?.({ type: 'cpu', cpu: sumCpu(rs.map((r) => r.cpu)), dispatch, loop });
+        process.send?.({
+          type: 'cpu',
+          cpu: sumCpu(rs.map((r) => r.cpu)),
+          dispatch,
+          loop,
+          pids: [process.pid, ...workers.map((w) => w.process.pid)],
+        });
       } else if (m.type === 'stop') {
         stopping = true;
         for (const w of workers) w.send({ type: 'stop' });

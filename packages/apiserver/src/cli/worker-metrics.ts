@@ -102,7 +102,7 @@ function merge(mode: MergeMode, values: number[]): number {
   }
 }
 
-/** The Prometheus text format (version 0.0.4) of merged metrics. */
+/** The Prometheus text format (version 0.0.4, what the registry's content type says). */
 export function exposition(metrics: MetricJSON[]): string {
   const lines: string[] = [];
   for (const m of metrics) {
@@ -114,8 +114,6 @@ export function exposition(metrics: MetricJSON[]): string {
   }
   return `${lines.join('\n')}\n`;
 }
-
-export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 function labelText(labels: Record<string, string | number>): string {
   const entries = Object.entries(labels);

@@ -17,12 +17,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Component, HealthChecks, Logger } from '@kubets/component-base';
-import {
-  EXPOSITION_CONTENT_TYPE,
-  exposition,
-  mergeWorkerMetrics,
-  type MetricJSON,
-} from './worker-metrics.js';
+import { exposition, mergeWorkerMetrics, type MetricJSON } from './worker-metrics.js';
 
 /** Environment the primary gives each worker. */
 const ENV_INDEX = 'KUBETS_APISERVER_WORKER_INDEX';
@@ -123,7 +118,6 @@ export function joinWorkers(role: WorkerRole, component: Component): void {
       });
       send({ kubets: 'metrics', id });
     });
-  Object.defineProperty(component.metrics, 'contentType', { value: EXPOSITION_CONTENT_TYPE });
   addWorkersCheck(component.health, () => ({ running, count: role.count }));
   send({ kubets: 'ready' });
 }
