@@ -288,6 +288,12 @@ describe.skipIf(skip)('kubets-apiserver --workers=2', () => {
     process.kill(victim!, 'SIGKILL');
     // The primary's view: while the worker is down (it is started again after a second), the
     // surviving worker's /readyz says so.
+    // (A connection accepted at the very moment of the kill may be handed to the dead worker
+    // and get no answer; polling starts once the primary has seen the exit.)
+    const seenBy = Date.now() + 10_000;
+    while (!stderr.includes('Worker exited; starting it again') && Date.now() < seenBy) {
+      await sleep(20);
+    }
     let down: Reply | undefined;
     const downBy = Date.now() + 5_000;
     while (!down && Date.now() < downBy) {
