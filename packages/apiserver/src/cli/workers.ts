@@ -262,12 +262,13 @@ export function startPrimary(o: PrimaryOptions): Primary {
         });
         const delay = restartDelay;
         restartDelay = Math.min(restartDelay * 2, 30_000);
+        // Not unref'd: with every worker dead, this timer is what keeps the primary running.
         setTimeout(() => {
           if (stopping) return;
           fork(index, false).catch((err: unknown) => {
             log.error(err, 'Worker restart failed', { worker: index });
           });
-        }, delay).unref();
+        }, delay);
       });
     });
 
