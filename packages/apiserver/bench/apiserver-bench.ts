@@ -25,7 +25,9 @@
  * that they do not preempt the co-located server at each write; normal), BENCH_UPDATE_PATH
  * (api; `store` puts the updates straight
  * into the store so the API server's CPU is the watch fan-out alone), BENCH_KINDS (REST,gRPC: the create client kinds), BENCH_DATA_DIR (default /dev/shm when present: tmpfs takes
- * the disk out of the comparison), ETCD_BIN (/usr/bin/etcd).
+ * the disk out of the comparison), ETCD_BIN (/usr/bin/etcd), BENCH_SERVER_WORKERS (1: the API
+ * server as N worker processes behind one port, as `--workers=N`, see bench/server.ts; the
+ * watch phase then prints each worker's CPU and loop stages, and the server's CPU is their sum).
  * Small run: `BENCH_PODS=500 BENCH_WATCHERS=50 BENCH_UPDATE_SECONDS=3 npm run bench -w @kubets/apiserver`.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -95,6 +97,13 @@ const WATCH_CLIENT = chooseWatchClient();
  * clients run elsewhere); `normal` to compare.
  */
 const CLIENT_SCHED = setting('client-sched', 'batch') === 'normal' ? 'normal' : 'batch';
+/**
+ * BENCH_SERVER_WORKERS (1): the API server as N processes behind its ports (`--workers=N`'s
+ * model: node:cluster, connections handed to the workers in turn). 1 by default: on this 2-core
+ * machine, shared with the watch clients, the store members and the driver, the second worker's
+ * extra CPU per update (each worker decodes every event) outweighed its core (ADR 0027).
+ */
+const SERVER_WORKERS = Math.max(1, Number(setting('server-workers', '1')));
 
 // ---------------------------------------------------------------------------------------------
 // Statistics
@@ -229,6 +238,7 @@ function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
 
 async function startServer(endpoints: string[]): Promise<ServerProcess> {
   const child = fork(join(HERE, 'server.js'), [endpoints.join(',')], {
+    env: { ...process.env, BENCH_SERVER_WORKERS: String(SERVER_WORKERS) },
     execArgv: [
       '--expose-gc',
       '--max-old-space-size=4096',
@@ -558,9 +568,12 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     // CPU of every process during the update phase (the box is shared: wall time alone misleads).
     const cpuOf = async (): Promise<CpuSample> => {
       const [srv, ...cl] = await Promise.all([
-        server.ask<{ cpu: NodeJS.CpuUsage; dispatch?: Partial<DispatchStats>; loop?: unknown }>(
-          'cpu',
-        ),
+        server.ask<{
+          cpu: NodeJS.CpuUsage;
+          dispatch?: Partial<DispatchStats>;
+          loop?: unknown;
+          pids?: number[];
+        }>('cpu'),
         ...clients.map((c) => c.report()),
       ]);
       return {
@@ -578,7 +591,11 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         clientsSystem: cl.reduce((a, r) => a + r.cpu.system / 1e6, 0),
         store: backend.children.reduce((a, c) => a + processCpuSeconds(c.pid), 0),
         driver: cpuSeconds(process.cpuUsage()),
-        serverPreempted: preemptions(server.child.pid),
+        // Every server process: the workers too when there are several.
+        serverPreempted: (srv.pids ?? [server.child.pid]).reduce<number>(
+          (a, pid) => a + preemptions(pid),
+          0,
+        ),
         loop: srv.loop,
       };
     };
@@ -949,6 +966,9 @@ async function main(): Promise<void> {
     WATCH_CLIENT.kind === 'native'
       ? `watch clients: native (bench/watch-client.c, cc -O2) in ${WATCH_PROCS} processes, scheduled ${CLIENT_SCHED === 'batch' ? 'SCHED_BATCH' : 'normally'}\n`
       : `watch clients: Node (bench/watch-client.ts) in ${WATCH_PROCS} processes (${WATCH_CLIENT.why})\n`,
+  );
+  console.log(
+    `API server: ${SERVER_WORKERS === 1 ? 'one process' : `${SERVER_WORKERS} worker processes behind one port (node:cluster)`}\n`,
   );
   const results = new Map<string, BackendResult>();
   for (const name of BACKENDS) {

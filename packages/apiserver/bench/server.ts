@@ -281,7 +281,103 @@ async function main(): Promise<void> {
   process.send?.({ type: 'ready', url: server.url, grpc: server.grpcAddress });
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+/**
+ * BENCH_SERVER_WORKERS=N (N > 1): this process is the node:cluster primary; N workers each run a
+ * full server (main above) on the same ports. The driver's requests are relayed to every worker
+ * and the answers combined: CPU summed, dispatch counters summed, loop stats per worker.
+ */
+async function primary(n: number): Promise<void> {
+  const cluster = (await import('node:cluster')).default;
+  const workers = Array.from({ length: n }, () =>
+    cluster.fork({ ...process.env, BENCH_SERVER_WORKER: '1' }),
+  );
+  const next = <T>(w: (typeof workers)[number], type: string): Promise<T> =>
+    new Promise((resolve) => {
+      const on = (m: { type: string }): void => {
+        if (m.type !== type) return;
+        w.off('message', on);
+        resolve(m as T);
+      };
+      w.on('message', on);
+    });
+  cluster.on('exit', (w, code) => {
+    if (!stopping) {
+      console.error(`bench server worker ${w.process.pid} exited with ${code}`);
+      process.exit(1);
+    }
+  });
+  let stopping = false;
+  const readies = await Promise.all(
+    workers.map((w) => next<{ url: string; grpc?: string }>(w, 'ready')),
+  );
+  const ready = readies[0];
+  const ask = <T>(type: string): Promise<T[]> =>
+    Promise.all(
+      workers.map((w) => {
+        const r = next<T>(w, type);
+        w.send({ type });
+        return r;
+      }),
+    );
+  const sumCpu = (cs: NodeJS.CpuUsage[]): NodeJS.CpuUsage => {
+    const own = process.cpuUsage();
+    return cs.reduce((a, c) => ({ user: a.user + c.user, system: a.system + c.system }), own);
+  };
+  const lastCpu: number[] = [0];
+  process.on('message', (m: Request) => {
+    void (async () => {
+      if (m.type === 'heap') {
+        const rs = await ask<{ heapUsed: number; cachedPods: number; cpu: NodeJS.CpuUsage }>(
+          'heap',
+        );
+        // Every worker caches every pod: the heap per cached object is one worker's.
+        process.send?.({ ...rs[0], cpu: sumCpu(rs.map((r) => r.cpu)) });
+      } else if (m.type === 'cpu') {
+        const rs = await ask<{
+          cpu: NodeJS.CpuUsage;
+          dispatch?: Record<string, number>;
+          loop: unknown;
+        }>('cpu');
+        const dispatch: Record<string, number> = {};
+        for (const r of rs) {
+          for (const [k, v] of Object.entries(r.dispatch ?? {})) {
+            dispatch[k] =
+              k === 'maxWaitMs' ? Math.max(dispatch[k] ?? 0, v) : (dispatch[k] ?? 0) + v;
+          }
+        }
+        const loop: Record<string, unknown> = {};
+        const own = process.cpuUsage();
+        loop['primary CPU s'] = ((own.user + own.system - lastCpu[0]!) / 1e6).toFixed(2);
+        lastCpu[0] = own.user + own.system;
+        rs.forEach((r, i) => {
+          // CPU seconds since the previous `cpu` request (the watch phase, between its samples).
+          const total = r.cpu.user + r.cpu.system;
+          loop[`worker${i + 1} CPU s`] = ((total - (lastCpu[i + 1] ?? 0)) / 1e6).toFixed(2);
+          lastCpu[i + 1] = total;
+          for (const [k, v] of Object.entries(r.loop as object)) loop[`worker${i + 1} ${k}`] = v;
+        });
+        process.send?.({
+          type: 'cpu',
+          cpu: sumCpu(rs.map((r) => r.cpu)),
+          dispatch,
+          loop,
+          pids: [process.pid, ...workers.map((w) => w.process.pid)],
+        });
+      } else if (m.type === 'stop') {
+        stopping = true;
+        for (const w of workers) w.send({ type: 'stop' });
+        await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
+        process.exit(0);
+      }
+    })();
+  });
+  process.send?.({ type: 'ready', ...ready });
+}
+
+const workerCount = Number(process.env.BENCH_SERVER_WORKERS ?? '1');
+(workerCount > 1 && !process.env.BENCH_SERVER_WORKER ? primary(workerCount) : main()).catch(
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

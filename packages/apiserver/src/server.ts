@@ -142,6 +142,15 @@ export interface ApiServerOptions {
   tracer?: Tracer;
   /** False when the tracer's sampler never samples a request without a caller's context. */
   tracerSamplesRoots?: boolean;
+  /**
+   * Whether this server does the start-up writes (system namespaces, the `kubernetes` Service,
+   * default service accounts, the repair of the allocation bitmaps); default true. False for a
+   * worker other than the first of `--workers`: the repair lists the services and rewrites the
+   * bitmaps, which would free an address another worker allocates at the same moment.
+   */
+  bootstrap?: boolean;
+  /** Whether the controllers that write on their own run here (the quota controller); default true. */
+  controllers?: boolean;
 }
 
 export interface RunningApiServer {
@@ -332,10 +341,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
 
   await waitForEtcd(client, logger);
   await waitForCaches(caches, logger);
-  await bootstrap(catalog, serviceHooks, ipAllocator, portAllocator, logger);
+  const bootstrapping = o.bootstrap !== false;
+  if (bootstrapping) await bootstrap(catalog, serviceHooks, ipAllocator, portAllocator, logger);
   const serviceAccounts = catalog.get('', 'serviceaccounts');
   const namespaces = catalog.get('', 'namespaces');
-  if (serviceAccountsOn && serviceAccounts && namespaces) {
+  if (bootstrapping && serviceAccountsOn && serviceAccounts && namespaces) {
     for (const ns of (await namespaces.store.list(undefined, {})).items) {
       if (ns.metadata?.name && !ns.metadata.deletionTimestamp) {
         await ensureDefaultServiceAccount(serviceAccounts, ns.metadata.name);
@@ -357,7 +367,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
         })
       : undefined;
   await crds?.start();
-  admission.start();
+  if (o.controllers !== false) admission.start();
 
   const security = o.security
     ? await startSecurity(catalog, o.security, {

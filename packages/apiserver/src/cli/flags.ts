@@ -148,6 +148,13 @@ export const apiServerFlags = {
     help: 'The maximum number of mutating requests in flight at a given time. When the server exceeds this, it rejects requests. Zero for no limit.',
     group: 'Generic flags',
   }),
+  workers: intFlag({
+    default: 1,
+    min: 1,
+    max: 64,
+    help: 'kubets: the number of server processes sharing --secure-port and --grpc-port. kube-apiserver (Go) uses every core in one process; a Node.js server runs its requests and watch fan-out on one thread, so on a machine with several cores N workers (each a full API server with its own etcd connections and watch caches, as HA servers on one etcd) let the server use N cores. The primary process hands each connection to a worker, restarts a worker that dies and merges their /metrics. 1 (the default) runs one process.',
+    group: 'Generic flags',
+  }),
   'client-ca-file': stringFlag({
     help: 'If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.',
     group: 'Authentication flags',

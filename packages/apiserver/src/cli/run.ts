@@ -12,6 +12,7 @@ import {
   type Component,
   type ComponentOptions,
   type FlagValues,
+  type Logger,
 } from '@kubets/component-base';
 import {
   ResourceRegistry as ApiCatalog,
@@ -33,6 +34,7 @@ import { resolvePlugins } from '../admission/plugins.js';
 import type { apiServerFlags } from './flags.js';
 import { parseTracingConfiguration } from './tracing-config.js';
 import { TRACER_NAME } from '../request/tracing.js';
+import { joinWorkers, startPrimary, workerAuditPath, workerRole } from './workers.js';
 
 export function packageVersion(): string {
   try {
@@ -125,6 +127,8 @@ export async function runApiServerComponent(
     throw new Error(`--tracing-config-file: ${(err as Error).message}`);
   }
   const version = packageVersion();
+  // One of --workers' processes (undefined in a single-process server and when embedded).
+  const role = workerRole();
   const component = await createComponent({
     name: 'kubets-apiserver',
     version,
@@ -141,29 +145,7 @@ export async function runApiServerComponent(
     ...(tracingSettings ? { tracing: { settings: tracingSettings } } : {}),
   });
   const log = component.logger;
-  let cert = readFlagFile('tls-cert-file', certFile);
-  let key = readFlagFile('tls-private-key-file', keyFile);
-  // Refuse bad ranges before anything is written to --cert-dir.
-  const serviceIP = String(parseServiceCIDR(values['service-cluster-ip-range']).valueAt(0));
-  parsePortRange(values['service-node-port-range']);
-  if (!cert || !key) {
-    // HTTPS only: without certificate flags, a self-signed pair in --cert-dir, as upstream.
-    const certDir = values['cert-dir'];
-    if (!certDir) throw new Error('--cert-dir must be set when --tls-cert-file is not given');
-    const serving = ensureServingCert(certDir, {
-      host: publicAddress(values['bind-address']),
-      alternateDNS: ['kubernetes.default.svc', 'kubernetes.default', 'kubernetes', 'localhost'],
-      alternateIPs: [serviceIP, '127.0.0.1'],
-    });
-    if (serving.generated) {
-      log.info('Generated self-signed cert', {
-        certFile: serving.certFile,
-        keyFile: serving.keyFile,
-      });
-    }
-    cert = serving.cert;
-    key = serving.key;
-  }
+  const { cert, key } = servingCertFromFlags(values, log);
   const encryptionFile = values['encryption-provider-config'];
   const encryption = encryptionFile
     ? EncryptionAtRest.load(encryptionFile, {
@@ -182,7 +164,9 @@ export async function runApiServerComponent(
   if (encryption) component.onShutdown('encryption-config', () => encryption.close());
   const audit = setupAuditLog({
     ...(values['audit-policy-file'] ? { policyFile: values['audit-policy-file'] } : {}),
-    ...(values['audit-log-path'] ? { logPath: values['audit-log-path'] } : {}),
+    ...(values['audit-log-path']
+      ? { logPath: workerAuditPath(values['audit-log-path'], role) }
+      : {}),
     maxAgeDays: values['audit-log-maxage'],
     maxBackups: values['audit-log-maxbackup'],
     maxSizeMB: values['audit-log-maxsize'],
@@ -234,6 +218,7 @@ export async function runApiServerComponent(
     customResources: customResourceSupport,
     ...(security ? { security: security.options } : {}),
     version: versionInfo(version),
+    ...(role ? { bootstrap: role.bootstrap, controllers: role.bootstrap } : {}),
     health: component.health,
     metrics: component.metrics,
     logger: log,
@@ -245,7 +230,73 @@ export async function runApiServerComponent(
       : {}),
   });
   component.onShutdown('apiserver', () => server.close());
+  if (role) joinWorkers(role, component);
   return { server, component };
+}
+
+/**
+ * The primary process of `--workers=N` (N > 1): serves nothing itself; runs N workers, each a
+ * full kubets-apiserver with these flags, on the same ports (see workers.ts).
+ */
+export async function runWorkersPrimary(values: FlagValues<typeof apiServerFlags>): Promise<void> {
+  const component = await createComponent({
+    name: 'kubets-apiserver',
+    version: packageVersion(),
+    logging: { verbosity: values.v, format: values['logging-format'] },
+    health: false,
+    defaultMetrics: false,
+    tracing: false,
+    shutdown: {
+      // The workers wait --shutdown-delay-duration and drain within --shutdown-grace-period;
+      // the primary waits for them.
+      delayMs: 0,
+      gracePeriodMs: values['shutdown-grace-period'] + values['shutdown-delay-duration'] + 5_000,
+    },
+  });
+  const log = component.logger;
+  if (values['etcd-servers'].length === 0) throw new Error('--etcd-servers must be specified');
+  // Made once here, so the workers do not race to write --cert-dir.
+  servingCertFromFlags(values, log);
+  log.info('Starting workers', { workers: values.workers });
+  const primary = startPrimary({ workers: values.workers, logger: log });
+  component.onShutdown('workers', () => primary.stop());
+  try {
+    await primary.started;
+  } catch (err) {
+    await primary.stop();
+    throw err;
+  }
+}
+
+/**
+ * The serving certificate: the flags' files, or a self-signed pair in --cert-dir (made if
+ * missing, as upstream). Also validates the service ranges first, so that bad ranges write
+ * nothing to --cert-dir.
+ */
+export function servingCertFromFlags(
+  values: FlagValues<typeof apiServerFlags>,
+  log: Logger,
+): { cert: Buffer; key: Buffer } {
+  const cert = readFlagFile('tls-cert-file', values['tls-cert-file']);
+  const key = readFlagFile('tls-private-key-file', values['tls-private-key-file']);
+  const serviceIP = String(parseServiceCIDR(values['service-cluster-ip-range']).valueAt(0));
+  parsePortRange(values['service-node-port-range']);
+  if (cert && key) return { cert, key };
+  // HTTPS only: without certificate flags, a self-signed pair in --cert-dir, as upstream.
+  const certDir = values['cert-dir'];
+  if (!certDir) throw new Error('--cert-dir must be set when --tls-cert-file is not given');
+  const serving = ensureServingCert(certDir, {
+    host: publicAddress(values['bind-address']),
+    alternateDNS: ['kubernetes.default.svc', 'kubernetes.default', 'kubernetes', 'localhost'],
+    alternateIPs: [serviceIP, '127.0.0.1'],
+  });
+  if (serving.generated) {
+    log.info('Generated self-signed cert', {
+      certFile: serving.certFile,
+      keyFile: serving.keyFile,
+    });
+  }
+  return { cert: serving.cert, key: serving.key };
 }
 
 /** The address a self-signed certificate is made for: the bind address, or a local one. */

@@ -402,8 +402,15 @@ export class Cacher {
       if (!this.isReady) return false;
       const rv = this.cache.resourceVersion;
       if (rv >= current && rv >= minimum) return true;
-      // Proven equal to etcd at `current`: good for any minimum up to it.
-      return rv >= newestMod && this.cache.size === count && current >= minimum;
+      // Proven equal to etcd at `current`: good for any minimum up to it. Recorded as the
+      // progress it is, so the answer carries `current`, not the cache's last event: another
+      // server's cache started after that event (a --workers sibling, an HA peer) holds no
+      // window before its own start and would answer a watch from it with 410 Expired.
+      if (rv >= newestMod && this.cache.size === count && current >= minimum) {
+        this.cache.progress(current);
+        return true;
+      }
+      return false;
     };
     if (fresh()) return true;
     return new Promise<boolean>((resolve) => {
