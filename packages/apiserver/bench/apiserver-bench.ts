@@ -101,7 +101,7 @@ const CLIENT_SCHED = setting('client-sched', 'batch') === 'normal' ? 'normal' : 
  * BENCH_SERVER_WORKERS (1): the API server as N processes behind its ports (`--workers=N`'s
  * model: node:cluster, connections handed to the workers in turn). 1 by default: on this 2-core
  * machine, shared with the watch clients, the store members and the driver, the second worker's
- * extra CPU per update (each worker decodes every event) outweighed its core (ADR 0027).
+ * extra CPU per update (each worker decodes every event) outweighed its core (ADR 0028).
  */
 const SERVER_WORKERS = Math.max(1, Number(setting('server-workers', '1')));
 
