@@ -51,6 +51,9 @@ export interface CallStream {
   end(chunk?: Buffer): void;
   cork(): void;
   uncork(): void;
+  /** Stops reading request data: the client is held back by HTTP/2 flow control. */
+  pause(): unknown;
+  resume(): unknown;
   /** RST_STREAM with `code`. */
   close(code?: number): void;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- node's EventEmitter shape
@@ -415,6 +418,9 @@ export class StreamCall<Req = unknown, Res = unknown> extends BaseCall implement
   /** The request of a server-streaming call. */
   request!: Req;
   private corked = false;
+  /** Set while paused: messages read but not yet emitted. */
+  private held: Buffer[] | undefined;
+  private endHeld = false;
 
   constructor(
     stream: CallStream,
@@ -435,13 +441,58 @@ export class StreamCall<Req = unknown, Res = unknown> extends BaseCall implement
 
   onMessage(msg: Buffer): void {
     if (this.finished) return;
+    if (this.held !== undefined) {
+      // Paused: messages already read (from the chunk being decoded) wait for resume().
+      this.held.push(msg);
+      return;
+    }
     const req = deserialize(this.method, msg);
     if ('value' in req) this.emit('data', req.value);
     else this.sendStatus(req);
   }
 
   onEnd(): void {
+    if (this.held !== undefined) {
+      this.endHeld = true;
+      return;
+    }
     this.emit('end');
+  }
+
+  /**
+   * As a Readable's pause(): no more 'data' events until resume(). The HTTP/2 stream stops
+   * returning receive window, so a client that goes on writing is held back by flow control
+   * (its writes report false and wait) instead of the server buffering without bound.
+   */
+  pause(): this {
+    if (this.held === undefined) {
+      this.held = [];
+      this.stream.pause();
+    }
+    return this;
+  }
+
+  resume(): this {
+    const held = this.held;
+    if (held === undefined) return this;
+    this.held = undefined;
+    let i = 0;
+    while (i < held.length && this.held === undefined) this.onMessage(held[i++]!);
+    if (this.held !== undefined) {
+      // Paused again by a 'data' listener: keep the rest, in order.
+      (this.held as Buffer[]).unshift(...held.slice(i));
+      return this;
+    }
+    if (this.endHeld) {
+      this.endHeld = false;
+      this.emit('end');
+    }
+    if (!this.stream.destroyed) this.stream.resume();
+    return this;
+  }
+
+  isPaused(): boolean {
+    return this.held !== undefined;
   }
 
   /**
