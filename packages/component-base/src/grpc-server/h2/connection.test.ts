@@ -169,6 +169,23 @@ describe('H2Connection (frames on a fake socket)', () => {
     expect(s.closed).toBe(true);
   });
 
+  it('sends the DATA that fit before a window ran out without waiting for other output', async () => {
+    const { sock, streams } = open();
+    sock.feed(
+      PREFACE,
+      settingsFrame([[Setting.INITIAL_WINDOW_SIZE, 10]]),
+      headers(1, Flag.END_HEADERS | Flag.END_STREAM),
+    );
+    const s = streams[0]!;
+    s.respond([[':status', '200']]);
+    await tick();
+    frames(sock);
+    // Outside any incoming chunk: only the write itself can schedule the flush.
+    s.write(Buffer.alloc(25, 1));
+    await tick();
+    expect(frames(sock).map((f) => [f.type, f.payload.length])).toEqual([[FrameType.DATA, 10]]);
+  });
+
   it('asks writers to wait once 64 KiB are queued, and says when they drained', () => {
     const { sock, streams } = open();
     sock.feed(PREFACE, settingsFrame([[Setting.INITIAL_WINDOW_SIZE, 0]]), headers(1));

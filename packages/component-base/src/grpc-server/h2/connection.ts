@@ -676,6 +676,9 @@ export class H2Connection {
       const room = Math.min(this.sendWindow, stream.sendWindow, this.peerMaxFrame);
       if (room <= 0) {
         this.blocked.add(stream);
+        // The frames written before the window ran out must still go out (and bring the
+        // client's WINDOW_UPDATE back).
+        if (off > 0) this.scheduleFlush();
         return data.subarray(off);
       }
       const n = Math.min(room, data.length - off);
