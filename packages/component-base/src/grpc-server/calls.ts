@@ -48,6 +48,11 @@ export interface CallStream {
   ): void;
   sendTrailers(headers: OutgoingHttpHeaders): void;
   write(chunk: Buffer, cb?: (err?: Error | null) => void): boolean;
+  /**
+   * `write(concat(head[0, headLen), body))` without the concatenation (the JavaScript HTTP/2
+   * stream copies both into its output); `head` may be reused once it returns.
+   */
+  writeHeadBody?(head: Buffer, headLen: number, body: Buffer): boolean;
   end(chunk?: Buffer): void;
   cork(): void;
   uncork(): void;
@@ -515,6 +520,37 @@ export class StreamCall<Req = unknown, Res = unknown> extends BaseCall implement
       process.nextTick(uncork, this);
     }
     return cb ? stream.write(frame, cb) : stream.write(frame);
+  }
+
+  /**
+   * Sends one message already framed, given as `head[0, headLen)` (the 5-byte gRPC prefix and
+   * any leading fields) and `body` (shared by many calls, never changed): a fan-out of one
+   * event to many streams builds no buffer per stream. `head` may be reused once it returns.
+   */
+  writeFramedParts(head: Buffer, headLen: number, body: Buffer): boolean {
+    if (this.finished) return false;
+    const size = headLen - 5 + body.length;
+    if (size > this.env.maxSendBytes) {
+      this.sendStatus({
+        code: Status.RESOURCE_EXHAUSTED,
+        details: `Sent message larger than max (${size} vs. ${this.env.maxSendBytes})`,
+        headers: undefined,
+      });
+      return false;
+    }
+    const stream = this.stream;
+    if (stream.destroyed || stream.closed) return false;
+    if (!this.headersSent) this.respondHeaders();
+    if (stream.writeHeadBody !== undefined) return stream.writeHeadBody(head, headLen, body);
+    if (!this.corked) {
+      this.corked = true;
+      stream.cork();
+      process.nextTick(uncork, this);
+    }
+    const joined = Buffer.allocUnsafe(headLen + body.length);
+    head.copy(joined, 0, 0, headLen);
+    body.copy(joined, headLen);
+    return stream.write(joined);
   }
 
   /** @internal */

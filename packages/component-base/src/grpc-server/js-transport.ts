@@ -115,6 +115,10 @@ export class JsCallStream extends EventEmitter implements CallStream, H2StreamSi
     return ok;
   }
 
+  writeHeadBody(head: Buffer, headLen: number, body: Buffer): boolean {
+    return this.s.writeHeadBody(head, headLen, body);
+  }
+
   /** The last body bytes; then 'wantTrailers' (the listener sends them), or an empty block. */
   end(chunk?: Buffer): void {
     if (chunk !== undefined && chunk.length > 0) this.s.write(chunk);

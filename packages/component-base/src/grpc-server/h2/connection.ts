@@ -88,6 +88,22 @@ export interface H2StreamSink {
 
 /** Bytes queued behind the peer's windows past which `write` asks the writer to wait. */
 const HIGH_WATER = 64 * 1024;
+/** A stream's first queue buffer; queues up to QUEUE_KEEP are kept for reuse once empty. */
+const QUEUE_CHUNK = 16 * 1024;
+const QUEUE_KEEP = 128 * 1024;
+
+/**
+ * Copies `src[start, end)` into `target` at `at`: short runs byte by byte, longer ones with
+ * TypedArray.set (Buffer.copy builds a view object for a partial copy on every call).
+ */
+function copyBytes(target: Buffer, at: number, src: Buffer, start: number, end: number): void {
+  const n = end - start;
+  if (n <= 32) {
+    for (let i = 0; i < n; i++) target[at + i] = src[start + i]!;
+    return;
+  }
+  target.set(start === 0 && end === src.length ? src : src.subarray(start, end), at);
+}
 
 /** One request stream, as the application sees it. */
 export class H2Stream {
@@ -120,8 +136,13 @@ export class H2Stream {
   private inbox: Buffer[] = [];
   private inboxEnd = false;
   /** Body bytes waiting for window, and the trailers to send after them. */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /**
+   * Body bytes waiting for window: copied into one buffer owned by the stream, `q[qStart,
+   * qEnd)`, reused once empty (no buffer per queued write, nothing for the collector).
+   */
+  private q: Buffer | undefined;
+  private qStart = 0;
+  private qEnd = 0;
   private pendingTrailers: Buffer | undefined;
   private needDrain = false;
   /** Reset (NO_ERROR) once the response is out, if the client is still sending then. */
@@ -154,20 +175,95 @@ export class H2Stream {
     if (this.localClosed) return false;
     if (this.pendingBytes === 0) {
       const rest = this.conn.sendData(this, data, false);
-      if (rest === undefined) {
-        if (!this.conn.congested) return true;
-        // The socket is not taking bytes as fast as we write: wait for its 'drain'.
-        this.needDrain = true;
-        this.conn.waitForDrain(this);
-        return false;
-      }
+      if (rest === undefined) return this.sent();
       data = rest;
     }
-    this.pending.push(data);
-    this.pendingBytes += data.length;
+    this.enqueue(data, 0, data.length);
+    return this.queued();
+  }
+
+  /**
+   * Sends `head[0, headLen)` then `body` as body bytes, as `write(concat)` would, without
+   * building the concatenation: when both fit the windows now they are copied straight into
+   * the connection's output, otherwise into the stream's queue. `head` may be reused by the
+   * caller once this returns; `body` must not change (a large one may be queued as it is).
+   */
+  writeHeadBody(head: Buffer, headLen: number, body: Buffer): boolean {
+    if (this.localClosed) return false;
+    const total = headLen + body.length;
+    if (this.pendingBytes === 0 && total <= COPY_LIMIT) {
+      const at = this.conn.dataSpace(this, total);
+      if (at >= 0) {
+        const slab = this.conn.outputSlab;
+        copyBytes(slab, at, head, 0, headLen);
+        copyBytes(slab, at + headLen, body, 0, body.length);
+        return this.sent();
+      }
+    }
+    const idle = this.pendingBytes === 0;
+    this.enqueue(head, 0, headLen);
+    this.enqueue(body, 0, body.length);
+    // Nothing was waiting: send what the windows allow now (and wait for them otherwise).
+    if (idle) this.sendQueued();
+    return this.pendingBytes === 0 ? this.sent() : this.queued();
+  }
+
+  /** Everything written went out to the connection: false while the socket is backed up. */
+  private sent(): boolean {
+    if (!this.conn.congested) return true;
+    // The socket is not taking bytes as fast as we write: wait for its 'drain'.
+    this.needDrain = true;
+    this.conn.waitForDrain(this);
+    return false;
+  }
+
+  /** Bytes wait for window: false once too many do (the writer waits for 'drain'). */
+  private queued(): boolean {
     if (this.pendingBytes < HIGH_WATER) return true;
     this.needDrain = true;
     return false;
+  }
+
+  /** Bytes queued behind the windows. */
+  private get pendingBytes(): number {
+    return this.qEnd - this.qStart;
+  }
+
+  /** Queues body bytes behind the windows (a copy: the caller's buffers are free at once). */
+  private enqueue(src: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n === 0) return;
+    let q = this.q;
+    if (q === undefined) q = this.q = Buffer.allocUnsafe(Math.max(QUEUE_CHUNK, n));
+    else if (this.qEnd + n > q.length) {
+      const used = this.qEnd - this.qStart;
+      if (used + n <= q.length) q.copyWithin(0, this.qStart, this.qEnd);
+      else {
+        const bigger = Buffer.allocUnsafe(Math.max(2 * q.length, used + n));
+        q.copy(bigger, 0, this.qStart, this.qEnd);
+        q = this.q = bigger;
+      }
+      this.qStart = 0;
+      this.qEnd = used;
+    }
+    copyBytes(q, this.qEnd, src, start, end);
+    this.qEnd += n;
+  }
+
+  /** Sends queued bytes as the windows allow; true when the queue is empty. */
+  private sendQueued(): boolean {
+    const q = this.q;
+    while (this.qStart < this.qEnd) {
+      const n = this.conn.takeDataSpace(this, this.qEnd - this.qStart);
+      if (n === 0) return false;
+      copyBytes(this.conn.outputSlab, this.conn.dataAt, q!, this.qStart, this.qStart + n);
+      this.qStart += n;
+    }
+    this.qStart = 0;
+    this.qEnd = 0;
+    // A queue grown for one large write is not kept.
+    if (q !== undefined && q.length > QUEUE_KEEP) this.q = undefined;
+    return true;
   }
 
   /** Ends the response with trailers (after the queued body). */
@@ -275,17 +371,7 @@ export class H2Stream {
   /** @internal The windows grew: sends what was queued. */
   resumeSending(): void {
     if (this.closed) return;
-    while (this.pending.length > 0) {
-      const head = this.pending[0]!;
-      const rest = this.conn.sendData(this, head, false);
-      if (rest !== undefined) {
-        this.pendingBytes -= head.length - rest.length;
-        this.pending[0] = rest;
-        return;
-      }
-      this.pendingBytes -= head.length;
-      this.pending.shift();
-    }
+    if (!this.sendQueued()) return;
     const trailers = this.pendingTrailers;
     if (trailers !== undefined) {
       this.pendingTrailers = undefined;
@@ -339,8 +425,9 @@ export class H2Stream {
     this.closed = true;
     this.localClosed = true;
     this.remoteClosed = true;
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.q = undefined;
+    this.qStart = 0;
+    this.qEnd = 0;
     this.pendingTrailers = undefined;
     this.inbox = [];
     this.conn.forget(this);
@@ -474,6 +561,10 @@ export class H2Connection {
   private slab: Buffer = Buffer.allocUnsafe(SLAB);
   private slabStart = 0;
   private slabPos = 0;
+  /** The last DATA frame in the slab, if nothing was written after it: its header's position. */
+  private openData = -1;
+  private openDataStream = 0;
+  private openDataLength = 0;
   private tokens: number;
   private tokensAt: number;
   private readonly burst: number;
@@ -602,6 +693,8 @@ export class H2Connection {
 
   /** Room for `n` bytes in the slab (n <= COPY_LIMIT + FRAME_HEADER); their position. */
   private reserve(n: number): number {
+    // Whatever comes next follows the open DATA frame: it can no longer grow.
+    this.openData = -1;
     if (this.slabPos + n > this.slab.length) {
       this.seal();
       this.slab = Buffer.allocUnsafe(SLAB);
@@ -615,6 +708,7 @@ export class H2Connection {
 
   /** The slab's bytes so far become a part of the next write. */
   private seal(): void {
+    this.openData = -1;
     if (this.slabPos > this.slabStart) {
       this.out.push(this.slab.subarray(this.slabStart, this.slabPos));
       this.slabStart = this.slabPos;
@@ -684,9 +778,8 @@ export class H2Connection {
       const n = Math.min(room, data.length - off);
       const flags = off + n === data.length && endStream ? Flag.END_STREAM : 0;
       if (n <= COPY_LIMIT) {
-        const at = this.reserve(FRAME_HEADER + n);
-        writeFrameHeader(this.slab, at, n, FrameType.DATA, flags, stream.id);
-        data.copy(this.slab, at + FRAME_HEADER, off, off + n);
+        const at = this.framePayload(stream.id, n, flags);
+        copyBytes(this.slab, at, data, off, off + n);
       } else {
         const at = this.reserve(FRAME_HEADER);
         writeFrameHeader(this.slab, at, n, FrameType.DATA, flags, stream.id);
@@ -699,6 +792,82 @@ export class H2Connection {
     }
     this.scheduleFlush();
     return undefined;
+  }
+
+  /**
+   * Room in the slab for `n` (<= COPY_LIMIT) DATA payload bytes of a stream: the open DATA
+   * frame grows when it is this stream's and nothing came after it (frame boundaries mean
+   * nothing in HTTP/2, and one frame of many messages costs the client one callback instead of
+   * one per message, as grpc-go's writer does); otherwise a new frame. The payload's position.
+   */
+  private framePayload(id: number, n: number, flags: number): number {
+    const open = this.openData;
+    if (
+      open >= 0 &&
+      flags === 0 &&
+      this.openDataStream === id &&
+      this.openDataLength + n <= this.peerMaxFrame &&
+      this.slabPos + n <= this.slab.length
+    ) {
+      const len = (this.openDataLength += n);
+      this.slab[open] = len >>> 16;
+      this.slab[open + 1] = (len >>> 8) & 0xff;
+      this.slab[open + 2] = len & 0xff;
+      const at = this.slabPos;
+      this.slabPos += n;
+      return at;
+    }
+    const at = this.reserve(FRAME_HEADER + n);
+    writeFrameHeader(this.slab, at, n, FrameType.DATA, flags, id);
+    if (flags === 0) {
+      this.openData = at;
+      this.openDataStream = id;
+      this.openDataLength = n;
+    }
+    return at + FRAME_HEADER;
+  }
+
+  /**
+   * @internal Space for `n` (<= COPY_LIMIT) body bytes of `stream` in one go, when the windows
+   * allow all of them now: their position in `outputSlab` (the caller writes them there at
+   * once), or -1.
+   */
+  dataSpace(stream: H2Stream, n: number): number {
+    if (this.dead || n > this.sendWindow || n > stream.sendWindow || n > this.peerMaxFrame) {
+      return -1;
+    }
+    const at = this.framePayload(stream.id, n, 0);
+    this.sendWindow -= n;
+    stream.sendWindow -= n;
+    this.scheduleFlush();
+    return at;
+  }
+
+  /**
+   * @internal Room for up to `want` queued body bytes of `stream` in one DATA frame, as the
+   * windows allow: the number granted (their position is `dataAt` in `outputSlab`), or 0 and
+   * the stream waits for window.
+   */
+  takeDataSpace(stream: H2Stream, want: number): number {
+    if (this.dead) return 0;
+    const n = Math.min(want, this.sendWindow, stream.sendWindow, this.peerMaxFrame);
+    if (n <= 0) {
+      this.blocked.add(stream);
+      return 0;
+    }
+    this.dataAt = this.framePayload(stream.id, n, 0);
+    this.sendWindow -= n;
+    stream.sendWindow -= n;
+    this.scheduleFlush();
+    return n;
+  }
+
+  /** @internal See takeDataSpace. */
+  dataAt = 0;
+
+  /** @internal The buffer `dataSpace` positions are in (until the next call on the connection). */
+  get outputSlab(): Buffer {
+    return this.slab;
   }
 
   /** @internal */
@@ -719,7 +888,28 @@ export class H2Connection {
     const out = this.out;
     if (out.length === 0) return;
     this.out = [];
-    if (!this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out))) this.socketFull = true;
+    const socket = this.socket;
+    let ok = true;
+    if (out.length === 1) ok = socket.write(out[0]!);
+    else {
+      // One writev, no copy into a new buffer.
+      socket.cork();
+      for (const b of out) ok = socket.write(b);
+      socket.uncork();
+    }
+    if (socket.writableLength === 0) {
+      // The kernel took every byte during the write (the socket keeps no reference to them):
+      // the slab is free again. Reusing it keeps a busy connection from allocating a new
+      // buffer outside the heap per write, which would make V8 run full collections for the
+      // external memory alone.
+      this.slabStart = 0;
+      this.slabPos = 0;
+    } else if (!ok) {
+      // Bytes still buffered: the peer is not keeping up ('drain' follows). A write at or
+      // above the high-water mark returns false even when the kernel took it all at once,
+      // which is not congestion.
+      this.socketFull = true;
+    }
   };
 
   /** @internal The socket's buffer is full. */
