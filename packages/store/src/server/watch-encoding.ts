@@ -135,8 +135,13 @@ function sharedBody(header: Buffer, events: readonly MvccEvent[], prevKv: boolea
     size += f.length;
   }
   const body = Buffer.allocUnsafe(size);
-  let pos = header.copy(body, 0);
-  for (const f of fields) pos += f.copy(body, pos);
+  // TypedArray.set: Buffer.copy checks its arguments and builds views on every call.
+  body.set(header, 0);
+  let pos = header.length;
+  for (const f of fields) {
+    body.set(f, pos);
+    pos += f.length;
+  }
   slot.last = { header, events, body };
   return body;
 }

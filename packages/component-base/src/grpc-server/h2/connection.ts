@@ -137,9 +137,12 @@ export class H2Stream {
   private inboxEnd = false;
   /** Body bytes waiting for window, and the trailers to send after them. */
   /**
-   * Body bytes waiting for window: copied into one buffer owned by the stream, `q[qStart,
-   * qEnd)`, reused once empty (no buffer per queued write, nothing for the collector).
+   * Body bytes waiting for window, in order: large writes kept as they are (`pending`), then
+   * small ones copied into one buffer owned by the stream, `q[qStart, qEnd)`, reused once
+   * empty (no buffer per queued write: a fan-out queues many small messages per stream).
    */
+  private pending: Buffer[] = [];
+  private pendingRefBytes = 0;
   private q: Buffer | undefined;
   private qStart = 0;
   private qEnd = 0;
@@ -200,12 +203,15 @@ export class H2Stream {
         return this.sent();
       }
     }
-    const idle = this.pendingBytes === 0;
+    if (this.pendingBytes === 0) {
+      // Large, or the windows are short: the head (copied, or queued as a copy) and the body
+      // (large bodies go out as they are).
+      this.write(head.subarray(0, headLen));
+      return this.write(body);
+    }
     this.enqueue(head, 0, headLen);
     this.enqueue(body, 0, body.length);
-    // Nothing was waiting: send what the windows allow now (and wait for them otherwise).
-    if (idle) this.sendQueued();
-    return this.pendingBytes === 0 ? this.sent() : this.queued();
+    return this.queued();
   }
 
   /** Everything written went out to the connection: false while the socket is backed up. */
@@ -226,13 +232,29 @@ export class H2Stream {
 
   /** Bytes queued behind the windows. */
   private get pendingBytes(): number {
-    return this.qEnd - this.qStart;
+    return this.pendingRefBytes + this.qEnd - this.qStart;
   }
 
-  /** Queues body bytes behind the windows (a copy: the caller's buffers are free at once). */
+  /**
+   * Queues body bytes behind the windows: small ones copied (the caller's buffer is free at
+   * once), large ones as they are (the caller does not change them, as for `write`).
+   */
   private enqueue(src: Buffer, start: number, end: number): void {
     const n = end - start;
     if (n === 0) return;
+    if (n > COPY_LIMIT) {
+      if (this.qEnd > this.qStart) {
+        // The small writes before it go first: their buffer joins the list, a new one follows.
+        this.pending.push(this.q!.subarray(this.qStart, this.qEnd));
+        this.pendingRefBytes += this.qEnd - this.qStart;
+        this.q = undefined;
+        this.qStart = 0;
+        this.qEnd = 0;
+      }
+      this.pending.push(start === 0 && end === src.length ? src : src.subarray(start, end));
+      this.pendingRefBytes += n;
+      return;
+    }
     let q = this.q;
     if (q === undefined) q = this.q = Buffer.allocUnsafe(Math.max(QUEUE_CHUNK, n));
     else if (this.qEnd + n > q.length) {
@@ -252,6 +274,17 @@ export class H2Stream {
 
   /** Sends queued bytes as the windows allow; true when the queue is empty. */
   private sendQueued(): boolean {
+    while (this.pending.length > 0) {
+      const head = this.pending[0]!;
+      const rest = this.conn.sendData(this, head, false);
+      if (rest !== undefined) {
+        this.pendingRefBytes -= head.length - rest.length;
+        this.pending[0] = rest;
+        return false;
+      }
+      this.pendingRefBytes -= head.length;
+      this.pending.shift();
+    }
     const q = this.q;
     while (this.qStart < this.qEnd) {
       const n = this.conn.takeDataSpace(this, this.qEnd - this.qStart);
@@ -425,6 +458,8 @@ export class H2Stream {
     this.closed = true;
     this.localClosed = true;
     this.remoteClosed = true;
+    this.pending = [];
+    this.pendingRefBytes = 0;
     this.q = undefined;
     this.qStart = 0;
     this.qEnd = 0;
