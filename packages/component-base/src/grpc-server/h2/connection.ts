@@ -88,6 +88,8 @@ export interface H2StreamSink {
 
 /** Bytes queued behind the peer's windows past which `write` asks the writer to wait. */
 const HIGH_WATER = 64 * 1024;
+/** Queued bytes at or below which a waiting writer is told to go on ('drain'). */
+const LOW_WATER = HIGH_WATER / 4;
 /** A stream's first queue buffer; queues up to QUEUE_KEEP are kept for reuse once empty. */
 const QUEUE_CHUNK = 16 * 1024;
 const QUEUE_KEEP = 128 * 1024;
@@ -404,7 +406,14 @@ export class H2Stream {
   /** @internal The windows grew: sends what was queued. */
   resumeSending(): void {
     if (this.closed) return;
-    if (!this.sendQueued()) return;
+    if (!this.sendQueued()) {
+      // Still waiting for window, but little is left: let the writer refill now, so the
+      // pipe does not run dry while 'drain' waits for the last bytes to go.
+      if (this.needDrain && this.pendingBytes <= LOW_WATER && !this.conn.congested) {
+        this.drained();
+      }
+      return;
+    }
     const trailers = this.pendingTrailers;
     if (trailers !== undefined) {
       this.pendingTrailers = undefined;
@@ -419,7 +428,7 @@ export class H2Stream {
 
   /** @internal Everything queued went out (or the socket drained): tells a waiting writer. */
   drained(): void {
-    if (!this.needDrain || this.pendingBytes > 0 || this.closed) return;
+    if (!this.needDrain || this.pendingBytes > LOW_WATER || this.closed) return;
     this.needDrain = false;
     if (this.sink !== undefined) this.sink.onStreamDrain();
     else this.ondrain?.();
