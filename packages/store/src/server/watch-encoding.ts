@@ -71,62 +71,65 @@ function varintBytes(v: bigint): number[] {
 }
 
 /**
- * The encoded `header` field of the last response. A commit reaches every watcher with the same
- * header (revision, term, member, cluster), so a fan-out encodes it once; the fields are compared
- * one by one (no array per call: this runs once per watcher per commit).
+ * Encoded `header` fields by revision. A commit reaches every watcher with the same header
+ * (revision, term, member, cluster), and replays of a few revisions interleave, so a fan-out
+ * encodes each header once; the other fields are compared one by one (no array per call: this
+ * runs once per watcher per message).
  */
-let lastHeader:
-  | { cid: unknown; mid: unknown; rev: unknown; term: unknown; present: boolean; bytes: Buffer }
-  | undefined;
+interface EncodedHeader {
+  cid: unknown;
+  mid: unknown;
+  term: unknown;
+  bytes: Buffer;
+}
+const headers = new Map<unknown, EncodedHeader>();
+const NO_HEADER = Buffer.from([WR_HEADER, 0]);
 
 function headerField(h: WatchResponse['header']): Buffer {
-  const present = h !== null && h !== undefined;
-  const cid = h?.cluster_id;
-  const mid = h?.member_id;
-  const rev = h?.revision;
-  const term = h?.raft_term;
-  const last = lastHeader;
-  if (
-    last !== undefined &&
-    last.present === present &&
-    last.cid === cid &&
-    last.mid === mid &&
-    last.rev === rev &&
-    last.term === term
-  ) {
-    return last.bytes;
+  if (h === null || h === undefined) return NO_HEADER;
+  const cid = h.cluster_id;
+  const mid = h.member_id;
+  const rev = h.revision;
+  const term = h.raft_term;
+  const known = headers.get(rev);
+  if (known !== undefined && known.cid === cid && known.mid === mid && known.term === term) {
+    return known.bytes;
   }
   const body: number[] = [];
-  if (present) {
-    [cid, mid, rev, term].forEach((v, i) => {
-      if (v === undefined || v === null) return;
-      body.push(HEADER_FIELDS[i]!, ...varintBytes(toUint64(v)));
-    });
-  }
+  [cid, mid, rev, term].forEach((v, i) => {
+    if (v === undefined || v === null) return;
+    body.push(HEADER_FIELDS[i]!, ...varintBytes(toUint64(v)));
+  });
   const bytes = Buffer.from([WR_HEADER, ...varintBytes(BigInt(body.length)), ...body]);
-  lastHeader = { cid, mid, rev, term, present, bytes };
+  // Bounded: only the revisions being sent right now matter.
+  if (headers.size >= 256) headers.clear();
+  headers.set(rev, { cid, mid, term, bytes });
   return bytes;
 }
 
 /**
  * The part of an event response every watcher of a commit shares: the header field and the
  * events' fields, one buffer. The hub hands the same events array to every watcher a commit's
- * events concern, and each watcher's response is this body plus its watch_id (protobuf lets
- * fields come in any order), so a fan-out to N watchers builds it once instead of N times. Two
- * slots: with and without prev_kv.
+ * events concern (and to every watcher of a stream that replays the same batch), and each
+ * watcher's response is this body plus its watch_id (protobuf lets fields come in any order),
+ * so a fan-out to N watchers builds it once instead of N times. Kept per events array (and
+ * prev_kv kind) as long as the array lives.
  */
 interface SharedBody {
   header: Buffer;
-  events: readonly MvccEvent[];
   body: Buffer;
 }
-const sharedWithPrev: { last: SharedBody | undefined } = { last: undefined };
-const sharedWithoutPrev: { last: SharedBody | undefined } = { last: undefined };
+const bodiesWithPrev = new WeakMap<readonly MvccEvent[], SharedBody>();
+const bodiesWithoutPrev = new WeakMap<readonly MvccEvent[], SharedBody>();
 
 function sharedBody(header: Buffer, events: readonly MvccEvent[], prevKv: boolean): Buffer {
-  const slot = prevKv ? sharedWithPrev : sharedWithoutPrev;
-  const last = slot.last;
-  if (last !== undefined && last.events === events && last.header === header) return last.body;
+  const cache = prevKv ? bodiesWithPrev : bodiesWithoutPrev;
+  const known = cache.get(events);
+  // The header by content: replays of different revisions interleave, so the same header
+  // comes back as a different buffer.
+  if (known !== undefined && (known.header === header || known.header.equals(header))) {
+    return known.body;
+  }
   let size = header.length;
   const fields: Buffer[] = [];
   for (const e of events) {
@@ -142,7 +145,7 @@ function sharedBody(header: Buffer, events: readonly MvccEvent[], prevKv: boolea
     body.set(f, pos);
     pos += f.length;
   }
-  slot.last = { header, events, body };
+  cache.set(events, { header, body });
   return body;
 }
 

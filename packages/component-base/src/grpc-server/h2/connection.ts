@@ -211,6 +211,13 @@ export class H2Stream {
       this.write(head.subarray(0, headLen));
       return this.write(body);
     }
+    if (body.length > COPY_LIMIT && this.qEnd === this.qStart) {
+      // A small head and a large (shared) body behind others: the head as a copy of its own
+      // and the body as it is, leaving the stream's copy buffer alone.
+      this.pending.push(Buffer.from(head.subarray(0, headLen)), body);
+      this.pendingRefBytes += headLen + body.length;
+      return this.queued();
+    }
     this.enqueue(head, 0, headLen);
     this.enqueue(body, 0, body.length);
     return this.queued();
