@@ -65,6 +65,8 @@ describe('kubets-store binary', () => {
       '--heartbeat-interval',
       '--election-timeout',
       '--grpc-transport',
+      '--grpc-keepalive-interval',
+      '--grpc-keepalive-timeout',
     ]) {
       expect(r.stdout).toContain(flag);
     }

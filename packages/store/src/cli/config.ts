@@ -45,6 +45,9 @@ export interface StoreConfig {
    * HTTP/2 layer (decision 0025).
    */
   grpcTransport: 'node-http2' | 'js';
+  /** --grpc-keepalive-interval and --grpc-keepalive-timeout, ms (0: off). */
+  keepaliveIntervalMs: number;
+  keepaliveTimeoutMs: number;
   clientTls: TlsFiles | undefined;
   peerTls: TlsFiles | undefined;
   /** --experimental-enable-distributed-tracing and its settings; undefined when off. */
@@ -198,6 +201,8 @@ export function buildConfig(v: FlagValues<StoreFlags>): StoreConfig {
     ),
     watchProgressNotifyMs: v['experimental-watch-progress-notify-interval'],
     grpcTransport: grpcTransport(v['grpc-transport'], v['experimental-grpc-transport']),
+    keepaliveIntervalMs: v['grpc-keepalive-interval'],
+    keepaliveTimeoutMs: v['grpc-keepalive-timeout'],
     clientTls: tls('', v['cert-file'], v['key-file'], v['trusted-ca-file'], v['client-cert-auth']),
     peerTls: tls(
       'peer-',

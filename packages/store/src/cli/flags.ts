@@ -97,6 +97,20 @@ export const storeFlags = {
     env: 'ETCD_MAX_REQUEST_BYTES',
     group: member,
   }),
+  'grpc-keepalive-interval': durationFlag({
+    default: '2h',
+    min: 0,
+    help: 'Frequency duration of server-to-client ping to check if a connection is alive (0 to disable).',
+    env: 'ETCD_GRPC_KEEPALIVE_INTERVAL',
+    group: member,
+  }),
+  'grpc-keepalive-timeout': durationFlag({
+    default: '20s',
+    min: 0,
+    help: 'Additional duration of wait before closing a non-responsive connection (0 to disable).',
+    env: 'ETCD_GRPC_KEEPALIVE_TIMEOUT',
+    group: member,
+  }),
   'initial-advertise-peer-urls': stringSliceFlag({
     default: ['http://localhost:2380'],
     help: "List of this member's peer URLs to advertise to the rest of the cluster.",

@@ -59,8 +59,15 @@ export function grpcServerOptions(
   maxRequestBytes: number,
   onError?: (err: unknown, context: string) => void,
   transport: 'node-http2' | 'js' = 'js',
+  keepalive: { intervalMs: number; timeoutMs: number } = { intervalMs: 0, timeoutMs: 0 },
 ): GrpcServerOptions {
   return {
+    // etcd's --grpc-keepalive-interval / -timeout: a PING to a quiet client, the connection
+    // cut when it goes unanswered (0 turns either off).
+    ...(keepalive.intervalMs > 0 ? { keepaliveTimeMs: keepalive.intervalMs } : {}),
+    ...(keepalive.intervalMs > 0
+      ? { keepaliveTimeoutMs: keepalive.timeoutMs > 0 ? keepalive.timeoutMs : 2 ** 31 - 1 }
+      : {}),
     transport: transport === 'js' ? 'js' : 'node:http2',
     // etcd: max request bytes plus 512 KiB of gRPC overhead.
     maxReceiveMessageLength: maxRequestBytes + 512 * 1024,
