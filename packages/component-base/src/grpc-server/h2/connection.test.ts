@@ -454,6 +454,16 @@ describe('H2Connection (frames on a fake socket)', () => {
     expect(got).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(ended).toBe(true);
 
+    // A paused stream whose client finished is closed once the response is out, read or not.
+    const done = open({ windowBytes: window });
+    done.sock.feed(PREFACE, settingsFrame([]), headers(1));
+    const d = done.streams[0]!;
+    d.pauseReading();
+    done.sock.feed(data(1, 10, Flag.END_STREAM));
+    d.respond([[':status', '200']], true);
+    expect(d.closed).toBe(true);
+    expect(done.conn.streamCount).toBe(0);
+
     // A client overshooting the window it was given has its stream reset.
     const over = open({ windowBytes: window });
     over.sock.feed(PREFACE, settingsFrame([]), headers(1));

@@ -332,7 +332,7 @@ export class H2Stream {
    * if the client has not finished sending, as gRPC servers do.
    */
   stopReading(): void {
-    if (this.closed || this.remoteClosed) return;
+    if (this.closed || this.remoteDone) return;
     if (this.localClosed) this.reset(ErrorCode.NO_ERROR);
     else this.resetWhenDone = true;
   }
@@ -464,7 +464,8 @@ export class H2Stream {
 
   private closeLocal(): void {
     this.localClosed = true;
-    if (this.remoteClosed) this.close(ErrorCode.NO_ERROR);
+    // The client's END_STREAM may still wait unread in a paused stream: done either way.
+    if (this.remoteDone) this.close(ErrorCode.NO_ERROR);
     else if (this.resetWhenDone) this.reset(ErrorCode.NO_ERROR);
   }
 
