@@ -16,7 +16,9 @@
  * Environment: BENCH_OPS (puts and as many ranges per round, default 4000), BENCH_ROUNDS
  * (default 3; the server order alternates), BENCH_CLIENTS (concurrent calls, default 32),
  * BENCH_DATA_DIR (default /dev/shm when present), BENCH_NODE_ARGS (node options for the serving
- * process, such as --cpu-prof), BENCH_ONLY (`echo` or `etcd`: one handler only).
+ * process, such as --cpu-prof), BENCH_ONLY (`echo` or `etcd`: one handler only), BENCH_IMPLS
+ * (servers compared, default `grpc-js,http2,js`: grpc-js's server, GrpcServer on node:http2,
+ * GrpcServer on the JavaScript HTTP/2 layer).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -34,7 +36,7 @@ import { grpcServerOptions } from '../src/server/listen.js';
 import { NodeFs } from '../src/storage/fs.js';
 import { threadsCpuNs } from '@kubets/component-base/testing';
 
-type Impl = 'grpc-js' | 'http2';
+type Impl = 'grpc-js' | 'http2' | 'js';
 type Handler = 'echo' | 'etcd';
 
 const OPS = Number(process.env.BENCH_OPS ?? 4000);
@@ -43,6 +45,7 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 1000);
 const WATCH_STREAMS = 10;
 const WATCH_PUTS = Number(process.env.BENCH_WATCH_EVENTS ?? 200);
+const IMPLS = (process.env.BENCH_IMPLS ?? 'grpc-js,http2,js').split(',') as Impl[];
 const DATA_PARENT = process.env.BENCH_DATA_DIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
 
 /** Child: serve KV with one server implementation; print the port. */
@@ -53,8 +56,10 @@ async function serve(impl: Impl, handler: Handler): Promise<void> {
     destination: { write: () => true },
   });
   const registrar =
-    impl === 'http2'
-      ? new GrpcServer(grpcServerOptions(1.5 * 1024 * 1024))
+    impl !== 'grpc-js'
+      ? new GrpcServer(
+          grpcServerOptions(1.5 * 1024 * 1024, undefined, impl === 'js' ? 'js' : 'node-http2'),
+        )
       : new grpc.Server({
           'grpc.max_receive_message_length': 2 * 1024 * 1024,
           'grpc.enable_channelz': 0,
@@ -243,12 +248,14 @@ async function main(): Promise<void> {
     h.includes(process.env.BENCH_ONLY ?? ''),
   );
   for (const handler of handlers) {
-    const results: Record<Impl, { put: number[]; range: number[]; fan: number[] }> = {
-      'grpc-js': { put: [], range: [], fan: [] },
-      http2: { put: [], range: [], fan: [] },
-    };
+    const results = Object.fromEntries(
+      IMPLS.map((impl) => [
+        impl,
+        { put: [] as number[], range: [] as number[], fan: [] as number[] },
+      ]),
+    ) as Record<Impl, { put: number[]; range: number[]; fan: number[] }>;
     for (let round = 0; round < ROUNDS; round++) {
-      const order: Impl[] = round % 2 === 0 ? ['grpc-js', 'http2'] : ['http2', 'grpc-js'];
+      const order: Impl[] = round % 2 === 0 ? IMPLS : [...IMPLS].reverse();
       for (const impl of order) {
         const r = await measure(impl, handler);
         results[impl].put.push(r.put);
@@ -256,7 +263,7 @@ async function main(): Promise<void> {
         results[impl].fan.push(r.fan);
       }
     }
-    for (const impl of ['grpc-js', 'http2'] as const) {
+    for (const impl of IMPLS) {
       console.log(
         `${handler.padEnd(8)}${impl.padEnd(10)}${median(results[impl].put).toFixed(1).padStart(10)}${median(results[impl].range).toFixed(1).padStart(10)}${median(results[impl].fan).toFixed(0).padStart(12)}`,
       );

@@ -64,16 +64,21 @@ describe('kubets-store binary', () => {
       '--snapshot-count',
       '--heartbeat-interval',
       '--election-timeout',
+      '--grpc-transport',
+      '--grpc-keepalive-interval',
+      '--grpc-keepalive-timeout',
     ]) {
       expect(r.stdout).toContain(flag);
     }
   });
 
   it('rejects unknown flags (exit 2) and bad configuration (exit 1) with the flag named', async () => {
-    const [unknown, notMember, election] = await Promise.all([
+    const [unknown, notMember, election, transport] = await Promise.all([
       run(['--no-such-flag']),
       run(['--name=x', '--initial-cluster=y=http://127.0.0.1:2380', `--data-dir=${tmp()}`]),
       run(['--heartbeat-interval=100', '--election-timeout=200', `--data-dir=${tmp()}`]),
+      // The transport flag's former name is still read (and checked).
+      run(['--experimental-grpc-transport=h3', `--data-dir=${tmp()}`]),
     ]);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('no-such-flag');
@@ -85,6 +90,8 @@ describe('kubets-store binary', () => {
     expect(election.stderr).toContain(
       '--election-timeout[200ms] should be at least as 5 times as --heartbeat-interval[100ms]',
     );
+    expect(transport.status).toBe(1);
+    expect(transport.stderr).toContain('--experimental-grpc-transport');
   }, 30_000);
 
   it('refuses an etcd data dir, naming it', async () => {

@@ -48,9 +48,17 @@ export interface CallStream {
   ): void;
   sendTrailers(headers: OutgoingHttpHeaders): void;
   write(chunk: Buffer, cb?: (err?: Error | null) => void): boolean;
+  /**
+   * `write(concat(head[0, headLen), body))` without the concatenation (the JavaScript HTTP/2
+   * stream copies both into its output); `head` may be reused once it returns.
+   */
+  writeHeadBody?(head: Buffer, headLen: number, body: Buffer): boolean;
   end(chunk?: Buffer): void;
   cork(): void;
   uncork(): void;
+  /** Stops reading request data: the client is held back by HTTP/2 flow control. */
+  pause(): unknown;
+  resume(): unknown;
   /** RST_STREAM with `code`. */
   close(code?: number): void;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- node's EventEmitter shape
@@ -415,6 +423,9 @@ export class StreamCall<Req = unknown, Res = unknown> extends BaseCall implement
   /** The request of a server-streaming call. */
   request!: Req;
   private corked = false;
+  /** Set while paused: messages read but not yet emitted. */
+  private held: Buffer[] | undefined;
+  private endHeld = false;
 
   constructor(
     stream: CallStream,
@@ -435,13 +446,58 @@ export class StreamCall<Req = unknown, Res = unknown> extends BaseCall implement
 
   onMessage(msg: Buffer): void {
     if (this.finished) return;
+    if (this.held !== undefined) {
+      // Paused: messages already read (from the chunk being decoded) wait for resume().
+      this.held.push(msg);
+      return;
+    }
     const req = deserialize(this.method, msg);
     if ('value' in req) this.emit('data', req.value);
     else this.sendStatus(req);
   }
 
   onEnd(): void {
+    if (this.held !== undefined) {
+      this.endHeld = true;
+      return;
+    }
     this.emit('end');
+  }
+
+  /**
+   * As a Readable's pause(): no more 'data' events until resume(). The HTTP/2 stream stops
+   * returning receive window, so a client that goes on writing is held back by flow control
+   * (its writes report false and wait) instead of the server buffering without bound.
+   */
+  pause(): this {
+    if (this.held === undefined) {
+      this.held = [];
+      this.stream.pause();
+    }
+    return this;
+  }
+
+  resume(): this {
+    const held = this.held;
+    if (held === undefined) return this;
+    this.held = undefined;
+    let i = 0;
+    while (i < held.length && this.held === undefined) this.onMessage(held[i++]!);
+    if (this.held !== undefined) {
+      // Paused again by a 'data' listener: keep the rest, in order.
+      (this.held as Buffer[]).unshift(...held.slice(i));
+      return this;
+    }
+    if (this.endHeld) {
+      this.endHeld = false;
+      this.emit('end');
+    }
+    if (!this.stream.destroyed) this.stream.resume();
+    return this;
+  }
+
+  isPaused(): boolean {
+    return this.held !== undefined;
   }
 
   /**
@@ -464,6 +520,37 @@ export class StreamCall<Req = unknown, Res = unknown> extends BaseCall implement
       process.nextTick(uncork, this);
     }
     return cb ? stream.write(frame, cb) : stream.write(frame);
+  }
+
+  /**
+   * Sends one message already framed, given as `head[0, headLen)` (the 5-byte gRPC prefix and
+   * any leading fields) and `body` (shared by many calls, never changed): a fan-out of one
+   * event to many streams builds no buffer per stream. `head` may be reused once it returns.
+   */
+  writeFramedParts(head: Buffer, headLen: number, body: Buffer): boolean {
+    if (this.finished) return false;
+    const size = headLen - 5 + body.length;
+    if (size > this.env.maxSendBytes) {
+      this.sendStatus({
+        code: Status.RESOURCE_EXHAUSTED,
+        details: `Sent message larger than max (${size} vs. ${this.env.maxSendBytes})`,
+        headers: undefined,
+      });
+      return false;
+    }
+    const stream = this.stream;
+    if (stream.destroyed || stream.closed) return false;
+    if (!this.headersSent) this.respondHeaders();
+    if (stream.writeHeadBody !== undefined) return stream.writeHeadBody(head, headLen, body);
+    if (!this.corked) {
+      this.corked = true;
+      stream.cork();
+      process.nextTick(uncork, this);
+    }
+    const joined = Buffer.allocUnsafe(headLen + body.length);
+    head.copy(joined, 0, 0, headLen);
+    body.copy(joined, headLen);
+    return stream.write(joined);
   }
 
   /** @internal */

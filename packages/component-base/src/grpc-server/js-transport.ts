@@ -115,11 +115,24 @@ export class JsCallStream extends EventEmitter implements CallStream, H2StreamSi
     return ok;
   }
 
+  writeHeadBody(head: Buffer, headLen: number, body: Buffer): boolean {
+    return this.s.writeHeadBody(head, headLen, body);
+  }
+
   /** The last body bytes; then 'wantTrailers' (the listener sends them), or an empty block. */
   end(chunk?: Buffer): void {
     if (chunk !== undefined && chunk.length > 0) this.s.write(chunk);
     if (this.waitForTrailers) this.emit('wantTrailers');
     if (!this.trailersSent) this.s.end(EMPTY_BLOCK);
+  }
+
+  /** Request data stops: the stream's receive window is no longer returned (flow control). */
+  pause(): void {
+    this.s.pauseReading();
+  }
+
+  resume(): void {
+    this.s.resumeReading();
   }
 
   /** The connection already sends once per tick. */
@@ -142,6 +155,9 @@ export interface JsListenOptions {
   tls?: GrpcServerTls;
   windowBytes: number;
   maxConcurrentStreams: number | undefined;
+  keepaliveTimeMs: number | undefined;
+  keepaliveTimeoutMs: number | undefined;
+  maxConnectionIdleMs: number | undefined;
   onConnection(conn: H2Connection): void;
   onStream(stream: JsCallStream, headers: IncomingHttpHeaders): void;
   onError(err: unknown, context: string): void;
@@ -155,6 +171,13 @@ export function createJsServer(opts: JsListenOptions): Server {
       windowBytes: opts.windowBytes,
       ...(opts.maxConcurrentStreams !== undefined
         ? { maxConcurrentStreams: opts.maxConcurrentStreams }
+        : {}),
+      ...(opts.keepaliveTimeMs !== undefined ? { keepaliveTimeMs: opts.keepaliveTimeMs } : {}),
+      ...(opts.keepaliveTimeoutMs !== undefined
+        ? { keepaliveTimeoutMs: opts.keepaliveTimeoutMs }
+        : {}),
+      ...(opts.maxConnectionIdleMs !== undefined
+        ? { maxConnectionIdleMs: opts.maxConnectionIdleMs }
         : {}),
       onStream: (s) => opts.onStream(new JsCallStream(s), headerObject(s.headers)),
       onError: (err) => opts.onError(err, 'HTTP/2 connection'),

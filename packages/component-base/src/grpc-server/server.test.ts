@@ -45,6 +45,7 @@ const demo = {
   Count: method('Count', false, true),
   Chat: method('Chat', true, true),
   Sum: method('Sum', true, false),
+  Hold: method('Hold', true, true),
   Missing: method('Missing', false, false),
 } satisfies grpc.ServiceDefinition;
 
@@ -57,13 +58,17 @@ const seen: {
   peer?: string;
   auth?: ReturnType<UnaryCall['getAuthContext']>;
   cancelled: string[];
-} = { cancelled: [] };
+  /** The Hold call: paused from the start; messages it was given. */
+  hold?: StreamCall<Msg, Msg>;
+  held: number;
+} = { cancelled: [], held: 0 };
 
 interface Handlers {
   Echo(call: UnaryCall<Msg, Msg>, cb: UnaryCallback<Msg>): void;
   Count(call: ServerStreamCall<Msg, Msg>): void;
   Chat(call: StreamCall<Msg, Msg>): void;
   Sum(call: StreamCall<Msg, Msg>, cb: UnaryCallback<Msg>): void;
+  Hold(call: StreamCall<Msg, Msg>): void;
 }
 
 const handlers: Handlers = {
@@ -118,6 +123,13 @@ const handlers: Handlers = {
       if (m.text === 'error') call.emit('error', { code: Status.ABORTED, details: 'stop' });
       else call.write({ text: `echo ${m.text}` });
     });
+    call.on('end', () => call.end());
+  },
+  Hold(call) {
+    // A handler that does not read (until the test resumes it).
+    call.pause();
+    seen.hold = call;
+    call.on('data', () => seen.held++);
     call.on('end', () => call.end());
   },
   Sum(call, cb) {
@@ -191,6 +203,8 @@ afterEach(() => {
   for (const c of clients.splice(0)) c.close();
   for (const s of servers.splice(0)) s.forceShutdown();
   seen.cancelled = [];
+  seen.held = 0;
+  delete seen.hold;
 });
 
 describe.each(TRANSPORTS)('GrpcServer on %s with a grpc-js client', (t) => {
@@ -450,6 +464,53 @@ describe.each(TRANSPORTS)('GrpcServer on %s on the wire', (t) => {
     expect(twice.headers['grpc-message']).toBe(
       'Received a second request message for server streaming method /test.Demo/Count',
     );
+  });
+
+  it('holds back a client whose handler does not read (flow control), and delivers it all on resume', async () => {
+    const window = 256 * 1024;
+    const { port } = await start({ windowBytes: window });
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      const req = session.request({
+        ':method': 'POST',
+        ':path': '/test.Demo/Hold',
+        'content-type': 'application/grpc',
+      });
+      req.on('error', () => undefined);
+      req.on('data', () => undefined);
+      const message = frame({ text: 'x'.repeat(32 * 1024 - 20) });
+      const count = 64; // 2 MiB: eight times the window
+      let written = 0;
+      for (let i = 0; i < count; i++) req.write(message, () => written++);
+      req.end();
+      await waitFor(() => seen.hold !== undefined);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      // The server stopped returning window: the client could send about one window's worth.
+      expect(written * message.length).toBeLessThanOrEqual(2 * window);
+      expect(seen.held).toBe(0);
+      seen.hold!.resume();
+      await waitFor(() => seen.held === count);
+      await waitFor(() => written === count);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('pings clients (keepalive) and closes connections idle past maxConnectionIdleMs', async () => {
+    const { port } = await start({ keepaliveTimeMs: 50, maxConnectionIdleMs: 300 });
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      session.on('error', () => undefined);
+      let pings = 0;
+      session.on('ping', () => pings++);
+      let goaway = false;
+      session.on('goaway', () => (goaway = true));
+      await waitFor(() => pings > 0);
+      expect(goaway).toBe(false);
+      await waitFor(() => goaway);
+    } finally {
+      session.destroy();
+    }
   });
 
   it('sends response headers, one message, then grpc-status trailers', async () => {

@@ -44,6 +44,16 @@ export interface GrpcServerOptions {
   windowBytes?: number;
   /** SETTINGS_MAX_CONCURRENT_STREAMS announced to clients; unlimited. */
   maxConcurrentStreams?: number;
+  /**
+   * Keepalive, as grpc-go's ServerParameters (etcd's --grpc-keepalive-interval and -timeout):
+   * a PING to a client after this many ms (on the JavaScript transport: ms without a frame from
+   * it; on node:http2: every interval); off by default.
+   */
+  keepaliveTimeMs?: number;
+  /** The keepalive PING must be answered within this many ms, or the connection is cut; 20 s. */
+  keepaliveTimeoutMs?: number;
+  /** A connection without calls for this many ms is closed gracefully (GOAWAY); off by default. */
+  maxConnectionIdleMs?: number;
   /** How often calls are checked against their deadlines (one timer for all calls); 50 ms. */
   deadlineSweepMs?: number;
   /**
@@ -232,6 +242,9 @@ export class GrpcServer {
       ...(opts.tls ? { tls: opts.tls } : {}),
       windowBytes: this.options.windowBytes ?? DEFAULT_WINDOW,
       maxConcurrentStreams: this.options.maxConcurrentStreams,
+      keepaliveTimeMs: this.options.keepaliveTimeMs,
+      keepaliveTimeoutMs: this.options.keepaliveTimeoutMs,
+      maxConnectionIdleMs: this.options.maxConnectionIdleMs,
       onConnection: (conn) => {
         if (this.shuttingDown) {
           conn.close();
@@ -318,7 +331,51 @@ export class GrpcServer {
       // The connection is already gone.
     }
     if (this.shuttingDown) session.close();
+    else this.sessionTimers(session);
   };
+
+  /** Keepalive PINGs and the idle limit on a node:http2 session (the JS connection has its own). */
+  private sessionTimers(session: Http2Session): void {
+    const { keepaliveTimeMs, maxConnectionIdleMs } = this.options;
+    const timers: NodeJS.Timeout[] = [];
+    if (keepaliveTimeMs !== undefined && keepaliveTimeMs > 0) {
+      const timeoutMs = this.options.keepaliveTimeoutMs ?? 20_000;
+      const t = setInterval(() => {
+        let answered = false;
+        const sent = session.ping((err) => {
+          if (err === null) answered = true;
+        });
+        if (!sent) return;
+        const check = setTimeout(() => {
+          if (!answered && !session.destroyed) session.destroy();
+        }, timeoutMs);
+        check.unref();
+      }, keepaliveTimeMs);
+      timers.push(t);
+    }
+    if (maxConnectionIdleMs !== undefined && maxConnectionIdleMs > 0) {
+      let open = 0;
+      let idleSince = Date.now();
+      session.on('stream', (stream: { once(e: 'close', f: () => void): void }) => {
+        open++;
+        stream.once('close', () => {
+          if (--open === 0) idleSince = Date.now();
+        });
+      });
+      const t = setInterval(
+        () => {
+          if (open === 0 && Date.now() - idleSince >= maxConnectionIdleMs) session.close();
+        },
+        Math.max(10, maxConnectionIdleMs / 4),
+      );
+      timers.push(t);
+    }
+    if (timers.length === 0) return;
+    for (const t of timers) t.unref();
+    session.once('close', () => {
+      for (const t of timers) clearInterval(t);
+    });
+  }
 
   private readonly onStream = (stream: CallStream, headers: IncomingHttpHeaders): void => {
     // Without a listener a stream error (a client's RST_STREAM with an error code) would be

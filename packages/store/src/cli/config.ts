@@ -40,8 +40,14 @@ export interface StoreConfig {
   maxRequestBytes: number;
   autoCompaction: CompactionPolicy | undefined;
   watchProgressNotifyMs: number;
-  /** --experimental-grpc-transport: the client API's HTTP/2 layer (decision 0025). */
+  /**
+   * --grpc-transport (or its former name --experimental-grpc-transport): the client API's
+   * HTTP/2 layer (decision 0025).
+   */
   grpcTransport: 'node-http2' | 'js';
+  /** --grpc-keepalive-interval and --grpc-keepalive-timeout, ms (0: off). */
+  keepaliveIntervalMs: number;
+  keepaliveTimeoutMs: number;
   clientTls: TlsFiles | undefined;
   peerTls: TlsFiles | undefined;
   /** --experimental-enable-distributed-tracing and its settings; undefined when off. */
@@ -126,6 +132,17 @@ export function tracingSettings(v: FlagValues<StoreFlags>): ComponentTracingSett
   };
 }
 
+/** --grpc-transport, unless its former spelling --experimental-grpc-transport is given. */
+function grpcTransport(value: 'js' | 'node-http2', former: string): 'js' | 'node-http2' {
+  if (former === '') return value;
+  if (former !== 'js' && former !== 'node-http2') {
+    throw new Error(
+      `--experimental-grpc-transport: must be one of "js", "node-http2" (got "${former}")`,
+    );
+  }
+  return former;
+}
+
 /** Turns parsed flags into a StoreConfig; throws an Error naming the offending flag. */
 export function buildConfig(v: FlagValues<StoreFlags>): StoreConfig {
   const name = v.name;
@@ -183,7 +200,9 @@ export function buildConfig(v: FlagValues<StoreFlags>): StoreConfig {
       v['auto-compaction-retention'],
     ),
     watchProgressNotifyMs: v['experimental-watch-progress-notify-interval'],
-    grpcTransport: v['experimental-grpc-transport'],
+    grpcTransport: grpcTransport(v['grpc-transport'], v['experimental-grpc-transport']),
+    keepaliveIntervalMs: v['grpc-keepalive-interval'],
+    keepaliveTimeoutMs: v['grpc-keepalive-timeout'],
     clientTls: tls('', v['cert-file'], v['key-file'], v['trusted-ca-file'], v['client-cert-auth']),
     peerTls: tls(
       'peer-',

@@ -177,6 +177,7 @@ export async function runStore(
         else grpcLogger.v(2).info('gRPC connection error', { context, error: String(err) });
       },
       config.grpcTransport,
+      { intervalMs: config.keepaliveIntervalMs, timeoutMs: config.keepaliveTimeoutMs },
     ),
   );
   addEtcdServices(server, {

@@ -23,7 +23,13 @@ import type { EtcdServer } from './etcd-server.js';
 import { withHandWrittenPut } from './kv-codec.js';
 import type { StoreMetrics } from './metrics.js';
 import type { StoreTracing } from './tracing.js';
-import { encodeWatchResponse, withPreEncodedResponses } from './watch-encoding.js';
+import {
+  WATCH_HEAD_MAX,
+  encodeWatchResponse,
+  watchEventsBody,
+  watchResponseHead,
+  withPreEncodedResponses,
+} from './watch-encoding.js';
 
 /** Bytes of a snapshot stream message (etcd sends 32 KiB chunks). */
 const SNAPSHOT_CHUNK = 32 * 1024;
@@ -307,9 +313,26 @@ function serveWatch(
   const sent = metrics && hotCount(metrics.grpcMsgSent, labels);
   const received = metrics && hotCount(metrics.grpcMsgReceived, labels);
   let closed = false;
+  // Event responses: the body shared by every watcher of a commit, and a per-watcher head
+  // written into this scratch buffer (copied out by the write).
+  const head = Buffer.allocUnsafe(WATCH_HEAD_MAX);
+  const parts = typeof call.writeFramedParts === 'function';
   const stream = etcd.watchHub.openStream({
     send: (msg) => {
       if (closed) return true;
+      if (
+        parts &&
+        msg.events.length > 0 &&
+        msg.created !== true &&
+        msg.canceled !== true &&
+        msg.compactRevision === undefined &&
+        msg.cancelReason === undefined &&
+        msg.watchId >= 0
+      ) {
+        const body = watchEventsBody(etcd.header(msg.revision), msg.events, msg.prevKv);
+        sent?.add();
+        return call.writeFramedParts(head, watchResponseHead(head, msg.watchId, body.length), body);
+      }
       const bytes = encodeWatchResponse(
         {
           header: etcd.header(msg.revision),

@@ -49,17 +49,25 @@ export async function bindGrpc(
 }
 
 /**
- * The client API server's options, matching etcd's limits. Keepalive: HTTP/2 PINGs are
- * answered by node:http2 whenever they come, with or without calls in flight (etcd's
- * clients ping every 30 s at most); none is refused for coming too often (grpc-js's server,
- * used before, did not enforce a minimum interval either).
+ * The client API server's options, matching etcd's limits, on the JavaScript HTTP/2 layer by
+ * default (decision 0025; `node-http2` is Node's). Keepalive: HTTP/2 PINGs are answered
+ * whenever they come, with or without calls in flight (etcd's clients ping every 30 s at
+ * most); only a flood (more than the JS layer's control-frame budget, 1000/s after a burst of
+ * 2000) closes a connection.
  */
 export function grpcServerOptions(
   maxRequestBytes: number,
   onError?: (err: unknown, context: string) => void,
-  transport: 'node-http2' | 'js' = 'node-http2',
+  transport: 'node-http2' | 'js' = 'js',
+  keepalive: { intervalMs: number; timeoutMs: number } = { intervalMs: 0, timeoutMs: 0 },
 ): GrpcServerOptions {
   return {
+    // etcd's --grpc-keepalive-interval / -timeout: a PING to a quiet client, the connection
+    // cut when it goes unanswered (0 turns either off).
+    ...(keepalive.intervalMs > 0 ? { keepaliveTimeMs: keepalive.intervalMs } : {}),
+    ...(keepalive.intervalMs > 0
+      ? { keepaliveTimeoutMs: keepalive.timeoutMs > 0 ? keepalive.timeoutMs : 2 ** 31 - 1 }
+      : {}),
     transport: transport === 'js' ? 'js' : 'node:http2',
     // etcd: max request bytes plus 512 KiB of gRPC overhead.
     maxReceiveMessageLength: maxRequestBytes + 512 * 1024,

@@ -6,7 +6,12 @@ import type {
 } from '../gen/etcd/types/etcdserverpb/WatchResponse.js';
 import { keyString, type KeyValue, type MvccEvent } from '../mvcc/kv.js';
 import { toProtoKv } from '../apply/kv-apply.js';
-import { encodeWatchResponse } from './watch-encoding.js';
+import {
+  WATCH_HEAD_MAX,
+  encodeWatchResponse,
+  watchEventsBody,
+  watchResponseHead,
+} from './watch-encoding.js';
 
 const codec = messageCodec<WatchResponse, WatchResponse__Output>('etcdserverpb.WatchResponse');
 
@@ -106,6 +111,40 @@ describe('encodeWatchResponse', () => {
           }),
         );
         expect(fast).toStrictEqual(generic);
+      }
+    }
+  });
+
+  it('gives every watcher of one commit its own watch_id around the shared events', () => {
+    // The fan-out shape: one events array, one header, many watchers, both prev_kv kinds.
+    const events = [put, del];
+    for (const id of [0, 1, 127, 128, 300, 16_383, 16_384, 2 ** 31, 2 ** 40]) {
+      for (const prevKv of [true, false]) {
+        const bytes = encodeWatchResponse({ ...head, watch_id: id }, events, prevKv, true);
+        expect(bytes.readUInt32BE(1)).toBe(bytes.length - 5);
+        const r = codec.decode(bytes.subarray(5));
+        expect(r.watch_id).toBe(String(id));
+        expect(r.header?.revision).toBe('6');
+        expect(r.events.map((e) => e.kv?.key.toString())).toEqual(['a', 'b']);
+        expect(r.events[0]!.prev_kv?.value.toString()).toBe(prevKv ? 'old' : undefined);
+      }
+    }
+  });
+
+  it('builds the same response from a shared body and a per-watcher head', () => {
+    const events = [put, del];
+    const scratch = Buffer.alloc(WATCH_HEAD_MAX);
+    for (const id of [0, 5, 300, 2 ** 40]) {
+      for (const prevKv of [false, true]) {
+        const body = watchEventsBody(head.header, events, prevKv);
+        const n = watchResponseHead(scratch, id, body.length);
+        const message = Buffer.concat([scratch.subarray(0, n), body]);
+        expect(message.readUInt32BE(1)).toBe(message.length - 5);
+        const viaParts = codec.decode(message.subarray(5));
+        const whole = codec.decode(
+          encodeWatchResponse({ ...head, watch_id: id }, events, prevKv, true).subarray(5),
+        );
+        expect(viaParts).toStrictEqual(whole);
       }
     }
   });

@@ -71,32 +71,108 @@ function varintBytes(v: bigint): number[] {
 }
 
 /**
- * The encoded `header` field of the last response. A commit reaches every watcher with the same
- * header (revision, term, member, cluster), so a fan-out encodes it once.
+ * Encoded `header` fields by revision. A commit reaches every watcher with the same header
+ * (revision, term, member, cluster), and replays of a few revisions interleave, so a fan-out
+ * encodes each header once; the other fields are compared one by one (no array per call: this
+ * runs once per watcher per message).
  */
-let lastHeader: { source: readonly unknown[]; bytes: Buffer } | undefined;
+interface EncodedHeader {
+  cid: unknown;
+  mid: unknown;
+  term: unknown;
+  bytes: Buffer;
+}
+const headers = new Map<unknown, EncodedHeader>();
+const NO_HEADER = Buffer.from([WR_HEADER, 0]);
 
 function headerField(h: WatchResponse['header']): Buffer {
-  const source = [h?.cluster_id, h?.member_id, h?.revision, h?.raft_term] as const;
-  if (lastHeader !== undefined && lastHeader.source.every((v, i) => v === source[i]))
-    return lastHeader.bytes;
-  const body: number[] = [];
-  if (h !== null && h !== undefined) {
-    source.forEach((v, i) => {
-      if (v === undefined || v === null) return;
-      body.push(HEADER_FIELDS[i]!, ...varintBytes(toUint64(v)));
-    });
+  if (h === null || h === undefined) return NO_HEADER;
+  const cid = h.cluster_id;
+  const mid = h.member_id;
+  const rev = h.revision;
+  const term = h.raft_term;
+  const known = headers.get(rev);
+  if (known !== undefined && known.cid === cid && known.mid === mid && known.term === term) {
+    return known.bytes;
   }
+  const body: number[] = [];
+  [cid, mid, rev, term].forEach((v, i) => {
+    if (v === undefined || v === null) return;
+    body.push(HEADER_FIELDS[i]!, ...varintBytes(toUint64(v)));
+  });
   const bytes = Buffer.from([WR_HEADER, ...varintBytes(BigInt(body.length)), ...body]);
-  lastHeader = { source, bytes };
+  // Bounded: only the revisions being sent right now matter.
+  if (headers.size >= 256) headers.clear();
+  headers.set(rev, { cid, mid, term, bytes });
   return bytes;
 }
 
 /**
- * The wire bytes of a WatchResponse, written by hand into one buffer: the header (shared by
- * the watchers of one commit), the per-watcher fields, then the events from the per-event cache
- * (protobuf lets a message's fields come in any order and be concatenated). Fields at their
- * default value are left out, as proto3 allows; `fragment` is never set.
+ * The part of an event response every watcher of a commit shares: the header field and the
+ * events' fields, one buffer. The hub hands the same events array to every watcher a commit's
+ * events concern (and to every watcher of a stream that replays the same batch), and each
+ * watcher's response is this body plus its watch_id (protobuf lets fields come in any order),
+ * so a fan-out to N watchers builds it once instead of N times. Kept per events array (and
+ * prev_kv kind) as long as the array lives.
+ */
+interface SharedBody {
+  header: Buffer;
+  body: Buffer;
+}
+const bodiesWithPrev = new WeakMap<readonly MvccEvent[], SharedBody>();
+const bodiesWithoutPrev = new WeakMap<readonly MvccEvent[], SharedBody>();
+
+function sharedBody(header: Buffer, events: readonly MvccEvent[], prevKv: boolean): Buffer {
+  const cache = prevKv ? bodiesWithPrev : bodiesWithoutPrev;
+  const known = cache.get(events);
+  // The header by content: replays of different revisions interleave, so the same header
+  // comes back as a different buffer.
+  if (known !== undefined && (known.header === header || known.header.equals(header))) {
+    return known.body;
+  }
+  let size = header.length;
+  const fields: Buffer[] = [];
+  for (const e of events) {
+    const f = eventField(e, prevKv);
+    fields.push(f);
+    size += f.length;
+  }
+  const body = Buffer.allocUnsafe(size);
+  // TypedArray.set: Buffer.copy checks its arguments and builds views on every call.
+  body.set(header, 0);
+  let pos = header.length;
+  for (const f of fields) {
+    body.set(f, pos);
+    pos += f.length;
+  }
+  cache.set(events, { header, body });
+  return body;
+}
+
+/** Bytes of `n` as a protobuf varint (a non-negative safe integer). */
+function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    len++;
+  }
+  return len;
+}
+
+function putVarint(out: Buffer, pos: number, n: number): number {
+  while (n >= 0x80) {
+    out[pos++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  out[pos++] = n;
+  return pos;
+}
+
+/**
+ * The wire bytes of a WatchResponse, written by hand into one buffer: the header and the events
+ * (shared by the watchers of one commit, see sharedBody), then the per-watcher fields. Protobuf
+ * lets a message's fields come in any order and be concatenated. Fields at their default value
+ * are left out, as proto3 allows (watch_id is always written); `fragment` is never set.
  *
  * `framed`: the buffer starts with the gRPC message prefix (uncompressed, length), so the
  * server writes it as it is: one buffer and one write per response.
@@ -108,7 +184,31 @@ export function encodeWatchResponse(
   framed = false,
 ): Buffer {
   const header = headerField(resp.header);
-  const rest: number[] = [WR_WATCH_ID, ...varintBytes(toUint64(resp.watch_id ?? 0))];
+  const body = events.length === 0 ? header : sharedBody(header, events, prevKv);
+  const prefix = framed ? 5 : 0;
+  const id = resp.watch_id ?? 0;
+  const plain =
+    resp.created !== true &&
+    resp.canceled !== true &&
+    (resp.compact_revision ?? 0) === 0 &&
+    (resp.cancel_reason ?? '') === '' &&
+    typeof id === 'number' &&
+    id >= 0 &&
+    Number.isSafeInteger(id);
+  if (plain) {
+    // The fan-out case: the shared body and watch_id, no intermediate arrays.
+    const size = body.length + 1 + varintLength(id);
+    const out = Buffer.allocUnsafe(prefix + size);
+    if (framed) {
+      out[0] = 0;
+      out.writeUInt32BE(size, 1);
+    }
+    const pos = prefix + body.copy(out, prefix);
+    out[pos] = WR_WATCH_ID;
+    putVarint(out, pos + 1, id);
+    return out;
+  }
+  const rest: number[] = [WR_WATCH_ID, ...varintBytes(toUint64(id))];
   if (resp.created === true) rest.push(WR_CREATED, 1);
   if (resp.canceled === true) rest.push(WR_CANCELED, 1);
   const compact = toUint64(resp.compact_revision ?? 0);
@@ -117,23 +217,47 @@ export function encodeWatchResponse(
     const reason = Buffer.from(resp.cancel_reason, 'utf8');
     rest.push(WR_CANCEL_REASON, ...varintBytes(BigInt(reason.length)), ...reason);
   }
-  let size = header.length + rest.length;
-  const fields: Buffer[] = [];
-  for (const e of events) {
-    const f = eventField(e, prevKv);
-    fields.push(f);
-    size += f.length;
-  }
-  const prefix = framed ? 5 : 0;
+  const size = body.length + rest.length;
   const out = Buffer.allocUnsafe(prefix + size);
   if (framed) {
     out[0] = 0;
     out.writeUInt32BE(size, 1);
   }
-  let pos = prefix + header.copy(out, prefix);
+  let pos = prefix + body.copy(out, prefix);
   for (const b of rest) out[pos++] = b;
-  for (const f of fields) pos += f.copy(out, pos);
   return out;
+}
+
+/**
+ * The part of an event response that every watcher of a commit shares (header and events), for
+ * `watchResponseHead` to complete per watcher: the fan-out writes head and body to each stream
+ * without building a buffer per watcher.
+ */
+export function watchEventsBody(
+  header: WatchResponse['header'],
+  events: readonly MvccEvent[],
+  prevKv: boolean,
+): Buffer {
+  return sharedBody(headerField(header), events, prevKv);
+}
+
+/** The longest head `watchResponseHead` writes: gRPC prefix, watch_id key and a 10-byte varint. */
+export const WATCH_HEAD_MAX = 5 + 1 + 10;
+
+/**
+ * Writes into `out` the gRPC message prefix and the watch_id field of a response whose other
+ * fields are `body` (`bodyLength` bytes); returns the head's length. `watchId` is a
+ * non-negative safe integer.
+ */
+export function watchResponseHead(out: Buffer, watchId: number, bodyLength: number): number {
+  const size = 1 + varintLength(watchId) + bodyLength;
+  out[0] = 0;
+  out[1] = size >>> 24;
+  out[2] = (size >>> 16) & 0xff;
+  out[3] = (size >>> 8) & 0xff;
+  out[4] = size & 0xff;
+  out[5] = WR_WATCH_ID;
+  return putVarint(out, 6, watchId);
 }
 
 /**

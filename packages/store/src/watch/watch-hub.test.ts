@@ -269,6 +269,55 @@ describe('WatchHub history replay', () => {
     expect(c.events(other)).toEqual(['PUT q/1@3']);
   });
 
+  it('keeps every event in order when the stream blocks every few messages while puts go on', () => {
+    // Replay batches are reused across turns and across new revisions: a watcher must still
+    // get each event exactly once, in order, and join the live stream without a gap.
+    const { hub, put, del, queue, store } = setup({ maxEventsPerMessage: 3 });
+    let room = Infinity;
+    const c = collector(() => --room > 0);
+    const s = hub.openStream(c.sink);
+    const ids = Array.from({ length: 12 }, (_, i) =>
+      s.watch({ range: prefix('p/'), startRevision: 0, noDelete: i % 4 === 3 }),
+    );
+    let n = 0;
+    const expected: string[] = [];
+    const expectedNoDel: string[] = [];
+    const write = (): void => {
+      n++;
+      const key = `p/${n % 5}`;
+      if (n % 7 === 0) {
+        del(key);
+        expected.push(`DELETE ${key}@${store.rev}`);
+      } else {
+        put(key, String(n));
+        expected.push(`PUT ${key}@${store.rev}`);
+        expectedNoDel.push(`PUT ${key}@${store.rev}`);
+      }
+    };
+    room = 2;
+    for (let i = 0; i < 10; i++) write();
+    // Turns: the sink takes a few messages each time, and more puts land between turns.
+    for (let turn = 0; turn < 500 && (queue.length > 0 || turn < 30); turn++) {
+      room = 1 + (turn % 4);
+      s.resume();
+      if (turn < 30 && turn % 3 === 0) write();
+      const next = queue.shift();
+      next?.();
+    }
+    room = Infinity;
+    s.resume();
+    for (let i = 0; queue.length > 0 && i < 1000; i++) queue.shift()!();
+    write();
+    ids.forEach((id, i) => {
+      // Deletes of keys that do not exist yet are no events (n % 7 === 0 with an absent key).
+      const want = (i % 4 === 3 ? expectedNoDel : expected).filter(
+        (e) => !e.startsWith('DELETE') || c.events(ids[0]!).includes(e),
+      );
+      expect(c.events(id)).toEqual(want);
+    });
+    expect(c.events(ids[0]!)).toEqual(expected);
+  });
+
   it('cancels a held-back watcher whose missed revisions were compacted meanwhile', () => {
     const { hub, put, flush, store } = setup();
     let open = true;

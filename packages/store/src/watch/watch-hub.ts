@@ -258,6 +258,19 @@ function deliverAll(watchers: Iterable<Watcher>, events: MvccEvent[], rev: numbe
  */
 export class WatchStream {
   private readonly watchers = new Map<number, Watcher>();
+  /**
+   * The watchers that are not synced, in the order they fell behind: a replay turn visits
+   * these only (a turn that stops after a few messages must not walk every watcher).
+   */
+  private readonly unsynced = new Set<Watcher>();
+  /**
+   * Replay batches by start revision and selector, kept across turns while the store's
+   * revision stays the same (a batch that reaches the head is only valid for that head):
+   * watchers that fell behind together get the same batch, built once, even when the stream
+   * blocks after a few messages and the rest follow on later turns.
+   */
+  private readonly batches = new Map<number, Map<string, ReplayBatch>>();
+  private batchesRev = -1;
   private nextId = 0;
   private blocked = false;
   private replayScheduled = false;
@@ -318,7 +331,10 @@ export class WatchStream {
     this.send({ watchId: id, revision: headerRev, events: [], prevKv: false, created: true });
     // Starting in the future or at the next revision: nothing to replay.
     w.synced = startRev > store.rev;
-    if (!w.synced) this.scheduleReplay();
+    if (!w.synced) {
+      this.unsynced.add(w);
+      this.scheduleReplay();
+    }
     return id;
   }
 
@@ -375,6 +391,8 @@ export class WatchStream {
     this.isClosed = true;
     for (const w of this.watchers.values()) this.hub.unregister(w);
     this.watchers.clear();
+    this.unsynced.clear();
+    this.batches.clear();
     this.hub.closed(this);
   }
 
@@ -389,6 +407,7 @@ export class WatchStream {
       // sends it from the history.
       w.synced = false;
       w.nextRev = rev;
+      this.unsynced.add(w);
       return;
     }
     w.nextRev = rev + 1;
@@ -398,6 +417,7 @@ export class WatchStream {
 
   private remove(w: Watcher): void {
     this.watchers.delete(w.id);
+    this.unsynced.delete(w);
     this.hub.unregister(w);
   }
 
@@ -421,11 +441,19 @@ export class WatchStream {
     if (this.isClosed || this.blocked) return;
     const store = this.hub.store;
     let budget = this.hub.maxMessagesPerTurn;
-    // Watchers that fell behind together (a stream that was backed up) usually share their
-    // position, range and filters, so they get the same batch: collected once per turn.
-    const batches = new Map<number, Map<string, ReplayBatch>>();
-    for (const w of [...this.watchers.values()]) {
-      if (w.synced) continue;
+    if (this.batchesRev !== store.rev) {
+      // A batch that reached the old head is still a whole prefix of the history from its
+      // start: kept, as one that does not sync its watcher (the rest follows next time).
+      for (const atRev of this.batches.values()) {
+        for (const [selector, b] of atRev) {
+          if (b.synced) atRev.set(selector, { ...b, synced: false });
+        }
+      }
+      this.batchesRev = store.rev;
+    }
+    const batches = this.batches;
+    for (const w of this.unsynced) {
+      if (budget <= 0 || this.blocked) break;
       while (!w.synced && budget > 0 && !this.blocked) {
         const compactRev = store.compactRev;
         if (w.nextRev < compactRev) {
@@ -454,12 +482,27 @@ export class WatchStream {
           });
         }
       }
+      if (w.synced) this.unsynced.delete(w);
     }
-    if ([...this.watchers.values()].some((w) => !w.synced)) {
+    if (this.unsynced.size > 0) {
+      this.pruneBatches();
       if (!this.blocked) this.scheduleReplay();
     } else {
+      this.batches.clear();
       this.flushProgress();
     }
+  }
+
+  /**
+   * Drops the batches of start revisions no unsynced watcher is at any more (they keep their
+   * events and encoded bodies alive). Watchers cluster at a few positions, so this runs only
+   * when more than a few are cached.
+   */
+  private pruneBatches(): void {
+    if (this.batches.size <= 4) return;
+    const live = new Set<number>();
+    for (const w of this.unsynced) live.add(w.nextRev);
+    for (const rev of this.batches.keys()) if (!live.has(rev)) this.batches.delete(rev);
   }
 
   /**
@@ -520,8 +563,7 @@ export class WatchStream {
   }
 
   private flushProgress(): void {
-    if (!this.progressPending || this.blocked) return;
-    for (const w of this.watchers.values()) if (!w.synced) return;
+    if (!this.progressPending || this.blocked || this.unsynced.size > 0) return;
     this.progressPending = false;
     this.send({
       watchId: PROGRESS_WATCH_ID,

@@ -27,7 +27,7 @@ import { HeaderListTooLarge, HpackDecoder, type HeaderList, encodeHeaders } from
 export interface H2ConnectionOptions {
   /** Our SETTINGS_INITIAL_WINDOW_SIZE and the connection receive window; 16 MiB. */
   windowBytes?: number;
-  /** SETTINGS_MAX_CONCURRENT_STREAMS; unlimited. */
+  /** SETTINGS_MAX_CONCURRENT_STREAMS, announced and enforced (REFUSED_STREAM); unlimited. */
   maxConcurrentStreams?: number;
   /**
    * Largest header block accepted (HEADERS + CONTINUATION), and largest decoded header list (as
@@ -35,14 +35,34 @@ export interface H2ConnectionOptions {
    */
   maxHeaderBlockBytes?: number;
   /**
-   * Flood guard: PING, SETTINGS and client RST_STREAM frames each take a token from a bucket of
-   * `controlBurst` tokens (default 2000) refilled at `controlPerSecond` (default 1000); an empty
-   * bucket closes the connection with ENHANCE_YOUR_CALM (rapid reset, ping and settings floods
-   * cost the server work for nothing).
+   * Flood guard: PING, SETTINGS, client RST_STREAM frames, refused streams and empty DATA frames
+   * each take a token from a bucket of `controlBurst` tokens (default 2000) refilled at
+   * `controlPerSecond` (default 1000); an empty bucket closes the connection with
+   * ENHANCE_YOUR_CALM (rapid reset, CVE-2023-44487; ping, settings and empty-frame floods,
+   * CVE-2019-9512/9515/9518: they cost the server work for nothing).
    */
   controlBurst?: number;
   controlPerSecond?: number;
-  /** Milliseconds clock for the flood guard; Date.now. */
+  /**
+   * Our SETTINGS must be acknowledged within this many ms, or the connection is closed with
+   * SETTINGS_TIMEOUT (RFC 9113 6.5.3); 10 s. 0 turns it off.
+   */
+  settingsTimeoutMs?: number;
+  /**
+   * Keepalive (as grpc-go's ServerParameters.Time/Timeout): after this many ms without a frame
+   * from the client the server sends a PING; off by default.
+   */
+  keepaliveTimeMs?: number;
+  /** The keepalive PING's ACK (or any frame) must arrive within this many ms; 20 s. */
+  keepaliveTimeoutMs?: number;
+  /** A connection without open streams for this many ms is closed gracefully; off by default. */
+  maxConnectionIdleMs?: number;
+  /**
+   * Graceful close: how long the server waits for the PING round trip between its two GOAWAY
+   * frames before sending the final one anyway; 5 s.
+   */
+  goawayPingTimeoutMs?: number;
+  /** Milliseconds clock for the flood guard and the timers' checks; Date.now. */
   now?: () => number;
   /** A new request stream, its headers decoded. */
   onStream(stream: H2Stream): void;
@@ -68,6 +88,24 @@ export interface H2StreamSink {
 
 /** Bytes queued behind the peer's windows past which `write` asks the writer to wait. */
 const HIGH_WATER = 64 * 1024;
+/** Queued bytes at or below which a waiting writer is told to go on ('drain'). */
+const LOW_WATER = HIGH_WATER / 4;
+/** A stream's first queue buffer; queues up to QUEUE_KEEP are kept for reuse once empty. */
+const QUEUE_CHUNK = 16 * 1024;
+const QUEUE_KEEP = 128 * 1024;
+
+/**
+ * Copies `src[start, end)` into `target` at `at`: short runs byte by byte, longer ones with
+ * TypedArray.set (Buffer.copy builds a view object for a partial copy on every call).
+ */
+function copyBytes(target: Buffer, at: number, src: Buffer, start: number, end: number): void {
+  const n = end - start;
+  if (n <= 32) {
+    for (let i = 0; i < n; i++) target[at + i] = src[start + i]!;
+    return;
+  }
+  target.set(start === 0 && end === src.length ? src : src.subarray(start, end), at);
+}
 
 /** One request stream, as the application sees it. */
 export class H2Stream {
@@ -91,10 +129,25 @@ export class H2Stream {
   localClosed = false;
   closed = false;
   sendWindow: number;
+  /** Request bytes received and not yet returned to the client as stream window. */
   private recvUnacked = 0;
+  /** Bytes the application has been given and whose window is not yet returned. */
+  private readUnacked = 0;
+  /** Reading paused: request DATA waits here (bounded by the stream window we gave). */
+  private paused = false;
+  private inbox: Buffer[] = [];
+  private inboxEnd = false;
   /** Body bytes waiting for window, and the trailers to send after them. */
+  /**
+   * Body bytes waiting for window, in order: large writes kept as they are (`pending`), then
+   * small ones copied into one buffer owned by the stream, `q[qStart, qEnd)`, reused once
+   * empty (no buffer per queued write: a fan-out queues many small messages per stream).
+   */
   private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private pendingRefBytes = 0;
+  private q: Buffer | undefined;
+  private qStart = 0;
+  private qEnd = 0;
   private pendingTrailers: Buffer | undefined;
   private needDrain = false;
   /** Reset (NO_ERROR) once the response is out, if the client is still sending then. */
@@ -127,20 +180,132 @@ export class H2Stream {
     if (this.localClosed) return false;
     if (this.pendingBytes === 0) {
       const rest = this.conn.sendData(this, data, false);
-      if (rest === undefined) {
-        if (!this.conn.congested) return true;
-        // The socket is not taking bytes as fast as we write: wait for its 'drain'.
-        this.needDrain = true;
-        this.conn.waitForDrain(this);
-        return false;
-      }
+      if (rest === undefined) return this.sent();
       data = rest;
     }
-    this.pending.push(data);
-    this.pendingBytes += data.length;
+    this.enqueue(data, 0, data.length);
+    return this.queued();
+  }
+
+  /**
+   * Sends `head[0, headLen)` then `body` as body bytes, as `write(concat)` would, without
+   * building the concatenation: when both fit the windows now they are copied straight into
+   * the connection's output, otherwise into the stream's queue. `head` may be reused by the
+   * caller once this returns; `body` must not change (a large one may be queued as it is).
+   */
+  writeHeadBody(head: Buffer, headLen: number, body: Buffer): boolean {
+    if (this.localClosed) return false;
+    const total = headLen + body.length;
+    if (this.pendingBytes === 0 && total <= COPY_LIMIT) {
+      const at = this.conn.dataSpace(this, total);
+      if (at >= 0) {
+        const slab = this.conn.outputSlab;
+        copyBytes(slab, at, head, 0, headLen);
+        copyBytes(slab, at + headLen, body, 0, body.length);
+        return this.sent();
+      }
+    }
+    if (this.pendingBytes === 0) {
+      // Large, or the windows are short: the head (copied, or queued as a copy) and the body
+      // (large bodies go out as they are).
+      this.write(head.subarray(0, headLen));
+      return this.write(body);
+    }
+    if (body.length > COPY_LIMIT && this.qEnd === this.qStart) {
+      // A small head and a large (shared) body behind others: the head as a copy of its own
+      // and the body as it is, leaving the stream's copy buffer alone.
+      this.pending.push(Buffer.from(head.subarray(0, headLen)), body);
+      this.pendingRefBytes += headLen + body.length;
+      return this.queued();
+    }
+    this.enqueue(head, 0, headLen);
+    this.enqueue(body, 0, body.length);
+    return this.queued();
+  }
+
+  /** Everything written went out to the connection: false while the socket is backed up. */
+  private sent(): boolean {
+    if (!this.conn.congested) return true;
+    // The socket is not taking bytes as fast as we write: wait for its 'drain'.
+    this.needDrain = true;
+    this.conn.waitForDrain(this);
+    return false;
+  }
+
+  /** Bytes wait for window: false once too many do (the writer waits for 'drain'). */
+  private queued(): boolean {
     if (this.pendingBytes < HIGH_WATER) return true;
     this.needDrain = true;
     return false;
+  }
+
+  /** Bytes queued behind the windows. */
+  private get pendingBytes(): number {
+    return this.pendingRefBytes + this.qEnd - this.qStart;
+  }
+
+  /**
+   * Queues body bytes behind the windows: small ones copied (the caller's buffer is free at
+   * once), large ones as they are (the caller does not change them, as for `write`).
+   */
+  private enqueue(src: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n === 0) return;
+    if (n > COPY_LIMIT) {
+      if (this.qEnd > this.qStart) {
+        // The small writes before it go first: their buffer joins the list, a new one follows.
+        this.pending.push(this.q!.subarray(this.qStart, this.qEnd));
+        this.pendingRefBytes += this.qEnd - this.qStart;
+        this.q = undefined;
+        this.qStart = 0;
+        this.qEnd = 0;
+      }
+      this.pending.push(start === 0 && end === src.length ? src : src.subarray(start, end));
+      this.pendingRefBytes += n;
+      return;
+    }
+    let q = this.q;
+    if (q === undefined) q = this.q = Buffer.allocUnsafe(Math.max(QUEUE_CHUNK, n));
+    else if (this.qEnd + n > q.length) {
+      const used = this.qEnd - this.qStart;
+      if (used + n <= q.length) q.copyWithin(0, this.qStart, this.qEnd);
+      else {
+        const bigger = Buffer.allocUnsafe(Math.max(2 * q.length, used + n));
+        q.copy(bigger, 0, this.qStart, this.qEnd);
+        q = this.q = bigger;
+      }
+      this.qStart = 0;
+      this.qEnd = used;
+    }
+    copyBytes(q, this.qEnd, src, start, end);
+    this.qEnd += n;
+  }
+
+  /** Sends queued bytes as the windows allow; true when the queue is empty. */
+  private sendQueued(): boolean {
+    while (this.pending.length > 0) {
+      const head = this.pending[0]!;
+      const rest = this.conn.sendData(this, head, false);
+      if (rest !== undefined) {
+        this.pendingRefBytes -= head.length - rest.length;
+        this.pending[0] = rest;
+        return false;
+      }
+      this.pendingRefBytes -= head.length;
+      this.pending.shift();
+    }
+    const q = this.q;
+    while (this.qStart < this.qEnd) {
+      const n = this.conn.takeDataSpace(this, this.qEnd - this.qStart);
+      if (n === 0) return false;
+      copyBytes(this.conn.outputSlab, this.conn.dataAt, q!, this.qStart, this.qStart + n);
+      this.qStart += n;
+    }
+    this.qStart = 0;
+    this.qEnd = 0;
+    // A queue grown for one large write is not kept.
+    if (q !== undefined && q.length > QUEUE_KEEP) this.q = undefined;
+    return true;
   }
 
   /** Ends the response with trailers (after the queued body). */
@@ -167,24 +332,94 @@ export class H2Stream {
    * if the client has not finished sending, as gRPC servers do.
    */
   stopReading(): void {
-    if (this.closed || this.remoteClosed) return;
+    if (this.closed || this.remoteDone) return;
     if (this.localClosed) this.reset(ErrorCode.NO_ERROR);
     else this.resetWhenDone = true;
   }
 
-  /** @internal The windows grew: sends what was queued. */
-  resume(): void {
+  /**
+   * Stops handing request DATA to the application. What arrives is kept, and the stream's
+   * receive window is not returned for it, so a client that goes on sending is stopped by flow
+   * control after one window (RFC 9113 5.2), not buffered without bound.
+   */
+  pauseReading(): void {
+    this.paused = true;
+  }
+
+  /** Hands over what was kept while paused, then returns the window for it. */
+  resumeReading(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    while (this.inbox.length > 0 && !this.paused && !this.closed) {
+      const chunk = this.inbox.shift()!;
+      this.deliver(chunk);
+    }
+    if (this.paused || this.closed) return;
+    if (this.inboxEnd) {
+      this.inboxEnd = false;
+      this.closeRemote();
+      return;
+    }
+    this.returnWindow();
+  }
+
+  get readingPaused(): boolean {
+    return this.paused;
+  }
+
+  /** @internal Request body bytes of one DATA frame (`counted`: the frame's flow-control size). */
+  received(data: Buffer, counted: number, endStream: boolean): void {
+    this.recvUnacked += counted;
+    // Padding counts against the window but reaches no one: returned with the next update.
+    this.readUnacked += counted - data.length;
+    if (this.paused) {
+      // A copy: a view would keep the socket's whole chunk alive while the handler waits.
+      if (data.length > 0) this.inbox.push(Buffer.from(data));
+      if (endStream) this.inboxEnd = true;
+      return;
+    }
+    if (data.length > 0) this.deliver(data);
     if (this.closed) return;
-    while (this.pending.length > 0) {
-      const head = this.pending[0]!;
-      const rest = this.conn.sendData(this, head, false);
-      if (rest !== undefined) {
-        this.pendingBytes -= head.length - rest.length;
-        this.pending[0] = rest;
-        return;
+    if (endStream) {
+      this.closeRemote();
+      return;
+    }
+    if (!this.paused) this.returnWindow();
+  }
+
+  private deliver(chunk: Buffer): void {
+    this.readUnacked += chunk.length;
+    if (this.sink !== undefined) this.sink.onStreamData(chunk);
+    else this.ondata?.(chunk);
+  }
+
+  /** Returns the stream window for what the application was given, once half of it is used. */
+  private returnWindow(): void {
+    const n = this.readUnacked;
+    if (this.remoteClosed || this.closed || n < this.conn.streamWindow / 2) return;
+    this.readUnacked = 0;
+    this.recvUnacked -= n;
+    this.conn.send(windowUpdateFrame(this.id, n));
+  }
+
+  /**
+   * @internal Whether a DATA frame of `bytes` fits the window we gave (6.9.1). Until the client
+   * has acknowledged our SETTINGS it may still use the default window.
+   */
+  fits(bytes: number): boolean {
+    return this.recvUnacked + bytes <= Math.max(this.conn.streamWindow, DEFAULT_WINDOW);
+  }
+
+  /** @internal The windows grew: sends what was queued. */
+  resumeSending(): void {
+    if (this.closed) return;
+    if (!this.sendQueued()) {
+      // Still waiting for window, but little is left: let the writer refill now, so the
+      // pipe does not run dry while 'drain' waits for the last bytes to go.
+      if (this.needDrain && this.pendingBytes <= LOW_WATER && !this.conn.congested) {
+        this.drained();
       }
-      this.pendingBytes -= head.length;
-      this.pending.shift();
+      return;
     }
     const trailers = this.pendingTrailers;
     if (trailers !== undefined) {
@@ -200,7 +435,7 @@ export class H2Stream {
 
   /** @internal Everything queued went out (or the socket drained): tells a waiting writer. */
   drained(): void {
-    if (!this.needDrain || this.pendingBytes > 0 || this.closed) return;
+    if (!this.needDrain || this.pendingBytes > LOW_WATER || this.closed) return;
     this.needDrain = false;
     if (this.sink !== undefined) this.sink.onStreamDrain();
     else this.ondrain?.();
@@ -210,31 +445,27 @@ export class H2Stream {
     return this.pendingBytes > 0;
   }
 
-  /** @internal Counts received DATA; returns a stream WINDOW_UPDATE increment when due. */
-  consumed(bytes: number, window: number): number {
-    this.recvUnacked += bytes;
-    // More than the window we gave: the client ignores flow control (6.9.1). Until it has
-    // acknowledged our SETTINGS it may still use the default window. (With the window returned
-    // once half used, as now, a frame can never overshoot; this matters once updates wait for
-    // the application to read.)
-    if (this.recvUnacked > Math.max(window, DEFAULT_WINDOW)) return -1;
-    if (this.remoteClosed || this.recvUnacked < window / 2) return 0;
-    const inc = this.recvUnacked;
-    this.recvUnacked = 0;
-    return inc;
-  }
-
   /** @internal */
   closeRemote(): void {
+    if (this.paused) {
+      this.inboxEnd = true;
+      return;
+    }
     this.remoteClosed = true;
     if (this.sink !== undefined) this.sink.onStreamEnd();
     else this.onend?.();
     if (this.localClosed) this.close(ErrorCode.NO_ERROR);
   }
 
+  /** @internal The client ended its side (END_STREAM seen), whether or not it was read yet. */
+  get remoteDone(): boolean {
+    return this.remoteClosed || this.inboxEnd;
+  }
+
   private closeLocal(): void {
     this.localClosed = true;
-    if (this.remoteClosed) this.close(ErrorCode.NO_ERROR);
+    // The client's END_STREAM may still wait unread in a paused stream: done either way.
+    if (this.remoteDone) this.close(ErrorCode.NO_ERROR);
     else if (this.resetWhenDone) this.reset(ErrorCode.NO_ERROR);
   }
 
@@ -245,8 +476,12 @@ export class H2Stream {
     this.localClosed = true;
     this.remoteClosed = true;
     this.pending = [];
-    this.pendingBytes = 0;
+    this.pendingRefBytes = 0;
+    this.q = undefined;
+    this.qStart = 0;
+    this.qEnd = 0;
     this.pendingTrailers = undefined;
+    this.inbox = [];
     this.conn.forget(this);
     if (this.sink !== undefined) this.sink.onStreamClose(code);
     else this.onclose?.(code);
@@ -261,7 +496,36 @@ const CONNECTION_FIELDS = new Set([
   'transfer-encoding',
   'upgrade',
 ]);
-const UPPERCASE = /[A-Z]/;
+
+/**
+ * Characters allowed in a field name (RFC 9110 token characters, lowercase only, 8.2.1): a
+ * table indexed by char code, built once.
+ */
+const NAME_CHARS = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz")
+  NAME_CHARS[c.charCodeAt(0)] = 1;
+
+/** Why a field name or value is not valid in HTTP/2 (8.2.1), or undefined. */
+function badField(name: string, value: string): string | undefined {
+  const start = name.charCodeAt(0) === 58 /* ':' */ ? 1 : 0;
+  if (name.length === start) return 'empty field name';
+  for (let i = start; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 128 || NAME_CHARS[c] === 0) {
+      return c >= 65 && c <= 90 ? `uppercase field name ${name}` : `invalid field name ${name}`;
+    }
+  }
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0 || c === 10 || c === 13) return `invalid value of ${name}`;
+  }
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(value.length - 1);
+  if (first === 32 || first === 9 || last === 32 || last === 9) {
+    return `whitespace around the value of ${name}`;
+  }
+  return undefined;
+}
 
 /** Why a request's header list is malformed (RFC 9113 8.2, 8.3), or undefined. */
 export function malformedRequest(headers: HeaderList): string | undefined {
@@ -270,13 +534,21 @@ export function malformedRequest(headers: HeaderList): string | undefined {
   let scheme = false;
   let path = false;
   for (const [name, value] of headers) {
-    if (UPPERCASE.test(name)) return `uppercase field name ${name}`;
+    const bad = badField(name, value);
+    if (bad !== undefined) return bad;
     if (name.charCodeAt(0) === 58 /* ':' */) {
       if (regular) return `pseudo-header ${name} after a regular field`;
-      if (name === ':method') method = true;
-      else if (name === ':scheme') scheme = true;
-      else if (name === ':path') path = value.length > 0;
-      else if (name !== ':authority') return `unknown pseudo-header ${name}`;
+      if (name === ':method') {
+        if (method) return 'repeated :method';
+        method = true;
+      } else if (name === ':scheme') {
+        if (scheme) return 'repeated :scheme';
+        scheme = true;
+      } else if (name === ':path') {
+        if (path) return 'repeated :path';
+        path = value.length > 0;
+        if (!path) return 'empty :path';
+      } else if (name !== ':authority') return `unknown pseudo-header ${name}`;
       continue;
     }
     regular = true;
@@ -287,9 +559,31 @@ export function malformedRequest(headers: HeaderList): string | undefined {
   return undefined;
 }
 
+/** Why a trailer section is malformed (no pseudo-headers in trailers, 8.1), or undefined. */
+export function malformedTrailers(headers: HeaderList): string | undefined {
+  for (const [name, value] of headers) {
+    if (name.charCodeAt(0) === 58) return `pseudo-header ${name} in trailers`;
+    const bad = badField(name, value);
+    if (bad !== undefined) return bad;
+    if (CONNECTION_FIELDS.has(name)) return `connection-specific field ${name}`;
+  }
+  return undefined;
+}
+
 function toBlock(headers: Buffer | HeaderList): Buffer {
   return Buffer.isBuffer(headers) ? headers : encodeHeaders(headers);
 }
+
+/** Output buffer size: small frames are copied into one, so a tick's frames are one write. */
+const SLAB = 64 * 1024;
+/** Larger payloads go out as they are (no copy), between the slab's parts. */
+const COPY_LIMIT = 2048;
+/** The keepalive PING's payload (any 8 bytes; ours are recognized in the ACK). */
+const KEEPALIVE_PING = Buffer.from('kubetska', 'latin1');
+/** The graceful-close PING's payload (between the two GOAWAY frames). */
+const GOAWAY_PING = Buffer.from('kubetsga', 'latin1');
+/** Control frames queued while the socket is full past which the peer is not reading. */
+const MAX_CONTROL_BACKLOG = 10_000;
 
 export class H2Connection {
   /** The peer's SETTINGS_INITIAL_WINDOW_SIZE (the send window of new streams). */
@@ -312,8 +606,17 @@ export class H2Connection {
   private headerStream = 0;
   private headerParts: Buffer[] = [];
   private headerBytes = 0;
+  private headerFrames = 0;
   private headerEndStream = false;
+  /** Parts of the next socket write; small frames are copied into `slab` (never rewound). */
   private out: Buffer[] = [];
+  private slab: Buffer = Buffer.allocUnsafe(SLAB);
+  private slabStart = 0;
+  private slabPos = 0;
+  /** The last DATA frame in the slab, if nothing was written after it: its header's position. */
+  private openData = -1;
+  private openDataStream = 0;
+  private openDataLength = 0;
   private tokens: number;
   private tokensAt: number;
   private readonly burst: number;
@@ -321,11 +624,23 @@ export class H2Connection {
   private readonly now: () => number;
   /** The socket's last write returned false; streams that wrote since wait for its 'drain'. */
   private socketFull = false;
+  private controlBacklog = 0;
   private readonly drainWaiters = new Set<H2Stream>();
   private flushScheduled = false;
   private inChunk = false;
-  private goingAway = false;
+  /** A GOAWAY went out: 1 the first of a graceful close (2^31-1), 2 the final one. */
+  private goaway: 0 | 1 | 2 = 0;
+  /** The client sent GOAWAY. */
+  private peerGoaway = false;
   private dead = false;
+  private lastReadAt: number;
+  /** When the last stream ended (no streams open now), or -1. */
+  private idleSince: number;
+  private settingsTimer: NodeJS.Timeout | undefined;
+  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private goawayTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -339,6 +654,8 @@ export class H2Connection {
     this.now = options.now ?? Date.now;
     this.tokens = this.burst;
     this.tokensAt = this.now();
+    this.lastReadAt = this.tokensAt;
+    this.idleSince = this.tokensAt;
     const settings: Array<[Setting, number]> = [
       [Setting.ENABLE_PUSH, 0],
       [Setting.INITIAL_WINDOW_SIZE, this.windowBytes],
@@ -349,6 +666,21 @@ export class H2Connection {
     this.send(settingsFrame(settings));
     if (this.windowBytes > DEFAULT_WINDOW) {
       this.send(windowUpdateFrame(0, this.windowBytes - DEFAULT_WINDOW));
+    }
+    const settingsTimeout = options.settingsTimeoutMs ?? 10_000;
+    if (settingsTimeout > 0) {
+      this.settingsTimer = unref(
+        setTimeout(() => {
+          this.settingsTimer = undefined;
+          this.abort(ErrorCode.SETTINGS_TIMEOUT, 'SETTINGS not acknowledged in time');
+        }, settingsTimeout),
+      );
+    }
+    if (options.keepaliveTimeMs !== undefined && options.keepaliveTimeMs > 0) {
+      this.armKeepalive(options.keepaliveTimeMs);
+    }
+    if (options.maxConnectionIdleMs !== undefined && options.maxConnectionIdleMs > 0) {
+      this.armIdle(options.maxConnectionIdleMs);
     }
     socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
@@ -361,13 +693,31 @@ export class H2Connection {
     return this.streams.size;
   }
 
+  /** @internal Our SETTINGS_INITIAL_WINDOW_SIZE. */
+  get streamWindow(): number {
+    return this.windowBytes;
+  }
+
   /**
-   * Graceful close: GOAWAY (NO_ERROR) with the last stream started; the socket ends once the
-   * open streams have.
+   * Graceful close in two steps (RFC 9113 6.8): a GOAWAY with the largest stream id and a PING;
+   * once the PING comes back (so every stream the client started before it saw the GOAWAY has
+   * reached us), the final GOAWAY with the last stream id. Streams up to that id are served; the
+   * socket ends once they have.
    */
   close(): void {
-    if (this.goingAway || this.dead) return;
-    this.goingAway = true;
+    if (this.goaway !== 0 || this.dead) return;
+    this.goaway = 1;
+    this.send(goawayFrame(MAX_WINDOW, ErrorCode.NO_ERROR));
+    this.send(frame(FrameType.PING, 0, 0, GOAWAY_PING));
+    this.goawayTimer = unref(
+      setTimeout(() => this.finalGoaway(), this.options.goawayPingTimeoutMs ?? 5000),
+    );
+  }
+
+  private finalGoaway(): void {
+    if (this.goaway !== 1 || this.dead) return;
+    this.goaway = 2;
+    clearTimeout(this.goawayTimer);
     this.send(goawayFrame(this.lastStreamId, ErrorCode.NO_ERROR));
     if (this.streams.size === 0) this.endSocket();
   }
@@ -382,19 +732,70 @@ export class H2Connection {
   /** @internal Queues bytes for the next socket write. */
   send(buf: Buffer): void {
     if (this.dead) return;
-    this.out.push(buf);
+    const n = buf.length;
+    if (n <= COPY_LIMIT) {
+      const at = this.reserve(n);
+      buf.copy(this.slab, at);
+    } else {
+      this.seal();
+      this.out.push(buf);
+    }
+    this.scheduleFlush();
+  }
+
+  /** Room for `n` bytes in the slab (n <= COPY_LIMIT + FRAME_HEADER); their position. */
+  private reserve(n: number): number {
+    // Whatever comes next follows the open DATA frame: it can no longer grow.
+    this.openData = -1;
+    if (this.slabPos + n > this.slab.length) {
+      this.seal();
+      this.slab = Buffer.allocUnsafe(SLAB);
+      this.slabStart = 0;
+      this.slabPos = 0;
+    }
+    const at = this.slabPos;
+    this.slabPos += n;
+    return at;
+  }
+
+  /** The slab's bytes so far become a part of the next write. */
+  private seal(): void {
+    this.openData = -1;
+    if (this.slabPos > this.slabStart) {
+      this.out.push(this.slab.subarray(this.slabStart, this.slabPos));
+      this.slabStart = this.slabPos;
+    }
+  }
+
+  private scheduleFlush(): void {
     if (!this.inChunk && !this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(this.flush);
     }
   }
 
+  /** A control frame answering the peer: counted while the socket is not taking our bytes. */
+  private sendControl(buf: Buffer): void {
+    if (this.socketFull && ++this.controlBacklog > MAX_CONTROL_BACKLOG) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'peer does not read its answers');
+    }
+    this.send(buf);
+  }
+
   /** @internal A header block as HEADERS + CONTINUATION frames, split at the peer's frame size. */
   sendHeaders(stream: H2Stream, block: Buffer, endStream: boolean): void {
+    if (this.dead) return;
     const max = this.peerMaxFrame;
     if (block.length <= max) {
-      const out = Buffer.allocUnsafe(FRAME_HEADER + block.length);
       const flags = Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0);
+      if (block.length <= COPY_LIMIT) {
+        const at = this.reserve(FRAME_HEADER + block.length);
+        writeFrameHeader(this.slab, at, block.length, FrameType.HEADERS, flags, stream.id);
+        block.copy(this.slab, at + FRAME_HEADER);
+        this.scheduleFlush();
+        return;
+      }
+      const out = Buffer.allocUnsafe(FRAME_HEADER + block.length);
       writeFrameHeader(out, 0, block.length, FrameType.HEADERS, flags, stream.id);
       block.copy(out, FRAME_HEADER);
       this.send(out);
@@ -411,34 +812,114 @@ export class H2Connection {
 
   /**
    * @internal DATA frames for as much of `data` as the connection's and the stream's send
-   * windows allow; returns what did not fit.
+   * windows allow; returns what did not fit. Frame headers and small payloads are written into
+   * the slab (no allocation per frame); large payloads go out as they are.
    */
   sendData(stream: H2Stream, data: Buffer, endStream: boolean): Buffer | undefined {
+    if (this.dead) return undefined;
     let off = 0;
     while (off < data.length) {
       const room = Math.min(this.sendWindow, stream.sendWindow, this.peerMaxFrame);
       if (room <= 0) {
         this.blocked.add(stream);
+        // The frames written before the window ran out must still go out (and bring the
+        // client's WINDOW_UPDATE back).
+        if (off > 0) this.scheduleFlush();
         return data.subarray(off);
       }
       const n = Math.min(room, data.length - off);
-      const header = Buffer.allocUnsafe(FRAME_HEADER);
-      const last = off + n === data.length;
-      writeFrameHeader(
-        header,
-        0,
-        n,
-        FrameType.DATA,
-        last && endStream ? Flag.END_STREAM : 0,
-        stream.id,
-      );
-      this.send(header);
-      this.send(data.subarray(off, off + n));
+      const flags = off + n === data.length && endStream ? Flag.END_STREAM : 0;
+      if (n <= COPY_LIMIT) {
+        const at = this.framePayload(stream.id, n, flags);
+        copyBytes(this.slab, at, data, off, off + n);
+      } else {
+        const at = this.reserve(FRAME_HEADER);
+        writeFrameHeader(this.slab, at, n, FrameType.DATA, flags, stream.id);
+        this.seal();
+        this.out.push(off === 0 && n === data.length ? data : data.subarray(off, off + n));
+      }
       this.sendWindow -= n;
       stream.sendWindow -= n;
       off += n;
     }
+    this.scheduleFlush();
     return undefined;
+  }
+
+  /**
+   * Room in the slab for `n` (<= COPY_LIMIT) DATA payload bytes of a stream: the open DATA
+   * frame grows when it is this stream's and nothing came after it (frame boundaries mean
+   * nothing in HTTP/2, and one frame of many messages costs the client one callback instead of
+   * one per message, as grpc-go's writer does); otherwise a new frame. The payload's position.
+   */
+  private framePayload(id: number, n: number, flags: number): number {
+    const open = this.openData;
+    if (
+      open >= 0 &&
+      flags === 0 &&
+      this.openDataStream === id &&
+      this.openDataLength + n <= this.peerMaxFrame &&
+      this.slabPos + n <= this.slab.length
+    ) {
+      const len = (this.openDataLength += n);
+      this.slab[open] = len >>> 16;
+      this.slab[open + 1] = (len >>> 8) & 0xff;
+      this.slab[open + 2] = len & 0xff;
+      const at = this.slabPos;
+      this.slabPos += n;
+      return at;
+    }
+    const at = this.reserve(FRAME_HEADER + n);
+    writeFrameHeader(this.slab, at, n, FrameType.DATA, flags, id);
+    if (flags === 0) {
+      this.openData = at;
+      this.openDataStream = id;
+      this.openDataLength = n;
+    }
+    return at + FRAME_HEADER;
+  }
+
+  /**
+   * @internal Space for `n` (<= COPY_LIMIT) body bytes of `stream` in one go, when the windows
+   * allow all of them now: their position in `outputSlab` (the caller writes them there at
+   * once), or -1.
+   */
+  dataSpace(stream: H2Stream, n: number): number {
+    if (this.dead || n > this.sendWindow || n > stream.sendWindow || n > this.peerMaxFrame) {
+      return -1;
+    }
+    const at = this.framePayload(stream.id, n, 0);
+    this.sendWindow -= n;
+    stream.sendWindow -= n;
+    this.scheduleFlush();
+    return at;
+  }
+
+  /**
+   * @internal Room for up to `want` queued body bytes of `stream` in one DATA frame, as the
+   * windows allow: the number granted (their position is `dataAt` in `outputSlab`), or 0 and
+   * the stream waits for window.
+   */
+  takeDataSpace(stream: H2Stream, want: number): number {
+    if (this.dead) return 0;
+    const n = Math.min(want, this.sendWindow, stream.sendWindow, this.peerMaxFrame);
+    if (n <= 0) {
+      this.blocked.add(stream);
+      return 0;
+    }
+    this.dataAt = this.framePayload(stream.id, n, 0);
+    this.sendWindow -= n;
+    stream.sendWindow -= n;
+    this.scheduleFlush();
+    return n;
+  }
+
+  /** @internal See takeDataSpace. */
+  dataAt = 0;
+
+  /** @internal The buffer `dataSpace` positions are in (until the next call on the connection). */
+  get outputSlab(): Buffer {
+    return this.slab;
   }
 
   /** @internal */
@@ -446,15 +927,41 @@ export class H2Connection {
     this.streams.delete(stream.id);
     this.blocked.delete(stream);
     this.drainWaiters.delete(stream);
-    if (this.goingAway && this.streams.size === 0) this.endSocket();
+    if (this.streams.size === 0) {
+      this.idleSince = this.now();
+      if (this.goaway === 2 || this.peerGoaway) this.endSocket();
+    }
   }
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
+    if (this.dead) return;
+    this.seal();
     const out = this.out;
-    if (out.length === 0 || this.dead) return;
+    if (out.length === 0) return;
     this.out = [];
-    if (!this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out))) this.socketFull = true;
+    const socket = this.socket;
+    let ok = true;
+    if (out.length === 1) ok = socket.write(out[0]!);
+    else {
+      // One writev, no copy into a new buffer.
+      socket.cork();
+      for (const b of out) ok = socket.write(b);
+      socket.uncork();
+    }
+    if (socket.writableLength === 0) {
+      // The kernel took every byte during the write (the socket keeps no reference to them):
+      // the slab is free again. Reusing it keeps a busy connection from allocating a new
+      // buffer outside the heap per write, which would make V8 run full collections for the
+      // external memory alone.
+      this.slabStart = 0;
+      this.slabPos = 0;
+    } else if (!ok) {
+      // Bytes still buffered: the peer is not keeping up ('drain' follows). A write at or
+      // above the high-water mark returns false even when the kernel took it all at once,
+      // which is not congestion.
+      this.socketFull = true;
+    }
   };
 
   /** @internal The socket's buffer is full. */
@@ -469,6 +976,8 @@ export class H2Connection {
 
   private readonly onDrain = (): void => {
     this.socketFull = false;
+    this.controlBacklog = 0;
+    if (this.drainWaiters.size === 0) return;
     const waiters = [...this.drainWaiters];
     this.drainWaiters.clear();
     for (const s of waiters) s.drained();
@@ -483,14 +992,76 @@ export class H2Connection {
     if (this.dead) return;
     this.dead = true;
     this.out = [];
+    this.clearTimers();
     for (const s of [...this.streams.values()]) s.close(-1);
   };
+
+  private clearTimers(): void {
+    clearTimeout(this.settingsTimer);
+    clearTimeout(this.keepaliveTimer);
+    clearTimeout(this.pingTimer);
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.goawayTimer);
+  }
+
+  /** Keepalive: a PING after `time` ms without a frame from the client. */
+  private armKeepalive(delay: number): void {
+    this.keepaliveTimer = unref(
+      setTimeout(() => {
+        if (this.dead) return;
+        const time = this.options.keepaliveTimeMs!;
+        const quiet = this.now() - this.lastReadAt;
+        if (quiet < time) {
+          this.armKeepalive(time - quiet);
+          return;
+        }
+        this.send(frame(FrameType.PING, 0, 0, KEEPALIVE_PING));
+        const sentAt = this.now();
+        this.pingTimer = unref(
+          setTimeout(() => {
+            // Anything read since the PING proves the peer alive (as grpc-go counts it).
+            if (this.dead || this.lastReadAt > sentAt) return;
+            this.abort(ErrorCode.NO_ERROR, 'keepalive ping not answered');
+          }, this.options.keepaliveTimeoutMs ?? 20_000),
+        );
+        this.armKeepalive(time);
+      }, delay),
+    );
+  }
+
+  /** Max connection idle: closed gracefully after `idle` ms without an open stream. */
+  private armIdle(delay: number): void {
+    this.idleTimer = unref(
+      setTimeout(() => {
+        if (this.dead || this.goaway !== 0) return;
+        const idle = this.options.maxConnectionIdleMs!;
+        if (this.streams.size === 0 && this.now() - this.idleSince >= idle) {
+          this.close();
+          return;
+        }
+        const since = this.streams.size === 0 ? this.now() - this.idleSince : 0;
+        this.armIdle(idle - since);
+      }, delay),
+    );
+  }
+
+  /** Closes the connection now with GOAWAY `code` (the server's decision, not a peer error). */
+  private abort(code: ErrorCode, message: string): void {
+    if (this.dead) return;
+    this.send(goawayFrame(this.lastStreamId, code, message));
+    this.flush();
+    this.socket.end();
+    this.onSocketClose();
+  }
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.dead) return;
     const buf = this.buffered === undefined ? chunk : Buffer.concat([this.buffered, chunk]);
     this.buffered = undefined;
     this.inChunk = true;
+    if (this.pingTimer !== undefined || this.options.keepaliveTimeMs !== undefined) {
+      this.lastReadAt = this.now();
+    }
     try {
       let pos = 0;
       if (!this.prefaceSeen) {
@@ -522,7 +1093,8 @@ export class H2Connection {
         if (this.dead) return;
         pos = end;
       }
-      if (pos < buf.length) this.buffered = buf.subarray(pos);
+      // A copy of the rest: a view would keep the whole chunk alive until the frame completes.
+      if (pos < buf.length) this.buffered = pos === 0 ? buf : Buffer.from(buf.subarray(pos));
     } catch (err) {
       this.fail(err);
     } finally {
@@ -536,13 +1108,9 @@ export class H2Connection {
       err instanceof ConnectionError
         ? err
         : new ConnectionError(ErrorCode.INTERNAL_ERROR, String(err));
-    const code = e instanceof ConnectionError ? e.code : ErrorCode.PROTOCOL_ERROR;
     this.options.onError?.(e);
-    this.send(goawayFrame(this.lastStreamId, code, e.message));
     this.inChunk = false;
-    this.flush();
-    this.socket.end();
-    this.onSocketClose();
+    this.abort(e.code, e.message);
   }
 
   /** Takes one flood-guard token (see H2ConnectionOptions.controlBurst). */
@@ -570,10 +1138,16 @@ export class H2Connection {
         return this.onHeaders(flags, id, payload);
       case FrameType.PRIORITY:
         if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PRIORITY on stream 0');
+        if (payload.length !== 5) {
+          // A stream error (6.3); priorities are otherwise ignored.
+          this.sendControl(rstStreamFrame(id, ErrorCode.FRAME_SIZE_ERROR));
+          this.streams.get(id)?.close(ErrorCode.FRAME_SIZE_ERROR);
+        }
         return;
       case FrameType.RST_STREAM:
-        if (id === 0 || payload.length !== 4) {
-          throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'bad RST_STREAM');
+        if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'RST_STREAM on stream 0');
+        if (payload.length !== 4) {
+          throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad RST_STREAM');
         }
         if (id > this.lastStreamId) {
           throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'RST_STREAM on an idle stream');
@@ -590,12 +1164,19 @@ export class H2Connection {
         if (payload.length !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad PING');
         if ((flags & Flag.ACK) === 0) {
           this.spend('PING');
-          this.send(frame(FrameType.PING, Flag.ACK, 0, payload));
+          this.sendControl(frame(FrameType.PING, Flag.ACK, 0, payload));
+        } else if (payload.equals(KEEPALIVE_PING)) {
+          clearTimeout(this.pingTimer);
+          this.pingTimer = undefined;
+        } else if (payload.equals(GOAWAY_PING)) {
+          this.finalGoaway();
         }
         return;
       case FrameType.GOAWAY:
         if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'GOAWAY on a stream');
-        this.goingAway = true;
+        if (payload.length < 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad GOAWAY');
+        // The client starts no more streams; the socket ends once the open ones have.
+        this.peerGoaway = true;
         if (this.streams.size === 0) this.endSocket();
         return;
       case FrameType.WINDOW_UPDATE:
@@ -610,7 +1191,12 @@ export class H2Connection {
 
   /** The payload without padding (6.1, 6.2). */
   private unpad(flags: number, payload: Buffer, skip = 0): Buffer {
-    if ((flags & Flag.PADDED) === 0) return skip === 0 ? payload : payload.subarray(skip);
+    if ((flags & Flag.PADDED) === 0) {
+      if (skip > payload.length) {
+        throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'frame too short');
+      }
+      return skip === 0 ? payload : payload.subarray(skip);
+    }
     if (payload.length < 1) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad padding');
     const pad = payload[0]!;
     if (pad + 1 + skip > payload.length) {
@@ -621,7 +1207,9 @@ export class H2Connection {
 
   private onDataFrame(flags: number, id: number, payload: Buffer): void {
     if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'DATA on stream 0');
-    // Flow control counts the whole frame, padding included (6.9.1).
+    // Flow control counts the whole frame, padding included (6.9.1). The connection window is
+    // returned as frames arrive (as grpc-go and nghttp2 do): what a stream keeps unread is
+    // bounded by its own window, which is returned only as the application reads.
     this.recvUnacked += payload.length;
     if (this.recvUnacked > Math.max(this.windowBytes, DEFAULT_WINDOW)) {
       throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'connection window exceeded');
@@ -630,6 +1218,9 @@ export class H2Connection {
       this.send(windowUpdateFrame(0, this.recvUnacked));
       this.recvUnacked = 0;
     }
+    const end = (flags & Flag.END_STREAM) !== 0;
+    // An empty DATA frame that does not end the stream carries nothing (CVE-2019-9518).
+    if (payload.length === 0 && !end) this.spend('empty DATA');
     const stream = this.streams.get(id);
     if (stream === undefined) {
       if (id > this.lastStreamId) {
@@ -638,22 +1229,16 @@ export class H2Connection {
       // A stream we closed (or reset): the client may still have DATA in flight (5.4.2).
       return;
     }
-    if (stream.remoteClosed) {
+    if (stream.remoteDone) {
       stream.reset(ErrorCode.STREAM_CLOSED);
       return;
     }
     const data = this.unpad(flags, payload);
-    const inc = stream.consumed(payload.length, this.windowBytes);
-    if (inc < 0) {
+    if (!stream.fits(payload.length)) {
       stream.reset(ErrorCode.FLOW_CONTROL_ERROR);
       return;
     }
-    if (inc > 0) this.send(windowUpdateFrame(id, inc));
-    if (data.length > 0) {
-      if (stream.sink !== undefined) stream.sink.onStreamData(data);
-      else stream.ondata?.(data);
-    }
-    if (flags & Flag.END_STREAM && !stream.closed) stream.closeRemote();
+    stream.received(data, payload.length, end);
   }
 
   private onHeaders(flags: number, id: number, payload: Buffer): void {
@@ -664,7 +1249,11 @@ export class H2Connection {
     this.headerStream = id;
     this.headerParts = [block];
     this.headerBytes = block.length;
+    this.headerFrames = 1;
     this.headerEndStream = (flags & Flag.END_STREAM) !== 0;
+    if (this.headerBytes > this.maxHeaderBlock) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'header block too large');
+    }
     if (flags & Flag.END_HEADERS) this.onHeaderBlock();
   }
 
@@ -674,7 +1263,11 @@ export class H2Connection {
     }
     this.headerParts.push(payload);
     this.headerBytes += payload.length;
-    if (this.headerBytes > this.maxHeaderBlock) {
+    // CONTINUATION flood: a block too large, or many (even empty) frames that never end it.
+    if (
+      this.headerBytes > this.maxHeaderBlock ||
+      ++this.headerFrames > 2 + this.maxHeaderBlock / 1024
+    ) {
       throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'header block too large');
     }
     if (flags & Flag.END_HEADERS) this.onHeaderBlock();
@@ -699,32 +1292,44 @@ export class H2Connection {
     }
     const existing = this.streams.get(id);
     if (existing !== undefined) {
-      // Trailers: they must end the stream (8.1).
-      if (!this.headerEndStream || existing.remoteClosed) {
+      // Trailers: they must end the stream (8.1) and carry no pseudo-headers.
+      if (!this.headerEndStream || existing.remoteDone) {
         existing.reset(ErrorCode.PROTOCOL_ERROR);
         return;
       }
-      existing.closeRemote();
+      const bad = malformedTrailers(headers);
+      if (bad !== undefined) {
+        this.options.onError?.(new Error(`malformed trailers on stream ${id}: ${bad}`));
+        existing.reset(ErrorCode.PROTOCOL_ERROR);
+        return;
+      }
+      existing.received(EMPTY, 0, true);
       return;
     }
     if (id <= this.lastStreamId) {
-      throw new ConnectionError(ErrorCode.STREAM_CLOSED, 'HEADERS on a closed stream');
+      // A stream that is closed: we may have reset it while the client's frames were in
+      // flight (5.1, "closed"); ignored.
+      return;
     }
     this.lastStreamId = id;
-    if (this.goingAway || this.streams.size >= this.maxStreams) {
-      this.send(rstStreamFrame(id, ErrorCode.REFUSED_STREAM));
+    if (this.goaway === 2 || this.peerGoaway || this.streams.size >= this.maxStreams) {
+      // Refused streams cost us nothing but count for the rapid-reset guard.
+      this.spend('refused stream');
+      this.sendControl(rstStreamFrame(id, ErrorCode.REFUSED_STREAM));
       return;
     }
     const malformed = malformedRequest(headers);
     if (malformed !== undefined) {
       // A malformed request is a stream error (8.1.1); the connection goes on.
       this.options.onError?.(new Error(`malformed request on stream ${id}: ${malformed}`));
-      this.send(rstStreamFrame(id, ErrorCode.PROTOCOL_ERROR));
+      this.spend('malformed request');
+      this.sendControl(rstStreamFrame(id, ErrorCode.PROTOCOL_ERROR));
       return;
     }
     const stream = new H2Stream(id, this);
     stream.headers = headers;
     this.streams.set(id, stream);
+    this.idleSince = -1;
     this.options.onStream(stream);
     if (this.headerEndStream && !stream.closed) stream.closeRemote();
   }
@@ -733,6 +1338,8 @@ export class H2Connection {
     if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'SETTINGS on a stream');
     if (flags & Flag.ACK) {
       if (payload.length !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad ACK');
+      clearTimeout(this.settingsTimer);
+      this.settingsTimer = undefined;
       return;
     }
     if (payload.length % 6 !== 0)
@@ -749,7 +1356,12 @@ export class H2Connection {
         // The change applies to every open stream's send window (6.9.2).
         const delta = value - this.peerInitialWindow;
         this.peerInitialWindow = value;
-        for (const s of this.streams.values()) s.sendWindow += delta;
+        for (const s of this.streams.values()) {
+          s.sendWindow += delta;
+          if (s.sendWindow > MAX_WINDOW) {
+            throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'stream window overflow');
+          }
+        }
       } else if (key === Setting.MAX_FRAME_SIZE) {
         if (value < DEFAULT_MAX_FRAME || value > 16_777_215) {
           throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'bad max frame size');
@@ -761,7 +1373,7 @@ export class H2Connection {
       // HEADER_TABLE_SIZE: our encoder never uses the dynamic table. MAX_CONCURRENT_STREAMS:
       // a server opens no streams. MAX_HEADER_LIST_SIZE: advisory.
     }
-    this.send(frame(FrameType.SETTINGS, Flag.ACK, 0));
+    this.sendControl(frame(FrameType.SETTINGS, Flag.ACK, 0));
     this.resumeBlocked();
   }
 
@@ -778,6 +1390,9 @@ export class H2Connection {
       this.resumeBlocked();
       return;
     }
+    if (id > this.lastStreamId) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'WINDOW_UPDATE on an idle stream');
+    }
     const stream = this.streams.get(id);
     if (stream === undefined) return;
     if (inc === 0) {
@@ -791,7 +1406,7 @@ export class H2Connection {
     }
     if (stream.blocked) {
       this.blocked.delete(stream);
-      stream.resume();
+      stream.resumeSending();
     }
   }
 
@@ -804,7 +1419,14 @@ export class H2Connection {
         this.blocked.add(s);
         continue;
       }
-      s.resume();
+      s.resumeSending();
     }
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function unref(t: NodeJS.Timeout): NodeJS.Timeout {
+  t.unref();
+  return t;
 }

@@ -70,7 +70,10 @@ export function writeFrameHeader(
   out[pos + 2] = length & 0xff;
   out[pos + 3] = type;
   out[pos + 4] = flags;
-  out.writeUInt32BE(streamId & 0x7fffffff, pos + 5);
+  out[pos + 5] = (streamId >>> 24) & 0x7f;
+  out[pos + 6] = (streamId >>> 16) & 0xff;
+  out[pos + 7] = (streamId >>> 8) & 0xff;
+  out[pos + 8] = streamId & 0xff;
 }
 
 /** A whole frame (header and a copy of the payload) in one buffer. */
