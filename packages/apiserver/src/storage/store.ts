@@ -128,7 +128,7 @@ interface SentWrite {
  * Writes kept for the intake at most (one per key; more means the watch is not taking them, e.g.
  * while it restarts): beyond it they are dropped and the intake decodes as usual.
  */
-const MAX_SENT_WRITES = 4096;
+const MAX_SENT_WRITES = 1024;
 
 /** How far a filtered list reads ahead per etcd request when a limit is given. */
 const MAX_FILTERED_PAGE = 10_000;
