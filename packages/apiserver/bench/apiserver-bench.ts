@@ -585,6 +585,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         fanoutCpuMs: srv.dispatch?.fanoutCpuMs ?? 0,
         waitMs: srv.dispatch?.waitMs ?? 0,
         maxWaitMs: srv.dispatch?.maxWaitMs ?? 0,
+        busyDispatches: srv.dispatch?.busyDispatches ?? 0,
         bytes: cl.reduce((a, r) => a + (r.bytes ?? 0), 0),
         reads: cl.reduce((a, r) => a + (r.reads ?? 0), 0),
         clients: cl.reduce((a, r) => a + cpuSeconds(r.cpu), 0),
@@ -728,6 +729,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         fanoutCpuMs: cpuAfter.fanoutCpuMs - cpuBefore.fanoutCpuMs,
         waitMs: cpuAfter.waitMs - cpuBefore.waitMs,
         maxWaitMs: cpuAfter.maxWaitMs,
+        busyDispatches: cpuAfter.busyDispatches - cpuBefore.busyDispatches,
         bytes: cpuAfter.bytes - cpuBefore.bytes,
         reads: cpuAfter.reads - cpuBefore.reads,
         serverPreempted: cpuAfter.serverPreempted - cpuBefore.serverPreempted,
@@ -796,6 +798,8 @@ interface FanoutCounters {
   fanoutCpuMs: number;
   waitMs: number;
   maxWaitMs: number;
+  /** Fan-outs after which the wait was lengthened because the loop was busy (ADR 0029). */
+  busyDispatches: number;
   /** Body bytes and reads of the watch clients. */
   bytes: number;
   reads: number;
@@ -834,6 +838,7 @@ interface DispatchStats {
   fanoutCpuMs: number;
   waitMs: number;
   maxWaitMs: number;
+  busyDispatches: number;
 }
 
 const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
@@ -917,10 +922,10 @@ function report(results: Map<string, BackendResult>): void {
   row('server CPU per update (incl. fan-out)', (r) =>
     r.updates.count > 0 ? `${((r.watchCpu.server / r.updates.count) * 1e3).toFixed(2)} ms` : '-',
   );
-  row('fan-out batches/s, events per batch', (r) => {
+  row('fan-out batches/s, events per batch, busy-paced', (r) => {
     const c = r.watchCpu;
     if (c.dispatches === 0) return '-';
-    return `${(c.dispatches / c.wall).toFixed(0)}/s, ${(c.dispatchedEvents / c.dispatches).toFixed(1)}`;
+    return `${(c.dispatches / c.wall).toFixed(0)}/s, ${(c.dispatchedEvents / c.dispatches).toFixed(1)}, ${((100 * c.busyDispatches) / c.dispatches).toFixed(0)}%`;
   });
   // Wall vs CPU per fan-out: how much of a batch's time the server waited for a core.
   row('fan-out per batch: wall / CPU', (r) => {

@@ -9,7 +9,7 @@
  *
  * The stage probes only observe (node:diagnostics_channel, a wrapper around `http2.connect`
  * and around the pods cache's `dispatch`); the server's code is not changed for them. Set
- * BENCH_DISPATCH=ratio,capMs to try other dispatch pacing for the pods cache.
+ * BENCH_DISPATCH=ratio,capMs[,busyScale] to try other dispatch pacing for the pods cache.
  */
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { subscribe } from 'node:diagnostics_channel';
@@ -245,7 +245,7 @@ async function main(): Promise<void> {
     grpcPort: 0,
   });
   const cache = cacheStages(server.watchCaches.get('/registry/pods/'), pct);
-  // BENCH_DISPATCH=ratio,capMs: the pods cache's dispatch pacing (experiments only).
+  // BENCH_DISPATCH=ratio,capMs[,busyScale]: the pods cache's dispatch pacing (experiments only).
   const pacing = process.env.BENCH_DISPATCH?.split(',').map(Number);
   if (pacing) {
     const o = (
@@ -253,6 +253,7 @@ async function main(): Promise<void> {
     ).o;
     o.dispatchCostRatio = pacing[0]!;
     o.maxDispatchDelayMs = pacing[1]!;
+    if (pacing[2] !== undefined) o.busyDispatchScale = pacing[2];
   }
   const gc = (globalThis as { gc?: () => void }).gc;
   process.on('message', (m: Request) => {

@@ -65,6 +65,14 @@ describe('JSON helpers', () => {
     expect(jsonEqual([1, 2], [2, 1])).toBe(false);
     expect(jsonEqual({}, [])).toBe(false);
     expect(jsonEqual(null, {})).toBe(false);
+    expect(jsonEqual({ a: 1, b: undefined }, { a: 1 })).toBe(true);
+    expect(jsonEqual({ a: 1 }, { b: 1 })).toBe(false);
+    expect(jsonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    // Own members only: an inherited enumerable member is not part of a JSON value.
+    const inherited = Object.create({ x: 1 }) as Record<string, unknown>;
+    inherited.a = 1;
+    expect(jsonEqual(inherited, { a: 1 })).toBe(true);
+    expect(jsonEqual({ a: 1 }, inherited)).toBe(true);
   });
 });
 

@@ -82,19 +82,19 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
-  // Counted rather than filtered into arrays: this compares whole objects on every write.
-  const ak = Object.keys(ao);
+  // Counted rather than filtered into arrays, and `for...in` (own members only) rather than
+  // Object.keys: this compares whole objects on every write, and a keys array per object was
+  // the largest allocation of an update (about twice as slow over a whole pod).
   let defined = 0;
-  for (let i = 0; i < ak.length; i++) {
-    const k = ak[i]!;
+  for (const k in ao) {
+    if (!hasOwn(ao, k)) continue;
     const v = ao[k];
     if (v === undefined) continue;
     defined++;
-    if (!Object.prototype.hasOwnProperty.call(bo, k) || !jsonEqual(v, bo[k])) return false;
+    if (!hasOwn(bo, k) || !jsonEqual(v, bo[k])) return false;
   }
-  const bk = Object.keys(bo);
   let bDefined = 0;
-  for (let i = 0; i < bk.length; i++) if (bo[bk[i]!] !== undefined) bDefined++;
+  for (const k in bo) if (bo[k] !== undefined && hasOwn(bo, k)) bDefined++;
   return defined === bDefined;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UNSTRUCTURED } from '@kubets/apimachinery';
 import type { ApiObject } from '../storage/codec.js';
-import { applyPatch } from './patch.js';
+import { applyPatch, restoreManagedFields, withoutManagedFields } from './patch.js';
 
 // The registry hands applyPatch a view that shares everything with the object the update
 // compares against (immutable fields, resourceVersion): no patch type may change its input, and
@@ -43,4 +43,74 @@ describe('applyPatch', () => {
       expect(patch).toEqual(patchCopy);
     });
   }
+});
+
+describe('managedFields left out of a patch copy', () => {
+  const entries = [
+    {
+      manager: 'kubectl',
+      operation: 'Update',
+      apiVersion: 'v1',
+      fieldsType: 'FieldsV1',
+      fieldsV1: { 'f:data': { 'f:k': {} } },
+    },
+  ];
+  const live = (): ApiObject =>
+    ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', managedFields: entries, labels: { a: '1' } },
+      data: { k: 'v' },
+    }) as unknown as ApiObject;
+
+  for (const type of ['merge', 'strategic'] as const) {
+    it(`${type}: a patch that leaves them alone gets the live list back, in its place`, () => {
+      const current = live();
+      const patch = { metadata: { annotations: { x: '1' } }, data: { k: 'w' } };
+      const shared = withoutManagedFields(type, current, patch)!;
+      expect(shared.entries).toBe(entries);
+      const out = applyPatch(type, shared.view, patch, UNSTRUCTURED);
+      restoreManagedFields(out, shared);
+      expect(out.metadata?.managedFields).toBe(entries);
+      expect(Object.keys(out.metadata!)).toEqual([
+        'name',
+        'managedFields',
+        'labels',
+        'annotations',
+      ]);
+      // The same JSON as patching a full copy.
+      expect(JSON.stringify(out)).toBe(
+        JSON.stringify(applyPatch(type, live(), patch, UNSTRUCTURED)),
+      );
+      expect(current).toEqual(live());
+    });
+  }
+
+  it('takes the ordinary path when the patch names them, uses directives, or is a JSON patch', () => {
+    const current = live();
+    expect(withoutManagedFields('merge', current, { metadata: { managedFields: null } })).toBe(
+      undefined,
+    );
+    expect(withoutManagedFields('merge', current, { metadata: null })).toBe(undefined);
+    expect(
+      withoutManagedFields('strategic', current, { metadata: { $retainKeys: ['name'] } }),
+    ).toBe(undefined);
+    expect(withoutManagedFields('strategic', current, { $patch: 'replace' })).toBe(undefined);
+    expect(
+      withoutManagedFields('strategic', current, {
+        metadata: { '$setElementOrder/managedFields': [] },
+      }),
+    ).toBe(undefined);
+    expect(withoutManagedFields('json', current, [])).toBe(undefined);
+  });
+
+  it('a patch that removes metadata leaves nothing to restore', () => {
+    const current = live();
+    const patch = { data: { k: 'w' } };
+    const shared = withoutManagedFields('merge', current, patch)!;
+    const out = applyPatch('merge', shared.view, patch, undefined);
+    delete out.metadata;
+    restoreManagedFields(out, shared);
+    expect(out.metadata).toBeUndefined();
+  });
 });

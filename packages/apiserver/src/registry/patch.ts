@@ -74,3 +74,54 @@ export function applyPatch(
   if (!isJsonObject(out)) throw newBadRequest('the patched object is not a JSON object');
   return out;
 }
+
+/**
+ * managedFields left out of a patch's copy. A merge or strategic patch that does not mention
+ * `metadata.managedFields` leaves the list as it is, yet the patch applier would deep-copy it
+ * (a third of a pod's objects) and the field manager would then compare that copy with the live
+ * list member by member to learn that the client did not reset it. `withoutManagedFields` gives
+ * the applier a view of the current object whose list is a `null` placeholder (same member
+ * position, so the result keeps its member order); `restoreManagedFields` puts the live list back
+ * into the decoded result, after pruning (which never walks it: nothing below writes into it, and
+ * the field manager builds a new list). Anything unusual (a patch naming managedFields or using
+ * `$` directives on the object or its metadata, a list that is not an array) takes the ordinary
+ * path.
+ */
+export interface SharedManagedFields {
+  /** The current object for the patch applier, managedFields replaced by the placeholder. */
+  view: ApiObject;
+  /** The live list, shared (read-only). */
+  entries: unknown[];
+}
+
+export function withoutManagedFields(
+  type: Exclude<PatchType, 'apply'>,
+  current: ApiObject,
+  patch: JsonValue,
+): SharedManagedFields | undefined {
+  if (type === 'json' || !isJsonObject(patch)) return undefined;
+  const meta = current.metadata as Record<string, unknown> | undefined;
+  const entries = meta?.managedFields;
+  if (!Array.isArray(entries)) return undefined;
+  for (const k in patch) if (k.startsWith('$')) return undefined;
+  const patchMeta = patch.metadata;
+  if (patchMeta !== undefined) {
+    if (!isJsonObject(patchMeta)) return undefined;
+    for (const k in patchMeta)
+      if (k.startsWith('$') || k.includes('managedFields')) return undefined;
+  }
+  const view = { ...current, metadata: { ...meta, managedFields: null } } as unknown as ApiObject;
+  return { view, entries };
+}
+
+/** Puts the live list back where the placeholder survived the patch (see withoutManagedFields). */
+export function restoreManagedFields(obj: ApiObject, shared: SharedManagedFields): void {
+  const meta = obj.metadata as Record<string, unknown> | undefined;
+  if (
+    meta &&
+    Object.prototype.hasOwnProperty.call(meta, 'managedFields') &&
+    meta.managedFields === null
+  ) {
+    meta.managedFields = shared.entries;
+  }
+}

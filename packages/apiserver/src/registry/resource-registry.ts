@@ -59,7 +59,7 @@ import {
 } from './fieldmanager/field-manager.js';
 import { SchemaConverter, type TypeNode } from './fieldmanager/schema.js';
 import { asVersion, deleteSuccessStatus, relabel } from './objects.js';
-import { applyPatch, type PatchType } from './patch.js';
+import { applyPatch, restoreManagedFields, withoutManagedFields, type PatchType } from './patch.js';
 import { parseSelection } from './selection.js';
 import { UNSECURED_USER, type UserInfo } from '../auth/types.js';
 import type { AdmissionAttributes, AdmissionController, Operation } from '../admission/types.js';
@@ -617,8 +617,16 @@ export class ResourceRegistry {
       // A view of `old` in the served version, not a copy: every patch applier copies the
       // document it is given, so `old` stays untouched for the checks below.
       const current = relabel(old, this.apiVersion(v.name), this.def.kind);
-      const patched = applyPatch(type, current, patch, this.def.patchSchema?.(v.name));
+      // managedFields are not copied when the patch leaves them alone (see patch.ts).
+      const shared = withoutManagedFields(type, current, patch);
+      const patched = applyPatch(
+        type,
+        shared?.view ?? current,
+        patch,
+        this.def.patchSchema?.(v.name),
+      );
       const next = this.decodeBody(patched, v.name, opts.fieldValidation, warnings, 'patch');
+      if (shared) restoreManagedFields(next, shared);
       this.checkName(next, name);
       this.checkResourceVersion(next, old, name);
       return {
@@ -782,7 +790,9 @@ export class ResourceRegistry {
         if (!isNotFound(err) && !(err instanceof StatusError && err.code === 409)) throw err;
       }
     }
-    // `stored` was decoded for this request (or built by it): relabel it without a copy.
+    // `stored` was decoded for this request (or built by it): relabel it without a copy. It is
+    // read-only from here: the watch cache takes its own view of a write of this server, sharing
+    // everything below the top level and metadata (store.takeWritten).
     return { object: this.owned(stored, version), created, warnings };
   }
 

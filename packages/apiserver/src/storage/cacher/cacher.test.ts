@@ -12,7 +12,7 @@ import type { EtcdWatchHandler, EtcdWatchOptions } from '../etcd/watch-mux.js';
 import { WatchCompactedError } from '../etcd/watch-mux.js';
 import { ResourceStore } from '../store.js';
 import type { StorageEvent, WatchSink } from '../watcher.js';
-import { Cacher } from './cacher.js';
+import { busyScale, Cacher } from './cacher.js';
 
 class FakeEtcd {
   revision = 1n;
@@ -594,6 +594,41 @@ describe('Cacher fan-out (grouped, coalesced)', () => {
     etcd.put('/registry/pods/default/f', pod('f'));
     await sleep(30);
     expect(s.summary()).toEqual(['ADDED c', 'ADDED d', 'ADDED e']);
+  });
+
+  it('scales the wait up while the event loop is busy with other work', async () => {
+    expect(busyScale(0.5, 2, 0.6, 0.9)).toBe(1);
+    expect(busyScale(0.75, 2, 0.6, 0.9)).toBeCloseTo(1.5);
+    expect(busyScale(0.95, 2, 0.6, 0.9)).toBe(2);
+    expect(busyScale(1, 1, 0.6, 0.9)).toBe(1);
+    // Each batch "costs" 50 ms of CPU: the next waits 50 ms when the loop was idle, 150 ms when
+    // it was busy all the time (scale 3).
+    const run = async (busy: boolean): Promise<{ early: number; total: number }> => {
+      let cpuMs = 0;
+      const { etcd, cacher } = await setup({
+        dispatchCostRatio: 1,
+        maxDispatchDelayMs: 60_000,
+        busyDispatchScale: 3,
+        cpuTimeMs: () => cpuMs,
+        loopActiveMs: busy ? () => performance.now() : () => 0,
+      });
+      const s = new BatchRecorder();
+      const record = s.onEvents.bind(s);
+      s.onEvents = (events) => {
+        record(events);
+        cpuMs += 50;
+      };
+      cacher.watch(undefined, { resourceVersion: '3' }, s);
+      etcd.put('/registry/pods/default/c', pod('c'));
+      await tick();
+      etcd.put('/registry/pods/default/d', pod('d'));
+      await sleep(100);
+      const early = s.events.length;
+      await until(() => s.events.length === 2, 'd delivered');
+      return { early, total: s.events.length };
+    };
+    expect(await run(false)).toEqual({ early: 2, total: 2 });
+    expect(await run(true)).toEqual({ early: 1, total: 2 });
   });
 
   it('caps the wait for dispatch at maxDispatchDelayMs', async () => {

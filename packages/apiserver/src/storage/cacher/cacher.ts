@@ -107,11 +107,46 @@ export interface CacherOptions {
    * add queueing (ADR 0021).
    */
   cpuTimeMs?: () => number;
+  /**
+   * Busy pacing: when the event loop was busy with other work (requests, the store's answers)
+   * for more than `busyLoopFrom` of the time between the previous fan-out and this one, the ratio
+   * and the cap are scaled up, linearly to `busyDispatchScale` at `busyLoopTo` (ADR 0029): a
+   * saturated thread spends less on per-write costs and more on the requests queueing behind the
+   * fan-out, while a server with idle time keeps the shorter waits.
+   */
+  busyDispatchScale?: number;
+  busyLoopFrom?: number;
+  busyLoopTo?: number;
+  /**
+   * Milliseconds the event loop has spent active so far (default: performance's event-loop
+   * utilization), for tests.
+   */
+  loopActiveMs?: () => number;
 }
 
 /** ADR 0021: ratio 1 and a 20 ms cap keep the wait for dispatch within a 100 ms delivery goal. */
 export const DEFAULT_DISPATCH_COST_RATIO = 1;
 export const DEFAULT_MAX_DISPATCH_DELAY_MS = 20;
+/**
+ * Busy pacing is off by default (scale 1): ADR 0029 measured its CPU saving but could not show its
+ * latency effect on the shared benchmark machine. `busyDispatchScale: 2` doubles the ratio and
+ * the cap while the loop is busy 90% of the time (linearly from 60%).
+ */
+export const DEFAULT_BUSY_DISPATCH_SCALE = 1;
+export const DEFAULT_BUSY_LOOP_FROM = 0.6;
+export const DEFAULT_BUSY_LOOP_TO = 0.9;
+
+const loopActiveMs = (): number => performance.eventLoopUtilization().active;
+
+/**
+ * How much longer the next dispatch waits given the loop's busy fraction `u` since the previous
+ * fan-out: 1 up to `from`, rising linearly to `scale` at `to`.
+ */
+export function busyScale(u: number, scale: number, from: number, to: number): number {
+  if (!(u > from) || scale <= 1) return 1;
+  if (u >= to || to <= from) return scale;
+  return 1 + ((scale - 1) * (u - from)) / (to - from);
+}
 
 const processCpuMs = (): number => {
   const u = process.cpuUsage();
@@ -178,6 +213,9 @@ export class Cacher {
   private dispatchTimer: NodeJS.Timeout | undefined;
   /** performance.now() before which the next dispatch waits (adaptive coalescing). */
   private nextDispatchAt = 0;
+  /** performance.now() and the loop's active milliseconds when the last fan-out ended. */
+  private lastDispatchEnded = 0;
+  private lastDispatchActive = 0;
   /** DELETED views of events whose new state stopped matching a watcher (built once). */
   private readonly deletedViews = new WeakMap<CacheEvent, ApiObject>();
 
@@ -209,6 +247,8 @@ export class Cacher {
     fanoutCpuMs: 0,
     waitMs: 0,
     maxWaitMs: 0,
+    /** Fan-outs after which the wait was lengthened because the loop was busy. */
+    busyDispatches: 0,
   };
   /** performance.now() when the oldest undispatched event was queued. */
   private firstQueuedAt = 0;
@@ -221,6 +261,8 @@ export class Cacher {
   /** Starts the reflector; `whenReady` resolves after the first list. */
   start(): void {
     if (this.running) return;
+    // The store's own writes come back in the watch as objects, not bytes to parse again.
+    this.store.shareWrites();
     this.running = this.run();
     this.ticker = setInterval(() => this.tick(), 1_000);
     this.ticker.unref();
@@ -660,7 +702,12 @@ export class Cacher {
     this.undispatched = [];
     if (this.stopped) return;
     const cpuTime = this.o.cpuTimeMs ?? processCpuMs;
+    const activeMs = this.o.loopActiveMs ?? loopActiveMs;
     const started = performance.now();
+    const activeStarted = activeMs();
+    // The loop's busy fraction between the previous fan-out and this one (its other work).
+    const between = started - this.lastDispatchEnded;
+    const busy = between > 0 ? (activeStarted - this.lastDispatchActive) / between : 0;
     const cpuStarted = cpuTime();
     this.dispatch(batch);
     const cost = cpuTime() - cpuStarted;
@@ -671,9 +718,18 @@ export class Cacher {
     stats.fanoutCpuMs += cost;
     stats.waitMs += waited;
     if (waited > stats.maxWaitMs) stats.maxWaitMs = waited;
-    const ratio = this.o.dispatchCostRatio ?? DEFAULT_DISPATCH_COST_RATIO;
-    const maxDelay = this.o.maxDispatchDelayMs ?? DEFAULT_MAX_DISPATCH_DELAY_MS;
+    const scale = busyScale(
+      busy,
+      this.o.busyDispatchScale ?? DEFAULT_BUSY_DISPATCH_SCALE,
+      this.o.busyLoopFrom ?? DEFAULT_BUSY_LOOP_FROM,
+      this.o.busyLoopTo ?? DEFAULT_BUSY_LOOP_TO,
+    );
+    if (scale > 1) stats.busyDispatches++;
+    const ratio = (this.o.dispatchCostRatio ?? DEFAULT_DISPATCH_COST_RATIO) * scale;
+    const maxDelay = (this.o.maxDispatchDelayMs ?? DEFAULT_MAX_DISPATCH_DELAY_MS) * scale;
     this.nextDispatchAt = ended + Math.min(maxDelay, cost * ratio);
+    this.lastDispatchEnded = ended;
+    this.lastDispatchActive = activeMs();
   }
 
   /**
@@ -841,7 +897,10 @@ export class Cacher {
       let object: ApiObject | undefined;
       if (!isDelete) {
         try {
-          object = this.store.decodeValue(keyText, kv.value, kv.mod_revision);
+          // A write of this server: the object it sent, not a parse of the same bytes.
+          object =
+            this.store.takeWritten(keyText, kv.value, kv.mod_revision) ??
+            this.store.decodeValue(keyText, kv.value, kv.mod_revision);
         } catch (err) {
           this.o.logger?.error(err, 'Watch cache: cannot decode a stored object', { key: keyText });
           this.cache.progress(revision);
