@@ -218,7 +218,9 @@ export async function runApiServerComponent(
     customResources: customResourceSupport,
     ...(security ? { security: security.options } : {}),
     version: versionInfo(version),
-    ...(role ? { bootstrap: role.bootstrap, controllers: role.bootstrap } : {}),
+    // The first worker runs the controllers in every start (a restarted first worker takes them
+    // up again); the start-up writes only in its first start.
+    ...(role ? { bootstrap: role.bootstrap, controllers: role.index === 1 } : {}),
     health: component.health,
     metrics: component.metrics,
     logger: log,

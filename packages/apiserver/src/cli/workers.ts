@@ -12,8 +12,9 @@
  * What must happen once and not in every copy is the first worker's, in its first start only
  * (`bootstrap`): the system namespaces, the `kubernetes` Service, the repair of the service IP
  * and node port bitmaps from the stored services (a repair in a restarted worker would race with
- * allocations in the running ones), and the controllers that write on their own (the quota
- * controller). The other workers start once the first one serves.
+ * allocations in the running ones). The controllers that write on their own (the quota
+ * controller) run in the first worker, in every start of it. The other workers start once the
+ * first one serves.
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Component, HealthChecks, Logger } from '@kubets/component-base';
