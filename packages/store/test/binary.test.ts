@@ -4,6 +4,7 @@
  * SIGKILL. Processes are started and stopped by PID on free 127.0.0.1 ports.
  */
 import { execFile } from 'node:child_process';
+import * as http2 from 'node:http2';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +129,36 @@ describe('kubets-store binary', () => {
       client.close();
     }
   }, 30_000);
+
+  // etcd's --grpc-keepalive-interval / --grpc-keepalive-timeout: the server PINGs an idle
+  // connection every interval, on either HTTP/2 layer.
+  it.each(['js', 'node-http2'])(
+    'sends keepalive PINGs every --grpc-keepalive-interval (--grpc-transport=%s)',
+    async (transport) => {
+      running = await startStoreProcess({
+        extraArgs: [
+          `--grpc-transport=${transport}`,
+          '--grpc-keepalive-interval=200ms',
+          '--grpc-keepalive-timeout=5s',
+        ],
+      });
+      const session = http2.connect(`http://${running.endpoint}`);
+      try {
+        let pings = 0;
+        session.on('ping', () => pings++);
+        await new Promise<void>((resolve, reject) => {
+          session.once('connect', () => resolve());
+          session.once('error', reject);
+        });
+        const until = Date.now() + 5_000;
+        while (pings < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+        expect(pings).toBeGreaterThanOrEqual(3);
+      } finally {
+        session.destroy();
+      }
+    },
+    30_000,
+  );
 
   it('serves etcd metrics on --listen-metrics-urls', async () => {
     const metricsPort = await freePort();
