@@ -293,18 +293,18 @@ describe('H2Connection (frames on a fake socket)', () => {
     }
   });
 
-  it('asks writers to wait once 64 KiB are queued, and says when they drained', () => {
+  it('asks writers to wait once 256 KiB are queued, and says when they drained', () => {
     const { sock, streams } = open();
     sock.feed(PREFACE, settingsFrame([[Setting.INITIAL_WINDOW_SIZE, 0]]), headers(1));
     const s = streams[0]!;
     let drained = false;
     s.ondrain = () => (drained = true);
-    expect(s.write(Buffer.alloc(40_000))).toBe(true);
-    expect(s.write(Buffer.alloc(40_000))).toBe(false);
+    expect(s.write(Buffer.alloc(200_000))).toBe(true);
+    expect(s.write(Buffer.alloc(100_000))).toBe(false);
     frames(sock);
-    sock.feed(windowUpdateFrame(1, 80_000), windowUpdateFrame(0, 80_000));
+    sock.feed(windowUpdateFrame(1, 300_000), windowUpdateFrame(0, 300_000));
     const data = frames(sock).filter((f) => f.type === FrameType.DATA);
-    expect(data.reduce((n, f) => n + f.payload.length, 0)).toBe(80_000);
+    expect(data.reduce((n, f) => n + f.payload.length, 0)).toBe(300_000);
     expect(Math.max(...data.map((f) => f.payload.length))).toBeLessThanOrEqual(16_384);
     expect(drained).toBe(true);
   });

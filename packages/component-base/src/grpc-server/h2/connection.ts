@@ -86,8 +86,14 @@ export interface H2StreamSink {
   onStreamDrain(): void;
 }
 
-/** Bytes queued behind the peer's windows past which `write` asks the writer to wait. */
-const HIGH_WATER = 64 * 1024;
+/**
+ * Bytes queued behind the peer's windows past which `write` asks the writer to wait. 256 KiB,
+ * not 64: a watch fan-out to a client slower than the server fills a stream's queue with a
+ * commit's messages for all its watchers at once; at 64 KiB the stream blocked far more often
+ * and its watchers went through the hub's replay, which cost the member ~20% more CPU per put
+ * in the store's fan-out bench (issue #4 measurements). Bounded per stream either way.
+ */
+const HIGH_WATER = 256 * 1024;
 /** Queued bytes at or below which a waiting writer is told to go on ('drain'). */
 const LOW_WATER = HIGH_WATER / 4;
 /** A stream's first queue buffer; queues up to QUEUE_KEEP are kept for reuse once empty. */
@@ -174,7 +180,7 @@ export class H2Stream {
 
   /**
    * Sends body bytes, as the peer's windows allow (the rest is queued); false once more than
-   * 64 KiB wait, or while the socket's own buffer is full: the writer should wait for `ondrain`.
+   * 256 KiB wait, or while the socket's own buffer is full: the writer should wait for `ondrain`.
    */
   write(data: Buffer): boolean {
     if (this.localClosed) return false;
