@@ -341,6 +341,8 @@ export class GrpcServer {
     if (keepaliveTimeMs !== undefined && keepaliveTimeMs > 0) {
       const timeoutMs = this.options.keepaliveTimeoutMs ?? 20_000;
       const t = setInterval(() => {
+        // Destroyed before its 'close' (which clears this timer) came: ping() would throw.
+        if (session.destroyed) return;
         let answered = false;
         const sent = session.ping((err) => {
           if (err === null) answered = true;

@@ -220,6 +220,48 @@ describe('H2Connection (frames on a fake socket)', () => {
     expect(data[0]!.payload.subarray(95, 105)).toEqual(Buffer.from([0, 0, 0, 0, 0, 1, 1, 1, 1, 1]));
   });
 
+  it('sends a large body in the DATA frame of what came before it, not in a frame of its own', async () => {
+    const { sock, streams } = open();
+    sock.feed(PREFACE, settingsFrame([]), headers(1));
+    const s = streams[0]!;
+    s.respond([[':status', '200']]);
+    await tick();
+    frames(sock);
+    const head = Buffer.from([1, 2, 3, 4, 5]);
+    const big = Buffer.alloc(3000, 7);
+    s.write(Buffer.alloc(100, 1));
+    // Head and body of a message (as the watch fan-out writes them): one frame with the 100
+    // bytes before. The body is not copied, so nothing can follow it in its frame: the next
+    // message, and a large write after it, start frames of their own.
+    s.writeHeadBody(head, 5, big);
+    s.writeHeadBody(head, 5, big);
+    s.write(Buffer.alloc(4000, 9));
+    // A large write joins an open frame only when it fits in it.
+    s.write(Buffer.alloc(100, 1));
+    s.write(Buffer.alloc(5000, 3));
+    s.write(Buffer.alloc(100, 1));
+    s.write(Buffer.alloc(16_384, 2));
+    await tick();
+    const data = frames(sock).filter((f) => f.type === FrameType.DATA);
+    expect(data.map((f) => f.payload.length)).toEqual([3105, 3005, 4000, 5100, 100, 16_384]);
+    expect(
+      Buffer.concat(data.map((f) => f.payload)).equals(
+        Buffer.concat([
+          Buffer.alloc(100, 1),
+          head,
+          big,
+          head,
+          big,
+          Buffer.alloc(4000, 9),
+          Buffer.alloc(100, 1),
+          Buffer.alloc(5000, 3),
+          Buffer.alloc(100, 1),
+          Buffer.alloc(16_384, 2),
+        ]),
+      ),
+    ).toBe(true);
+  });
+
   it('writes head + body parts byte-exact, straight out or queued behind the windows', async () => {
     for (const window of [1 << 20, 100]) {
       const { sock, streams } = open();
@@ -251,18 +293,18 @@ describe('H2Connection (frames on a fake socket)', () => {
     }
   });
 
-  it('asks writers to wait once 64 KiB are queued, and says when they drained', () => {
+  it('asks writers to wait once 256 KiB are queued, and says when they drained', () => {
     const { sock, streams } = open();
     sock.feed(PREFACE, settingsFrame([[Setting.INITIAL_WINDOW_SIZE, 0]]), headers(1));
     const s = streams[0]!;
     let drained = false;
     s.ondrain = () => (drained = true);
-    expect(s.write(Buffer.alloc(40_000))).toBe(true);
-    expect(s.write(Buffer.alloc(40_000))).toBe(false);
+    expect(s.write(Buffer.alloc(200_000))).toBe(true);
+    expect(s.write(Buffer.alloc(100_000))).toBe(false);
     frames(sock);
-    sock.feed(windowUpdateFrame(1, 80_000), windowUpdateFrame(0, 80_000));
+    sock.feed(windowUpdateFrame(1, 300_000), windowUpdateFrame(0, 300_000));
     const data = frames(sock).filter((f) => f.type === FrameType.DATA);
-    expect(data.reduce((n, f) => n + f.payload.length, 0)).toBe(80_000);
+    expect(data.reduce((n, f) => n + f.payload.length, 0)).toBe(300_000);
     expect(Math.max(...data.map((f) => f.payload.length))).toBeLessThanOrEqual(16_384);
     expect(drained).toBe(true);
   });

@@ -86,8 +86,14 @@ export interface H2StreamSink {
   onStreamDrain(): void;
 }
 
-/** Bytes queued behind the peer's windows past which `write` asks the writer to wait. */
-const HIGH_WATER = 64 * 1024;
+/**
+ * Bytes queued behind the peer's windows past which `write` asks the writer to wait. 256 KiB,
+ * not 64: a watch fan-out to a client slower than the server fills a stream's queue with a
+ * commit's messages for all its watchers at once; at 64 KiB the stream blocked far more often
+ * and its watchers went through the hub's replay, which cost the member ~20% more CPU per put
+ * in the store's fan-out bench (issue #4 measurements). Bounded per stream either way.
+ */
+const HIGH_WATER = 256 * 1024;
 /** Queued bytes at or below which a waiting writer is told to go on ('drain'). */
 const LOW_WATER = HIGH_WATER / 4;
 /** A stream's first queue buffer; queues up to QUEUE_KEEP are kept for reuse once empty. */
@@ -174,7 +180,7 @@ export class H2Stream {
 
   /**
    * Sends body bytes, as the peer's windows allow (the rest is queued); false once more than
-   * 64 KiB wait, or while the socket's own buffer is full: the writer should wait for `ondrain`.
+   * 256 KiB wait, or while the socket's own buffer is full: the writer should wait for `ondrain`.
    */
   write(data: Buffer): boolean {
     if (this.localClosed) return false;
@@ -205,9 +211,12 @@ export class H2Stream {
         return this.sent();
       }
     }
+    if (this.pendingBytes === 0 && this.conn.sendHeadBody(this, head, headLen, body)) {
+      return this.sent();
+    }
     if (this.pendingBytes === 0) {
-      // Large, or the windows are short: the head (copied, or queued as a copy) and the body
-      // (large bodies go out as they are).
+      // Larger than a frame, or the windows are short: the head (copied, or queued as a copy)
+      // and the body (large bodies go out as they are).
       this.write(head.subarray(0, headLen));
       return this.write(body);
     }
@@ -833,8 +842,10 @@ export class H2Connection {
         const at = this.framePayload(stream.id, n, flags);
         copyBytes(this.slab, at, data, off, off + n);
       } else {
-        const at = this.reserve(FRAME_HEADER);
-        writeFrameHeader(this.slab, at, n, FrameType.DATA, flags, stream.id);
+        if (!this.extendOpenData(stream.id, n, flags)) {
+          const at = this.reserve(FRAME_HEADER);
+          writeFrameHeader(this.slab, at, n, FrameType.DATA, flags, stream.id);
+        }
         this.seal();
         this.out.push(off === 0 && n === data.length ? data : data.subarray(off, off + n));
       }
@@ -844,6 +855,66 @@ export class H2Connection {
     }
     this.scheduleFlush();
     return undefined;
+  }
+
+  /**
+   * Lengthens the open DATA frame of stream `id` by `n` bytes that follow it outside the slab
+   * (the caller seals the slab and adds them as a part of their own), when it has room: one
+   * frame instead of two. False when there is no such frame.
+   */
+  private extendOpenData(id: number, n: number, flags: number): boolean {
+    const open = this.openData;
+    if (
+      open < 0 ||
+      flags !== 0 ||
+      this.openDataStream !== id ||
+      this.openDataLength + n > this.peerMaxFrame
+    ) {
+      return false;
+    }
+    const len = (this.openDataLength += n);
+    this.slab[open] = len >>> 16;
+    this.slab[open + 1] = (len >>> 8) & 0xff;
+    this.slab[open + 2] = len & 0xff;
+    return true;
+  }
+
+  /**
+   * @internal `head[0, headLen)` (<= COPY_LIMIT) and a large `body` as the payload of one DATA
+   * frame, when the windows and the frame size allow both now: the head is copied into the
+   * slab (ending the open DATA frame of this stream, if there is one and it has room, or
+   * starting a new one) and the body goes out as it is. One frame per message instead of a
+   * frame for the head and another for the body: the client handles each DATA frame with a
+   * callback of its own. False when they do not fit (nothing was sent).
+   */
+  sendHeadBody(stream: H2Stream, head: Buffer, headLen: number, body: Buffer): boolean {
+    const total = headLen + body.length;
+    if (
+      this.dead ||
+      headLen > COPY_LIMIT ||
+      total > this.sendWindow ||
+      total > stream.sendWindow ||
+      total > this.peerMaxFrame
+    ) {
+      return false;
+    }
+    let at: number;
+    if (this.slabPos + headLen <= this.slab.length && this.extendOpenData(stream.id, total, 0)) {
+      at = this.slabPos;
+      this.slabPos += headLen;
+    } else {
+      at = this.reserve(FRAME_HEADER + headLen);
+      writeFrameHeader(this.slab, at, total, FrameType.DATA, 0, stream.id);
+      at += FRAME_HEADER;
+    }
+    copyBytes(this.slab, at, head, 0, headLen);
+    // The frame goes on in the body (a part of its own): nothing can be added to it after this.
+    this.seal();
+    this.out.push(body);
+    this.sendWindow -= total;
+    stream.sendWindow -= total;
+    this.scheduleFlush();
+    return true;
   }
 
   /**
