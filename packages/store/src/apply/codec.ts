@@ -71,7 +71,8 @@ function varintLength(v: bigint): number {
   return hi === 0 ? smallVarintLength(Number(v)) : 5 + smallVarintLength(hi);
 }
 
-function smallVarintLength(v: number): number {
+/** Bytes of `v` as a protobuf varint (a non-negative safe integer). */
+export function smallVarintLength(v: number): number {
   let n = 1;
   while (v >= 0x80) {
     v = Math.floor(v / 128);

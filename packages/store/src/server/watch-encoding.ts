@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '@kubets/component-base/grpc-server';
-import { messageCodec } from '../apply/codec.js';
+import { messageCodec, smallVarintLength as varintLength } from '../apply/codec.js';
 import { toProtoKv } from '../apply/kv-apply.js';
 import type { Event, Event__Output } from '../gen/etcd/types/mvccpb/Event.js';
 import type { WatchResponse } from '../gen/etcd/types/etcdserverpb/WatchResponse.js';
@@ -147,16 +147,6 @@ function sharedBody(header: Buffer, events: readonly MvccEvent[], prevKv: boolea
   }
   cache.set(events, { header, body });
   return body;
-}
-
-/** Bytes of `n` as a protobuf varint (a non-negative safe integer). */
-function varintLength(n: number): number {
-  let len = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    len++;
-  }
-  return len;
 }
 
 function putVarint(out: Buffer, pos: number, n: number): number {
