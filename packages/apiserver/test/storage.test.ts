@@ -10,7 +10,6 @@ import { ResourceStore } from '../src/storage/store.js';
 import type { ApiObject } from '../src/storage/codec.js';
 import type { StorageEvent } from '../src/storage/watcher.js';
 import { compactOnce } from '../src/storage/compactor.js';
-import { Cacher } from '../src/storage/cacher/cacher.js';
 import { etcdMissingReason, startEtcd, type EtcdProcess } from './helpers/etcd.js';
 
 const skip = etcdMissingReason();
@@ -198,63 +197,6 @@ describe.skipIf(skip)('storage on real etcd', () => {
     expect(future.code).toBe(504);
     const bad = await statusOf(store.list('default', { continue: 'not-a-token' }));
     expect(bad.code).toBe(400);
-  });
-
-  it('a watch cache takes the writes of its own store as objects; other writes are decoded', async () => {
-    const store = podStore();
-    const cacher = new Cacher({
-      store,
-      client,
-      resourceLabel: 'pods',
-      kindLabels: { group: '', version: 'v1', kind: 'Pod' },
-    });
-    cacher.start();
-    try {
-      await cacher.whenReady();
-      const reached = async (name: string, rv: string | undefined): Promise<ApiObject> => {
-        for (let i = 0; i < 200; i++) {
-          const o = cacher.cache.get('default', name);
-          if (o && o.metadata?.resourceVersion === rv) return o;
-          await new Promise((r) => setTimeout(r, 10));
-        }
-        throw new Error(`the cache did not reach ${name}@${rv}`);
-      };
-      // Written here: the cached object is what decoding would give, built from the written one
-      // (its own top level and metadata; the rest shared), not a parse of the same bytes.
-      const created = await store.create(pod('own', { app: 'web' }));
-      const cachedCreate = await reached('own', created.metadata?.resourceVersion);
-      expect(cachedCreate).toEqual(await store.get('default', 'own'));
-      expect(JSON.stringify(cachedCreate)).toBe(JSON.stringify(created));
-      expect(cachedCreate).not.toBe(created);
-      expect(cachedCreate.metadata).not.toBe(created.metadata);
-      expect(cachedCreate.spec).toBe(created.spec);
-      const updated = await store.guaranteedUpdate('default', 'own', (cur) => ({
-        ...cur!,
-        metadata: { ...cur!.metadata, annotations: { a: '1' } },
-      }));
-      const cachedUpdate = await reached('own', updated.metadata?.resourceVersion);
-      expect(cachedUpdate).toEqual(await store.get('default', 'own'));
-      expect(cachedUpdate.spec).toBe(updated.spec);
-      // A failed create leaves nothing behind; a write through another store (another server) is
-      // decoded from its bytes.
-      await expect(store.create(pod('own'))).rejects.toThrow(StatusError);
-      const other = new ResourceStore({
-        client,
-        groupResource: store.groupResource,
-        pathPrefix: store.keys.root.replace(/\/pods\/$/, ''),
-        resourcePrefix: 'pods',
-        namespaced: true,
-      });
-      const elsewhere = await other.guaranteedUpdate('default', 'own', (cur) => ({
-        ...cur!,
-        metadata: { ...cur!.metadata, annotations: { a: '2' } },
-      }));
-      const cachedElsewhere = await reached('own', elsewhere.metadata?.resourceVersion);
-      expect(cachedElsewhere).toEqual(elsewhere);
-      expect(cachedElsewhere.spec).not.toBe(elsewhere.spec);
-    } finally {
-      await cacher.stop();
-    }
   });
 
   it('guaranteedUpdate retries lost races and applies every concurrent update', async () => {

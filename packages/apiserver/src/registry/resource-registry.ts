@@ -790,9 +790,7 @@ export class ResourceRegistry {
         if (!isNotFound(err) && !(err instanceof StatusError && err.code === 409)) throw err;
       }
     }
-    // `stored` was decoded for this request (or built by it): relabel it without a copy. It is
-    // read-only from here: the watch cache takes its own view of a write of this server, sharing
-    // everything below the top level and metadata (store.takeWritten).
+    // `stored` was decoded for this request (or built by it): relabel it without a copy.
     return { object: this.owned(stored, version), created, warnings };
   }
 

@@ -115,21 +115,6 @@ interface CurrentState {
 
 const NO_STATE: CurrentState = { obj: undefined, modRevision: 0n, data: undefined, stale: false };
 
-/**
- * A write of this store in flight or just made, for the watch cache's intake: the bytes sent to
- * etcd and the object they encode.
- */
-interface SentWrite {
-  stored: Buffer;
-  obj: ApiObject;
-}
-
-/**
- * Writes kept for the intake at most (one per key; more means the watch is not taking them, e.g.
- * while it restarts): beyond it they are dropped and the intake decodes as usual.
- */
-const MAX_SENT_WRITES = 1024;
-
 /** How far a filtered list reads ahead per etcd request when a limit is given. */
 const MAX_FILTERED_PAGE = 10_000;
 
@@ -142,8 +127,6 @@ export class ResourceStore {
   private readonly retryAfterSeconds: number;
   private readonly transformer: ValueTransformer | undefined;
   private lastWrite = 0n;
-  /** Writes the watch cache has not taken yet, by key (only while a cache follows the store). */
-  private sent: Map<string, SentWrite> | undefined;
 
   constructor(options: ResourceStoreOptions) {
     this.client = options.client;
@@ -166,44 +149,6 @@ export class ResourceStore {
     return this.lastWrite;
   }
 
-  /**
-   * Called by a watch cache following this store: from now on each create and update remembers
-   * the bytes it sends and the object they encode, so that the cache, when the same bytes come
-   * back in the watch event, takes that object (`takeWritten`) instead of parsing them again.
-   */
-  shareWrites(): void {
-    this.sent ??= new Map();
-  }
-
-  private rememberSent(key: string, stored: Buffer, obj: ApiObject): SentWrite | undefined {
-    const sent = this.sent;
-    if (!sent) return undefined;
-    if (sent.size >= MAX_SENT_WRITES) sent.clear();
-    const entry = { stored, obj };
-    sent.set(key, entry);
-    return entry;
-  }
-
-  /** Forgets a write that failed (lost the race, 409, transport error). */
-  private forgetSent(key: string, entry: SentWrite | undefined): void {
-    if (entry && this.sent?.get(key) === entry) this.sent.delete(key);
-  }
-
-  /**
-   * The object a watch event's value decodes to, when it is exactly the bytes a write of this
-   * store sent for that key: what decodeValue would return (same members, same order,
-   * resourceVersion from `revision`), built from the written object without parsing. The result
-   * shares all but its top level and metadata with the object the write returned: both are
-   * read-only from then on (the registry answers with it and the cache serves it). Undefined
-   * otherwise (written elsewhere, or not remembered): decode the value.
-   */
-  takeWritten(key: string, value: Buffer, revision: bigint | string): ApiObject | undefined {
-    const entry = this.sent?.get(key);
-    if (!entry || !entry.stored.equals(value)) return undefined;
-    this.sent!.delete(key);
-    return decodedView(entry.obj, revision.toString());
-  }
-
   private wrote(revision: string | undefined): string {
     const rv = revision ?? '0';
     const n = BigInt(rv);
@@ -219,26 +164,15 @@ export class ResourceStore {
     const { namespace, name } = this.nameOf(obj);
     const key = Buffer.from(this.keys.objectKey(namespace, name));
     const { bytes: value, members } = encodeMembers(obj);
-    const keyText = key.toString();
-    const stored = this.toStorage(value, keyText);
-    const sent = this.rememberSent(keyText, stored, obj);
-    let resp;
-    try {
-      resp = await this.timed('create', () =>
-        this.client.txn({
-          compare: [{ key, target: 'CREATE', result: 'EQUAL', create_revision: '0' }],
-          success: [{ request_put: { key, value: stored } }],
-          failure: [],
-        }),
-      );
-    } catch (err) {
-      this.forgetSent(keyText, sent);
-      throw err;
-    }
-    if (!resp.succeeded) {
-      this.forgetSent(keyText, sent);
-      throw newAlreadyExists(this.groupResource, name);
-    }
+    const stored = this.toStorage(value, key.toString());
+    const resp = await this.timed('create', () =>
+      this.client.txn({
+        compare: [{ key, target: 'CREATE', result: 'EQUAL', create_revision: '0' }],
+        success: [{ request_put: { key, value: stored } }],
+        failure: [],
+      }),
+    );
+    if (!resp.succeeded) throw newAlreadyExists(this.groupResource, name);
     return storedView(obj, this.wrote(resp.header?.revision), members);
   }
 
@@ -428,7 +362,6 @@ export class ResourceStore {
         continue;
       }
       const stored = this.toStorage(value, keyText);
-      const sent = this.rememberSent(keyText, stored, updated);
       const compare = state.obj
         ? {
             key,
@@ -437,26 +370,19 @@ export class ResourceStore {
             mod_revision: state.modRevision.toString(),
           }
         : { key, target: 'CREATE' as const, result: 'EQUAL' as const, create_revision: '0' };
-      let resp;
-      try {
-        resp = await this.timed('update', () =>
-          this.client.txn({
-            compare: [compare],
-            success: [{ request_put: { key, value: stored } }],
-            failure: [{ request_range: { key } }],
-          }),
-        );
-      } catch (err) {
-        this.forgetSent(keyText, sent);
-        throw err;
-      }
+      const resp = await this.timed('update', () =>
+        this.client.txn({
+          compare: [compare],
+          success: [{ request_put: { key, value: stored } }],
+          failure: [{ request_range: { key } }],
+        }),
+      );
       // What decoding the bytes just written would give, without parsing them again: `updated`
       // is tryUpdate's own result, nothing else holds it.
       if (resp.succeeded) {
         return storedView(updated, this.wrote(resp.header?.revision), members);
       }
       // Lost the race (or the cached guess was stale): the failure branch read the fresh state.
-      this.forgetSent(keyText, sent);
       const kv = resp.responses[0]?.response_range?.kvs[0];
       state = kv ? this.stateOf(kv) : NO_STATE;
       current = true;
@@ -697,14 +623,9 @@ function storedView(
   revision: string,
   encoded: Parameters<typeof rememberStored>[1],
 ): ApiObject {
-  const view = decodedView(obj, revision);
+  const { resourceVersion: _rv, selfLink: _sl, ...rest } = obj.metadata ?? {};
+  const view = { ...obj, metadata: { ...rest, resourceVersion: revision } };
   // Its JSON is the bytes just written plus the resourceVersion: kept for the answer.
   rememberStored(view, encoded, revision);
   return view;
-}
-
-/** `obj` as decoding its stored bytes at `revision` gives it: a new top level and metadata. */
-function decodedView(obj: ApiObject, revision: string): ApiObject {
-  const { resourceVersion: _rv, selfLink: _sl, ...rest } = obj.metadata ?? {};
-  return { ...obj, metadata: { ...rest, resourceVersion: revision } };
 }

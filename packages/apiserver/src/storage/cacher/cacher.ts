@@ -261,8 +261,6 @@ export class Cacher {
   /** Starts the reflector; `whenReady` resolves after the first list. */
   start(): void {
     if (this.running) return;
-    // The store's own writes come back in the watch as objects, not bytes to parse again.
-    this.store.shareWrites();
     this.running = this.run();
     this.ticker = setInterval(() => this.tick(), 1_000);
     this.ticker.unref();
@@ -897,10 +895,7 @@ export class Cacher {
       let object: ApiObject | undefined;
       if (!isDelete) {
         try {
-          // A write of this server: the object it sent, not a parse of the same bytes.
-          object =
-            this.store.takeWritten(keyText, kv.value, kv.mod_revision) ??
-            this.store.decodeValue(keyText, kv.value, kv.mod_revision);
+          object = this.store.decodeValue(keyText, kv.value, kv.mod_revision);
         } catch (err) {
           this.o.logger?.error(err, 'Watch cache: cannot decode a stored object', { key: keyText });
           this.cache.progress(revision);
