@@ -112,6 +112,12 @@ export interface ApiServerOptions {
   watchCache?: boolean;
   /** `--watch-cache-sizes`: `resource[.group]#size`; 0 disables one resource's cache. */
   watchCacheSizes?: string[];
+  /**
+   * Watch responses over plain TCP (no `tls`) write each watcher's bytes with `fs.writev` on
+   * libuv's thread pool, beside the event loop (ADR 0031). Default true; TLS responses always
+   * write through Node's TLS stream.
+   */
+  watchWriteThreads?: boolean;
   /** Window bounds of every cache (default upstream's dynamic 100..102400 events). */
   watchCacheWindow?: WindowOptions;
   /** Bookmark interval, freshness wait and slow-watcher limit (tests, benchmarks). */
@@ -432,6 +438,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
         }
       : {}),
     ...(o.audit ? { audit: o.audit } : {}),
+    watchWriteThreads: o.watchWriteThreads ?? true,
   });
   const handler = tracing ? tracing.http(apiHandler) : apiHandler;
   const clientCA = o.security?.clientCA ?? o.clientCA;

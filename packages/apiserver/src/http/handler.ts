@@ -139,6 +139,11 @@ export interface ApiHandlerOptions {
   audit?: Auditor;
   /** What discovery documents list (default: the catalog); lets virtual resources show. */
   discovery?: DiscoverySource;
+  /**
+   * Watch responses on plain TCP write their bytes on libuv's thread pool (`fs.writev`) instead
+   * of the event loop (watch-stream.ts, offload-writer.ts). Default false.
+   */
+  watchWriteThreads?: boolean;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -569,6 +574,7 @@ async function handleResource(
           ? { onEventsSent: o.metrics.api.watchEventsWriter(def.group, version, def.plural) }
           : {}),
         onFinished: () => o.metrics?.api.longRunningDelta(lr, -1),
+        threadPoolWrites: o.watchWriteThreads ?? false,
       });
       return;
     }
