@@ -10,7 +10,7 @@
  * The stage probes only observe (node:diagnostics_channel, a wrapper around `http2.connect`
  * and around the pods cache's `dispatch`); the server's code is not changed for them. Set
  * BENCH_DISPATCH=ratio,capMs[,busyScale] to try other dispatch pacing for the pods cache;
- * BENCH_WATCH_WRITE_THREADS=0 to write watch bytes on the event loop instead of the thread pool.
+ * BENCH_WATCH_WRITE_THREADS=0 to write watch bytes on the event loop (N: N write threads).
  */
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { subscribe } from 'node:diagnostics_channel';
@@ -278,10 +278,10 @@ async function main(): Promise<void> {
     watchCache,
     // The gRPC resource API beside REST (plaintext: the server has no TLS here).
     grpcPort: 0,
-    // BENCH_WATCH_WRITE_THREADS=0: watch bytes written on the event loop (the server's default
-    // writes them on libuv's thread pool over plain TCP, ADR 0031).
+    // BENCH_WATCH_WRITE_THREADS=N: threads writing the watch bytes (0: the event loop;
+    // default: the server's, one; ADR 0031).
     ...(process.env.BENCH_WATCH_WRITE_THREADS
-      ? { watchWriteThreads: process.env.BENCH_WATCH_WRITE_THREADS !== '0' }
+      ? { watchWriteThreads: Number(process.env.BENCH_WATCH_WRITE_THREADS) }
       : {}),
   });
   const cache = cacheStages(server.watchCaches.get('/registry/pods/'), pct);

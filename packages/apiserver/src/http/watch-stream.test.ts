@@ -3,13 +3,14 @@
  * watchers leave as one pre-framed chunk per watcher, in order with single events, and a client
  * that stops reading is ended without holding the others back.
  */
-import { writev } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ApiObject } from '../storage/codec.js';
 import type { StorageEvent, WatchSink } from '../storage/watcher.js';
-import type { WritevFn } from './offload-writer.js';
+import type { OffloadWritev } from './offload-writer.js';
+import { WriteThreads } from './write-threads.js';
 import { serveWatch } from './watch-stream.js';
 
 interface Served {
@@ -20,6 +21,8 @@ interface Served {
 }
 
 let server: Server | undefined;
+const threads = new WriteThreads(2);
+afterAll(() => threads.close());
 afterEach(async () => {
   server?.closeAllConnections();
   await new Promise((r) => server?.close(r));
@@ -29,7 +32,7 @@ afterEach(async () => {
 /** A server whose every request is a watch; `served` fills as requests arrive. */
 async function watchServer(
   maxBufferedBytes?: number,
-  writes: { threadPool: boolean; writev?: WritevFn } = { threadPool: false },
+  offloadWritev?: OffloadWritev,
 ): Promise<{ url: string; served: Served[] }> {
   const served: Served[] = [];
   server = createServer((_req, res) => {
@@ -53,8 +56,7 @@ async function watchServer(
       onEventsSent: (sizes) => s.sizes.push(sizes),
       onFinished: () => (s.finished = true),
       ...(maxBufferedBytes !== undefined ? { maxBufferedBytes } : {}),
-      threadPoolWrites: writes.threadPool,
-      ...(writes.writev ? { writev: writes.writev } : {}),
+      ...(offloadWritev ? { offloadWritev } : {}),
     });
     served.push(s);
   });
@@ -115,11 +117,11 @@ const names = (c: Client): string[] =>
   c.lines.map((l) => `${l.type} ${l.object.metadata?.name ?? ''}`);
 
 describe.each([
-  { writes: 'on the event loop', threadPool: false },
-  { writes: 'on the thread pool', threadPool: true },
-])('serveWatch, writes $writes', ({ threadPool }) => {
+  { writes: 'on the event loop', writev: undefined },
+  { writes: 'by write threads', writev: threads.writev },
+])('serveWatch, writes $writes', ({ writev }) => {
   it('writes a shared batch to every watcher, after their single events, in order', async () => {
-    const { url, served } = await watchServer(undefined, { threadPool });
+    const { url, served } = await watchServer(undefined, writev);
     const clients = Array.from({ length: 5 }, () => watchClient(url));
     await Promise.all(clients.map((c) => c.res));
     const bookmark: StorageEvent = {
@@ -143,7 +145,7 @@ describe.each([
   });
 
   it('ends a watcher whose client stops reading; the others get everything', async () => {
-    const { url, served } = await watchServer(256 * 1024, { threadPool });
+    const { url, served } = await watchServer(256 * 1024, writev);
     const slow = watchClient(url);
     const fast = Array.from({ length: 3 }, () => watchClient(url));
     (await slow.res).pause();
@@ -167,14 +169,17 @@ describe.each([
   });
 });
 
-/** A writev whose calls wait until released (writes in flight for as long as a test wants). */
-function heldWritev(): { fn: WritevFn; calls: () => number; release: () => void } {
+/**
+ * A write thread stand-in whose answers wait until released (writes in flight for as long as a
+ * test wants); it writes everything (the test's readers keep up).
+ */
+function heldWritev(): { fn: OffloadWritev; calls: () => number; release: () => void } {
   const held: (() => void)[] = [];
   let calls = 0;
   return {
-    fn: (fd, bufs, pos, cb) => {
+    fn: (fd, bufs, _reset, cb) => {
       calls++;
-      held.push(() => writev(fd, bufs, pos, cb));
+      held.push(() => cb(null, writeSync(fd, Buffer.concat(bufs))));
     },
     calls: () => calls,
     release: () => {
@@ -183,10 +188,10 @@ function heldWritev(): { fn: WritevFn; calls: () => number; release: () => void 
   };
 }
 
-describe('serveWatch on the thread pool', () => {
+describe('serveWatch writing off the event loop', () => {
   it('keeps single events and batches in order while a write is in flight, and ends after it', async () => {
     const held = heldWritev();
-    const { url, served } = await watchServer(undefined, { threadPool: true, writev: held.fn });
+    const { url, served } = await watchServer(undefined, held.fn);
     const c = watchClient(url);
     await c.res;
     const s = served[0]!;
@@ -207,12 +212,13 @@ describe('serveWatch on the thread pool', () => {
     }
     await until(() => c.ended, 'the end of the stream');
     expect(names(c)).toEqual(['MODIFIED a', 'MODIFIED b', 'BOOKMARK ', 'MODIFIED c']);
-    expect(held.calls()).toBe(2);
+    // The batch and the bookmark in flight together, the last batch after.
+    expect(held.calls()).toBe(3);
   });
 
   it('counts bytes in flight and queued against the slow-watcher limit', async () => {
     const held = heldWritev();
-    const { url, served } = await watchServer(64 * 1024, { threadPool: true, writev: held.fn });
+    const { url, served } = await watchServer(64 * 1024, held.fn);
     const c = watchClient(url);
     await c.res;
     const s = served[0]!;
@@ -229,7 +235,7 @@ describe('serveWatch on the thread pool', () => {
   });
 
   it('serves the others completely while clients reset mid-fan-out', async () => {
-    const { url, served } = await watchServer(undefined, { threadPool: true });
+    const { url, served } = await watchServer(undefined, threads.writev);
     const clients = Array.from({ length: 30 }, () => watchClient(url));
     await Promise.all(clients.map((c) => c.res));
     await until(() => served.length === 30, 'all watches served');

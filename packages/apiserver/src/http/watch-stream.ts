@@ -9,7 +9,7 @@ import { memoized } from '../storage/shared.js';
 import type { StorageEvent, StorageWatch, WatchSink } from '../storage/watcher.js';
 import type { TableDefinition } from '../registry/definition.js';
 import type { ResponseForm } from './negotiation.js';
-import { offloadWriterFor, type OffloadWriter, type WritevFn } from './offload-writer.js';
+import { offloadWriterFor, type OffloadWriter, type OffloadWritev } from './offload-writer.js';
 import { objectToTable, partialObjectMetadata, type IncludeObject } from './table.js';
 
 /** Output that may wait in memory for a slow watcher before it is dropped (upstream closes too). */
@@ -32,13 +32,11 @@ export interface WatchStreamOptions {
   onFinished?: () => void;
   maxBufferedBytes?: number;
   /**
-   * Write a plain-TCP chunked response's bytes with `fs.writev` on libuv's thread pool instead
-   * of on the event loop (see offload-writer.ts). Default false; the server turns it on
-   * (`watchWriteThreads`).
+   * Writes a plain-TCP chunked response's bytes off the event loop with this (the server's
+   * write threads, write-threads.ts) through an OffloadWriter. Unset: the response's stream
+   * writes them, on the loop.
    */
-  threadPoolWrites?: boolean;
-  /** The thread-pool write (tests inject short writes and errors). */
-  writev?: WritevFn;
+  offloadWritev?: OffloadWritev;
 }
 
 const LINE_KEYS: Record<string, string> = {
@@ -280,12 +278,12 @@ export function serveWatch(o: WatchStreamOptions): void {
   // unless it waits behind another response on the connection, which keeps the stream path.
   const socket = res.socket;
   if (
-    o.threadPoolWrites &&
+    o.offloadWritev &&
     socket &&
     res.chunkedEncoding &&
     res.writableLength === socket.writableLength
   ) {
-    writer = offloadWriterFor(socket, o.writev);
+    writer = offloadWriterFor(socket, o.offloadWritev);
   }
   live.timer = setTimeout(finish, o.timeoutMs);
   res.on('close', finish);
