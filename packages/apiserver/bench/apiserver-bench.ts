@@ -28,8 +28,8 @@
  * the disk out of the comparison), ETCD_BIN (/usr/bin/etcd), BENCH_SERVER_WORKERS (1: the API
  * server as N worker processes behind one port, as `--workers=N`, see bench/server.ts; the
  * watch phase then prints each worker's CPU and loop stages, and the server's CPU is their sum),
- * BENCH_WATCH_WRITE_THREADS (unset: the server's default, one thread writing the watch bytes;
- * N threads; 0: on the event loop), BENCH_SERVER_JS (another build's `bench/server.js`, for A/B runs
+ * BENCH_WATCH_WRITE_THREADS (unset: the server's default, 0, the event loop writes the watch
+ * bytes; N: N write threads, ADR 0031), BENCH_SERVER_JS (another build's `bench/server.js`, for A/B runs
  * against an older server in one sitting).
  * Small run: `BENCH_PODS=500 BENCH_WATCHERS=50 BENCH_UPDATE_SECONDS=3 npm run bench -w @kubets/apiserver`.
  */

@@ -10,7 +10,7 @@
  * The stage probes only observe (node:diagnostics_channel, a wrapper around `http2.connect`
  * and around the pods cache's `dispatch`); the server's code is not changed for them. Set
  * BENCH_DISPATCH=ratio,capMs[,busyScale] to try other dispatch pacing for the pods cache;
- * BENCH_WATCH_WRITE_THREADS=0 to write watch bytes on the event loop (N: N write threads).
+ * BENCH_WATCH_WRITE_THREADS=N to have N threads write the watch bytes (default 0: the loop).
  */
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { subscribe } from 'node:diagnostics_channel';
@@ -278,8 +278,8 @@ async function main(): Promise<void> {
     watchCache,
     // The gRPC resource API beside REST (plaintext: the server has no TLS here).
     grpcPort: 0,
-    // BENCH_WATCH_WRITE_THREADS=N: threads writing the watch bytes (0: the event loop;
-    // default: the server's, one; ADR 0031).
+    // BENCH_WATCH_WRITE_THREADS=N: threads writing the watch bytes (default: the server's, 0,
+    // the event loop; ADR 0031).
     ...(process.env.BENCH_WATCH_WRITE_THREADS
       ? { watchWriteThreads: Number(process.env.BENCH_WATCH_WRITE_THREADS) }
       : {}),
