@@ -125,7 +125,7 @@ export function serveWatch(o: WatchStreamOptions): void {
   const live: { watch?: StorageWatch; timer?: NodeJS.Timeout } = {};
   const limit = o.maxBufferedBytes ?? MAX_WATCH_BUFFER_BYTES;
   /**
-   * The thread-pool writer, when this response uses one (chosen once the headers are out). Then
+   * The off-loop writer, when this response uses one (chosen once the headers are out). Then
    * every byte of the response after the headers goes through it, framed here, and `res.end`
    * waits until it is idle: nothing may pass a write in flight.
    */
