@@ -27,7 +27,10 @@
  * into the store so the API server's CPU is the watch fan-out alone), BENCH_KINDS (REST,gRPC: the create client kinds), BENCH_DATA_DIR (default /dev/shm when present: tmpfs takes
  * the disk out of the comparison), ETCD_BIN (/usr/bin/etcd), BENCH_SERVER_WORKERS (1: the API
  * server as N worker processes behind one port, as `--workers=N`, see bench/server.ts; the
- * watch phase then prints each worker's CPU and loop stages, and the server's CPU is their sum).
+ * watch phase then prints each worker's CPU and loop stages, and the server's CPU is their sum),
+ * BENCH_WATCH_WRITE_THREADS (unset: the server's default, 0, the event loop writes the watch
+ * bytes; N: N write threads, ADR 0031), BENCH_SERVER_JS (another build's `bench/server.js`, for A/B runs
+ * against an older server in one sitting).
  * Small run: `BENCH_PODS=500 BENCH_WATCHERS=50 BENCH_UPDATE_SECONDS=3 npm run bench -w @kubets/apiserver`.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -237,7 +240,9 @@ function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
 }
 
 async function startServer(endpoints: string[]): Promise<ServerProcess> {
-  const child = fork(join(HERE, 'server.js'), [endpoints.join(',')], {
+  // BENCH_SERVER_JS: another build's bench/server.js (A/B against an older server in one sitting).
+  const script = process.env.BENCH_SERVER_JS ?? join(HERE, 'server.js');
+  const child = fork(script, [endpoints.join(',')], {
     env: { ...process.env, BENCH_SERVER_WORKERS: String(SERVER_WORKERS) },
     execArgv: [
       '--expose-gc',

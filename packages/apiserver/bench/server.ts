@@ -9,7 +9,8 @@
  *
  * The stage probes only observe (node:diagnostics_channel, a wrapper around `http2.connect`
  * and around the pods cache's `dispatch`); the server's code is not changed for them. Set
- * BENCH_DISPATCH=ratio,capMs[,busyScale] to try other dispatch pacing for the pods cache.
+ * BENCH_DISPATCH=ratio,capMs[,busyScale] to try other dispatch pacing for the pods cache;
+ * BENCH_WATCH_WRITE_THREADS=N to have N threads write the watch bytes (default 0: the loop).
  */
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { subscribe } from 'node:diagnostics_channel';
@@ -18,6 +19,7 @@ import type * as Http2 from 'node:http2';
 import type { ClientSessionRequestOptions, OutgoingHttpHeaders } from 'node:http2';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { readFileSync } from 'node:fs';
 import { customResourceSupport } from '../src/cli/run.js';
 import { startApiServer } from '../src/server.js';
 import { testServerOptions } from '../test/helpers/server-options.js';
@@ -55,6 +57,10 @@ function loopWatch(): () => unknown {
   }).observe({ entryTypes: ['gc'] });
   const eld = monitorEventLoopDelay({ resolution: 5 });
   eld.enable();
+  // The event loop's share of the interval, and the main thread's CPU against the process's
+  // (the difference is other threads: the thread pool's socket writes, GC helpers).
+  let elu = performance.eventLoopUtilization();
+  let cpuAt = { t: performance.now(), main: mainThreadCpuSeconds(), all: process.cpuUsage() };
   // A coarse stall sampler with timestamps (the histogram has none).
   let last = performance.now();
   setInterval(() => {
@@ -82,10 +88,39 @@ function loopWatch(): () => unknown {
         .sort((a, b) => b.ms - a.ms)
         .slice(0, 12),
     };
+    const nowElu = performance.eventLoopUtilization();
+    const t = performance.now();
+    const main = mainThreadCpuSeconds();
+    const all = process.cpuUsage();
+    const seconds = (t - cpuAt.t) / 1000;
+    const allS = (all.user + all.system - cpuAt.all.user - cpuAt.all.system) / 1e6;
+    Object.assign(out, {
+      eventLoopUtilization: Number(
+        performance.eventLoopUtilization(nowElu, elu).utilization.toFixed(3),
+      ),
+      cpuPerSecond: {
+        process: Number((allS / seconds).toFixed(3)),
+        mainThread: Number(((main - cpuAt.main) / seconds).toFixed(3)),
+      },
+    });
+    elu = nowElu;
+    cpuAt = { t, main, all };
     for (const v of Object.values(gc)) v.fill(0);
     eld.reset();
     return out;
   };
+}
+
+/** User + system CPU seconds of this process's main thread (Linux /proc; 0 elsewhere). */
+function mainThreadCpuSeconds(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 (utime, stime) in clock ticks of 1/100 s (Linux's USER_HZ).
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -243,6 +278,11 @@ async function main(): Promise<void> {
     watchCache,
     // The gRPC resource API beside REST (plaintext: the server has no TLS here).
     grpcPort: 0,
+    // BENCH_WATCH_WRITE_THREADS=N: threads writing the watch bytes (default: the server's, 0,
+    // the event loop; ADR 0031).
+    ...(process.env.BENCH_WATCH_WRITE_THREADS
+      ? { watchWriteThreads: Number(process.env.BENCH_WATCH_WRITE_THREADS) }
+      : {}),
   });
   const cache = cacheStages(server.watchCaches.get('/registry/pods/'), pct);
   // BENCH_DISPATCH=ratio,capMs[,busyScale]: the pods cache's dispatch pacing (experiments only).

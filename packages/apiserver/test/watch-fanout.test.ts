@@ -2,7 +2,7 @@
  * The watch fan-out end to end (real etcd, REST and gRPC): many watchers with different
  * selections and encodings, fed through the grouped, coalesced dispatch, each receive exactly
  * their events in order; bookmarks still arrive and never go backwards; the watch metrics count
- * every event written.
+ * every event written; with the REST watch bytes written on the event loop and by a write thread.
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,10 +92,14 @@ function revisions(events: { type: string; object: any }[]): number[] {
   });
 }
 
-describe.skipIf(!!missing)('watch fan-out (real etcd, REST and gRPC)', () => {
+// Written on the event loop (the default) and by a write thread (ADR 0031).
+describe.skipIf(!!missing).each([
+  { writer: 'the event loop', watchWriteThreads: 0 },
+  { writer: 'a write thread', watchWriteThreads: 1 },
+])('watch fan-out (real etcd, REST and gRPC), written by $writer', ({ watchWriteThreads }) => {
   beforeAll(async () => {
     cluster = await startTestCluster({
-      server: { grpcPort: 0 },
+      server: { grpcPort: 0, watchWriteThreads },
       watchCacheTuning: { bookmarkIntervalMs: 1_000 },
     });
   }, 60_000);

@@ -85,6 +85,7 @@ import {
   partialObjectMetadata,
 } from './table.js';
 import { serveWatch } from './watch-stream.js';
+import type { OffloadWritev } from './offload-writer.js';
 import { ANONYMOUS_USER, UNAUTHENTICATED_GROUP } from '../auth/chain.js';
 import { allowAllGuard, type RequestGuard, type UserInfo } from '../auth/types.js';
 import { attributesOf, credentialsOf } from './auth-filter.js';
@@ -139,6 +140,11 @@ export interface ApiHandlerOptions {
   audit?: Auditor;
   /** What discovery documents list (default: the catalog); lets virtual resources show. */
   discovery?: DiscoverySource;
+  /**
+   * Watch responses on plain TCP write their bytes with this, off the event loop
+   * (watch-stream.ts, offload-writer.ts). Default: on the loop.
+   */
+  watchWritev?: OffloadWritev;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -569,6 +575,7 @@ async function handleResource(
           ? { onEventsSent: o.metrics.api.watchEventsWriter(def.group, version, def.plural) }
           : {}),
         onFinished: () => o.metrics?.api.longRunningDelta(lr, -1),
+        ...(o.watchWritev ? { offloadWritev: o.watchWritev } : {}),
       });
       return;
     }

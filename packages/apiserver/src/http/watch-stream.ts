@@ -9,6 +9,7 @@ import { memoized } from '../storage/shared.js';
 import type { StorageEvent, StorageWatch, WatchSink } from '../storage/watcher.js';
 import type { TableDefinition } from '../registry/definition.js';
 import type { ResponseForm } from './negotiation.js';
+import { offloadWriterFor, type OffloadWriter, type OffloadWritev } from './offload-writer.js';
 import { objectToTable, partialObjectMetadata, type IncludeObject } from './table.js';
 
 /** Output that may wait in memory for a slow watcher before it is dropped (upstream closes too). */
@@ -30,6 +31,12 @@ export interface WatchStreamOptions {
   onEventsSent?: (sizes: readonly number[]) => void;
   onFinished?: () => void;
   maxBufferedBytes?: number;
+  /**
+   * Writes a plain-TCP chunked response's bytes off the event loop with this (the server's
+   * write threads, write-threads.ts) through an OffloadWriter. Unset: the response's stream
+   * writes them, on the loop.
+   */
+  offloadWritev?: OffloadWritev;
 }
 
 const LINE_KEYS: Record<string, string> = {
@@ -117,13 +124,23 @@ export function serveWatch(o: WatchStreamOptions): void {
   // Filled in below; finish() may run before either exists.
   const live: { watch?: StorageWatch; timer?: NodeJS.Timeout } = {};
   const limit = o.maxBufferedBytes ?? MAX_WATCH_BUFFER_BYTES;
+  /**
+   * The off-loop writer, when this response uses one (chosen once the headers are out). Then
+   * every byte of the response after the headers goes through it, framed here, and `res.end`
+   * waits until it is idle: nothing may pass a write in flight.
+   */
+  let writer: OffloadWriter | undefined;
+  const buffered = (): number => res.writableLength + (writer?.pendingBytes ?? 0);
 
   const finish = (): void => {
     if (finished) return;
     finished = true;
     clearTimeout(live.timer);
     live.watch?.stop();
-    if (!res.writableEnded) res.end();
+    if (!res.writableEnded) {
+      if (writer) writer.whenIdle(() => res.writableEnded || res.end());
+      else res.end();
+    }
     o.onFinished?.();
   };
 
@@ -152,8 +169,9 @@ export function serveWatch(o: WatchStreamOptions): void {
     queuedBytes = 0;
     if (bufs.length > 0) o.onEventsSent?.(bufs.map((b) => b.length));
     if (finished || bufs.length === 0) return;
-    res.write(joinBatch(bufs));
-    if (res.writableLength > limit) finish();
+    if (writer) writer.write(frameBatch(bufs).chunk);
+    else res.write(joinBatch(bufs));
+    if (buffered() > limit) finish();
   };
 
   /** The key under which a batch's bytes are shared: the form decides them (not tables). */
@@ -192,12 +210,15 @@ export function serveWatch(o: WatchStreamOptions): void {
       queued = [];
       queuedBytes = 0;
       o.onEventsSent?.(singles.map((b) => b.length));
-      res.write(Buffer.concat([...singles, batch.lines]));
-      if (res.writableLength > limit) finish();
+      if (writer) writer.write(frameBatch([...singles, batch.lines]).chunk);
+      else res.write(Buffer.concat([...singles, batch.lines]));
+      if (buffered() > limit) finish();
       return;
     }
     const socket = res.socket;
-    if (
+    if (writer) {
+      writer.write(batch.chunk);
+    } else if (
       socket &&
       res.chunkedEncoding &&
       !socket.destroyed &&
@@ -207,7 +228,7 @@ export function serveWatch(o: WatchStreamOptions): void {
     } else {
       res.write(batch.lines);
     }
-    if (res.writableLength > limit) finish();
+    if (buffered() > limit) finish();
   };
 
   const onEvent = (e: StorageEvent): void => {
@@ -244,7 +265,7 @@ export function serveWatch(o: WatchStreamOptions): void {
       flush();
       finish();
     },
-    pending: () => res.writableLength + queuedBytes,
+    pending: () => buffered() + queuedBytes,
   });
   res.writeHead(200, {
     'Content-Type': 'application/json',
@@ -253,6 +274,17 @@ export function serveWatch(o: WatchStreamOptions): void {
   });
   res.flushHeaders();
   if (finished) return;
+  // Headers are in the socket's stream (or the kernel); the response's own buffer is empty
+  // unless it waits behind another response on the connection, which keeps the stream path.
+  const socket = res.socket;
+  if (
+    o.offloadWritev &&
+    socket &&
+    res.chunkedEncoding &&
+    res.writableLength === socket.writableLength
+  ) {
+    writer = offloadWriterFor(socket, o.offloadWritev);
+  }
   live.timer = setTimeout(finish, o.timeoutMs);
   res.on('close', finish);
   res.on('error', finish);
