@@ -322,7 +322,7 @@ export class EtcdServer {
         afterReady: () => this.afterReady(),
         // More watch messages than this since the previous WAL write: keep the loop free.
         mayWriteInline: () => this.watchHub.takeSentCount() <= INLINE_WRITE_MAX_WATCH_MESSAGES,
-        onApplied: (seconds) => this.metrics?.backendCommitDuration.observe(seconds),
+        onApplied: (seconds) => this.metrics?.backendCommit.observe(seconds),
         onSnapshotSaved: (seconds, index) => {
           this.metrics?.snapshotSaveDuration.observe(seconds);
           this.logger.info('Saved a snapshot', { index, seconds: Number(seconds.toFixed(3)) });
@@ -368,7 +368,7 @@ export class EtcdServer {
     const logOpts = {
       fs: opts.fs,
       segmentBytes: opts.walSegmentBytes,
-      onSync: (seconds: number) => metricsHook?.walFsyncDuration.observe(seconds),
+      onSync: (seconds: number) => metricsHook?.walFsync.observe(seconds),
       now: () => performance.now(),
     };
 
