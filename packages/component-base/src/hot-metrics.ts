@@ -62,3 +62,71 @@ export function sampledGauge(gauge: object, value: () => number): void {
   const target = gauge as { set(v: number): void; collect?: () => void };
   target.collect = () => target.set(value());
 }
+
+/**
+ * One label set of a histogram observed on a hot path (every WAL write, every apply): values
+ * wait in a small typed array and reach the prom-client histogram in a batch, when the array is
+ * full or just before a scrape, instead of each paying prom-client's observe (label
+ * conversion and validation, hashing, a closure per call). The batch runs prom-client's own
+ * observe, so the exposition is identical; only when it runs changes. In a member that sleeps
+ * between requests each observe ran cold, ~4 µs of a put's critical path per histogram
+ * (decision 0030), against a store into an array here.
+ */
+export class HotObserver {
+  private readonly values = new Float64Array(HOT_OBSERVER_BATCH);
+  private n = 0;
+
+  constructor(
+    private readonly histogram: ObserveHistogram,
+    readonly labels: Record<string, string>,
+  ) {}
+
+  observe(value: number): void {
+    // prom-client's check, made here so a bad value fails its caller, not the next scrape.
+    if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
+    this.values[this.n++] = value;
+    if (this.n === HOT_OBSERVER_BATCH) this.flush();
+  }
+
+  /** Hands the waiting values to the histogram. */
+  flush(): void {
+    const n = this.n;
+    this.n = 0;
+    for (let i = 0; i < n; i++) this.histogram.observe(this.labels, this.values[i]!);
+  }
+}
+
+/** Values a HotObserver keeps before handing them over. */
+const HOT_OBSERVER_BATCH = 256;
+
+/** What hotObserver needs of a prom-client histogram. */
+interface ObserveHistogram {
+  observe(labels: Record<string, string>, value: number): void;
+}
+
+const hotObservers = new WeakMap<object, Map<string, HotObserver>>();
+
+/**
+ * The HotObserver of `histogram` for `labels` (none: `{}`; one per label set, shared by every
+ * caller); the histogram takes in their values before every scrape.
+ */
+export function hotObserver(histogram: object, labels: Record<string, string> = {}): HotObserver {
+  let observers = hotObservers.get(histogram);
+  const target = histogram as ObserveHistogram & { collect?: () => void };
+  if (observers === undefined) {
+    const byLabels = new Map<string, HotObserver>();
+    observers = byLabels;
+    hotObservers.set(histogram, byLabels);
+    // As hotCount: prom-client calls the collect hook before reading the values.
+    target.collect = () => {
+      for (const o of byLabels.values()) o.flush();
+    };
+  }
+  const key = JSON.stringify(labels);
+  let observer = observers.get(key);
+  if (observer === undefined) {
+    observer = new HotObserver(target, labels);
+    observers.set(key, observer);
+  }
+  return observer;
+}

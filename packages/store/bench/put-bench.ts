@@ -133,6 +133,17 @@ interface Result {
   p99: number;
   /** Operations the workload counted (for CPU per operation). */
   ops: number;
+  /**
+   * CPU seconds this process (the etcd3 clients) used during the workload: the load generator
+   * shares the machine with the members, so what a server makes its clients spend shows.
+   */
+  clientCpu: number;
+}
+
+/** CPU seconds (user + system) of this process since `since` (a process.cpuUsage() value). */
+function cpuSince(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1e6;
 }
 
 /** CPU seconds used by every member of a cluster so far. */
@@ -158,6 +169,7 @@ async function drive(
   await Promise.all(clients.map((c) => c.get('warmup').string()));
   const latencies: number[] = [];
   let next = 0;
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     clients.map(async (c) => {
@@ -178,6 +190,7 @@ async function drive(
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     ops: total,
+    clientCpu: cpuSince(cpu0),
   };
 }
 
@@ -214,6 +227,7 @@ async function watchFanOut(endpoints: string[], watchers: number, events: number
       }),
     );
     await writer.get('warmup').string();
+    const cpu0 = process.cpuUsage();
     const started = performance.now();
     let next = 0;
     await Promise.all(
@@ -244,6 +258,7 @@ async function watchFanOut(endpoints: string[], watchers: number, events: number
       p99: percentile(latencies, 0.99),
       // CPU per put (each delivered to every watcher).
       ops: events,
+      clientCpu: cpuSince(cpu0),
     };
   } finally {
     for (const c of watchClients) c.close();
@@ -356,7 +371,7 @@ async function main(): Promise<void> {
         const cpuPerOp = ((clusterCpu(s) - cpuBefore) * 1000) / r.ops / s.members.length;
         results.set(s.name, r);
         cpu.set(s.name, cpuPerOp);
-        const row = `${w.name.padEnd(34)}${s.name.padEnd(14)}${fmt(r.opsPerSec)}${fmt(r.p50, 2)}${fmt(r.p99, 2)}${fmt(cpuPerOp, 3)}`;
+        const row = `${w.name.padEnd(34)}${s.name.padEnd(14)}${fmt(r.opsPerSec)}${fmt(r.p50, 2)}${fmt(r.p99, 2)}${fmt(cpuPerOp, 3)}${((r.clientCpu * 1000) / r.ops).toFixed(3).padStart(10)}`;
         rows.push(row);
         console.error(row);
       }
@@ -379,10 +394,10 @@ async function main(): Promise<void> {
     );
     console.log('Goal (issue): ops/s ratio >= 1 and p99 ratio <= 1.5.');
     console.log(
-      'cpu ms: CPU (user + system) per operation per member, from /proc (for watch fan-out: per put).\n',
+      'cpu ms: CPU (user + system) per operation per member, from /proc (for watch fan-out: per put);\nclient ms: the same for this process (the etcd3 clients), which shares the machine.\n',
     );
     console.log(
-      `${'workload'.padEnd(34)}${'system'.padEnd(14)}${'ops/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'cpu ms'.padStart(8)}`,
+      `${'workload'.padEnd(34)}${'system'.padEnd(14)}${'ops/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'cpu ms'.padStart(8)}${'client ms'.padStart(10)}`,
     );
     for (const row of rows) console.log(row);
   } finally {

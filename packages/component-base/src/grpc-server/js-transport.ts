@@ -50,6 +50,22 @@ export function headerObject(list: HeaderList): IncomingHttpHeaders {
   return out;
 }
 
+/** Header objects of shared header lists (a client's repeated request headers). */
+const sharedObjects = new WeakMap<HeaderList, IncomingHttpHeaders>();
+
+/**
+ * headerObject of a list the decoder shares between the streams that sent the same block:
+ * built once per list and frozen, since every call of those streams reads the same object.
+ */
+export function sharedHeaderObject(list: HeaderList): IncomingHttpHeaders {
+  let obj = sharedObjects.get(list);
+  if (obj === undefined) {
+    obj = Object.freeze(headerObject(list));
+    sharedObjects.set(list, obj);
+  }
+  return obj;
+}
+
 /** One request stream of the JavaScript connection, shaped as the calls use node's streams. */
 export class JsCallStream extends EventEmitter implements CallStream, H2StreamSink {
   private waitForTrailers = false;
@@ -179,7 +195,11 @@ export function createJsServer(opts: JsListenOptions): Server {
       ...(opts.maxConnectionIdleMs !== undefined
         ? { maxConnectionIdleMs: opts.maxConnectionIdleMs }
         : {}),
-      onStream: (s) => opts.onStream(new JsCallStream(s), headerObject(s.headers)),
+      onStream: (s) =>
+        opts.onStream(
+          new JsCallStream(s),
+          s.headersShared ? sharedHeaderObject(s.headers) : headerObject(s.headers),
+        ),
       onError: (err) => opts.onError(err, 'HTTP/2 connection'),
     });
     opts.onConnection(conn);

@@ -186,7 +186,7 @@ function encodePutEntry(req: InternalRequest): Uint8Array | undefined {
  * per operation (~40 per 64-bit request ID). `small` serves lengths and flags (below 2^53, or
  * malformed: -1); `big` the 64-bit fields, assembled from two exact halves into one BigInt.
  */
-class VarintReader {
+export class VarintReader {
   pos: number;
 
   constructor(

@@ -218,6 +218,9 @@ export class EtcdServer {
   private readonly now: () => number;
   private readonly ids: IdGenerator;
   private readonly waiters: Waiters<ApplyResult>;
+  /** Linearizable reads waiting for their ReadIndex round, by a local sequence number. */
+  private readonly readWaiters: Waiters<undefined>;
+  private readSeq = 0;
   private readonly reads: ReadIndexBatcher;
   private appliedWaiters: Array<{ index: number; resolve: () => void }> = [];
   private readonly intervals: unknown[] = [];
@@ -265,6 +268,11 @@ export class EtcdServer {
       clearTimeout: (h) => this.timers.clearTimeout(h),
       now: this.now,
     });
+    this.readWaiters = new Waiters<undefined>({
+      setTimeout: (fn, ms) => this.timers.setTimeout(fn, ms),
+      clearTimeout: (h) => this.timers.clearTimeout(h),
+      now: this.now,
+    });
     this.watchHub = new WatchHub(this.sm.mvcc, { schedule: (fn) => setImmediate(fn) });
     this.reads = new ReadIndexBatcher({
       request: (ctx) => this.raft.readIndex(ctx),
@@ -274,6 +282,7 @@ export class EtcdServer {
       noLeader: ErrNoLeader,
       setTimeout: (fn, ms) => this.timers.setTimeout(fn, ms),
       clearTimeout: (h) => this.timers.clearTimeout(h),
+      now: this.now,
     });
     const electionTick = Math.max(2, Math.round(opts.electionMs / opts.heartbeatMs));
     this.raft = new RaftNode({
@@ -313,7 +322,7 @@ export class EtcdServer {
         afterReady: () => this.afterReady(),
         // More watch messages than this since the previous WAL write: keep the loop free.
         mayWriteInline: () => this.watchHub.takeSentCount() <= INLINE_WRITE_MAX_WATCH_MESSAGES,
-        onApplied: (seconds) => this.metrics?.backendCommitDuration.observe(seconds),
+        onApplied: (seconds) => this.metrics?.backendCommit.observe(seconds),
         onSnapshotSaved: (seconds, index) => {
           this.metrics?.snapshotSaveDuration.observe(seconds);
           this.logger.info('Saved a snapshot', { index, seconds: Number(seconds.toFixed(3)) });
@@ -359,7 +368,7 @@ export class EtcdServer {
     const logOpts = {
       fs: opts.fs,
       segmentBytes: opts.walSegmentBytes,
-      onSync: (seconds: number) => metricsHook?.walFsyncDuration.observe(seconds),
+      onSync: (seconds: number) => metricsHook?.walFsync.observe(seconds),
       now: () => performance.now(),
     };
 
@@ -1241,28 +1250,22 @@ export class EtcdServer {
     return new Promise((resolve) => this.appliedWaiters.push({ index, resolve }));
   }
 
-  /** Resolves when a read started now reflects every write acknowledged before it. */
+  /**
+   * Resolves when a read started now reflects every write acknowledged before it. The request
+   * timeout is the shared deadline timer of `readWaiters` (as proposals' `waiters`), not a
+   * timer per read.
+   */
   linearizableRead(): Promise<void> {
     this.ensureRunning();
     const span = this.tracing?.startChild('raft.read_index');
-    return new Promise<void>((resolve, reject) => {
-      const timer = this.timers.setTimeout(() => {
-        span?.end();
-        reject(ErrTimeout());
-      }, this.requestTimeoutMs);
-      this.reads.wait().then(
-        () => {
-          this.timers.clearTimeout(timer);
-          span?.end();
-          resolve();
-        },
-        (err: unknown) => {
-          this.timers.clearTimeout(timer);
-          span?.end();
-          reject(err instanceof Error ? err : new Error(String(err)));
-        },
-      );
+    const id = String(++this.readSeq);
+    const waiters = this.readWaiters;
+    const done = waiters.register(id, this.requestTimeoutMs, ErrTimeout);
+    this.reads.add({
+      resolve: () => waiters.resolve(id, undefined),
+      reject: (err) => waiters.reject(id, err),
     });
+    return span === undefined ? done : done.finally(() => span.end());
   }
 
   /** Delivers a message from a peer. */
@@ -1284,6 +1287,7 @@ export class EtcdServer {
     for (const h of this.intervals) this.timers.clearInterval(h);
     this.waiters.rejectAll(ErrStopped());
     this.reads.failAll(ErrStopped());
+    this.readWaiters.rejectAll(ErrStopped());
     await this.raft.stop();
     await this.transport?.stop();
     await this.log.close().catch(() => undefined);

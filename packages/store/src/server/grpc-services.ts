@@ -21,6 +21,7 @@ import type { WatchResponse } from '../gen/etcd/types/etcdserverpb/WatchResponse
 import { requestRange } from '../mvcc/kv.js';
 import type { EtcdServer } from './etcd-server.js';
 import { withHandWrittenPut } from './kv-codec.js';
+import { withHandWrittenRange } from './range-codec.js';
 import type { StoreMetrics } from './metrics.js';
 import type { StoreTracing } from './tracing.js';
 import {
@@ -133,7 +134,7 @@ export function addEtcdServices(server: GrpcServer, opts: GrpcServicesOptions): 
     Txn: unary('KV', 'Txn', async (r) => withHeader(await etcd.txn(r))),
     Compact: unary('KV', 'Compact', async (r) => withHeader(await etcd.compact(r))),
   };
-  server.addService(withHandWrittenPut(proto.KV.service), kv);
+  server.addService(withHandWrittenRange(withHandWrittenPut(proto.KV.service)), kv);
 
   const lease: Handlers<LeaseHandlers> = {
     LeaseGrant: unary('Lease', 'LeaseGrant', async (r) => withHeader(await etcd.leaseGrant(r))),

@@ -13,7 +13,7 @@ const FRAME_PREFIX = 5;
  * is not one of the forms the server puts there (a non-negative safe integer, or a Long-like
  * `{ low, high }` as EtcdServer.header caches the cluster ID in).
  */
-function halves(v: unknown, out: Float64Array, i: number): boolean {
+export function halves(v: unknown, out: Float64Array, i: number): boolean {
   if (typeof v === 'number') {
     if (!Number.isSafeInteger(v) || v < 0) return false;
     out[i] = v % 2 ** 32;
@@ -30,7 +30,7 @@ function halves(v: unknown, out: Float64Array, i: number): boolean {
   return false;
 }
 
-function varintSize(lo: number, hi: number): number {
+export function varintSize(lo: number, hi: number): number {
   let n = 1;
   while (hi > 0) {
     lo = ((lo >>> 7) | (hi << 25)) >>> 0;
@@ -44,7 +44,7 @@ function varintSize(lo: number, hi: number): number {
   return n;
 }
 
-function writeVarint(buf: Buffer, pos: number, lo: number, hi: number): number {
+export function writeVarint(buf: Buffer, pos: number, lo: number, hi: number): number {
   while (hi > 0) {
     buf[pos++] = (lo & 0x7f) | 0x80;
     lo = ((lo >>> 7) | (hi << 25)) >>> 0;

@@ -1,4 +1,9 @@
-import { exponentialBuckets, type ComponentMetrics } from '@kubets/component-base';
+import {
+  exponentialBuckets,
+  hotObserver,
+  type ComponentMetrics,
+  type HotObserver,
+} from '@kubets/component-base';
 
 /**
  * kubets-store's Prometheus metrics, under etcd's names and help texts where etcd has them, so
@@ -29,6 +34,9 @@ export class StoreMetrics {
   readonly watchStreamTotal;
   readonly walFsyncDuration;
   readonly backendCommitDuration;
+  /** Observed on every WAL write and every apply: through HotObservers (decision 0030). */
+  readonly walFsync: HotObserver;
+  readonly backendCommit: HotObserver;
   readonly snapshotSaveDuration;
   readonly peerRoundTrip;
   readonly peerSentBytes;
@@ -142,6 +150,8 @@ export class StoreMetrics {
       help: 'The latency distributions of commit called by backend (kubets-store: applying one batch of committed entries to the in-memory MVCC store).',
       buckets: diskBuckets,
     });
+    this.walFsync = hotObserver(this.walFsyncDuration);
+    this.backendCommit = hotObserver(this.backendCommitDuration);
     this.snapshotSaveDuration = m.histogram({
       name: 'etcd_debugging_snap_save_total_duration_seconds',
       help: 'The total latency distributions of save called by snapshot.',

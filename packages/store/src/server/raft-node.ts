@@ -324,8 +324,14 @@ export class RaftNode {
       // of the entries applied above, other requests' responses): Node writes HTTP/2 frames
       // in the check phase, so the write waits for it (setImmediate runs after it) rather
       // than holding them back behind the disk.
+      // A Ready that applied nothing and released no reads left nothing behind for the
+      // sockets (its early messages are written inside send()): its write starts at once, not
+      // a loop turn later. That is a follower's Ready for a new append, whose write and
+      // acknowledgement are on every put's critical path (decision 0030).
       const inline = inlineWrite(rd.entries) && (this.hooks.mayWriteInline?.() ?? true);
-      if (inline && this.log.canSyncNow()) await nextTurn();
+      const leftOutput =
+        rd.committedEntries.length > 0 || rd.readStates.length > 0 || rd.snapshot !== null;
+      if (inline && leftOutput && this.log.canSyncNow()) await nextTurn();
       if (!inline || !this.log.syncNow()) await this.log.sync();
     }
 

@@ -396,6 +396,37 @@ describe('H2Connection (frames on a fake socket)', () => {
     expect(streams.map((s) => s.id)).toEqual([7]);
   });
 
+  it('serves repeated header blocks from one shared list, still refusing a malformed repeat', () => {
+    const { sock, streams } = open({ windowBytes: 1000 });
+    const block = (fields: Array<[string, string]>, id: number): Buffer => {
+      const f = frame(FrameType.HEADERS, Flag.END_HEADERS, 0, encodeHeaders(fields));
+      f.writeUInt32BE(id, 5);
+      return f;
+    };
+    const good: Array<[string, string]> = [
+      [':method', 'POST'],
+      [':scheme', 'http'],
+      [':path', '/etcdserverpb.KV/Put'],
+      ['content-type', 'application/grpc'],
+    ];
+    const upper: Array<[string, string]> = [...good, ['Foo', 'a']];
+    sock.feed(
+      PREFACE,
+      settingsFrame([]),
+      block(good, 1),
+      block(upper, 3),
+      block(good, 5),
+      block(upper, 7),
+      block(good, 9),
+    );
+    const resets = frames(sock).filter((f) => f.type === FrameType.RST_STREAM);
+    expect(resets.map((f) => f.id)).toEqual([3, 7]);
+    expect(streams.map((s) => s.id)).toEqual([1, 5, 9]);
+    expect(streams[1]!.headers).toBe(streams[2]!.headers);
+    expect(streams[2]!.headersShared).toBe(true);
+    expect(streams[2]!.headers).toEqual(good);
+  });
+
   it('closes a connection flooding it with PING or RST_STREAM (ENHANCE_YOUR_CALM)', () => {
     let now = 0;
     const { sock } = open({ controlBurst: 3, controlPerSecond: 10, now: () => now });

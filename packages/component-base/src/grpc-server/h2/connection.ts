@@ -117,6 +117,11 @@ function copyBytes(target: Buffer, at: number, src: Buffer, start: number, end: 
 export class H2Stream {
   /** The request's header list, in order. */
   headers: HeaderList = [];
+  /**
+   * `headers` is the decoder's list of a repeated header block, the same array for every
+   * stream that sent the same block (so what is derived from it may be kept with it).
+   */
+  headersShared = false;
   /** Request body chunks (DATA payloads); set by the application. */
   ondata: ((chunk: Buffer) => void) | undefined;
   /** The client finished its side (END_STREAM). */
@@ -606,6 +611,8 @@ export class H2Connection {
   private readonly streams = new Map<number, H2Stream>();
   private readonly blocked = new Set<H2Stream>();
   private readonly decoder = new HpackDecoder();
+  /** Shared header lists of repeated blocks that passed malformedRequest. */
+  private readonly wellFormed = new WeakSet<HeaderList>();
   private lastStreamId = 0;
   private prefaceSeen = false;
   private settingsSeen = false;
@@ -1389,7 +1396,10 @@ export class H2Connection {
       this.sendControl(rstStreamFrame(id, ErrorCode.REFUSED_STREAM));
       return;
     }
-    const malformed = malformedRequest(headers);
+    // A repeated block's list (see HpackDecoder) was checked when it was first seen.
+    const shared = this.decoder.isCached(headers);
+    const malformed =
+      shared && this.wellFormed.has(headers) ? undefined : malformedRequest(headers);
     if (malformed !== undefined) {
       // A malformed request is a stream error (8.1.1); the connection goes on.
       this.options.onError?.(new Error(`malformed request on stream ${id}: ${malformed}`));
@@ -1397,8 +1407,10 @@ export class H2Connection {
       this.sendControl(rstStreamFrame(id, ErrorCode.PROTOCOL_ERROR));
       return;
     }
+    if (shared) this.wellFormed.add(headers);
     const stream = new H2Stream(id, this);
     stream.headers = headers;
+    stream.headersShared = shared;
     this.streams.set(id, stream);
     this.idleSince = -1;
     this.options.onStream(stream);

@@ -230,3 +230,34 @@ describe('HPACK encoder', () => {
     expect(d.tableSize).toBe(0);
   });
 });
+
+describe('HPACK repeated blocks', () => {
+  it('returns the kept list for a repeat only while the dynamic table is unchanged', () => {
+    const d = new HpackDecoder();
+    d.decode(literalIndexed(58, 'grpc-node-js/1.0')); // user-agent, now index 62
+    const refs = hex('83 be'); // :method POST, index 62
+    const first = d.decode(refs);
+    expect(first).toEqual([
+      [':method', 'POST'],
+      ['user-agent', 'grpc-node-js/1.0'],
+    ]);
+    expect(d.decode(Buffer.from(refs))).toBe(first);
+    expect(d.isCached(first)).toBe(true);
+    // A new entry moves index 62: the same bytes now mean another field.
+    d.decode(literalIndexed(58, 'other/2.0'));
+    const second = d.decode(refs);
+    expect(second).not.toBe(first);
+    expect(second[1]).toEqual(['user-agent', 'other/2.0']);
+    expect(d.decode(refs)).toBe(second);
+    // A size update empties the table: the repeat no longer decodes.
+    d.decode(hex('20'));
+    expect(() => d.decode(refs)).toThrow(HpackError);
+  });
+
+  it('applies the list size limit to a kept list too', () => {
+    const d = new HpackDecoder();
+    const block = encodeHeaders([['x-large', 'v'.repeat(100)]]);
+    expect(d.decode(block)).toHaveLength(1);
+    expect(() => d.decode(block, 50)).toThrow(HeaderListTooLarge);
+  });
+});

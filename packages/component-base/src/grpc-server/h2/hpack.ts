@@ -38,12 +38,35 @@ export type HeaderField = readonly [name: string, value: string];
 /** Fields may be shared with the decoder's tables: never modified. */
 export type HeaderList = HeaderField[];
 
-/** Decodes header blocks of one connection (the dynamic table lives across blocks). */
+/** A decoded block that changed nothing in the dynamic table, kept for its next repeat. */
+interface CachedBlock {
+  block: Buffer;
+  list: HeaderList;
+  listBytes: number;
+}
+
+/** Repeated blocks remembered per connection (a client's few methods), and their largest size. */
+const CACHE_ENTRIES = 4;
+const CACHE_BLOCK_BYTES = 512;
+
+/**
+ * Decodes header blocks of one connection (the dynamic table lives across blocks).
+ *
+ * A gRPC client sends the same request header block again and again (the same method, its
+ * fields as references to entries it added to the dynamic table on its first call, the :path
+ * as a literal it never indexes). A block that adds nothing to the table decodes to the same
+ * list for as long as the table is unchanged, so the last few such blocks are kept with their
+ * lists and a byte-equal repeat returns the kept list (shared, read-only as every list here)
+ * instead of decoding the block again: no Huffman decoding of the path, no strings or arrays
+ * per request. Any change to the table forgets them all.
+ */
 export class HpackDecoder {
   /** Newest entry last; HPACK index 62 is the last element. */
   private readonly table: HeaderField[] = [];
   private size = 0;
   private maxSize: number;
+  private readonly cache: CachedBlock[] = [];
+  private nextSlot = 0;
 
   /** `settingsMax`: our SETTINGS_HEADER_TABLE_SIZE, the largest size the peer may choose. */
   constructor(private readonly settingsMax = 4096) {
@@ -66,10 +89,19 @@ export class HpackDecoder {
    * and the connection must end (the table state is lost mid-block).
    */
   decode(block: Buffer, maxListBytes = Infinity): HeaderList {
+    const hit = this.cached(block);
+    if (hit !== undefined) {
+      if (hit.listBytes > maxListBytes) {
+        throw new HeaderListTooLarge(`HPACK: header list larger than ${maxListBytes} bytes`);
+      }
+      return hit.list;
+    }
     const out: HeaderList = [];
     let listBytes = 0;
     let pos = 0;
     let fieldSeen = false;
+    /** The block changes the dynamic table (an indexed literal or a size update). */
+    let changes = false;
     while (pos < block.length) {
       const b = block[pos]!;
       if (b & 0x80) {
@@ -84,6 +116,8 @@ export class HpackDecoder {
         // Literal with incremental indexing (6.2.1).
         const [field, next] = this.literal(block, pos, 6);
         pos = next;
+        changes = true;
+        this.forget();
         this.add(field);
         out.push(field);
         listBytes += field[0].length + field[1].length + ENTRY_OVERHEAD;
@@ -94,6 +128,8 @@ export class HpackDecoder {
         const [max, next] = readInt(block, pos, 5);
         pos = next;
         if (max > this.settingsMax) throw new HpackError('HPACK: table size above the limit');
+        changes = true;
+        this.forget();
         this.maxSize = max;
         this.evict(0);
       } else {
@@ -108,7 +144,37 @@ export class HpackDecoder {
         throw new HeaderListTooLarge(`HPACK: header list larger than ${maxListBytes} bytes`);
       }
     }
+    if (!changes && block.length <= CACHE_BLOCK_BYTES) this.keep(block, out, listBytes);
     return out;
+  }
+
+  /** Whether `list` is a kept list (shared by every repeat of its block). */
+  isCached(list: HeaderList): boolean {
+    for (const c of this.cache) if (c.list === list) return true;
+    return false;
+  }
+
+  private cached(block: Buffer): CachedBlock | undefined {
+    for (const c of this.cache) {
+      if (c.block.length === block.length && c.block.equals(block)) return c;
+    }
+    return undefined;
+  }
+
+  private keep(block: Buffer, list: HeaderList, listBytes: number): void {
+    // A copy: the block is a view of a socket chunk.
+    const entry = { block: Buffer.from(block), list, listBytes };
+    if (this.cache.length < CACHE_ENTRIES) this.cache.push(entry);
+    else {
+      this.cache[this.nextSlot] = entry;
+      this.nextSlot = (this.nextSlot + 1) % CACHE_ENTRIES;
+    }
+  }
+
+  /** The dynamic table changed: kept blocks may now mean something else. */
+  private forget(): void {
+    this.cache.length = 0;
+    this.nextSlot = 0;
   }
 
   /** A table entry, shared (not copied): header lists are read-only. */

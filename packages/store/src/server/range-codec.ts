@@ -1,0 +1,325 @@
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import { VarintReader } from '../apply/codec.js';
+import type { RangeRequest__Output } from '../gen/etcd/types/etcdserverpb/RangeRequest.js';
+import type { RangeResponse } from '../gen/etcd/types/etcdserverpb/RangeResponse.js';
+import { halves, varintSize, writeVarint } from './kv-codec.js';
+
+/**
+ * Range, the request of every get, decoded and its response encoded by hand (decision 0030),
+ * as Put's are (kv-codec.ts, decision 0027): proto-loader's toObject turns each of the six
+ * int64 fields of a RangeRequest into a decimal string through a Long, and fromObject + encode
+ * walk the response's header and key-values through generic code, a measurable share of a
+ * get's CPU in the member that serves it. Both produce exactly what proto-loader does; whatever
+ * they do not cover (unknown fields or enum values, other wire types, malformed bytes, values
+ * of other forms) goes to the generic functions, so the result is always theirs.
+ */
+
+// RangeRequest field keys (number << 3 | wire type), etcdserverpb/rpc.proto.
+const RQ_KEY = (1 << 3) | 2;
+const RQ_RANGE_END = (2 << 3) | 2;
+const RQ_LIMIT = (3 << 3) | 0;
+const RQ_REVISION = (4 << 3) | 0;
+const RQ_SORT_ORDER = (5 << 3) | 0;
+const RQ_SORT_TARGET = (6 << 3) | 0;
+const RQ_SERIALIZABLE = (7 << 3) | 0;
+const RQ_KEYS_ONLY = (8 << 3) | 0;
+const RQ_COUNT_ONLY = (9 << 3) | 0;
+const RQ_MIN_MOD = (10 << 3) | 0;
+const RQ_MAX_MOD = (11 << 3) | 0;
+const RQ_MIN_CREATE = (12 << 3) | 0;
+const RQ_MAX_CREATE = (13 << 3) | 0;
+
+const SORT_ORDERS = ['NONE', 'ASCEND', 'DESCEND'] as const;
+const SORT_TARGETS = ['KEY', 'VERSION', 'CREATE', 'MOD', 'VALUE'] as const;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A RangeRequest's bytes as proto-loader's deserializer decodes them (defaults included, key
+ * and range_end views of `bytes`, int64 fields as decimal strings, enums by name); undefined
+ * for anything else.
+ */
+export function decodeRangeRequest(bytes: Buffer): RangeRequest__Output | undefined {
+  const out: RangeRequest__Output = {
+    key: EMPTY,
+    range_end: EMPTY,
+    limit: '0',
+    revision: '0',
+    sort_order: 'NONE',
+    sort_target: 'KEY',
+    serializable: false,
+    keys_only: false,
+    count_only: false,
+    min_mod_revision: '0',
+    max_mod_revision: '0',
+    min_create_revision: '0',
+    max_create_revision: '0',
+  };
+  const end = bytes.length;
+  const r = new VarintReader(bytes);
+  while (r.pos < end) {
+    const field = bytes[r.pos++]!;
+    switch (field) {
+      case RQ_KEY:
+      case RQ_RANGE_END: {
+        const n = r.small(end);
+        if (n < 0 || r.pos + n > end) return undefined;
+        const view = bytes.subarray(r.pos, r.pos + n);
+        r.pos += n;
+        if (field === RQ_KEY) out.key = view;
+        else out.range_end = view;
+        break;
+      }
+      case RQ_SORT_ORDER:
+      case RQ_SORT_TARGET: {
+        const v = r.small(end);
+        const name = field === RQ_SORT_ORDER ? SORT_ORDERS[v] : SORT_TARGETS[v];
+        // Unknown values (and malformed ones, -1): proto-loader keeps the number.
+        if (name === undefined) return undefined;
+        if (field === RQ_SORT_ORDER) out.sort_order = name as RangeRequest__Output['sort_order'];
+        else out.sort_target = name as RangeRequest__Output['sort_target'];
+        break;
+      }
+      case RQ_SERIALIZABLE:
+      case RQ_KEYS_ONLY:
+      case RQ_COUNT_ONLY: {
+        const v = r.small(end);
+        if (v < 0) return undefined;
+        if (field === RQ_SERIALIZABLE) out.serializable = v !== 0;
+        else if (field === RQ_KEYS_ONLY) out.keys_only = v !== 0;
+        else out.count_only = v !== 0;
+        break;
+      }
+      case RQ_LIMIT:
+      case RQ_REVISION:
+      case RQ_MIN_MOD:
+      case RQ_MAX_MOD:
+      case RQ_MIN_CREATE:
+      case RQ_MAX_CREATE: {
+        const v = r.big(end);
+        if (v === undefined) return undefined;
+        const s = v < 0x80n ? SMALL[Number(v)]! : BigInt.asIntN(64, v).toString();
+        if (field === RQ_LIMIT) out.limit = s;
+        else if (field === RQ_REVISION) out.revision = s;
+        else if (field === RQ_MIN_MOD) out.min_mod_revision = s;
+        else if (field === RQ_MAX_MOD) out.max_mod_revision = s;
+        else if (field === RQ_MIN_CREATE) out.min_create_revision = s;
+        else out.max_create_revision = s;
+        break;
+      }
+      default:
+        return undefined;
+    }
+  }
+  return out;
+}
+
+/** Decimal strings of 0..127 (limits and the like), made once. */
+const SMALL = Array.from({ length: 128 }, (_, i) => String(i));
+
+// RangeResponse, ResponseHeader and KeyValue field keys.
+const RS_HEADER = (1 << 3) | 2;
+const RS_KVS = (2 << 3) | 2;
+const RS_MORE = (3 << 3) | 0;
+const RS_COUNT = (4 << 3) | 0;
+const RH_FIELDS = [(1 << 3) | 0, (2 << 3) | 0, (3 << 3) | 0, (4 << 3) | 0] as const;
+const KV_KEY = (1 << 3) | 2;
+const KV_INTS = [(2 << 3) | 0, (3 << 3) | 0, (4 << 3) | 0] as const;
+const KV_VALUE = (5 << 3) | 2;
+const KV_LEASE = (6 << 3) | 0;
+const FRAME_PREFIX = 5;
+
+/** An int64/uint64 field's value as two unsigned 32-bit halves; false when not covered. */
+function int64Halves(v: unknown, out: Float64Array, i: number): boolean {
+  if (typeof v === 'string') {
+    if (!/^\d{1,19}$/.test(v)) return false;
+    const b = BigInt(v);
+    if (b >= 2n ** 63n) return false;
+    out[i] = Number(b & 0xffffffffn);
+    out[i + 1] = Number(b >> 32n);
+    return true;
+  }
+  return halves(v, out, i);
+}
+
+/** Bytes of a length-delimited field of `n` payload bytes (key, length, payload). */
+const lenField = (n: number): number => 1 + varintSize(n, 0) + n;
+
+/** Scratch halves of one message's 64-bit fields (at most 4 per message). */
+const scratch = new Float64Array(8);
+const ABSENT = -1;
+
+/**
+ * The framed bytes of a RangeResponse as proto-loader's serializer writes them (every field
+ * present written, zeros included, as protobufjs does after fromObject); undefined for a
+ * response with anything else in it or values of other forms.
+ */
+export function encodeRangeResponseFramed(res: RangeResponse): Buffer | undefined {
+  for (const k in res) if (k !== 'header' && k !== 'kvs' && k !== 'more' && k !== 'count') return;
+  const h = res.header;
+  let headerBody = ABSENT;
+  const hv: unknown[] = [];
+  if (h !== undefined && h !== null) {
+    for (const k in h)
+      if (k !== 'cluster_id' && k !== 'member_id' && k !== 'revision' && k !== 'raft_term')
+        return undefined;
+    hv.push(h.cluster_id, h.member_id, h.revision, h.raft_term);
+    headerBody = 0;
+    for (let f = 0; f < 4; f++) {
+      const v = hv[f];
+      if (v === undefined || v === null) continue;
+      if (!int64Halves(v, scratch, 2 * f)) return undefined;
+      headerBody += 1 + varintSize(scratch[2 * f]!, scratch[2 * f + 1]!);
+    }
+  }
+  const kvs = res.kvs ?? [];
+  if (!Array.isArray(kvs)) return undefined;
+  // Each key-value's body size, computed once for the total and again at writing.
+  const sizes: number[] = [];
+  let size = headerBody === ABSENT ? 0 : lenField(headerBody);
+  for (const kv of kvs) {
+    const n = kvBodySize(kv);
+    if (n < 0) return undefined;
+    sizes.push(n);
+    size += lenField(n);
+  }
+  const more = res.more;
+  if (more !== undefined && more !== null) {
+    if (typeof more !== 'boolean') return undefined;
+    size += 2;
+  }
+  const count = res.count;
+  let countLo = 0;
+  let countHi = 0;
+  if (count !== undefined && count !== null) {
+    if (!int64Halves(count, scratch, 0)) return undefined;
+    countLo = scratch[0]!;
+    countHi = scratch[1]!;
+    size += 1 + varintSize(countLo, countHi);
+  }
+
+  const out = Buffer.allocUnsafe(FRAME_PREFIX + size);
+  out[0] = 0;
+  out.writeUInt32BE(size, 1);
+  let pos = FRAME_PREFIX;
+  if (headerBody !== ABSENT) {
+    out[pos++] = RS_HEADER;
+    pos = writeVarint(out, pos, headerBody, 0);
+    for (let f = 0; f < 4; f++) {
+      const v = hv[f];
+      if (v === undefined || v === null) continue;
+      int64Halves(v, scratch, 0);
+      out[pos++] = RH_FIELDS[f]!;
+      pos = writeVarint(out, pos, scratch[0]!, scratch[1]!);
+    }
+  }
+  for (let i = 0; i < kvs.length; i++) {
+    out[pos++] = RS_KVS;
+    pos = writeVarint(out, pos, sizes[i]!, 0);
+    pos = writeKv(out, pos, kvs[i] as KvLike);
+  }
+  if (more !== undefined && more !== null) {
+    out[pos++] = RS_MORE;
+    out[pos++] = more ? 1 : 0;
+  }
+  if (count !== undefined && count !== null) {
+    out[pos++] = RS_COUNT;
+    pos = writeVarint(out, pos, countLo, countHi);
+  }
+  return pos === out.length ? out : undefined;
+}
+
+interface KvLike {
+  key?: unknown;
+  create_revision?: unknown;
+  mod_revision?: unknown;
+  version?: unknown;
+  value?: unknown;
+  lease?: unknown;
+}
+
+/** A KeyValue's encoded size, or -1 when it has anything the encoder does not cover. */
+function kvBodySize(kv: unknown): number {
+  if (typeof kv !== 'object' || kv === null) return -1;
+  for (const k in kv) {
+    if (
+      k !== 'key' &&
+      k !== 'create_revision' &&
+      k !== 'mod_revision' &&
+      k !== 'version' &&
+      k !== 'value' &&
+      k !== 'lease'
+    )
+      return -1;
+  }
+  const m = kv as KvLike;
+  let n = 0;
+  for (const b of [m.key, m.value]) {
+    if (b === undefined || b === null) continue;
+    if (!Buffer.isBuffer(b)) return -1;
+    n += lenField(b.length);
+  }
+  for (const v of [m.create_revision, m.mod_revision, m.version, m.lease]) {
+    if (v === undefined || v === null) continue;
+    if (!int64Halves(v, scratch, 0)) return -1;
+    n += 1 + varintSize(scratch[0]!, scratch[1]!);
+  }
+  return n;
+}
+
+/** Writes a KeyValue kvBodySize accepted; fields in field-number order, as protobufjs. */
+function writeKv(out: Buffer, pos: number, m: KvLike): number {
+  const key = m.key as Buffer | undefined | null;
+  if (key !== undefined && key !== null) pos = writeBytes(out, pos, KV_KEY, key);
+  const ints = [m.create_revision, m.mod_revision, m.version];
+  for (let f = 0; f < 3; f++) pos = writeInt(out, pos, KV_INTS[f]!, ints[f]);
+  const value = m.value as Buffer | undefined | null;
+  if (value !== undefined && value !== null) pos = writeBytes(out, pos, KV_VALUE, value);
+  return writeInt(out, pos, KV_LEASE, m.lease);
+}
+
+function writeBytes(out: Buffer, pos: number, tag: number, b: Buffer): number {
+  out[pos++] = tag;
+  pos = writeVarint(out, pos, b.length, 0);
+  if (b.length <= 32) for (let i = 0; i < b.length; i++) out[pos + i] = b[i]!;
+  else out.set(b, pos);
+  return pos + b.length;
+}
+
+function writeInt(out: Buffer, pos: number, tag: number, v: unknown): number {
+  if (v === undefined || v === null) return pos;
+  int64Halves(v, scratch, 0);
+  out[pos++] = tag;
+  return writeVarint(out, pos, scratch[0]!, scratch[1]!);
+}
+
+/** Prefixes an unframed message with the gRPC message prefix. */
+function frame(bytes: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_PREFIX + bytes.length);
+  out[0] = 0;
+  out.writeUInt32BE(bytes.length, 1);
+  bytes.copy(out, FRAME_PREFIX);
+  return out;
+}
+
+/**
+ * The KV service definition with Range's request decoded and its response encoded by hand,
+ * the generic proto-loader functions taking whatever these do not cover; the response is
+ * written as one framed buffer.
+ */
+export function withHandWrittenRange(service: ServiceDefinition): ServiceDefinition {
+  const range = service.Range;
+  if (range === undefined) throw new Error('KV service without Range');
+  const deserialize = range.requestDeserialize;
+  const serialize = range.responseSerialize;
+  return {
+    ...service,
+    Range: {
+      ...range,
+      requestDeserialize: (bytes: Buffer): unknown =>
+        decodeRangeRequest(bytes) ?? deserialize(bytes),
+      responseSerialize: (res: unknown) =>
+        encodeRangeResponseFramed(res as RangeResponse) ?? frame(serialize(res)),
+      responseFramed: true,
+    } as typeof range,
+  };
+}
