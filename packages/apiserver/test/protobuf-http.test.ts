@@ -233,7 +233,7 @@ describe.skipIf(skip)('Kubernetes protobuf over HTTP', () => {
       headers: { 'content-type': 'application/merge-patch+json', accept: 'application/json' },
       body: JSON.stringify({ metadata: { labels: { step: 'two' } } }),
     });
-    const after = await patched.json();
+    const after = (await patched.json()) as any;
     const { type, events } = await watching;
     expect(type).toBe(`${PB};stream=watch`);
     const modified = events.find((e) => e.type === 'MODIFIED')!;
