@@ -644,6 +644,138 @@ export const MESSAGES: Record<string, MessageSpec> = {
   },
   ImageVolumeSource: { 1: f('reference', 'string'), 2: f('pullPolicy', 'string') },
 
+  // ----- core/v1 Node
+  Node: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: f('spec', msg('NodeSpec')),
+    3: f('status', msg('NodeStatus')),
+  },
+  NodeList: { 1: f('metadata', msg('ListMeta')), 2: list('items', 'Node') },
+  NodeSpec: {
+    1: f('podCIDR', 'string'),
+    2: f('externalID', 'string'),
+    3: f('providerID', 'string'),
+    4: f('unschedulable', 'bool'),
+    5: list('taints', 'Taint'),
+    6: f('configSource', msg('NodeConfigSource')),
+    7: strings('podCIDRs'),
+  },
+  NodeConfigSource: { 2: f('configMap', msg('ConfigMapNodeConfigSource')) },
+  ConfigMapNodeConfigSource: {
+    1: z('namespace', 'string'),
+    2: z('name', 'string'),
+    3: f('uid', 'string'),
+    4: f('resourceVersion', 'string'),
+    5: z('kubeletConfigKey', 'string'),
+  },
+  Taint: {
+    1: z('key', 'string'),
+    2: f('value', 'string'),
+    3: z('effect', 'string'),
+    4: p('timeAdded', 'time'),
+  },
+  NodeStatus: {
+    1: quantities('capacity'),
+    2: quantities('allocatable'),
+    3: f('phase', 'string'),
+    4: list('conditions', 'NodeCondition'),
+    5: list('addresses', 'NodeAddress'),
+    6: f('daemonEndpoints', msg('NodeDaemonEndpoints')),
+    7: f('nodeInfo', msg('NodeSystemInfo')),
+    8: list('images', 'ContainerImage'),
+    9: strings('volumesInUse'),
+    10: list('volumesAttached', 'AttachedVolume'),
+    11: f('config', msg('NodeConfigStatus')),
+    12: list('runtimeHandlers', 'NodeRuntimeHandler'),
+    13: f('features', msg('NodeFeatures')),
+    14: strings('declaredFeatures'),
+  },
+  NodeCondition: {
+    1: z('type', 'string'),
+    2: z('status', 'string'),
+    3: f('lastHeartbeatTime', 'time'),
+    4: f('lastTransitionTime', 'time'),
+    5: f('reason', 'string'),
+    6: f('message', 'string'),
+  },
+  NodeAddress: { 1: z('type', 'string'), 2: z('address', 'string') },
+  NodeDaemonEndpoints: { 1: f('kubeletEndpoint', msg('DaemonEndpoint')) },
+  DaemonEndpoint: { 1: z('Port', 'int') },
+  NodeSystemInfo: {
+    1: z('machineID', 'string'),
+    2: z('systemUUID', 'string'),
+    3: z('bootID', 'string'),
+    4: z('kernelVersion', 'string'),
+    5: z('osImage', 'string'),
+    6: z('containerRuntimeVersion', 'string'),
+    7: z('kubeletVersion', 'string'),
+    8: z('kubeProxyVersion', 'string'),
+    9: z('operatingSystem', 'string'),
+    10: z('architecture', 'string'),
+    11: f('swap', msg('NodeSwapStatus')),
+  },
+  NodeSwapStatus: { 1: p('capacity', 'int') },
+  ContainerImage: { 1: strings('names'), 2: f('sizeBytes', 'int') },
+  AttachedVolume: { 1: z('name', 'string'), 2: z('devicePath', 'string') },
+  NodeConfigStatus: {
+    1: f('assigned', msg('NodeConfigSource')),
+    2: f('active', msg('NodeConfigSource')),
+    3: f('lastKnownGood', msg('NodeConfigSource')),
+    4: f('error', 'string'),
+  },
+  NodeRuntimeHandler: {
+    1: z('name', 'string'),
+    2: f('features', msg('NodeRuntimeHandlerFeatures')),
+  },
+  NodeRuntimeHandlerFeatures: {
+    1: p('recursiveReadOnlyMounts', 'bool'),
+    2: p('userNamespaces', 'bool'),
+  },
+  NodeFeatures: { 1: p('supplementalGroupsPolicy', 'bool'), 2: p('containerUlimits', 'bool') },
+
+  // ----- core/v1 Endpoints
+  Endpoints: { 1: f('metadata', msg('ObjectMeta')), 2: list('subsets', 'EndpointSubset') },
+  EndpointsList: { 1: f('metadata', msg('ListMeta')), 2: list('items', 'Endpoints') },
+  EndpointSubset: {
+    1: list('addresses', 'EndpointAddress'),
+    2: list('notReadyAddresses', 'EndpointAddress'),
+    3: list('ports', 'EndpointPort'),
+  },
+  EndpointAddress: {
+    1: z('ip', 'string'),
+    2: f('targetRef', msg('ObjectReference')),
+    3: f('hostname', 'string'),
+    4: p('nodeName', 'string'),
+  },
+  EndpointPort: {
+    1: f('name', 'string'),
+    2: z('port', 'int'),
+    3: f('protocol', 'string'),
+    4: p('appProtocol', 'string'),
+  },
+
+  // ----- core/v1 Event
+  Event: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: z('involvedObject', msg('ObjectReference')),
+    3: f('reason', 'string'),
+    4: f('message', 'string'),
+    5: f('source', msg('EventSource')),
+    6: f('firstTimestamp', 'time'),
+    7: f('lastTimestamp', 'time'),
+    8: f('count', 'int'),
+    9: f('type', 'string'),
+    10: f('eventTime', 'microTime'),
+    11: f('series', msg('EventSeries')),
+    12: f('action', 'string'),
+    13: f('related', msg('ObjectReference')),
+    14: z('reportingComponent', 'string'),
+    15: z('reportingInstance', 'string'),
+  },
+  EventList: { 1: f('metadata', msg('ListMeta')), 2: list('items', 'Event') },
+  EventSeries: { 1: f('count', 'int'), 2: f('lastObservedTime', 'microTime') },
+  EventSource: { 1: f('component', 'string'), 2: f('host', 'string') },
+
   // ----- kinds kubectl sends as protobuf request bodies (decoding only; see ENCODABLE)
   Namespace: {
     1: f('metadata', msg('ObjectMeta')),
@@ -832,6 +964,9 @@ export const MESSAGES: Record<string, MessageSpec> = {
 /** The kinds whose protobuf request bodies are understood, by `apiVersion/kind`. */
 export const DECODABLE: Record<string, string> = {
   'v1/Pod': 'Pod',
+  'v1/Node': 'Node',
+  'v1/Endpoints': 'Endpoints',
+  'v1/Event': 'Event',
   'v1/Namespace': 'Namespace',
   'v1/ConfigMap': 'ConfigMap',
   'v1/Secret': 'Secret',
@@ -859,4 +994,7 @@ export const DECODABLE: Record<string, string> = {
  */
 export const ENCODABLE: Record<string, { message: string; list: string }> = {
   'v1/Pod': { message: 'Pod', list: 'PodList' },
+  'v1/Node': { message: 'Node', list: 'NodeList' },
+  'v1/Endpoints': { message: 'Endpoints', list: 'EndpointsList' },
+  'v1/Event': { message: 'Event', list: 'EventList' },
 };

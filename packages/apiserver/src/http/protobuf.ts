@@ -631,11 +631,20 @@ export function encodeProtobufObject(obj: JsonObject): Buffer {
   return envelope(apiVersion, kind, (w) => w.raw(raw), raw.length + 64);
 }
 
+/**
+ * One scratch buffer for encoding messages (encoding never nests: the result is copied out at
+ * once), so an object costs one exact-size allocation instead of a grown buffer and a copy.
+ */
+const scratch = new Writer(64 * 1024);
+
 /** Encodes the bytes of one message (no envelope). */
 export function encodeProtobufMessage(obj: JsonObject, message: string): Buffer {
-  const w = new Writer();
-  writeMessage(w, obj, message);
-  return Buffer.from(w.finish());
+  scratch.pos = 0;
+  writeMessage(scratch, obj, message);
+  const out = Buffer.allocUnsafe(scratch.pos);
+  scratch.buf.copy(out, 0, 0, scratch.pos);
+  if (scratch.buf.length > 1024 * 1024) scratch.buf = Buffer.allocUnsafe(64 * 1024);
+  return out;
 }
 
 /**
