@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProtobufObject, decodeWatchEvent } from '../src/http/protobuf.js';
 import { etcdMissingReason } from './helpers/etcd.js';
 import { startTestCluster, type TestCluster } from './helpers/apiserver.js';
+import { KUBECTL, kubectlFor } from './helpers/kubectl.js';
 
 const skip = etcdMissingReason();
 if (skip) console.warn(`skipping protobuf HTTP tests: ${skip}`);
@@ -284,6 +285,55 @@ describe.skipIf(skip)('Kubernetes protobuf over HTTP', () => {
     expect(status.typeMeta).toEqual({ apiVersion: 'v1', kind: 'Status' });
     expect(status.object).toMatchObject({ status: 'Failure', code: 410, reason: 'Expired' });
   });
+
+  // kubectl's drain and cordon use client-go's typed clients, which ask for protobuf: a real Go
+  // decoder reads our Node and Pod answers (and would fail the command on a wrong byte).
+  it.skipIf(!KUBECTL)(
+    'kubectl cordon and drain read Nodes and Pods in protobuf',
+    async () => {
+      const k = kubectlFor(cluster.url);
+      try {
+        await call('POST', '/api/v1/nodes', 'application/json', {
+          apiVersion: 'v1',
+          kind: 'Node',
+          metadata: { name: 'pb-node', labels: { 'kubernetes.io/hostname': 'pb-node' } },
+          status: {
+            capacity: { cpu: '2', pods: '110' },
+            addresses: [{ type: 'InternalIP', address: '10.0.0.9' }],
+          },
+        });
+        const pod = richPod('pb-drained') as { spec: Record<string, unknown> };
+        pod.spec.nodeName = 'pb-node';
+        expect(
+          (await call('POST', '/api/v1/namespaces/default/pods', 'application/json', pod)).status,
+        ).toBe(201);
+        const drain = await k.run(
+          [
+            'drain',
+            'pb-node',
+            '--force',
+            '--delete-emptydir-data',
+            '--grace-period=0',
+            '--timeout=20s',
+            '-v=8',
+          ],
+          undefined,
+          40_000,
+        );
+        expect(drain.stderr).toMatch(/Accept: application\/vnd\.kubernetes\.protobuf/);
+        expect(drain.stderr).toMatch(/Content-Type: application\/vnd\.kubernetes\.protobuf/);
+        if (drain.code !== 0) console.log(drain.stdout, drain.stderr.slice(-6000));
+        expect(drain.code).toBe(0);
+        expect(drain.stdout).toMatch(/node\/pb-node cordoned/);
+        expect(drain.stdout).toMatch(/pod\/pb-drained evicted/);
+        const node = (await call('GET', '/api/v1/nodes/pb-node', 'application/json')).json;
+        expect(node.spec.unschedulable).toBe(true);
+      } finally {
+        k.cleanup();
+      }
+    },
+    60_000,
+  );
 
   it('falls back to JSON for kinds without tables and custom resources; 406 without JSON', async () => {
     const cm = await call(
