@@ -776,6 +776,52 @@ export const MESSAGES: Record<string, MessageSpec> = {
   EventSeries: { 1: f('count', 'int'), 2: f('lastObservedTime', 'microTime') },
   EventSource: { 1: f('component', 'string'), 2: f('host', 'string') },
 
+  // ----- coordination.k8s.io/v1 Lease
+  Lease: { 1: f('metadata', msg('ObjectMeta')), 2: f('spec', msg('LeaseSpec')) },
+  LeaseList: { 1: f('metadata', msg('ListMeta')), 2: list('items', 'Lease') },
+  LeaseSpec: {
+    1: p('holderIdentity', 'string'),
+    2: p('leaseDurationSeconds', 'int'),
+    3: p('acquireTime', 'microTime'),
+    4: p('renewTime', 'microTime'),
+    5: p('leaseTransitions', 'int'),
+    6: p('strategy', 'string'),
+    7: p('preferredHolder', 'string'),
+  },
+
+  // ----- discovery.k8s.io/v1 EndpointSlice (its Endpoint and EndpointPort are not core's)
+  EndpointSlice: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: list('endpoints', 'DiscoveryEndpoint'),
+    3: list('ports', 'DiscoveryEndpointPort'),
+    4: z('addressType', 'string'),
+  },
+  EndpointSliceList: { 1: f('metadata', msg('ListMeta')), 2: list('items', 'EndpointSlice') },
+  DiscoveryEndpoint: {
+    1: strings('addresses'),
+    2: z('conditions', msg('EndpointConditions')),
+    3: p('hostname', 'string'),
+    4: f('targetRef', msg('ObjectReference')),
+    5: labels('deprecatedTopology'),
+    6: p('nodeName', 'string'),
+    7: p('zone', 'string'),
+    8: f('hints', msg('EndpointHints')),
+  },
+  EndpointConditions: {
+    1: p('ready', 'bool'),
+    2: p('serving', 'bool'),
+    3: p('terminating', 'bool'),
+  },
+  EndpointHints: { 1: list('forZones', 'ForZone'), 2: list('forNodes', 'ForNode') },
+  ForZone: { 1: z('name', 'string') },
+  ForNode: { 1: z('name', 'string') },
+  DiscoveryEndpointPort: {
+    1: p('name', 'string'),
+    2: p('protocol', 'string'),
+    3: p('port', 'int'),
+    4: p('appProtocol', 'string'),
+  },
+
   // ----- kinds kubectl sends as protobuf request bodies (decoding only; see ENCODABLE)
   Namespace: {
     1: f('metadata', msg('ObjectMeta')),
@@ -967,6 +1013,8 @@ export const DECODABLE: Record<string, string> = {
   'v1/Node': 'Node',
   'v1/Endpoints': 'Endpoints',
   'v1/Event': 'Event',
+  'coordination.k8s.io/v1/Lease': 'Lease',
+  'discovery.k8s.io/v1/EndpointSlice': 'EndpointSlice',
   'v1/Namespace': 'Namespace',
   'v1/ConfigMap': 'ConfigMap',
   'v1/Secret': 'Secret',
@@ -992,9 +1040,23 @@ export const DECODABLE: Record<string, string> = {
  * tables cover every field of the server's OpenAPI schema (protobuf-tables.test.ts checks), so an
  * answer can never lose data. Everything else is answered in JSON (or 406 without JSON).
  */
-export const ENCODABLE: Record<string, { message: string; list: string }> = {
-  'v1/Pod': { message: 'Pod', list: 'PodList' },
-  'v1/Node': { message: 'Node', list: 'NodeList' },
-  'v1/Endpoints': { message: 'Endpoints', list: 'EndpointsList' },
-  'v1/Event': { message: 'Event', list: 'EventList' },
+export const ENCODABLE: Record<string, { message: string; list: string; definition: string }> = {
+  'v1/Pod': { message: 'Pod', list: 'PodList', definition: 'io.k8s.api.core.v1.Pod' },
+  'v1/Node': { message: 'Node', list: 'NodeList', definition: 'io.k8s.api.core.v1.Node' },
+  'v1/Endpoints': {
+    message: 'Endpoints',
+    list: 'EndpointsList',
+    definition: 'io.k8s.api.core.v1.Endpoints',
+  },
+  'v1/Event': { message: 'Event', list: 'EventList', definition: 'io.k8s.api.core.v1.Event' },
+  'coordination.k8s.io/v1/Lease': {
+    message: 'Lease',
+    list: 'LeaseList',
+    definition: 'io.k8s.api.coordination.v1.Lease',
+  },
+  'discovery.k8s.io/v1/EndpointSlice': {
+    message: 'EndpointSlice',
+    list: 'EndpointSliceList',
+    definition: 'io.k8s.api.discovery.v1.EndpointSlice',
+  },
 };
