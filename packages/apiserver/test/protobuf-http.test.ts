@@ -203,6 +203,83 @@ describe.skipIf(skip)('Kubernetes protobuf over HTTP', () => {
     expect(pod.status.phase).toBe(json.status.phase);
   });
 
+  it('answers Nodes, Endpoints, Events, Leases and EndpointSlices as their JSON says', async () => {
+    const objects: [string, object][] = [
+      [
+        '/api/v1/nodes',
+        {
+          apiVersion: 'v1',
+          kind: 'Node',
+          metadata: { name: 'pb-n1' },
+          spec: { taints: [{ key: 'k', effect: 'NoSchedule' }] },
+          status: { capacity: { cpu: '2' }, conditions: [{ type: 'Ready', status: 'True' }] },
+        },
+      ],
+      [
+        '/api/v1/namespaces/default/endpoints',
+        {
+          apiVersion: 'v1',
+          kind: 'Endpoints',
+          metadata: { name: 'pb-ep' },
+          subsets: [{ addresses: [{ ip: '10.0.0.1' }], ports: [{ port: 80 }] }],
+        },
+      ],
+      [
+        '/api/v1/namespaces/default/events',
+        {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { name: 'pb-ev' },
+          involvedObject: { kind: 'Pod', namespace: 'default', name: 'x' },
+          reason: 'Test',
+          message: 'm',
+          type: 'Normal',
+          eventTime: '2026-12-07T10:00:00.123456Z',
+          reportingComponent: 'test',
+          reportingInstance: 'i',
+          action: 'A',
+        },
+      ],
+      [
+        '/apis/coordination.k8s.io/v1/namespaces/default/leases',
+        {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: 'pb-lease' },
+          spec: {
+            holderIdentity: 'me',
+            leaseDurationSeconds: 15,
+            renewTime: '2026-12-07T10:00:00.000001Z',
+          },
+        },
+      ],
+      [
+        '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices',
+        {
+          apiVersion: 'discovery.k8s.io/v1',
+          kind: 'EndpointSlice',
+          metadata: { name: 'pb-slice' },
+          addressType: 'IPv4',
+          endpoints: [{ addresses: ['10.0.0.2'], conditions: { ready: true } }],
+          ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+        },
+      ],
+    ];
+    for (const [collection, object] of objects) {
+      const created = await call('POST', collection, `${PB}, application/json`, object);
+      expect(created.status, collection).toBe(201);
+      expect(created.type).toBe(PB);
+      const name = (object as { metadata: { name: string } }).metadata.name;
+      const json = (await call('GET', `${collection}/${name}`, 'application/json')).json;
+      const pb = await call('GET', `${collection}/${name}`, PB);
+      expect(pb.type).toBe(PB);
+      expect(decodeProtobufObject(pb.bytes)).toEqual(json);
+      const list = await call('GET', collection, PB);
+      expect(list.type).toBe(PB);
+      expect((decodeProtobufObject(list.bytes).items as unknown[]).length).toBeGreaterThan(0);
+    }
+  });
+
   it('answers lists in protobuf (PodList with ListMeta)', async () => {
     await call('POST', '/api/v1/namespaces/default/pods', 'application/json', richPod('pb-2'));
     const json = (await call('GET', '/api/v1/namespaces/default/pods', 'application/json')).json;
