@@ -521,15 +521,53 @@ function writeScalar(w: Writer, num: number, fs: FieldSpec, v: unknown): void {
   }
 }
 
+/** A message's fields by JSON member; members of embedded structs map to the embedding field. */
+interface ByName {
+  fields: Map<string, { num: number; fs: FieldSpec; inline?: string }>;
+}
+const BY_NAME = new Map<string, ByName>();
+function byName(name: string): ByName {
+  let b = BY_NAME.get(name);
+  if (!b) {
+    b = { fields: new Map() };
+    for (const [num, fs] of orderedFields(name)) {
+      const t = fs.type;
+      if (typeof t === 'object' && 'message' in t && t.inline) {
+        for (const member of byName(t.message).fields.keys()) {
+          b.fields.set(member, { num, fs, inline: t.message });
+        }
+      } else b.fields.set(fs.name, { num, fs });
+    }
+    BY_NAME.set(name, b);
+  }
+  return b;
+}
+
+/**
+ * Writes the members present in `obj` (iterating the object's own members is much cheaper than
+ * probing every field of a large message such as PodSpec, most of which are absent), in the
+ * object's member order; readers accept fields in any order. An embedded struct is written once,
+ * when its first member comes up; members without a field are skipped (the schema-walk test
+ * keeps the tables complete for every kind answered in protobuf).
+ */
 function writeMessage(w: Writer, obj: JsonObject, name: string): void {
-  for (const [num, fs] of orderedFields(name)) {
-    const t = fs.type;
-    if (typeof t === 'object' && 'message' in t && t.inline) {
-      w.message(num, () => writeMessage(w, obj, t.message));
+  const fields = byName(name).fields;
+  let inlined: Set<string> | undefined;
+  for (const key in obj) {
+    const entry = fields.get(key);
+    if (!entry) continue;
+    const { num, fs } = entry;
+    if (entry.inline !== undefined) {
+      inlined ??= new Set();
+      if (inlined.has(entry.inline)) continue;
+      inlined.add(entry.inline);
+      const sub = entry.inline;
+      w.message(num, () => writeMessage(w, obj, sub));
       continue;
     }
-    const v = obj[fs.name];
+    const v = obj[key];
     if (v === undefined) continue;
+    const t = fs.type;
     if (v === null) {
       // Only metav1.Time marshals its zero value as null; a message of zero fields stands for it.
       if (t === 'time' || t === 'microTime') w.message(num, () => undefined);
@@ -538,10 +576,10 @@ function writeMessage(w: Writer, obj: JsonObject, name: string): void {
     if (typeof t === 'object' && 'map' in t) {
       const m = v as Record<string, JsonValue>;
       // Go's marshaller writes map entries sorted by key.
-      for (const key of Object.keys(m).sort()) {
-        const value = m[key];
+      for (const k of Object.keys(m).sort()) {
+        const value = m[k];
         w.message(num, () => {
-          w.string(1, key);
+          w.string(1, k);
           if (t.map === 'string') w.string(2, value as string);
           else if (t.map === 'bytes') w.bytes(2, Buffer.from(value as string, 'base64'));
           else writeQuantity(w, 2, value);
