@@ -3,7 +3,7 @@
  * Pods in `application/vnd.kubernetes.protobuf`, read back by kubets' own decoder AND by
  * protobufjs with an independently written `.proto` subset (proto/k8s/pod-subset.proto), so the
  * bytes are checked against upstream's field numbers, not only against our own round trip.
- * Kinds without wire tables (ConfigMaps, custom resources) fall back to JSON, or 406 when the
+ * Kinds without wire tables (Deployments, custom resources) fall back to JSON, or 406 when the
  * client accepts nothing else.
  */
 import { request } from 'node:http';
@@ -203,7 +203,7 @@ describe.skipIf(skip)('Kubernetes protobuf over HTTP', () => {
     expect(pod.status.phase).toBe(json.status.phase);
   });
 
-  it('answers Nodes, Endpoints, Events, Leases and EndpointSlices as their JSON says', async () => {
+  it('answers the other kinds with tables as their JSON says', async () => {
     const objects: [string, object][] = [
       [
         '/api/v1/nodes',
@@ -265,6 +265,42 @@ describe.skipIf(skip)('Kubernetes protobuf over HTTP', () => {
         },
       ],
     ];
+    objects.push(
+      ['/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pb-ns' } }],
+      [
+        '/api/v1/namespaces/default/configmaps',
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'pb-cm' },
+          data: { a: 'b', empty: '' },
+          binaryData: { bin: Buffer.from([0, 1, 2, 255]).toString('base64') },
+        },
+      ],
+      [
+        '/api/v1/namespaces/default/secrets',
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'pb-secret' },
+          type: 'Opaque',
+          data: { k: Buffer.from('v').toString('base64') },
+        },
+      ],
+      [
+        '/api/v1/namespaces/default/serviceaccounts',
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'pb-sa' } },
+      ],
+      [
+        '/api/v1/namespaces/default/services',
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'pb-svc' },
+          spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] },
+        },
+      ],
+    );
     for (const [collection, object] of objects) {
       const created = await call('POST', collection, `${PB}, application/json`, object);
       expect(created.status, collection).toBe(201);
@@ -412,15 +448,15 @@ describe.skipIf(skip)('Kubernetes protobuf over HTTP', () => {
     60_000,
   );
 
-  it('falls back to JSON for kinds without tables and custom resources; 406 without JSON', async () => {
+  it('falls back to JSON for kinds without tables (Deployments) and custom resources; 406 without JSON', async () => {
     const cm = await call(
       'GET',
-      '/api/v1/namespaces/default/configmaps',
+      '/apis/apps/v1/namespaces/default/deployments',
       `${PB}, application/json`,
     );
     expect(cm.status).toBe(200);
     expect(cm.type).toBe('application/json');
-    const refused = await call('GET', '/api/v1/namespaces/default/configmaps', PB);
+    const refused = await call('GET', '/apis/apps/v1/namespaces/default/deployments', PB);
     expect(refused.status).toBe(406);
     expect(refused.json).toMatchObject({ kind: 'Status', reason: 'NotAcceptable', code: 406 });
     // Pods with protobuf alone: served.

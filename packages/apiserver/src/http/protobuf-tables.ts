@@ -822,14 +822,27 @@ export const MESSAGES: Record<string, MessageSpec> = {
     4: p('appProtocol', 'string'),
   },
 
-  // ----- kinds kubectl sends as protobuf request bodies (decoding only; see ENCODABLE)
+  // ----- kinds kubectl sends as protobuf request bodies (the core/v1 ones are answered in
+  // protobuf too; the others are decoding only: see ENCODABLE)
   Namespace: {
     1: f('metadata', msg('ObjectMeta')),
     2: f('spec', msg('NamespaceSpec')),
     3: f('status', msg('NamespaceStatus')),
   },
   NamespaceSpec: { 1: strings('finalizers') },
-  NamespaceStatus: { 1: f('phase', 'string') },
+  NamespaceStatus: { 1: f('phase', 'string'), 2: list('conditions', 'NamespaceCondition') },
+  NamespaceCondition: {
+    1: z('type', 'string'),
+    2: z('status', 'string'),
+    4: f('lastTransitionTime', 'time'),
+    5: f('reason', 'string'),
+    6: f('message', 'string'),
+  },
+  NamespaceList: { 1: f('metadata', msg('ListMeta')), 2: list('items', 'Namespace') },
+  ConfigMapList: { 1: f('metadata', msg('ListMeta')), 2: list('items', 'ConfigMap') },
+  SecretList: { 1: f('metadata', msg('ListMeta')), 2: list('items', 'Secret') },
+  ServiceAccountList: { 1: f('metadata', msg('ListMeta')), 2: list('items', 'ServiceAccount') },
+  ServiceList: { 1: f('metadata', msg('ListMeta')), 2: list('items', 'Service') },
   ConfigMap: {
     1: f('metadata', msg('ObjectMeta')),
     2: labels('data'),
@@ -861,8 +874,31 @@ export const MESSAGES: Record<string, MessageSpec> = {
   Service: {
     1: f('metadata', msg('ObjectMeta')),
     2: f('spec', msg('ServiceSpec')),
-    3: f('status', msg('Empty')),
+    3: f('status', msg('ServiceStatus')),
   },
+  ServiceStatus: {
+    1: f('loadBalancer', msg('LoadBalancerStatus')),
+    2: list('conditions', 'Condition'),
+  },
+  LoadBalancerStatus: { 1: list('ingress', 'LoadBalancerIngress') },
+  LoadBalancerIngress: {
+    1: f('ip', 'string'),
+    2: f('hostname', 'string'),
+    3: p('ipMode', 'string'),
+    4: list('ports', 'PortStatus'),
+  },
+  PortStatus: { 1: z('port', 'int'), 2: z('protocol', 'string'), 3: p('error', 'string') },
+  // meta/v1 Condition
+  Condition: {
+    1: z('type', 'string'),
+    2: z('status', 'string'),
+    3: f('observedGeneration', 'int'),
+    4: z('lastTransitionTime', 'time'),
+    5: z('reason', 'string'),
+    6: z('message', 'string'),
+  },
+  SessionAffinityConfig: { 1: f('clientIP', msg('ClientIPConfig')) },
+  ClientIPConfig: { 1: p('timeoutSeconds', 'int') },
   ServiceSpec: {
     1: list('ports', 'ServicePort'),
     2: labels('selector'),
@@ -871,21 +907,27 @@ export const MESSAGES: Record<string, MessageSpec> = {
     5: strings('externalIPs'),
     7: f('sessionAffinity', 'string'),
     8: f('loadBalancerIP', 'string'),
+    9: strings('loadBalancerSourceRanges'),
     10: f('externalName', 'string'),
     11: f('externalTrafficPolicy', 'string'),
+    12: f('healthCheckNodePort', 'int'),
     13: f('publishNotReadyAddresses', 'bool'),
+    14: f('sessionAffinityConfig', msg('SessionAffinityConfig')),
     17: p('ipFamilyPolicy', 'string'),
     18: strings('clusterIPs'),
     19: strings('ipFamilies'),
+    20: p('allocateLoadBalancerNodePorts', 'bool'),
+    21: p('loadBalancerClass', 'string'),
     22: p('internalTrafficPolicy', 'string'),
+    23: p('trafficDistribution', 'string'),
   },
   ServicePort: {
     1: f('name', 'string'),
     2: f('protocol', 'string'),
-    3: f('port', 'int'),
+    3: z('port', 'int'),
     4: f('targetPort', 'intOrString'),
     5: f('nodePort', 'int'),
-    6: f('appProtocol', 'string'),
+    6: p('appProtocol', 'string'),
   },
   Deployment: {
     1: f('metadata', msg('ObjectMeta')),
@@ -1058,5 +1100,26 @@ export const ENCODABLE: Record<string, { message: string; list: string; definiti
     message: 'EndpointSlice',
     list: 'EndpointSliceList',
     definition: 'io.k8s.api.discovery.v1.EndpointSlice',
+  },
+  'v1/Namespace': {
+    message: 'Namespace',
+    list: 'NamespaceList',
+    definition: 'io.k8s.api.core.v1.Namespace',
+  },
+  'v1/ConfigMap': {
+    message: 'ConfigMap',
+    list: 'ConfigMapList',
+    definition: 'io.k8s.api.core.v1.ConfigMap',
+  },
+  'v1/Secret': { message: 'Secret', list: 'SecretList', definition: 'io.k8s.api.core.v1.Secret' },
+  'v1/ServiceAccount': {
+    message: 'ServiceAccount',
+    list: 'ServiceAccountList',
+    definition: 'io.k8s.api.core.v1.ServiceAccount',
+  },
+  'v1/Service': {
+    message: 'Service',
+    list: 'ServiceList',
+    definition: 'io.k8s.api.core.v1.Service',
   },
 };
