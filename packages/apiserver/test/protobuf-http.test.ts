@@ -3,7 +3,7 @@
  * Pods in `application/vnd.kubernetes.protobuf`, read back by kubets' own decoder AND by
  * protobufjs with an independently written `.proto` subset (proto/k8s/pod-subset.proto), so the
  * bytes are checked against upstream's field numbers, not only against our own round trip.
- * Kinds without wire tables (Deployments, custom resources) fall back to JSON, or 406 when the
+ * Kinds without wire tables (ReplicaSets, custom resources) fall back to JSON, or 406 when the
  * client accepts nothing else.
  */
 import { request } from 'node:http';
@@ -300,6 +300,22 @@ describe.skipIf(skip)('Kubernetes protobuf over HTTP', () => {
           spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] },
         },
       ],
+      [
+        '/apis/apps/v1/namespaces/default/deployments',
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'pb-deploy' },
+          spec: {
+            replicas: 0,
+            selector: { matchLabels: { app: 'pb' } },
+            template: {
+              metadata: { labels: { app: 'pb' } },
+              spec: { containers: [{ name: 'c', image: 'nginx' }] },
+            },
+          },
+        },
+      ],
     );
     for (const [collection, object] of objects) {
       const created = await call('POST', collection, `${PB}, application/json`, object);
@@ -448,15 +464,15 @@ describe.skipIf(skip)('Kubernetes protobuf over HTTP', () => {
     60_000,
   );
 
-  it('falls back to JSON for kinds without tables (Deployments) and custom resources; 406 without JSON', async () => {
+  it('falls back to JSON for kinds without tables (ReplicaSets) and custom resources; 406 without JSON', async () => {
     const cm = await call(
       'GET',
-      '/apis/apps/v1/namespaces/default/deployments',
+      '/apis/apps/v1/namespaces/default/replicasets',
       `${PB}, application/json`,
     );
     expect(cm.status).toBe(200);
     expect(cm.type).toBe('application/json');
-    const refused = await call('GET', '/apis/apps/v1/namespaces/default/deployments', PB);
+    const refused = await call('GET', '/apis/apps/v1/namespaces/default/replicasets', PB);
     expect(refused.status).toBe(406);
     expect(refused.json).toMatchObject({ kind: 'Status', reason: 'NotAcceptable', code: 406 });
     // Pods with protobuf alone: served.

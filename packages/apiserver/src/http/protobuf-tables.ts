@@ -932,7 +932,27 @@ export const MESSAGES: Record<string, MessageSpec> = {
   Deployment: {
     1: f('metadata', msg('ObjectMeta')),
     2: f('spec', msg('DeploymentSpec')),
-    3: f('status', msg('Empty')),
+    3: f('status', msg('DeploymentStatus')),
+  },
+  DeploymentList: { 1: f('metadata', msg('ListMeta')), 2: list('items', 'Deployment') },
+  DeploymentStatus: {
+    1: f('observedGeneration', 'int'),
+    2: f('replicas', 'int'),
+    3: f('updatedReplicas', 'int'),
+    4: f('availableReplicas', 'int'),
+    5: f('unavailableReplicas', 'int'),
+    6: list('conditions', 'DeploymentCondition'),
+    7: f('readyReplicas', 'int'),
+    8: p('collisionCount', 'int'),
+    9: p('terminatingReplicas', 'int'),
+  },
+  DeploymentCondition: {
+    1: z('type', 'string'),
+    2: z('status', 'string'),
+    4: f('reason', 'string'),
+    5: f('message', 'string'),
+    6: f('lastUpdateTime', 'time'),
+    7: f('lastTransitionTime', 'time'),
   },
   DeploymentSpec: {
     1: p('replicas', 'int'),
@@ -943,6 +963,7 @@ export const MESSAGES: Record<string, MessageSpec> = {
     6: p('revisionHistoryLimit', 'int'),
     7: f('paused', 'bool'),
     9: p('progressDeadlineSeconds', 'int'),
+    10: p('podReplacementPolicy', 'string'),
   },
   DeploymentStrategy: {
     1: f('type', 'string'),
@@ -1121,5 +1142,10 @@ export const ENCODABLE: Record<string, { message: string; list: string; definiti
     message: 'Service',
     list: 'ServiceList',
     definition: 'io.k8s.api.core.v1.Service',
+  },
+  'apps/v1/Deployment': {
+    message: 'Deployment',
+    list: 'DeploymentList',
+    definition: 'io.k8s.api.apps.v1.Deployment',
   },
 };
