@@ -603,10 +603,13 @@ function envelope(
   kind: string,
   body: (w: Writer) => void,
   size = 2048,
+  /** Reserve a 4-byte big-endian length before the magic (a watch frame). */
+  framed = false,
 ): Buffer {
   const w = new Writer(size);
-  w.buf.set(MAGIC, 0);
-  w.pos = 4;
+  const start = framed ? 4 : 0;
+  w.buf.set(MAGIC, start);
+  w.pos = start + 4;
   w.message(1, () => {
     w.string(1, apiVersion);
     w.string(2, kind);
@@ -615,6 +618,7 @@ function envelope(
   // contentEncoding and contentType: empty, as upstream writes them.
   w.string(3, '');
   w.string(4, '');
+  if (framed) w.buf.writeUInt32BE(w.pos - 4, 0);
   return w.finish();
 }
 
@@ -640,16 +644,19 @@ function messageBytes(obj: JsonObject, message: string): Buffer {
   return memoized(obj, `pb:${message}`, () => encodeProtobufMessage(obj, message));
 }
 
+/** List message -> item message (PodList -> Pod). */
+const LIST_ITEMS = new Map(Object.values(ENCODABLE).map((e) => [e.list, e.message]));
+
 /** Encodes a JSON object (with apiVersion and kind) to the enveloped protobuf form. */
 export function encodeProtobufObject(obj: JsonObject): Buffer {
   const apiVersion = obj.apiVersion as string;
   const kind = obj.kind as string;
   const message = protobufMessageFor(apiVersion, kind);
   if (!message) throw new Error(`no protobuf layout for ${apiVersion}/${kind}`);
-  const item = Object.values(ENCODABLE).find((e) => e.list === message);
-  if (item && Array.isArray(obj.items)) {
+  const item = LIST_ITEMS.get(message);
+  if (item !== undefined && Array.isArray(obj.items)) {
     // A list: its metadata, then each item's (shared, cached) message bytes.
-    const items = (obj.items as JsonObject[]).map((i) => messageBytes(i, item.message));
+    const items = (obj.items as JsonObject[]).map((i) => messageBytes(i, item));
     const size = items.reduce((n, b) => n + b.length + 6, 256);
     return envelope(
       apiVersion,
@@ -691,19 +698,16 @@ export function encodeProtobufMessage(obj: JsonObject, message: string): Buffer 
  * (client-go decodes the event, then the embedded object, as upstream sends them).
  */
 export function encodeWatchEventFrame(type: string, apiVersion: string, object: Buffer): Buffer {
-  const event = envelope(
+  return envelope(
     apiVersion,
     'WatchEvent',
     (w) => {
       w.string(1, type);
       w.message(2, () => w.bytes(1, object));
     },
-    object.length + 64,
+    object.length + 96,
+    true,
   );
-  const frame = Buffer.allocUnsafe(4 + event.length);
-  frame.writeUInt32BE(event.length, 0);
-  event.copy(frame, 4);
-  return frame;
 }
 
 /**
