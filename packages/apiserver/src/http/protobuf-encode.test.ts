@@ -6,6 +6,7 @@ import {
   decodeWatchEvent,
   encodeProtobufObject,
   encodeWatchEventFrame,
+  protobufWatchFrame,
 } from './protobuf.js';
 import { ENCODABLE, MESSAGES, type FieldSpec } from './protobuf-tables.js';
 
@@ -358,6 +359,16 @@ function readRaw(env: Buffer): Buffer {
     at += len;
   }
 }
+
+describe('protobuf encoding failures', () => {
+  it('turns an object the tables cannot write into an ERROR frame, not a lost event', () => {
+    const bad = { apiVersion: 'v1', kind: 'Pod', spec: { priority: 'high' } };
+    const frame = protobufWatchFrame('MODIFIED', bad);
+    const event = decodeWatchEvent(frame.subarray(4));
+    expect(event.type).toBe('ERROR');
+    expect(event.object).toMatchObject({ kind: 'Status', code: 500, reason: 'InternalError' });
+  });
+});
 
 describe('protobuf round trip', () => {
   it('encodes a full pod and decodes it back to the same JSON', () => {

@@ -5,8 +5,9 @@ import { encodeProtobufObject, protobufMessageFor, PROTOBUF_MEDIA_TYPE } from '.
 import { writeJSON } from './responses.js';
 
 /**
- * Writes `body` in protobuf. A body of another kind (a write answered with a Status of a kind
- * without tables) goes out as JSON, which every client asking for protobuf also accepts.
+ * Writes `body` in protobuf. A body of another kind (a write answered with an object of a kind
+ * without tables) or one the tables cannot write goes out as JSON, which every client asking for
+ * protobuf also accepts (client-go decodes by the answer's Content-Type).
  */
 export function writeProtobuf(
   res: ServerResponse,
@@ -24,7 +25,13 @@ export function writeProtobuf(
   ) {
     return writeJSON(res, code, body, 'application/json', headOnly);
   }
-  const bytes = encodeProtobufObject(obj);
+  let bytes: Buffer;
+  try {
+    bytes = encodeProtobufObject(obj);
+  } catch {
+    // A value the tables cannot write: the JSON form loses nothing, and the client reads it.
+    return writeJSON(res, code, body, 'application/json', headOnly);
+  }
   res.statusCode = code;
   res.setHeader('Content-Type', PROTOBUF_MEDIA_TYPE);
   res.setHeader('Cache-Control', 'no-cache, private');

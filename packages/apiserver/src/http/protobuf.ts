@@ -718,8 +718,28 @@ export function encodeWatchEventFrame(type: string, apiVersion: string, object: 
  */
 export function protobufWatchFrame(type: string, object: object): Buffer {
   const obj = object as JsonObject;
-  const build = (): Buffer =>
-    encodeWatchEventFrame(type, obj.apiVersion as string, encodeProtobufObject(obj));
+  const build = (): Buffer => {
+    try {
+      return encodeWatchEventFrame(type, obj.apiVersion as string, encodeProtobufObject(obj));
+    } catch (err) {
+      // An object the tables cannot write (a value of the wrong type) must not vanish from the
+      // stream: the watch gets an ERROR instead, and the client lists and watches again.
+      return encodeWatchEventFrame('ERROR', 'v1', encodeProtobufObject(encodingFailure(err)));
+    }
+  };
   if (type === 'ERROR' || type === 'BOOKMARK') return build();
   return memoized(obj, `pb:frame:${type}`, build);
+}
+
+/** The Status of an object that could not be encoded (upstream: an internal error). */
+export function encodingFailure(err: unknown): JsonObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Status',
+    metadata: {},
+    status: 'Failure',
+    message: `unable to encode the object as protobuf: ${(err as Error).message}`,
+    reason: 'InternalError',
+    code: 500,
+  };
 }
