@@ -316,6 +316,20 @@ describe.skipIf(skip)('Kubernetes protobuf over HTTP', () => {
           },
         },
       ],
+      [
+        '/apis/batch/v1/namespaces/default/jobs',
+        {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          metadata: { name: 'pb-job' },
+          spec: {
+            backoffLimit: 0,
+            template: {
+              spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] },
+            },
+          },
+        },
+      ],
     );
     for (const [collection, object] of objects) {
       const created = await call('POST', collection, `${PB}, application/json`, object);
