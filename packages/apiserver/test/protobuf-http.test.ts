@@ -330,6 +330,29 @@ describe.skipIf(skip)('Kubernetes protobuf over HTTP', () => {
           },
         },
       ],
+      [
+        '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name: 'pb-reader' },
+          rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+        },
+      ],
+      [
+        '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings',
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'pb-binding' },
+          subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }],
+          roleRef: {
+            apiGroup: 'rbac.authorization.k8s.io',
+            kind: 'ClusterRole',
+            name: 'pb-reader',
+          },
+        },
+      ],
     );
     for (const [collection, object] of objects) {
       const created = await call('POST', collection, `${PB}, application/json`, object);

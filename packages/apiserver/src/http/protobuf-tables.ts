@@ -1048,6 +1048,18 @@ export const MESSAGES: Record<string, MessageSpec> = {
     5: strings('nonResourceURLs'),
   },
   AggregationRule: { 1: list('clusterRoleSelectors', 'LabelSelector') },
+  RoleList: { 1: f('metadata', msg('ListMeta')), 2: list('items', 'Role') },
+  ClusterRoleList: { 1: f('metadata', msg('ListMeta')), 2: list('items', 'ClusterRole') },
+  RoleBindingList: { 1: f('metadata', msg('ListMeta')), 2: list('items', 'RoleBinding') },
+  ClusterRoleBinding: {
+    1: f('metadata', msg('ObjectMeta')),
+    2: list('subjects', 'Subject'),
+    3: f('roleRef', msg('RoleRef')),
+  },
+  ClusterRoleBindingList: {
+    1: f('metadata', msg('ListMeta')),
+    2: list('items', 'ClusterRoleBinding'),
+  },
   RoleBinding: {
     1: f('metadata', msg('ObjectMeta')),
     2: list('subjects', 'Subject'),
@@ -1131,7 +1143,7 @@ export const DECODABLE: Record<string, string> = {
   'rbac.authorization.k8s.io/v1/Role': 'Role',
   'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
   'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'ClusterRoleBinding',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/v1/LocalSubjectAccessReview': 'SubjectAccessReview',
@@ -1192,4 +1204,24 @@ export const ENCODABLE: Record<string, { message: string; list: string; definiti
     definition: 'io.k8s.api.apps.v1.Deployment',
   },
   'batch/v1/Job': { message: 'Job', list: 'JobList', definition: 'io.k8s.api.batch.v1.Job' },
+  'rbac.authorization.k8s.io/v1/Role': {
+    message: 'Role',
+    list: 'RoleList',
+    definition: 'io.k8s.api.rbac.v1.Role',
+  },
+  'rbac.authorization.k8s.io/v1/ClusterRole': {
+    message: 'ClusterRole',
+    list: 'ClusterRoleList',
+    definition: 'io.k8s.api.rbac.v1.ClusterRole',
+  },
+  'rbac.authorization.k8s.io/v1/RoleBinding': {
+    message: 'RoleBinding',
+    list: 'RoleBindingList',
+    definition: 'io.k8s.api.rbac.v1.RoleBinding',
+  },
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': {
+    message: 'ClusterRoleBinding',
+    list: 'ClusterRoleBindingList',
+    definition: 'io.k8s.api.rbac.v1.ClusterRoleBinding',
+  },
 };
