@@ -22,7 +22,9 @@
  * BENCH_BACKENDS (kubets-store,etcd), BENCH_WATCH_CLIENT (native: bench/watch-client.c built with
  * `cc -O2`, falling back to node with a printed reason when there is no cc; node:
  * bench/watch-client.ts), BENCH_CLIENT_SCHED (batch: the native clients run SCHED_BATCH so
- * that they do not preempt the co-located server at each write; normal), BENCH_UPDATE_PATH
+ * that they do not preempt the co-located server at each write; normal), BENCH_WATCH_ENCODING
+ * (json: the watchers ask for JSON lines; protobuf: `application/vnd.kubernetes.protobuf`, the
+ * form client-go's components use), BENCH_UPDATE_PATH
  * (api; `store` puts the updates straight
  * into the store so the API server's CPU is the watch fan-out alone), BENCH_KINDS (REST,gRPC: the create client kinds), BENCH_DATA_DIR (default /dev/shm when present: tmpfs takes
  * the disk out of the comparison), ETCD_BIN (/usr/bin/etcd), BENCH_SERVER_WORKERS (1: the API
@@ -100,6 +102,14 @@ const WATCH_CLIENT = chooseWatchClient();
  * clients run elsewhere); `normal` to compare.
  */
 const CLIENT_SCHED = setting('client-sched', 'batch') === 'normal' ? 'normal' : 'batch';
+/** BENCH_WATCH_ENCODING (json): what the watchers ask for, `json` or `protobuf`. */
+const WATCH_ENCODING = ((): 'json' | 'protobuf' => {
+  const e = setting('watch-encoding', 'json');
+  if (e !== 'json' && e !== 'protobuf') {
+    throw new Error(`BENCH_WATCH_ENCODING=${e}: json or protobuf`);
+  }
+  return e;
+})();
 /**
  * BENCH_SERVER_WORKERS (1): the API server as N processes behind its ports (`--workers=N`'s
  * model: node:cluster, connections handed to the workers in turn). 1 by default: on this 2-core
@@ -556,12 +566,20 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
       opened += count;
       clients.push(
         WATCH_CLIENT.kind === 'native'
-          ? await startNativeWatchClient(WATCH_CLIENT.binary, base, watchPath, count, CLIENT_SCHED)
+          ? await startNativeWatchClient(
+              WATCH_CLIENT.binary,
+              base,
+              watchPath,
+              count,
+              CLIENT_SCHED,
+              WATCH_ENCODING,
+            )
           : await startNodeWatchClient(
               join(HERE, 'watch-client.js'),
               base,
               watchPath,
               count,
+              WATCH_ENCODING,
               // BENCH_CLIENT_PROF=dir: CPU profiles of the (Node) watch client processes.
               process.env.BENCH_CLIENT_PROF
                 ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLIENT_PROF}`]
@@ -974,8 +992,8 @@ async function main(): Promise<void> {
   );
   console.log(
     WATCH_CLIENT.kind === 'native'
-      ? `watch clients: native (bench/watch-client.c, cc -O2) in ${WATCH_PROCS} processes, scheduled ${CLIENT_SCHED === 'batch' ? 'SCHED_BATCH' : 'normally'}\n`
-      : `watch clients: Node (bench/watch-client.ts) in ${WATCH_PROCS} processes (${WATCH_CLIENT.why})\n`,
+      ? `watch clients: native (bench/watch-client.c, cc -O2) in ${WATCH_PROCS} processes, scheduled ${CLIENT_SCHED === 'batch' ? 'SCHED_BATCH' : 'normally'}, asking for ${WATCH_ENCODING}\n`
+      : `watch clients: Node (bench/watch-client.ts) in ${WATCH_PROCS} processes (${WATCH_CLIENT.why}), asking for ${WATCH_ENCODING}\n`,
   );
   console.log(
     `API server: ${SERVER_WORKERS === 1 ? 'one process' : `${SERVER_WORKERS} worker processes behind one port (node:cluster)`}\n`,

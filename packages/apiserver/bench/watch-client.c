@@ -16,6 +16,12 @@
  *  "firstLast":[[sentAtMs,firstMs,lastMs]...],"cpu":{"user":µs,"system":µs}};
  * `stop` or the end of stdin closes every watch and exits 0.
  *
+ * WATCH_CLIENT_ENCODING=protobuf asks for `application/vnd.kubernetes.protobuf`: the events are
+ * then length-prefixed frames (4-byte big-endian length, `k8s\0` envelope) and the sent-at is the
+ * annotation's map entry in ObjectMeta (`0a 0d "bench/sent-at" 12 <len> <value>`): the client
+ * finds the entry's bytes in a frame, reads the value and skips to the frame's end (the frame
+ * length replaces the JSON line's newline).
+ *
  * C99 with POSIX (sockets, epoll, clock_gettime, getrusage) only.
  */
 #define _GNU_SOURCE
@@ -37,11 +43,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MARKER "\"bench/sent-at\":\""
-#define MARKER_LEN ((int)sizeof(MARKER) - 1)
-/* Where the marker's '/' sits: a pod line's first '/' is almost always the marker's, so a memchr
- * for '/' and a comparison is cheaper than a substring search. */
-#define SLASH_AT 6
+#define MARKER_JSON "\"bench/sent-at\":\""
+/* The annotation's map entry: key (field 1, 13 bytes), then the value's tag (field 2). */
+#define MARKER_PB "\x0a\x0d" "bench/sent-at\x12"
+#define MARKER_MAX 32
+/* The marker of the chosen encoding, its length and where its '/' sits: a pod's first '/' is
+ * almost always the marker's, so a memchr for '/' and a comparison is cheaper than a substring
+ * search. */
+static const char *MARKER = MARKER_JSON;
+static int MARKER_LEN = (int)sizeof(MARKER_JSON) - 1;
+static int SLASH_AT = 6;
+/* Protobuf frames instead of JSON lines. */
+static int pb_mode = 0;
 #define HEADER_MAX 8192
 #define VALUE_MAX 40
 #define BUCKET_MS 0.1
@@ -65,8 +78,14 @@ struct conn {
   uint64_t chunk_left;
   enum scan_state scan;
   /* A possible start of the marker at the end of the previous data (at most MARKER_LEN - 1). */
-  char carry[MARKER_LEN];
+  char carry[MARKER_MAX];
   int carry_len;
+  /* Protobuf: bytes left in the current frame (0: reading the 4-byte length). */
+  uint64_t frame_left;
+  uint32_t frame_len;
+  int frame_len_got;
+  /* Protobuf: the value's length (-1 until its length byte was read). */
+  int value_want;
   /* The sent-at value being read: integer part, fraction digits. */
   int64_t value_int;
   int64_t value_frac;
@@ -175,7 +194,7 @@ static void record(struct conn *c, double t) {
 static void keep_partial(struct conn *c, const char *buf, size_t len) {
   size_t max = len < (size_t)MARKER_LEN - 1 ? len : (size_t)MARKER_LEN - 1;
   for (size_t l = max; l > 0; l--) {
-    if (buf[len - l] == '"' && memcmp(buf + len - l, MARKER, l) == 0) {
+    if (buf[len - l] == MARKER[0] && memcmp(buf + len - l, MARKER, l) == 0) {
       memcpy(c->carry, buf + len - l, l);
       c->carry_len = (int)l;
       return;
@@ -191,6 +210,21 @@ static void start_value(struct conn *c) {
   c->value_frac_digits = 0;
   c->value_len = 0;
   c->value_dot = 0;
+  c->value_want = -1;
+}
+
+/* One character of the sent-at value (digits and one '.'). */
+static void value_char(struct conn *c, char ch) {
+  if (ch == '.') {
+    c->value_dot = 1;
+  } else if (ch >= '0' && ch <= '9') {
+    if (!c->value_dot) {
+      c->value_int = c->value_int * 10 + (ch - '0');
+    } else if (c->value_frac_digits < 3) {
+      c->value_frac = c->value_frac * 10 + (ch - '0');
+      c->value_frac_digits++;
+    }
+  }
 }
 
 /* Scans event bytes (chunk framing removed); state carries over between calls. */
@@ -198,6 +232,7 @@ static void scan(struct conn *c, const char *buf, size_t len, double t) {
   size_t pos = 0;
   while (pos < len) {
     if (c->scan == SKIP_LINE) {
+      if (pb_mode) return; /* the frame layer skips to the frame's end */
       const char *nl = memchr(buf + pos, '\n', len - pos);
       if (!nl) return;
       pos = (size_t)(nl - buf) + 1;
@@ -207,6 +242,24 @@ static void scan(struct conn *c, const char *buf, size_t len, double t) {
     if (c->scan == VALUE) {
       while (pos < len) {
         char ch = buf[pos++];
+        if (pb_mode) {
+          if (c->value_want < 0) {
+            unsigned char l = (unsigned char)ch;
+            if (l == 0 || l > VALUE_MAX) {
+              c->scan = SKIP_LINE; /* not a time (or a long value): ignore the frame */
+              break;
+            }
+            c->value_want = l;
+            continue;
+          }
+          value_char(c, ch);
+          if (++c->value_len == c->value_want) {
+            record(c, t);
+            c->scan = SKIP_LINE;
+            break;
+          }
+          continue;
+        }
         if (ch == '"') {
           if (c->value_len > 0) record(c, t);
           c->scan = SKIP_LINE;
@@ -216,22 +269,13 @@ static void scan(struct conn *c, const char *buf, size_t len, double t) {
           c->scan = SKIP_LINE; /* not a time: ignore the line */
           break;
         }
-        if (ch == '.') {
-          c->value_dot = 1;
-        } else if (ch >= '0' && ch <= '9') {
-          if (!c->value_dot) {
-            c->value_int = c->value_int * 10 + (ch - '0');
-          } else if (c->value_frac_digits < 3) {
-            c->value_frac = c->value_frac * 10 + (ch - '0');
-            c->value_frac_digits++;
-          }
-        }
+        value_char(c, ch);
       }
       continue;
     }
     /* SEARCH. First, a marker begun at the end of the previous data. */
     if (c->carry_len > 0) {
-      char seam[2 * MARKER_LEN];
+      char seam[2 * MARKER_MAX];
       size_t n = len - pos < (size_t)MARKER_LEN - 1 ? len - pos : (size_t)MARKER_LEN - 1;
       size_t carried = (size_t)c->carry_len;
       memcpy(seam, c->carry, carried);
@@ -240,7 +284,7 @@ static void scan(struct conn *c, const char *buf, size_t len, double t) {
       c->carry_len = 0;
       int found = 0;
       for (size_t k = 0; k < carried; k++) {
-        if (seam[k] != '"') continue;
+        if (seam[k] != MARKER[0]) continue;
         if (seam_len - k >= (size_t)MARKER_LEN) {
           if (memcmp(seam + k, MARKER, MARKER_LEN) == 0) {
             pos += k + MARKER_LEN - carried;
@@ -265,7 +309,7 @@ static void scan(struct conn *c, const char *buf, size_t len, double t) {
       size_t s = (size_t)(slash - buf);
       size_t at = s - SLASH_AT;
       if (len - at < (size_t)MARKER_LEN) break; /* cut by the end: carried below */
-      if (buf[at] == '"' && memcmp(buf + at, MARKER, MARKER_LEN) == 0) {
+      if (buf[at] == MARKER[0] && memcmp(buf + at, MARKER, MARKER_LEN) == 0) {
         pos = at + MARKER_LEN;
         start_value(c);
         found = 1;
@@ -276,6 +320,29 @@ static void scan(struct conn *c, const char *buf, size_t len, double t) {
     if (found) continue;
     keep_partial(c, buf + pos, len - pos);
     return;
+  }
+}
+
+/* Protobuf: splits event bytes into frames (4-byte big-endian length, then the frame) and scans
+ * each frame from its start until its marker was found; the rest of the frame is skipped. */
+static void frames(struct conn *c, const char *buf, size_t len, double t) {
+  size_t pos = 0;
+  while (pos < len) {
+    if (c->frame_left == 0) {
+      c->frame_len = (c->frame_len << 8) | (unsigned char)buf[pos++];
+      if (++c->frame_len_got == 4) {
+        c->frame_left = c->frame_len;
+        c->frame_len = 0;
+        c->frame_len_got = 0;
+        c->scan = SEARCH;
+        c->carry_len = 0;
+      }
+      continue;
+    }
+    size_t n = len - pos < c->frame_left ? len - pos : (size_t)c->frame_left;
+    if (c->scan != SKIP_LINE) scan(c, buf + pos, n, t);
+    pos += n;
+    c->frame_left -= n;
   }
 }
 
@@ -344,7 +411,10 @@ static int body(struct conn *c, const char *buf, size_t len, double t) {
       }
       case CH_DATA: {
         size_t n = len - pos < c->chunk_left ? len - pos : (size_t)c->chunk_left;
-        scan(c, buf + pos, n, t);
+        if (pb_mode)
+          frames(c, buf + pos, n, t);
+        else
+          scan(c, buf + pos, n, t);
         pos += n;
         c->chunk_left -= n;
         if (c->chunk_left == 0) c->chunk = CH_DATA_END;
@@ -573,10 +643,18 @@ int main(int argc, char **argv) {
     fprintf(stderr, "watch-client: bad arguments (HOST must be an IPv4 address)\n");
     return 2;
   }
+  const char *encoding = getenv("WATCH_CLIENT_ENCODING");
+  if (encoding && strcmp(encoding, "protobuf") == 0) {
+    pb_mode = 1;
+    MARKER = MARKER_PB;
+    MARKER_LEN = (int)sizeof(MARKER_PB) - 1;
+    SLASH_AT = 7;
+  }
   request_len = snprintf(request_buf, sizeof request_buf,
-                         "GET %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: application/json\r\n"
+                         "GET %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: %s\r\n"
                          "User-Agent: kubets-bench-watch-client\r\n\r\n",
-                         path, host, port);
+                         path, host, port,
+                         pb_mode ? "application/vnd.kubernetes.protobuf" : "application/json");
   if (request_len <= 0 || request_len >= (int)sizeof request_buf) {
     fprintf(stderr, "watch-client: path too long\n");
     return 2;

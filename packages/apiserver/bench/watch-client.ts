@@ -12,7 +12,11 @@
  * counts as an error. `watch-client.c` does the same natively and is the bench's default
  * (BENCH_WATCH_CLIENT=node picks this one); keep the two in step.
  *
- * IPC: `open` {url, path, count} -> `ready` once every watch has its response headers;
+ * With `encoding: 'protobuf'` the watches ask for `application/vnd.kubernetes.protobuf`: events
+ * are length-prefixed frames, and the sent-at is the annotation's map entry in ObjectMeta
+ * (`0a 0d "bench/sent-at" 12 <len> <value>`), searched within each frame.
+ *
+ * IPC: `open` {url, path, count, encoding} -> `ready` once every watch has its response headers;
  * `report` -> {received, errors, buckets: [bucket, count][], firstLast: [sentAt, first, last][],
  * cpu: process.cpuUsage()};
  * `stop` closes everything.
@@ -24,6 +28,7 @@ interface Open {
   url: string;
   path: string;
   count: number;
+  encoding?: 'json' | 'protobuf';
 }
 
 const BUCKET_MS = 0.1;
@@ -140,16 +145,50 @@ function scan(conn: Conn, chunk: Buffer): void {
   }
 }
 
+/** The annotation's map entry in a protobuf ObjectMeta: key (field 1), then the value's tag. */
+const PB_MARKER = Buffer.concat([
+  Buffer.from([0x0a, 0x0d]),
+  Buffer.from('bench/sent-at'),
+  Buffer.from([0x12]),
+]);
+
+/** Protobuf frames: 4-byte big-endian length, then the frame; the marker is searched per frame. */
+function scanFrames(conn: { pending: Buffer }, chunk: Buffer): void {
+  const t = now();
+  let buf = conn.pending.length > 0 ? Buffer.concat([conn.pending, chunk]) : chunk;
+  while (buf.length >= 4) {
+    const len = buf.readUInt32BE(0);
+    if (buf.length < 4 + len) break;
+    const frame = buf.subarray(4, 4 + len);
+    const at = frame.indexOf(PB_MARKER);
+    if (at >= 0) {
+      const start = at + PB_MARKER.length + 1;
+      const valueLen = frame[at + PB_MARKER.length]!;
+      if (valueLen > 0 && valueLen < 0x80 && start + valueLen <= frame.length) {
+        record(frame, start, start + valueLen, t);
+      }
+    }
+    buf = buf.subarray(4 + len);
+  }
+  conn.pending = Buffer.from(buf);
+}
+
 function open(o: Open): void {
   let ready = 0;
+  const protobuf = o.encoding === 'protobuf';
   for (let i = 0; i < o.count; i++) {
     const conn: Conn = { skipLine: false, carry: undefined };
-    const req = request(o.url + o.path, { agent: false }, (res) => {
+    const frames = { pending: Buffer.alloc(0) };
+    const headers = {
+      accept: protobuf ? 'application/vnd.kubernetes.protobuf' : 'application/json',
+    };
+    const req = request(o.url + o.path, { agent: false, headers }, (res) => {
       if (++ready === o.count) process.send?.({ type: 'ready' });
       res.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         reads++;
-        scan(conn, chunk);
+        if (protobuf) scanFrames(frames, chunk);
+        else scan(conn, chunk);
       });
       res.on('end', () => {
         if (!stopping) errors++;

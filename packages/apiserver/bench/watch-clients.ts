@@ -79,11 +79,13 @@ export async function startNativeWatchClient(
   count: number,
   /** `batch`: the client runs as SCHED_BATCH (see watch-client.c). */
   sched: 'normal' | 'batch' = 'normal',
+  /** What the watches ask for: JSON lines or Kubernetes protobuf frames. */
+  encoding: 'json' | 'protobuf' = 'json',
 ): Promise<WatchClient> {
   const u = new URL(url);
   const child = spawn(binary, [u.hostname, u.port, path, String(count)], {
     stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, WATCH_CLIENT_SCHED: sched },
+    env: { ...process.env, WATCH_CLIENT_SCHED: sched, WATCH_CLIENT_ENCODING: encoding },
   });
   const waiting: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
   const gone = (): void => {
@@ -120,6 +122,7 @@ export async function startNodeWatchClient(
   url: string,
   path: string,
   count: number,
+  encoding: 'json' | 'protobuf' = 'json',
   execArgv: string[] = [],
 ): Promise<WatchClient> {
   const child = fork(script, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -137,7 +140,7 @@ export async function startNodeWatchClient(
       child.once('exit', onExit);
     });
   const ready = message('ready');
-  child.send({ type: 'open', url, path, count });
+  child.send({ type: 'open', url, path, count, encoding });
   await ready;
   return {
     pid: child.pid,

@@ -15,6 +15,7 @@ import {
   startNativeWatchClient,
   type WatchClient,
 } from '../bench/watch-clients.js';
+import { encodeProtobufObject, encodeWatchEventFrame } from '../src/http/protobuf.js';
 
 const hasCc = !spawnSync('cc', ['--version']).error;
 if (!hasCc) console.warn('bench-watch-client.test: no C compiler (cc): skipping');
@@ -52,8 +53,8 @@ const bookmark = '{"type":"BOOKMARK","object":{"kind":"Pod","metadata":{"resourc
  * Writes `data` as HTTP chunks of varying sizes (1..97 bytes, so markers and their values are cut
  * in every place), each chunk in one or two socket writes with pauses, so reads split too.
  */
-async function writeChunked(sock: Socket, data: string, seed: number): Promise<void> {
-  const bytes = Buffer.from(data);
+async function writeChunked(sock: Socket, data: string | Buffer, seed: number): Promise<void> {
+  const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data);
   let pos = 0;
   let n = seed;
   while (pos < bytes.length) {
@@ -72,6 +73,33 @@ async function writeChunked(sock: Socket, data: string, seed: number): Promise<v
     pos += size;
   }
 }
+
+/** The same events as Kubernetes protobuf watch frames, encoded by the server's encoder. */
+const pbStream = Buffer.concat([
+  encodeWatchEventFrame(
+    'BOOKMARK',
+    'v1',
+    encodeProtobufObject({ apiVersion: 'v1', kind: 'Pod', metadata: { resourceVersion: '9' } }),
+  ),
+  ...sentAts.map((sentAt, i) =>
+    encodeWatchEventFrame(
+      'MODIFIED',
+      'v1',
+      encodeProtobufObject({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: `bench-${i}`,
+          annotations: { 'a/b': '"q"', 'bench/sent-at': sentAt, 'z/sent-at': '1' },
+          managedFields: [
+            { fieldsV1: { 'f:metadata': { 'f:annotations': { 'f:bench/sent-at': {} } } } },
+          ],
+        },
+        spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9' }] },
+      }),
+    ),
+  ),
+]);
 
 describe.skipIf(!hasCc)('native bench watch client', () => {
   let dir: string;
@@ -142,6 +170,46 @@ describe.skipIf(!hasCc)('native bench watch client', () => {
       }
     } finally {
       await client?.stop();
+    }
+  }, 15_000);
+
+  it('reads Kubernetes protobuf frames (WATCH_CLIENT_ENCODING=protobuf) across chunk boundaries', async () => {
+    server.removeAllListeners('connection');
+    let accept = '';
+    server.on('connection', (sock) => {
+      sockets.push(sock);
+      const which = accepted++;
+      sock.on('error', () => undefined);
+      sock.once('data', (req) => {
+        accept = /accept: ([^\r]*)/i.exec(req.toString())?.[1] ?? '';
+        void (async () => {
+          sock.write(
+            'HTTP/1.1 200 OK\r\nContent-Type: application/vnd.kubernetes.protobuf;stream=watch\r\nTransfer-Encoding: chunked\r\n\r\n',
+          );
+          await writeChunked(sock, pbStream, which + 3);
+        })();
+      });
+    });
+    const client = await startNativeWatchClient(
+      binary,
+      `http://127.0.0.1:${port}`,
+      '/watch?x=1',
+      3,
+      'normal',
+      'protobuf',
+    );
+    try {
+      let report = await client.report();
+      for (let i = 0; i < 100 && report.received < 3 * EVENTS; i++) {
+        await sleep(20);
+        report = await client.report();
+      }
+      expect(accept).toBe('application/vnd.kubernetes.protobuf');
+      expect(report.received).toBe(3 * EVENTS);
+      expect(report.errors).toBe(0);
+      expect(report.firstLast.map(([k]) => k.toFixed(3)).sort()).toEqual([...sentAts].sort());
+    } finally {
+      await client.stop();
     }
   }, 15_000);
 

@@ -445,8 +445,11 @@ describe.skipIf(skip)('REST API', () => {
         accept: 'application/vnd.kubernetes.protobuf,application/json',
       });
       expect(r.status).toBe(201);
-      expect(r.body.metadata.name).toBe('pbns');
-      expect(r.headers.get('content-type')).toBe('application/json');
+      // Namespaces are answered in protobuf to a client that prefers it (src/http/protobuf.ts).
+      expect(r.headers.get('content-type')).toBe('application/vnd.kubernetes.protobuf');
+      expect(r.text).toContain('pbns');
+      const back = await call('GET', '/api/v1/namespaces/pbns');
+      expect(back.body.metadata.name).toBe('pbns');
     });
 
     it('PUT is optimistic; status and scale subresources are separate', async () => {

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestAttributes, UserInfo } from '../auth/types.js';
 import { bodyRead, decodeObjectBody, decodePatchBody, mediaTypeOf } from '../http/body.js';
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../http/protobuf.js';
 import type { RequestInfo } from '../http/request-info.js';
 import type { AuditContext, Auditor } from './auditor.js';
 
@@ -105,11 +106,19 @@ export function auditHttpRequest(
         const obj = decodeRequest(body, req);
         if (obj !== undefined) ctx.setRequestObject(obj);
       }
-      if (responseBody && /json/.test(String(res.getHeader('content-type') ?? ''))) {
+      const type = String(res.getHeader('content-type') ?? '');
+      if (responseBody && /json/.test(type)) {
         try {
           ctx.setResponseObject(JSON.parse(responseBody.toString('utf8')));
         } catch {
           // not JSON after all: nothing to record
+        }
+      } else if (responseBody && type.startsWith(PROTOBUF_MEDIA_TYPE)) {
+        // A protobuf answer is logged as the object it carries, as upstream logs it (JSON).
+        try {
+          ctx.setResponseObject(decodeProtobufObject(responseBody));
+        } catch {
+          // not an object we can read: nothing to record
         }
       }
     }

@@ -86,6 +86,8 @@ import {
 } from './table.js';
 import { serveWatch } from './watch-stream.js';
 import type { OffloadWritev } from './offload-writer.js';
+import { writeProtobuf } from './protobuf-responses.js';
+import { PROTOBUF_MEDIA_TYPE, servesProtobuf } from './protobuf.js';
 import { ANONYMOUS_USER, UNAUTHENTICATED_GROUP } from '../auth/chain.js';
 import { allowAllGuard, type RequestGuard, type UserInfo } from '../auth/types.js';
 import { attributesOf, credentialsOf } from './auth-filter.js';
@@ -513,10 +515,20 @@ async function handleResource(
   }
 
   const allowTable = info.verb === 'get' || info.verb === 'list';
-  const form = negotiateResource(req.headers.accept, allowTable || info.verb === 'watch');
+  // Protobuf for the kinds with wire tables, on the object itself and its status (a scale
+  // subresource answers autoscaling/v1 Scale, which has none).
+  const protobuf =
+    (sub === '' || sub === 'status') &&
+    servesProtobuf(def.group ? `${def.group}/${version}` : version, def.kind);
+  const form = negotiateResource(req.headers.accept, allowTable || info.verb === 'watch', protobuf);
   if (!form) {
     req.resume();
-    throw newNotAcceptable(['application/json', 'application/json;as=Table;v=v1;g=meta.k8s.io']);
+    throw newNotAcceptable([
+      'application/json',
+      'application/yaml',
+      ...(protobuf ? [PROTOBUF_MEDIA_TYPE] : []),
+      'application/json;as=Table;v=v1;g=meta.k8s.io',
+    ]);
   }
   const table = served.version.table;
   const includeObject = parseIncludeObject(q.get('includeObject'));
@@ -541,6 +553,7 @@ async function handleResource(
           'application/json',
           head,
         );
+      if (form.kind === 'protobuf') return writeProtobuf(res, 200, obj, head);
       return writeJSON(res, 200, obj, 'application/json', head);
     }
     case 'list': {
@@ -584,11 +597,12 @@ async function handleResource(
       return writeReply(
         res,
         await createObject(target, o.actions, body, writeOptions(q, req, ctx)),
+        form,
       );
     }
     case 'update': {
       const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
-      return writeReply(res, await updateObject(target, body, writeOptions(q, req, ctx)));
+      return writeReply(res, await updateObject(target, body, writeOptions(q, req, ctx)), form);
     }
     case 'patch': {
       const media = mediaTypeOf(req.headers['content-type']);
@@ -598,7 +612,7 @@ async function handleResource(
         ...writeOptions(q, req, ctx),
         force: isTrue(q.get('force')),
       };
-      return writeReply(res, await patchObject(target, type, patch, opts, q.has('force')));
+      return writeReply(res, await patchObject(target, type, patch, opts, q.has('force')), form);
     }
     case 'delete': {
       const { options, dryRun } = deleteOptionsFrom(
@@ -608,6 +622,7 @@ async function handleResource(
       return writeReply(
         res,
         await deleteObject(target, options, dryRun, writeOptions(q, req, ctx)),
+        form,
       );
     }
     case 'deletecollection': {
@@ -622,6 +637,7 @@ async function handleResource(
         dryRun,
         writeOptions(q, req, ctx),
       );
+      if (form.kind === 'protobuf') return writeProtobuf(res, 200, list, false);
       return writeJSON(res, 200, list);
     }
     default:
@@ -630,8 +646,9 @@ async function handleResource(
   }
 }
 
-function writeReply(res: ServerResponse, reply: Reply): void {
+function writeReply(res: ServerResponse, reply: Reply, form?: ResponseForm): void {
   setWarnings(res, reply.warnings);
+  if (form?.kind === 'protobuf') return writeProtobuf(res, reply.code, reply.body, false);
   writeJSON(res, reply.code, reply.body);
 }
 
@@ -686,5 +703,6 @@ function writeList(
     );
   if (form.kind === 'partial')
     return writeJSON(res, 200, listToPartial(list, form.version), 'application/json', head);
+  if (form.kind === 'protobuf') return writeProtobuf(res, 200, list, head);
   writeJSON(res, 200, list, 'application/json', head);
 }

@@ -18,6 +18,18 @@ describe('content negotiation', () => {
     expect(negotiateResource('application/vnd.kubernetes.protobuf,application/json', true)).toEqual(
       { kind: 'object' },
     );
+    // Kinds with protobuf tables answer in protobuf when it comes first.
+    expect(
+      negotiateResource('application/vnd.kubernetes.protobuf,application/json', true, true),
+    ).toEqual({ kind: 'protobuf' });
+    expect(
+      negotiateResource('application/json,application/vnd.kubernetes.protobuf', true, true),
+    ).toEqual({ kind: 'object' });
+    expect(
+      negotiateResource('application/vnd.kubernetes.protobuf;stream=watch', true, true),
+    ).toEqual({ kind: 'protobuf' });
+    // Protobuf alone for a kind without tables (custom resources): nothing acceptable, 406.
+    expect(negotiateResource('application/vnd.kubernetes.protobuf', true, false)).toBeUndefined();
     expect(
       negotiateResource('application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io', true),
     ).toEqual({ kind: 'partial', version: 'v1' });

@@ -1,6 +1,8 @@
 /**
  * Content negotiation for the Accept header, as far as kubectl and client libraries use it:
- * plain JSON (also for protobuf-preferring clients: kubectl accepts JSON answers), server-side
+ * protobuf (`application/vnd.kubernetes.protobuf`) for the kinds that have wire tables, JSON
+ * otherwise (upstream answers custom resources in JSON too; clients list JSON after protobuf),
+ * server-side
  * Tables (`application/json;as=Table;v=v1;g=meta.k8s.io`, v1beta1 too), metadata-only objects
  * (`as=PartialObjectMetadata[List]`), and aggregated discovery
  * (`application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`, v2beta1 too).
@@ -41,10 +43,12 @@ export function parseAccept(header: string | undefined): MediaRange[] {
 
 export type ResponseForm =
   | { kind: 'object' }
+  | { kind: 'protobuf' }
   | { kind: 'table'; version: 'v1' | 'v1beta1' }
   | { kind: 'partial'; version: 'v1' | 'v1beta1' }
   | { kind: 'discovery'; version: 'v2' | 'v2beta1' };
 
+/** Discovery documents are JSON whatever is preferred (clients accept JSON answers). */
 const JSONISH = new Set([
   'application/json',
   'application/*',
@@ -53,13 +57,19 @@ const JSONISH = new Set([
   'application/yaml',
 ]);
 
+/** What a resource answer may be: JSON in every form, protobuf only for the kinds with tables. */
+const JSON_RESOURCE = new Set(['application/json', 'application/*', '*/*', 'application/yaml']);
+
 /**
  * The form to answer a resource request in; undefined when nothing acceptable is offered (406).
- * `allowTable` is false for requests that cannot be tables (writes answer with objects).
+ * `allowTable` is false for requests that cannot be tables (writes answer with objects);
+ * `protobuf` says whether the resource's kind can be answered in protobuf (a protobuf range for
+ * another kind is skipped, so a later JSON range answers, as upstream does for custom resources).
  */
 export function negotiateResource(
   accept: string | undefined,
   allowTable: boolean,
+  protobuf = false,
 ): ResponseForm | undefined {
   for (const r of parseAccept(accept)) {
     const as = r.params.as;
@@ -79,7 +89,11 @@ export function negotiateResource(
       return { kind: 'partial', version: r.params.v };
     }
     if (as !== undefined) continue;
-    if (JSONISH.has(r.type)) return { kind: 'object' };
+    if (r.type === 'application/vnd.kubernetes.protobuf') {
+      if (protobuf) return { kind: 'protobuf' };
+      continue;
+    }
+    if (JSON_RESOURCE.has(r.type)) return { kind: 'object' };
   }
   return undefined;
 }

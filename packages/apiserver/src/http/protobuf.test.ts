@@ -91,12 +91,12 @@ describe('protobuf request bodies from kubectl', () => {
     expect(() => decodeProtobufObject(Buffer.from('{}'))).toThrow(StatusError);
     const truncated = Buffer.from(captured.bodies[1]!.hex, 'hex').subarray(0, 40);
     expect(() => decodeProtobufObject(truncated)).toThrow(/unable to decode/);
-    // An envelope for a kind without a layout: typeMeta {apiVersion: "v1", kind: "Pod"}.
+    // An envelope for a kind without a layout: typeMeta {apiVersion: "v1", kind: "Binding"}.
     const tm = Buffer.concat([
       Buffer.from([0x0a, 2]),
       Buffer.from('v1'),
-      Buffer.from([0x12, 3]),
-      Buffer.from('Pod'),
+      Buffer.from([0x12, 7]),
+      Buffer.from('Binding'),
     ]);
     const env = Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00, 0x0a, tm.length]), tm]);
     let err: unknown;

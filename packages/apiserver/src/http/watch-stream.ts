@@ -11,6 +11,7 @@ import type { TableDefinition } from '../registry/definition.js';
 import type { ResponseForm } from './negotiation.js';
 import { offloadWriterFor, type OffloadWriter, type OffloadWritev } from './offload-writer.js';
 import { objectToTable, partialObjectMetadata, type IncludeObject } from './table.js';
+import { protobufWatchFrame, PROTOBUF_WATCH_CONTENT_TYPE } from './protobuf.js';
 
 /** Output that may wait in memory for a slow watcher before it is dropped (upstream closes too). */
 export const MAX_WATCH_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -150,6 +151,8 @@ export function serveWatch(o: WatchStreamOptions): void {
    */
   const line = (e: StorageEvent): Buffer => {
     const form = o.form;
+    // Protobuf: a length-prefixed frame per event, shared by every protobuf watcher of the object.
+    if (form.kind === 'protobuf') return protobufWatchFrame(e.type, e.object);
     if (e.type !== 'ERROR' && e.type !== 'BOOKMARK' && form.kind !== 'table') {
       const key =
         form.kind === 'partial' ? `line:${e.type}:partial:${form.version}` : LINE_KEYS[e.type]!;
@@ -180,7 +183,9 @@ export function serveWatch(o: WatchStreamOptions): void {
       ? undefined
       : o.form.kind === 'partial'
         ? `chunk:partial:${o.form.version}`
-        : 'chunk:object';
+        : o.form.kind === 'protobuf'
+          ? 'chunk:protobuf'
+          : 'chunk:object';
 
   const framed = (events: readonly StorageEvent[], key: string): FramedBatch => {
     const last = lastFramed;
@@ -268,7 +273,7 @@ export function serveWatch(o: WatchStreamOptions): void {
     pending: () => buffered() + queuedBytes,
   });
   res.writeHead(200, {
-    'Content-Type': 'application/json',
+    'Content-Type': o.form.kind === 'protobuf' ? PROTOBUF_WATCH_CONTENT_TYPE : 'application/json',
     'Cache-Control': 'no-cache, private',
     'Transfer-Encoding': 'chunked',
   });
