@@ -34,11 +34,15 @@ const APPS = 'io.k8s.api.apps.v1.';
 const apps = (n: string, d?: string): OpenAPISchema => ref(APPS + n, d);
 const appsGvk = (k: string): Gvk => ({ group: 'apps', version: 'v1', kind: k });
 
-const workloadCondition = (): OpenAPISchema =>
+/**
+ * A workload's status condition. Only DeploymentCondition has `lastUpdateTime` upstream; the
+ * ReplicaSet, DaemonSet and StatefulSet conditions do not (nor their protobuf messages).
+ */
+const workloadCondition = (withUpdateTime = false): OpenAPISchema =>
   struct(
     {
       lastTransitionTime: time(),
-      lastUpdateTime: time(),
+      ...(withUpdateTime ? { lastUpdateTime: time() } : {}),
       message: str(),
       reason: str(),
       status: str(),
@@ -82,7 +86,7 @@ function appsDefinitions(): Record<string, OpenAPISchema> {
           'DeploymentSpec is the specification of the desired behavior of the Deployment.',
       },
     ),
-    DeploymentCondition: workloadCondition(),
+    DeploymentCondition: workloadCondition(true),
     DeploymentStatus: struct({
       availableReplicas: int32(),
       collisionCount: int32(),
