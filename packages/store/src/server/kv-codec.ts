@@ -99,7 +99,7 @@ export function encodePutResponseFramed(res: PutResponse): Buffer | undefined {
 }
 
 /** Prefixes an unframed message with the gRPC message prefix. */
-function frame(bytes: Buffer): Buffer {
+export function frame(bytes: Buffer): Buffer {
   const out = Buffer.allocUnsafe(FRAME_PREFIX + bytes.length);
   out[0] = 0;
   out.writeUInt32BE(bytes.length, 1);
@@ -108,23 +108,35 @@ function frame(bytes: Buffer): Buffer {
 }
 
 /**
- * The KV service definition with Put's request decoded and its response encoded by hand
- * (apply/codec.ts's put decoder, encodePutResponseFramed), the generic proto-loader functions
- * taking whatever those do not cover. The response is written as one framed buffer.
+ * `service` with one method's request decoded and its response encoded by hand: `decode` and
+ * `encodeFramed` answer undefined for what they do not cover, and the generic proto-loader
+ * functions take that. The response is written as one framed buffer.
  */
-export function withHandWrittenPut(service: ServiceDefinition): ServiceDefinition {
-  const put = service.Put;
-  if (put === undefined) throw new Error('KV service without Put');
-  const deserialize = put.requestDeserialize;
-  const serialize = put.responseSerialize;
+export function withHandCodedMethod<Res>(
+  service: ServiceDefinition,
+  method: string,
+  decode: (bytes: Buffer) => unknown,
+  encodeFramed: (res: Res) => Buffer | undefined,
+): ServiceDefinition {
+  const def = service[method];
+  if (def === undefined) throw new Error(`service without ${method}`);
+  const deserialize = def.requestDeserialize;
+  const serialize = def.responseSerialize;
   return {
     ...service,
-    Put: {
-      ...put,
-      requestDeserialize: (bytes: Buffer): unknown => decodePutRequest(bytes) ?? deserialize(bytes),
-      responseSerialize: (res: unknown) =>
-        encodePutResponseFramed(res as PutResponse) ?? frame(serialize(res)),
+    [method]: {
+      ...def,
+      requestDeserialize: (bytes: Buffer): unknown => decode(bytes) ?? deserialize(bytes),
+      responseSerialize: (res: unknown) => encodeFramed(res as Res) ?? frame(serialize(res)),
       responseFramed: true,
-    } as typeof put,
+    } as typeof def,
   };
+}
+
+/**
+ * The KV service definition with Put's request decoded and its response encoded by hand
+ * (apply/codec.ts's put decoder, encodePutResponseFramed).
+ */
+export function withHandWrittenPut(service: ServiceDefinition): ServiceDefinition {
+  return withHandCodedMethod(service, 'Put', decodePutRequest, encodePutResponseFramed);
 }

@@ -2,7 +2,7 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import { VarintReader } from '../apply/codec.js';
 import type { RangeRequest__Output } from '../gen/etcd/types/etcdserverpb/RangeRequest.js';
 import type { RangeResponse } from '../gen/etcd/types/etcdserverpb/RangeResponse.js';
-import { halves, varintSize, writeVarint } from './kv-codec.js';
+import { halves, varintSize, withHandCodedMethod, writeVarint } from './kv-codec.js';
 
 /**
  * Range, the request of every get, decoded and its response encoded by hand (decision 0030),
@@ -292,34 +292,10 @@ function writeInt(out: Buffer, pos: number, tag: number, v: unknown): number {
   return writeVarint(out, pos, scratch[0]!, scratch[1]!);
 }
 
-/** Prefixes an unframed message with the gRPC message prefix. */
-function frame(bytes: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_PREFIX + bytes.length);
-  out[0] = 0;
-  out.writeUInt32BE(bytes.length, 1);
-  bytes.copy(out, FRAME_PREFIX);
-  return out;
-}
-
 /**
- * The KV service definition with Range's request decoded and its response encoded by hand,
- * the generic proto-loader functions taking whatever these do not cover; the response is
- * written as one framed buffer.
+ * The KV service definition with Range's request decoded and its response encoded by hand
+ * (decodeRangeRequest, encodeRangeResponseFramed).
  */
 export function withHandWrittenRange(service: ServiceDefinition): ServiceDefinition {
-  const range = service.Range;
-  if (range === undefined) throw new Error('KV service without Range');
-  const deserialize = range.requestDeserialize;
-  const serialize = range.responseSerialize;
-  return {
-    ...service,
-    Range: {
-      ...range,
-      requestDeserialize: (bytes: Buffer): unknown =>
-        decodeRangeRequest(bytes) ?? deserialize(bytes),
-      responseSerialize: (res: unknown) =>
-        encodeRangeResponseFramed(res as RangeResponse) ?? frame(serialize(res)),
-      responseFramed: true,
-    } as typeof range,
-  };
+  return withHandCodedMethod(service, 'Range', decodeRangeRequest, encodeRangeResponseFramed);
 }
