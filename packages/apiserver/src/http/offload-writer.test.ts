@@ -5,8 +5,9 @@
  * write is back.
  */
 import { fstatSync, writeSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Socket } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fdOf, loopbackPairs } from '../../test/helpers/socket-pairs.js';
 import {
   MAX_IN_FLIGHT,
   OffloadWriter,
@@ -16,26 +17,9 @@ import {
 } from './offload-writer.js';
 import { WriteThreads } from './write-threads.js';
 
-let server: Server | undefined;
-const sockets: Socket[] = [];
 const threads = new WriteThreads(1);
 afterAll(() => threads.close());
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.destroy();
-  await new Promise((r) => (server ? server.close(r) : r(undefined)));
-  server = undefined;
-});
-
-/** A connected pair: the accepted (server) side and the client side. */
-async function pair(): Promise<{ srv: Socket; cli: Socket }> {
-  server ??= createServer();
-  if (!server.listening) await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  const accepted = new Promise<Socket>((r) => server!.once('connection', r));
-  const cli = connect((server.address() as { port: number }).port, '127.0.0.1');
-  const srv = await accepted;
-  sockets.push(srv, cli);
-  return { srv, cli };
-}
+const pair = loopbackPairs();
 
 /** Everything the client side reads, as it arrives. */
 function collect(cli: Socket): { bytes: () => Buffer } {
@@ -52,7 +36,6 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
-const fdOf = (s: Socket): number => (s as unknown as { _handle: { fd: number } })._handle.fd;
 const block = (i: number, size: number): Buffer => Buffer.alloc(size, 97 + (i % 26));
 const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
 

@@ -716,6 +716,13 @@ export function encodeWatchEventFrame(type: string, apiVersion: string, object: 
  * objects of their own. An object of a kind without tables cannot reach a protobuf watch
  * (negotiation chose JSON); a Status (ERROR) always has one.
  */
+/** Memo keys of the shared frames, by event type (no string built per watcher per event). */
+const FRAME_KEYS: Record<string, string> = {
+  ADDED: 'pb:frame:ADDED',
+  MODIFIED: 'pb:frame:MODIFIED',
+  DELETED: 'pb:frame:DELETED',
+};
+
 export function protobufWatchFrame(type: string, object: object): Buffer {
   const obj = object as JsonObject;
   const build = (): Buffer => {
@@ -727,8 +734,8 @@ export function protobufWatchFrame(type: string, object: object): Buffer {
       return encodeWatchEventFrame('ERROR', 'v1', encodeProtobufObject(encodingFailure(err)));
     }
   };
-  if (type === 'ERROR' || type === 'BOOKMARK') return build();
-  return memoized(obj, `pb:frame:${type}`, build);
+  const key = FRAME_KEYS[type];
+  return key === undefined ? build() : memoized(obj, key, build);
 }
 
 /** The Status of an object that could not be encoded (upstream: an internal error). */

@@ -4,31 +4,14 @@
  * flight failed (not lost) when the threads stop.
  */
 import { closeSync, openSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Socket } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fdOf, loopbackPairs } from '../../test/helpers/socket-pairs.js';
 import { WriteThreads } from './write-threads.js';
 
-let server: Server | undefined;
-const sockets: Socket[] = [];
 const threads = new WriteThreads(1);
 afterAll(() => threads.close());
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.destroy();
-  await new Promise((r) => (server ? server.close(r) : r(undefined)));
-  server = undefined;
-});
-
-async function pair(): Promise<{ srv: Socket; cli: Socket }> {
-  server ??= createServer();
-  if (!server.listening) await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  const accepted = new Promise<Socket>((r) => server!.once('connection', r));
-  const cli = connect((server.address() as { port: number }).port, '127.0.0.1');
-  const srv = await accepted;
-  sockets.push(srv, cli);
-  return { srv, cli };
-}
-
-const fdOf = (s: Socket): number => (s as unknown as { _handle: { fd: number } })._handle.fd;
+const pair = loopbackPairs();
 
 type Result = { err: NodeJS.ErrnoException | null; n: number };
 const write = (t: WriteThreads, fd: number, bufs: Buffer[], reset = true): Promise<Result> =>

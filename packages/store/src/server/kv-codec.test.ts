@@ -1,29 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { loadGrpcObject } from '../gen/etcd/load.js';
+import { seeded, unframe } from '../../test/support/codec.js';
 import type { PutResponse } from '../gen/etcd/types/etcdserverpb/PutResponse.js';
 import { encodePutResponseFramed, withHandWrittenPut } from './kv-codec.js';
 
 const generic = loadGrpcObject().etcdserverpb.KV.service.Put;
 const fast = withHandWrittenPut(loadGrpcObject().etcdserverpb.KV.service).Put!;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-/** The message inside a gRPC frame (checking the prefix). */
-function unframe(frame: Buffer): Buffer {
-  expect(frame[0]).toBe(0);
-  expect(frame.readUInt32BE(1)).toBe(frame.length - 5);
-  return frame.subarray(5);
-}
-
 describe('hand-written Put codec', () => {
   it('decodes requests exactly as proto-loader does', () => {
-    const random = rng(7);
+    const random = seeded(7);
     const leases = ['0', '1', '-1', '127', '128', '34359738368', '-9223372036854775808'];
     for (let i = 0; i < 300; i++) {
       const bytes = (n: number) =>

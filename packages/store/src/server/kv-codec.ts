@@ -1,12 +1,11 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
+import { frameMessage, PREFIX_BYTES } from '@kubets/component-base/grpc-server';
 import { decodePutRequest } from '../apply/codec.js';
 import type { PutResponse } from '../gen/etcd/types/etcdserverpb/PutResponse.js';
 
 // Field keys (number << 3 | wire type) of PutResponse and ResponseHeader.
 const PR_HEADER = (1 << 3) | 2;
 const RH_FIELDS = [(1 << 3) | 0, (2 << 3) | 0, (3 << 3) | 0, (4 << 3) | 0] as const;
-/** The gRPC message prefix: compressed flag and 4-byte length. */
-const FRAME_PREFIX = 5;
 
 /**
  * A 64-bit header field as the two unsigned 32-bit halves of its value, or undefined when it
@@ -83,10 +82,10 @@ export function encodePutResponseFramed(res: PutResponse): Buffer | undefined {
   }
   // One byte for the header's length: at most 4 fields of 11 bytes.
   const size = 2 + body;
-  const out = Buffer.allocUnsafe(FRAME_PREFIX + size);
+  const out = Buffer.allocUnsafe(PREFIX_BYTES + size);
   out[0] = 0;
   out.writeUInt32BE(size, 1);
-  let pos = FRAME_PREFIX;
+  let pos = PREFIX_BYTES;
   out[pos++] = PR_HEADER;
   out[pos++] = body;
   for (let f = 0; f < 4; f++) {
@@ -95,15 +94,6 @@ export function encodePutResponseFramed(res: PutResponse): Buffer | undefined {
     out[pos++] = RH_FIELDS[f]!;
     pos = writeVarint(out, pos, scratch[2 * f]!, scratch[2 * f + 1]!);
   }
-  return out;
-}
-
-/** Prefixes an unframed message with the gRPC message prefix. */
-export function frame(bytes: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_PREFIX + bytes.length);
-  out[0] = 0;
-  out.writeUInt32BE(bytes.length, 1);
-  bytes.copy(out, FRAME_PREFIX);
   return out;
 }
 
@@ -127,7 +117,7 @@ export function withHandCodedMethod<Res>(
     [method]: {
       ...def,
       requestDeserialize: (bytes: Buffer): unknown => decode(bytes) ?? deserialize(bytes),
-      responseSerialize: (res: unknown) => encodeFramed(res as Res) ?? frame(serialize(res)),
+      responseSerialize: (res: unknown) => encodeFramed(res as Res) ?? frameMessage(serialize(res)),
       responseFramed: true,
     } as typeof def,
   };

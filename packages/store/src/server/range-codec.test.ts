@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadGrpcObject } from '../gen/etcd/load.js';
+import { seeded, unframe } from '../../test/support/codec.js';
 import type { RangeResponse } from '../gen/etcd/types/etcdserverpb/RangeResponse.js';
 import {
   decodeRangeRequest,
@@ -10,20 +11,6 @@ import {
 const generic = loadGrpcObject().etcdserverpb.KV.service.Range;
 const fast = withHandWrittenRange(loadGrpcObject().etcdserverpb.KV.service).Range!;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function unframe(frame: Buffer): Buffer {
-  expect(frame[0]).toBe(0);
-  expect(frame.readUInt32BE(1)).toBe(frame.length - 5);
-  return frame.subarray(5);
-}
-
 const INT64S = ['0', '1', '127', '128', '16384', '34359738368', '-1', '9223372036854775807'];
 const asLong = (v: bigint): { low: number; high: number; unsigned: boolean } => ({
   low: Number(v & 0xffffffffn) | 0,
@@ -33,7 +20,7 @@ const asLong = (v: bigint): { low: number; high: number; unsigned: boolean } => 
 
 describe('hand-written Range codec', () => {
   it('decodes requests exactly as proto-loader does', () => {
-    const random = rng(11);
+    const random = seeded(11);
     const pick = <T>(xs: readonly T[]): T => xs[(random() * xs.length) | 0]!;
     const bytes = (n: number): Buffer =>
       Buffer.from(Array.from({ length: n }, () => (random() * 256) | 0));
@@ -78,7 +65,7 @@ describe('hand-written Range codec', () => {
   });
 
   it('encodes responses to the bytes proto-loader encodes', () => {
-    const random = rng(5);
+    const random = seeded(5);
     const nums = [0, 1, 127, 128, 2 ** 31, 2 ** 32 + 5, 2 ** 35, Number.MAX_SAFE_INTEGER];
     const pick = <T>(xs: readonly T[]): T => xs[(random() * xs.length) | 0]!;
     for (let i = 0; i < 300; i++) {

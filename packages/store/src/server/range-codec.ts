@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
+import { PREFIX_BYTES } from '@kubets/component-base/grpc-server';
 import { VarintReader } from '../apply/codec.js';
 import type { RangeRequest__Output } from '../gen/etcd/types/etcdserverpb/RangeRequest.js';
 import type { RangeResponse } from '../gen/etcd/types/etcdserverpb/RangeResponse.js';
@@ -126,7 +127,6 @@ const KV_KEY = (1 << 3) | 2;
 const KV_INTS = [(2 << 3) | 0, (3 << 3) | 0, (4 << 3) | 0] as const;
 const KV_VALUE = (5 << 3) | 2;
 const KV_LEASE = (6 << 3) | 0;
-const FRAME_PREFIX = 5;
 
 /** An int64/uint64 field's value as two unsigned 32-bit halves; false when not covered. */
 function int64Halves(v: unknown, out: Float64Array, i: number): boolean {
@@ -197,10 +197,10 @@ export function encodeRangeResponseFramed(res: RangeResponse): Buffer | undefine
     size += 1 + varintSize(countLo, countHi);
   }
 
-  const out = Buffer.allocUnsafe(FRAME_PREFIX + size);
+  const out = Buffer.allocUnsafe(PREFIX_BYTES + size);
   out[0] = 0;
   out.writeUInt32BE(size, 1);
-  let pos = FRAME_PREFIX;
+  let pos = PREFIX_BYTES;
   if (headerBody !== ABSENT) {
     out[pos++] = RS_HEADER;
     pos = writeVarint(out, pos, headerBody, 0);
