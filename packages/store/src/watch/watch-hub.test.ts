@@ -295,6 +295,19 @@ describe('WatchHub history replay', () => {
     for (const m of c.messages) expect(m.events.length).toBeLessThanOrEqual(2);
   });
 
+  it('cuts replayed messages between revisions once they hold maxBytesPerMessage', () => {
+    const { hub, put, flush } = setup({ maxBytesPerMessage: 10 });
+    for (let i = 0; i < 5; i++) put(`k${i}`, 'vvv'); // revisions 2..6, 5 bytes each
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    const id = s.watch({ range: { key: k('k'), end: k('l') }, startRevision: 2 });
+    flush();
+    expect(c.events(id)).toEqual([2, 3, 4, 5, 6].map((r) => `PUT k${r - 2}@${r}`));
+    expect(
+      c.messages.filter((m) => m.watchId === id && m.events.length > 0).map((m) => m.events.length),
+    ).toEqual([2, 2, 1]);
+  });
+
   it('cancels a watcher whose start revision is compacted, reporting compact_revision', () => {
     const { hub, put, flush, store } = setup();
     for (let i = 0; i < 5; i++) put('a', String(i));

@@ -680,15 +680,19 @@ export class WatchStream {
     const store = this.hub.store;
     const head = store.rev;
     const max = this.hub.maxEventsPerMessage;
+    const maxBytes = this.hub.maxBytesPerMessage;
     const events: MvccEvent[] = [];
     let lastRev = w.nextRev - 1;
     let cut = false;
     let scanned = 0;
+    // Key and value bytes (prev_kv not counted: a batch is shared by watchers with and without
+    // it, so its cut points must not depend on it).
+    let bytes = 0;
     try {
       for (const e of store.eventsBetween(w.nextRev, head)) {
         const rev = e.kv.modRevision;
         // Cut only between revisions; also bound the scan when few events match.
-        if (rev !== lastRev && (events.length >= max || scanned >= max * 16)) {
+        if (rev !== lastRev && (events.length >= max || bytes >= maxBytes || scanned >= max * 16)) {
           cut = true;
           break;
         }
@@ -697,6 +701,7 @@ export class WatchStream {
         if (!w.accepts(e)) continue;
         if (!rangeContains(w.range, e.ks)) continue;
         events.push(e);
+        bytes += e.kv.key.length + e.kv.value.length;
       }
     } catch (err) {
       if (!(err instanceof MvccError)) throw err;
