@@ -77,9 +77,12 @@ class Watcher {
   /**
    * Live events not yet sent, one array per revision (the arrays the commit fan-out shares
    * between watchers), while the watcher is synced: they go out as one message at the end of
-   * the turn, or when a backed-up stream drains. Undefined when nothing is held.
+   * the turn, or when a backed-up stream drains. The first revision's array, undefined when
+   * nothing is held (no list for the common case of one revision per message)...
    */
-  held: MvccEvent[][] | undefined = undefined;
+  heldFirst: MvccEvent[] | undefined = undefined;
+  /** ...and the later revisions' arrays, if any. */
+  heldRest: MvccEvent[][] | undefined = undefined;
   heldEvents = 0;
   heldBytes = 0;
   /** The first held revision (where a replay starts if the held events are given up). */
@@ -181,19 +184,23 @@ export class WatchHub {
   }
 
   /**
-   * @internal The events of `held` (whole revisions, in order) as one array, the same array
-   * for every watcher with this selector that holds the same revisions.
+   * @internal The events of `first` and `rest` (whole revisions, in order) as one array, the
+   * same array for every watcher with this selector that holds the same revisions.
    */
-  merged(selector: string, held: readonly MvccEvent[][], count: number): readonly MvccEvent[] {
-    const first = held[0]!;
-    const last = held[held.length - 1]!;
+  merged(
+    selector: string,
+    first: readonly MvccEvent[],
+    rest: readonly MvccEvent[][],
+    count: number,
+  ): readonly MvccEvent[] {
+    const last = rest[rest.length - 1]!;
     let bySelector = this.merges.get(first);
     const known = bySelector?.get(selector);
     // Same first array and selector: the same revisions from there on, so the same count
     // means the same events (the last array is checked too, cheaply).
     if (known !== undefined && known.count === count && known.last === last) return known.events;
-    const events: MvccEvent[] = [];
-    for (const list of held) for (const e of list) events.push(e);
+    const events: MvccEvent[] = [...first];
+    for (const list of rest) for (const e of list) events.push(e);
     if (bySelector === undefined)
       this.merges.set(first, (bySelector = new Map<string, MergedEvents>()));
     bySelector.set(selector, { last, count, events });
@@ -347,8 +354,12 @@ export class WatchStream {
    * these only (a turn that stops after a few messages must not walk every watcher).
    */
   private readonly unsynced = new Set<Watcher>();
-  /** The synced watchers holding live events, in the order they started holding. */
-  private readonly holding = new Set<Watcher>();
+  /**
+   * The watchers holding live events, in the order they started holding (an entry whose
+   * watcher has sent or dropped its events since is skipped), and how many hold now.
+   */
+  private holding: Watcher[] = [];
+  private holdingCount = 0;
   /**
    * Replay batches by start revision and selector, kept across turns while the store's
    * revision stays the same (a batch that reaches the head is only valid for that head):
@@ -431,7 +442,7 @@ export class WatchStream {
   cancel(watchId: number): boolean {
     const w = this.watchers.get(watchId);
     if (w === undefined) return false;
-    if (w.held !== undefined) this.sendHeld(w);
+    if (w.heldFirst !== undefined) this.sendHeld(w);
     this.remove(w);
     this.send({
       watchId,
@@ -476,7 +487,7 @@ export class WatchStream {
   resume(): void {
     if (this.isClosed) return;
     this.blocked = false;
-    if (this.holding.size > 0) this.hub.flushLater(this);
+    if (this.holdingCount > 0) this.hub.flushLater(this);
     this.scheduleReplay();
   }
 
@@ -486,7 +497,8 @@ export class WatchStream {
     for (const w of this.watchers.values()) this.hub.unregister(w);
     this.watchers.clear();
     this.unsynced.clear();
-    this.holding.clear();
+    this.holding = [];
+    this.holdingCount = 0;
     this.batches.clear();
     this.hub.closed(this);
   }
@@ -506,7 +518,7 @@ export class WatchStream {
     w.active = true;
     const bytes = eventBytes(events, w.prevKv);
     if (
-      w.held !== undefined &&
+      w.heldFirst !== undefined &&
       (w.heldEvents + events.length > this.hub.maxEventsPerMessage ||
         w.heldBytes + bytes > this.hub.maxBytesPerMessage)
     ) {
@@ -514,8 +526,7 @@ export class WatchStream {
         // Backed up for more than a message's worth: the held events are given up and replayed
         // from the history after `resume` (memory stays bounded per watcher; etcd's "victim"
         // watchers resync from the store too).
-        w.held = undefined;
-        this.holding.delete(w);
+        this.dropHeld(w);
         w.synced = false;
         w.nextRev = w.heldFrom;
         this.unsynced.add(w);
@@ -524,19 +535,21 @@ export class WatchStream {
       this.sendHeld(w);
     }
     w.nextRev = rev + 1;
-    if (w.held === undefined) {
-      w.held = [events];
+    if (w.heldFirst === undefined) {
+      w.heldFirst = events;
       w.heldEvents = events.length;
       w.heldBytes = bytes;
       w.heldFrom = rev;
       w.heldRev = rev;
-      this.holding.add(w);
+      this.holding.push(w);
+      // One flush per stream and turn: scheduled by the first watcher that holds (while the
+      // stream is backed up, `resume` schedules it).
+      if (this.holdingCount++ === 0 && !this.blocked) this.hub.flushLater(this);
       // Counted now: the message leaves later in this turn.
       this.hub.countSent();
-      if (!this.blocked) this.hub.flushLater(this);
       return;
     }
-    w.held.push(events);
+    (w.heldRest ??= []).push(events);
     w.heldEvents += events.length;
     w.heldBytes += bytes;
     w.heldRev = rev;
@@ -545,28 +558,40 @@ export class WatchStream {
   /** @internal Sends every held message, in order, until the sink is backed up. */
   flushHeld(): void {
     if (this.isClosed || this.blocked) return;
-    // Deleting the current entry while iterating a Set is safe.
-    for (const w of this.holding) {
-      if (this.blocked) break;
-      this.sendHeld(w);
+    const list = this.holding;
+    let i = 0;
+    while (i < list.length && !this.blocked) {
+      const w = list[i++]!;
+      // Sent early (cancel, or a full message) or given up since: nothing to do.
+      if (w.heldFirst !== undefined) this.sendHeld(w);
     }
-    if (this.holding.size === 0) this.flushProgress();
+    if (i === list.length) list.length = 0;
+    else this.holding = list.slice(i);
+    if (this.holdingCount === 0) this.flushProgress();
   }
 
   /** A watcher's held events as one message (whole revisions, in order). */
   private sendHeld(w: Watcher): void {
-    const held = w.held!;
-    w.held = undefined;
-    this.holding.delete(w);
-    const events = held.length === 1 ? held[0]! : this.hub.merged(w.selector, held, w.heldEvents);
+    const first = w.heldFirst!;
+    const rest = w.heldRest;
+    this.dropHeld(w);
+    const events =
+      rest === undefined ? first : this.hub.merged(w.selector, first, rest, w.heldEvents);
     this.send({ watchId: w.id, revision: w.heldRev, events, prevKv: w.prevKv }, false);
+  }
+
+  /** Forgets a watcher's held events (its entry in `holding` is skipped from now on). */
+  private dropHeld(w: Watcher): void {
+    if (w.heldFirst === undefined) return;
+    w.heldFirst = undefined;
+    w.heldRest = undefined;
+    this.holdingCount--;
   }
 
   private remove(w: Watcher): void {
     this.watchers.delete(w.id);
     this.unsynced.delete(w);
-    w.held = undefined;
-    this.holding.delete(w);
+    this.dropHeld(w);
     this.hub.unregister(w);
   }
 
@@ -718,7 +743,7 @@ export class WatchStream {
   }
 
   private flushProgress(): void {
-    if (!this.progressPending || this.blocked || this.unsynced.size > 0 || this.holding.size > 0) {
+    if (!this.progressPending || this.blocked || this.unsynced.size > 0 || this.holdingCount > 0) {
       return;
     }
     this.progressPending = false;
