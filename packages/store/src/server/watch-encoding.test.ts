@@ -115,6 +115,62 @@ describe('encodeWatchResponse', () => {
     }
   });
 
+  it('writes events as etcd does, zero fields left out, decoding to the generic encoding', () => {
+    const ev = (type: 'PUT' | 'DELETE', k: KeyValue, prev?: KeyValue): MvccEvent => ({
+      type,
+      kv: k,
+      prevKv: prev,
+      sub: 0,
+      ks: keyString(k.key),
+    });
+    const tomb: KeyValue = {
+      key: Buffer.from('gone'),
+      value: Buffer.alloc(0),
+      createRevision: 0,
+      modRevision: 9,
+      version: 0,
+      lease: 0n,
+    };
+    const events = [
+      ev('PUT', kv('plain', 'v', 5)),
+      ev('PUT', kv('leased', 'v', 6, 0x694d77aa9e38260fn), kv('leased', 'u', 5, 1n)),
+      ev('PUT', kv('max', 'v', 2 ** 40, 2n ** 63n - 1n)),
+      ev('PUT', kv('neg', 'v', 7, -5n)),
+      ev('PUT', { ...kv('empty', '', 8), value: Buffer.alloc(0) }),
+      ev('PUT', kv('big', 'x'.repeat(70_000), 300)),
+      ev('DELETE', tomb, kv('gone', 'old', 4)),
+    ];
+    for (const prevKv of [false, true]) {
+      const bytes = encodeWatchResponse(head, events, prevKv);
+      const generic = codec.encode({
+        ...head,
+        events: events.map((e) => ({
+          type: e.type,
+          kv: toProtoKv(e.kv),
+          ...(prevKv && e.prevKv ? { prev_kv: toProtoKv(e.prevKv) } : {}),
+        })),
+      });
+      expect(codec.decode(bytes)).toStrictEqual(codec.decode(generic));
+      // Fewer bytes: no type for PUTs, no lease 0 (protobufjs writes both).
+      expect(bytes.length).toBeLessThan(generic.length);
+    }
+    // A PUT without a lease: Event{kv{key, create, mod, version, value}}, nothing else.
+    const one = encodeWatchResponse({ header: undefined, watch_id: 1 }, [events[0]!], false);
+    expect(one.toString('hex')).toBe(
+      [
+        '0a00',
+        '5a12',
+        '1210',
+        '0a05' + Buffer.from('plain').toString('hex'),
+        '1002',
+        '1805',
+        '2004',
+        '2a0176',
+        '1001',
+      ].join(''),
+    );
+  });
+
   it('gives every watcher of one commit its own watch_id around the shared events', () => {
     // The fan-out shape: one events array, one header, many watchers, both prev_kv kinds.
     const events = [put, del];

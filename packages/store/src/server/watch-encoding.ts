@@ -1,19 +1,81 @@
 import type { ServiceDefinition } from '@kubets/component-base/grpc-server';
-import { messageCodec, smallVarintLength as varintLength } from '../apply/codec.js';
-import { toProtoKv } from '../apply/kv-apply.js';
-import type { Event, Event__Output } from '../gen/etcd/types/mvccpb/Event.js';
+import { smallVarintLength as varintLength } from '../apply/codec.js';
 import type { WatchResponse } from '../gen/etcd/types/etcdserverpb/WatchResponse.js';
-import type { MvccEvent } from '../mvcc/kv.js';
-
-const eventCodec = messageCodec<Event, Event__Output>('mvccpb.Event');
+import type { KeyValue, MvccEvent } from '../mvcc/kv.js';
 
 /** WatchResponse.events is field 11, length-delimited. */
 const EVENTS_TAG = (11 << 3) | 2;
+// mvccpb.Event and mvccpb.KeyValue field keys.
+const EV_TYPE = (1 << 3) | 0;
+const EV_KV = (2 << 3) | 2;
+const EV_PREV_KV = (3 << 3) | 2;
+const KV_KEY = (1 << 3) | 2;
+const KV_CREATE = (2 << 3) | 0;
+const KV_MOD = (3 << 3) | 0;
+const KV_VERSION = (4 << 3) | 0;
+const KV_VALUE = (5 << 3) | 2;
+const KV_LEASE = (6 << 3) | 0;
+const DELETE = 1;
+
+/** A non-zero lease's varint (int64 as two's complement, as protobuf writes negative values). */
+function leaseVarint(lease: bigint): number[] {
+  return varintBytes(BigInt.asUintN(64, lease));
+}
+
+/** Bytes of a KeyValue's fields, zero values left out. */
+function kvSize(kv: KeyValue, lease: number[] | undefined): number {
+  let n = 0;
+  if (kv.key.length > 0) n += 1 + varintLength(kv.key.length) + kv.key.length;
+  if (kv.createRevision !== 0) n += 1 + varintLength(kv.createRevision);
+  if (kv.modRevision !== 0) n += 1 + varintLength(kv.modRevision);
+  if (kv.version !== 0) n += 1 + varintLength(kv.version);
+  if (kv.value.length > 0) n += 1 + varintLength(kv.value.length) + kv.value.length;
+  if (lease !== undefined) n += 1 + lease.length;
+  return n;
+}
+
+function writeKv(out: Buffer, pos: number, kv: KeyValue, lease: number[] | undefined): number {
+  if (kv.key.length > 0) {
+    out[pos++] = KV_KEY;
+    pos = putVarint(out, pos, kv.key.length);
+    out.set(kv.key, pos);
+    pos += kv.key.length;
+  }
+  if (kv.createRevision !== 0) {
+    out[pos++] = KV_CREATE;
+    pos = putVarint(out, pos, kv.createRevision);
+  }
+  if (kv.modRevision !== 0) {
+    out[pos++] = KV_MOD;
+    pos = putVarint(out, pos, kv.modRevision);
+  }
+  if (kv.version !== 0) {
+    out[pos++] = KV_VERSION;
+    pos = putVarint(out, pos, kv.version);
+  }
+  if (kv.value.length > 0) {
+    out[pos++] = KV_VALUE;
+    pos = putVarint(out, pos, kv.value.length);
+    out.set(kv.value, pos);
+    pos += kv.value.length;
+  }
+  if (lease !== undefined) {
+    out[pos++] = KV_LEASE;
+    for (const b of lease) out[pos++] = b;
+  }
+  return pos;
+}
 
 /**
  * One event as an encoded `events` field of a WatchResponse, with and without prev_kv. A
  * commit's events are the same objects for every watcher that matches them, so with many
  * watchers on one prefix each event is encoded once instead of once per watcher.
+ *
+ * Written by hand, with fields at their zero value left out as etcd (gogo protobuf) does: a PUT
+ * carries no `type`, a key without a lease no `lease`. Each field a client decodes costs it
+ * CPU, an int64 most (grpc-js clients build a Long and, with `longs: String` as the etcd3 client
+ * asks, a decimal string for it): with every watcher receiving every event, this is paid per
+ * event and watcher.
  */
 const withPrev = new WeakMap<MvccEvent, Buffer>();
 const withoutPrev = new WeakMap<MvccEvent, Buffer>();
@@ -22,18 +84,28 @@ function eventField(e: MvccEvent, prevKv: boolean): Buffer {
   const cache = prevKv ? withPrev : withoutPrev;
   let field = cache.get(e);
   if (field === undefined) {
-    const ev: Event = { type: e.type, kv: toProtoKv(e.kv) };
-    if (prevKv && e.prevKv !== undefined) ev.prev_kv = toProtoKv(e.prevKv);
-    const body = eventCodec.encode(ev);
-    const head: number[] = [EVENTS_TAG];
-    for (let n = body.length; ; n = Math.floor(n / 128)) {
-      if (n < 0x80) {
-        head.push(n);
-        break;
-      }
-      head.push((n % 128) | 0x80);
+    const lease = e.kv.lease === 0n ? undefined : leaseVarint(e.kv.lease);
+    const kvLen = kvSize(e.kv, lease);
+    const prev = prevKv ? e.prevKv : undefined;
+    const prevLease = prev === undefined || prev.lease === 0n ? undefined : leaseVarint(prev.lease);
+    const prevLen = prev === undefined ? 0 : kvSize(prev, prevLease);
+    let body = (e.type === 'DELETE' ? 2 : 0) + 1 + varintLength(kvLen) + kvLen;
+    if (prev !== undefined) body += 1 + varintLength(prevLen) + prevLen;
+    field = Buffer.allocUnsafe(1 + varintLength(body) + body);
+    field[0] = EVENTS_TAG;
+    let pos = putVarint(field, 1, body);
+    if (e.type === 'DELETE') {
+      field[pos++] = EV_TYPE;
+      field[pos++] = DELETE;
     }
-    field = Buffer.concat([Buffer.from(head), body]);
+    field[pos++] = EV_KV;
+    pos = putVarint(field, pos, kvLen);
+    pos = writeKv(field, pos, e.kv, lease);
+    if (prev !== undefined) {
+      field[pos++] = EV_PREV_KV;
+      pos = putVarint(field, pos, prevLen);
+      writeKv(field, pos, prev, prevLease);
+    }
     cache.set(e, field);
   }
   return field;

@@ -6,6 +6,7 @@ import {
   ERR_WATCHER_DUPLICATE_ID,
   PROGRESS_WATCH_ID,
   WatchHub,
+  type WatchHubOptions,
   type WatchMessage,
 } from './watch-hub.js';
 
@@ -17,7 +18,7 @@ const prefix = (p: string): KeyRange => {
   return { key: k(p), end: keyString(end) };
 };
 
-function setup(opts: { maxEventsPerMessage?: number; maxMessagesPerTurn?: number } = {}) {
+function setup(opts: Partial<Omit<WatchHubOptions, 'schedule'>> = {}) {
   const store = new MvccStore();
   const queue: Array<() => void> = [];
   const hub = new WatchHub(store, { schedule: (fn) => queue.push(fn), ...opts });
@@ -57,26 +58,108 @@ function collector(accept: () => boolean = () => true) {
 }
 
 describe('WatchHub live delivery', () => {
-  it('sends created, then one message per revision with only the matching events', () => {
-    const { hub, put, del, store } = setup();
+  it('sends created, then at the end of each turn one message with only the matching events', () => {
+    const { hub, put, del, store, flush } = setup();
     const c = collector();
     const stream = hub.openStream(c.sink);
     const id = stream.watch({ range: prefix('a/'), startRevision: 0 });
     expect(id).toBe(0);
     expect(c.messages[0]).toMatchObject({ watchId: 0, created: true, revision: 1 });
     put('a/1', 'x'); // 2
+    expect(c.messages).toHaveLength(1); // held until the turn ends
+    flush();
     put('b', 'x'); // 3 (not watched)
+    flush();
+    const t = store.write();
+    t.put(b('a/2'), b('y'), 0n);
+    t.put(b('a/3'), b('z'), 0n);
+    t.end(); // 4
+    flush();
+    del('a/1'); // 5
+    flush();
+    expect(c.events(0)).toEqual(['PUT a/1@2', 'PUT a/2@4', 'PUT a/3@4', 'DELETE a/1@5']);
+    expect(c.messages.slice(1).map((m) => m.revision)).toEqual([2, 4, 5]);
+  });
+
+  it('merges the revisions of one turn into one message per watcher, shared by equal watchers', () => {
+    const { hub, put, del, flush, store } = setup();
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    const c2 = collector();
+    const s2 = hub.openStream(c2.sink);
+    const a = s.watch({ range: prefix('a/'), startRevision: 0 });
+    const a2 = s.watch({ range: prefix('a/'), startRevision: 0 });
+    const other = s2.watch({ range: prefix('a/'), startRevision: 0 });
+    const one = s.watch({ range: singleKey(k('a/1')), startRevision: 0 });
+    put('a/1', 'x'); // 2
+    put('b', 'x'); // 3
     const t = store.write();
     t.put(b('a/2'), b('y'), 0n);
     t.put(b('a/3'), b('z'), 0n);
     t.end(); // 4
     del('a/1'); // 5
-    expect(c.events(0)).toEqual(['PUT a/1@2', 'PUT a/2@4', 'PUT a/3@4', 'DELETE a/1@5']);
-    expect(c.messages.slice(1).map((m) => m.revision)).toEqual([2, 4, 5]);
+    flush();
+    const want = ['PUT a/1@2', 'PUT a/2@4', 'PUT a/3@4', 'DELETE a/1@5'];
+    expect(c.events(a)).toEqual(want);
+    expect(c.events(a2)).toEqual(want);
+    expect(c2.events(other)).toEqual(want);
+    expect(c.events(one)).toEqual(['PUT a/1@2', 'DELETE a/1@5']);
+    const msgs = (cc: typeof c, id: number) =>
+      cc.messages.filter((m) => m.watchId === id && m.events.length > 0);
+    for (const [cc, id] of [
+      [c, a],
+      [c, a2],
+      [c2, other],
+      [c, one],
+    ] as const) {
+      expect(msgs(cc, id)).toHaveLength(1);
+      expect(msgs(cc, id)[0]!.revision).toBe(5);
+    }
+    // One array for the watchers that hold the same revisions, on every stream: its encoding
+    // is shared.
+    expect(msgs(c, a2)[0]!.events).toBe(msgs(c, a)[0]!.events);
+    expect(msgs(c2, other)[0]!.events).toBe(msgs(c, a)[0]!.events);
+  });
+
+  it('starts a new message past maxEventsPerMessage or maxBytesPerMessage, never splitting a revision', () => {
+    const { hub, put, flush, store } = setup({ maxEventsPerMessage: 3 });
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    const id = s.watch({ range: prefix('a/'), startRevision: 0 });
+    put('a/1', 'x'); // 2
+    put('a/2', 'x'); // 3
+    const t = store.write();
+    for (let i = 0; i < 4; i++) t.put(b(`a/t${i}`), b('y'), 0n);
+    t.end(); // 4: more than the bound on its own, sent whole
+    put('a/3', 'x'); // 5
+    flush();
+    expect(
+      c.messages.filter((m) => m.watchId === id && m.events.length > 0).map((m) => m.events.length),
+    ).toEqual([2, 4, 1]);
+    expect(c.events(id)).toEqual([
+      'PUT a/1@2',
+      'PUT a/2@3',
+      'PUT a/t0@4',
+      'PUT a/t1@4',
+      'PUT a/t2@4',
+      'PUT a/t3@4',
+      'PUT a/3@5',
+    ]);
+    const big = setup({ maxBytesPerMessage: 10 });
+    const cb = collector();
+    const sb = big.hub.openStream(cb.sink);
+    const idb = sb.watch({ range: prefix('a/'), startRevision: 0 });
+    for (let i = 0; i < 4; i++) big.put(`a/${i}`, 'vv'); // 5 bytes each
+    big.flush();
+    expect(
+      cb.messages
+        .filter((m) => m.watchId === idb && m.events.length > 0)
+        .map((m) => m.events.length),
+    ).toEqual([2, 2]);
   });
 
   it('applies NOPUT / NODELETE filters and passes the prev_kv wish along', () => {
-    const { hub, put, del } = setup();
+    const { hub, put, del, flush } = setup();
     const c = collector();
     const s = hub.openStream(c.sink);
     const noPut = s.watch({
@@ -89,6 +172,7 @@ describe('WatchHub live delivery', () => {
     put('x', '1');
     put('x', '2');
     del('x');
+    flush();
     expect(c.events(noPut)).toEqual(['DELETE x@4']);
     expect(c.events(noDel)).toEqual(['PUT x@2', 'PUT x@3']);
     const delMsg = c.messages.find((m) => m.watchId === noPut && m.events.length > 0)!;
@@ -97,7 +181,7 @@ describe('WatchHub live delivery', () => {
   });
 
   it('delivers to every watcher of a shared range, with its own filters, until it is canceled', () => {
-    const { hub, put, del, store } = setup();
+    const { hub, put, del, store, flush } = setup();
     const c = collector();
     const s1 = hub.openStream(c.sink);
     const c2 = collector();
@@ -113,8 +197,11 @@ describe('WatchHub live delivery', () => {
     t.put(b('b'), b('y'), 0n);
     t.deleteRange(singleKey(k('a/1')));
     t.end(); // 3
+    // The held events go out before the canceled response.
     expect(s1.cancel(a)).toBe(true);
+    expect(c.messages.at(-1)).toMatchObject({ watchId: a, canceled: true });
     del('a/2'); // 4
+    flush();
     expect(c.events(a)).toEqual(['PUT a/1@2', 'PUT a/2@3', 'DELETE a/1@3']);
     expect(c.events(noPut)).toEqual(['DELETE a/1@3', 'DELETE a/2@4']);
     expect(c.events(all)).toEqual([
@@ -129,16 +216,20 @@ describe('WatchHub live delivery', () => {
     expect(hub.watcherCount).toBe(4);
   });
 
-  it('counts the messages handed to sinks', () => {
-    const { hub, put } = setup();
+  it('counts the messages handed to sinks, a held message when it is started', () => {
+    const { hub, put, flush } = setup();
     const c = collector();
     const s = hub.openStream(c.sink);
     for (let i = 0; i < 3; i++) s.watch({ range: prefix('a/'), startRevision: 0 });
     expect(hub.takeSentCount()).toBe(3); // created responses
     put('a/1', 'x');
-    put('a/2', 'x');
-    expect(hub.takeSentCount()).toBe(6);
+    put('a/2', 'x'); // merged with a/1: one message per watcher
+    expect(hub.takeSentCount()).toBe(3);
+    flush();
     expect(hub.takeSentCount()).toBe(0);
+    put('a/3', 'x');
+    flush();
+    expect(hub.takeSentCount()).toBe(3);
   });
 
   it('assigns the lowest free IDs, honours client IDs and rejects duplicates and empty ranges', () => {
@@ -162,7 +253,7 @@ describe('WatchHub live delivery', () => {
   });
 
   it('stops delivering after cancel and ignores unknown IDs', () => {
-    const { hub, put } = setup();
+    const { hub, put, flush } = setup();
     const c = collector();
     const s = hub.openStream(c.sink);
     const id = s.watch({ range: singleKey(k('a')), startRevision: 0 });
@@ -170,18 +261,20 @@ describe('WatchHub live delivery', () => {
     expect(c.messages.at(-1)).toMatchObject({ watchId: id, canceled: true });
     expect(s.cancel(42)).toBe(false);
     put('a', '1');
+    flush();
     expect(c.events(id)).toEqual([]);
     expect(hub.watcherCount).toBe(0);
   });
 
   it('waits for a future start revision', () => {
-    const { hub, put } = setup();
+    const { hub, put, flush } = setup();
     const c = collector();
     const s = hub.openStream(c.sink);
     const id = s.watch({ range: singleKey(k('a')), startRevision: 4 });
     put('a', '1'); // 2
     put('a', '2'); // 3
     put('a', '3'); // 4
+    flush();
     expect(c.events(id)).toEqual(['PUT a@4']);
   });
 });
@@ -196,9 +289,23 @@ describe('WatchHub history replay', () => {
     put('k7', 'v'); // 9: arrives while the watcher is still replaying
     flush();
     put('k8', 'v'); // 10: live
+    flush();
     expect(c.events(id)).toEqual([4, 5, 6, 7, 8, 9, 10].map((r) => `PUT k${r - 2}@${r}`));
     // Replayed messages hold at most two events and never split a revision.
     for (const m of c.messages) expect(m.events.length).toBeLessThanOrEqual(2);
+  });
+
+  it('cuts replayed messages between revisions once they hold maxBytesPerMessage', () => {
+    const { hub, put, flush } = setup({ maxBytesPerMessage: 10 });
+    for (let i = 0; i < 5; i++) put(`k${i}`, 'vvv'); // revisions 2..6, 5 bytes each
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    const id = s.watch({ range: { key: k('k'), end: k('l') }, startRevision: 2 });
+    flush();
+    expect(c.events(id)).toEqual([2, 3, 4, 5, 6].map((r) => `PUT k${r - 2}@${r}`));
+    expect(
+      c.messages.filter((m) => m.watchId === id && m.events.length > 0).map((m) => m.events.length),
+    ).toEqual([2, 2, 1]);
   });
 
   it('cancels a watcher whose start revision is compacted, reporting compact_revision', () => {
@@ -217,27 +324,37 @@ describe('WatchHub history replay', () => {
     expect(c.events(ok)).toEqual(['PUT a@4', 'PUT a@5', 'PUT a@6']);
   });
 
-  it('holds back a backed-up stream and resumes from where each watcher stopped', () => {
-    const { hub, put, flush } = setup();
+  it("holds a backed-up stream's events in memory and sends one merged message per watcher", () => {
+    const { hub, put, flush, store } = setup();
     let open = true;
     const c = collector(() => open);
     const s = hub.openStream(c.sink);
     const a = s.watch({ range: singleKey(k('a')), startRevision: 0 });
     const bId = s.watch({ range: singleKey(k('b')), startRevision: 0 });
     open = false;
-    put('a', '1'); // delivered; the sink reports it is now full
-    put('a', '2'); // held back
-    put('b', '1'); // held back
-    open = true;
+    put('a', '1'); // 2
+    flush(); // sent; the sink reports it is now full
+    put('a', '2'); // 3: held
+    put('b', '1'); // 4: held
+    flush(); // nothing goes while backed up
+    put('a', '3'); // 5: held with a@3
+    flush();
+    store.compact(5); // held events do not need the history
     expect(c.events(a)).toEqual(['PUT a@2']);
+    open = true;
     s.resume();
     flush();
-    put('a', '3');
     expect(c.events(a)).toEqual(['PUT a@2', 'PUT a@3', 'PUT a@5']);
+    expect(
+      c.messages.filter((m) => m.watchId === a && m.events.length > 0).map((m) => m.revision),
+    ).toEqual([2, 5]);
+    put('a', '4'); // 6: live again
+    flush();
+    expect(c.events(a)).toEqual(['PUT a@2', 'PUT a@3', 'PUT a@5', 'PUT a@6']);
     expect(c.events(bId)).toEqual(['PUT b@4']);
   });
 
-  it('replays to many watchers that fell behind together, each from its own position', () => {
+  it('replays from the history a watcher that held more than a message while backed up', () => {
     const { hub, put, del, flush, store } = setup({ maxEventsPerMessage: 2 });
     let open = true;
     const c = collector(() => open);
@@ -246,17 +363,20 @@ describe('WatchHub history replay', () => {
     const noDel = s.watch({ range: prefix('p/'), startRevision: 0, noDelete: true });
     const other = s.watch({ range: prefix('q/'), startRevision: 0 });
     open = false;
-    put('p/1', 'x'); // 2: delivered to the first watcher only, then the sink is full
+    put('p/1', 'x'); // 2
+    flush(); // delivered to the first watcher only, then the sink is full
     put('q/1', 'x'); // 3
     const t = store.write();
     t.put(b('p/2'), b('y'), 0n);
     t.put(b('p/3'), b('z'), 0n);
-    t.end(); // 4
+    t.end(); // 4: over the bound for the watchers holding p/1@2
     del('p/1'); // 5
+    flush();
     open = true;
     s.resume();
     flush();
     put('p/4', 'w'); // 6
+    flush();
     expect(c.events(same[0]!)).toEqual([
       'PUT p/1@2',
       'PUT p/2@4',
@@ -269,57 +389,83 @@ describe('WatchHub history replay', () => {
     expect(c.events(other)).toEqual(['PUT q/1@3']);
   });
 
-  it('keeps every event in order when the stream blocks every few messages while puts go on', () => {
-    // Replay batches are reused across turns and across new revisions: a watcher must still
-    // get each event exactly once, in order, and join the live stream without a gap.
-    const { hub, put, del, queue, store } = setup({ maxEventsPerMessage: 3 });
-    let room = Infinity;
-    const c = collector(() => --room > 0);
-    const s = hub.openStream(c.sink);
-    const ids = Array.from({ length: 12 }, (_, i) =>
-      s.watch({ range: prefix('p/'), startRevision: 0, noDelete: i % 4 === 3 }),
-    );
-    let n = 0;
-    const expected: string[] = [];
-    const expectedNoDel: string[] = [];
-    const write = (): void => {
-      n++;
-      const key = `p/${n % 5}`;
-      if (n % 7 === 0) {
-        del(key);
-        expected.push(`DELETE ${key}@${store.rev}`);
-      } else {
-        put(key, String(n));
-        expected.push(`PUT ${key}@${store.rev}`);
-        expectedNoDel.push(`PUT ${key}@${store.rev}`);
-      }
-    };
-    room = 2;
-    for (let i = 0; i < 10; i++) write();
-    // Turns: the sink takes a few messages each time, and more puts land between turns.
-    for (let turn = 0; turn < 500 && (queue.length > 0 || turn < 30); turn++) {
-      room = 1 + (turn % 4);
-      s.resume();
-      if (turn < 30 && turn % 3 === 0) write();
-      const next = queue.shift();
-      next?.();
-    }
-    room = Infinity;
-    s.resume();
-    for (let i = 0; queue.length > 0 && i < 1000; i++) queue.shift()!();
-    write();
-    ids.forEach((id, i) => {
-      // Deletes of keys that do not exist yet are no events (n % 7 === 0 with an absent key).
-      const want = (i % 4 === 3 ? expectedNoDel : expected).filter(
-        (e) => !e.startsWith('DELETE') || c.events(ids[0]!).includes(e),
+  for (const maxEventsPerMessage of [3, 1000]) {
+    it(`keeps every event once and in order when the stream blocks every few messages while puts go on (max ${maxEventsPerMessage})`, () => {
+      // Held messages and replay batches (max 3: watchers give up their held events and
+      // replay) are reused across turns and revisions: a watcher must still get each event
+      // exactly once, in order, never a revision split, and join the live stream without a gap.
+      const { hub, put, del, queue, store } = setup({ maxEventsPerMessage });
+      let room = Infinity;
+      const c = collector(() => --room > 0);
+      const s = hub.openStream(c.sink);
+      const ids = Array.from({ length: 12 }, (_, i) =>
+        s.watch({ range: prefix('p/'), startRevision: 0, noDelete: i % 4 === 3 }),
       );
-      expect(c.events(id)).toEqual(want);
+      let n = 0;
+      const expected: string[] = [];
+      const expectedNoDel: string[] = [];
+      const write = (): void => {
+        n++;
+        const key = `p/${n % 5}`;
+        if (n % 7 === 0) {
+          del(key);
+          expected.push(`DELETE ${key}@${store.rev}`);
+        } else if (n % 11 === 0) {
+          // Two events in one revision.
+          const t = store.write();
+          t.put(b(key), b('m'), 0n);
+          t.put(b(`${key}x`), b('m'), 0n);
+          t.end();
+          for (const kk of [key, `${key}x`]) {
+            expected.push(`PUT ${kk}@${store.rev}`);
+            expectedNoDel.push(`PUT ${kk}@${store.rev}`);
+          }
+        } else {
+          put(key, String(n));
+          expected.push(`PUT ${key}@${store.rev}`);
+          expectedNoDel.push(`PUT ${key}@${store.rev}`);
+        }
+      };
+      room = 2;
+      for (let i = 0; i < 10; i++) write();
+      // Turns: the sink takes a few messages each time, and more puts land between turns.
+      for (let turn = 0; turn < 500 && (queue.length > 0 || turn < 60); turn++) {
+        room = 1 + (turn % 4);
+        s.resume();
+        if (turn < 60 && turn % 3 === 0) write();
+        if (turn < 60 && turn % 5 === 0) write();
+        const next = queue.shift();
+        next?.();
+      }
+      room = Infinity;
+      s.resume();
+      for (let i = 0; queue.length > 0 && i < 1000; i++) queue.shift()!();
+      write();
+      for (let i = 0; queue.length > 0 && i < 1000; i++) queue.shift()!();
+      ids.forEach((id, i) => {
+        // Deletes of keys that do not exist yet are no events (n % 7 === 0 with an absent key).
+        const want = (i % 4 === 3 ? expectedNoDel : expected).filter(
+          (e) => !e.startsWith('DELETE') || c.events(ids[0]!).includes(e),
+        );
+        expect(c.events(id)).toEqual(want);
+      });
+      expect(c.events(ids[0]!)).toEqual(expected);
+      // A revision is never split across messages.
+      for (const id of ids) {
+        const seen = new Set<number>();
+        for (const m of c.messages.filter((mm) => mm.watchId === id && mm.events.length > 0)) {
+          const revs = new Set(m.events.map((e) => e.kv.modRevision));
+          for (const r of revs) expect(seen.has(r)).toBe(false);
+          for (const r of revs) seen.add(r);
+          // The header revision: the last event's (live) or the store's (a replay's end).
+          expect(m.revision).toBeGreaterThanOrEqual(Math.max(...revs));
+        }
+      }
     });
-    expect(c.events(ids[0]!)).toEqual(expected);
-  });
+  }
 
-  it('cancels a held-back watcher whose missed revisions were compacted meanwhile', () => {
-    const { hub, put, flush, store } = setup();
+  it('cancels a held-back watcher whose missed revisions were compacted before its replay', () => {
+    const { hub, put, flush, store } = setup({ maxEventsPerMessage: 1 });
     let open = true;
     const c = collector(() => open);
     const s = hub.openStream(c.sink);
@@ -327,8 +473,9 @@ describe('WatchHub history replay', () => {
     const quiet = s.watch({ range: singleKey(k('q')), startRevision: 0 });
     open = false;
     put('a', '1');
+    flush();
     put('a', '2');
-    put('a', '3');
+    put('a', '3'); // over the bound: a gives up its held events and will replay from 3
     store.compact(4);
     open = true;
     s.resume();
@@ -339,7 +486,36 @@ describe('WatchHub history replay', () => {
     });
     // A watcher that had nothing to deliver is unaffected by the compaction.
     put('q', '1');
+    flush();
     expect(c.events(quiet)).toEqual(['PUT q@5']);
+  });
+
+  it("sends a watcher's held events before its canceled response, also while backed up", () => {
+    const { hub, put, flush } = setup();
+    let open = true;
+    const c = collector(() => open);
+    const s = hub.openStream(c.sink);
+    const a = s.watch({ range: singleKey(k('a')), startRevision: 0 });
+    const bId = s.watch({ range: singleKey(k('b')), startRevision: 0 });
+    open = false;
+    put('b', '0'); // 2
+    flush(); // the sink is full
+    put('a', '1'); // 3
+    put('a', '2'); // 4
+    s.cancel(a);
+    const mine = c.messages.filter((m) => m.watchId === a);
+    expect(mine.map((m) => [m.events.length, m.canceled ?? false])).toEqual([
+      [0, false], // created
+      [2, false],
+      [0, true],
+    ]);
+    put('a', '3');
+    open = true;
+    s.resume();
+    flush();
+    expect(c.events(a)).toEqual(['PUT a@3', 'PUT a@4']);
+    expect(c.events(bId)).toEqual(['PUT b@2']);
+    expect(s.size).toBe(1);
   });
 });
 
@@ -355,6 +531,30 @@ describe('WatchHub progress', () => {
     flush();
     const last = c.messages.at(-1)!;
     expect(last).toMatchObject({ watchId: PROGRESS_WATCH_ID, revision: 4, events: [] });
+  });
+
+  it('answers a progress request made while backed up only after the held events went out', () => {
+    const { hub, put, flush } = setup();
+    let open = true;
+    const c = collector(() => open);
+    const s = hub.openStream(c.sink);
+    const a = s.watch({ range: singleKey(k('a')), startRevision: 0 });
+    open = false;
+    put('a', '1'); // 2
+    flush(); // full
+    put('a', '2'); // 3: held
+    s.requestProgress();
+    put('a', '3'); // 4: held
+    flush();
+    expect(c.messages.some((m) => m.watchId === PROGRESS_WATCH_ID)).toBe(false);
+    open = true;
+    s.resume();
+    flush();
+    const progress = c.messages.findIndex((m) => m.watchId === PROGRESS_WATCH_ID);
+    const lastEvents = c.messages.findLastIndex((m) => m.watchId === a && m.events.length > 0);
+    expect(progress).toBeGreaterThan(lastEvents);
+    expect(c.messages[progress]).toMatchObject({ revision: 4, events: [] });
+    expect(c.events(a)).toEqual(['PUT a@2', 'PUT a@3', 'PUT a@4']);
   });
 
   it('notifies idle progress_notify watchers on each tick, skipping those that sent events', () => {

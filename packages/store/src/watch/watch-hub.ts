@@ -30,8 +30,10 @@ export interface WatchMessage {
 
 /**
  * Where a stream's messages go. `send` returns false when the receiver is backed up (a gRPC
- * stream over its high-water mark): the hub then stops sending to that stream, keeps its
- * watchers' positions, and replays from the history when `resume()` is called.
+ * stream over its high-water mark): the hub then stops sending to that stream, keeps each
+ * watcher's new events in memory (merged into one message per watcher, up to the message
+ * bounds; past them the watcher replays from the history), and sends them when `resume()` is
+ * called.
  */
 export interface WatchSink {
   send(message: WatchMessage): boolean;
@@ -45,8 +47,17 @@ export const PROGRESS_WATCH_ID = -1;
 export interface WatchHubOptions {
   /** Runs a continuation later (setImmediate in the server), so a long replay yields the loop. */
   schedule: (fn: () => void) => void;
-  /** Upper bound for the events of one replayed message (revisions are never split). */
+  /**
+   * Upper bound for the events of one replayed or merged message (revisions are never split:
+   * a single revision with more events goes out whole).
+   */
   maxEventsPerMessage?: number;
+  /**
+   * Upper bound for the key and value bytes of one merged message (live events held for a
+   * watcher while its stream is backed up or within one turn); past it the held events go out
+   * and a new message starts. grpc-js clients refuse messages over 4 MiB by default.
+   */
+  maxBytesPerMessage?: number;
   /** Replayed messages sent per scheduling turn before yielding. */
   maxMessagesPerTurn?: number;
 }
@@ -63,6 +74,21 @@ class Watcher {
   active = false;
   /** Watchers with equal keys see the same events from the same position (replay sharing). */
   readonly selector: string;
+  /**
+   * Live events not yet sent, one array per revision (the arrays the commit fan-out shares
+   * between watchers), while the watcher is synced: they go out as one message at the end of
+   * the turn, or when a backed-up stream drains. The first revision's array, undefined when
+   * nothing is held (no list for the common case of one revision per message)...
+   */
+  heldFirst: MvccEvent[] | undefined = undefined;
+  /** ...and the later revisions' arrays, if any. */
+  heldRest: MvccEvent[][] | undefined = undefined;
+  heldEvents = 0;
+  heldBytes = 0;
+  /** The first held revision (where a replay starts if the held events are given up). */
+  heldFrom = 0;
+  /** The last held revision (the merged message's header revision). */
+  heldRev = 0;
 
   constructor(
     readonly id: number,
@@ -104,15 +130,27 @@ export class WatchHub {
   private readonly ranged = new Map<string, RangeGroup>();
   private readonly streams = new Set<WatchStream>();
   readonly maxEventsPerMessage: number;
+  readonly maxBytesPerMessage: number;
   readonly maxMessagesPerTurn: number;
   /** Messages handed to sinks since the last `takeSentCount()`. */
   private sent = 0;
+  /** Streams with held live events to send at the end of this turn. */
+  private readonly toFlush = new Set<WatchStream>();
+  private flushScheduled = false;
+  /**
+   * Merged held events by their first revision's array and the watchers' selector: watchers
+   * that fell behind together (every watcher of a backed-up stream, and the same watchers on
+   * other streams) hold the same arrays, so their merged message is built (and encoded) once.
+   * Keyed weakly by the first array: the entry lives only as long as some watcher holds it.
+   */
+  private readonly merges = new WeakMap<readonly MvccEvent[], Map<string, MergedEvents>>();
 
   constructor(
     readonly store: MvccStore,
     readonly opts: WatchHubOptions,
   ) {
     this.maxEventsPerMessage = opts.maxEventsPerMessage ?? 1000;
+    this.maxBytesPerMessage = opts.maxBytesPerMessage ?? 1024 * 1024;
     this.maxMessagesPerTurn = opts.maxMessagesPerTurn ?? 64;
     store.onCommit((events, rev) => this.onCommit(events, rev));
   }
@@ -130,6 +168,43 @@ export class WatchHub {
   /** @internal */
   countSent(): void {
     this.sent++;
+  }
+
+  /** @internal A stream now holds live events: send them at the end of this turn. */
+  flushLater(stream: WatchStream): void {
+    this.toFlush.add(stream);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.opts.schedule(() => {
+      this.flushScheduled = false;
+      const streams = [...this.toFlush];
+      this.toFlush.clear();
+      for (const s of streams) s.flushHeld();
+    });
+  }
+
+  /**
+   * @internal The events of `first` and `rest` (whole revisions, in order) as one array, the
+   * same array for every watcher with this selector that holds the same revisions.
+   */
+  merged(
+    selector: string,
+    first: readonly MvccEvent[],
+    rest: readonly MvccEvent[][],
+    count: number,
+  ): readonly MvccEvent[] {
+    const last = rest[rest.length - 1]!;
+    let bySelector = this.merges.get(first);
+    const known = bySelector?.get(selector);
+    // Same first array and selector: the same revisions from there on, so the same count
+    // means the same events (the last array is checked too, cheaply).
+    if (known !== undefined && known.count === count && known.last === last) return known.events;
+    const events: MvccEvent[] = [...first];
+    for (const list of rest) for (const e of list) events.push(e);
+    if (bySelector === undefined)
+      this.merges.set(first, (bySelector = new Map<string, MergedEvents>()));
+    bySelector.set(selector, { last, count, events });
+    return events;
   }
 
   openStream(sink: WatchSink): WatchStream {
@@ -218,6 +293,22 @@ export class WatchHub {
   }
 }
 
+interface MergedEvents {
+  readonly last: readonly MvccEvent[];
+  readonly count: number;
+  readonly events: readonly MvccEvent[];
+}
+
+/** The key and value bytes of `events` (the bound for merged messages). */
+function eventBytes(events: readonly MvccEvent[], prevKv: boolean): number {
+  let n = 0;
+  for (const e of events) {
+    n += e.kv.key.length + e.kv.value.length;
+    if (prevKv && e.prevKv !== undefined) n += e.prevKv.key.length + e.prevKv.value.length;
+  }
+  return n;
+}
+
 /** One replayed message's worth of history, and where it leaves the watcher. */
 interface ReplayBatch {
   readonly events: MvccEvent[];
@@ -263,6 +354,12 @@ export class WatchStream {
    * these only (a turn that stops after a few messages must not walk every watcher).
    */
   private readonly unsynced = new Set<Watcher>();
+  /**
+   * The watchers holding live events, in the order they started holding (an entry whose
+   * watcher has sent or dropped its events since is skipped), and how many hold now.
+   */
+  private holding: Watcher[] = [];
+  private holdingCount = 0;
   /**
    * Replay batches by start revision and selector, kept across turns while the store's
    * revision stays the same (a batch that reaches the head is only valid for that head):
@@ -338,10 +435,14 @@ export class WatchStream {
     return id;
   }
 
-  /** Cancels a watcher; sends the canceled response. Unknown IDs are ignored, as in etcd. */
+  /**
+   * Cancels a watcher; sends the canceled response, after the live events it still holds.
+   * Unknown IDs are ignored, as in etcd.
+   */
   cancel(watchId: number): boolean {
     const w = this.watchers.get(watchId);
     if (w === undefined) return false;
+    if (w.heldFirst !== undefined) this.sendHeld(w);
     this.remove(w);
     this.send({
       watchId,
@@ -379,10 +480,14 @@ export class WatchStream {
     }
   }
 
-  /** The sink drained: replay what the watchers missed while it was backed up. */
+  /**
+   * The sink drained: send the live events held while it was backed up (one message per
+   * watcher) and replay what the watchers that gave theirs up missed.
+   */
   resume(): void {
     if (this.isClosed) return;
     this.blocked = false;
+    if (this.holdingCount > 0) this.hub.flushLater(this);
     this.scheduleReplay();
   }
 
@@ -392,6 +497,8 @@ export class WatchStream {
     for (const w of this.watchers.values()) this.hub.unregister(w);
     this.watchers.clear();
     this.unsynced.clear();
+    this.holding = [];
+    this.holdingCount = 0;
     this.batches.clear();
     this.hub.closed(this);
   }
@@ -400,30 +507,98 @@ export class WatchStream {
     return this.isClosed;
   }
 
-  /** @internal A commit's events for a synced watcher. */
+  /**
+   * @internal A commit's events for a synced watcher: held, and sent at the end of the turn
+   * together with the watcher's other events of this turn (a member applies a Ready's
+   * committed entries in one go), or, while the stream is backed up, when it drains. Merging
+   * whole revisions into one message is what etcd's sync path does too; a client pays per
+   * message, so fewer, larger messages are cheaper for it.
+   */
   deliver(w: Watcher, events: MvccEvent[], rev: number): void {
-    if (this.blocked) {
-      // Synced so far, so this revision is the first one it misses; the replay after `resume`
-      // sends it from the history.
-      w.synced = false;
-      w.nextRev = rev;
-      this.unsynced.add(w);
-      return;
+    w.active = true;
+    const bytes = eventBytes(events, w.prevKv);
+    if (
+      w.heldFirst !== undefined &&
+      (w.heldEvents + events.length > this.hub.maxEventsPerMessage ||
+        w.heldBytes + bytes > this.hub.maxBytesPerMessage)
+    ) {
+      if (this.blocked) {
+        // Backed up for more than a message's worth: the held events are given up and replayed
+        // from the history after `resume` (memory stays bounded per watcher; etcd's "victim"
+        // watchers resync from the store too).
+        this.dropHeld(w);
+        w.synced = false;
+        w.nextRev = w.heldFrom;
+        this.unsynced.add(w);
+        return;
+      }
+      this.sendHeld(w);
     }
     w.nextRev = rev + 1;
-    w.active = true;
-    this.send({ watchId: w.id, revision: rev, events, prevKv: w.prevKv });
+    if (w.heldFirst === undefined) {
+      w.heldFirst = events;
+      w.heldEvents = events.length;
+      w.heldBytes = bytes;
+      w.heldFrom = rev;
+      w.heldRev = rev;
+      this.holding.push(w);
+      // One flush per stream and turn: scheduled by the first watcher that holds (while the
+      // stream is backed up, `resume` schedules it).
+      if (this.holdingCount++ === 0 && !this.blocked) this.hub.flushLater(this);
+      // Counted now: the message leaves later in this turn.
+      this.hub.countSent();
+      return;
+    }
+    (w.heldRest ??= []).push(events);
+    w.heldEvents += events.length;
+    w.heldBytes += bytes;
+    w.heldRev = rev;
+  }
+
+  /** @internal Sends every held message, in order, until the sink is backed up. */
+  flushHeld(): void {
+    if (this.isClosed || this.blocked) return;
+    const list = this.holding;
+    let i = 0;
+    while (i < list.length && !this.blocked) {
+      const w = list[i++]!;
+      // Sent early (cancel, or a full message) or given up since: nothing to do.
+      if (w.heldFirst !== undefined) this.sendHeld(w);
+    }
+    if (i === list.length) list.length = 0;
+    else this.holding = list.slice(i);
+    if (this.holdingCount === 0) this.flushProgress();
+  }
+
+  /** A watcher's held events as one message (whole revisions, in order). */
+  private sendHeld(w: Watcher): void {
+    const first = w.heldFirst!;
+    const rest = w.heldRest;
+    this.dropHeld(w);
+    const events =
+      rest === undefined ? first : this.hub.merged(w.selector, first, rest, w.heldEvents);
+    this.send({ watchId: w.id, revision: w.heldRev, events, prevKv: w.prevKv }, false);
+  }
+
+  /** Forgets a watcher's held events (its entry in `holding` is skipped from now on). */
+  private dropHeld(w: Watcher): void {
+    if (w.heldFirst === undefined) return;
+    w.heldFirst = undefined;
+    w.heldRest = undefined;
+    this.holdingCount--;
   }
 
   private remove(w: Watcher): void {
     this.watchers.delete(w.id);
     this.unsynced.delete(w);
+    this.dropHeld(w);
     this.hub.unregister(w);
   }
 
-  private send(message: WatchMessage): void {
+  /** `count`: false for a held message, counted when it was started (see deliver). */
+  private send(message: WatchMessage, count = true): void {
     if (this.isClosed) return;
-    this.hub.countSent();
+    if (count) this.hub.countSent();
     if (!this.sink.send(message)) this.blocked = true;
   }
 
@@ -530,15 +705,19 @@ export class WatchStream {
     const store = this.hub.store;
     const head = store.rev;
     const max = this.hub.maxEventsPerMessage;
+    const maxBytes = this.hub.maxBytesPerMessage;
     const events: MvccEvent[] = [];
     let lastRev = w.nextRev - 1;
     let cut = false;
     let scanned = 0;
+    // Key and value bytes (prev_kv not counted: a batch is shared by watchers with and without
+    // it, so its cut points must not depend on it).
+    let bytes = 0;
     try {
       for (const e of store.eventsBetween(w.nextRev, head)) {
         const rev = e.kv.modRevision;
         // Cut only between revisions; also bound the scan when few events match.
-        if (rev !== lastRev && (events.length >= max || scanned >= max * 16)) {
+        if (rev !== lastRev && (events.length >= max || bytes >= maxBytes || scanned >= max * 16)) {
           cut = true;
           break;
         }
@@ -547,6 +726,7 @@ export class WatchStream {
         if (!w.accepts(e)) continue;
         if (!rangeContains(w.range, e.ks)) continue;
         events.push(e);
+        bytes += e.kv.key.length + e.kv.value.length;
       }
     } catch (err) {
       if (!(err instanceof MvccError)) throw err;
@@ -563,7 +743,9 @@ export class WatchStream {
   }
 
   private flushProgress(): void {
-    if (!this.progressPending || this.blocked || this.unsynced.size > 0) return;
+    if (!this.progressPending || this.blocked || this.unsynced.size > 0 || this.holdingCount > 0) {
+      return;
+    }
     this.progressPending = false;
     this.send({
       watchId: PROGRESS_WATCH_ID,
