@@ -22,6 +22,11 @@ export interface Tally {
   count: number;
 }
 
+/** One label set of a BulkHistogram taking single observations. */
+export interface SeriesObserver {
+  observe(value: number): void;
+}
+
 interface Series {
   labels: Record<string, string>;
   counts: Float64Array;
@@ -64,6 +69,37 @@ export class BulkHistogram {
 
   /** A handle for one label set: `add(tally, times)` costs one addition per bucket. */
   child(labels: Record<string, string>): { add(t: Tally, times?: number): void } {
+    const series = this.seriesOf(labels);
+    return {
+      add: (t: Tally, times = 1): void => {
+        const c = series.counts;
+        for (let i = 0; i < c.length; i++) c[i]! += t.counts[i]! * times;
+        series.sum += t.sum * times;
+        series.count += t.count * times;
+      },
+    };
+  }
+
+  /**
+   * A handle for one label set taking single observations, as prom-client's `observe` but
+   * without its per-call label conversion, validation and hashing: the caller resolves the
+   * handle once per label set (hot request paths keep them in a map) and each observation is a
+   * bucket search and three additions.
+   */
+  observer(labels: Record<string, string>): SeriesObserver {
+    const series = this.seriesOf(labels);
+    return {
+      observe: (v: number): void => {
+        // prom-client's check: a bad value fails its caller.
+        if (!Number.isFinite(v)) throw new TypeError(`Value is not a valid number: ${v}`);
+        series.counts[this.bucketOf(v)]!++;
+        series.sum += v;
+        series.count++;
+      },
+    };
+  }
+
+  private seriesOf(labels: Record<string, string>): Series {
     const key = this.labelNames.map((n) => labels[n] ?? '').join('\u0000');
     let s = this.series.get(key);
     if (!s) {
@@ -75,15 +111,7 @@ export class BulkHistogram {
       };
       this.series.set(key, s);
     }
-    const series = s;
-    return {
-      add: (t: Tally, times = 1): void => {
-        const c = series.counts;
-        for (let i = 0; i < c.length; i++) c[i]! += t.counts[i]! * times;
-        series.sum += t.sum * times;
-        series.count += t.count * times;
-      },
-    };
+    return s;
   }
 
   private bucketOf(v: number): number {
