@@ -36,4 +36,34 @@ describe('bulk metrics', () => {
     for (let i = 0; i < 3; i++) for (const v of batch) plain.observe(labels, v);
     expect(await bulkRegistry.metrics()).toBe(await plainRegistry.metrics());
   });
+
+  it('single observations through handles equal prom-client observe, label sets in first-seen order', async () => {
+    const bulkRegistry = new Registry();
+    const plainRegistry = new Registry();
+    const buckets = [0.005, 0.025, 0.1];
+    const names = ['name', 'type', 'rejected'];
+    const bulk = new BulkHistogram('lat', 'Latency', names, buckets, bulkRegistry);
+    const plain = new Histogram({
+      name: 'lat',
+      help: 'Latency',
+      labelNames: names,
+      buckets,
+      registers: [plainRegistry],
+    });
+    const sets = [
+      { name: 'b', type: 'admit', rejected: 'false' },
+      { name: 'a', type: 'validate', rejected: 'true' },
+    ];
+    const handles = sets.map((l) => bulk.observer(l));
+    const values = [0, 0.005, 0.0051, 0.1, 7, 0.02];
+    values.forEach((v, i) => {
+      handles[i % 2]!.observe(v);
+      plain.observe(sets[i % 2]!, v);
+    });
+    // A second handle for the same label set shares its series.
+    bulk.observer(sets[0]!).observe(0.01);
+    plain.observe(sets[0]!, 0.01);
+    expect(await bulkRegistry.metrics()).toBe(await plainRegistry.metrics());
+    expect(() => handles[0]!.observe(Number.NaN)).toThrow(TypeError);
+  });
 });

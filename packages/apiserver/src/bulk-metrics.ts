@@ -11,6 +11,11 @@
  * watchers), while a batch's bucket tally is computed once and added per watcher in a few
  * additions. The exposition is a regular histogram (`_bucket{le}` cumulative, `_sum`, `_count`),
  * registered on the component's prom-client registry as a custom collector.
+ *
+ * The same collector serves histograms observed once per request on hot paths (request and etcd
+ * latency, admission per plugin): `observer(labels)` gives a handle for one label set, resolved
+ * once by the caller, whose `observe` is a bucket search and three additions instead of
+ * prom-client's label conversion, validation and hashing per call (ADR 0035).
  */
 import type { Registry } from 'prom-client';
 
@@ -20,6 +25,11 @@ export interface Tally {
   counts: Float64Array;
   sum: number;
   count: number;
+}
+
+/** One label set of a BulkHistogram taking single observations. */
+export interface SeriesObserver {
+  observe(value: number): void;
 }
 
 interface Series {
@@ -64,6 +74,37 @@ export class BulkHistogram {
 
   /** A handle for one label set: `add(tally, times)` costs one addition per bucket. */
   child(labels: Record<string, string>): { add(t: Tally, times?: number): void } {
+    const series = this.seriesOf(labels);
+    return {
+      add: (t: Tally, times = 1): void => {
+        const c = series.counts;
+        for (let i = 0; i < c.length; i++) c[i]! += t.counts[i]! * times;
+        series.sum += t.sum * times;
+        series.count += t.count * times;
+      },
+    };
+  }
+
+  /**
+   * A handle for one label set taking single observations, as prom-client's `observe` but
+   * without its per-call label conversion, validation and hashing: the caller resolves the
+   * handle once per label set (hot request paths keep them in a map) and each observation is a
+   * bucket search and three additions.
+   */
+  observer(labels: Record<string, string>): SeriesObserver {
+    const series = this.seriesOf(labels);
+    return {
+      observe: (v: number): void => {
+        // prom-client's check: a bad value fails its caller.
+        if (!Number.isFinite(v)) throw new TypeError(`Value is not a valid number: ${v}`);
+        series.counts[this.bucketOf(v)]!++;
+        series.sum += v;
+        series.count++;
+      },
+    };
+  }
+
+  private seriesOf(labels: Record<string, string>): Series {
     const key = this.labelNames.map((n) => labels[n] ?? '').join('\u0000');
     let s = this.series.get(key);
     if (!s) {
@@ -75,15 +116,7 @@ export class BulkHistogram {
       };
       this.series.set(key, s);
     }
-    const series = s;
-    return {
-      add: (t: Tally, times = 1): void => {
-        const c = series.counts;
-        for (let i = 0; i < c.length; i++) c[i]! += t.counts[i]! * times;
-        series.sum += t.sum * times;
-        series.count += t.count * times;
-      },
-    };
+    return s;
   }
 
   private bucketOf(v: number): number {

@@ -6,7 +6,7 @@
 import { hotCount, type ComponentMetrics, type HotCount } from '@kubets/component-base';
 import type { StorageObserver } from './storage/store.js';
 import type { CacheObserver } from './storage/cacher/cacher.js';
-import { BulkHistogram, type Tally } from './bulk-metrics.js';
+import { BulkHistogram, type SeriesObserver, type Tally } from './bulk-metrics.js';
 import { memoized } from './storage/shared.js';
 
 /** Upstream's request latency buckets (k8s.io/apiserver/pkg/endpoints/metrics). */
@@ -50,6 +50,16 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
     string,
     { events: HotCount; sizes: { add(t: Tally, times?: number): void } }
   >();
+  /**
+   * Per request label set: its duration handle and request counts by code (every request
+   * observes both; resolving them once saves prom-client's label hashing per request).
+   */
+  private readonly requestChildren = new Map<
+    string,
+    { duration: SeriesObserver; counts: Map<number, HotCount> }
+  >();
+  private readonly etcdChildren = new Map<string, SeriesObserver>();
+  private readonly inflightNow = { readOnly: 0, mutating: 0 };
   private readonly cacheEventsDispatched;
   private readonly cacheEventsReceived;
   private readonly cacheResourceVersion;
@@ -77,12 +87,14 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
       help: 'Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
       labelNames: [...requestLabels, 'code'],
     });
-    this.duration = metrics.histogram({
-      name: 'apiserver_request_duration_seconds',
-      help: 'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
-      labelNames: [...requestLabels],
-      buckets: REQUEST_DURATION_BUCKETS,
-    });
+    // Observed per request: a BulkHistogram whose handles are resolved once per label set.
+    this.duration = new BulkHistogram(
+      'apiserver_request_duration_seconds',
+      'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
+      requestLabels,
+      REQUEST_DURATION_BUCKETS,
+      metrics.registry,
+    );
     this.inflight = metrics.gauge({
       name: 'apiserver_current_inflight_requests',
       help: 'Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',
@@ -105,12 +117,13 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
       help: 'Number of stored objects at the time of last check split by kind. In case of a fetching error, the value will be -1.',
       labelNames: ['resource'],
     });
-    this.etcdDuration = metrics.histogram({
-      name: 'etcd_request_duration_seconds',
-      help: 'Etcd request latency in seconds for each operation and object type.',
-      labelNames: ['operation', 'type'],
-      buckets: ETCD_DURATION_BUCKETS,
-    });
+    this.etcdDuration = new BulkHistogram(
+      'etcd_request_duration_seconds',
+      'Etcd request latency in seconds for each operation and object type.',
+      ['operation', 'type'],
+      ETCD_DURATION_BUCKETS,
+      metrics.registry,
+    );
     this.watchEventSizes = new BulkHistogram(
       'apiserver_watch_events_sizes',
       'Watch event size distribution in bytes',
@@ -170,15 +183,33 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
     });
     this.inflight.set({ request_kind: 'readOnly' }, 0);
     this.inflight.set({ request_kind: 'mutating' }, 0);
+    // Changed twice per request: plain numbers, set on the gauge when it is read (prom-client
+    // calls a metric's collect hook before reading its values, as component-base's hotCount).
+    const inflight = this.inflight as unknown as { collect?: () => void };
+    inflight.collect = () => {
+      this.inflight.set({ request_kind: 'readOnly' }, this.inflightNow.readOnly);
+      this.inflight.set({ request_kind: 'mutating' }, this.inflightNow.mutating);
+    };
   }
 
   observeRequest(labels: RequestLabels, code: number, seconds: number): void {
-    this.requests.inc({ ...labels, code: String(code) });
-    this.duration.observe(labels, seconds);
+    const key = `${labels.verb}\0${labels.dry_run}\0${labels.group}\0${labels.version}\0${labels.resource}\0${labels.subresource}\0${labels.scope}\0${labels.component}`;
+    let child = this.requestChildren.get(key);
+    if (child === undefined) {
+      child = { duration: this.duration.observer({ ...labels }), counts: new Map() };
+      this.requestChildren.set(key, child);
+    }
+    let count = child.counts.get(code);
+    if (count === undefined) {
+      count = hotCount(this.requests, { ...labels, code: String(code) });
+      child.counts.set(code, count);
+    }
+    count.add();
+    child.duration.observe(seconds);
   }
 
   inflightDelta(kind: 'readOnly' | 'mutating', delta: number): void {
-    this.inflight.inc({ request_kind: kind }, delta);
+    this.inflightNow[kind] += delta;
   }
 
   longRunningDelta(labels: LongRunningLabels, delta: number): void {
@@ -293,6 +324,12 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
 
   /** StorageObserver: etcd request latency. */
   request(operation: string, type: string, seconds: number): void {
-    this.etcdDuration.observe({ operation, type }, seconds);
+    const key = `${operation}\0${type}`;
+    let o = this.etcdChildren.get(key);
+    if (o === undefined) {
+      o = this.etcdDuration.observer({ operation, type });
+      this.etcdChildren.set(key, o);
+    }
+    o.observe(seconds);
   }
 }

@@ -199,13 +199,20 @@ describe.skipIf(skip)('REST API', () => {
       expect((await call('GET', '/livez')).text).toBe('ok');
       expect((await call('GET', '/healthz/etcd')).text).toBe('ok');
       await call('GET', '/api/v1/namespaces/default/configmaps');
+      // A write, so admission observes its plugins.
+      const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'metrics-probe' } };
+      expect((await call('POST', '/api/v1/namespaces/default/configmaps', cm)).status).toBe(201);
       const metrics = await call('GET', '/metrics');
       expect(metrics.text).toMatch(
         /apiserver_request_total\{verb="LIST",dry_run="",group="",version="v1",resource="configmaps",subresource="",scope="namespace",component="apiserver",code="200"\} \d+/,
       );
       for (const name of [
-        'apiserver_request_duration_seconds_bucket',
-        'apiserver_current_inflight_requests',
+        'apiserver_request_duration_seconds_bucket{le="0.005",verb="LIST",dry_run="",group="",version="v1",resource="configmaps",subresource="",scope="namespace",component="apiserver"}',
+        // The /metrics request itself is in flight while it is read.
+        'apiserver_current_inflight_requests{request_kind="readOnly"} 1\n',
+        'apiserver_current_inflight_requests{request_kind="mutating"} 0\n',
+        'apiserver_admission_step_admission_duration_seconds_count{type="validate",operation="CREATE",rejected="false"} ',
+        'apiserver_admission_controller_admission_duration_seconds_bucket{le="+Inf",name="NamespaceLifecycle",type="validate",operation="CREATE",rejected="false"} ',
         'etcd_request_duration_seconds_bucket',
         'apiserver_storage_objects{resource="namespaces"} 4',
       ]) {

@@ -345,6 +345,39 @@ describe('update tracking on the changed fields', () => {
       ['kubectl', '', (o) => ({ ...o, metadata: { ...o.metadata, labels: { app: 'x' } } })],
       ['editor', '', (o) => ({ ...o, spec: { replicas: 4 } })],
       ['kubectl', '', (o) => ({ ...o, spec: { ...spec(o), replicas: 1 } })],
+      // Additions only, by a manager that already has an entry: inserted into its stored FieldsV1.
+      ['kubectl', '', (o) => ({ ...o, metadata: { ...o.metadata, annotations: { m: '1' } } })],
+      [
+        'kubectl',
+        '',
+        (o) => ({ ...o, metadata: { ...o.metadata, annotations: { a: '1', m: '1', z: '2' } } }),
+      ],
+      ['kubectl', '', (o) => ({ ...o, spec: { ...spec(o), minReadySeconds: 5, paused: true } })],
+      [
+        'kubectl',
+        '',
+        (o) => ({
+          ...o,
+          spec: {
+            ...spec(o),
+            containers: [{ name: 'nginx', image: 'nginx:3', ports: [{ containerPort: 80 }] }],
+          },
+        }),
+      ],
+      [
+        'editor',
+        '',
+        (o) => ({
+          ...o,
+          spec: { ...spec(o), template: { metadata: { labels: { app: 'web', tier: 'fe' } } } },
+        }),
+      ],
+      ['editor', '', (o) => ({ ...o, metadata: { ...o.metadata, labels: { app: 'x', b: 'y' } } })],
+      [
+        'controller',
+        'status',
+        (o) => ({ ...o, status: { replicas: 5, conditions: [{ type: 'Available' }] } }),
+      ],
     ];
     steps.forEach(([manager, subresource, change], i) => {
       const o = {
@@ -357,6 +390,8 @@ describe('update tracking on the changed fields', () => {
       const fast = updateManagedFields(live, next, manager, o);
       const full = updateManagedFieldsByDecoding(live, next, manager, o);
       expect(fast, `step ${i}`).toEqual(full);
+      // Member order too: the entries are stored and served as they are.
+      expect(JSON.stringify(fast), `step ${i}`).toBe(JSON.stringify(full));
       if (i === 1) {
         // Another manager's untouched entry is kept as it was, not decoded and encoded again.
         const applier = (x: ApiObject) =>

@@ -27,6 +27,7 @@ import {
 } from '@kubets/apimachinery';
 import type { ApiObject } from '../../storage/codec.js';
 import {
+  compareElements,
   fieldElement,
   FieldSet,
   formatPath,
@@ -435,6 +436,10 @@ function updatedEntries(
     });
     // Nothing of its set changes: its stored FieldsV1 stays as it is.
     if (keep) fieldsV1 = base;
+    // Only additions (a field it did not own yet, e.g. a new annotation): they are inserted
+    // into a copy of the stored FieldsV1 along their paths, instead of decoding the whole set
+    // and encoding it again.
+    else if (removedSet.isEmpty()) fieldsV1 = withAddedPaths(base, changedSet);
   }
   if (fieldsV1 === undefined) {
     let baseSet: FieldSet;
@@ -486,6 +491,56 @@ function fieldsV1Has(fields: JsonObject, path: FieldPath): boolean | undefined {
   if (!isJsonObject(node)) return undefined;
   for (const k in node) if (k === '.') return true;
   return Object.keys(node).length === 0;
+}
+
+/**
+ * `fields` (a FieldsV1 this server wrote: elements in upstream's order at every level) with the
+ * member paths of `added` in it, as `toFieldsV1` of the union would write it: a new element in
+ * its sorted place, a path's missing levels as plain nodes, a leaf member that gains children
+ * as `{".": {}, ...}`, an intermediate node that becomes a member with `"."` first. Only the
+ * nodes along the added paths are copied; the rest is shared with `fields`. Undefined when
+ * something is not in that form (the caller decodes instead).
+ */
+function withAddedPaths(fields: JsonObject, added: FieldSet): JsonObject | undefined {
+  let out: JsonObject | undefined = fields;
+  added.forEachPath((p) => {
+    if (out !== undefined) out = addPath(out, p, 0);
+  });
+  return out;
+}
+
+function addPath(node: JsonObject, path: FieldPath, i: number): JsonObject | undefined {
+  const pe = path[i]!;
+  const last = i === path.length - 1;
+  if (!Object.prototype.hasOwnProperty.call(node, pe)) {
+    let value: JsonObject = {};
+    for (let j = path.length - 1; j > i; j--) value = { [path[j]!]: value };
+    // Insert in upstream's order ("." stays first).
+    const out: JsonObject = {};
+    let placed = false;
+    for (const k of Object.keys(node)) {
+      if (!placed && k !== '.' && compareElements(pe, k) < 0) {
+        out[pe] = value;
+        placed = true;
+      }
+      out[k] = node[k]!;
+    }
+    if (!placed) out[pe] = value;
+    return out;
+  }
+  const existing = node[pe];
+  if (!isJsonObject(existing)) return undefined;
+  let value: JsonObject | undefined;
+  const leaf = Object.keys(existing).length === 0;
+  if (last) {
+    // Already a member (a leaf, or a node with "."): nothing to add.
+    if (leaf || Object.prototype.hasOwnProperty.call(existing, '.')) return node;
+    value = { '.': {}, ...existing };
+  } else {
+    value = addPath(leaf ? { '.': {} } : existing, path, i + 1);
+    if (value === undefined) return undefined;
+  }
+  return { ...node, [pe]: value };
 }
 
 /** Whether a stored FieldsV1 holds nothing strip() would drop (true of what this server wrote). */

@@ -28,6 +28,7 @@ import { parseEtcdServers, type EtcdEndpoint } from './endpoints.js';
 import { isSafeToRetryWrite, isUnavailable } from './errors.js';
 import { UnaryTransport, type UnaryMethod } from './unary.js';
 import { WatchMux } from './watch-mux.js';
+import { encodeTxnRequestFramed } from './txn-codec.js';
 
 export interface EtcdTLSOptions {
   /** PEM CA bundle used to verify the etcd servers (`--etcd-cafile`). */
@@ -73,7 +74,11 @@ function method<Req, Res>(service: string, name: string): UnaryMethod<Req, Res> 
 const RANGE = method<RangeRequest, RangeResponse__Output>('KV', 'Range');
 const PUT = method<PutRequest, PutResponse__Output>('KV', 'Put');
 const DELETE_RANGE = method<DeleteRangeRequest, DeleteRangeResponse__Output>('KV', 'DeleteRange');
-const TXN = method<TxnRequest, TxnResponse__Output>('KV', 'Txn');
+// Every write is a Txn: its request is encoded by hand (same bytes, one pass, txn-codec.ts).
+const TXN: UnaryMethod<TxnRequest, TxnResponse__Output> = {
+  ...method<TxnRequest, TxnResponse__Output>('KV', 'Txn'),
+  requestFrame: encodeTxnRequestFramed,
+};
 const COMPACT = method<object, CompactionResponse__Output>('KV', 'Compact');
 const LEASE_GRANT = method<object, LeaseGrantResponse__Output>('Lease', 'LeaseGrant');
 const LEASE_REVOKE = method<object, LeaseRevokeResponse__Output>('Lease', 'LeaseRevoke');

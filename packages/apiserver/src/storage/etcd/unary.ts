@@ -37,6 +37,11 @@ export interface UnaryMethod<Req, Res> {
   path: string;
   requestSerialize(req: Req): Buffer;
   responseDeserialize(bytes: Buffer): Res;
+  /**
+   * The request's whole gRPC frame, written directly (txn-codec.ts); undefined means "use
+   * requestSerialize" (a request shape it does not take).
+   */
+  requestFrame?(req: Req): Buffer | undefined;
 }
 
 const STATUS_NAMES = Object.fromEntries(
@@ -94,7 +99,7 @@ export class UnaryTransport {
     }
     let body: Buffer;
     try {
-      body = frameMessage(method.requestSerialize(req));
+      body = method.requestFrame?.(req) ?? frameMessage(method.requestSerialize(req));
     } catch (err) {
       return Promise.reject(
         serviceError(GrpcStatus.INTERNAL, `Request message serialization failure: ${String(err)}`),
