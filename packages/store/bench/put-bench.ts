@@ -131,6 +131,8 @@ interface Result {
   opsPerSec: number;
   p50: number;
   p99: number;
+  /** The latency distribution (ms): p75, p90, p95, p99.9 and the mean (1 / throughput of one client). */
+  dist: { p75: number; p90: number; p95: number; p999: number; mean: number };
   /** Operations the workload counted (for CPU per operation). */
   ops: number;
   /**
@@ -155,6 +157,19 @@ function clusterCpu(s: Server): number {
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+}
+
+/** The rest of a sorted latency list's distribution, for the slow part below p99. */
+function distribution(sorted: number[]): Result['dist'] {
+  let sum = 0;
+  for (const l of sorted) sum += l;
+  return {
+    p75: percentile(sorted, 0.75),
+    p90: percentile(sorted, 0.9),
+    p95: percentile(sorted, 0.95),
+    p999: percentile(sorted, 0.999),
+    mean: sorted.length > 0 ? sum / sorted.length : 0,
+  };
 }
 
 /** Runs `total` operations spread over `concurrency` clients (one Etcd3 instance each). */
@@ -189,6 +204,7 @@ async function drive(
     opsPerSec: total / seconds,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
+    dist: distribution(latencies),
     ops: total,
     clientCpu: cpuSince(cpu0),
   };
@@ -256,6 +272,7 @@ async function watchFanOut(endpoints: string[], watchers: number, events: number
       opsPerSec: expected / ((lastDelivery - started) / 1000),
       p50: percentile(latencies, 0.5),
       p99: percentile(latencies, 0.99),
+      dist: distribution(latencies),
       // CPU per put (each delivered to every watcher).
       ops: events,
       clientCpu: cpuSince(cpu0),
@@ -361,6 +378,7 @@ async function main(): Promise<void> {
     }
     const loadBefore = loadavg()[0]!.toFixed(2);
     const rows: string[] = [];
+    const distRows: string[] = [];
     for (const w of workloads) {
       const results = new Map<string, Result>();
       const cpu = new Map<string, number>();
@@ -374,6 +392,10 @@ async function main(): Promise<void> {
         const row = `${w.name.padEnd(34)}${s.name.padEnd(14)}${fmt(r.opsPerSec)}${fmt(r.p50, 2)}${fmt(r.p99, 2)}${fmt(cpuPerOp, 3)}${((r.clientCpu * 1000) / r.ops).toFixed(3).padStart(10)}`;
         rows.push(row);
         console.error(row);
+        const d = r.dist;
+        distRows.push(
+          `${w.name.padEnd(34)}${s.name.padEnd(14)}${fmt(r.p50, 2)}${fmt(d.p75, 2)}${fmt(d.p90, 2)}${fmt(d.p95, 2)}${fmt(r.p99, 2)}${fmt(d.p999, 2)}${fmt(d.mean, 3)}`,
+        );
       }
       const k = results.get('kubets-store');
       const e = results.get('etcd');
@@ -400,6 +422,10 @@ async function main(): Promise<void> {
       `${'workload'.padEnd(34)}${'system'.padEnd(14)}${'ops/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'cpu ms'.padStart(8)}${'client ms'.padStart(10)}`,
     );
     for (const row of rows) console.log(row);
+    console.log(
+      `\nlatency distribution (ms; for one client, throughput = 1 / mean):\n${'workload'.padEnd(34)}${'system'.padEnd(14)}${'p50'.padStart(8)}${'p75'.padStart(8)}${'p90'.padStart(8)}${'p95'.padStart(8)}${'p99'.padStart(8)}${'p99.9'.padStart(8)}${'mean'.padStart(8)}`,
+    );
+    for (const row of distRows) console.log(row);
   } finally {
     for (const s of servers) await stop(s);
   }
