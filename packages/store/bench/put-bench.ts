@@ -18,7 +18,7 @@
  * for the kubets-store members, such as --cpu-prof).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
@@ -153,6 +153,30 @@ function clusterCpu(s: Server): number {
   let total = 0;
   for (const m of s.members) total += processCpuSeconds(m.child.pid);
   return total;
+}
+
+/**
+ * Seconds the threads of every member of a cluster have waited on a CPU run queue so far
+ * (`/proc/<pid>/task/<tid>/schedstat`, second field): on a shared machine, the time a member was
+ * ready to run and did not get a CPU; `mainThreadOnly`: only the thread whose id is the process's
+ * (kubets-store's event loop; for etcd just one of the Go runtime's threads). Threads that exited
+ * are not counted.
+ */
+function clusterRunqueueWait(s: Server, mainThreadOnly = false): number {
+  let ns = 0;
+  for (const m of s.members) {
+    const pid = m.child.pid;
+    if (pid === undefined) continue;
+    try {
+      for (const tid of mainThreadOnly ? [String(pid)] : readdirSync(`/proc/${pid}/task`)) {
+        const fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
+        ns += Number(fields[1] ?? 0);
+      }
+    } catch {
+      // exited, or no schedstat (kernel without CONFIG_SCHEDSTATS)
+    }
+  }
+  return ns / 1e9;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -384,7 +408,12 @@ async function main(): Promise<void> {
       const cpu = new Map<string, number>();
       for (const s of servers) {
         const cpuBefore = clusterCpu(s);
+        const waitBefore = clusterRunqueueWait(s);
+        const mainWaitBefore = clusterRunqueueWait(s, true);
         const r = await w.run(s.endpoints, 1);
+        const perOp = (seconds: number): number => (seconds * 1000) / r.ops / s.members.length;
+        const waitPerOp = perOp(clusterRunqueueWait(s) - waitBefore);
+        const mainWaitPerOp = perOp(clusterRunqueueWait(s, true) - mainWaitBefore);
         // Milliseconds of CPU per operation per member (user + system, from /proc).
         const cpuPerOp = ((clusterCpu(s) - cpuBefore) * 1000) / r.ops / s.members.length;
         results.set(s.name, r);
@@ -394,7 +423,7 @@ async function main(): Promise<void> {
         console.error(row);
         const d = r.dist;
         distRows.push(
-          `${w.name.padEnd(34)}${s.name.padEnd(14)}${fmt(r.p50, 2)}${fmt(d.p75, 2)}${fmt(d.p90, 2)}${fmt(d.p95, 2)}${fmt(r.p99, 2)}${fmt(d.p999, 2)}${fmt(d.mean, 3)}`,
+          `${w.name.padEnd(34)}${s.name.padEnd(14)}${fmt(r.p50, 2)}${fmt(d.p75, 2)}${fmt(d.p90, 2)}${fmt(d.p95, 2)}${fmt(r.p99, 2)}${fmt(d.p999, 2)}${fmt(d.mean, 3)}${fmt(waitPerOp, 3)}${fmt(mainWaitPerOp, 3)}`,
         );
       }
       const k = results.get('kubets-store');
@@ -423,7 +452,7 @@ async function main(): Promise<void> {
     );
     for (const row of rows) console.log(row);
     console.log(
-      `\nlatency distribution (ms; for one client, throughput = 1 / mean):\n${'workload'.padEnd(34)}${'system'.padEnd(14)}${'p50'.padStart(8)}${'p75'.padStart(8)}${'p90'.padStart(8)}${'p95'.padStart(8)}${'p99'.padStart(8)}${'p99.9'.padStart(8)}${'mean'.padStart(8)}`,
+      `\nlatency distribution (ms; for one client, throughput = 1 / mean); rq wait: ms per operation per member its threads were ready to run but waited for a CPU (rq main: its main thread):\n${'workload'.padEnd(34)}${'system'.padEnd(14)}${'p50'.padStart(8)}${'p75'.padStart(8)}${'p90'.padStart(8)}${'p95'.padStart(8)}${'p99'.padStart(8)}${'p99.9'.padStart(8)}${'mean'.padStart(8)}${'rq wait'.padStart(8)}${'rq main'.padStart(8)}`,
     );
     for (const row of distRows) console.log(row);
   } finally {
