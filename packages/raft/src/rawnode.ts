@@ -310,14 +310,6 @@ export class RawNode {
     return getStatus(this.raft);
   }
 
-  /**
-   * Index of the last entry in this node's log, persisted or not. A host compares it around
-   * `propose` or a stepped MsgProp to learn which indexes a proposal took on the leader.
-   */
-  lastIndex(): number {
-    return this.raft.log.lastIndex();
-  }
-
   /** The cheap part of the status (no allocation of progress maps), for hot paths. */
   basicStatus(): BasicStatus {
     const r = this.raft;

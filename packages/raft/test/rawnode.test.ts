@@ -211,21 +211,6 @@ describe('RawNode input validation', () => {
     expect(c.node(1).appliedData()).toEqual(['a', 'b']);
   });
 
-  it('lastIndex() shows where a proposal went: the leader appends, a follower forwards', () => {
-    const c = new Cluster([1, 2, 3]);
-    c.campaign(1);
-    c.stabilize();
-    const start = c.raw(1).lastIndex();
-    expect(c.raw(3).lastIndex()).toBe(start);
-    c.raw(1).proposeBatch([enc('a'), enc('b')]);
-    expect(c.raw(1).lastIndex()).toBe(start + 2);
-    c.raw(3).propose(enc('c'));
-    expect(c.raw(3).lastIndex()).toBe(start);
-    c.stabilize();
-    expect(c.raw(1).lastIndex()).toBe(start + 3);
-    expect(c.raw(3).lastIndex()).toBe(start + 3);
-  });
-
   it('can refuse forwarding', () => {
     const c = new Cluster([1, 2, 3], { config: { disableProposalForwarding: true } });
     c.campaign(1);

@@ -86,13 +86,6 @@ function sendBeforeSync(m: Message, leader: boolean): boolean {
   }
 }
 
-/** Whether every message to `to` among `messages` is an append without entries (a commit update). */
-function onlyCommitAppends(messages: readonly Message[], to: number): boolean {
-  for (const m of messages)
-    if (m.to === to && (m.type !== MessageType.MsgApp || m.entries.length > 0)) return false;
-  return true;
-}
-
 /**
  * Readys with at most this many entries are written on the event-loop thread (when the WAL can);
  * bigger batches go through the thread pool. One client's writes come one entry per Ready;
@@ -133,15 +126,6 @@ export class RaftNode {
   private snapshotIndex: number;
   private snapshotting: Promise<void> | undefined;
   private idle: Array<() => void> = [];
-  /**
-   * While leader: who proposed each entry appended here and not applied yet (this member's id
-   * for its own clients, a follower's id for a proposal it forwarded). Tells whose clients wait
-   * for a commit (see `process`).
-   */
-  private readonly proposers = new Map<number, number>();
-  /** Messages held back until this turn's answers are written (sent from setImmediate). */
-  private deferred: Message[] | undefined;
-  private deferredScheduled = false;
 
   constructor(private readonly opts: RaftNodeOptions) {
     this.storage = opts.storage;
@@ -174,9 +158,7 @@ export class RaftNode {
 
   /** Proposes a normal entry; throws ProposalDroppedError if Raft refuses it. */
   propose(data: Uint8Array): void {
-    const before = this.raw.lastIndex();
     this.raw.propose(data);
-    this.noteProposer(before, this.opts.config.id);
     this.wake();
   }
 
@@ -192,67 +174,8 @@ export class RaftNode {
 
   step(m: Message): void {
     if (this.stopped) return;
-    if (m.type === MessageType.MsgProp) {
-      const before = this.raw.lastIndex();
-      this.raw.step(m);
-      this.noteProposer(before, m.from);
-    } else {
-      this.raw.step(m);
-    }
+    this.raw.step(m);
     this.wake();
-  }
-
-  /**
-   * Records `from` as the proposer of the entries a proposal appended after `before`. Only a
-   * leader appends proposals to its own log (a follower forwards them), so nothing is recorded
-   * elsewhere.
-   */
-  private noteProposer(before: number, from: number): void {
-    const last = this.raw.lastIndex();
-    for (let i = before + 1; i <= last; i++) this.proposers.set(i, from);
-  }
-
-  /**
-   * The members whose clients wait for `entries` (this member's own id among them), or
-   * undefined when an entry's proposer is unknown (an entry from before this member led, a new
-   * leader's empty entry, a membership change): then every member is treated as waiting.
-   */
-  private waitingMembers(entries: readonly Entry[]): Set<number> | undefined {
-    const waiting = new Set<number>();
-    for (const e of entries) {
-      const from = this.proposers.get(e.index);
-      if (from === undefined) return undefined;
-      waiting.add(from);
-    }
-    return waiting;
-  }
-
-  /** Sends `messages` now, after any held back ones (a peer's messages stay in order). */
-  private send(messages: readonly Message[]): void {
-    if (this.deferred !== undefined) this.flushDeferred();
-    this.hooks.send(messages);
-  }
-
-  /**
-   * Holds `messages` back until the check phase, after the gRPC layer wrote the answers of the
-   * entries applied in this turn (it writes them from process.nextTick).
-   */
-  private defer(messages: readonly Message[]): void {
-    if (this.deferred === undefined) this.deferred = [...messages];
-    else this.deferred.push(...messages);
-    if (this.deferredScheduled) return;
-    this.deferredScheduled = true;
-    setImmediate(() => {
-      this.deferredScheduled = false;
-      this.flushDeferred();
-    });
-  }
-
-  private flushDeferred(): void {
-    const messages = this.deferred;
-    if (messages === undefined) return;
-    this.deferred = undefined;
-    if (!this.stopped) this.hooks.send(messages);
   }
 
   campaign(): void {
@@ -323,12 +246,8 @@ export class RaftNode {
   private async process(rd: Ready): Promise<void> {
     // Read before any await: the role this Ready was produced in.
     const leader = this.raw.basicStatus().raftState === StateType.Leader;
-    if (rd.softState !== null) {
-      // A new role or leader: entries appended before may be replaced, and proposals recorded
-      // as a leader no longer describe this log.
-      this.proposers.clear();
+    if (rd.softState !== null)
       this.hooks.onSoftState(rd.softState, rd.hardState?.term ?? this.raw.status().term);
-    }
 
     // 1. A snapshot from the leader: persisted, then it replaces the state machine.
     if (rd.snapshot !== null) {
@@ -350,43 +269,26 @@ export class RaftNode {
     // instead of after it. Safe because these promise nothing about the leader's disk, and the
     // leader counts its own copy of an entry towards the commit quorum only once it is synced
     // (advance()). A follower forwards proposals and ReadIndex requests at once too.
-    // Two exceptions, in Readys that apply entries and persist nothing new, for messages no
-    // client waits for: they go after the answers to this member's clients, since each write
-    // wakes another member, which on a busy machine can take the CPU this member needs to
-    // answer (decision 0034).
-    // - A follower's acknowledgements of a commit-only append: they acknowledge entries the
-    //   leader already counted.
-    // - A leader's commit-only appends to followers none of whose clients proposed the entries
-    //   committed (all of them when this member's own clients proposed them all): those
-    //   followers only learn the new commit index a little later. A follower that forwarded
-    //   one of the entries gets its commit at once, before this member applies.
+    // One exception: a follower's acknowledgements in a Ready that applies entries and persists
+    // nothing new (the answer to a commit-only append) wait for the answers to this member's
+    // clients: they acknowledge entries the leader already counted, and their write wakes the
+    // leader, which on a busy machine can take the CPU this member needs to answer.
     let later: readonly Message[] = [];
     let afterAnswers: Message[] | undefined;
     if (!rd.mustSync) {
-      if (rd.committedEntries.length > 0 && rd.messages.length > 0) {
+      if (!leader && rd.committedEntries.length > 0 && rd.messages.length > 0) {
         const now: Message[] = [];
-        if (!leader) {
-          for (const m of rd.messages)
-            (m.type === MessageType.MsgAppResp ? (afterAnswers ??= []) : now).push(m);
-        } else {
-          const waiting = this.waitingMembers(rd.committedEntries);
-          if (waiting === undefined) now.push(...rd.messages);
-          else {
-            for (const m of rd.messages) {
-              const hold = !waiting.has(m.to) && onlyCommitAppends(rd.messages, m.to);
-              (hold ? (afterAnswers ??= []) : now).push(m);
-            }
-          }
-        }
-        if (now.length > 0) this.send(now);
+        for (const m of rd.messages)
+          (m.type === MessageType.MsgAppResp ? (afterAnswers ??= []) : now).push(m);
+        if (now.length > 0) this.hooks.send(now);
       } else if (rd.messages.length > 0) {
-        this.send(rd.messages);
+        this.hooks.send(rd.messages);
       }
     } else if (rd.messages.length > 0) {
       const early: Message[] = [];
       const rest: Message[] = [];
       for (const m of rd.messages) (sendBeforeSync(m, leader) ? early : rest).push(m);
-      if (early.length > 0) this.send(early);
+      if (early.length > 0) this.hooks.send(early);
       later = rest;
     }
 
@@ -401,7 +303,12 @@ export class RaftNode {
     for (const rs of rd.readStates) this.hooks.onReadState(rs);
     // After the check phase's turn: the gRPC layer writes the answers of the entries applied
     // above from process.nextTick (or, node:http2, a native immediate queued before this one).
-    if (afterAnswers !== undefined) this.defer(afterAnswers);
+    if (afterAnswers !== undefined) {
+      const msgs = afterAnswers;
+      setImmediate(() => {
+        if (!this.stopped) this.hooks.send(msgs);
+      });
+    }
 
     // 4. Persist new entries and the hard state.
     this.log.save(rd.hardState, rd.entries);
@@ -430,7 +337,7 @@ export class RaftNode {
 
     // 5. Send the rest: everything those messages promise (vote grants, append
     // acknowledgements) is durable now.
-    if (later.length > 0) this.send(later);
+    if (later.length > 0) this.hooks.send(later);
 
     this.raw.advance();
     this.hooks.afterReady?.(rd);
@@ -452,7 +359,6 @@ export class RaftNode {
       } else {
         this.hooks.applyEntry(e);
       }
-      if (this.proposers.size > 0) this.proposers.delete(e.index);
       this.appliedIndex = e.index;
       this.appliedTerm = e.term;
     }
