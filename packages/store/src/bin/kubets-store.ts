@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 // kubets-store: a Raft-replicated MVCC key-value store that speaks the etcd v3 API.
-// First: V8 options for the member's code (evaluated before the modules below).
-import '../cli/v8-tiering-init.js';
 import { componentOptionsFromFlags, runCommand } from '@kubets/component-base';
 import { buildConfig } from '../cli/config.js';
 import { storeFlags } from '../cli/flags.js';
