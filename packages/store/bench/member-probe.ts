@@ -8,6 +8,7 @@
  */
 import type * as NodeFs from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { Socket } from 'node:net';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 
 const fs = createRequire(import.meta.url)('node:fs') as typeof NodeFs;
@@ -17,11 +18,26 @@ type Span = [number, number];
 const gcs: Span[] = [];
 const writes: Span[] = [];
 const stalls: Span[] = [];
+/** [epoch ms of a socket's 'data' event, ms from it to the next WAL write's start] */
+const dataToWrite: Span[] = [];
+let lastData = -1;
 const epoch = (t: number): number => performance.timeOrigin + t;
 
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcs.push([epoch(e.startTime), e.duration]);
 }).observe({ entryTypes: ['gc'] });
+
+// The last socket 'data' event before each WAL write: how long the member took from reading a
+// message (a follower's MsgApp) to starting the write it asks for.
+const emit = Reflect.get(Socket.prototype, 'emit') as (this: Socket, ...a: unknown[]) => boolean;
+Socket.prototype.emit = function (
+  this: Socket,
+  event: string | symbol,
+  ...args: unknown[]
+): boolean {
+  if (event === 'data') lastData = performance.now();
+  return emit.call(this, event, ...args);
+};
 
 const writeSync = fs.writeSync;
 fs.writeSync = function (this: unknown, ...args: unknown[]): number {
@@ -30,7 +46,11 @@ fs.writeSync = function (this: unknown, ...args: unknown[]): number {
     return (writeSync as (...a: unknown[]) => number).apply(this, args);
   } finally {
     // fd 1 and 2 are the log.
-    if (typeof args[0] === 'number' && args[0] > 2) writes.push([epoch(t), performance.now() - t]);
+    if (typeof args[0] === 'number' && args[0] > 2) {
+      writes.push([epoch(t), performance.now() - t]);
+      if (lastData >= 0) dataToWrite.push([epoch(lastData), t - lastData]);
+      lastData = -1;
+    }
   }
 };
 // The store imports `writeSync` by name: make the ES module binding follow the patch.
@@ -51,7 +71,7 @@ const dump = (): void => {
   written = true;
   fs.writeFileSync(
     `${dir}/probe-${process.pid}.json`,
-    JSON.stringify({ pid: process.pid, gcs, writes, stalls }),
+    JSON.stringify({ pid: process.pid, gcs, writes, stalls, dataToWrite }),
   );
 };
 process.on('exit', dump);

@@ -13,12 +13,13 @@
  * the fan-out workload, default 1000), BENCH_WATCH_EVENTS (puts under the watched prefix,
  * default 200; each is delivered to every watcher), KUBETS_STORE_BIN (the kubets-store entry
  * point, default this package's dist build; another build for an A/B comparison), BENCH_ONLY
- * (run only the workloads whose name contains this text), KUBETS_STORE_ARGS (more kubets-store
+ * (run only the workloads whose name contains this text), BENCH_WARMUP (size of the unmeasured
+ * warm-up round relative to the measured one, default 0.5), KUBETS_STORE_ARGS (more kubets-store
  * flags for the members, such as --experimental-grpc-transport=js), KUBETS_STORE_NODE_ARGS (node options
  * for the kubets-store members, such as --cpu-prof).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
@@ -32,6 +33,12 @@ const VALUE_BYTES = Number(process.env.BENCH_VALUE_BYTES ?? 256);
 const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 1000);
 const WATCH_EVENTS = Number(process.env.BENCH_WATCH_EVENTS ?? 200);
 const DATA_PARENT = process.env.BENCH_DATA_DIR ?? tmpdir();
+/**
+ * Size of the unmeasured warm-up round relative to the measured one. With `BENCH_ONLY` one
+ * workload the default half round leaves kubets-store's members partly unoptimized (decision
+ * 0034: 1-client puts at 0.75–0.91 ms of CPU per put against 0.40–0.45 ms once warm).
+ */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 0.5);
 const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 const STORE_BIN =
   process.env.KUBETS_STORE_BIN ??
@@ -131,6 +138,8 @@ interface Result {
   opsPerSec: number;
   p50: number;
   p99: number;
+  /** The latency distribution (ms): p75, p90, p95, p99.9 and the mean (1 / throughput of one client). */
+  dist: { p75: number; p90: number; p95: number; p999: number; mean: number };
   /** Operations the workload counted (for CPU per operation). */
   ops: number;
   /**
@@ -153,8 +162,45 @@ function clusterCpu(s: Server): number {
   return total;
 }
 
+/**
+ * Seconds the threads of every member of a cluster have waited on a CPU run queue so far
+ * (`/proc/<pid>/task/<tid>/schedstat`, second field): on a shared machine, the time a member was
+ * ready to run and did not get a CPU; `mainThreadOnly`: only the thread whose id is the process's
+ * (kubets-store's event loop; for etcd just one of the Go runtime's threads). Threads that exited
+ * are not counted.
+ */
+function clusterRunqueueWait(s: Server, mainThreadOnly = false): number {
+  let ns = 0;
+  for (const m of s.members) {
+    const pid = m.child.pid;
+    if (pid === undefined) continue;
+    try {
+      for (const tid of mainThreadOnly ? [String(pid)] : readdirSync(`/proc/${pid}/task`)) {
+        const fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
+        ns += Number(fields[1] ?? 0);
+      }
+    } catch {
+      // exited, or no schedstat (kernel without CONFIG_SCHEDSTATS)
+    }
+  }
+  return ns / 1e9;
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+}
+
+/** The rest of a sorted latency list's distribution, for the slow part below p99. */
+function distribution(sorted: number[]): Result['dist'] {
+  let sum = 0;
+  for (const l of sorted) sum += l;
+  return {
+    p75: percentile(sorted, 0.75),
+    p90: percentile(sorted, 0.9),
+    p95: percentile(sorted, 0.95),
+    p999: percentile(sorted, 0.999),
+    mean: sorted.length > 0 ? sum / sorted.length : 0,
+  };
 }
 
 /** Runs `total` operations spread over `concurrency` clients (one Etcd3 instance each). */
@@ -189,6 +235,7 @@ async function drive(
     opsPerSec: total / seconds,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
+    dist: distribution(latencies),
     ops: total,
     clientCpu: cpuSince(cpu0),
   };
@@ -256,6 +303,7 @@ async function watchFanOut(endpoints: string[], watchers: number, events: number
       opsPerSec: expected / ((lastDelivery - started) / 1000),
       p50: percentile(latencies, 0.5),
       p99: percentile(latencies, 0.99),
+      dist: distribution(latencies),
       // CPU per put (each delivered to every watcher).
       ops: events,
       clientCpu: cpuSince(cpu0),
@@ -357,16 +405,22 @@ async function main(): Promise<void> {
     // the first few thousand requests of a fresh process measure the compiler, not the server
     // (a long-running member is always warm). etcd gets the same round.
     for (const s of servers) {
-      for (const w of workloads) await w.run(s.endpoints, 0.5);
+      for (const w of workloads) await w.run(s.endpoints, WARMUP);
     }
     const loadBefore = loadavg()[0]!.toFixed(2);
     const rows: string[] = [];
+    const distRows: string[] = [];
     for (const w of workloads) {
       const results = new Map<string, Result>();
       const cpu = new Map<string, number>();
       for (const s of servers) {
         const cpuBefore = clusterCpu(s);
+        const waitBefore = clusterRunqueueWait(s);
+        const mainWaitBefore = clusterRunqueueWait(s, true);
         const r = await w.run(s.endpoints, 1);
+        const perOp = (seconds: number): number => (seconds * 1000) / r.ops / s.members.length;
+        const waitPerOp = perOp(clusterRunqueueWait(s) - waitBefore);
+        const mainWaitPerOp = perOp(clusterRunqueueWait(s, true) - mainWaitBefore);
         // Milliseconds of CPU per operation per member (user + system, from /proc).
         const cpuPerOp = ((clusterCpu(s) - cpuBefore) * 1000) / r.ops / s.members.length;
         results.set(s.name, r);
@@ -374,6 +428,10 @@ async function main(): Promise<void> {
         const row = `${w.name.padEnd(34)}${s.name.padEnd(14)}${fmt(r.opsPerSec)}${fmt(r.p50, 2)}${fmt(r.p99, 2)}${fmt(cpuPerOp, 3)}${((r.clientCpu * 1000) / r.ops).toFixed(3).padStart(10)}`;
         rows.push(row);
         console.error(row);
+        const d = r.dist;
+        distRows.push(
+          `${w.name.padEnd(34)}${s.name.padEnd(14)}${fmt(r.p50, 2)}${fmt(d.p75, 2)}${fmt(d.p90, 2)}${fmt(d.p95, 2)}${fmt(r.p99, 2)}${fmt(d.p999, 2)}${fmt(d.mean, 3)}${fmt(waitPerOp, 3)}${fmt(mainWaitPerOp, 3)}`,
+        );
       }
       const k = results.get('kubets-store');
       const e = results.get('etcd');
@@ -400,6 +458,10 @@ async function main(): Promise<void> {
       `${'workload'.padEnd(34)}${'system'.padEnd(14)}${'ops/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'cpu ms'.padStart(8)}${'client ms'.padStart(10)}`,
     );
     for (const row of rows) console.log(row);
+    console.log(
+      `\nlatency distribution (ms; for one client, throughput = 1 / mean); rq wait: ms per operation per member its threads were ready to run but waited for a CPU (rq main: its main thread):\n${'workload'.padEnd(34)}${'system'.padEnd(14)}${'p50'.padStart(8)}${'p75'.padStart(8)}${'p90'.padStart(8)}${'p95'.padStart(8)}${'p99'.padStart(8)}${'p99.9'.padStart(8)}${'mean'.padStart(8)}${'rq wait'.padStart(8)}${'rq main'.padStart(8)}`,
+    );
+    for (const row of distRows) console.log(row);
   } finally {
     for (const s of servers) await stop(s);
   }
