@@ -366,7 +366,7 @@ function fieldEnd(r: VarintReader, end: number): number {
   return n < 0 || r.pos + n > end ? -1 : r.pos + n;
 }
 
-function decodeCompare(r: VarintReader, end: number): Compare__Output | undefined {
+function decodeCompare(r: VarintReader, end: number, copy: boolean): Compare__Output | undefined {
   const buf = r.buf;
   const out: Compare__Output = { result: 'EQUAL', target: 'VERSION', key: EMPTY, range_end: EMPTY };
   while (r.pos < end) {
@@ -385,7 +385,8 @@ function decodeCompare(r: VarintReader, end: number): Compare__Output | undefine
     } else if (field === CMP_KEY || field === CMP_VALUE || field === CMP_RANGE_END) {
       const e = fieldEnd(r, end);
       if (e < 0) return undefined;
-      const b = Buffer.from(buf.subarray(r.pos, e));
+      const view = buf.subarray(r.pos, e);
+      const b = copy ? Buffer.from(view) : view;
       r.pos = e;
       if (field === CMP_KEY) out.key = b;
       else if (field === CMP_RANGE_END) out.range_end = b;
@@ -411,6 +412,7 @@ function decodeRequestOp(
   r: VarintReader,
   end: number,
   depth: number,
+  copy: boolean,
 ): RequestOp__Output | undefined {
   let op: RequestOp__Output | undefined;
   while (r.pos < end) {
@@ -419,11 +421,11 @@ function decodeRequestOp(
     // A second member of the oneof (or a repeat of one, which protobufjs would merge): generic.
     if (e < 0 || op !== undefined) return undefined;
     if (field === OP_PUT) {
-      const put = decodePutFields(r, e, true);
+      const put = decodePutFields(r, e, copy);
       if (put === undefined) return undefined;
       op = { request_put: put, request: 'request_put' };
     } else if (field === OP_TXN) {
-      const txn = depth < 8 ? decodeTxnFields(r, e, depth + 1) : undefined;
+      const txn = depth < 8 ? decodeTxnFields(r, e, depth + 1, copy) : undefined;
       if (txn === undefined) return undefined;
       op = { request_txn: txn, request: 'request_txn' };
     } else if (field === OP_RANGE || field === OP_DELETE_RANGE) {
@@ -449,6 +451,7 @@ function decodeTxnFields(
   r: VarintReader,
   end: number,
   depth: number,
+  copy: boolean,
 ): TxnRequest__Output | undefined {
   const out: TxnRequest__Output = { compare: [], success: [], failure: [] };
   while (r.pos < end) {
@@ -456,11 +459,11 @@ function decodeTxnFields(
     const e = fieldEnd(r, end);
     if (e < 0) return undefined;
     if (field === TXN_COMPARE) {
-      const c = decodeCompare(r, e);
+      const c = decodeCompare(r, e, copy);
       if (c === undefined) return undefined;
       out.compare.push(c);
     } else if (field === TXN_SUCCESS || field === TXN_FAILURE) {
-      const op = decodeRequestOp(r, e, depth);
+      const op = decodeRequestOp(r, e, depth, copy);
       if (op === undefined) return undefined;
       (field === TXN_SUCCESS ? out.success : out.failure).push(op);
     } else {
@@ -491,7 +494,7 @@ function decodeTxnEntry(bytes: Uint8Array): InternalRequest__Output | undefined 
     } else if (key === IR_TXN && txn === undefined) {
       const e = fieldEnd(r, buf.length);
       if (e < 0) return undefined;
-      txn = decodeTxnFields(r, e, 0);
+      txn = decodeTxnFields(r, e, 0, true);
       if (txn === undefined) return undefined;
       r.pos = e;
     } else {
@@ -515,15 +518,16 @@ const txnWireBytes = new WeakMap<object, Buffer>();
 
 /**
  * A TxnRequest's bytes as proto-loader's deserializer decodes them (the same object; keys and
- * values are copies), remembered for the log entry; undefined for anything the hand-written
- * decoder does not cover (the caller then takes the generic deserializer).
+ * values are views of one copy of the bytes), remembered for the log entry; undefined for
+ * anything the hand-written decoder does not cover (the caller takes the generic one).
  */
 export function decodeTxnRequest(bytes: Uint8Array): TxnRequest__Output | undefined {
-  const buf = asBuffer(bytes);
-  const txn = decodeTxnFields(new VarintReader(buf), buf.length, 0);
+  const kept = Buffer.allocUnsafe(TXN_HEAD_ROOM + bytes.length);
+  kept.set(bytes, TXN_HEAD_ROOM);
+  // Keys and values are views of the kept copy (one copy of the request instead of one per
+  // key and value): the request lives until it is answered, the entry's head room is outside.
+  const txn = decodeTxnFields(new VarintReader(kept, TXN_HEAD_ROOM), kept.length, 0, false);
   if (txn === undefined) return undefined;
-  const kept = Buffer.allocUnsafe(TXN_HEAD_ROOM + buf.length);
-  kept.set(buf, TXN_HEAD_ROOM);
   txnWireBytes.set(txn, kept);
   return txn;
 }
