@@ -4,7 +4,12 @@ import type {
   InternalRequest,
   InternalRequest__Output,
 } from '../gen/etcd/types/kubets/store/InternalRequest.js';
+import type { Compare__Output } from '../gen/etcd/types/etcdserverpb/Compare.js';
+import type { DeleteRangeRequest__Output } from '../gen/etcd/types/etcdserverpb/DeleteRangeRequest.js';
 import type { PutRequest__Output } from '../gen/etcd/types/etcdserverpb/PutRequest.js';
+import type { RangeRequest__Output } from '../gen/etcd/types/etcdserverpb/RangeRequest.js';
+import type { RequestOp__Output } from '../gen/etcd/types/etcdserverpb/RequestOp.js';
+import type { TxnRequest__Output } from '../gen/etcd/types/etcdserverpb/TxnRequest.js';
 import type {
   MemberRecord,
   MemberRecord__Output,
@@ -49,8 +54,9 @@ const genericInternalRequest = messageCodec<InternalRequest, InternalRequest__Ou
  * codec.test.ts); anything else, or anything unexpected, goes through protobufjs.
  */
 export const internalRequestCodec: MessageCodec<InternalRequest, InternalRequest__Output> = {
-  encode: (req) => encodePutEntry(req) ?? genericInternalRequest.encode(req),
-  decode: (bytes) => decodePutEntry(bytes) ?? genericInternalRequest.decode(bytes),
+  encode: (req) => encodePutEntry(req) ?? encodeTxnEntry(req) ?? genericInternalRequest.encode(req),
+  decode: (bytes) =>
+    decodePutEntry(bytes) ?? decodeTxnEntry(bytes) ?? genericInternalRequest.decode(bytes),
 };
 
 // Field keys (number << 3 | wire type) of InternalRequest and PutRequest.
@@ -313,6 +319,264 @@ function decodePutEntry(bytes: Uint8Array): InternalRequest__Output | undefined 
   }
   if (put === undefined) return undefined;
   return { ID: id.toString(), put, request: 'put' };
+}
+
+// Field keys of InternalRequest.txn, TxnRequest, Compare and RequestOp.
+const IR_TXN = (6 << 3) | 2;
+const TXN_COMPARE = (1 << 3) | 2;
+const TXN_SUCCESS = (2 << 3) | 2;
+const TXN_FAILURE = (3 << 3) | 2;
+const CMP_RESULT = (1 << 3) | 0;
+const CMP_TARGET = (2 << 3) | 0;
+const CMP_KEY = (3 << 3) | 2;
+const CMP_VALUE = (7 << 3) | 2;
+const CMP_RANGE_END = (64 << 3) | 2;
+/** The int64 members of Compare's target_union by field key (value, bytes, apart). */
+const CMP_INT64: ReadonlyMap<number, 'version' | 'create_revision' | 'mod_revision' | 'lease'> =
+  new Map([
+    [(4 << 3) | 0, 'version'],
+    [(5 << 3) | 0, 'create_revision'],
+    [(6 << 3) | 0, 'mod_revision'],
+    [(8 << 3) | 0, 'lease'],
+  ]);
+const CMP_RESULTS = ['EQUAL', 'GREATER', 'LESS', 'NOT_EQUAL'] as const;
+const CMP_TARGETS = ['VERSION', 'CREATE', 'MOD', 'VALUE', 'LEASE'] as const;
+const OP_RANGE = (1 << 3) | 2;
+const OP_PUT = (2 << 3) | 2;
+const OP_DELETE_RANGE = (3 << 3) | 2;
+const OP_TXN = (4 << 3) | 2;
+
+/** The request types of RequestOp's oneof other than put and txn, decoded generically. */
+const rangeRequestType = root.lookupType('etcdserverpb.RangeRequest');
+const deleteRangeRequestType = root.lookupType('etcdserverpb.DeleteRangeRequest');
+
+/** An int64 field as proto-loader's decimal string (negative values are 10-byte varints). */
+function int64String(r: VarintReader, end: number): string | undefined {
+  const start = r.pos;
+  const v = r.small(end);
+  if (v >= 0) return String(v);
+  r.pos = start;
+  const b = r.big(end);
+  return b === undefined ? undefined : BigInt.asIntN(64, b).toString();
+}
+
+/** A length-delimited field's extent from `r.pos`, or -1 when it overruns `end`. */
+function fieldEnd(r: VarintReader, end: number): number {
+  const n = r.small(end);
+  return n < 0 || r.pos + n > end ? -1 : r.pos + n;
+}
+
+function decodeCompare(r: VarintReader, end: number, copy: boolean): Compare__Output | undefined {
+  const buf = r.buf;
+  const out: Compare__Output = { result: 'EQUAL', target: 'VERSION', key: EMPTY, range_end: EMPTY };
+  while (r.pos < end) {
+    const field = r.small(end);
+    if (field === CMP_RESULT || field === CMP_TARGET) {
+      const v = r.small(end);
+      if (field === CMP_RESULT) {
+        const name = CMP_RESULTS[v];
+        if (name === undefined) return undefined;
+        out.result = name;
+      } else {
+        const name = CMP_TARGETS[v];
+        if (name === undefined) return undefined;
+        out.target = name;
+      }
+    } else if (field === CMP_KEY || field === CMP_VALUE || field === CMP_RANGE_END) {
+      const e = fieldEnd(r, end);
+      if (e < 0) return undefined;
+      const view = buf.subarray(r.pos, e);
+      const b = copy ? Buffer.from(view) : view;
+      r.pos = e;
+      if (field === CMP_KEY) out.key = b;
+      else if (field === CMP_RANGE_END) out.range_end = b;
+      else if (out.target_union !== undefined) return undefined;
+      else {
+        out.value = b;
+        out.target_union = 'value';
+      }
+    } else {
+      const name = CMP_INT64.get(field);
+      // Two members of the oneof on the wire: the generic decoder settles that.
+      if (name === undefined || out.target_union !== undefined) return undefined;
+      const v = int64String(r, end);
+      if (v === undefined) return undefined;
+      out[name] = v;
+      out.target_union = name;
+    }
+  }
+  return out;
+}
+
+function decodeRequestOp(
+  r: VarintReader,
+  end: number,
+  depth: number,
+  copy: boolean,
+): RequestOp__Output | undefined {
+  let op: RequestOp__Output | undefined;
+  while (r.pos < end) {
+    const field = r.small(end);
+    const e = fieldEnd(r, end);
+    // A second member of the oneof (or a repeat of one, which protobufjs would merge): generic.
+    if (e < 0 || op !== undefined) return undefined;
+    if (field === OP_PUT) {
+      const put = decodePutFields(r, e, copy);
+      if (put === undefined) return undefined;
+      op = { request_put: put, request: 'request_put' };
+    } else if (field === OP_TXN) {
+      const txn = depth < 8 ? decodeTxnFields(r, e, depth + 1, copy) : undefined;
+      if (txn === undefined) return undefined;
+      op = { request_txn: txn, request: 'request_txn' };
+    } else if (field === OP_RANGE || field === OP_DELETE_RANGE) {
+      // Reads and deletes keep nothing of the entry: protobufjs's views are fine here.
+      const type = field === OP_RANGE ? rangeRequestType : deleteRangeRequestType;
+      const sub = type.toObject(type.decode(r.buf.subarray(r.pos, e)), TO_OBJECT);
+      op =
+        field === OP_RANGE
+          ? { request_range: sub as RangeRequest__Output, request: 'request_range' }
+          : {
+              request_delete_range: sub as DeleteRangeRequest__Output,
+              request: 'request_delete_range',
+            };
+    } else {
+      return undefined;
+    }
+    r.pos = e;
+  }
+  return op ?? {};
+}
+
+function decodeTxnFields(
+  r: VarintReader,
+  end: number,
+  depth: number,
+  copy: boolean,
+): TxnRequest__Output | undefined {
+  const out: TxnRequest__Output = { compare: [], success: [], failure: [] };
+  while (r.pos < end) {
+    const field = r.small(end);
+    const e = fieldEnd(r, end);
+    if (e < 0) return undefined;
+    if (field === TXN_COMPARE) {
+      const c = decodeCompare(r, e, copy);
+      if (c === undefined) return undefined;
+      out.compare.push(c);
+    } else if (field === TXN_SUCCESS || field === TXN_FAILURE) {
+      const op = decodeRequestOp(r, e, depth, copy);
+      if (op === undefined) return undefined;
+      (field === TXN_SUCCESS ? out.success : out.failure).push(op);
+    } else {
+      return undefined;
+    }
+    r.pos = e;
+  }
+  return out;
+}
+
+/**
+ * Decodes an entry that holds exactly `{ ID, txn }` as the generic codec does (every write of
+ * kube-apiserver is a Txn: compare on mod_revision, then put, delete or range); undefined for
+ * anything else or anything unexpected, which the generic decoder then takes. Compare's keys
+ * and values and puts' keys and values are copies: the state machine keeps them.
+ */
+function decodeTxnEntry(bytes: Uint8Array): InternalRequest__Output | undefined {
+  const buf = asBuffer(bytes);
+  const r = new VarintReader(buf);
+  let id = 0n;
+  let txn: TxnRequest__Output | undefined;
+  while (r.pos < buf.length) {
+    const key = buf[r.pos++]!;
+    if (key === IR_ID) {
+      const v = r.big(buf.length);
+      if (v === undefined) return undefined;
+      id = v;
+    } else if (key === IR_TXN && txn === undefined) {
+      const e = fieldEnd(r, buf.length);
+      if (e < 0) return undefined;
+      txn = decodeTxnFields(r, e, 0, true);
+      if (txn === undefined) return undefined;
+      r.pos = e;
+    } else {
+      return undefined;
+    }
+  }
+  if (txn === undefined) return undefined;
+  return { ID: id.toString(), txn, request: 'txn' };
+}
+
+/** Room before a kept TxnRequest's bytes for the entry's ID and txn field heads. */
+const TXN_HEAD_ROOM = 1 + 10 + 1 + 5;
+
+/**
+ * TxnRequests decoded from the network (decodeTxnRequest) and their protobuf bytes, copied
+ * TXN_HEAD_ROOM bytes into a buffer of their own, so that the log entry of the proposal is
+ * written around them instead of being re-encoded field by field (protobufjs's fromObject +
+ * encode). Weak: a request that is never proposed (a read-only txn, a rejected one) leaves.
+ */
+const txnWireBytes = new WeakMap<object, Buffer>();
+
+/**
+ * A TxnRequest's bytes as proto-loader's deserializer decodes them (the same object; keys and
+ * values are views of one copy of the bytes), remembered for the log entry; undefined for
+ * anything the hand-written decoder does not cover (the caller takes the generic one).
+ */
+export function decodeTxnRequest(bytes: Uint8Array): TxnRequest__Output | undefined {
+  const kept = Buffer.allocUnsafe(TXN_HEAD_ROOM + bytes.length);
+  kept.set(bytes, TXN_HEAD_ROOM);
+  // Keys and values are views of the kept copy (one copy of the request instead of one per
+  // key and value): the request lives until it is answered, the entry's head room is outside.
+  const txn = decodeTxnFields(new VarintReader(kept, TXN_HEAD_ROOM), kept.length, 0, false);
+  if (txn === undefined) return undefined;
+  txnWireBytes.set(txn, kept);
+  return txn;
+}
+
+/**
+ * The entry `{ ID, txn }` around the TxnRequest's own bytes when the txn is one
+ * decodeTxnRequest decoded (and so one the hand-written decoder reads back the same);
+ * undefined otherwise. The validation in between reads the request and never changes it.
+ */
+function encodeTxnEntry(req: InternalRequest): Uint8Array | undefined {
+  const txn = req.txn;
+  if (txn === undefined || txn === null) return undefined;
+  const kept = txnWireBytes.get(txn);
+  if (kept === undefined) return undefined;
+  for (const k in req) if (k !== 'ID' && k !== 'txn' && k !== 'request') return undefined;
+  if (req.request !== undefined && req.request !== 'txn') return undefined;
+  const id = req.ID !== undefined && req.ID !== null ? toUint64(req.ID) : undefined;
+  if (id === undefined) return undefined;
+  const len = kept.length - TXN_HEAD_ROOM;
+  let lo = Number(id & 0x7ffffffffn);
+  let hi = Number(id >> 35n);
+  const start = TXN_HEAD_ROOM - (2 + varintLength(id) + smallVarintLength(len));
+  let pos = start;
+  kept[pos++] = IR_ID;
+  // The ID's varint from its low 35 bits and the rest, without BigInt arithmetic per byte.
+  for (let i = 0; i < 5 && (lo >= 0x80 || hi > 0); i++) {
+    kept[pos++] = (lo & 0x7f) | 0x80;
+    lo = Math.floor(lo / 128);
+  }
+  if (hi === 0) kept[pos++] = lo;
+  else {
+    while (hi >= 0x80) {
+      kept[pos++] = (hi % 128) | 0x80;
+      hi = Math.floor(hi / 128);
+    }
+    kept[pos++] = hi;
+  }
+  kept[pos++] = IR_TXN;
+  let n = len;
+  while (n >= 0x80) {
+    kept[pos++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  kept[pos++] = n;
+  if (pos !== TXN_HEAD_ROOM) return undefined;
+  // Once in the log the kept bytes belong to the entry: a second proposal of the same object
+  // (none today) would re-encode.
+  txnWireBytes.delete(txn);
+  return kept.subarray(start);
 }
 
 export const memberRecordCodec = messageCodec<MemberRecord, MemberRecord__Output>(

@@ -20,7 +20,7 @@ import type { WatchRequest__Output } from '../gen/etcd/types/etcdserverpb/WatchR
 import type { WatchResponse } from '../gen/etcd/types/etcdserverpb/WatchResponse.js';
 import { requestRange } from '../mvcc/kv.js';
 import type { EtcdServer } from './etcd-server.js';
-import { withHandWrittenPut } from './kv-codec.js';
+import { withHandWrittenPut, withHandWrittenTxn } from './kv-codec.js';
 import { withHandWrittenRange } from './range-codec.js';
 import type { StoreMetrics } from './metrics.js';
 import type { StoreTracing } from './tracing.js';
@@ -134,7 +134,10 @@ export function addEtcdServices(server: GrpcServer, opts: GrpcServicesOptions): 
     Txn: unary('KV', 'Txn', async (r) => withHeader(await etcd.txn(r))),
     Compact: unary('KV', 'Compact', async (r) => withHeader(await etcd.compact(r))),
   };
-  server.addService(withHandWrittenRange(withHandWrittenPut(proto.KV.service)), kv);
+  server.addService(
+    withHandWrittenTxn(withHandWrittenRange(withHandWrittenPut(proto.KV.service))),
+    kv,
+  );
 
   const lease: Handlers<LeaseHandlers> = {
     LeaseGrant: unary('Lease', 'LeaseGrant', async (r) => withHeader(await etcd.leaseGrant(r))),

@@ -2,7 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { loadGrpcObject } from '../gen/etcd/load.js';
 import { seeded, unframe } from '../../test/support/codec.js';
 import type { PutResponse } from '../gen/etcd/types/etcdserverpb/PutResponse.js';
-import { encodePutResponseFramed, withHandWrittenPut } from './kv-codec.js';
+import type { TxnRequest__Output } from '../gen/etcd/types/etcdserverpb/TxnRequest.js';
+import type { TxnResponse } from '../gen/etcd/types/etcdserverpb/TxnResponse.js';
+import type {
+  InternalRequest,
+  InternalRequest__Output,
+} from '../gen/etcd/types/kubets/store/InternalRequest.js';
+import { internalRequestCodec, messageCodec } from '../apply/codec.js';
+import {
+  encodePutResponseFramed,
+  encodeTxnResponseFramed,
+  withHandWrittenPut,
+  withHandWrittenTxn,
+} from './kv-codec.js';
 
 const generic = loadGrpcObject().etcdserverpb.KV.service.Put;
 const fast = withHandWrittenPut(loadGrpcObject().etcdserverpb.KV.service).Put!;
@@ -91,5 +103,91 @@ describe('hand-written Put codec', () => {
     );
     expect(encodePutResponseFramed({ header: { revision: -1 } })).toBeUndefined();
     expect((fast as { responseFramed?: boolean }).responseFramed).toBe(true);
+  });
+});
+
+const genericTxn = loadGrpcObject().etcdserverpb.KV.service.Txn;
+const fastTxn = withHandWrittenTxn(loadGrpcObject().etcdserverpb.KV.service).Txn!;
+const entries = messageCodec<InternalRequest, InternalRequest__Output>(
+  'kubets.store.InternalRequest',
+);
+
+describe('hand-written Txn codec', () => {
+  const key = Buffer.from('/registry/pods/default/p1');
+  const requests: Array<Record<string, unknown>> = [
+    // kube-apiserver's create, update and delete.
+    {
+      compare: [{ result: 'EQUAL', target: 'MOD', key, mod_revision: '0' }],
+      success: [{ request_put: { key, value: Buffer.alloc(2500, 'x') } }],
+    },
+    {
+      compare: [{ result: 'EQUAL', target: 'MOD', key, mod_revision: '7587862512' }],
+      success: [{ request_put: { key, value: Buffer.from('v'), lease: '-1' } }],
+      failure: [{ request_range: { key } }],
+    },
+    {
+      compare: [{ result: 'EQUAL', target: 'MOD', key, mod_revision: '12' }],
+      success: [{ request_delete_range: { key } }],
+      failure: [{ request_range: { key, serializable: true } }],
+    },
+    {
+      compare: [{ target: 'VALUE', key, value: Buffer.from('a'), range_end: Buffer.from('z') }],
+      success: [{ request_txn: { success: [{ request_put: { key } }] } }, {}],
+    },
+    {},
+  ];
+
+  it('decodes requests as proto-loader does and logs them as the generic codec reads them', () => {
+    for (const [i, req] of requests.entries()) {
+      const wire = genericTxn.requestSerialize(req);
+      const decoded = fastTxn.requestDeserialize(wire) as TxnRequest__Output;
+      expect(decoded).toStrictEqual(genericTxn.requestDeserialize(wire));
+      // The proposal's entry is built around the request's own bytes: every member decodes
+      // the same request from it as from the generic encoding.
+      const ID = ['1', '7587862512543513611', '18446744073709551615', '127', '128'][i]!;
+      const entry = internalRequestCodec.encode({ ID, txn: decoded });
+      expect(
+        Buffer.from(entry)
+          .subarray(entry.length - wire.length)
+          .equals(wire),
+      ).toBe(true);
+      const expected = entries.decode(entries.encode({ ID, txn: decoded }));
+      expect(entries.decode(entry)).toStrictEqual(expected);
+      expect(internalRequestCodec.decode(entry)).toStrictEqual(expected);
+    }
+  });
+
+  it('encodes plain puts’ responses to the bytes proto-loader encodes, others generically', () => {
+    const header = {
+      cluster_id: { low: 0x05e35d44, high: 0xbec8925e | 0, unsigned: true },
+      member_id: 5165317016952896,
+      revision: 2 ** 35,
+      raft_term: 3,
+    };
+    const covered = [
+      { header, succeeded: true, responses: [{ response_put: { header: { revision: 9 } } }] },
+      { header, succeeded: false, responses: [] },
+      {
+        header,
+        succeeded: true,
+        responses: [{ response_put: {} }, { response_put: { header: { revision: 1 } } }],
+      },
+    ] as unknown as TxnResponse[];
+    for (const res of covered) {
+      expect(encodeTxnResponseFramed(res)).toBeDefined();
+      expect(unframe(fastTxn.responseSerialize(res))).toStrictEqual(
+        genericTxn.responseSerialize(res),
+      );
+    }
+    const others = [
+      { header, succeeded: false, responses: [{ response_range: { kvs: [], count: 0 } }] },
+      { header: { revision: '5' }, succeeded: true, responses: [] },
+    ] as unknown as TxnResponse[];
+    for (const res of others) {
+      expect(encodeTxnResponseFramed(res)).toBeUndefined();
+      expect(unframe(fastTxn.responseSerialize(res))).toStrictEqual(
+        genericTxn.responseSerialize(res),
+      );
+    }
   });
 });

@@ -1,7 +1,8 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { frameMessage, PREFIX_BYTES } from '@kubets/component-base/grpc-server';
-import { decodePutRequest } from '../apply/codec.js';
+import { decodePutRequest, decodeTxnRequest } from '../apply/codec.js';
 import type { PutResponse } from '../gen/etcd/types/etcdserverpb/PutResponse.js';
+import type { TxnResponse } from '../gen/etcd/types/etcdserverpb/TxnResponse.js';
 
 // Field keys (number << 3 | wire type) of PutResponse and ResponseHeader.
 const PR_HEADER = (1 << 3) | 2;
@@ -129,4 +130,99 @@ export function withHandCodedMethod<Res>(
  */
 export function withHandWrittenPut(service: ServiceDefinition): ServiceDefinition {
   return withHandCodedMethod(service, 'Put', decodePutRequest, encodePutResponseFramed);
+}
+
+const HEADER_KEYS = ['cluster_id', 'member_id', 'revision', 'raft_term'] as const;
+const headerScratch = new Float64Array(8);
+
+/**
+ * A ResponseHeader's message bytes (every field present written, as protobufjs does), or
+ * undefined for a field or value form encodePutResponseFramed's rules do not cover.
+ */
+function headerMessage(h: unknown): Buffer | undefined {
+  if (typeof h !== 'object' || h === null) return undefined;
+  for (const k in h) if (!(HEADER_KEYS as readonly string[]).includes(k)) return undefined;
+  const rec = h as Record<string, unknown>;
+  let size = 0;
+  for (let f = 0; f < 4; f++) {
+    const v = rec[HEADER_KEYS[f]!];
+    if (v === undefined || v === null) continue;
+    if (!halves(v, headerScratch, 2 * f)) return undefined;
+    size += 1 + varintSize(headerScratch[2 * f]!, headerScratch[2 * f + 1]!);
+  }
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (let f = 0; f < 4; f++) {
+    const v = rec[HEADER_KEYS[f]!];
+    if (v === undefined || v === null) continue;
+    out[pos++] = RH_FIELDS[f]!;
+    pos = writeVarint(out, pos, headerScratch[2 * f]!, headerScratch[2 * f + 1]!);
+  }
+  return out;
+}
+
+// Field keys of TxnResponse and ResponseOp.
+const TR_HEADER = (1 << 3) | 2;
+const TR_SUCCEEDED = (2 << 3) | 0;
+const TR_RESPONSES = (3 << 3) | 2;
+const OP_RESPONSE_PUT = (2 << 3) | 2;
+
+/**
+ * The framed bytes of a TxnResponse whose responses are all plain puts' (a header, no
+ * prev_kv) — what kube-apiserver's creates and updates get back — written by hand as
+ * encodePutResponseFramed does; undefined for anything else (the generic serializer).
+ */
+export function encodeTxnResponseFramed(res: TxnResponse): Buffer | undefined {
+  for (const k in res) if (k !== 'header' && k !== 'succeeded' && k !== 'responses') return;
+  const header = res.header === undefined ? undefined : headerMessage(res.header);
+  if (res.header !== undefined && header === undefined) return undefined;
+  const ops: Buffer[] = [];
+  for (const op of res.responses ?? []) {
+    for (const k in op) if (k !== 'response_put') return undefined;
+    const put = op.response_put;
+    if (put === undefined || put === null) return undefined;
+    for (const k in put) if (k !== 'header' && (k !== 'prev_kv' || put.prev_kv != null)) return;
+    const h = put.header === undefined ? undefined : headerMessage(put.header);
+    if (put.header !== undefined && h === undefined) return undefined;
+    // At most 44 header bytes: every length below fits one varint byte.
+    ops.push(h ?? Buffer.alloc(0));
+  }
+  const succeeded = res.succeeded;
+  let size = header !== undefined ? 2 + header.length : 0;
+  if (succeeded !== undefined && succeeded !== null) size += 2;
+  for (const h of ops) size += 2 + 2 + (h.length > 0 ? 2 + h.length : 0);
+  const out = Buffer.allocUnsafe(PREFIX_BYTES + size);
+  out[0] = 0;
+  out.writeUInt32BE(size, 1);
+  let pos = PREFIX_BYTES;
+  if (header !== undefined) {
+    out[pos++] = TR_HEADER;
+    out[pos++] = header.length;
+    pos += header.copy(out, pos);
+  }
+  if (succeeded !== undefined && succeeded !== null) {
+    out[pos++] = TR_SUCCEEDED;
+    out[pos++] = succeeded ? 1 : 0;
+  }
+  for (const h of ops) {
+    const putLen = h.length > 0 ? 2 + h.length : 0;
+    out[pos++] = TR_RESPONSES;
+    out[pos++] = 2 + putLen;
+    out[pos++] = OP_RESPONSE_PUT;
+    out[pos++] = putLen;
+    if (h.length > 0) {
+      out[pos++] = PR_HEADER;
+      out[pos++] = h.length;
+      pos += h.copy(out, pos);
+    }
+  }
+  return out;
+}
+
+/**
+ * The KV service definition with Txn's request decoded by hand (its bytes kept for the log
+ * entry: apply/codec.ts's decodeTxnRequest) and plain puts' responses encoded by hand.
+ */
+export function withHandWrittenTxn(service: ServiceDefinition): ServiceDefinition {
+  return withHandCodedMethod(service, 'Txn', decodeTxnRequest, encodeTxnResponseFramed);
 }
