@@ -19,12 +19,10 @@
  * for the kubets-store members, such as --cpu-prof), BENCH_KEEP_LOGS (keep each member's log beside its data
  * dir, e.g. for --trace-gc output).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { freePort } from '../test/support/ports.js';
+import { startBenchCluster, stopBenchCluster, type BenchCluster } from './cluster.js';
 import { processCpuSeconds } from '@kubets/component-base/testing';
 
 /**
@@ -52,95 +50,7 @@ const STORE_BIN =
   process.env.KUBETS_STORE_BIN ??
   new URL('../../dist/bin/kubets-store.js', import.meta.url).pathname;
 
-interface Member {
-  child: ChildProcess;
-  dataDir: string;
-}
-
-interface Server {
-  name: string;
-  /** Every member's client endpoint. */
-  endpoints: string[];
-  members: Member[];
-}
-
-/** The arguments of one member; `initialCluster` is etcd's --initial-cluster value. */
-type MemberArgs = (
-  name: string,
-  dir: string,
-  client: number,
-  peer: number,
-  initialCluster: string,
-) => string[];
-
-/** Starts a cluster of `MEMBERS` processes and waits until every member reports a leader. */
-async function start(name: string, command: string, args: MemberArgs): Promise<Server> {
-  const specs: Array<{ member: string; dir: string; client: number; peer: number }> = [];
-  for (let i = 1; i <= MEMBERS; i++) {
-    specs.push({
-      member: `m${i}`,
-      dir: mkdtempSync(join(DATA_PARENT, `bench-${name}-m${i}-`)),
-      client: await freePort(),
-      peer: await freePort(),
-    });
-  }
-  const initialCluster = specs.map((s) => `${s.member}=http://127.0.0.1:${s.peer}`).join(',');
-  const members: Member[] = specs.map((s) => {
-    const log = openSync(`${s.dir}.log`, 'w');
-    const child = spawn(command, args(s.member, s.dir, s.client, s.peer, initialCluster), {
-      stdio: ['ignore', log, log],
-    });
-    return { child, dataDir: s.dir };
-  });
-  const server: Server = {
-    name,
-    endpoints: specs.map((s) => `127.0.0.1:${s.client}`),
-    members,
-  };
-  const deadline = Date.now() + 30_000;
-  try {
-    for (const endpoint of server.endpoints) {
-      const c = new Etcd3({ hosts: endpoint });
-      try {
-        for (;;) {
-          const dead = members.find((m) => m.child.exitCode !== null);
-          if (dead)
-            throw new Error(
-              `${name} member exited: ${readFileSync(`${dead.dataDir}.log`, 'utf8').slice(-2000)}`,
-            );
-          try {
-            const st = await c.maintenance.status();
-            if (st.leader !== '0') break;
-          } catch {
-            // not up yet
-          }
-          if (Date.now() > deadline) throw new Error(`${name} did not start`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      } finally {
-        c.close();
-      }
-    }
-  } catch (err) {
-    await stop(server);
-    throw err;
-  }
-  return server;
-}
-
-async function stop(s: Server): Promise<void> {
-  await Promise.all(
-    s.members.map(async (m) => {
-      if (m.child.exitCode === null && m.child.signalCode === null) {
-        const exited = new Promise((r) => m.child.once('exit', r));
-        m.child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(m.dataDir, { recursive: true, force: true });
-      if (!process.env.BENCH_KEEP_LOGS) rmSync(`${m.dataDir}.log`, { force: true });
-    }),
-  );
-}
+type Server = BenchCluster;
 
 interface Result {
   opsPerSec: number;
@@ -372,17 +282,8 @@ const allWorkloads: Workload[] = [
 /** BENCH_ONLY: run only the workloads whose name contains this text (profiling one of them). */
 const workloads = allWorkloads.filter((w) => w.name.includes(process.env.BENCH_ONLY ?? ''));
 
-/** The same etcd flags for both systems. */
-const memberFlags: MemberArgs = (name, dir, client, peer, cluster) => [
-  `--name=${name}`,
-  `--data-dir=${dir}`,
-  `--listen-client-urls=http://127.0.0.1:${client}`,
-  `--advertise-client-urls=http://127.0.0.1:${client}`,
-  `--listen-peer-urls=http://127.0.0.1:${peer}`,
-  `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
-  `--initial-cluster=${cluster}`,
-  '--initial-cluster-token=bench',
-];
+/** The same for both systems (the same etcd flags too). */
+const clusterOptions = { members: MEMBERS, dataParent: DATA_PARENT, token: 'bench' };
 
 const fmt = (n: number, d = 0): string => n.toFixed(d).padStart(8);
 
@@ -392,17 +293,23 @@ async function main(): Promise<void> {
   const servers: Server[] = [];
   try {
     servers.push(
-      await start('kubets-store', process.execPath, (name, dir, client, peer, cluster) => [
-        // KUBETS_STORE_NODE_ARGS: node options for the members (e.g. --cpu-prof).
-        ...(process.env.KUBETS_STORE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
-        STORE_BIN,
-        ...memberFlags(name, dir, client, peer, cluster),
+      await startBenchCluster({
+        name: 'kubets-store',
+        command: [
+          process.execPath,
+          // KUBETS_STORE_NODE_ARGS: node options for the members (e.g. --cpu-prof).
+          ...(process.env.KUBETS_STORE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+          STORE_BIN,
+        ],
         // KUBETS_STORE_ARGS: more kubets-store flags (e.g. --experimental-grpc-transport=js).
-        ...(process.env.KUBETS_STORE_ARGS ?? '').split(' ').filter((a) => a !== ''),
-      ]),
+        extraArgs: (process.env.KUBETS_STORE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+        ...clusterOptions,
+      }),
     );
     if (existsSync(ETCD_BIN)) {
-      servers.push(await start('etcd', ETCD_BIN, memberFlags));
+      servers.push(
+        await startBenchCluster({ name: 'etcd', command: [ETCD_BIN], ...clusterOptions }),
+      );
     } else {
       console.log(
         `${ETCD_BIN} not installed (Debian etcd-server): printing kubets-store figures only`,
@@ -471,7 +378,7 @@ async function main(): Promise<void> {
     );
     for (const row of distRows) console.log(row);
   } finally {
-    for (const s of servers) await stop(s);
+    for (const s of servers) await stopBenchCluster(s, process.env.BENCH_KEEP_LOGS !== undefined);
   }
 }
 

@@ -15,12 +15,10 @@
  * TXN_ROUNDS (alternations, default 3), BENCH_VALUE_BYTES (default 2500), BENCH_DATA_DIR,
  * KUBETS_STORE_NODE_ARGS (node options for the kubets-store members, e.g. --cpu-prof).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { freePort } from '../test/support/ports.js';
+import { startBenchCluster, stopBenchCluster, type BenchCluster } from './cluster.js';
 import { processCpuSeconds } from '@kubets/component-base/testing';
 
 const CLIENTS = (process.env.TXN_CLIENTS ?? '10,50').split(',').map(Number);
@@ -35,94 +33,11 @@ const STORE_BIN =
 const STORE_BIN_B = process.env.KUBETS_STORE_BIN_B;
 const NODE_ARGS = (process.env.KUBETS_STORE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
-interface Member {
-  name: string;
-  child: ChildProcess;
-  dataDir: string;
-  endpoint: string;
-}
+type Cluster = BenchCluster;
 
-interface Cluster {
-  name: string;
-  members: Member[];
-  leader: number;
-}
-
-async function startCluster(name: string, command: (dir: string) => string[]): Promise<Cluster> {
-  const specs = [];
-  for (let i = 1; i <= 3; i++) {
-    specs.push({
-      member: `m${i}`,
-      dir: mkdtempSync(join(DATA_PARENT, `txn-${name.replace(/\W/g, '')}-m${i}-`)),
-      client: await freePort(),
-      peer: await freePort(),
-    });
-  }
-  const initial = specs.map((s) => `${s.member}=http://127.0.0.1:${s.peer}`).join(',');
-  const members: Member[] = specs.map((s) => {
-    const log = openSync(`${s.dir}.log`, 'w');
-    const [cmd, ...pre] = command(s.dir);
-    const child = spawn(
-      cmd!,
-      [
-        ...pre,
-        `--name=${s.member}`,
-        `--data-dir=${s.dir}`,
-        `--listen-client-urls=http://127.0.0.1:${s.client}`,
-        `--advertise-client-urls=http://127.0.0.1:${s.client}`,
-        `--listen-peer-urls=http://127.0.0.1:${s.peer}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${s.peer}`,
-        `--initial-cluster=${initial}`,
-        '--initial-cluster-token=txn',
-      ],
-      { stdio: ['ignore', log, log] },
-    );
-    return { name: s.member, child, dataDir: s.dir, endpoint: `127.0.0.1:${s.client}` };
-  });
-  const cluster: Cluster = { name, members, leader: -1 };
-  const deadline = Date.now() + 30_000;
-  try {
-    for (const [i, m] of members.entries()) {
-      const c = new Etcd3({ hosts: m.endpoint });
-      try {
-        for (;;) {
-          if (m.child.exitCode !== null)
-            throw new Error(`${name} exited: ${readFileSync(`${m.dataDir}.log`, 'utf8')}`);
-          try {
-            const st = await c.maintenance.status();
-            if (st.leader !== '0') {
-              if (st.leader === st.header.member_id) cluster.leader = i;
-              break;
-            }
-          } catch {
-            // not up yet
-          }
-          if (Date.now() > deadline) throw new Error(`${name} did not start`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      } finally {
-        c.close();
-      }
-    }
-  } catch (err) {
-    await stopCluster(cluster);
-    throw err;
-  }
-  return cluster;
-}
-
-async function stopCluster(c: Cluster): Promise<void> {
-  await Promise.all(
-    c.members.map(async (m) => {
-      if (m.child.exitCode === null && m.child.signalCode === null) {
-        const exited = new Promise((r) => m.child.once('exit', r));
-        m.child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(m.dataDir, { recursive: true, force: true });
-      rmSync(`${m.dataDir}.log`, { force: true });
-    }),
-  );
+/** A cluster of 3 members of one system, `command` the executable and what precedes the flags. */
+function startCluster(name: string, command: string[]): Promise<Cluster> {
+  return startBenchCluster({ name, command, members: 3, dataParent: DATA_PARENT, token: 'txn' });
 }
 
 let runs = 0;
@@ -168,12 +83,10 @@ interface Tally {
 async function main(): Promise<void> {
   const clusters: Cluster[] = [];
   try {
-    clusters.push(await startCluster('kubets', (_) => [process.execPath, ...NODE_ARGS, STORE_BIN]));
+    clusters.push(await startCluster('kubets', [process.execPath, ...NODE_ARGS, STORE_BIN]));
     if (STORE_BIN_B)
-      clusters.push(
-        await startCluster('kubets-B', (_) => [process.execPath, ...NODE_ARGS, STORE_BIN_B]),
-      );
-    if (existsSync(ETCD_BIN)) clusters.push(await startCluster('etcd', (_) => [ETCD_BIN]));
+      clusters.push(await startCluster('kubets-B', [process.execPath, ...NODE_ARGS, STORE_BIN_B]));
+    if (existsSync(ETCD_BIN)) clusters.push(await startCluster('etcd', [ETCD_BIN]));
     else console.log(`${ETCD_BIN} missing: no etcd column`);
     // Warm-up (V8 compiles the hot paths after a few thousand calls).
     for (const c of clusters) for (const n of CLIENTS) await creates(c, n, OPS / 2);
@@ -223,7 +136,7 @@ async function main(): Promise<void> {
         );
       }
   } finally {
-    for (const c of clusters) await stopCluster(c);
+    for (const c of clusters) await stopBenchCluster(c);
   }
 }
 
