@@ -19,6 +19,7 @@ import {
   type JsonValue,
 } from '@kubets/apimachinery';
 import { memoized } from '../storage/shared.js';
+import { writeVarint } from '../wire/varint.js';
 import {
   DECODABLE,
   ENCODABLE,
@@ -355,11 +356,7 @@ class Writer {
       return;
     }
     this.ensure(8);
-    while (v > 0x7f) {
-      this.buf[this.pos++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    this.buf[this.pos++] = v;
+    this.pos = writeVarint(this.buf, this.pos, v);
   }
 
   tag(field: number, wire: number): void {

@@ -296,29 +296,42 @@ export function decodePutRequest(bytes: Uint8Array): PutRequest__Output | undefi
 
 /** Decodes an entry that holds exactly `{ ID, put }`; undefined for anything else. */
 function decodePutEntry(bytes: Uint8Array): InternalRequest__Output | undefined {
+  // Copies of key and value, as protobufjs makes from a Uint8Array: the state machine keeps
+  // them, and views would keep the whole entry's buffer alive behind them.
+  const e = decodeOneRequestEntry(bytes, IR_PUT, (r, end) => decodePutFields(r, end, true));
+  return e && { ID: e.id, put: e.body, request: 'put' };
+}
+
+/**
+ * An entry that holds exactly an ID and one request, the field `fieldKey`, decoded by
+ * `decodeBody` (which reads the request's bytes up to `end`); undefined for anything else.
+ */
+function decodeOneRequestEntry<T>(
+  bytes: Uint8Array,
+  fieldKey: number,
+  decodeBody: (r: VarintReader, end: number) => T | undefined,
+): { id: string; body: T } | undefined {
   const buf = asBuffer(bytes);
   const r = new VarintReader(buf);
   let id = 0n;
-  let put: InternalRequest__Output['put'] | undefined;
+  let body: T | undefined;
   while (r.pos < buf.length) {
     const key = buf[r.pos++]!;
     if (key === IR_ID) {
       const v = r.big(buf.length);
       if (v === undefined) return undefined;
       id = v;
-    } else if (key === IR_PUT && put === undefined) {
-      const len = r.small(buf.length);
-      if (len < 0 || r.pos + len > buf.length) return undefined;
-      // Copies of key and value, as protobufjs makes from a Uint8Array: the state machine
-      // keeps them, and views would keep the whole entry's buffer alive behind them.
-      put = decodePutFields(r, r.pos + len, true);
-      if (put === undefined) return undefined;
+    } else if (key === fieldKey && body === undefined) {
+      const e = fieldEnd(r, buf.length);
+      if (e < 0) return undefined;
+      body = decodeBody(r, e);
+      if (body === undefined) return undefined;
+      r.pos = e;
     } else {
       return undefined;
     }
   }
-  if (put === undefined) return undefined;
-  return { ID: id.toString(), put, request: 'put' };
+  return body === undefined ? undefined : { id: id.toString(), body };
 }
 
 // Field keys of InternalRequest.txn, TxnRequest, Compare and RequestOp.
@@ -481,28 +494,8 @@ function decodeTxnFields(
  * and values and puts' keys and values are copies: the state machine keeps them.
  */
 function decodeTxnEntry(bytes: Uint8Array): InternalRequest__Output | undefined {
-  const buf = asBuffer(bytes);
-  const r = new VarintReader(buf);
-  let id = 0n;
-  let txn: TxnRequest__Output | undefined;
-  while (r.pos < buf.length) {
-    const key = buf[r.pos++]!;
-    if (key === IR_ID) {
-      const v = r.big(buf.length);
-      if (v === undefined) return undefined;
-      id = v;
-    } else if (key === IR_TXN && txn === undefined) {
-      const e = fieldEnd(r, buf.length);
-      if (e < 0) return undefined;
-      txn = decodeTxnFields(r, e, 0, true);
-      if (txn === undefined) return undefined;
-      r.pos = e;
-    } else {
-      return undefined;
-    }
-  }
-  if (txn === undefined) return undefined;
-  return { ID: id.toString(), txn, request: 'txn' };
+  const e = decodeOneRequestEntry(bytes, IR_TXN, (r, end) => decodeTxnFields(r, end, 0, true));
+  return e && { ID: e.id, txn: e.body, request: 'txn' };
 }
 
 /** Room before a kept TxnRequest's bytes for the entry's ID and txn field heads. */

@@ -14,6 +14,7 @@
  * not a safe non-negative number — returns undefined and the caller uses protobufjs.
  */
 import type { TxnRequest } from '../../gen/etcd/types/etcdserverpb/TxnRequest.js';
+import { varintSize, writeVarint } from '../../wire/varint.js';
 
 const COMPARE_RESULT: Record<string, number> = { EQUAL: 0, GREATER: 1, LESS: 2, NOT_EQUAL: 3 };
 const COMPARE_TARGET: Record<string, number> = {
@@ -71,24 +72,6 @@ const REQUEST_OP: readonly (readonly [string, number, Fields])[] = [
 /** Marks a request this encoder does not take (protobufjs encodes it). */
 class Unsupported extends Error {}
 const UNSUPPORTED = new Unsupported();
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(buf: Buffer, at: number, n: number): number {
-  while (n >= 0x80) {
-    buf[at++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[at++] = n;
-  return at;
-}
 
 /** A field value as the non-negative integer written on the wire. */
 function scalar(kind: Kind, v: unknown): number {
