@@ -488,7 +488,12 @@ export class H2ClientConnection {
   private scheduleFlush(): void {
     if (!this.inChunk && !this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(this.flush);
+      // At the end of this event-loop iteration, not of this tick: the calls a busy server
+      // starts from every request it read in one poll phase go out in one socket write (as
+      // node:http2 schedules its writes). Each write to a loopback socket costs a system call
+      // that also runs the receiving side's network stack: ~0.25 ms of CPU per call when every
+      // call was written on its own (ADR 0040).
+      setImmediate(this.flush);
     }
   }
 
