@@ -295,6 +295,23 @@ describe('H2ClientConnection (gRPC unary calls on a JavaScript HTTP/2 client)', 
     });
   });
 
+  it('GOAWAY: a call waiting for a stream slot never starts on the connection', async () => {
+    const { conn, peer } = await setup();
+    const p = await peer();
+    p.handshake([[Setting.MAX_CONCURRENT_STREAMS, 1]]);
+    await p.take((f) => f.type === FrameType.SETTINGS && f.flags === Flag.ACK, 'SETTINGS ack');
+    const running = call(conn, request(Buffer.from('1')));
+    const waiting = call(conn, request(Buffer.from('2')));
+    await p.body(1);
+    // The server refuses stream 1 too (last stream id 0): its slot frees, the waiting call
+    // must not take it.
+    p.write(goawayFrame(0, ErrorCode.NO_ERROR));
+    expect(await running).toMatchObject({ kind: 'lost', refused: true });
+    expect(await waiting).toMatchObject({ kind: 'lost', refused: true });
+    await sleep(50);
+    expect(p.frames.some((f) => f.id === 3)).toBe(false);
+  });
+
   it('RST_STREAM: a reset ends its call; REFUSED_STREAM is "not processed"', async () => {
     const { conn, peer } = await setup();
     const reset = call(conn, request(Buffer.from('1')));

@@ -156,8 +156,10 @@ export class H2ClientConnection {
   /** The socket connected (and its TLS handshake ended): calls written since may have arrived. */
   private established = false;
   private dead = false;
-  /** The server sent GOAWAY: no new streams here. */
+  /** No new streams here (GOAWAY, stream ids used up, closed); the owner was told. */
   private goingAway = false;
+  /** The server sent GOAWAY. */
+  private peerGoaway = false;
   private peerMaxFrame = DEFAULT_MAX_FRAME;
   private peerInitialWindow = DEFAULT_WINDOW;
   private peerMaxStreams = Infinity;
@@ -254,7 +256,7 @@ export class H2ClientConnection {
 
   /** Whether new calls may start here (not closed, no GOAWAY, stream ids left). */
   get usable(): boolean {
-    return !this.dead && !this.goingAway && this.nextId <= LAST_CLIENT_STREAM;
+    return !this.dead && !this.goingAway && !this.peerGoaway && this.nextId <= LAST_CLIENT_STREAM;
   }
 
   /** Whether the socket connected (calls written since may have reached the server). */
@@ -874,6 +876,8 @@ export class H2ClientConnection {
     // Streams above the last id were not processed (6.8): they may run elsewhere.
     const cause = `server sent GOAWAY (code ${code}${debug ? `: ${debug}` : ''})`;
     this.lastError = cause;
+    // No stream may start here any more, not even a waiting call as a slot frees below.
+    this.peerGoaway = true;
     for (const s of [...this.streams.values()]) {
       if (s.id > lastId) {
         this.forget(s);
