@@ -99,6 +99,8 @@ const COPY_LIMIT = 4096;
 const KEEPALIVE_PING = Buffer.from('kubetskc', 'latin1');
 const LAST_CLIENT_STREAM = 2 ** 31 - 1;
 const EMPTY = Buffer.alloc(0);
+/** `grpc-timeout` as a literal field without indexing, new name (RFC 7541 6.2.2), up to its value. */
+const TIMEOUT_FIELD = Buffer.from('\x00\x0cgrpc-timeout', 'latin1');
 
 class ConnectionError extends Error {
   constructor(
@@ -188,8 +190,8 @@ export class H2ClientConnection {
   /** The constant parts of every request's header block: pseudo-headers, then the others. */
   private readonly pseudoBlock: Buffer;
   private readonly fixedBlock: Buffer;
-  /** Each path's encoded `:path` field. */
-  private readonly pathBlocks = new Map<string, Buffer>();
+  /** Each path's block up to the per-call fields (pseudo-headers, content-type, te). */
+  private readonly heads = new Map<string, Buffer>();
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private lastError = '';
@@ -305,30 +307,42 @@ export class H2ClientConnection {
   /** The request's header block as HEADERS (+ CONTINUATION) frames. */
   private writeHeaders(s: UnaryStream): void {
     const r = s.request;
-    let path = this.pathBlocks.get(r.path);
-    if (path === undefined) {
-      path = encodeFields([[':path', r.path]]);
-      if (this.pathBlocks.size < 256) this.pathBlocks.set(r.path, path);
+    // Pseudo-headers (`:path` among them) come before every other field (8.3): the constant
+    // part of each path's block is encoded once.
+    let head = this.heads.get(r.path);
+    if (head === undefined) {
+      head = Buffer.concat([this.pseudoBlock, encodeFields([[':path', r.path]]), this.fixedBlock]);
+      if (this.heads.size < 256) this.heads.set(r.path, head);
     }
-    const extra: Array<readonly [string, string]> = [];
-    if (r.timeout !== undefined) extra.push(['grpc-timeout', r.timeout]);
-    if (r.headers !== undefined) for (const h of r.headers) extra.push(h);
-    const tail = extra.length === 0 ? EMPTY : encodeFields(extra);
-    // Pseudo-headers (`:path` among them) come before every other field (8.3).
-    const len = this.pseudoBlock.length + path.length + this.fixedBlock.length + tail.length;
+    // grpc-timeout (at most 8 digits and a unit) as a literal without indexing, written in
+    // place; anything longer than a one-byte length goes through the encoder.
+    const short = r.timeout === undefined || r.timeout.length < 127;
+    const timeout = short ? r.timeout : undefined;
+    const timeoutLen = timeout === undefined ? 0 : TIMEOUT_FIELD.length + 1 + timeout.length;
+    const extra = short ? r.headers : [['grpc-timeout', r.timeout!] as const, ...(r.headers ?? [])];
+    const tail = extra === undefined ? EMPTY : encodeFields(extra);
+    const len = head.length + timeoutLen + tail.length;
     const endStream = r.body.length === 0 ? Flag.END_STREAM : 0;
     if (len <= this.peerMaxFrame && len <= COPY_LIMIT) {
       const at = this.reserve(FRAME_HEADER + len);
-      writeFrameHeader(this.slab, at, len, FrameType.HEADERS, Flag.END_HEADERS | endStream, s.id);
+      const slab = this.slab;
+      writeFrameHeader(slab, at, len, FrameType.HEADERS, Flag.END_HEADERS | endStream, s.id);
       let pos = at + FRAME_HEADER;
-      pos += this.pseudoBlock.copy(this.slab, pos);
-      pos += path.copy(this.slab, pos);
-      pos += this.fixedBlock.copy(this.slab, pos);
-      tail.copy(this.slab, pos);
+      pos += head.copy(slab, pos);
+      if (timeout !== undefined) {
+        pos += TIMEOUT_FIELD.copy(slab, pos);
+        slab[pos++] = timeout.length;
+        pos += slab.write(timeout, pos, 'latin1');
+      }
+      tail.copy(slab, pos);
       this.scheduleFlush();
       return;
     }
-    const block = Buffer.concat([this.pseudoBlock, path, this.fixedBlock, tail]);
+    const block = Buffer.concat([
+      head,
+      timeout === undefined ? EMPTY : encodeFields([['grpc-timeout', timeout]]),
+      tail,
+    ]);
     const max = this.peerMaxFrame;
     for (let off = 0; off < block.length; off += max) {
       const last = off + max >= block.length;
