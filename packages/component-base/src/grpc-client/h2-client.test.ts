@@ -249,6 +249,51 @@ describe('H2ClientConnection (gRPC unary calls on a JavaScript HTTP/2 client)', 
     expect(await answer).toMatchObject({ kind: 'answer', grpcStatus: 0, message: undefined });
   });
 
+  it('reads padded frames and HEADERS with priority, and applies a new initial window to open streams', async () => {
+    const { conn, peer } = await setup();
+    // A first call brings the connection up; the second starts after our SETTINGS arrived.
+    const first = call(conn, request(Buffer.from('1')));
+    const p = await peer();
+    p.handshake([[Setting.INITIAL_WINDOW_SIZE, 1000]]);
+    await p.take((f) => f.type === FrameType.SETTINGS && f.flags === Flag.ACK, 'SETTINGS ack');
+    await p.body(1);
+    p.write(headers(1, [...OK_HEADERS, ['grpc-status', '0']], true));
+    await first;
+    const big = Buffer.alloc(100_000, 3);
+    const answer = call(conn, request(big));
+    await p.take((f) => f.type === FrameType.HEADERS && f.id === 3, 'HEADERS');
+    await sleep(100);
+    // The stream's window is 1,000 bytes (the connection's 65,535).
+    expect(
+      p.frames.filter((f) => f.type === FrameType.DATA).reduce((n, f) => n + f.payload.length, 0),
+    ).toBe(1000);
+    // A larger initial window adds to the open stream's window (6.9.2); the connection window
+    // still limits the rest until it is returned.
+    p.write(
+      settingsFrame([[Setting.INITIAL_WINDOW_SIZE, 1_000_000]]),
+      windowUpdateFrame(0, 1_000_000),
+    );
+    const body = await p.body(3);
+    expect(body.length).toBe(big.length + 5);
+    // HEADERS padded and with priority fields; DATA padded.
+    const block = encodeHeaders(OK_HEADERS);
+    const headersPayload = Buffer.concat([
+      Buffer.from([3]),
+      Buffer.alloc(5),
+      block,
+      Buffer.alloc(3),
+    ]);
+    const msg = grpcMessage(Buffer.from('padded'));
+    const dataPayload = Buffer.concat([Buffer.from([7]), msg, Buffer.alloc(7)]);
+    p.write(
+      frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.PADDED | Flag.PRIORITY, 3, headersPayload),
+      frame(FrameType.DATA, Flag.PADDED, 3, dataPayload),
+      headers(3, [['grpc-status', '0']], true),
+    );
+    const out = await answer;
+    expect(out.kind === 'answer' && out.message?.toString()).toBe('padded');
+  });
+
   it('returns receive window as answers arrive', async () => {
     const { conn, peer } = await setup();
     const answer = call(conn, request(Buffer.from('x')));
