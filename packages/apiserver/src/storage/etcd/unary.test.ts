@@ -62,7 +62,7 @@ async function failure(p: Promise<unknown>): Promise<ServiceError> {
   throw new Error('expected the call to fail');
 }
 
-describe('UnaryTransport (gRPC unary calls over node:http2)', () => {
+describe('UnaryTransport (gRPC unary calls on the JavaScript HTTP/2 client, node:http2 servers)', () => {
   const servers: Http2Server[] = [];
   const transports: UnaryTransport[] = [];
   const transport = (target: string): UnaryTransport => {
