@@ -35,7 +35,7 @@ export function isUnavailable(err: unknown): boolean {
 export function isSafeToRetryWrite(err: unknown): boolean {
   if (!isUnavailable(err)) return false;
   const details = (err as ServiceError).details ?? (err as Error).message;
-  return /No connection established|ECONNREFUSED|failed to connect|Name resolution failed/i.test(
+  return /No connection established|not processed|ECONNREFUSED|failed to connect|Name resolution failed/i.test(
     details,
   );
 }

@@ -1,9 +1,9 @@
 /**
  * A small etcd v3 client over the generated gRPC code (proto/etcd): KV, Watch, Lease and
  * Maintenance, with several endpoints and failover. It works the same against real etcd and
- * kubets-store, which speak the same protocol. Unary calls go straight over node:http2
- * (unary.ts: grpc-js's per-call layers cost more than the exchange); the watch stream uses
- * grpc-js.
+ * kubets-store, which speak the same protocol. Unary calls go over component-base's JavaScript
+ * HTTP/2 client (unary.ts: grpc-js's per-call layers and node:http2's per-stream objects cost
+ * more than the exchange); the watch stream uses grpc-js.
  *
  * Failover: one connection per endpoint (each reconnects by itself); a call that fails
  * with UNAVAILABLE moves to the next endpoint and is retried — always for reads, and for writes
@@ -58,7 +58,7 @@ export interface EtcdCallTracing {
 
 interface Member {
   endpoint: EtcdEndpoint;
-  /** KV, Lease and Maintenance calls (node:http2, see unary.ts). */
+  /** KV, Lease and Maintenance calls (JavaScript HTTP/2 client, see unary.ts). */
   unary: UnaryTransport;
   /** The watch stream (grpc-js, its own connection). */
   watch: WatchClient;

@@ -21,6 +21,7 @@ import { EtcdClient } from './etcd-client.js';
 import { isCompactedError, isSafeToRetryWrite, isUnavailable } from './errors.js';
 import { UnaryTransport, type UnaryMethod } from './unary.js';
 import { issue, makeCA, OPENSSL } from '../../../test/helpers/pki.js';
+import { startKubetsStore, storeMissingReason } from '../../../test/helpers/store.js';
 
 /** A method whose messages are the raw bytes (the transport does not care). */
 const ECHO: UnaryMethod<Buffer, Buffer> = {
@@ -61,7 +62,7 @@ async function failure(p: Promise<unknown>): Promise<ServiceError> {
   throw new Error('expected the call to fail');
 }
 
-describe('UnaryTransport (gRPC unary calls over node:http2)', () => {
+describe('UnaryTransport (gRPC unary calls on the JavaScript HTTP/2 client, node:http2 servers)', () => {
   const servers: Http2Server[] = [];
   const transports: UnaryTransport[] = [];
   const transport = (target: string): UnaryTransport => {
@@ -298,3 +299,63 @@ describe.skipIf(etcdMissingReason() !== undefined)('EtcdClient unary calls again
     }
   });
 });
+
+/** The same calls against both servers the API server runs on (the JavaScript HTTP/2 client). */
+const BACKENDS: Array<{
+  name: string;
+  missing: string | undefined;
+  start(): Promise<EtcdProcess>;
+}> = [
+  { name: 'etcd', missing: etcdMissingReason(), start: startEtcd },
+  { name: 'kubets-store', missing: storeMissingReason(), start: () => startKubetsStore() },
+];
+
+for (const backend of BACKENDS) {
+  describe.skipIf(backend.missing !== undefined)(`unary calls against ${backend.name}`, () => {
+    if (backend.missing) console.warn(`skipping: ${backend.missing}`);
+    let server: EtcdProcess;
+    let client: EtcdClient;
+    beforeAll(async () => {
+      server = await backend.start();
+      client = new EtcdClient({ endpoints: server.endpoint });
+    }, 60_000);
+    afterAll(async () => {
+      client?.close();
+      await server?.stop();
+    });
+
+    it('sends a 1 MiB Txn past the 64 KiB windows and reads it back in one large answer', async () => {
+      const big = Buffer.alloc(1024 * 1024, 0x61);
+      const keys = Array.from({ length: 3 }, (_, i) => Buffer.from(`/h2/big/${i}`));
+      for (const key of keys) {
+        const put = await client.txn({
+          compare: [],
+          success: [{ request_put: { key, value: big } }],
+          failure: [],
+        });
+        expect(put.succeeded).toBe(true);
+      }
+      // A 3 MiB answer: many DATA frames, one message joined across them.
+      const all = await client.range({
+        key: Buffer.from('/h2/big/'),
+        range_end: Buffer.from('/h2/big0'),
+      });
+      expect(all.kvs.map((kv) => kv.value.length)).toEqual([big.length, big.length, big.length]);
+      expect(all.kvs.every((kv) => kv.value.equals(big))).toBe(true);
+    }, 60_000);
+
+    it('answers many concurrent calls each with its own result, and errors with their status', async () => {
+      const keys = Array.from({ length: 300 }, (_, i) => Buffer.from(`/h2/many/${i}`));
+      await Promise.all(keys.map((key, i) => client.put({ key, value: Buffer.from(`v${i}`) })));
+      const reads = await Promise.all(keys.map((key) => client.range({ key })));
+      expect(reads.map((r) => r.kvs[0]?.value.toString())).toEqual(keys.map((_, i) => `v${i}`));
+      const st = await client.status();
+      expect(BigInt(st.header?.revision ?? '0')).toBeGreaterThan(300n);
+      // A read below the compacted revision: OUT_OF_RANGE with etcd's message (Trailers-Only).
+      const rev = BigInt(reads[299]!.header!.revision);
+      await client.compact(rev - 10n);
+      const err = await failure(client.range({ key: keys[0]!, revision: String(rev - 20n) }));
+      expect(isCompactedError(err)).toBe(true);
+    }, 60_000);
+  });
+}

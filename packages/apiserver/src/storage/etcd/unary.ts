@@ -1,26 +1,35 @@
 /**
- * Unary gRPC calls to one etcd member straight over node:http2, for the KV, Lease and
- * Maintenance requests the API server makes on every write and read (ADR 0014).
+ * Unary gRPC calls to one etcd member over component-base's JavaScript HTTP/2 client
+ * (`@kubets/component-base/grpc-client`, ADR 0040), for the KV, Lease and Maintenance requests
+ * the API server makes on every write and read (ADR 0014).
  *
  * grpc-js spends more CPU on its layers per call (interceptors, resolving, retrying and
  * load-balancing calls, filters, a deadline timer and a captured stack per call) than the
- * HTTP/2 exchange itself costs: measured 125 µs against 70 µs per Txn. The message encoding is
- * unchanged (proto-loader's serializers from the generated package definition), so requests and
- * responses keep exactly their shapes; watches stay on grpc-js (one long-lived stream).
+ * HTTP/2 exchange itself costs (ADR 0014), and node:http2's client costs a stream object, an
+ * AsyncResource and several events per call (ADR 0035 finding 1). The message encoding is
+ * unchanged (proto-loader's serializers from the generated package definition, or txn-codec's
+ * hand-written frame), so requests and responses keep exactly their shapes; watches stay on
+ * grpc-js (one long-lived stream).
  *
  * What grpc-js did that this keeps: one HTTP/2 connection per member carrying every call,
- * reconnection on the next call after the connection is lost, deadlines (`grpc-timeout` sent,
- * DEADLINE_EXCEEDED when they pass), keepalive pings (30 s, 10 s to answer, as kube-apiserver),
- * a 16 MiB receive window, TLS with the CA and client certificate, and errors shaped like
- * grpc-js's ServiceError (`code`, `details`, `metadata`, message `<code> <NAME>: <details>`)
- * so the classification in errors.ts is unchanged. A call that never left because the
- * connection could not be established fails with UNAVAILABLE "No connection established",
- * which is what makes a write safe to retry elsewhere; any later failure is ambiguous.
+ * reconnection on the next call after the connection is lost (or the member sent GOAWAY),
+ * deadlines (`grpc-timeout` sent, DEADLINE_EXCEEDED and RST_STREAM CANCEL when they pass),
+ * keepalive pings (30 s, 10 s to answer, as kube-apiserver), a 16 MiB receive window, TLS with
+ * the CA and client certificate, and errors shaped like grpc-js's ServiceError (`code`,
+ * `details`, `metadata`, message `<code> <NAME>: <details>`) so the classification in errors.ts
+ * is unchanged. A call that never left because the connection could not be established fails
+ * with UNAVAILABLE "No connection established", and one the member refused unprocessed (above a
+ * GOAWAY's last stream id, REFUSED_STREAM) with UNAVAILABLE "... not processed": both make a
+ * write safe to retry elsewhere; any later failure is ambiguous.
  */
-import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { frameMessage } from '@kubets/component-base/grpc-server';
+import {
+  H2ClientConnection,
+  type UnaryOutcome,
+  type UnaryStream,
+} from '@kubets/component-base/grpc-client';
 
 export interface UnaryTransportOptions {
   /** `host:port`. */
@@ -69,22 +78,22 @@ const DEADLINE_SWEEP_MS = 100;
 
 interface Pending {
   deadline: number;
-  stream: ClientHttp2Stream;
+  stream: UnaryStream;
   fail(err: ServiceError): void;
 }
 
 export class UnaryTransport {
-  private session: ClientHttp2Session | undefined;
-  /** Per session: whether it completed its connection (calls on it may have reached etcd). */
-  private readonly connected = new WeakMap<ClientHttp2Session, boolean>();
+  private conn: H2ClientConnection | undefined;
   private readonly pending = new Set<Pending>();
   private sweep: NodeJS.Timeout | undefined;
-  private keepalive: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly authority: string;
+  private readonly host: string;
+  private readonly port: number;
 
   constructor(private readonly o: UnaryTransportOptions) {
-    this.authority = `${o.secure ? 'https' : 'http'}://${o.target}`;
+    const colon = o.target.lastIndexOf(':');
+    this.host = o.target.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+    this.port = Number(o.target.slice(colon + 1));
   }
 
   /** Sends one request; resolves with the decoded response or rejects with a ServiceError. */
@@ -105,136 +114,48 @@ export class UnaryTransport {
         serviceError(GrpcStatus.INTERNAL, `Request message serialization failure: ${String(err)}`),
       );
     }
-    const session = this.currentSession();
+    const conn = this.connection();
+    const timeoutMs = Math.max(1, deadline - Date.now());
     return new Promise<Res>((resolve, reject) => {
-      const timeoutMs = Math.max(1, deadline - Date.now());
-      let stream: ClientHttp2Stream;
-      try {
-        stream = session.request({
-          ...extraHeaders,
-          ':method': 'POST',
-          ':path': method.path,
-          ':scheme': this.o.secure ? 'https' : 'http',
-          'content-type': 'application/grpc',
-          te: 'trailers',
-          // At most 8 digits on the wire: whole seconds beyond that.
-          'grpc-timeout':
-            timeoutMs < 1e8
-              ? `${timeoutMs}m`
-              : `${Math.min(99_999_999, Math.ceil(timeoutMs / 1000))}S`,
-        });
-      } catch (err) {
-        // The session was already closing: nothing was sent.
-        reject(
-          serviceError(
-            GrpcStatus.UNAVAILABLE,
-            `No connection established. Last error: ${(err as Error).message}`,
-          ),
-        );
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let grpcStatus: string | undefined;
-      let grpcMessage = '';
-      let httpStatus = 0;
       let settled = false;
       const entry: Pending = {
         deadline: Date.now() + timeoutMs,
-        stream,
-        fail: (err) => finish(err),
-      };
-      const finish = (err: ServiceError | undefined, res?: Res): void => {
-        if (settled) return;
-        settled = true;
-        this.pending.delete(entry);
-        if (err) {
-          if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+        stream: undefined as unknown as UnaryStream,
+        fail: (err) => {
+          if (settled) return;
+          settled = true;
+          this.pending.delete(entry);
+          entry.stream.cancel();
           reject(err);
-        } else resolve(res as Res);
+        },
       };
-      // Whether the call may have reached etcd decides if a write may be retried elsewhere.
-      const lost = (cause: string): ServiceError =>
-        serviceError(
-          GrpcStatus.UNAVAILABLE,
-          this.connected.get(session) === true
-            ? `Connection dropped${cause ? `: ${cause}` : ''}`
-            : `No connection established. Last error: ${cause || 'connection closed'}`,
-        );
+      entry.stream = conn.unary(
+        {
+          path: method.path,
+          // At most 8 digits on the wire: whole seconds beyond that.
+          timeout:
+            timeoutMs < 1e8
+              ? `${timeoutMs}m`
+              : `${Math.min(99_999_999, Math.ceil(timeoutMs / 1000))}S`,
+          headers: extraHeaders === undefined ? undefined : headerPairs(extraHeaders),
+          body,
+        },
+        (outcome) => {
+          if (settled) return;
+          settled = true;
+          this.pending.delete(entry);
+          let res: Res;
+          try {
+            res = answer(method, outcome);
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
+          resolve(res);
+        },
+      );
       this.pending.add(entry);
       this.startSweep();
-      const takeStatus = (headers: Record<string, unknown>): void => {
-        const s = headers['grpc-status'];
-        if (typeof s === 'string') grpcStatus = s;
-        const m = headers['grpc-message'];
-        if (typeof m === 'string') grpcMessage = decodeGrpcMessage(m);
-      };
-      stream.on('response', (headers) => {
-        httpStatus = Number(headers[':status'] ?? 0);
-        // A trailers-only answer (errors) carries the status in the headers.
-        takeStatus(headers);
-      });
-      stream.on('trailers', (trailers: Record<string, unknown>) => takeStatus(trailers));
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        if (grpcStatus === undefined && httpStatus === 0) {
-          // Ended without any answer: the connection went away under the call.
-          finish(lost(''));
-          return;
-        }
-        if (grpcStatus === undefined) {
-          finish(
-            serviceError(
-              httpStatus === 200 ? GrpcStatus.UNKNOWN : httpStatusToGrpc(httpStatus),
-              httpStatus === 200
-                ? 'Received RST_STREAM or end of stream without a grpc-status'
-                : `Received HTTP status code ${httpStatus}`,
-            ),
-          );
-          return;
-        }
-        const code = Number(grpcStatus);
-        if (code !== (GrpcStatus.OK as number)) {
-          finish(serviceError(code, grpcMessage));
-          return;
-        }
-        const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        if (data.length < 5 || data[0] !== 0 || data.readUInt32BE(1) !== data.length - 5) {
-          finish(serviceError(GrpcStatus.INTERNAL, 'Malformed or compressed response message'));
-          return;
-        }
-        let res: Res;
-        try {
-          res = method.responseDeserialize(data.subarray(5));
-        } catch (err) {
-          finish(
-            serviceError(
-              GrpcStatus.INTERNAL,
-              `Response message parsing error: ${(err as Error).message}`,
-            ),
-          );
-          return;
-        }
-        finish(undefined, res);
-      });
-      stream.on('error', (err: Error) => finish(lost(err.message)));
-      stream.on('close', () => {
-        // Closed without 'end' (RST_STREAM from the server, session gone).
-        if (settled) return;
-        const code = stream.rstCode;
-        if (session.closed || session.destroyed) {
-          finish(lost(''));
-          return;
-        }
-        finish(
-          serviceError(
-            code === constants.NGHTTP2_REFUSED_STREAM
-              ? GrpcStatus.UNAVAILABLE
-              : GrpcStatus.INTERNAL,
-            `Received RST_STREAM with code ${code ?? 'unknown'}`,
-          ),
-        );
-      });
-      stream.end(body);
     });
   }
 
@@ -245,81 +166,29 @@ export class UnaryTransport {
     for (const p of [...this.pending]) {
       p.fail(serviceError(GrpcStatus.CANCELLED, 'Channel has been shut down'));
     }
-    this.dropSession();
+    const c = this.conn;
+    this.conn = undefined;
+    c?.destroy('Channel has been shut down');
   }
 
-  private currentSession(): ClientHttp2Session {
-    if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
-    const tls = this.o.tls;
-    const session = connect(this.authority, {
-      settings: { initialWindowSize: RECEIVE_WINDOW },
-      ...(this.o.secure
-        ? {
-            ...(tls?.ca ? { ca: tls.ca } : {}),
-            ...(tls?.cert ? { cert: tls.cert } : {}),
-            ...(tls?.key ? { key: tls.key } : {}),
-          }
-        : {}),
+  /** The member's connection, a new one when there is none or it can take no more calls. */
+  private connection(): H2ClientConnection {
+    const current = this.conn;
+    if (current !== undefined && current.usable) return current;
+    const conn: H2ClientConnection = new H2ClientConnection({
+      host: this.host,
+      port: this.port,
+      ...(this.o.secure ? { tls: this.o.tls ?? {} } : {}),
+      windowBytes: RECEIVE_WINDOW,
+      keepaliveTimeMs: this.o.keepaliveTimeMs ?? 30_000,
+      keepaliveTimeoutMs: this.o.keepaliveTimeoutMs ?? 10_000,
+      onClose: () => {
+        // The next call connects again (a GOAWAY's open calls finish on the old connection).
+        if (this.conn === conn) this.conn = undefined;
+      },
     });
-    this.session = session;
-    this.connected.set(session, false);
-    session.on('connect', () => {
-      this.connected.set(session, true);
-      if (this.session !== session) return;
-      session.setLocalWindowSize(RECEIVE_WINDOW);
-      this.startKeepalive(session);
-    });
-    const gone = (): void => {
-      if (this.session === session) {
-        this.session = undefined;
-        this.stopKeepalive();
-      }
-    };
-    // Stream errors report to their calls; the session's own error only retires it.
-    session.on('error', gone);
-    session.on('close', gone);
-    session.on('goaway', gone);
-    // Idle connections do not keep the process alive (grpc-js unrefs its channels too).
-    session.unref();
-    return session;
-  }
-
-  private dropSession(): void {
-    const s = this.session;
-    this.session = undefined;
-    this.stopKeepalive();
-    if (s && !s.destroyed) s.destroy();
-  }
-
-  private startKeepalive(session: ClientHttp2Session): void {
-    this.stopKeepalive();
-    const interval = this.o.keepaliveTimeMs ?? 30_000;
-    const timeout = this.o.keepaliveTimeoutMs ?? 10_000;
-    this.keepalive = setInterval(() => {
-      if (this.session !== session) return;
-      const timer = setTimeout(() => {
-        // No answer: the member is gone; fail what is pending on it and reconnect next time.
-        if (this.session !== session) return;
-        for (const p of [...this.pending]) {
-          if (p.stream.session === session) {
-            p.fail(serviceError(GrpcStatus.UNAVAILABLE, 'Connection dropped: keepalive timeout'));
-          }
-        }
-        this.dropSession();
-      }, timeout);
-      timer.unref();
-      try {
-        session.ping(() => clearTimeout(timer));
-      } catch {
-        clearTimeout(timer);
-      }
-    }, interval);
-    this.keepalive.unref();
-  }
-
-  private stopKeepalive(): void {
-    if (this.keepalive) clearInterval(this.keepalive);
-    this.keepalive = undefined;
+    this.conn = conn;
+    return conn;
   }
 
   private startSweep(): void {
@@ -336,6 +205,65 @@ export class UnaryTransport {
       }
     }, DEADLINE_SWEEP_MS);
   }
+}
+
+/** The call's result from how its stream ended; throws the ServiceError grpc-js would give. */
+function answer<Req, Res>(method: UnaryMethod<Req, Res>, outcome: UnaryOutcome): Res {
+  switch (outcome.kind) {
+    case 'lost':
+      // Whether the call may have reached etcd decides if a write may be retried elsewhere.
+      throw serviceError(
+        GrpcStatus.UNAVAILABLE,
+        outcome.refused
+          ? `Stream refused by the server, not processed: ${outcome.cause}`
+          : outcome.sent
+            ? `Connection dropped: ${outcome.cause}`
+            : `No connection established. Last error: ${outcome.cause}`,
+      );
+    case 'reset':
+      throw serviceError(GrpcStatus.INTERNAL, `Received RST_STREAM with code ${outcome.code}`);
+    case 'answer':
+      break;
+  }
+  const { httpStatus, grpcStatus } = outcome;
+  if (grpcStatus === undefined) {
+    if (httpStatus !== 200 && httpStatus !== 0) {
+      throw serviceError(httpStatusToGrpc(httpStatus), `Received HTTP status code ${httpStatus}`);
+    }
+    throw serviceError(
+      GrpcStatus.UNKNOWN,
+      outcome.malformed ?? 'Received RST_STREAM or end of stream without a grpc-status',
+    );
+  }
+  if (grpcStatus !== (GrpcStatus.OK as number)) {
+    throw serviceError(grpcStatus, decodeGrpcMessage(outcome.grpcMessage));
+  }
+  if (outcome.message === undefined || outcome.malformed !== undefined) {
+    throw serviceError(
+      GrpcStatus.INTERNAL,
+      `Malformed or compressed response message${outcome.malformed ? `: ${outcome.malformed}` : ''}`,
+    );
+  }
+  try {
+    return method.responseDeserialize(outcome.message);
+  } catch (err) {
+    throw serviceError(
+      GrpcStatus.INTERNAL,
+      `Response message parsing error: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** node:http-style headers (grpc-js Metadata.toHttp2Headers) as name/value pairs. */
+function headerPairs(headers: OutgoingHttpHeaders): Array<readonly [string, string]> {
+  const out: Array<readonly [string, string]> = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (Array.isArray(value)) for (const v of value) out.push([lower, v]);
+    else out.push([lower, String(value)]);
+  }
+  return out;
 }
 
 /** grpc-message is percent-encoded (gRPC over HTTP/2). */
