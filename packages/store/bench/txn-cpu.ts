@@ -23,7 +23,8 @@
  * Environment: TXN_CLIENTS (default "10,50"), TXN_OPS (writes per round, default 2000),
  * TXN_ROUNDS (alternations, default 3), BENCH_VALUE_BYTES (default 2500), BENCH_DATA_DIR,
  * KUBETS_STORE_NODE_ARGS (node options for the kubets-store members, e.g. --cpu-prof),
- * KUBETS_STORE_NODE_ARGS_B (the second build's, when they differ).
+ * KUBETS_STORE_NODE_ARGS_B (the second build's, when they differ), BENCH_KEEP_LOGS (keep the
+ * members' logs beside their removed data dirs).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -281,7 +282,7 @@ async function main(): Promise<void> {
       }
   } finally {
     for (const st of updateStates.values()) st.watchClient.close();
-    for (const c of clusters) await stopBenchCluster(c);
+    for (const c of clusters) await stopBenchCluster(c, process.env.BENCH_KEEP_LOGS !== undefined);
   }
 }
 

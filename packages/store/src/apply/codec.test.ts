@@ -6,7 +6,7 @@ import type {
 import type { Compare } from '../gen/etcd/types/etcdserverpb/Compare.js';
 import type { RequestOp } from '../gen/etcd/types/etcdserverpb/RequestOp.js';
 import type { TxnRequest } from '../gen/etcd/types/etcdserverpb/TxnRequest.js';
-import { internalRequestCodec, messageCodec } from './codec.js';
+import { decodeTxnRequest, internalRequestCodec, messageCodec } from './codec.js';
 
 const generic = messageCodec<InternalRequest, InternalRequest__Output>(
   'kubets.store.InternalRequest',
@@ -189,6 +189,25 @@ describe('log entry codec', () => {
     const fast = internalRequestCodec.decode(bytesOf);
     expect(comparable(fast)).toStrictEqual(comparable(generic.decode(bytesOf)));
     expect(fast.txn?.failure[0]?.request_range?.key.equals(key)).toBe(true);
+  });
+
+  it('gives back the request of an entry this member wrote, once, equal to its decoding', () => {
+    const key = Buffer.from('/registry/pods/bench/bench-2');
+    const wire = messageCodec<TxnRequest, TxnRequest>('etcdserverpb.TxnRequest').encode({
+      compare: [{ target: 'MOD', result: 'EQUAL', key, mod_revision: '77' }],
+      success: [{ request_put: { key, value: Buffer.alloc(2500, 3) } }],
+      failure: [{ request_range: { key } }],
+    });
+    const txn = decodeTxnRequest(Buffer.from(wire))!;
+    const entry = internalRequestCodec.encode({ ID: '18446744073709551615', txn });
+    const expected = comparable(generic.decode(entry));
+    // The proposer applying its own entry object: the request it decoded, not a new decoding.
+    const own = internalRequestCodec.decode(entry);
+    expect(own.txn).toBe(txn);
+    expect(comparable(own)).toStrictEqual(expected);
+    // Taken once; the same bytes in another object (the WAL, a peer) are decoded.
+    expect(internalRequestCodec.decode(entry).txn).not.toBe(txn);
+    expect(comparable(internalRequestCodec.decode(Buffer.from(entry)))).toStrictEqual(expected);
   });
 
   it('leaves transactions with unknown fields or two oneof members to the generic codec', () => {

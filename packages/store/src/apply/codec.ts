@@ -60,7 +60,10 @@ const genericInternalRequest = messageCodec<InternalRequest, InternalRequest__Ou
 export const internalRequestCodec: MessageCodec<InternalRequest, InternalRequest__Output> = {
   encode: (req) => encodePutEntry(req) ?? encodeTxnEntry(req) ?? genericInternalRequest.encode(req),
   decode: (bytes) =>
-    decodePutEntry(bytes) ?? decodeTxnEntry(bytes) ?? genericInternalRequest.decode(bytes),
+    takeOwnEntry(bytes) ??
+    decodePutEntry(bytes) ??
+    decodeTxnEntry(bytes) ??
+    genericInternalRequest.decode(bytes),
 };
 
 // Field keys (number << 3 | wire type) of InternalRequest and PutRequest.
@@ -536,7 +539,27 @@ function encodeTxnEntry(req: InternalRequest): Uint8Array | undefined {
   // Once in the log the kept bytes belong to the entry: a second proposal of the same object
   // (none today) would re-encode.
   txnWireBytes.delete(txn);
-  return kept.subarray(start);
+  const entry = kept.subarray(start);
+  ownEntries.set(entry, { ID: id.toString(), txn: txn as TxnRequest__Output, request: 'txn' });
+  return entry;
+}
+
+/**
+ * Entries this member wrote around a request's own bytes (encodeTxnEntry), each with the
+ * request it was decoded into: the bytes are that request's, so when this member applies the
+ * very same entry object (the proposer leads, as kube-apiserver's member mostly does: the Raft
+ * log hands the proposal's bytes back), decoding it again would only rebuild the same object
+ * and copy its key and value (decision 0038). The views of the kept copy stay valid: the copy
+ * belongs to this entry alone. Weak, and taken once: an entry that is never applied here (the
+ * proposal was dropped, or this member forwarded it) leaves with the entry, and any other
+ * object of the same bytes (read back from the WAL, received from a peer) is decoded.
+ */
+const ownEntries = new WeakMap<Uint8Array, InternalRequest__Output>();
+
+function takeOwnEntry(bytes: Uint8Array): InternalRequest__Output | undefined {
+  const own = ownEntries.get(bytes);
+  if (own !== undefined) ownEntries.delete(bytes);
+  return own;
 }
 
 export const memberRecordCodec = messageCodec<MemberRecord, MemberRecord__Output>(
