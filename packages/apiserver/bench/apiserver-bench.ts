@@ -27,7 +27,8 @@
  * form client-go's components use), BENCH_UPDATE_PATH
  * (api; `store` puts the updates straight
  * into the store so the API server's CPU is the watch fan-out alone), BENCH_KINDS (REST,gRPC: the create client kinds), BENCH_DATA_DIR (default /dev/shm when present: tmpfs takes
- * the disk out of the comparison), ETCD_BIN (/usr/bin/etcd), BENCH_SERVER_WORKERS (1: the API
+ * the disk out of the comparison), ETCD_BIN (/usr/bin/etcd), KUBETS_STORE_BIN and
+ * BENCH_STORE_NODE_ARGS, BENCH_STORE_TARGET (leader: see below), BENCH_SERVER_WORKERS (1: the API
  * server as N worker processes behind one port, as `--workers=N`, see bench/server.ts; the
  * watch phase then prints each worker's CPU and loop stages, and the server's CPU is their sum),
  * BENCH_WATCH_WRITE_THREADS (unset: the server's default, 0, the event loop writes the watch
@@ -75,7 +76,15 @@ const UPDATE_PATH = setting('update-path', 'api');
 const DATA_PARENT = setting('data-dir', existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
 const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 const HERE = new URL('.', import.meta.url).pathname;
-const STORE_BIN = new URL('../../../store/bin/kubets-store.js', import.meta.url).pathname;
+/** KUBETS_STORE_BIN: another build's `bin/kubets-store.js` (A/B runs of the store in one sitting). */
+const STORE_BIN =
+  process.env.KUBETS_STORE_BIN ??
+  new URL('../../../store/bin/kubets-store.js', import.meta.url).pathname;
+/**
+ * BENCH_STORE_NODE_ARGS: node options for the kubets-store members, space-separated (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`); `{name}` is replaced by the member's name (m1…m3).
+ */
+const STORE_NODE_ARGS = (process.env.BENCH_STORE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const NAMESPACE = 'bench';
 
 /**
@@ -145,6 +154,8 @@ interface Backend {
   endpoints: string[];
   children: ChildProcess[];
   dirs: string[];
+  /** Index of the leader after start-up (-1 unknown): the API server calls the first member. */
+  leader: number;
 }
 
 async function startBackend(name: string): Promise<Backend> {
@@ -162,6 +173,7 @@ async function startBackend(name: string): Promise<Backend> {
     endpoints: members.map((m) => `http://127.0.0.1:${m.client}`),
     children: [],
     dirs: members.map((m) => m.dir),
+    leader: -1,
   };
   for (const m of members) {
     const flags = [
@@ -178,7 +190,11 @@ async function startBackend(name: string): Promise<Backend> {
     const child =
       name === 'etcd'
         ? spawn(ETCD_BIN, flags, { stdio: ['ignore', log, log] })
-        : spawn(process.execPath, [STORE_BIN, ...flags], { stdio: ['ignore', log, log] });
+        : spawn(
+            process.execPath,
+            [...STORE_NODE_ARGS.map((a) => a.replaceAll('{name}', m.name)), STORE_BIN, ...flags],
+            { stdio: ['ignore', log, log] },
+          );
     backend.children.push(child);
   }
   const client = new EtcdClient({ endpoints: backend.endpoints });
@@ -198,6 +214,17 @@ async function startBackend(name: string): Promise<Backend> {
       }
       if (Date.now() > deadline) throw new Error(`${name} did not elect a leader in 60 s`);
       await sleep(200);
+    }
+    // Which member leads: a follower the API server calls forwards each write to the leader,
+    // so the members' CPU split (and sum) depends on the roles.
+    for (const [i, endpoint] of backend.endpoints.entries()) {
+      const one = new EtcdClient({ endpoints: [endpoint] });
+      try {
+        const st = await one.status();
+        if (st.leader === st.header?.member_id) backend.leader = i;
+      } finally {
+        one.close();
+      }
     }
   } catch (err) {
     await stopBackend(backend);
@@ -433,6 +460,10 @@ interface BackendResult {
     /** Of which in the kernel (system time: socket reads, epoll). */
     clientsSystem: number;
     store: number;
+    /** Of each member (in start order). */
+    members: number[];
+    /** Index of the leader in `members` (-1 unknown). */
+    leader: number;
     driver: number;
     load: number;
   } & FanoutCounters;
@@ -459,8 +490,23 @@ async function serverCpuMs(server: ServerProcess): Promise<number> {
 const backendCpuMs = (b: Backend): number =>
   b.children.reduce((a, c) => a + processCpuSeconds(c.pid) * 1000, 0);
 
+/**
+ * BENCH_STORE_TARGET: which member the API server calls (it calls its first endpoint):
+ * `leader` (the default) puts the leader first, so that both backends serve the API server
+ * from the same role; `m1` keeps the start order, whichever member won the election (a
+ * follower forwards every write to the leader: the members' CPU then splits and sums
+ * differently, decision 0038).
+ */
+const STORE_TARGET = setting('store-target', 'leader');
+
+function serverEndpoints(backend: Backend): string[] {
+  if (STORE_TARGET !== 'leader' || backend.leader < 0) return backend.endpoints;
+  const leader = backend.endpoints[backend.leader]!;
+  return [leader, ...backend.endpoints.filter((e) => e !== leader)];
+}
+
 async function runBackend(backend: Backend): Promise<BackendResult> {
-  const server = await startServer(backend.endpoints);
+  const server = await startServer(serverEndpoints(backend));
   const base = server.url;
   try {
     const ns = await call(`${base}/api/v1/namespaces`, 'POST', {
@@ -614,6 +660,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         clients: cl.reduce((a, r) => a + cpuSeconds(r.cpu), 0),
         clientsSystem: cl.reduce((a, r) => a + r.cpu.system / 1e6, 0),
         store: backend.children.reduce((a, c) => a + processCpuSeconds(c.pid), 0),
+        members: backend.children.map((c) => processCpuSeconds(c.pid)),
         driver: cpuSeconds(process.cpuUsage()),
         // Every server process: the workers too when there are several.
         serverPreempted: (srv.pids ?? [server.child.pid]).reduce<number>(
@@ -744,6 +791,8 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         clients: cpuAfter.clients - cpuBefore.clients,
         clientsSystem: cpuAfter.clientsSystem - cpuBefore.clientsSystem,
         store: cpuAfter.store - cpuBefore.store,
+        members: cpuAfter.members.map((v, i) => v - (cpuBefore.members[i] ?? 0)),
+        leader: backend.leader,
         driver: cpuAfter.driver - cpuBefore.driver,
         load: loadavg()[0]!,
         dispatches: cpuAfter.dispatches - cpuBefore.dispatches,
@@ -836,6 +885,7 @@ interface CpuSample extends FanoutCounters {
   clients: number;
   clientsSystem: number;
   store: number;
+  members: number[];
   driver: number;
   loop?: unknown;
 }
@@ -931,6 +981,15 @@ function report(results: Map<string, BackendResult>): void {
   row('watch phase CPU s/s: store members / driver', (r) => {
     const c = r.watchCpu;
     return `${(c.store / c.wall).toFixed(2)} / ${(c.driver / c.wall).toFixed(2)}`;
+  });
+  // `*` marks the leader (which the API server calls unless BENCH_STORE_TARGET=m1).
+  row('member CPU ms per update: m1, m2, m3 / sum', (r) => {
+    const n = r.updates.count;
+    if (n === 0) return '-';
+    const each = r.watchCpu.members
+      .map((v, i) => ((v / n) * 1e3).toFixed(2) + (i === r.watchCpu.leader ? '*' : ''))
+      .join(', ');
+    return `${each} / ${((r.watchCpu.store / n) * 1e3).toFixed(2)}`;
   });
   row('server CPU per delivered event', (r) =>
     r.delivery.received > 0

@@ -6,7 +6,7 @@ import type {
 import type { Compare } from '../gen/etcd/types/etcdserverpb/Compare.js';
 import type { RequestOp } from '../gen/etcd/types/etcdserverpb/RequestOp.js';
 import type { TxnRequest } from '../gen/etcd/types/etcdserverpb/TxnRequest.js';
-import { internalRequestCodec, messageCodec } from './codec.js';
+import { decodeTxnRequest, internalRequestCodec, messageCodec } from './codec.js';
 
 const generic = messageCodec<InternalRequest, InternalRequest__Output>(
   'kubets.store.InternalRequest',
@@ -133,16 +133,25 @@ describe('log entry codec', () => {
             prev_kv: random() < 0.3,
           },
         };
-      if (kind === 'range')
-        return {
-          request_range: {
-            key: bytes(5),
-            range_end: random() < 0.5 ? bytes(1) : undefined,
-            limit: pick(ints),
-            serializable: random() < 0.5,
-            sort_order: 'DESCEND',
-          },
-        };
+      if (kind === 'range') {
+        // Every field of a RangeRequest (decoded by hand since decision 0038), each present
+        // or absent; an out-of-range enum number leaves the op to protobufjs.
+        const range: NonNullable<RequestOp['request_range']> = { key: bytes(pick([0, 5])) };
+        if (random() < 0.5) range.range_end = bytes(pick([0, 1]));
+        if (random() < 0.5) range.limit = pick(ints);
+        if (random() < 0.5) range.revision = pick(ints);
+        if (random() < 0.3)
+          range.sort_order = pick(['NONE', 'ASCEND', 'DESCEND', 7 as unknown as 'NONE'] as const);
+        if (random() < 0.3) range.sort_target = pick(['KEY', 'MOD', 'VALUE'] as const);
+        if (random() < 0.5) range.serializable = random() < 0.5;
+        if (random() < 0.3) range.keys_only = random() < 0.5;
+        if (random() < 0.3) range.count_only = random() < 0.5;
+        if (random() < 0.3) range.min_mod_revision = pick(ints);
+        if (random() < 0.3) range.max_mod_revision = pick(ints);
+        if (random() < 0.3) range.min_create_revision = pick(ints);
+        if (random() < 0.3) range.max_create_revision = pick(ints);
+        return { request_range: range };
+      }
       if (kind === 'delete')
         return { request_delete_range: { key: bytes(5), prev_kv: random() < 0.5 } };
       if (kind === 'txn' && depth < 2) return { request_txn: txn(depth + 1) };
@@ -165,6 +174,40 @@ describe('log entry codec', () => {
       const u8 = new Uint8Array(bytesOf);
       expect(comparable(internalRequestCodec.decode(u8))).toStrictEqual(expected);
     }
+  });
+
+  it("decodes kube-apiserver's update (compare, put, failure range) as the generic codec", () => {
+    const key = Buffer.from('/registry/pods/bench/bench-1');
+    const bytesOf = internalRequestCodec.encode({
+      ID: '7587862512543513611',
+      txn: {
+        compare: [{ target: 'MOD', result: 'EQUAL', key, mod_revision: '123456' }],
+        success: [{ request_put: { key, value: Buffer.alloc(2500, 7), lease: '0' } }],
+        failure: [{ request_range: { key } }],
+      },
+    });
+    const fast = internalRequestCodec.decode(bytesOf);
+    expect(comparable(fast)).toStrictEqual(comparable(generic.decode(bytesOf)));
+    expect(fast.txn?.failure[0]?.request_range?.key.equals(key)).toBe(true);
+  });
+
+  it('gives back the request of an entry this member wrote, once, equal to its decoding', () => {
+    const key = Buffer.from('/registry/pods/bench/bench-2');
+    const wire = messageCodec<TxnRequest, TxnRequest>('etcdserverpb.TxnRequest').encode({
+      compare: [{ target: 'MOD', result: 'EQUAL', key, mod_revision: '77' }],
+      success: [{ request_put: { key, value: Buffer.alloc(2500, 3) } }],
+      failure: [{ request_range: { key } }],
+    });
+    const txn = decodeTxnRequest(Buffer.from(wire))!;
+    const entry = internalRequestCodec.encode({ ID: '18446744073709551615', txn });
+    const expected = comparable(generic.decode(entry));
+    // The proposer applying its own entry object: the request it decoded, not a new decoding.
+    const own = internalRequestCodec.decode(entry);
+    expect(own.txn).toBe(txn);
+    expect(comparable(own)).toStrictEqual(expected);
+    // Taken once; the same bytes in another object (the WAL, a peer) are decoded.
+    expect(internalRequestCodec.decode(entry).txn).not.toBe(txn);
+    expect(comparable(internalRequestCodec.decode(Buffer.from(entry)))).toStrictEqual(expected);
   });
 
   it('leaves transactions with unknown fields or two oneof members to the generic codec', () => {

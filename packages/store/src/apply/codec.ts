@@ -10,6 +10,10 @@ import type { PutRequest__Output } from '../gen/etcd/types/etcdserverpb/PutReque
 import type { RangeRequest__Output } from '../gen/etcd/types/etcdserverpb/RangeRequest.js';
 import type { RequestOp__Output } from '../gen/etcd/types/etcdserverpb/RequestOp.js';
 import type { TxnRequest__Output } from '../gen/etcd/types/etcdserverpb/TxnRequest.js';
+import { VarintReader } from './varint-reader.js';
+import { decodeRangeRequest } from './range-request-codec.js';
+
+export { VarintReader };
 import type {
   MemberRecord,
   MemberRecord__Output,
@@ -56,7 +60,10 @@ const genericInternalRequest = messageCodec<InternalRequest, InternalRequest__Ou
 export const internalRequestCodec: MessageCodec<InternalRequest, InternalRequest__Output> = {
   encode: (req) => encodePutEntry(req) ?? encodeTxnEntry(req) ?? genericInternalRequest.encode(req),
   decode: (bytes) =>
-    decodePutEntry(bytes) ?? decodeTxnEntry(bytes) ?? genericInternalRequest.decode(bytes),
+    takeOwnEntry(bytes) ??
+    decodePutEntry(bytes) ??
+    decodeTxnEntry(bytes) ??
+    genericInternalRequest.decode(bytes),
 };
 
 // Field keys (number << 3 | wire type) of InternalRequest and PutRequest.
@@ -186,54 +193,6 @@ function encodePutEntry(req: InternalRequest): Uint8Array | undefined {
   return buf;
 }
 
-/**
- * Varints read with number arithmetic: puts are decoded on every member (log entries) and by
- * the member a client sent them to (PutRequest), and BigInt arithmetic allocates a heap object
- * per operation (~40 per 64-bit request ID). `small` serves lengths and flags (below 2^53, or
- * malformed: -1); `big` the 64-bit fields, assembled from two exact halves into one BigInt.
- */
-export class VarintReader {
-  pos: number;
-
-  constructor(
-    readonly buf: Buffer,
-    pos = 0,
-  ) {
-    this.pos = pos;
-  }
-
-  small(end: number): number {
-    const buf = this.buf;
-    let v = 0;
-    let mul = 1;
-    while (this.pos < end) {
-      const b = buf[this.pos++]!;
-      v += (b & 0x7f) * mul;
-      if (b < 0x80) return v <= Number.MAX_SAFE_INTEGER ? v : -1;
-      mul *= 128;
-      if (mul > 2 ** 49) return -1;
-    }
-    return -1;
-  }
-
-  big(end: number): bigint | undefined {
-    const buf = this.buf;
-    // The low 35 bits (5 bytes) and the rest (at most 29 more bits), each exact as a number.
-    let lo = 0;
-    let hi = 0;
-    let mul = 1;
-    for (let i = 0; this.pos < end; i++) {
-      const b = buf[this.pos++]!;
-      if (i < 5) lo += (b & 0x7f) * mul;
-      else hi += (b & 0x7f) * mul;
-      if (b < 0x80) return hi === 0 ? BigInt(lo) : (BigInt(hi) << 35n) | BigInt(lo);
-      mul = i === 4 ? 1 : mul * 128;
-      if (i === 9) return undefined;
-    }
-    return undefined;
-  }
-}
-
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
@@ -359,7 +318,7 @@ const OP_PUT = (2 << 3) | 2;
 const OP_DELETE_RANGE = (3 << 3) | 2;
 const OP_TXN = (4 << 3) | 2;
 
-/** The request types of RequestOp's oneof other than put and txn, decoded generically. */
+/** RequestOp's range (when the hand-written decoder declines) and delete-range, generically. */
 const rangeRequestType = root.lookupType('etcdserverpb.RangeRequest');
 const deleteRangeRequestType = root.lookupType('etcdserverpb.DeleteRangeRequest');
 
@@ -441,17 +400,28 @@ function decodeRequestOp(
       const txn = depth < 8 ? decodeTxnFields(r, e, depth + 1, copy) : undefined;
       if (txn === undefined) return undefined;
       op = { request_txn: txn, request: 'request_txn' };
-    } else if (field === OP_RANGE || field === OP_DELETE_RANGE) {
-      // Reads and deletes keep nothing of the entry: protobufjs's views are fine here.
-      const type = field === OP_RANGE ? rangeRequestType : deleteRangeRequestType;
-      const sub = type.toObject(type.decode(r.buf.subarray(r.pos, e)), TO_OBJECT);
-      op =
-        field === OP_RANGE
-          ? { request_range: sub as RangeRequest__Output, request: 'request_range' }
-          : {
-              request_delete_range: sub as DeleteRangeRequest__Output,
-              request: 'request_delete_range',
-            };
+    } else if (field === OP_RANGE) {
+      // Reads keep nothing of the entry: views are fine here. kube-apiserver's every write
+      // carries one (its failure branch reads the key back), so it is decoded by hand on every
+      // member (decision 0038); anything that decoder does not cover goes to protobufjs.
+      const view = r.buf.subarray(r.pos, e);
+      const range =
+        decodeRangeRequest(view) ??
+        (rangeRequestType.toObject(
+          rangeRequestType.decode(view),
+          TO_OBJECT,
+        ) as RangeRequest__Output);
+      op = { request_range: range, request: 'request_range' };
+    } else if (field === OP_DELETE_RANGE) {
+      // Deletes keep nothing of the entry: protobufjs's views are fine here.
+      const sub = deleteRangeRequestType.toObject(
+        deleteRangeRequestType.decode(r.buf.subarray(r.pos, e)),
+        TO_OBJECT,
+      );
+      op = {
+        request_delete_range: sub as DeleteRangeRequest__Output,
+        request: 'request_delete_range',
+      };
     } else {
       return undefined;
     }
@@ -569,7 +539,27 @@ function encodeTxnEntry(req: InternalRequest): Uint8Array | undefined {
   // Once in the log the kept bytes belong to the entry: a second proposal of the same object
   // (none today) would re-encode.
   txnWireBytes.delete(txn);
-  return kept.subarray(start);
+  const entry = kept.subarray(start);
+  ownEntries.set(entry, { ID: id.toString(), txn: txn as TxnRequest__Output, request: 'txn' });
+  return entry;
+}
+
+/**
+ * Entries this member wrote around a request's own bytes (encodeTxnEntry), each with the
+ * request it was decoded into: the bytes are that request's, so when this member applies the
+ * very same entry object (the proposer leads, as kube-apiserver's member mostly does: the Raft
+ * log hands the proposal's bytes back), decoding it again would only rebuild the same object
+ * and copy its key and value (decision 0038). The views of the kept copy stay valid: the copy
+ * belongs to this entry alone. Weak, and taken once: an entry that is never applied here (the
+ * proposal was dropped, or this member forwarded it) leaves with the entry, and any other
+ * object of the same bytes (read back from the WAL, received from a peer) is decoded.
+ */
+const ownEntries = new WeakMap<Uint8Array, InternalRequest__Output>();
+
+function takeOwnEntry(bytes: Uint8Array): InternalRequest__Output | undefined {
+  const own = ownEntries.get(bytes);
+  if (own !== undefined) ownEntries.delete(bytes);
+  return own;
 }
 
 export const memberRecordCodec = messageCodec<MemberRecord, MemberRecord__Output>(

@@ -30,6 +30,19 @@ const values = (store: MvccStore, range: KeyRange, rev = 0): string[] =>
   store.range(range, { rev }).kvs.map((kv) => `${kv.key.toString()}=${kv.value.toString()}`);
 
 describe('MvccStore revisions', () => {
+  it("keeps its own copy of a key, not a view of the buffer the key's first write came in", () => {
+    const store = new MvccStore();
+    // A key that is a view of a larger buffer, as a write's key in its log entry may be.
+    const entry = Buffer.from('....key-a....value....');
+    const txn = store.write();
+    txn.put(entry.subarray(4, 9), entry.subarray(13, 18), 0n);
+    txn.end();
+    const [history] = [...store.exportHistories()];
+    expect(history!.key.toString()).toBe('key-a');
+    entry.fill(0);
+    expect(history!.key.toString()).toBe('key-a');
+  });
+
   it('starts at revision 1 with no compaction, like etcd', () => {
     const store = new MvccStore();
     expect(store.rev).toBe(1);

@@ -186,7 +186,9 @@ export class MvccStore implements ReadView {
   applyRevision(key: Buffer, ks: string, revision: KeyRevision, prev: KeyValue | undefined): void {
     let history = this.histories.get(ks);
     if (history === undefined) {
-      history = new KeyHistory(key);
+      // A copy: the key outlives its first revision (tombstones, compaction), and a write's key
+      // may be a view of its whole log entry (decision 0038).
+      history = new KeyHistory(Buffer.from(key));
       this.histories.set(ks, history);
       this.index.insert(ks);
     }
