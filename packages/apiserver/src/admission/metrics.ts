@@ -3,7 +3,7 @@
  * (admit/validate), per built-in plugin and per webhook, and webhook rejections.
  */
 import type { ComponentMetrics } from '@kubets/component-base';
-import { BulkHistogram, type SeriesObserver } from '../bulk-metrics.js';
+import type { HotObserver } from '@kubets/component-base';
 import type { Operation } from './types.js';
 
 export type StepType = 'admit' | 'validate';
@@ -33,24 +33,22 @@ const STEP_BUCKETS = [0.005, 0.025, 0.1, 0.5, 1.0, 2.5];
 const WEBHOOK_BUCKETS = [0.005, 0.025, 0.1, 0.5, 1.0, 2.5, 10, 25];
 
 export function admissionMetrics(metrics: ComponentMetrics): AdmissionObserver {
-  // Observed for every plugin of every write (about 15 per create): BulkHistogram handles
+  // Observed for every plugin of every write (about 15 per create): HotHistogram handles
   // resolved once per label set instead of prom-client's label hashing per observation.
-  const step = new BulkHistogram(
-    'apiserver_admission_step_admission_duration_seconds',
-    'Admission sub-step latency histogram in seconds, broken out for each operation and API resource and step type (validate or admit).',
-    ['type', 'operation', 'rejected'],
-    STEP_BUCKETS,
-    metrics.registry,
-  );
-  const controller = new BulkHistogram(
-    'apiserver_admission_controller_admission_duration_seconds',
-    'Admission controller latency histogram in seconds, identified by name and broken out for each operation and API resource and type (validate or admit).',
-    ['name', 'type', 'operation', 'rejected'],
-    STEP_BUCKETS,
-    metrics.registry,
-  );
-  const steps = new Map<string, SeriesObserver>();
-  const plugins = new Map<string, SeriesObserver>();
+  const step = metrics.hotHistogram({
+    name: 'apiserver_admission_step_admission_duration_seconds',
+    help: 'Admission sub-step latency histogram in seconds, broken out for each operation and API resource and step type (validate or admit).',
+    labelNames: ['type', 'operation', 'rejected'],
+    buckets: STEP_BUCKETS,
+  });
+  const controller = metrics.hotHistogram({
+    name: 'apiserver_admission_controller_admission_duration_seconds',
+    help: 'Admission controller latency histogram in seconds, identified by name and broken out for each operation and API resource and type (validate or admit).',
+    labelNames: ['name', 'type', 'operation', 'rejected'],
+    buckets: STEP_BUCKETS,
+  });
+  const steps = new Map<string, HotObserver>();
+  const plugins = new Map<string, HotObserver>();
   const webhook = metrics.histogram({
     name: 'apiserver_admission_webhook_admission_duration_seconds',
     help: 'Admission webhook latency histogram in seconds, identified by name and broken out for each operation and API resource and type (validate or admit).',
