@@ -22,6 +22,9 @@
  * rest-put) picks the phases; the update phases need `stored` (they update its pods).
  * CREATE_CPU_PROFILE=<phase> writes a CPU profile of that phase's last round alone to
  * `create-cpu-<phase>.cpuprofile` in the working directory (open in Chrome DevTools).
+ * CREATE_CPU_HEAP=<phase> samples that round's allocations instead (V8's sampling heap profiler
+ * with the objects minor and major GCs collected included, so it counts what was allocated, not
+ * what survived) into `create-cpu-<phase>.heapprofile`, and prints the bytes allocated per op.
  */
 import { writeFileSync } from 'node:fs';
 import { request, Agent } from 'node:http';
@@ -41,6 +44,7 @@ const PHASES = (
   'dry,stored,patch,json,strategic,apply,put,grpc,rest,rest-patch,rest-put'
 ).split(',');
 const PROFILE = process.env.CREATE_CPU_PROFILE ?? '';
+const HEAP = process.env.CREATE_CPU_HEAP ?? '';
 const NS = 'bench';
 
 function pod(name: string): ApiObject {
@@ -67,9 +71,15 @@ async function phase(label: string, op: (name: string) => Promise<void>): Promis
   const name = label.split(' ')[0]!;
   for (let r = 0; r < ROUNDS; r++) {
     const tag = `${name}-${r}`;
-    const profiled = PROFILE === name && r === ROUNDS - 1 ? await startProfile() : undefined;
+    const last = r === ROUNDS - 1;
+    const profiled = PROFILE === name && last ? await startProfile() : undefined;
+    const sampled = HEAP === name && last ? await startHeapSampling() : undefined;
     results.push(await drive(PODS, (i) => op(`${tag}-${i}`)));
     if (profiled) await profiled(`create-cpu-${name}.cpuprofile`);
+    if (sampled) {
+      const bytes = await sampled(`create-cpu-${name}.heapprofile`);
+      console.log(`${name}: ${(bytes / PODS / 1024).toFixed(1)} KiB allocated per op (sampled)`);
+    }
   }
   console.log(
     `${label.padEnd(32)} ${Math.min(...results).toFixed(3)} ms CPU per op (rounds: ${results
@@ -88,6 +98,33 @@ async function startProfile(): Promise<(file: string) => Promise<void>> {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(file, JSON.stringify(profile));
     session.disconnect();
+  };
+}
+
+/**
+ * Starts V8's sampling heap profiler (every 8 KiB on average) counting collected objects too;
+ * the returned function stops it, writes the profile and returns the sampled bytes in total.
+ */
+async function startHeapSampling(): Promise<(file: string) => Promise<number>> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 8192,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return async (file) => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    let total = 0;
+    const walk = (n: typeof profile.head): void => {
+      total += n.selfSize;
+      n.children.forEach(walk);
+    };
+    walk(profile.head);
+    return total;
   };
 }
 

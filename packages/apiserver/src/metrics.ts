@@ -3,10 +3,16 @@
  * requests (count, latency, in flight, long-running), watch events, stored objects, and etcd
  * request latency.
  */
-import { hotCount, type ComponentMetrics, type HotCount } from '@kubets/component-base';
+import {
+  hotCount,
+  type ComponentMetrics,
+  type HotCount,
+  type HotObserver,
+  type Tally,
+} from '@kubets/component-base';
 import type { StorageObserver } from './storage/store.js';
 import type { CacheObserver } from './storage/cacher/cacher.js';
-import { BulkHistogram, type SeriesObserver, type Tally } from './bulk-metrics.js';
+
 import { memoized } from './storage/shared.js';
 
 /** Upstream's request latency buckets (k8s.io/apiserver/pkg/endpoints/metrics). */
@@ -56,9 +62,9 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
    */
   private readonly requestChildren = new Map<
     string,
-    { duration: SeriesObserver; counts: Map<number, HotCount> }
+    { duration: HotObserver; counts: Map<number, HotCount> }
   >();
-  private readonly etcdChildren = new Map<string, SeriesObserver>();
+  private readonly etcdChildren = new Map<string, HotObserver>();
   private readonly inflightNow = { readOnly: 0, mutating: 0 };
   private readonly cacheEventsDispatched;
   private readonly cacheEventsReceived;
@@ -87,14 +93,13 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
       help: 'Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
       labelNames: [...requestLabels, 'code'],
     });
-    // Observed per request: a BulkHistogram whose handles are resolved once per label set.
-    this.duration = new BulkHistogram(
-      'apiserver_request_duration_seconds',
-      'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
-      requestLabels,
-      REQUEST_DURATION_BUCKETS,
-      metrics.registry,
-    );
+    // Observed per request: a HotHistogram whose handles are resolved once per label set.
+    this.duration = metrics.hotHistogram({
+      name: 'apiserver_request_duration_seconds',
+      help: 'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
+      labelNames: requestLabels,
+      buckets: REQUEST_DURATION_BUCKETS,
+    });
     this.inflight = metrics.gauge({
       name: 'apiserver_current_inflight_requests',
       help: 'Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',
@@ -117,20 +122,18 @@ export class ApiServerMetrics implements StorageObserver, CacheObserver {
       help: 'Number of stored objects at the time of last check split by kind. In case of a fetching error, the value will be -1.',
       labelNames: ['resource'],
     });
-    this.etcdDuration = new BulkHistogram(
-      'etcd_request_duration_seconds',
-      'Etcd request latency in seconds for each operation and object type.',
-      ['operation', 'type'],
-      ETCD_DURATION_BUCKETS,
-      metrics.registry,
-    );
-    this.watchEventSizes = new BulkHistogram(
-      'apiserver_watch_events_sizes',
-      'Watch event size distribution in bytes',
-      ['group', 'version', 'resource'],
-      WATCH_EVENT_SIZE_BUCKETS,
-      metrics.registry,
-    );
+    this.etcdDuration = metrics.hotHistogram({
+      name: 'etcd_request_duration_seconds',
+      help: 'Etcd request latency in seconds for each operation and object type.',
+      labelNames: ['operation', 'type'],
+      buckets: ETCD_DURATION_BUCKETS,
+    });
+    this.watchEventSizes = metrics.hotHistogram({
+      name: 'apiserver_watch_events_sizes',
+      help: 'Watch event size distribution in bytes',
+      labelNames: ['group', 'version', 'resource'],
+      buckets: WATCH_EVENT_SIZE_BUCKETS,
+    });
     this.cacheEventsDispatched = metrics.counter({
       name: 'apiserver_watch_cache_events_dispatched_total',
       help: 'Counter of events dispatched in watch cache broken by resource type.',

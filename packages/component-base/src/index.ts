@@ -21,7 +21,15 @@ export {
   BUILD_INFO_METRIC,
 } from './metrics.js';
 export type { BuildInfo, MetricsOptions, HistogramDefinition } from './metrics.js';
-export { HotCount, HotObserver, hotCount, hotObserver, sampledGauge } from './hot-metrics.js';
+export {
+  HotCount,
+  HotHistogram,
+  hotCount,
+  hotObserver,
+  sampledGauge,
+  type HotObserver,
+  type Tally,
+} from './hot-metrics.js';
 
 export { HealthChecks, HEALTH_ENDPOINTS } from './healthz.js';
 export type { HealthCheck, HealthEndpoint, CheckOptions, HealthResponse } from './healthz.js';

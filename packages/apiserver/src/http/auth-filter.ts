@@ -19,6 +19,17 @@ function peerChain(leaf: DetailedPeerCertificate): Buffer[] {
   return out;
 }
 
+/** Whether any header name starts with `Impersonate-` (any case); rawHeaders alternates names and values. */
+function hasImpersonation(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    // 'i' or 'I' first: most names are ruled out without a lowercase copy.
+    if ((name.charCodeAt(0) | 0x20) === 0x69 && name.slice(0, 12).toLowerCase() === 'impersonate-')
+      return true;
+  }
+  return false;
+}
+
 export function credentialsOf(req: IncomingMessage): Credentials {
   const c: Credentials = {};
   const authorization = req.headers.authorization;
@@ -34,6 +45,9 @@ export function credentialsOf(req: IncomingMessage): Credentials {
         );
     }
   }
+  // Nearly no request impersonates: look for the headers in the raw list (already there) before
+  // building headersDistinct (an array per header) and its entries on every request.
+  if (!hasImpersonation(req.rawHeaders)) return c;
   const headers = req.headersDistinct;
   const user = headers['impersonate-user']?.[0];
   const groups = headers['impersonate-group'] ?? [];

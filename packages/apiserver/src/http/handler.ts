@@ -235,11 +235,14 @@ export function createApiHandler(o: ApiHandlerOptions): Handler {
         audit.panic(err instanceof Error ? err.message : String(err));
       writeStatus(res, status);
     };
-    // Every request is authenticated, then authorized, then routed as its user.
+    // Every request is authenticated, then authorized, then routed as its user. One async
+    // function rather than a chain of then/catch: each link was a promise and a microtask more
+    // on every request.
     const guard = o.guard ?? allowAllGuard;
-    const route = guard
-      .authenticate(credentialsOf(req))
-      .then(async (user) => {
+    const serve = async (): Promise<void> => {
+      let user: UserInfo;
+      try {
+        user = await guard.authenticate(credentialsOf(req));
         beginAudit(user);
         try {
           const allowed = await guard.authorize(user, attributesOf(info, method, url.searchParams));
@@ -249,27 +252,26 @@ export function createApiHandler(o: ApiHandlerOptions): Handler {
           audit?.annotate('authorization.k8s.io/decision', 'forbid');
           throw err;
         }
-        return user;
-      })
-      .catch((err: unknown) => {
+      } catch (err) {
         beginAudit(UNAUTHENTICATED_USER);
         req.resume();
         throw err;
-      })
+      }
       // The user travels in WriteOptions.user down to admission and the registry's hooks.
-      .then((user) =>
-        info.kind === 'resource'
-          ? handleResource(o, req, res, info, url.searchParams, {
-              now,
-              random,
-              minTimeout,
-              labels,
-              user,
-              auditAnnotations,
-            })
-          : handleNonResource(o, req, res, url, method),
-      );
-    route.catch(done);
+      if (info.kind === 'resource') {
+        await handleResource(o, req, res, info, url.searchParams, {
+          now,
+          random,
+          minTimeout,
+          labels,
+          user,
+          auditAnnotations,
+        });
+      } else {
+        await handleNonResource(o, req, res, url, method);
+      }
+    };
+    serve().catch(done);
   };
 }
 

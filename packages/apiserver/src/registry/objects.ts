@@ -17,9 +17,26 @@ export function asVersion(obj: ApiObject, apiVersion: string, kind: string): Api
  * `obj`, so only for objects the caller owns (a body just copied, an object just stored).
  */
 export function relabel(obj: ApiObject, apiVersion: string, kind: string): ApiObject {
-  // Keep apiVersion and kind first, as upstream serializes them.
-  const { apiVersion: _a, kind: _k, ...rest } = obj;
-  const out = { apiVersion, kind, ...rest };
+  // Keep apiVersion and kind first, as upstream serializes them. Members copied in a loop
+  // rather than by rest destructuring and spread (two copies, the first through V8's slow
+  // runtime path for excluded keys): this runs two or three times per write.
+  const out: Record<string, unknown> = { apiVersion, kind };
+  const src = obj as Record<string, unknown>;
+  for (const k in src) {
+    if (k === 'apiVersion' || k === 'kind' || !Object.prototype.hasOwnProperty.call(src, k))
+      continue;
+    if (k === '__proto__') {
+      // A plain assignment would set the prototype; spread defined an own member.
+      Object.defineProperty(out, k, {
+        value: src[k],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      out[k] = src[k];
+    }
+  }
   rememberRelabelled(out, obj, apiVersion, kind);
   return out;
 }

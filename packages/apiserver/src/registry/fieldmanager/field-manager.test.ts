@@ -129,6 +129,40 @@ describe('field sets', () => {
     expect([...c.removed.paths()].map(formatPath)).toContain('.spec.containers[name="a"].image');
   });
 
+  it('compares copies that share nothing: equal content is no change, whatever its order', () => {
+    const spec = {
+      replicas: 1,
+      selector: { app: 'web' },
+      args: ['x', 'y'],
+      containers: [
+        { name: 'a', image: '1', pullPolicy: 'Always' },
+        { name: 'b', image: '1' },
+      ],
+    };
+    const a = deploy(spec, { status: { replicas: 1 } });
+    const copy = JSON.parse(JSON.stringify(a)) as ApiObject;
+    const none = compare(a, copy, type);
+    expect([none.added, none.removed, none.modified].every((s) => s.isEmpty())).toBe(true);
+    // Members in another order, keyed items swapped, one leaf changed deep in an item.
+    const b = deploy(
+      {
+        containers: [
+          { name: 'b', image: '1' },
+          { pullPolicy: 'Never', image: '1', name: 'a' },
+        ],
+        args: ['x', 'y'],
+        selector: { app: 'web' },
+        replicas: 1,
+      },
+      { status: { replicas: 1 } },
+    );
+    const c = compare(a, b, type);
+    expect([...c.modified.paths()].map(formatPath)).toEqual([
+      '.spec.containers[name="a"].pullPolicy',
+    ]);
+    expect(c.added.isEmpty() && c.removed.isEmpty()).toBe(true);
+  });
+
   it('merges keyed lists item by item and replaces atomic values', () => {
     const live = deploy({
       args: ['x'],

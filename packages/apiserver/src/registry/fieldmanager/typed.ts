@@ -90,7 +90,7 @@ export interface Comparison {
 /**
  * What changed from `before` to `after` (typed.Compare). One walk over both values with one
  * path stack (FieldSet.insert copies what it keeps): this runs on every update of every object.
- * Identical references are unchanged subtrees and are not walked.
+ * Identical references and equal subtrees are unchanged and are not walked.
  */
 export function compare(beforeIn: unknown, afterIn: unknown, t: TypeNode): Comparison {
   const before = beforeIn as Value;
@@ -115,6 +115,12 @@ export function compare(beforeIn: unknown, afterIn: unknown, t: TypeNode): Compa
     if (a === b) return;
     if (a === undefined) return addAll(result.added, b, type);
     if (b === undefined) return addAll(result.removed, a, type);
+    // Equal content adds nothing to any set (the walk below would match every member and item
+    // and find every leaf equal). An update copies the whole object (patch appliers, decoded
+    // bodies), so most subtrees are equal but not identical; an allocation-free equality check
+    // skips them instead of walking them with key arrays, path elements and item maps. Below
+    // the root only: the root nearly always differs.
+    if (path.length > 0 && typeof a === 'object' && a !== null && jsonEqual(a, b)) return;
     const sa = shape(type, a);
     const sb = shape(type, b);
     if (sa !== sb || sa === 'leaf') {
