@@ -52,6 +52,23 @@ import {
 /** Marks a MsgVote sent because of a leadership transfer: it bypasses leader leases. */
 export const CAMPAIGN_TRANSFER_CONTEXT: Uint8Array = new TextEncoder().encode('CampaignTransfer');
 
+/**
+ * Marks an empty MsgApp sent to a follower the leader knows holds every entry up to the
+ * append's index (Replicate state, match at or past it): a pure commit-index update. Accepting it
+ * teaches the leader nothing (the follower would answer with the index the leader already has as
+ * its match), so a follower that accepts it does not answer; a follower that must reject it, or
+ * that is behind its own commit index, answers as for any append. One client's put costs one
+ * peer message and one wake-up of the leader less (decision 0039). Members that do not know the
+ * marker answer as before, which the leader handles as before.
+ */
+export const COMMIT_ONLY_CONTEXT: Uint8Array = new TextEncoder().encode('CommitOnly');
+
+function isCommitOnly(ctx: Uint8Array): boolean {
+  if (ctx.length !== COMMIT_ONLY_CONTEXT.length) return false;
+  for (let i = 0; i < ctx.length; i++) if (ctx[i] !== COMMIT_ONLY_CONTEXT[i]) return false;
+  return true;
+}
+
 /** Ticks by which a lease is shorter than the election timeout (see Raft.leaseValid). */
 const LEASE_MARGIN_TICKS = 3;
 
@@ -213,6 +230,8 @@ export class Raft {
     }
     if (!needSnapshot) {
       if (ents.length === 0 && !sendIfEmpty) return false;
+      const commitOnly =
+        ents.length === 0 && pr.state === ProgressState.Replicate && pr.match >= prevIndex;
       const m = makeMessage({
         type: MessageType.MsgApp,
         to,
@@ -220,6 +239,7 @@ export class Raft {
         logTerm: prevTerm,
         entries: ents,
         commit: this.log.committed,
+        context: commitOnly ? COMMIT_ONLY_CONTEXT : EMPTY_BYTES,
       });
       if (ents.length > 0) pr.sentEntries(ents[ents.length - 1]!.index, payloadSize(ents));
       this.send(m);
@@ -1171,6 +1191,8 @@ export class Raft {
     }
     const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
     if (lastNew >= 0) {
+      // A commit update the leader marked as such: it already counts this log as matching.
+      if (m.entries.length === 0 && isCommitOnly(m.context)) return;
       this.send(makeMessage({ type: MessageType.MsgAppResp, to: m.from, index: lastNew }));
       return;
     }
