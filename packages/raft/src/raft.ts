@@ -53,13 +53,15 @@ import {
 export const CAMPAIGN_TRANSFER_CONTEXT: Uint8Array = new TextEncoder().encode('CampaignTransfer');
 
 /**
- * Marks an empty MsgApp sent to a follower the leader knows holds every entry up to the
- * append's index (Replicate state, match at or past it): a pure commit-index update. Accepting it
- * teaches the leader nothing (the follower would answer with the index the leader already has as
- * its match), so a follower that accepts it does not answer; a follower that must reject it, or
- * that is behind its own commit index, answers as for any append. One client's put costs one
- * peer message and one wake-up of the leader less (decision 0039). Members that do not know the
- * marker answer as before, which the leader handles as before.
+ * Marks an empty MsgApp that only carries a new commit index to a follower in Replicate state
+ * whose answer would tell the leader nothing: the leader's match for it already reaches the
+ * append's index, or (in the broadcast that follows a commit) the entries up to that index are
+ * in an append the follower has not answered yet, whose answer will say the same. A follower
+ * that accepts a marked append does not answer it; one that must reject it, or that is past it
+ * (its commit index is ahead), answers as for any append. Empty appends sent for any other
+ * reason (the heartbeat path that recovers a lost answer, a paused follower resumed) are not
+ * marked. One client's put costs the followers two messages and the leader two wake-ups less
+ * (decision 0039). Members that do not know the marker answer as before.
  */
 export const COMMIT_ONLY_CONTEXT: Uint8Array = new TextEncoder().encode('CommitOnly');
 
@@ -214,7 +216,7 @@ export class Raft {
    * when there are no new entries (used to fill the inflight window). Returns whether a
    * message was sent.
    */
-  maybeSendAppend(to: number, sendIfEmpty: boolean): boolean {
+  maybeSendAppend(to: number, sendIfEmpty: boolean, commitUpdate = false): boolean {
     const pr = this.tracker.progress.get(to);
     if (pr === undefined || pr.isPaused()) return false;
     const prevIndex = pr.next - 1;
@@ -231,7 +233,9 @@ export class Raft {
     if (!needSnapshot) {
       if (ents.length === 0 && !sendIfEmpty) return false;
       const commitOnly =
-        ents.length === 0 && pr.state === ProgressState.Replicate && pr.match >= prevIndex;
+        ents.length === 0 &&
+        pr.state === ProgressState.Replicate &&
+        (commitUpdate || pr.match >= prevIndex);
       const m = makeMessage({
         type: MessageType.MsgApp,
         to,
@@ -291,11 +295,12 @@ export class Raft {
   /**
    * Sends every follower what it lacks: one MsgApp even if empty (it carries the commit
    * index), then more while entries remain and flow control allows (Replicate state).
+   * `commitUpdate`: sent because the commit index advanced (see COMMIT_ONLY_CONTEXT).
    */
-  bcastAppend(): void {
+  bcastAppend(commitUpdate = false): void {
     this.appendsPending = false;
     this.forEachPeer((id) => {
-      if (!this.maybeSendAppend(id, true)) return;
+      if (!this.maybeSendAppend(id, true, commitUpdate)) return;
       while (this.maybeSendAppend(id, false)) {
         /* fill the inflight window */
       }
@@ -345,7 +350,7 @@ export class Raft {
     if (pr === undefined) return; // removed from the configuration
     if (pr.maybeUpdate(index) && this.maybeCommit()) {
       this.releasePendingReadIndexMessages();
-      this.bcastAppend();
+      this.bcastAppend(true);
     }
   }
 
@@ -844,7 +849,7 @@ export class Raft {
           }
           if (this.maybeCommit()) {
             this.releasePendingReadIndexMessages();
-            this.bcastAppend();
+            this.bcastAppend(true);
           } else if (oldPaused) {
             // The follower was paused and may be missing our commit index.
             this.sendAppend(m.from);
@@ -1324,7 +1329,7 @@ export class Raft {
     if (this.maybeCommit()) {
       // The new quorum may already hold more entries.
       this.releasePendingReadIndexMessages();
-      this.bcastAppend();
+      this.bcastAppend(true);
     } else {
       // Probe new members right away instead of waiting for the next heartbeat.
       this.forEachPeer((id) => {

@@ -1,7 +1,8 @@
 /**
- * Commit-only appends (decision 0039): an empty MsgApp to a follower the leader knows holds the
- * append's index is marked, and a follower that accepts it does not answer, since its answer
- * would repeat the match the leader already has. Everything else is answered as before.
+ * Commit-only appends (decision 0039): an empty MsgApp that only carries a new commit index to a
+ * follower whose answer would tell the leader nothing (it already holds the entries, or an
+ * unanswered append of them is in flight) is marked, and a follower that accepts it does not
+ * answer. Everything else is answered as before.
  */
 import { describe, expect, it } from 'vitest';
 import { ProgressState } from '../src/progress.js';
@@ -29,7 +30,7 @@ const marked = (m: Message): boolean =>
   Buffer.from(m.context).equals(Buffer.from(COMMIT_ONLY_CONTEXT));
 
 describe('commit-only appends', () => {
-  it('the leader marks the commit update only to followers known to hold the entries', () => {
+  it('the leader marks the commit updates of a commit, not the appends that carry entries', () => {
     const r = newRaft(1, { voters: [1, 2, 3] });
     electLeader(r);
     // Both followers acknowledge the leader's empty entry: Replicate, match = last index.
@@ -49,14 +50,33 @@ describe('commit-only appends', () => {
       [3, 1, false],
     ]);
     const index = r.log.lastIndex();
-    // Follower 2 acknowledges it: committed; 2 is known to hold it, 3 is not (yet).
+    // Follower 2 acknowledges it: committed. 2 is known to hold it; 3's answer to the append
+    // is still to come and will say the same.
     r.step(msg({ type: MessageType.MsgAppResp, from: 2, to: 1, term: r.term, index }));
     expect(r.log.committed).toBe(index);
     const updates = drain(r).filter((m) => m.type === MessageType.MsgApp);
     expect(updates.map((m) => [m.to, m.entries.length, m.commit, marked(m)])).toEqual([
       [2, 0, index, true],
-      [3, 0, index, false],
+      [3, 0, index, true],
     ]);
+  });
+
+  it('the append that recovers a lost answer (heartbeat path) is not marked', () => {
+    const r = newRaft(1, { voters: [1, 2] });
+    electLeader(r);
+    r.step(
+      msg({ type: MessageType.MsgAppResp, from: 2, to: 1, term: r.term, index: r.log.lastIndex() }),
+    );
+    drain(r);
+    r.step(prop(enc('a')));
+    persist(r);
+    drain(r);
+    // Follower 2's answer to the append is lost; its heartbeat answer makes the leader resend.
+    r.step(msg({ type: MessageType.MsgHeartbeatResp, from: 2, to: 1, term: r.term }));
+    const resent = drain(r).filter((m) => m.type === MessageType.MsgApp);
+    expect(resent).toHaveLength(1);
+    expect(resent[0]!.entries).toHaveLength(0);
+    expect(marked(resent[0]!)).toBe(false);
   });
 
   it('a follower applies a marked update without answering it', () => {
@@ -153,8 +173,8 @@ describe('commit-only appends', () => {
       .sentOf(MessageType.MsgApp, { from: 1 })
       .filter((m) => m.entries.length === 0 && marked(m));
     expect(updates.length).toBeGreaterThanOrEqual(values.length);
-    // Per proposal each follower answers its append, and the follower whose answer committed
-    // it leaves its (marked) commit update unanswered: 3 answers, not 4.
-    expect(c.sentOf(MessageType.MsgAppResp).length - before).toBe(3 * values.length);
+    // Per proposal each follower answers its append and leaves its (marked) commit update
+    // unanswered: 2 answers, not 4.
+    expect(c.sentOf(MessageType.MsgAppResp).length - before).toBe(2 * values.length);
   });
 });
