@@ -14,7 +14,7 @@ export type { ReadOnlyOption } from './readonly.js';
 export type { Status, BasicStatus, ProgressStatus } from './status.js';
 export { ProgressState, progressStateName } from './progress.js';
 export { ConfChanges, ConfChangeError, isLeaveJoint } from './confchange.js';
-export { CAMPAIGN_TRANSFER_CONTEXT, COMMIT_ONLY_CONTEXT } from './raft.js';
+export { CAMPAIGN_TRANSFER_CONTEXT } from './raft.js';
 export {
   RaftError,
   CompactedError,

@@ -52,25 +52,6 @@ import {
 /** Marks a MsgVote sent because of a leadership transfer: it bypasses leader leases. */
 export const CAMPAIGN_TRANSFER_CONTEXT: Uint8Array = new TextEncoder().encode('CampaignTransfer');
 
-/**
- * Marks an empty MsgApp that only carries a new commit index to a follower in Replicate state
- * whose answer would tell the leader nothing: the leader's match for it already reaches the
- * append's index, or (in the broadcast that follows a commit) the entries up to that index are
- * in an append the follower has not answered yet, whose answer will say the same. A follower
- * that accepts a marked append does not answer it; one that must reject it, or that is past it
- * (its commit index is ahead), answers as for any append. Empty appends sent for any other
- * reason (the heartbeat path that recovers a lost answer, a paused follower resumed) are not
- * marked. One client's put costs the followers two messages and the leader two wake-ups less
- * (decision 0039). Members that do not know the marker answer as before.
- */
-export const COMMIT_ONLY_CONTEXT: Uint8Array = new TextEncoder().encode('CommitOnly');
-
-function isCommitOnly(ctx: Uint8Array): boolean {
-  if (ctx.length !== COMMIT_ONLY_CONTEXT.length) return false;
-  for (let i = 0; i < ctx.length; i++) if (ctx[i] !== COMMIT_ONLY_CONTEXT[i]) return false;
-  return true;
-}
-
 /** Ticks by which a lease is shorter than the election timeout (see Raft.leaseValid). */
 const LEASE_MARGIN_TICKS = 3;
 
@@ -216,7 +197,7 @@ export class Raft {
    * when there are no new entries (used to fill the inflight window). Returns whether a
    * message was sent.
    */
-  maybeSendAppend(to: number, sendIfEmpty: boolean, commitUpdate = false): boolean {
+  maybeSendAppend(to: number, sendIfEmpty: boolean): boolean {
     const pr = this.tracker.progress.get(to);
     if (pr === undefined || pr.isPaused()) return false;
     const prevIndex = pr.next - 1;
@@ -232,10 +213,6 @@ export class Raft {
     }
     if (!needSnapshot) {
       if (ents.length === 0 && !sendIfEmpty) return false;
-      const commitOnly =
-        ents.length === 0 &&
-        pr.state === ProgressState.Replicate &&
-        (commitUpdate || pr.match >= prevIndex);
       const m = makeMessage({
         type: MessageType.MsgApp,
         to,
@@ -243,7 +220,6 @@ export class Raft {
         logTerm: prevTerm,
         entries: ents,
         commit: this.log.committed,
-        context: commitOnly ? COMMIT_ONLY_CONTEXT : EMPTY_BYTES,
       });
       if (ents.length > 0) pr.sentEntries(ents[ents.length - 1]!.index, payloadSize(ents));
       this.send(m);
@@ -295,12 +271,11 @@ export class Raft {
   /**
    * Sends every follower what it lacks: one MsgApp even if empty (it carries the commit
    * index), then more while entries remain and flow control allows (Replicate state).
-   * `commitUpdate`: sent because the commit index advanced (see COMMIT_ONLY_CONTEXT).
    */
-  bcastAppend(commitUpdate = false): void {
+  bcastAppend(): void {
     this.appendsPending = false;
     this.forEachPeer((id) => {
-      if (!this.maybeSendAppend(id, true, commitUpdate)) return;
+      if (!this.maybeSendAppend(id, true)) return;
       while (this.maybeSendAppend(id, false)) {
         /* fill the inflight window */
       }
@@ -350,7 +325,7 @@ export class Raft {
     if (pr === undefined) return; // removed from the configuration
     if (pr.maybeUpdate(index) && this.maybeCommit()) {
       this.releasePendingReadIndexMessages();
-      this.bcastAppend(true);
+      this.bcastAppend();
     }
   }
 
@@ -849,7 +824,7 @@ export class Raft {
           }
           if (this.maybeCommit()) {
             this.releasePendingReadIndexMessages();
-            this.bcastAppend(true);
+            this.bcastAppend();
           } else if (oldPaused) {
             // The follower was paused and may be missing our commit index.
             this.sendAppend(m.from);
@@ -1196,8 +1171,6 @@ export class Raft {
     }
     const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
     if (lastNew >= 0) {
-      // A commit update the leader marked as such: it already counts this log as matching.
-      if (m.entries.length === 0 && isCommitOnly(m.context)) return;
       this.send(makeMessage({ type: MessageType.MsgAppResp, to: m.from, index: lastNew }));
       return;
     }
@@ -1329,7 +1302,7 @@ export class Raft {
     if (this.maybeCommit()) {
       // The new quorum may already hold more entries.
       this.releasePendingReadIndexMessages();
-      this.bcastAppend(true);
+      this.bcastAppend();
     } else {
       // Probe new members right away instead of waiting for the next heartbeat.
       this.forEachPeer((id) => {

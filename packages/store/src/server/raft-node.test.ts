@@ -1,10 +1,4 @@
-import {
-  COMMIT_ONLY_CONTEXT,
-  MemoryStorage,
-  MessageType,
-  type Entry,
-  type Message,
-} from '@kubets/raft';
+import { MemoryStorage, MessageType, type Entry, type Message } from '@kubets/raft';
 import { SimDisk } from '@kubets/sim';
 import { describe, expect, it } from 'vitest';
 import { SimDiskFs } from '../storage/fs.js';
@@ -22,12 +16,9 @@ const text = (e: Entry): string => Buffer.from(e.data).toString();
 /**
  * Three RaftNodes wired in-process over simulated disks. Messages are delivered from a
  * setImmediate (as from a socket), each member "answers" an applied entry from process.nextTick
- * (as the gRPC layer writes its responses). `unmarked`: commit updates arrive without the
- * commit-only marker, as from a leader that does not send it (decision 0039).
+ * (as the gRPC layer writes its responses).
  */
-async function cluster(
-  unmarked = false,
-): Promise<{ nodes: Map<number, RaftNode>; events: Event[] }> {
+async function cluster(): Promise<{ nodes: Map<number, RaftNode>; events: Event[] }> {
   const ids = [1, 2, 3];
   const nodes = new Map<number, RaftNode>();
   const events: Event[] = [];
@@ -74,11 +65,7 @@ async function cluster(
               type: m.type,
               entries: m.entries.length,
             });
-            const delivered =
-              unmarked && m.context === COMMIT_ONLY_CONTEXT
-                ? { ...m, context: new Uint8Array(0) }
-                : m;
-            setImmediate(() => nodes.get(m.to)?.step(delivered));
+            setImmediate(() => nodes.get(m.to)?.step(m));
           }
         },
         onFatal: (err) => {
@@ -141,8 +128,8 @@ describe('RaftNode: commit updates', () => {
     }
   });
 
-  it('a follower acknowledges an unmarked commit-only append after answering its client', async () => {
-    const { nodes, events } = await cluster(true);
+  it('a follower acknowledges a commit-only append after answering its client', async () => {
+    const { nodes, events } = await cluster();
     nodes.get(1)!.campaign();
     await settle(nodes);
     events.length = 0;
@@ -157,24 +144,5 @@ describe('RaftNode: commit updates', () => {
         i > commit && e.kind === 'send' && e.from === 3 && e.type === MessageType.MsgAppResp,
     );
     expect(ack).toBeGreaterThan(answered);
-  });
-
-  it('a follower leaves a marked commit update unanswered and answers its client', async () => {
-    const { nodes, events } = await cluster();
-    nodes.get(1)!.campaign();
-    await settle(nodes);
-    events.length = 0;
-    nodes.get(3)!.propose(Buffer.from('forwarded'));
-    await settle(nodes);
-    const appended = at(events, (e) => e.kind === 'send' && e.from === 1 && e.entries === 1);
-    at(events, commitTo(1, 3, appended));
-    expect(events.some((e) => e.kind === 'answer' && e.member === 3)).toBe(true);
-    // Each follower answers the append that carried the entry, and nothing else.
-    for (const id of [2, 3])
-      expect(
-        events.filter(
-          (e) => e.kind === 'send' && e.from === id && e.type === MessageType.MsgAppResp,
-        ),
-      ).toHaveLength(1);
   });
 });

@@ -272,8 +272,7 @@ export class RaftNode {
     // One exception: a follower's acknowledgements in a Ready that applies entries and persists
     // nothing new (the answer to a commit-only append) wait for the answers to this member's
     // clients: they acknowledge entries the leader already counted, and their write wakes the
-    // leader, which on a busy machine can take the CPU this member needs to answer. (A leader
-    // of this version marks its commit updates, which then go unanswered: decision 0039.)
+    // leader, which on a busy machine can take the CPU this member needs to answer.
     let later: readonly Message[] = [];
     let afterAnswers: Message[] | undefined;
     if (!rd.mustSync) {
