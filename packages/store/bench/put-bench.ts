@@ -17,9 +17,11 @@
  * warm-up round relative to the measured one, default 1), KUBETS_STORE_ARGS (more kubets-store
  * flags for the members, such as --experimental-grpc-transport=js), KUBETS_STORE_NODE_ARGS (node options
  * for the kubets-store members, such as --cpu-prof), BENCH_KEEP_LOGS (keep each member's log beside its data
- * dir, e.g. for --trace-gc output).
+ * dir, e.g. for --trace-gc output), BENCH_LATENCY_DIR (write each round's latencies, in completion
+ * order, as JSON files there: the shape of a distribution).
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { Etcd3 } from 'etcd3';
 import { startBenchCluster, stopBenchCluster, type BenchCluster } from './cluster.js';
@@ -122,6 +124,9 @@ function distribution(sorted: number[]): Result['dist'] {
 }
 
 /** Runs `total` operations spread over `concurrency` clients (one Etcd3 instance each). */
+/** The last round's latencies in completion order (BENCH_LATENCY_DIR writes them out). */
+let lastLatencies: number[] = [];
+
 async function drive(
   endpoints: string[],
   concurrency: number,
@@ -148,6 +153,7 @@ async function drive(
   );
   const seconds = (performance.now() - started) / 1000;
   for (const c of clients) c.close();
+  lastLatencies = latencies.slice();
   latencies.sort((a, b) => a - b);
   return {
     opsPerSec: total / seconds,
@@ -340,6 +346,11 @@ async function main(): Promise<void> {
         const cpuPerOp = ((clusterCpu(s) - cpuBefore) * 1000) / r.ops / s.members.length;
         results.set(s.name, r);
         cpu.set(s.name, cpuPerOp);
+        if (process.env.BENCH_LATENCY_DIR !== undefined)
+          writeFileSync(
+            join(process.env.BENCH_LATENCY_DIR, `${s.name}-${w.name.replace(/\W+/g, '-')}.json`),
+            JSON.stringify(lastLatencies),
+          );
         const row = `${w.name.padEnd(34)}${s.name.padEnd(14)}${fmt(r.opsPerSec)}${fmt(r.p50, 2)}${fmt(r.p99, 2)}${fmt(cpuPerOp, 3)}${((r.clientCpu * 1000) / r.ops).toFixed(3).padStart(10)}`;
         rows.push(row);
         console.error(row);
