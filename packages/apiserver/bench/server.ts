@@ -286,8 +286,16 @@ async function main(): Promise<void> {
   });
   const cache = cacheStages(server.watchCaches.get('/registry/pods/'), pct);
   // BENCH_DISPATCH=ratio,capMs[,busyScale]: the pods cache's dispatch pacing (experiments only).
-  const pacing = process.env.BENCH_DISPATCH?.split(',').map(Number);
+  // An empty value means unset (a shell loop's default arm), not a ratio of 0.
+  const pacing = process.env.BENCH_DISPATCH
+    ? process.env.BENCH_DISPATCH.split(',').map(Number)
+    : undefined;
   if (pacing) {
+    if (pacing.length < 2 || pacing.some((v) => !Number.isFinite(v))) {
+      throw new Error(
+        `BENCH_DISPATCH=${process.env.BENCH_DISPATCH}: expected ratio,capMs[,busyScale]`,
+      );
+    }
     const o = (
       server.watchCaches.get('/registry/pods/') as unknown as { o: Record<string, number> }
     ).o;
