@@ -34,6 +34,14 @@ import {
   writeFrameHeader,
 } from '../grpc-server/h2/frames.js';
 import {
+  ConnectionError,
+  forEachSetting,
+  growConnectionWindow,
+  shiftSendWindows,
+  unpad,
+  windowIncrement,
+} from '../grpc-server/h2/frame-rules.js';
+import {
   HeaderListTooLarge,
   HpackDecoder,
   encodeHeaders as encodeFields,
@@ -101,15 +109,6 @@ const LAST_CLIENT_STREAM = 2 ** 31 - 1;
 const EMPTY = Buffer.alloc(0);
 /** `grpc-timeout` as a literal field without indexing, new name (RFC 7541 6.2.2), up to its value. */
 const TIMEOUT_FIELD = Buffer.from('\x00\x0cgrpc-timeout', 'latin1');
-
-class ConnectionError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** One unary call: its stream and where its answer goes. */
 export class UnaryStream {
@@ -610,7 +609,7 @@ export class H2ClientConnection {
         return this.onHeaders(
           flags,
           id,
-          this.unpad(flags, buf, start, end, flags & Flag.PRIORITY ? 5 : 0),
+          unpad(flags, buf, start, end, flags & Flag.PRIORITY ? 5 : 0),
         );
       case FrameType.CONTINUATION:
         return this.onContinuation(flags, id, buf.subarray(start, end));
@@ -656,20 +655,6 @@ export class H2ClientConnection {
     }
   }
 
-  private unpad(flags: number, buf: Buffer, start: number, end: number, skip = 0): Buffer {
-    if ((flags & Flag.PADDED) === 0) {
-      if (start + skip > end)
-        throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'frame too short');
-      return buf.subarray(start + skip, end);
-    }
-    if (end - start < 1) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad padding');
-    const pad = buf[start]!;
-    if (start + 1 + skip + pad > end) {
-      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'padding exceeds the frame');
-    }
-    return buf.subarray(start + 1 + skip, end - pad);
-  }
-
   private onDataFrame(flags: number, id: number, buf: Buffer, start: number, end: number): void {
     if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'DATA on stream 0');
     const size = end - start;
@@ -700,7 +685,7 @@ export class H2ClientConnection {
       this.send(windowUpdateFrame(s.id, s.recvUnacked));
       s.recvUnacked = 0;
     }
-    const data = (flags & Flag.PADDED) === 0 ? undefined : this.unpad(flags, buf, start, end);
+    const data = (flags & Flag.PADDED) === 0 ? undefined : unpad(flags, buf, start, end);
     if (data === undefined) takeMessage(s, buf, start, end);
     else takeMessage(s, data, 0, data.length);
     if (endStream) this.complete(s);
@@ -817,29 +802,11 @@ export class H2ClientConnection {
       if (payload.length !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad ACK');
       return;
     }
-    if (payload.length % 6 !== 0) {
-      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad SETTINGS');
-    }
-    for (let i = 0; i < payload.length; i += 6) {
-      const key = payload.readUInt16BE(i);
-      const value = payload.readUInt32BE(i + 2);
+    forEachSetting(payload, (key, value) => {
       if (key === Setting.INITIAL_WINDOW_SIZE) {
-        if (value > MAX_WINDOW) {
-          throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'initial window too large');
-        }
-        // The change applies to every open stream's send window (6.9.2).
-        const delta = value - this.peerInitialWindow;
+        shiftSendWindows(this.streams.values(), value - this.peerInitialWindow);
         this.peerInitialWindow = value;
-        for (const s of this.streams.values()) {
-          s.sendWindow += delta;
-          if (s.sendWindow > MAX_WINDOW) {
-            throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'stream window overflow');
-          }
-        }
       } else if (key === Setting.MAX_FRAME_SIZE) {
-        if (value < DEFAULT_MAX_FRAME || value > 16_777_215) {
-          throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'bad max frame size');
-        }
         this.peerMaxFrame = value;
       } else if (key === Setting.MAX_CONCURRENT_STREAMS) {
         this.peerMaxStreams = value;
@@ -849,7 +816,7 @@ export class H2ClientConnection {
       }
       // HEADER_TABLE_SIZE: our encoder never uses the dynamic table. MAX_HEADER_LIST_SIZE:
       // advisory (our request headers are small).
-    }
+    });
     this.send(frame(FrameType.SETTINGS, Flag.ACK, 0));
     this.resumeBlocked();
     // A larger MAX_CONCURRENT_STREAMS lets waiting calls start.
@@ -859,16 +826,9 @@ export class H2ClientConnection {
   }
 
   private onWindowUpdate(id: number, buf: Buffer, start: number, end: number): void {
-    if (end - start !== 4) {
-      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad WINDOW_UPDATE');
-    }
-    const inc = buf.readUInt32BE(start) & 0x7fffffff;
+    const inc = windowIncrement(buf, start, end);
     if (id === 0) {
-      if (inc === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'zero window increment');
-      this.sendWindow += inc;
-      if (this.sendWindow > MAX_WINDOW) {
-        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'window overflow');
-      }
+      this.sendWindow = growConnectionWindow(this.sendWindow, inc);
       this.resumeBlocked();
       return;
     }

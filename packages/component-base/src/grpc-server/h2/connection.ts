@@ -22,6 +22,14 @@ import {
   windowUpdateFrame,
   writeFrameHeader,
 } from './frames.js';
+import {
+  ConnectionError,
+  forEachSetting,
+  growConnectionWindow,
+  shiftSendWindows,
+  unpad,
+  windowIncrement,
+} from './frame-rules.js';
 import { HeaderListTooLarge, HpackDecoder, type HeaderList, encodeHeaders } from './hpack.js';
 
 export interface H2ConnectionOptions {
@@ -68,15 +76,6 @@ export interface H2ConnectionOptions {
   onStream(stream: H2Stream): void;
   /** Protocol errors of the peer (the connection is already being closed). */
   onError?(err: Error): void;
-}
-
-class ConnectionError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface H2StreamSink {
@@ -1267,22 +1266,6 @@ export class H2Connection {
     }
   }
 
-  /** The payload without padding (6.1, 6.2). */
-  private unpad(flags: number, payload: Buffer, skip = 0): Buffer {
-    if ((flags & Flag.PADDED) === 0) {
-      if (skip > payload.length) {
-        throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'frame too short');
-      }
-      return skip === 0 ? payload : payload.subarray(skip);
-    }
-    if (payload.length < 1) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad padding');
-    const pad = payload[0]!;
-    if (pad + 1 + skip > payload.length) {
-      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'padding exceeds the frame');
-    }
-    return payload.subarray(1 + skip, payload.length - pad);
-  }
-
   private onDataFrame(flags: number, id: number, payload: Buffer): void {
     if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'DATA on stream 0');
     // Flow control counts the whole frame, padding included (6.9.1). The connection window is
@@ -1311,7 +1294,7 @@ export class H2Connection {
       stream.reset(ErrorCode.STREAM_CLOSED);
       return;
     }
-    const data = this.unpad(flags, payload);
+    const data = unpad(flags, payload, 0, payload.length);
     if (!stream.fits(payload.length)) {
       stream.reset(ErrorCode.FLOW_CONTROL_ERROR);
       return;
@@ -1323,7 +1306,7 @@ export class H2Connection {
     if (id === 0 || id % 2 === 0) {
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'HEADERS on an invalid stream id');
     }
-    const block = this.unpad(flags, payload, flags & Flag.PRIORITY ? 5 : 0);
+    const block = unpad(flags, payload, 0, payload.length, flags & Flag.PRIORITY ? 5 : 0);
     this.headerStream = id;
     this.headerParts = [block];
     this.headerBytes = block.length;
@@ -1425,51 +1408,28 @@ export class H2Connection {
       this.settingsTimer = undefined;
       return;
     }
-    if (payload.length % 6 !== 0)
-      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad SETTINGS');
     this.spend('SETTINGS');
     this.settingsSeen = true;
-    for (let i = 0; i < payload.length; i += 6) {
-      const key = payload.readUInt16BE(i);
-      const value = payload.readUInt32BE(i + 2);
+    forEachSetting(payload, (key, value) => {
       if (key === Setting.INITIAL_WINDOW_SIZE) {
-        if (value > MAX_WINDOW) {
-          throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'initial window too large');
-        }
-        // The change applies to every open stream's send window (6.9.2).
-        const delta = value - this.peerInitialWindow;
+        shiftSendWindows(this.streams.values(), value - this.peerInitialWindow);
         this.peerInitialWindow = value;
-        for (const s of this.streams.values()) {
-          s.sendWindow += delta;
-          if (s.sendWindow > MAX_WINDOW) {
-            throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'stream window overflow');
-          }
-        }
       } else if (key === Setting.MAX_FRAME_SIZE) {
-        if (value < DEFAULT_MAX_FRAME || value > 16_777_215) {
-          throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'bad max frame size');
-        }
         this.peerMaxFrame = value;
       } else if (key === Setting.ENABLE_PUSH && value > 1) {
         throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'bad ENABLE_PUSH');
       }
       // HEADER_TABLE_SIZE: our encoder never uses the dynamic table. MAX_CONCURRENT_STREAMS:
       // a server opens no streams. MAX_HEADER_LIST_SIZE: advisory.
-    }
+    });
     this.sendControl(frame(FrameType.SETTINGS, Flag.ACK, 0));
     this.resumeBlocked();
   }
 
   private onWindowUpdate(id: number, payload: Buffer): void {
-    if (payload.length !== 4)
-      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'bad WINDOW_UPDATE');
-    const inc = payload.readUInt32BE(0) & 0x7fffffff;
+    const inc = windowIncrement(payload, 0, payload.length);
     if (id === 0) {
-      if (inc === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'zero window increment');
-      this.sendWindow += inc;
-      if (this.sendWindow > MAX_WINDOW) {
-        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'window overflow');
-      }
+      this.sendWindow = growConnectionWindow(this.sendWindow, inc);
       this.resumeBlocked();
       return;
     }
