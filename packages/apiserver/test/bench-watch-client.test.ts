@@ -45,7 +45,10 @@ function event(sentAt: string, i: number): string {
 }
 
 const EVENTS = 20;
-const sentAts = Array.from({ length: EVENTS }, (_, i) => (Date.now() - 5 - i).toFixed(3));
+// One clock reading for all: read per element, a millisecond tick between two of them would
+// give two events the same sent-at (one update to the client), and the report one pair fewer.
+const startedAt = Date.now();
+const sentAts = Array.from({ length: EVENTS }, (_, i) => (startedAt - 5 - i).toFixed(3));
 const stream = sentAts.map((s, i) => event(s, i)).join('');
 const bookmark = '{"type":"BOOKMARK","object":{"kind":"Pod","metadata":{"resourceVersion":"9"}}}\n';
 
