@@ -10,10 +10,8 @@ import type { PutRequest__Output } from '../gen/etcd/types/etcdserverpb/PutReque
 import type { RangeRequest__Output } from '../gen/etcd/types/etcdserverpb/RangeRequest.js';
 import type { RequestOp__Output } from '../gen/etcd/types/etcdserverpb/RequestOp.js';
 import type { TxnRequest__Output } from '../gen/etcd/types/etcdserverpb/TxnRequest.js';
-import { VarintReader } from './varint-reader.js';
 import { decodeRangeRequest } from './range-request-codec.js';
-
-export { VarintReader };
+import { VarintReader } from './varint-reader.js';
 import type {
   MemberRecord,
   MemberRecord__Output,
