@@ -183,14 +183,36 @@ function cacheStages(cacher: unknown, pct: (a: number[]) => string): () => unkno
       waited.push(now - e.recordTime);
     }
     const t = performance.now();
+    const cpu = process.cpuUsage();
+    const switches = process.resourceUsage().involuntaryContextSwitches;
     original.call(this, events);
-    fanout.push(performance.now() - t);
+    const ms = performance.now() - t;
+    fanout.push(ms);
+    // The longest fan-outs with their batch size, CPU and preemptions: a long one that cost
+    // little CPU was preempted; one that cost much was a big batch.
+    const c = process.cpuUsage(cpu);
+    slowest.push({
+      at: Math.round(t),
+      ms: Math.round(ms),
+      events: events.length,
+      cpuMs: Math.round((c.user + c.system) / 1000),
+      preempted: process.resourceUsage().involuntaryContextSwitches - switches,
+    });
+    slowest.sort((a, b) => b.ms - a.ms);
+    if (slowest.length > 8) slowest.length = 8;
   };
+  let slowest: { at: number; ms: number; events: number; cpuMs: number; preempted: number }[] = [];
   return () => {
-    const out = { cached: pct(cached), waited: pct(waited), fanout: pct(fanout) };
+    const out = {
+      cached: pct(cached),
+      waited: pct(waited),
+      fanout: pct(fanout),
+      slowestFanouts: JSON.stringify(slowest),
+    };
     cached = [];
     waited = [];
     fanout = [];
+    slowest = [];
     return out;
   };
 }

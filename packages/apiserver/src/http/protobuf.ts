@@ -19,6 +19,7 @@ import {
   type JsonValue,
 } from '@kubets/apimachinery';
 import { memoized } from '../storage/shared.js';
+import { ProtoReader as Reader } from '../wire/proto-reader.js';
 import { writeVarint } from '../wire/varint.js';
 import {
   DECODABLE,
@@ -33,52 +34,6 @@ export const PROTOBUF_WATCH_CONTENT_TYPE = `${PROTOBUF_MEDIA_TYPE};stream=watch`
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 // ------------------------------------------------------------------------------------ reading
-
-class Reader {
-  pos = 0;
-  constructor(private readonly buf: Buffer) {}
-
-  get done(): boolean {
-    return this.pos >= this.buf.length;
-  }
-
-  varint(): bigint {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (this.pos >= this.buf.length) throw new Error('truncated varint');
-      const b = this.buf[this.pos++]!;
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7n;
-      if (shift > 63n) throw new Error('varint too long');
-    }
-  }
-
-  bytes(): Buffer {
-    const len = Number(this.varint());
-    if (this.pos + len > this.buf.length) throw new Error('truncated field');
-    const out = this.buf.subarray(this.pos, this.pos + len);
-    this.pos += len;
-    return out;
-  }
-
-  skip(wire: number): void {
-    if (wire === 0) this.varint();
-    else if (wire === 1) this.pos += 8;
-    else if (wire === 2) this.bytes();
-    else if (wire === 5) this.pos += 4;
-    else throw new Error(`unsupported wire type ${wire}`);
-  }
-
-  /** Every (field, wire type) in the message, reading values through `fn`. */
-  fields(fn: (field: number, wire: number) => void): void {
-    while (!this.done) {
-      const tag = Number(this.varint());
-      fn(tag >> 3, tag & 7);
-    }
-  }
-}
 
 function toSigned(v: bigint): number {
   return Number(BigInt.asIntN(64, v));

@@ -3,14 +3,22 @@
  * Maintenance, with several endpoints and failover. It works the same against real etcd and
  * kubets-store, which speak the same protocol. Unary calls go over component-base's JavaScript
  * HTTP/2 client (unary.ts: grpc-js's per-call layers and node:http2's per-stream objects cost
- * more than the exchange); the watch stream uses grpc-js.
+ * more than the exchange); the watch stream uses grpc-js. Range, Txn and watch answers are
+ * decoded by hand (response-codec.ts).
  *
  * Failover: one connection per endpoint (each reconnects by itself); a call that fails
  * with UNAVAILABLE moves to the next endpoint and is retried — always for reads, and for writes
  * only when the request provably never left (see isSafeToRetryWrite), like etcd's clientv3.
  */
-import { Metadata, credentials, type ChannelCredentials, type ClientOptions } from '@grpc/grpc-js';
-import { loadGrpcObject, packageDefinition } from '../../gen/etcd/load.js';
+import {
+  Metadata,
+  credentials,
+  makeGenericClientConstructor,
+  type ChannelCredentials,
+  type ClientOptions,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
+import { packageDefinition } from '../../gen/etcd/load.js';
 import type { WatchClient } from '../../gen/etcd/types/etcdserverpb/Watch.js';
 import type { RangeRequest } from '../../gen/etcd/types/etcdserverpb/RangeRequest.js';
 import type { RangeResponse__Output } from '../../gen/etcd/types/etcdserverpb/RangeResponse.js';
@@ -29,6 +37,7 @@ import { isSafeToRetryWrite, isUnavailable } from './errors.js';
 import { UnaryTransport, type UnaryMethod } from './unary.js';
 import { WatchMux } from './watch-mux.js';
 import { encodeTxnRequestFramed } from './txn-codec.js';
+import { decodeRangeResponse, decodeTxnResponse, decodeWatchResponse } from './response-codec.js';
 
 export interface EtcdTLSOptions {
   /** PEM CA bundle used to verify the etcd servers (`--etcd-cafile`). */
@@ -71,14 +80,37 @@ function method<Req, Res>(service: string, name: string): UnaryMethod<Req, Res> 
   return def as UnaryMethod<Req, Res>;
 }
 
-const RANGE = method<RangeRequest, RangeResponse__Output>('KV', 'Range');
+// Reads, writes and watch messages are decoded by hand (response-codec.ts): same output,
+// without protobufjs's Long objects per int64.
+const RANGE: UnaryMethod<RangeRequest, RangeResponse__Output> = {
+  ...method<RangeRequest, RangeResponse__Output>('KV', 'Range'),
+  responseDeserialize: decodeRangeResponse,
+};
 const PUT = method<PutRequest, PutResponse__Output>('KV', 'Put');
 const DELETE_RANGE = method<DeleteRangeRequest, DeleteRangeResponse__Output>('KV', 'DeleteRange');
 // Every write is a Txn: its request is encoded by hand (same bytes, one pass, txn-codec.ts).
 const TXN: UnaryMethod<TxnRequest, TxnResponse__Output> = {
   ...method<TxnRequest, TxnResponse__Output>('KV', 'Txn'),
   requestFrame: encodeTxnRequestFramed,
+  responseDeserialize: decodeTxnResponse,
 };
+
+/** The Watch service's grpc-js client, its messages decoded by hand. */
+const WatchClientConstructor = ((): new (
+  target: string,
+  creds: ChannelCredentials,
+  options: ClientOptions,
+) => WatchClient => {
+  const service = packageDefinition['etcdserverpb.Watch'] as ServiceDefinition;
+  return makeGenericClientConstructor(
+    { Watch: { ...service.Watch!, responseDeserialize: decodeWatchResponse } },
+    'etcdserverpb.Watch',
+  ) as unknown as new (
+    target: string,
+    creds: ChannelCredentials,
+    options: ClientOptions,
+  ) => WatchClient;
+})();
 const COMPACT = method<object, CompactionResponse__Output>('KV', 'Compact');
 const LEASE_GRANT = method<object, LeaseGrantResponse__Output>('Lease', 'LeaseGrant');
 const LEASE_REVOKE = method<object, LeaseRevokeResponse__Output>('Lease', 'LeaseRevoke');
@@ -121,7 +153,6 @@ export class EtcdClient {
     if (!secure && (options.tls?.cert || options.tls?.ca)) {
       throw new Error('etcd TLS files were given but --etcd-servers uses http://; use https://');
     }
-    const grpc = loadGrpcObject().etcdserverpb;
     // Two HTTP/2 connections per member: unary calls, and the watch stream.
     this.members = endpoints.map((endpoint) => ({
       endpoint,
@@ -130,7 +161,7 @@ export class EtcdClient {
         secure,
         ...(options.tls ? { tls: options.tls } : {}),
       }),
-      watch: new grpc.Watch(endpoint.target, creds, CHANNEL_OPTIONS),
+      watch: new WatchClientConstructor(endpoint.target, creds, CHANNEL_OPTIONS),
     }));
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.retryBackoffMs = options.retryBackoffMs ?? 100;
