@@ -11,8 +11,6 @@
  * and around the pods cache's `dispatch`); the server's code is not changed for them. Set
  * BENCH_DISPATCH=ratio,capMs[,busyScale] to try other dispatch pacing for the pods cache;
  * BENCH_WATCH_WRITE_THREADS=N to have N threads write the watch bytes (default 0: the loop).
- * BENCH_BACKGROUND_THREAD_NICE (default 19, as kubets-apiserver's --background-thread-nice): the
- * nice value of V8's background threads (decision 0042); 0 leaves them, for A/B runs.
  */
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { subscribe } from 'node:diagnostics_channel';
@@ -22,7 +20,6 @@ import type { ClientSessionRequestOptions, OutgoingHttpHeaders } from 'node:http
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { readFileSync } from 'node:fs';
-import { lowerBackgroundThreads } from '@kubets/component-base';
 import { customResourceSupport } from '../src/cli/run.js';
 import { startApiServer } from '../src/server.js';
 import { testServerOptions } from '../test/helpers/server-options.js';
@@ -292,8 +289,6 @@ function storeCalls(pct: (a: number[]) => string): () => unknown {
 }
 
 async function main(): Promise<void> {
-  // As the binary does at start (this process stands in for kubets-apiserver).
-  lowerBackgroundThreads(Number(process.env.BENCH_BACKGROUND_THREAD_NICE ?? 19));
   const calls = storeCalls(pct);
   const loop = loopWatch();
   const stages = requestStages();

@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { threadNiceValues } from '@kubets/component-base/testing';
 import { etcdMissingReason, freePort, startEtcd, type EtcdProcess } from './helpers/etcd.js';
 import { KUBECTL, kubectlFor } from './helpers/kubectl.js';
 
@@ -169,15 +168,6 @@ resources:
       }
       expect(ready).toBe(true);
       expect(stderr).toContain('Generated self-signed cert');
-      if (process.platform === 'linux' && child.pid !== undefined) {
-        // Decision 0042: V8's background threads at nice 19 (default), the event loop and
-        // libuv's pool (the 4 newest threads) at the process's priority.
-        const nice = threadNiceValues(child.pid);
-        expect(nice.get(child.pid)).toBe(0);
-        expect([...nice.values()].filter((n) => n === 19).length).toBeGreaterThanOrEqual(4);
-        const newest = [...nice.keys()].sort((a, b) => a - b).slice(-4);
-        expect(newest.map((t) => nice.get(t))).toEqual([0, 0, 0, 0]);
-      }
       const ca = readFileSync(join(certDir, 'apiserver.crt'));
       // HTTPS only: plain HTTP on the port gets no API answer.
       const plain = await fetch(`http://127.0.0.1:${port}/version`).then(

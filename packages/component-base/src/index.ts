@@ -124,5 +124,3 @@ export {
 } from './component-flags.js';
 export { createComponent } from './component.js';
 export type { Component, ComponentOptions } from './component.js';
-export { backgroundThreads, lowerBackgroundThreads, uvPoolSize } from './background-threads.js';
-export type { ThreadInfo } from './background-threads.js';

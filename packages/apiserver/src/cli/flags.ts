@@ -155,13 +155,6 @@ export const apiServerFlags = {
     help: 'kubets: the number of server processes sharing --secure-port and --grpc-port. kube-apiserver (Go) uses every core in one process; a Node.js server runs its requests and watch fan-out on one thread, so on a machine with several cores N workers (each a full API server with its own etcd connections and watch caches, as HA servers on one etcd) let the server use N cores. The primary process hands each connection to a worker, restarts a worker that dies and merges their /metrics. 1 (the default) runs one process.',
     group: 'Generic flags',
   }),
-  'background-thread-nice': intFlag({
-    default: 19,
-    min: 0,
-    max: 19,
-    help: "kubets: the nice value given at start to the process's V8 background threads (JIT compiler, GC helpers) on Linux, so that a woken event loop never waits behind them for a CPU (decision 0042); 0 leaves them at the process's priority.",
-    group: 'Generic flags',
-  }),
   'client-ca-file': stringFlag({
     help: 'If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.',
     group: 'Authentication flags',

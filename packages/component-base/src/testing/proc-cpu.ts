@@ -35,21 +35,3 @@ export function threadsCpuNs(pid: number): number {
   }
   return total;
 }
-
-/**
- * The nice value of every thread of process `pid`, by thread id (`/proc/<pid>/task/<tid>/stat`'s
- * 19th field), for tests of `lowerBackgroundThreads` in a component's binary.
- */
-export function threadNiceValues(pid: number): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
-      // Fields after the command's closing parenthesis start at field 3: nice is field 19.
-      out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return out;
-}
