@@ -23,7 +23,16 @@
  *
  * and prints each hop's p50 over all puts, its mean in the slow puts (> BENCH_SLOW x p50,
  * default 2) and the excess, then what the owning process was doing during the slow puts' worst
- * hop (GC, a timer callback, a WAL write, run-queue wait). BENCH_KEEP keeps the raw files.
+ * hop (GC, a timer callback, a WAL write, run-queue wait).
+ *
+ * Environment: BENCH_PUTS (default 5000), BENCH_WARM (5000), BENCH_SLOW (2), BENCH_VALUE_BYTES,
+ * BENCH_DATA_DIR, KUBETS_STORE_BIN, KUBETS_STORE_ARGS, KUBETS_STORE_NODE_ARGS, BENCH_KEEP (a
+ * directory to keep the raw files in), BENCH_VERBOSE=1 (each slow put), PROBE_THREADS=1 (sample
+ * every member thread per put: which threads ran during the slow puts; costs the client ~0.5 ms
+ * a put), PERF_OUT=<file> (`perf record` of the members' threads through the measured round),
+ * SCHED_OUT=<file> (`perf record` of every context switch and wake-up on the box, CLOCK_MONOTONIC:
+ * who held the CPU a woken thread waited for; root), PROBE_MARK=1 (time marks in the members'
+ * output, to place V8's --trace-opt lines).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
@@ -316,7 +325,7 @@ async function main(): Promise<void> {
         };
       const ticks1 = allProcessTicks();
       if (perf !== undefined) {
-        const done = new Promise((r) => perf!.once('exit', r));
+        const done = new Promise((r) => perf.once('exit', r));
         perf.kill('SIGINT');
         await done;
       }
@@ -386,7 +395,6 @@ function analyse(
     return owner.get(e.rp) ?? -2;
   };
   const L = leader;
-  const cursor = evs.map(() => 0);
   /** First event of member m at or after t matching pred (events are time-sorted). */
   const first = (m: number, t: number, pred: (e: Ev) => boolean, until: number): Ev | undefined => {
     const list = evs[m]!;
@@ -402,7 +410,6 @@ function analyse(
       if (pred(list[i]!)) return list[i];
     return undefined;
   };
-  void cursor;
   const n = rows.length / ROW;
   const lat: number[] = [];
   for (let i = 0; i < n; i++) lat.push(rows[i * ROW + 1]! - rows[i * ROW]!);
@@ -498,14 +505,14 @@ function analyse(
   const fmt = (x: number): string => x.toFixed(0).padStart(6);
   console.log('hop        p50 all   mean all  mean slow  excess  (µs; slow minus all-mean)');
   const meanOf = (idx: number[], hop: Hop): number => {
-    const v = idx.flatMap((i) => (hops[i]![hop] !== undefined ? [hops[i]![hop]!] : []));
+    const v = idx.flatMap((i) => (hops[i]![hop] !== undefined ? [hops[i]![hop]] : []));
     return v.length === 0 ? 0 : v.reduce((a, b) => a + b, 0) / v.length;
   };
   const allIdx = hops.flatMap((h, i) => (h.ok ? [i] : []));
   const hopP50: Record<string, number> = {};
   for (const hop of HOPS) {
     const v = allIdx
-      .flatMap((i) => (hops[i]![hop] !== undefined ? [hops[i]![hop]!] : []))
+      .flatMap((i) => (hops[i]![hop] !== undefined ? [hops[i]![hop]] : []))
       .sort((a, b) => a - b);
     hopP50[hop] = quantile(v, 0.5);
     const ma = meanOf(allIdx, hop);
