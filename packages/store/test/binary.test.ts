@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import * as http2 from 'node:http2';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
@@ -129,39 +129,6 @@ describe('kubets-store binary', () => {
       client.close();
     }
   }, 30_000);
-
-  // Decision 0042: V8's background threads (compiler, GC helpers) run at nice 19, so a woken
-  // event loop never queues behind them; the event loop and libuv's pool keep the process's
-  // priority; --background-thread-nice=0 leaves every thread as it was.
-  it.runIf(process.platform === 'linux')(
-    'lowers the nice value of V8 background threads only, unless told 0',
-    async () => {
-      const niceOf = (pid: number): Map<number, number> =>
-        new Map(
-          readdirSync(`/proc/${pid}/task`).map((tid) => {
-            const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-            // Fields after the command's closing parenthesis; nice is field 19 of stat.
-            const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-            return [Number(tid), Number(fields[16])];
-          }),
-        );
-      running = await startStoreProcess();
-      const pid = running.child.pid!;
-      const nice = niceOf(pid);
-      expect(nice.get(pid)).toBe(0);
-      const lowered = [...nice.values()].filter((n) => n === 19).length;
-      // Node 20: 4 V8 workers, the delayed-task thread, the inspector's signal thread.
-      expect(lowered).toBeGreaterThanOrEqual(4);
-      // The newest threads are libuv's pool (4 by default): they keep their priority.
-      const newest = [...nice.keys()].sort((a, b) => a - b).slice(-4);
-      expect(newest.map((t) => nice.get(t))).toEqual([0, 0, 0, 0]);
-      await running.stop();
-
-      running = await startStoreProcess({ extraArgs: ['--background-thread-nice=0'] });
-      expect([...niceOf(running.child.pid!).values()].every((n) => n === 0)).toBe(true);
-    },
-    30_000,
-  );
 
   // etcd's --grpc-keepalive-interval / --grpc-keepalive-timeout: the server PINGs an idle
   // connection every interval, on either HTTP/2 layer.

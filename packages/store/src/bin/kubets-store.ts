@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // kubets-store: a Raft-replicated MVCC key-value store that speaks the etcd v3 API.
 import { componentOptionsFromFlags, runCommand } from '@kubets/component-base';
-import { lowerBackgroundThreads } from '../cli/background-threads.js';
 import { buildConfig } from '../cli/config.js';
 import { storeFlags } from '../cli/flags.js';
 import { packageVersion, runStore } from '../cli/run.js';
@@ -45,8 +44,6 @@ if (process.argv[2] === 'snapshot') {
     flags: storeFlags,
     run: async (parsed) => {
       const config = buildConfig(parsed.values);
-      // Only the binary: an embedding process (the API server's embedded store) owns its threads.
-      lowerBackgroundThreads(config.backgroundThreadNice);
       const { logging, shutdown } = componentOptionsFromFlags({
         ...parsed.values,
         'healthz-bind-address': '0.0.0.0:0',

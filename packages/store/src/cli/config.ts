@@ -45,8 +45,6 @@ export interface StoreConfig {
    * HTTP/2 layer (decision 0025).
    */
   grpcTransport: 'node-http2' | 'js';
-  /** --background-thread-nice: V8's background threads' nice value (decision 0042; 0: unchanged). */
-  backgroundThreadNice: number;
   /** --grpc-keepalive-interval and --grpc-keepalive-timeout, ms (0: off). */
   keepaliveIntervalMs: number;
   keepaliveTimeoutMs: number;
@@ -203,7 +201,6 @@ export function buildConfig(v: FlagValues<StoreFlags>): StoreConfig {
     ),
     watchProgressNotifyMs: v['experimental-watch-progress-notify-interval'],
     grpcTransport: grpcTransport(v['grpc-transport'], v['experimental-grpc-transport']),
-    backgroundThreadNice: v['background-thread-nice'],
     keepaliveIntervalMs: v['grpc-keepalive-interval'],
     keepaliveTimeoutMs: v['grpc-keepalive-timeout'],
     clientTls: tls('', v['cert-file'], v['key-file'], v['trusted-ca-file'], v['client-cert-auth']),

@@ -201,17 +201,6 @@ export const storeFlags = {
     env: 'ETCD_EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL',
     group: experimental,
   }),
-  'background-thread-nice': intFlag({
-    // kubets-store only (etcd has no such flag; Go has no separate compiler or GC threads to
-    // lower): the nice value given to V8's background threads (compiler, GC helpers) at start,
-    // so a woken event loop never waits behind them for a CPU (decision 0042). 0 leaves them.
-    default: 19,
-    min: 0,
-    max: 19,
-    help: "Nice value for the process's V8 background threads (JIT compiler, GC helpers) on Linux, so they yield the CPU to the event loop; 0 leaves them at the process's priority.",
-    env: 'ETCD_BACKGROUND_THREAD_NICE',
-    group: member,
-  }),
   'grpc-transport': enumFlag({
     // kubets-store only (etcd has no such flag): the client API's HTTP/2 layer. 'js' is the
     // JavaScript HTTP/2 connection of decision 0025 (40-60 % less server CPU per call, and a
