@@ -35,20 +35,12 @@
  * output, to place V8's --trace-opt lines).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Etcd3 } from 'etcd3';
-import { freePort } from '../test/support/ports.js';
+import { startProbedCluster, waitForLeader } from './probed-cluster.js';
 
 const PUTS = Number(process.env.BENCH_PUTS ?? 5000);
 const WARM = Number(process.env.BENCH_WARM ?? 5000);
@@ -149,65 +141,21 @@ const HOPS = [
 type Hop = (typeof HOPS)[number];
 
 async function main(): Promise<void> {
-  const work = mkdtempSync(join(DATA_PARENT, 'put-hops-'));
-  const probeDir = process.env.BENCH_KEEP ?? work;
-  mkdirSync(probeDir, { recursive: true });
-  const specs: Array<{ name: string; dir: string; client: number; peer: number }> = [];
-  for (let i = 1; i <= 3; i++)
-    specs.push({
-      name: `m${i}`,
-      dir: join(work, `m${i}`),
-      client: await freePort(),
-      peer: await freePort(),
-    });
-  const cluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peer}`).join(',');
-  const nodeArgs = (process.env.KUBETS_STORE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const storeArgs = (process.env.KUBETS_STORE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const members: ChildProcess[] = specs.map((s) => {
-    const log = openSync(join(work, `${s.name}.log`), 'w');
-    return spawn(
-      process.execPath,
-      [
-        '--import',
-        PROBE,
-        ...nodeArgs,
-        STORE_BIN,
-        `--name=${s.name}`,
-        `--data-dir=${s.dir}`,
-        `--listen-client-urls=http://127.0.0.1:${s.client}`,
-        `--advertise-client-urls=http://127.0.0.1:${s.client}`,
-        `--listen-peer-urls=http://127.0.0.1:${s.peer}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${s.peer}`,
-        `--initial-cluster=${cluster}`,
-        '--initial-cluster-token=hops',
-        ...storeArgs,
-      ],
-      { stdio: ['ignore', log, log], env: { ...process.env, PROBE_DIR: probeDir } },
-    );
+  const { work, probeDir, specs, members, endpoints } = await startProbedCluster({
+    probe: PROBE,
+    storeBin: STORE_BIN,
+    dataParent: DATA_PARENT,
+    token: 'hops',
+    nodeArgs: (process.env.KUBETS_STORE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+    storeArgs: (process.env.KUBETS_STORE_ARGS ?? '').split(' ').filter((a) => a !== ''),
   });
-  const endpoints = specs.map((s) => `127.0.0.1:${s.client}`);
   const pids = members.map((m) => m.pid!);
   // Per put: start µs, end µs, then [run, wait] ns deltas of the main threads of members 0..2
   // and of this process, then of the members' other threads.
   const rows = new Float64Array(PUTS * ROW);
   let leader = -1;
   try {
-    for (const [i, endpoint] of endpoints.entries()) {
-      const c = new Etcd3({ hosts: endpoint });
-      try {
-        for (let k = 0; ; k++) {
-          if (k > 300) throw new Error(`no leader at ${endpoint}`);
-          const st = await c.maintenance.status().catch(() => undefined);
-          if (st !== undefined && st.leader !== '0') {
-            if (st.header.member_id === st.leader) leader = i;
-            break;
-          }
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      } finally {
-        c.close();
-      }
-    }
+    leader = await waitForLeader(endpoints);
     const client = new Etcd3({ hosts: endpoints });
     try {
       for (let i = 0; i < WARM; i++)

@@ -13,13 +13,12 @@
  * PROBE_STALLS=1 (also record the members' event-loop stalls; costs them CPU), BENCH_KEEP (a
  * directory to keep the raw timeline and probe files in).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { Etcd3 } from 'etcd3';
-import { freePort } from '../test/support/ports.js';
+import { startProbedCluster, waitForLeader } from './probed-cluster.js';
 
 const PUTS = Number(process.env.BENCH_PUTS ?? 1000);
 const WARM = Number(process.env.BENCH_WARM ?? 500);
@@ -47,39 +46,12 @@ function quantile(sorted: number[], q: number): number {
 }
 
 async function main(): Promise<void> {
-  const work = mkdtempSync(join(DATA_PARENT, 'put-timeline-'));
-  const probeDir = process.env.BENCH_KEEP ?? work;
-  mkdirSync(probeDir, { recursive: true });
-  const specs: Array<{ name: string; dir: string; client: number; peer: number }> = [];
-  for (let i = 1; i <= 3; i++)
-    specs.push({
-      name: `m${i}`,
-      dir: join(work, `m${i}`),
-      client: await freePort(),
-      peer: await freePort(),
-    });
-  const cluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peer}`).join(',');
-  const nodeArgs = (process.env.KUBETS_STORE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const members: ChildProcess[] = specs.map((s) => {
-    const log = openSync(join(work, `${s.name}.log`), 'w');
-    return spawn(
-      process.execPath,
-      [
-        '--import',
-        PROBE,
-        ...nodeArgs,
-        STORE_BIN,
-        `--name=${s.name}`,
-        `--data-dir=${s.dir}`,
-        `--listen-client-urls=http://127.0.0.1:${s.client}`,
-        `--advertise-client-urls=http://127.0.0.1:${s.client}`,
-        `--listen-peer-urls=http://127.0.0.1:${s.peer}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${s.peer}`,
-        `--initial-cluster=${cluster}`,
-        '--initial-cluster-token=timeline',
-      ],
-      { stdio: ['ignore', log, log], env: { ...process.env, PROBE_DIR: probeDir } },
-    );
+  const { work, probeDir, specs, members, endpoints } = await startProbedCluster({
+    probe: PROBE,
+    storeBin: STORE_BIN,
+    dataParent: DATA_PARENT,
+    token: 'timeline',
+    nodeArgs: (process.env.KUBETS_STORE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
   });
   const benchGcs: Span[] = [];
   const observer = new PerformanceObserver((list) => {
@@ -87,26 +59,11 @@ async function main(): Promise<void> {
       benchGcs.push([performance.timeOrigin + e.startTime, e.duration]);
   });
   observer.observe({ entryTypes: ['gc'] });
-  const endpoints = specs.map((s) => `127.0.0.1:${s.client}`);
   const rows: Array<[number, number]> = [];
-  const roles: string[] = [];
+  let roles: string[] = [];
   try {
-    for (const endpoint of endpoints) {
-      const c = new Etcd3({ hosts: endpoint });
-      try {
-        for (let i = 0; ; i++) {
-          if (i > 300) throw new Error(`no leader at ${endpoint}`);
-          const st = await c.maintenance.status().catch(() => undefined);
-          if (st !== undefined && st.leader !== '0') {
-            roles.push(st.header.member_id === st.leader ? 'leader' : 'follower');
-            break;
-          }
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      } finally {
-        c.close();
-      }
-    }
+    const leader = await waitForLeader(endpoints);
+    roles = endpoints.map((_, i) => (i === leader ? 'leader' : 'follower'));
     const client = new Etcd3({ hosts: endpoints });
     try {
       for (let i = 0; i < WARM; i++)
