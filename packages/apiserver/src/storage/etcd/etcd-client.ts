@@ -95,22 +95,22 @@ const TXN: UnaryMethod<TxnRequest, TxnResponse__Output> = {
   responseDeserialize: decodeTxnResponse,
 };
 
-/** The Watch service's grpc-js client, its messages decoded by hand. */
-const WatchClientConstructor = ((): new (
+type WatchClientConstructor = new (
   target: string,
   creds: ChannelCredentials,
   options: ClientOptions,
-) => WatchClient => {
-  const service = packageDefinition['etcdserverpb.Watch'] as ServiceDefinition;
-  return makeGenericClientConstructor(
-    { Watch: { ...service.Watch!, responseDeserialize: decodeWatchResponse } },
-    'etcdserverpb.Watch',
-  ) as unknown as new (
-    target: string,
-    creds: ChannelCredentials,
-    options: ClientOptions,
-  ) => WatchClient;
-})();
+) => WatchClient;
+
+/** The Watch service's grpc-js client, its messages decoded by hand. */
+const WatchClientConstructor = makeGenericClientConstructor(
+  {
+    Watch: {
+      ...(packageDefinition['etcdserverpb.Watch'] as ServiceDefinition).Watch!,
+      responseDeserialize: decodeWatchResponse,
+    },
+  },
+  'etcdserverpb.Watch',
+) as unknown as WatchClientConstructor;
 const COMPACT = method<object, CompactionResponse__Output>('KV', 'Compact');
 const LEASE_GRANT = method<object, LeaseGrantResponse__Output>('Lease', 'LeaseGrant');
 const LEASE_REVOKE = method<object, LeaseRevokeResponse__Output>('Lease', 'LeaseRevoke');
