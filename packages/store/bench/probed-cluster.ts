@@ -4,12 +4,21 @@
  * (member-probe.ts: GC pauses, WAL writes) and put-hops.ts (hop-probe.ts: socket, WAL, GC and
  * timer events). The probes write their records under `probeDir` (PROBE_DIR in their
  * environment).
+ *
+ * Environment (both benchmarks): BENCH_DATA_DIR (parent of the data dirs, default the OS temp
+ * dir), KUBETS_STORE_BIN (another build's binary, for an A/B), KUBETS_STORE_NODE_ARGS (node
+ * options for the members), KUBETS_STORE_ARGS (more kubets-store flags), BENCH_KEEP (a
+ * directory for the probes' files), BENCH_VALUE_BYTES (the put's value, default 256).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { freePort } from '../test/support/ports.js';
+
+const VALUE = Buffer.alloc(Number(process.env.BENCH_VALUE_BYTES ?? 256), 'x');
+const words = (v: string | undefined): string[] => (v ?? '').split(' ').filter((a) => a !== '');
 
 export interface MemberSpec {
   name: string;
@@ -32,15 +41,13 @@ export interface ProbedCluster {
 export async function startProbedCluster(o: {
   /** Path of the compiled probe module to preload. */
   probe: string;
-  storeBin: string;
-  /** Parent of the temporary directory (BENCH_DATA_DIR). */
-  dataParent: string;
   /** `--initial-cluster-token`, and the temporary directory's prefix. */
   token: string;
-  nodeArgs?: readonly string[];
-  storeArgs?: readonly string[];
 }): Promise<ProbedCluster> {
-  const work = mkdtempSync(join(o.dataParent, `put-${o.token}-`));
+  const storeBin =
+    process.env.KUBETS_STORE_BIN ??
+    new URL('../../dist/bin/kubets-store.js', import.meta.url).pathname;
+  const work = mkdtempSync(join(process.env.BENCH_DATA_DIR ?? tmpdir(), `put-${o.token}-`));
   const probeDir = process.env.BENCH_KEEP ?? work;
   mkdirSync(probeDir, { recursive: true });
   const specs: MemberSpec[] = [];
@@ -60,8 +67,8 @@ export async function startProbedCluster(o: {
       [
         '--import',
         o.probe,
-        ...(o.nodeArgs ?? []),
-        o.storeBin,
+        ...words(process.env.KUBETS_STORE_NODE_ARGS),
+        storeBin,
         `--name=${s.name}`,
         `--data-dir=${s.dir}`,
         `--listen-client-urls=http://127.0.0.1:${s.client}`,
@@ -70,7 +77,7 @@ export async function startProbedCluster(o: {
         `--initial-advertise-peer-urls=http://127.0.0.1:${s.peer}`,
         `--initial-cluster=${cluster}`,
         `--initial-cluster-token=${o.token}`,
-        ...(o.storeArgs ?? []),
+        ...words(process.env.KUBETS_STORE_ARGS),
       ],
       { stdio: ['ignore', log, log], env: { ...process.env, PROBE_DIR: probeDir } },
     );
@@ -101,4 +108,26 @@ export async function waitForLeader(endpoints: readonly string[]): Promise<numbe
     }
   }
   return leader;
+}
+
+/** One put of the benchmarks' value, on one of 1,000 keys. */
+export async function putOne(client: Etcd3, i: number): Promise<void> {
+  await client
+    .put(`bench/${i % 1000}`)
+    .value(VALUE)
+    .exec();
+}
+
+/** Stops every member (SIGTERM, by PID) and waits for each to exit. */
+export async function stopMembers(members: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    members.map(
+      (m) =>
+        new Promise((resolve) => {
+          if (m.exitCode !== null) return resolve(undefined);
+          m.once('exit', resolve);
+          m.kill('SIGTERM');
+        }),
+    ),
+  );
 }

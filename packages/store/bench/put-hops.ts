@@ -36,20 +36,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Etcd3 } from 'etcd3';
-import { startProbedCluster, waitForLeader } from './probed-cluster.js';
+import { putOne, startProbedCluster, stopMembers, waitForLeader } from './probed-cluster.js';
 
 const PUTS = Number(process.env.BENCH_PUTS ?? 5000);
 const WARM = Number(process.env.BENCH_WARM ?? 5000);
 const SLOW = Number(process.env.BENCH_SLOW ?? 2);
-const VALUE = Buffer.alloc(Number(process.env.BENCH_VALUE_BYTES ?? 256), 'x');
-const DATA_PARENT = process.env.BENCH_DATA_DIR ?? tmpdir();
-const STORE_BIN =
-  process.env.KUBETS_STORE_BIN ??
-  new URL('../../dist/bin/kubets-store.js', import.meta.url).pathname;
 const PROBE = new URL('./hop-probe.js', import.meta.url).pathname;
 
 const DATA = 1;
@@ -143,11 +138,7 @@ type Hop = (typeof HOPS)[number];
 async function main(): Promise<void> {
   const { work, probeDir, specs, members, endpoints } = await startProbedCluster({
     probe: PROBE,
-    storeBin: STORE_BIN,
-    dataParent: DATA_PARENT,
     token: 'hops',
-    nodeArgs: (process.env.KUBETS_STORE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
-    storeArgs: (process.env.KUBETS_STORE_ARGS ?? '').split(' ').filter((a) => a !== ''),
   });
   const pids = members.map((m) => m.pid!);
   // Per put: start µs, end µs, then [run, wait] ns deltas of the main threads of members 0..2
@@ -158,11 +149,7 @@ async function main(): Promise<void> {
     leader = await waitForLeader(endpoints);
     const client = new Etcd3({ hosts: endpoints });
     try {
-      for (let i = 0; i < WARM; i++)
-        await client
-          .put(`bench/${i % 1000}`)
-          .value(VALUE)
-          .exec();
+      for (let i = 0; i < WARM; i++) await putOne(client, i);
       // PERF_OUT: `perf record` the members through the measured round (what their threads run).
       let perf: ChildProcess | undefined;
       if (process.env.PERF_OUT !== undefined) {
@@ -228,10 +215,7 @@ async function main(): Promise<void> {
       let prev = sample();
       for (let i = 0; i < PUTS; i++) {
         const t0 = nowUs();
-        await client
-          .put(`bench/${i % 1000}`)
-          .value(VALUE)
-          .exec();
+        await putOne(client, i);
         const t1 = nowUs();
         const cur = sample();
         const o = i * ROW;
@@ -289,16 +273,7 @@ async function main(): Promise<void> {
       client.close();
     }
   } finally {
-    await Promise.all(
-      members.map(
-        (m) =>
-          new Promise((resolve) => {
-            if (m.exitCode !== null) return resolve(undefined);
-            m.once('exit', resolve);
-            m.kill('SIGTERM');
-          }),
-      ),
-    );
+    await stopMembers(members);
   }
   if (process.env.BENCH_KEEP !== undefined) {
     writeFileSync(join(probeDir, 'rows.bin'), rows);

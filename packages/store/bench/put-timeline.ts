@@ -7,26 +7,20 @@
  * member's WAL writes. Prints p50/p99, the scavenges in the window, the members' write latency,
  * and for the slowest 1.5 % of the puts what overlapped them; BENCH_VERBOSE=1 lists each.
  *
- * Environment: BENCH_PUTS (default 1000), BENCH_WARM (default 500), BENCH_VALUE_BYTES (default
- * 256), BENCH_DATA_DIR (parent of the data dirs, default the OS temp dir), KUBETS_STORE_BIN
- * (another build, for an A/B), KUBETS_STORE_NODE_ARGS (node options for the members),
- * PROBE_STALLS=1 (also record the members' event-loop stalls; costs them CPU), BENCH_KEEP (a
- * directory to keep the raw timeline and probe files in).
+ * Environment: BENCH_PUTS (default 1000), BENCH_WARM (default 500), PROBE_STALLS=1 (also record
+ * the members' event-loop stalls; costs them CPU), and the cluster's (probed-cluster.ts:
+ * BENCH_DATA_DIR, KUBETS_STORE_BIN, KUBETS_STORE_NODE_ARGS, KUBETS_STORE_ARGS, BENCH_KEEP for the
+ * raw timeline and probe files, BENCH_VALUE_BYTES).
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { Etcd3 } from 'etcd3';
-import { startProbedCluster, waitForLeader } from './probed-cluster.js';
+import { putOne, startProbedCluster, stopMembers, waitForLeader } from './probed-cluster.js';
 
 const PUTS = Number(process.env.BENCH_PUTS ?? 1000);
 const WARM = Number(process.env.BENCH_WARM ?? 500);
-const VALUE = Buffer.alloc(Number(process.env.BENCH_VALUE_BYTES ?? 256), 'x');
-const DATA_PARENT = process.env.BENCH_DATA_DIR ?? tmpdir();
-const STORE_BIN =
-  process.env.KUBETS_STORE_BIN ??
-  new URL('../../dist/bin/kubets-store.js', import.meta.url).pathname;
 const PROBE = new URL('./member-probe.js', import.meta.url).pathname;
 
 /** [start epoch ms, duration ms] */
@@ -48,10 +42,7 @@ function quantile(sorted: number[], q: number): number {
 async function main(): Promise<void> {
   const { work, probeDir, specs, members, endpoints } = await startProbedCluster({
     probe: PROBE,
-    storeBin: STORE_BIN,
-    dataParent: DATA_PARENT,
     token: 'timeline',
-    nodeArgs: (process.env.KUBETS_STORE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
   });
   const benchGcs: Span[] = [];
   const observer = new PerformanceObserver((list) => {
@@ -66,17 +57,10 @@ async function main(): Promise<void> {
     roles = endpoints.map((_, i) => (i === leader ? 'leader' : 'follower'));
     const client = new Etcd3({ hosts: endpoints });
     try {
-      for (let i = 0; i < WARM; i++)
-        await client
-          .put(`bench/${i % 1000}`)
-          .value(VALUE)
-          .exec();
+      for (let i = 0; i < WARM; i++) await putOne(client, i);
       for (let i = 0; i < PUTS; i++) {
         const t0 = performance.now();
-        await client
-          .put(`bench/${i % 1000}`)
-          .value(VALUE)
-          .exec();
+        await putOne(client, i);
         rows.push([performance.timeOrigin + t0, performance.now() - t0]);
       }
     } finally {
@@ -84,16 +68,7 @@ async function main(): Promise<void> {
     }
   } finally {
     observer.disconnect();
-    await Promise.all(
-      members.map(
-        (m) =>
-          new Promise((resolve) => {
-            if (m.exitCode !== null) return resolve(undefined);
-            m.once('exit', resolve);
-            m.kill('SIGTERM');
-          }),
-      ),
-    );
+    await stopMembers(members);
   }
   const probes = members.map(
     (m) => JSON.parse(readFileSync(join(probeDir, `probe-${m.pid}.json`), 'utf8')) as Probe,
