@@ -7,17 +7,15 @@
  * longest stalls; see the functions below)};
  * `stop` -> closes and exits.
  *
- * The stage probes only observe (node:diagnostics_channel, a wrapper around `http2.connect`
- * and around the pods cache's `dispatch`); the server's code is not changed for them. Set
+ * The stage probes only observe (node:diagnostics_channel, wrappers around the etcd client's
+ * HTTP/2 unary calls and around the pods cache's `dispatch`); the server's code is not changed for them. Set
  * BENCH_DISPATCH=ratio,capMs[,busyScale] to try other dispatch pacing for the pods cache;
  * BENCH_WATCH_WRITE_THREADS=N to have N threads write the watch bytes (default 0: the loop).
  */
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
-import type * as Http2 from 'node:http2';
-import type { ClientSessionRequestOptions, OutgoingHttpHeaders } from 'node:http2';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { H2ClientConnection } from '@kubets/component-base/grpc-client';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { readFileSync } from 'node:fs';
 import { customResourceSupport } from '../src/cli/run.js';
@@ -225,58 +223,42 @@ function pct(a: number[]): string {
 }
 
 /**
- * The store's unary calls (the etcd client's node:http2 transport) timed from the request to
- * the stream's end, per method: the store's answer time as the server sees it, its event loop
- * included. `http2.connect` is wrapped before the server starts (bench only).
+ * The store's unary calls (the etcd client's JavaScript HTTP/2 connection, ADR 0040) timed from
+ * the call to its outcome's callback, per method: the store's answer time as the server sees
+ * it, its event loop included. `H2ClientConnection.prototype.unary` is wrapped (bench only).
+ * BENCH_STORE_CALLERS=1 also counts who issues each Range (key prefix and calling functions).
  */
 function storeCalls(pct: (a: number[]) => string): () => unknown {
   let times = new Map<string, number[]>();
   let callers = new Map<string, number>();
-  const http2 = createRequire(import.meta.url)('node:http2') as typeof Http2;
-  const connect = http2.connect;
-  (http2 as { connect: unknown }).connect = (...args: Parameters<typeof connect>) => {
-    const session = connect(...args);
-    const request = session.request.bind(session);
-    session.request = (headers?: OutgoingHttpHeaders, options?: ClientSessionRequestOptions) => {
-      const stream = request(headers, options);
-      const t = performance.now();
-      const method =
-        String(headers?.[':path'] ?? '')
-          .split('/')
-          .pop() ?? '';
-      // Who reads (BENCH_STORE_CALLERS=1): the calling functions of each Range, counted.
-      if (process.env.BENCH_STORE_CALLERS && method === 'Range') {
-        const where = (new Error().stack ?? '')
-          .split('\n')
-          .filter((l) => l.includes('/src/') && !l.includes('/etcd/'))
-          .slice(0, 3)
-          .map((l) =>
-            l
-              .trim()
-              .replace(/^at (async )?/, '')
-              .replace(/ \(.*\/src\//, ' ('),
-          )
-          .join(' < ');
-        const end = stream.end.bind(stream) as (...a: unknown[]) => typeof stream;
-        (stream as { end: unknown }).end = (...a: unknown[]) => {
-          const keyText = Buffer.isBuffer(a[0])
-            ? (/\/registry\/[\x20-\x7e]*/.exec(a[0].toString('latin1'))?.[0] ?? '?')
-            : '?';
-          const k = `${keyText.slice(0, 40)} <- ${where}`;
-          callers.set(k, (callers.get(k) ?? 0) + 1);
-          return end(...a);
-        };
-      }
-      stream.once('close', () => {
-        let a = times.get(method);
-        if (!a) times.set(method, (a = []));
-        a.push(performance.now() - t);
-      });
-      return stream;
-    };
-    return session;
+  const proto = H2ClientConnection.prototype;
+  const unary = proto.unary;
+  proto.unary = function (this: H2ClientConnection, request, callback) {
+    const t = performance.now();
+    const method = request.path.slice(request.path.lastIndexOf('/') + 1);
+    if (process.env.BENCH_STORE_CALLERS && method === 'Range') {
+      const where = (new Error().stack ?? '')
+        .split('\n')
+        .filter((l) => l.includes('/src/') && !l.includes('/etcd/'))
+        .slice(0, 3)
+        .map((l) =>
+          l
+            .trim()
+            .replace(/^at (async )?/, '')
+            .replace(/ \(.*\/src\//, ' ('),
+        )
+        .join(' < ');
+      const keyText = /\/registry\/[\x20-\x7e]*/.exec(request.body.toString('latin1'))?.[0] ?? '?';
+      const k = `${keyText.slice(0, 40)} <- ${where}`;
+      callers.set(k, (callers.get(k) ?? 0) + 1);
+    }
+    return unary.call(this, request, (outcome) => {
+      let a = times.get(method);
+      if (!a) times.set(method, (a = []));
+      a.push(performance.now() - t);
+      callback(outcome);
+    });
   };
-  syncBuiltinESMExports();
   return () => {
     const out: Record<string, unknown> = Object.fromEntries(
       [...times].map(([k, v]) => [k, pct(v)]),
