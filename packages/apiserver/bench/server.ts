@@ -232,6 +232,8 @@ function storeCalls(pct: (a: number[]) => string): () => unknown {
   let times = new Map<string, number[]>();
   let callers = new Map<string, number>();
   const proto = H2ClientConnection.prototype;
+  // Called below with the connection as `this`.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const unary = proto.unary;
   proto.unary = function (this: H2ClientConnection, request, callback) {
     const t = performance.now();
