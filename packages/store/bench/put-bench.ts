@@ -1,5 +1,6 @@
 /**
- * `npm run bench -w @kubets/store`: puts and reads through the npm etcd3 client against a
+ * `npm run bench -w @kubets/store`: puts, reads and watches from a lean load generator
+ * (load-clients.ts; BENCH_CLIENT=etcd3 for the npm etcd3 client instead) against a
  * 3-member kubets-store cluster and a 3-member real etcd cluster (Debian's 3.4), both started
  * here on loopback (each member on its own temporary data dir and free 127.0.0.1 ports), one
  * after the other with the same load. Every client is given every member's endpoint (as
@@ -18,12 +19,13 @@
  * flags for the members, such as --experimental-grpc-transport=js), KUBETS_STORE_NODE_ARGS (node options
  * for the kubets-store members, such as --cpu-prof), BENCH_KEEP_LOGS (keep each member's log beside its data
  * dir, e.g. for --trace-gc output), BENCH_LATENCY_DIR (write each round's latencies, in completion
- * order, as JSON files there: the shape of a distribution).
+ * order, as JSON files there: the shape of a distribution), BENCH_CLIENT (the load generator:
+ * lean, the default, or etcd3; decision 0044).
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { Etcd3 } from 'etcd3';
+import { loadClient, type KvClient } from './load-clients.js';
 import { startBenchCluster, stopBenchCluster, type BenchCluster } from './cluster.js';
 import { processCpuSeconds } from '@kubets/component-base/testing';
 
@@ -48,6 +50,7 @@ const DATA_PARENT = process.env.BENCH_DATA_DIR ?? tmpdir();
  */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
+const CLIENT = loadClient();
 const STORE_BIN =
   process.env.KUBETS_STORE_BIN ??
   new URL('../../dist/bin/kubets-store.js', import.meta.url).pathname;
@@ -63,7 +66,7 @@ interface Result {
   /** Operations the workload counted (for CPU per operation). */
   ops: number;
   /**
-   * CPU seconds this process (the etcd3 clients) used during the workload: the load generator
+   * CPU seconds this process (the load generator) used during the workload: the load generator
    * shares the machine with the members, so what a server makes its clients spend shows.
    */
   clientCpu: number;
@@ -123,19 +126,18 @@ function distribution(sorted: number[]): Result['dist'] {
   };
 }
 
-/** Runs `total` operations spread over `concurrency` clients (one Etcd3 instance each). */
 /** The last round's latencies in completion order (BENCH_LATENCY_DIR writes them out). */
 let lastLatencies: number[] = [];
 
+/** Runs `total` operations spread over `concurrency` clients of the load generator. */
 async function drive(
   endpoints: string[],
   concurrency: number,
   total: number,
-  op: (c: Etcd3, i: number) => Promise<unknown>,
+  op: (c: KvClient, i: number) => Promise<unknown>,
 ): Promise<Result> {
-  const clients = Array.from({ length: concurrency }, () => new Etcd3({ hosts: endpoints }));
-  // Warm the connections up.
-  await Promise.all(clients.map((c) => c.get('warmup').string()));
+  // Connected and warmed up (one get each) before the clock starts.
+  const { clients, close } = await CLIENT.kvClients(endpoints, concurrency);
   const latencies: number[] = [];
   let next = 0;
   const cpu0 = process.cpuUsage();
@@ -152,7 +154,7 @@ async function drive(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  for (const c of clients) c.close();
+  close();
   lastLatencies = latencies.slice();
   latencies.sort((a, b) => a - b);
   return {
@@ -166,38 +168,55 @@ async function drive(
 }
 
 let fanOutRuns = 0;
+/** Watch streams the fan-out's watchers are spread over (the etcd3 driver: one client each). */
+const WATCH_STREAMS = 10;
 
 /**
- * Watch fan-out: `watchers` watchers on one prefix (spread over 10 clients, as many watch
- * streams), then `events` puts under it from 10 concurrent writers. Every event must reach
- * every watcher. Latency is from just before the put is sent to the event's arrival at a
- * watcher; throughput is events delivered (to all watchers together) per second, from the
- * first put to the last delivery.
+ * Watch fan-out: `watchers` watchers on one prefix (spread over 10 watch streams), then
+ * `events` puts under it from 10 concurrent writers. Every event must reach every watcher
+ * exactly once, or the run fails. Latency is from just before the put is sent to the event's
+ * arrival at a watcher; throughput is events delivered (to all watchers together) per second,
+ * from the first put to the last delivery.
  */
 async function watchFanOut(endpoints: string[], watchers: number, events: number): Promise<Result> {
   const prefix = `fan/${fanOutRuns++}/`;
-  const watchClients = Array.from({ length: 10 }, () => new Etcd3({ hosts: endpoints }));
-  const writer = new Etcd3({ hosts: endpoints });
   const sentAt = new Float64Array(events);
+  /** Per watcher and put: delivered yet (a second delivery fails the run). */
+  const seen = new Uint8Array(watchers * events);
   const latencies: number[] = [];
   const expected = watchers * events;
   let lastDelivery = 0;
   let onAll: () => void = () => undefined;
-  const all = new Promise<void>((resolve) => (onAll = resolve));
+  let onFailure: (err: Error) => void = () => undefined;
+  const all = new Promise<void>((resolve, reject) => {
+    onAll = resolve;
+    onFailure = reject;
+  });
+  const watches = await CLIENT.watch({
+    endpoints,
+    prefix,
+    watchers,
+    streams: WATCH_STREAMS,
+    onPut: (watcher, seq) => {
+      const now = performance.now();
+      const at = watcher * events + seq;
+      if (!(seq < events) || seen[at] !== 0) {
+        onFailure(new Error(`watch fan-out: watcher ${watcher} got put ${seq} again or unasked`));
+        return;
+      }
+      seen[at] = 1;
+      latencies.push(now - sentAt[seq]!);
+      lastDelivery = now;
+      if (latencies.length === expected) onAll();
+    },
+    onError: (err) => onFailure(err),
+  });
+  const writer = await CLIENT.kvClients(endpoints, 1).catch((err: unknown) => {
+    watches.close();
+    throw err;
+  });
   try {
-    await Promise.all(
-      Array.from({ length: watchers }, async (_, i) => {
-        const w = await watchClients[i % watchClients.length]!.watch().prefix(prefix).create();
-        w.on('put', (kv) => {
-          const now = performance.now();
-          const seq = Number(kv.key.toString().slice(prefix.length));
-          latencies.push(now - sentAt[seq]!);
-          lastDelivery = now;
-          if (latencies.length === expected) onAll();
-        });
-      }),
-    );
-    await writer.get('warmup').string();
+    const put = writer.clients[0]!;
     const cpu0 = process.cpuUsage();
     const started = performance.now();
     let next = 0;
@@ -207,7 +226,7 @@ async function watchFanOut(endpoints: string[], watchers: number, events: number
           const seq = next++;
           if (seq >= events) return;
           sentAt[seq] = performance.now();
-          await writer.put(`${prefix}${seq}`).value(value).exec();
+          await put.put(`${prefix}${seq}`, value);
         }
       }),
     );
@@ -233,7 +252,7 @@ async function watchFanOut(endpoints: string[], watchers: number, events: number
       clientCpu: cpuSince(cpu0),
     };
   } finally {
-    for (const c of watchClients) c.close();
+    watches.close();
     writer.close();
   }
 }
@@ -251,7 +270,7 @@ function ops(
   name: string,
   concurrency: number,
   total: number,
-  op: (c: Etcd3, i: number) => Promise<unknown>,
+  op: (c: KvClient, i: number) => Promise<unknown>,
 ): Workload {
   return {
     name,
@@ -260,23 +279,13 @@ function ops(
 }
 
 const allWorkloads: Workload[] = [
-  ops('put, 1 client', 1, Math.ceil(PUTS / 4), (c, i) =>
-    c
-      .put(`bench/${i % 1000}`)
-      .value(value)
-      .exec(),
-  ),
-  ops(`put, ${CLIENTS} clients`, CLIENTS, PUTS, (c, i) =>
-    c
-      .put(`bench/${i % 1000}`)
-      .value(value)
-      .exec(),
-  ),
+  ops('put, 1 client', 1, Math.ceil(PUTS / 4), (c, i) => c.put(`bench/${i % 1000}`, value)),
+  ops(`put, ${CLIENTS} clients`, CLIENTS, PUTS, (c, i) => c.put(`bench/${i % 1000}`, value)),
   ops(`get linearizable, ${CLIENTS} clients`, CLIENTS, PUTS, (c, i) =>
-    c.get(`bench/${i % 1000}`).buffer(),
+    c.get(`bench/${i % 1000}`, false),
   ),
   ops(`get serializable, ${CLIENTS} clients`, CLIENTS, PUTS, (c, i) =>
-    c.kv.range({ key: Buffer.from(`bench/${i % 1000}`), serializable: true }),
+    c.get(`bench/${i % 1000}`, true),
   ),
   {
     name: `watch fan-out, ${WATCHERS} watchers`,
@@ -378,7 +387,7 @@ async function main(): Promise<void> {
     );
     console.log('Goal (issue): ops/s ratio >= 1 and p99 ratio <= 1.5.');
     console.log(
-      'cpu ms: CPU (user + system) per operation per member, from /proc (for watch fan-out: per put);\nclient ms: the same for this process (the etcd3 clients), which shares the machine.\n',
+      `cpu ms: CPU (user + system) per operation per member, from /proc (for watch fan-out: per put);\nclient ms: the same for this process (the load generator: ${CLIENT.name}), which shares the machine.\n`,
     );
     console.log(
       `${'workload'.padEnd(34)}${'system'.padEnd(14)}${'ops/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'cpu ms'.padStart(8)}${'client ms'.padStart(10)}`,
