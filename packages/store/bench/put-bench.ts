@@ -137,7 +137,8 @@ async function drive(
   op: (c: KvClient, i: number) => Promise<unknown>,
 ): Promise<Result> {
   // Connected and warmed up (one get each) before the clock starts.
-  const { clients, close } = await CLIENT.kvClients(endpoints, concurrency);
+  const kv = await CLIENT.kvClients(endpoints, concurrency);
+  const clients = kv.clients;
   const latencies: number[] = [];
   let next = 0;
   const cpu0 = process.cpuUsage();
@@ -154,7 +155,7 @@ async function drive(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  close();
+  kv.close();
   lastLatencies = latencies.slice();
   latencies.sort((a, b) => a - b);
   return {
