@@ -107,7 +107,6 @@ describe('etcd-wire decoders', () => {
       watchId: 130,
       created: false,
       canceled: false,
-      revision: 300_000_000_007,
       events: 2,
     });
     // prev_kv's key is not an event key.

@@ -47,6 +47,11 @@ function frame(type: number, flags: number, stream: number, payload: Buffer): Bu
   return out;
 }
 
+/** The payload length in the frame header at `pos`. */
+function frameLength(buf: Buffer, pos = 0): number {
+  return (buf[pos]! << 16) | (buf[pos + 1]! << 8) | buf[pos + 2]!;
+}
+
 function windowUpdate(stream: number, increment: number): Buffer {
   const p = Buffer.allocUnsafe(4);
   p.writeUInt32BE(increment, 0);
@@ -158,29 +163,49 @@ export class LeanH2Streams {
   }
 
   private onData(chunk: Buffer): void {
-    const buf = this.buffered === undefined ? chunk : Buffer.concat([this.buffered, chunk]);
-    this.buffered = undefined;
-    let pos = 0;
     const out: Buffer[] = [];
+    let pos = 0;
     try {
-      while (buf.length - pos >= FRAME_HEADER) {
-        const len = (buf[pos]! << 16) | (buf[pos + 1]! << 8) | buf[pos + 2]!;
-        if (len > MAX_FRAME) throw new Error('frame larger than SETTINGS_MAX_FRAME_SIZE');
-        const end = pos + FRAME_HEADER + len;
-        if (end > buf.length) break;
-        const type = buf[pos + 3]!;
-        const flags = buf[pos + 4]!;
-        const id = buf.readUInt32BE(pos + 5) & 0x7fffffff;
-        this.onFrame(type, flags, id, buf, pos + FRAME_HEADER, end, out);
-        pos = end;
+      // A frame cut by the previous chunk: completed with just the bytes it lacks (joining
+      // it to the whole 64 KiB chunk copied every byte the watches received).
+      while (this.buffered !== undefined && pos < chunk.length) {
+        const b = this.buffered;
+        const need =
+          b.length < FRAME_HEADER
+            ? FRAME_HEADER - b.length
+            : FRAME_HEADER + frameLength(b) - b.length;
+        const take = Math.min(need, chunk.length - pos);
+        const joined = Buffer.concat([b, chunk.subarray(pos, pos + take)]);
+        pos += take;
+        const whole =
+          joined.length >= FRAME_HEADER && joined.length === FRAME_HEADER + frameLength(joined);
+        this.buffered = whole ? undefined : joined;
+        if (whole) this.frames(joined, 0, out);
       }
+      if (this.buffered === undefined) pos = this.frames(chunk, pos, out);
     } catch (err) {
       this.fail((err as Error).message);
       return;
     }
     // A copy of the rest: a view would keep the whole chunk alive until the frame completes.
-    if (pos < buf.length) this.buffered = pos === 0 ? buf : Buffer.from(buf.subarray(pos));
+    if (pos < chunk.length) this.buffered = Buffer.from(chunk.subarray(pos));
     if (out.length > 0) this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+  }
+
+  /** Handles the whole frames in `buf` from `pos`; returns where the first partial one starts. */
+  private frames(buf: Buffer, pos: number, out: Buffer[]): number {
+    while (buf.length - pos >= FRAME_HEADER) {
+      const len = frameLength(buf, pos);
+      if (len > MAX_FRAME) throw new Error('frame larger than SETTINGS_MAX_FRAME_SIZE');
+      const end = pos + FRAME_HEADER + len;
+      if (end > buf.length) break;
+      const type = buf[pos + 3]!;
+      const flags = buf[pos + 4]!;
+      const id = buf.readUInt32BE(pos + 5) & 0x7fffffff;
+      this.onFrame(type, flags, id, buf, pos + FRAME_HEADER, end, out);
+      pos = end;
+    }
+    return pos;
   }
 
   private onFrame(
