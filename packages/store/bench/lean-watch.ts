@@ -28,6 +28,11 @@ export interface LeanWatchOptions {
 
 export interface LeanWatchSet {
   close(): void;
+  /**
+   * WatchResponses with events received so far: against the events, how far the server
+   * batched a watcher's events into one message (etcd does once a watcher falls behind).
+   */
+  eventMessages(): number;
 }
 
 /** Opens the watches; resolves once the server confirmed every one of them (created). */
@@ -43,7 +48,11 @@ export function startLeanWatchers(o: LeanWatchOptions): Promise<LeanWatchSet> {
   });
   let failed = false;
   const conns = o.endpoints.map((e) => new LeanH2Streams(e, (err) => failure(err)));
-  const set: LeanWatchSet = { close: () => conns.forEach((c) => c.close()) };
+  let eventMessages = 0;
+  const set: LeanWatchSet = {
+    close: () => conns.forEach((c) => c.close()),
+    eventMessages: () => eventMessages,
+  };
   const failure = (err: Error): void => {
     if (failed) return;
     failed = true;
@@ -91,6 +100,7 @@ export function startLeanWatchers(o: LeanWatchOptions): Promise<LeanWatchSet> {
           if (--toCreate === 0) ready!(set);
         }
         if (seqs.length === 0) return;
+        eventMessages++;
         const watcher = byId.get(head.watchId);
         if (watcher === undefined)
           return failure(new Error(`events for unknown watch ${head.watchId}`));

@@ -35,7 +35,7 @@ export interface LoadClient {
   /** `n` clients, each given every member's endpoint; connected (one get each) when resolved. */
   kvClients(endpoints: string[], n: number): Promise<{ clients: KvClient[]; close(): void }>;
   /** The watches of `o.prefix`, every one of them created when resolved. */
-  watch(o: WatchOptions): Promise<{ close(): void }>;
+  watch(o: WatchOptions): Promise<{ close(): void; eventMessages?(): number }>;
 }
 
 const lean: LoadClient = {

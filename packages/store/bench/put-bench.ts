@@ -58,6 +58,8 @@ const STORE_BIN =
 type Server = BenchCluster;
 
 interface Result {
+  /** Said under the tables (e.g. the fan-out's events per WatchResponse). */
+  note?: string;
   opsPerSec: number;
   p50: number;
   p99: number;
@@ -246,8 +248,12 @@ async function watchFanOut(endpoints: string[], watchers: number, events: number
     ]).finally(() => clearTimeout(timer));
     // Before sorting 200,000 latencies (a quarter of the lean client's CPU otherwise).
     const clientCpu = cpuSince(cpu0);
+    const messages = watches.eventMessages?.();
     latencies.sort((a, b) => a - b);
     return {
+      ...(messages === undefined
+        ? {}
+        : { note: `${(expected / messages).toFixed(2)} events per WatchResponse` }),
       opsPerSec: expected / ((lastDelivery - started) / 1000),
       p50: percentile(latencies, 0.5),
       p99: percentile(latencies, 0.99),
@@ -345,6 +351,7 @@ async function main(): Promise<void> {
     const loadBefore = loadavg()[0]!.toFixed(2);
     const rows: string[] = [];
     const distRows: string[] = [];
+    const notes: string[] = [];
     for (const w of workloads) {
       const results = new Map<string, Result>();
       const cpu = new Map<string, number>();
@@ -359,6 +366,7 @@ async function main(): Promise<void> {
         // Milliseconds of CPU per operation per member (user + system, from /proc).
         const cpuPerOp = ((clusterCpu(s) - cpuBefore) * 1000) / r.ops / s.members.length;
         results.set(s.name, r);
+        if (r.note !== undefined) notes.push(`${w.name}, ${s.name}: ${r.note}`);
         cpu.set(s.name, cpuPerOp);
         if (process.env.BENCH_LATENCY_DIR !== undefined)
           writeFileSync(
@@ -402,6 +410,7 @@ async function main(): Promise<void> {
       `\nlatency distribution (ms; for one client, throughput = 1 / mean); rq wait: ms per operation per member its threads were ready to run but waited for a CPU (rq main: its main thread):\n${'workload'.padEnd(34)}${'system'.padEnd(14)}${'p50'.padStart(8)}${'p75'.padStart(8)}${'p90'.padStart(8)}${'p95'.padStart(8)}${'p99'.padStart(8)}${'p99.9'.padStart(8)}${'mean'.padStart(8)}${'rq wait'.padStart(8)}${'rq main'.padStart(8)}`,
     );
     for (const row of distRows) console.log(row);
+    if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
   } finally {
     for (const s of servers) await stopBenchCluster(s, process.env.BENCH_KEEP_LOGS !== undefined);
   }
