@@ -20,7 +20,8 @@
  * for the kubets-store members, such as --cpu-prof), BENCH_KEEP_LOGS (keep each member's log beside its data
  * dir, e.g. for --trace-gc output), BENCH_LATENCY_DIR (write each round's latencies, in completion
  * order, as JSON files there: the shape of a distribution), BENCH_CLIENT (the load generator:
- * lean, the default, or etcd3; decision 0044).
+ * lean, the default, or etcd3; decision 0044), BENCH_TARGET (all members, the default, or only
+ * the leader or the followers).
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -308,6 +309,20 @@ const allWorkloads: Workload[] = [
 /** BENCH_ONLY: run only the workloads whose name contains this text (profiling one of them). */
 const workloads = allWorkloads.filter((w) => w.name.includes(process.env.BENCH_ONLY ?? ''));
 
+/**
+ * BENCH_TARGET: the endpoints the clients are given: `all` (the default, as kube-apiserver's
+ * --etcd-servers), `leader` or `followers` (the leader seen at start), to tell a tail that
+ * comes from forwarding a follower's writes from one every put has.
+ */
+function targets(s: Server): string[] {
+  const target = process.env.BENCH_TARGET ?? 'all';
+  if (target === 'all') return s.endpoints;
+  if (s.leader < 0) throw new Error(`BENCH_TARGET=${target}: no leader seen at start`);
+  if (target === 'leader') return [s.endpoints[s.leader]!];
+  if (target === 'followers') return s.endpoints.filter((_, i) => i !== s.leader);
+  throw new Error(`BENCH_TARGET=${target}: use all, leader or followers`);
+}
+
 /** The same for both systems (the same etcd flags too). */
 const clusterOptions = { members: MEMBERS, dataParent: DATA_PARENT, token: 'bench' };
 
@@ -346,7 +361,7 @@ async function main(): Promise<void> {
     // the first few thousand requests of a fresh process measure the compiler, not the server
     // (a long-running member is always warm). etcd gets the same round.
     for (const s of servers) {
-      for (const w of workloads) await w.run(s.endpoints, WARMUP);
+      for (const w of workloads) await w.run(targets(s), WARMUP);
     }
     const loadBefore = loadavg()[0]!.toFixed(2);
     const rows: string[] = [];
@@ -359,7 +374,7 @@ async function main(): Promise<void> {
         const cpuBefore = clusterCpu(s);
         const waitBefore = clusterRunqueueWait(s);
         const mainWaitBefore = clusterRunqueueWait(s, true);
-        const r = await w.run(s.endpoints, 1);
+        const r = await w.run(targets(s), 1);
         const perOp = (seconds: number): number => (seconds * 1000) / r.ops / s.members.length;
         const waitPerOp = perOp(clusterRunqueueWait(s) - waitBefore);
         const mainWaitPerOp = perOp(clusterRunqueueWait(s, true) - mainWaitBefore);
