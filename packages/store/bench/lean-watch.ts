@@ -53,9 +53,15 @@ export function startLeanWatchers(o: LeanWatchOptions): Promise<LeanWatchSet> {
     close: () => conns.forEach((c) => c.close()),
     eventMessages: () => eventMessages,
   };
+  // A server that never confirms a creation would hang the benchmark instead of failing it.
+  const creating = setTimeout(
+    () => failure(new Error(`${toCreate} of ${o.watchers} watches not created in 30 s`)),
+    30_000,
+  );
   const failure = (err: Error): void => {
     if (failed) return;
     failed = true;
+    clearTimeout(creating);
     set.close();
     if (toCreate > 0) notReady!(err);
     else o.onError(err);
@@ -97,7 +103,10 @@ export function startLeanWatchers(o: LeanWatchOptions): Promise<LeanWatchSet> {
           if (confirmed >= mine.length || byId.has(head.watchId))
             return failure(new Error(`unexpected creation of watch ${head.watchId}`));
           byId.set(head.watchId, mine[confirmed++]!);
-          if (--toCreate === 0) ready!(set);
+          if (--toCreate === 0) {
+            clearTimeout(creating);
+            ready!(set);
+          }
         }
         if (seqs.length === 0) return;
         eventMessages++;
