@@ -363,6 +363,9 @@ async function main(): Promise<void> {
     for (const s of servers) {
       for (const w of workloads) await w.run(targets(s), WARMUP);
     }
+    // Which member leads matters where load is uneven over the members (the fan-out's 10 watch
+    // streams go round-robin from the first member: 4, 3, 3).
+    for (const s of servers) console.log(`${s.name}: leader ${s.members[s.leader]?.name ?? '?'}`);
     const loadBefore = loadavg()[0]!.toFixed(2);
     const rows: string[] = [];
     const distRows: string[] = [];
