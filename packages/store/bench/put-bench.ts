@@ -1,5 +1,6 @@
 /**
- * `npm run bench -w @kubets/store`: puts and reads through the npm etcd3 client against a
+ * `npm run bench -w @kubets/store`: puts, reads and watches from a lean load generator
+ * (load-clients.ts; BENCH_CLIENT=etcd3 for the npm etcd3 client instead) against a
  * 3-member kubets-store cluster and a 3-member real etcd cluster (Debian's 3.4), both started
  * here on loopback (each member on its own temporary data dir and free 127.0.0.1 ports), one
  * after the other with the same load. Every client is given every member's endpoint (as
@@ -18,12 +19,14 @@
  * flags for the members, such as --experimental-grpc-transport=js), KUBETS_STORE_NODE_ARGS (node options
  * for the kubets-store members, such as --cpu-prof), BENCH_KEEP_LOGS (keep each member's log beside its data
  * dir, e.g. for --trace-gc output), BENCH_LATENCY_DIR (write each round's latencies, in completion
- * order, as JSON files there: the shape of a distribution).
+ * order, as JSON files there: the shape of a distribution), BENCH_CLIENT (the load generator:
+ * lean, the default, or etcd3; decision 0044), BENCH_TARGET (all members, the default, or only
+ * the leader or the followers).
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { Etcd3 } from 'etcd3';
+import { loadClient, type KvClient } from './load-clients.js';
 import { startBenchCluster, stopBenchCluster, type BenchCluster } from './cluster.js';
 import { processCpuSeconds } from '@kubets/component-base/testing';
 
@@ -48,6 +51,7 @@ const DATA_PARENT = process.env.BENCH_DATA_DIR ?? tmpdir();
  */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
+const CLIENT = loadClient();
 const STORE_BIN =
   process.env.KUBETS_STORE_BIN ??
   new URL('../../dist/bin/kubets-store.js', import.meta.url).pathname;
@@ -55,6 +59,8 @@ const STORE_BIN =
 type Server = BenchCluster;
 
 interface Result {
+  /** Said under the tables (e.g. the fan-out's events per WatchResponse). */
+  note?: string;
   opsPerSec: number;
   p50: number;
   p99: number;
@@ -63,7 +69,7 @@ interface Result {
   /** Operations the workload counted (for CPU per operation). */
   ops: number;
   /**
-   * CPU seconds this process (the etcd3 clients) used during the workload: the load generator
+   * CPU seconds this process (the load generator) used during the workload: the load generator
    * shares the machine with the members, so what a server makes its clients spend shows.
    */
   clientCpu: number;
@@ -123,19 +129,19 @@ function distribution(sorted: number[]): Result['dist'] {
   };
 }
 
-/** Runs `total` operations spread over `concurrency` clients (one Etcd3 instance each). */
 /** The last round's latencies in completion order (BENCH_LATENCY_DIR writes them out). */
 let lastLatencies: number[] = [];
 
+/** Runs `total` operations spread over `concurrency` clients of the load generator. */
 async function drive(
   endpoints: string[],
   concurrency: number,
   total: number,
-  op: (c: Etcd3, i: number) => Promise<unknown>,
+  op: (c: KvClient, i: number) => Promise<unknown>,
 ): Promise<Result> {
-  const clients = Array.from({ length: concurrency }, () => new Etcd3({ hosts: endpoints }));
-  // Warm the connections up.
-  await Promise.all(clients.map((c) => c.get('warmup').string()));
+  // Connected and warmed up (one get each) before the clock starts.
+  const kv = await CLIENT.kvClients(endpoints, concurrency);
+  const clients = kv.clients;
   const latencies: number[] = [];
   let next = 0;
   const cpu0 = process.cpuUsage();
@@ -152,7 +158,9 @@ async function drive(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  for (const c of clients) c.close();
+  // Before the sort below: the client's CPU is what it spent while the servers ran.
+  const clientCpu = cpuSince(cpu0);
+  kv.close();
   lastLatencies = latencies.slice();
   latencies.sort((a, b) => a - b);
   return {
@@ -161,43 +169,60 @@ async function drive(
     p99: percentile(latencies, 0.99),
     dist: distribution(latencies),
     ops: total,
-    clientCpu: cpuSince(cpu0),
+    clientCpu,
   };
 }
 
 let fanOutRuns = 0;
+/** Watch streams the fan-out's watchers are spread over (the etcd3 driver: one client each). */
+const WATCH_STREAMS = 10;
 
 /**
- * Watch fan-out: `watchers` watchers on one prefix (spread over 10 clients, as many watch
- * streams), then `events` puts under it from 10 concurrent writers. Every event must reach
- * every watcher. Latency is from just before the put is sent to the event's arrival at a
- * watcher; throughput is events delivered (to all watchers together) per second, from the
- * first put to the last delivery.
+ * Watch fan-out: `watchers` watchers on one prefix (spread over 10 watch streams), then
+ * `events` puts under it from 10 concurrent writers. Every event must reach every watcher
+ * exactly once, or the run fails. Latency is from just before the put is sent to the event's
+ * arrival at a watcher; throughput is events delivered (to all watchers together) per second,
+ * from the first put to the last delivery.
  */
 async function watchFanOut(endpoints: string[], watchers: number, events: number): Promise<Result> {
   const prefix = `fan/${fanOutRuns++}/`;
-  const watchClients = Array.from({ length: 10 }, () => new Etcd3({ hosts: endpoints }));
-  const writer = new Etcd3({ hosts: endpoints });
   const sentAt = new Float64Array(events);
+  /** Per watcher and put: delivered yet (a second delivery fails the run). */
+  const seen = new Uint8Array(watchers * events);
   const latencies: number[] = [];
   const expected = watchers * events;
   let lastDelivery = 0;
   let onAll: () => void = () => undefined;
-  const all = new Promise<void>((resolve) => (onAll = resolve));
+  let onFailure: (err: Error) => void = () => undefined;
+  const all = new Promise<void>((resolve, reject) => {
+    onAll = resolve;
+    onFailure = reject;
+  });
+  const watches = await CLIENT.watch({
+    endpoints,
+    prefix,
+    watchers,
+    streams: WATCH_STREAMS,
+    onPut: (watcher, seq) => {
+      const now = performance.now();
+      const at = watcher * events + seq;
+      if (!(seq < events) || seen[at] !== 0) {
+        onFailure(new Error(`watch fan-out: watcher ${watcher} got put ${seq} again or unasked`));
+        return;
+      }
+      seen[at] = 1;
+      latencies.push(now - sentAt[seq]!);
+      lastDelivery = now;
+      if (latencies.length === expected) onAll();
+    },
+    onError: (err) => onFailure(err),
+  });
+  const writer = await CLIENT.kvClients(endpoints, 1).catch((err: unknown) => {
+    watches.close();
+    throw err;
+  });
   try {
-    await Promise.all(
-      Array.from({ length: watchers }, async (_, i) => {
-        const w = await watchClients[i % watchClients.length]!.watch().prefix(prefix).create();
-        w.on('put', (kv) => {
-          const now = performance.now();
-          const seq = Number(kv.key.toString().slice(prefix.length));
-          latencies.push(now - sentAt[seq]!);
-          lastDelivery = now;
-          if (latencies.length === expected) onAll();
-        });
-      }),
-    );
-    await writer.get('warmup').string();
+    const put = writer.clients[0]!;
     const cpu0 = process.cpuUsage();
     const started = performance.now();
     let next = 0;
@@ -207,7 +232,7 @@ async function watchFanOut(endpoints: string[], watchers: number, events: number
           const seq = next++;
           if (seq >= events) return;
           sentAt[seq] = performance.now();
-          await writer.put(`${prefix}${seq}`).value(value).exec();
+          await put.put(`${prefix}${seq}`, value);
         }
       }),
     );
@@ -222,18 +247,24 @@ async function watchFanOut(endpoints: string[], watchers: number, events: number
         );
       }),
     ]).finally(() => clearTimeout(timer));
+    // Before sorting 200,000 latencies (a quarter of the lean client's CPU otherwise).
+    const clientCpu = cpuSince(cpu0);
+    const messages = watches.eventMessages?.();
     latencies.sort((a, b) => a - b);
     return {
+      ...(messages === undefined
+        ? {}
+        : { note: `${(expected / messages).toFixed(2)} events per WatchResponse` }),
       opsPerSec: expected / ((lastDelivery - started) / 1000),
       p50: percentile(latencies, 0.5),
       p99: percentile(latencies, 0.99),
       dist: distribution(latencies),
       // CPU per put (each delivered to every watcher).
       ops: events,
-      clientCpu: cpuSince(cpu0),
+      clientCpu,
     };
   } finally {
-    for (const c of watchClients) c.close();
+    watches.close();
     writer.close();
   }
 }
@@ -251,7 +282,7 @@ function ops(
   name: string,
   concurrency: number,
   total: number,
-  op: (c: Etcd3, i: number) => Promise<unknown>,
+  op: (c: KvClient, i: number) => Promise<unknown>,
 ): Workload {
   return {
     name,
@@ -260,23 +291,13 @@ function ops(
 }
 
 const allWorkloads: Workload[] = [
-  ops('put, 1 client', 1, Math.ceil(PUTS / 4), (c, i) =>
-    c
-      .put(`bench/${i % 1000}`)
-      .value(value)
-      .exec(),
-  ),
-  ops(`put, ${CLIENTS} clients`, CLIENTS, PUTS, (c, i) =>
-    c
-      .put(`bench/${i % 1000}`)
-      .value(value)
-      .exec(),
-  ),
+  ops('put, 1 client', 1, Math.ceil(PUTS / 4), (c, i) => c.put(`bench/${i % 1000}`, value)),
+  ops(`put, ${CLIENTS} clients`, CLIENTS, PUTS, (c, i) => c.put(`bench/${i % 1000}`, value)),
   ops(`get linearizable, ${CLIENTS} clients`, CLIENTS, PUTS, (c, i) =>
-    c.get(`bench/${i % 1000}`).buffer(),
+    c.get(`bench/${i % 1000}`, false),
   ),
   ops(`get serializable, ${CLIENTS} clients`, CLIENTS, PUTS, (c, i) =>
-    c.kv.range({ key: Buffer.from(`bench/${i % 1000}`), serializable: true }),
+    c.get(`bench/${i % 1000}`, true),
   ),
   {
     name: `watch fan-out, ${WATCHERS} watchers`,
@@ -287,6 +308,20 @@ const allWorkloads: Workload[] = [
 
 /** BENCH_ONLY: run only the workloads whose name contains this text (profiling one of them). */
 const workloads = allWorkloads.filter((w) => w.name.includes(process.env.BENCH_ONLY ?? ''));
+
+/**
+ * BENCH_TARGET: the endpoints the clients are given: `all` (the default, as kube-apiserver's
+ * --etcd-servers), `leader` or `followers` (the leader seen at start), to tell a tail that
+ * comes from forwarding a follower's writes from one every put has.
+ */
+function targets(s: Server): string[] {
+  const target = process.env.BENCH_TARGET ?? 'all';
+  if (target === 'all') return s.endpoints;
+  if (s.leader < 0) throw new Error(`BENCH_TARGET=${target}: no leader seen at start`);
+  if (target === 'leader') return [s.endpoints[s.leader]!];
+  if (target === 'followers') return s.endpoints.filter((_, i) => i !== s.leader);
+  throw new Error(`BENCH_TARGET=${target}: use all, leader or followers`);
+}
 
 /** The same for both systems (the same etcd flags too). */
 const clusterOptions = { members: MEMBERS, dataParent: DATA_PARENT, token: 'bench' };
@@ -326,11 +361,15 @@ async function main(): Promise<void> {
     // the first few thousand requests of a fresh process measure the compiler, not the server
     // (a long-running member is always warm). etcd gets the same round.
     for (const s of servers) {
-      for (const w of workloads) await w.run(s.endpoints, WARMUP);
+      for (const w of workloads) await w.run(targets(s), WARMUP);
     }
+    // Which member leads matters where load is uneven over the members (the fan-out's 10 watch
+    // streams go round-robin from the first member: 4, 3, 3).
+    for (const s of servers) console.log(`${s.name}: leader ${s.members[s.leader]?.name ?? '?'}`);
     const loadBefore = loadavg()[0]!.toFixed(2);
     const rows: string[] = [];
     const distRows: string[] = [];
+    const notes: string[] = [];
     for (const w of workloads) {
       const results = new Map<string, Result>();
       const cpu = new Map<string, number>();
@@ -338,13 +377,14 @@ async function main(): Promise<void> {
         const cpuBefore = clusterCpu(s);
         const waitBefore = clusterRunqueueWait(s);
         const mainWaitBefore = clusterRunqueueWait(s, true);
-        const r = await w.run(s.endpoints, 1);
+        const r = await w.run(targets(s), 1);
         const perOp = (seconds: number): number => (seconds * 1000) / r.ops / s.members.length;
         const waitPerOp = perOp(clusterRunqueueWait(s) - waitBefore);
         const mainWaitPerOp = perOp(clusterRunqueueWait(s, true) - mainWaitBefore);
         // Milliseconds of CPU per operation per member (user + system, from /proc).
         const cpuPerOp = ((clusterCpu(s) - cpuBefore) * 1000) / r.ops / s.members.length;
         results.set(s.name, r);
+        if (r.note !== undefined) notes.push(`${w.name}, ${s.name}: ${r.note}`);
         cpu.set(s.name, cpuPerOp);
         if (process.env.BENCH_LATENCY_DIR !== undefined)
           writeFileSync(
@@ -378,7 +418,7 @@ async function main(): Promise<void> {
     );
     console.log('Goal (issue): ops/s ratio >= 1 and p99 ratio <= 1.5.');
     console.log(
-      'cpu ms: CPU (user + system) per operation per member, from /proc (for watch fan-out: per put);\nclient ms: the same for this process (the etcd3 clients), which shares the machine.\n',
+      `cpu ms: CPU (user + system) per operation per member, from /proc (for watch fan-out: per put);\nclient ms: the same for this process (the load generator: ${CLIENT.name}), which shares the machine.\n`,
     );
     console.log(
       `${'workload'.padEnd(34)}${'system'.padEnd(14)}${'ops/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'cpu ms'.padStart(8)}${'client ms'.padStart(10)}`,
@@ -388,6 +428,7 @@ async function main(): Promise<void> {
       `\nlatency distribution (ms; for one client, throughput = 1 / mean); rq wait: ms per operation per member its threads were ready to run but waited for a CPU (rq main: its main thread):\n${'workload'.padEnd(34)}${'system'.padEnd(14)}${'p50'.padStart(8)}${'p75'.padStart(8)}${'p90'.padStart(8)}${'p95'.padStart(8)}${'p99'.padStart(8)}${'p99.9'.padStart(8)}${'mean'.padStart(8)}${'rq wait'.padStart(8)}${'rq main'.padStart(8)}`,
     );
     for (const row of distRows) console.log(row);
+    if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
   } finally {
     for (const s of servers) await stopBenchCluster(s, process.env.BENCH_KEEP_LOGS !== undefined);
   }
