@@ -60,7 +60,31 @@ export interface WatchHubOptions {
   maxBytesPerMessage?: number;
   /** Replayed messages sent per scheduling turn before yielding. */
   maxMessagesPerTurn?: number;
+  /**
+   * Runs `fn` after `ms` milliseconds (setTimeout in the server): the held-events flush that
+   * follows a busy one waits with it (see busyFlushMessages). Without it every flush is at the
+   * end of the turn.
+   */
+  delay?: (fn: () => void, ms: number) => void;
+  /** Milliseconds clock for the busy hold; performance.now. */
+  now?: () => number;
+  /**
+   * A flush that hands at least this many held messages to sinks marks the member busy with
+   * watch output: the next flush waits until busyHoldMs after it, so each watcher's events of
+   * that time leave as one message (fewer, larger messages cost the member and the client
+   * less per event; etcd batches the same way once its watchers fall behind). A member whose
+   * last flush was small, or long enough ago, still flushes at the end of the turn. 128.
+   */
+  busyFlushMessages?: number;
+  /** How long after a busy flush the next one waits, in ms; 0 turns the hold off. */
+  busyHoldMs?: number;
 }
+
+/**
+ * The default busyHoldMs. KUBETS_STORE_WATCH_HOLD_MS overrides it for the A/B measurements of
+ * decision 0046 (temporary).
+ */
+const BUSY_HOLD_MS = Number(process.env.KUBETS_STORE_WATCH_HOLD_MS ?? 5);
 
 class Watcher {
   /**
@@ -137,6 +161,13 @@ export class WatchHub {
   /** Streams with held live events to send at the end of this turn. */
   private readonly toFlush = new Set<WatchStream>();
   private flushScheduled = false;
+  readonly busyFlushMessages: number;
+  readonly busyHoldMs: number;
+  private readonly now: () => number;
+  /** Held messages handed to sinks (the size of a flush is the difference). */
+  private heldSent = 0;
+  /** Until when (the `now` clock) a flush waits, after a busy one. */
+  private busyUntil = -Infinity;
   /**
    * Merged held events by their first revision's array and the watchers' selector: watchers
    * that fell behind together (every watcher of a backed-up stream, and the same watchers on
@@ -152,6 +183,9 @@ export class WatchHub {
     this.maxEventsPerMessage = opts.maxEventsPerMessage ?? 1000;
     this.maxBytesPerMessage = opts.maxBytesPerMessage ?? 1024 * 1024;
     this.maxMessagesPerTurn = opts.maxMessagesPerTurn ?? 64;
+    this.busyFlushMessages = opts.busyFlushMessages ?? 128;
+    this.busyHoldMs = opts.delay === undefined ? 0 : (opts.busyHoldMs ?? BUSY_HOLD_MS);
+    this.now = opts.now ?? (() => performance.now());
     store.onCommit((events, rev) => this.onCommit(events, rev));
   }
 
@@ -170,18 +204,34 @@ export class WatchHub {
     this.sent++;
   }
 
-  /** @internal A stream now holds live events: send them at the end of this turn. */
+  /** @internal A held message went to its sink. */
+  countHeldSent(): void {
+    this.heldSent++;
+  }
+
+  /**
+   * @internal A stream now holds live events: send them at the end of this turn, or, within
+   * busyHoldMs of a busy flush, when that time is up.
+   */
   flushLater(stream: WatchStream): void {
     this.toFlush.add(stream);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    this.opts.schedule(() => {
-      this.flushScheduled = false;
-      const streams = [...this.toFlush];
-      this.toFlush.clear();
-      for (const s of streams) s.flushHeld();
-    });
+    const wait = this.busyUntil - this.now();
+    if (wait > 0) this.opts.delay!(this.flush, wait);
+    else this.opts.schedule(this.flush);
   }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const streams = [...this.toFlush];
+    this.toFlush.clear();
+    const before = this.heldSent;
+    for (const s of streams) s.flushHeld();
+    if (this.busyHoldMs > 0 && this.heldSent - before >= this.busyFlushMessages) {
+      this.busyUntil = this.now() + this.busyHoldMs;
+    }
+  };
 
   /**
    * @internal The events of `first` and `rest` (whole revisions, in order) as one array, the
@@ -577,6 +627,7 @@ export class WatchStream {
     this.dropHeld(w);
     const events =
       rest === undefined ? first : this.hub.merged(w.selector, first, rest, w.heldEvents);
+    this.hub.countHeldSent();
     this.send({ watchId: w.id, revision: w.heldRev, events, prevKv: w.prevKv }, false);
   }
 
