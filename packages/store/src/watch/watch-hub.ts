@@ -82,8 +82,9 @@ export interface WatchHubOptions {
 
 /**
  * The default busyHoldMs: in the store bench's fan-out (1,000 watchers, 10 writers) 20 ms gave
- * 14-16 events per message against 3.4-4.2 without the hold (etcd: 13-47) and 5 ms only 5;
- * the fan-out's p99 stayed at a third of etcd's (decision 0046).
+ * 9-16 (median 15) events per message in watch-only runs and 18-22 in whole runs, against
+ * 3.4-4.2 without the hold (etcd: 11-47), and 5 ms only 5; the fan-out's p99 stayed at
+ * 0.25-0.66 of etcd's (decision 0046).
  */
 const BUSY_HOLD_MS = 20;
 
