@@ -273,7 +273,10 @@ export class EtcdServer {
       clearTimeout: (h) => this.timers.clearTimeout(h),
       now: this.now,
     });
-    this.watchHub = new WatchHub(this.sm.mvcc, { schedule: (fn) => setImmediate(fn) });
+    this.watchHub = new WatchHub(this.sm.mvcc, {
+      schedule: (fn) => setImmediate(fn),
+      delay: (fn, ms) => this.timers.setTimeout(fn, ms),
+    });
     this.reads = new ReadIndexBatcher({
       request: (ctx) => this.raft.readIndex(ctx),
       nextContext: () => this.ids.next(),

@@ -519,6 +519,152 @@ describe('WatchHub history replay', () => {
   });
 });
 
+/**
+ * A hub with the busy hold: `delay` calls wait in `timers` until the fake clock reaches their
+ * time (`advance`), `schedule` calls are the end of the turn (`flush`).
+ */
+function busySetup(opts: Partial<WatchHubOptions> = {}) {
+  let clock = 0;
+  const timers: Array<{ at: number; fn: () => void }> = [];
+  const base = setup({
+    delay: (fn, ms) => timers.push({ at: clock + ms, fn }),
+    now: () => clock,
+    busyFlushMessages: 3,
+    busyHoldMs: 10,
+    ...opts,
+  });
+  const advance = (ms: number): void => {
+    clock += ms;
+    for (;;) {
+      const i = timers.findIndex((t) => t.at <= clock);
+      if (i < 0) break;
+      timers.splice(i, 1)[0]!.fn();
+      base.flush();
+    }
+  };
+  return { ...base, timers, advance };
+}
+
+describe('WatchHub under load (busy hold)', () => {
+  const eventMessages = (c: ReturnType<typeof collector>, id: number) =>
+    c.messages.filter((m) => m.watchId === id && m.events.length > 0);
+
+  it('sends at the end of the turn while idle, and after a small flush', () => {
+    const { hub, put, flush, timers } = busySetup();
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    const ids = [0, 1].map(() => s.watch({ range: prefix('a/'), startRevision: 0 }));
+    for (let i = 0; i < 3; i++) {
+      put(`a/${i}`, 'x');
+      flush(); // two messages a turn: below busyFlushMessages, nothing waits
+    }
+    expect(timers).toHaveLength(0);
+    for (const id of ids) expect(eventMessages(c, id).map((m) => m.revision)).toEqual([2, 3, 4]);
+  });
+
+  it("holds the next flush for busyHoldMs after a busy one, merging that time's revisions per watcher", () => {
+    const { hub, put, flush, advance, timers } = busySetup();
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    const c2 = collector();
+    const s2 = hub.openStream(c2.sink);
+    const ids = [0, 1, 2].map(() => s.watch({ range: prefix('a/'), startRevision: 0 }));
+    const other = s2.watch({ range: prefix('a/'), startRevision: 0 });
+    put('a/1', 'x'); // 2
+    flush(); // four messages: busy
+    expect(eventMessages(c, ids[0]!)).toHaveLength(1);
+    put('a/2', 'x'); // 3
+    flush();
+    advance(4);
+    put('a/3', 'x'); // 4
+    flush();
+    // Held on both streams until 10 ms after the busy flush.
+    expect(eventMessages(c, ids[0]!)).toHaveLength(1);
+    expect(eventMessages(c2, other)).toHaveLength(1);
+    expect(timers).toHaveLength(1);
+    advance(6);
+    for (const [cc, id] of [...ids.map((i) => [c, i] as const), [c2, other] as const]) {
+      expect(eventMessages(cc, id).map((m) => m.revision)).toEqual([2, 4]);
+      expect(cc.events(id)).toEqual(['PUT a/1@2', 'PUT a/2@3', 'PUT a/3@4']);
+    }
+    // That flush was busy too: the next put waits again; once the member has been quiet for
+    // busyHoldMs, a put goes out at the end of its turn.
+    put('a/4', 'x'); // 5
+    flush();
+    expect(c.events(ids[0]!)).toHaveLength(3);
+    advance(10);
+    expect(c.events(ids[0]!)).toHaveLength(4);
+    advance(10); // quiet
+    put('a/5', 'x'); // 6
+    flush();
+    expect(c.events(ids[0]!).at(-1)).toBe('PUT a/5@6');
+    expect(timers).toHaveLength(0);
+  });
+
+  it('keeps the message bounds, cancel and progress order while holding', () => {
+    const { hub, put, flush, advance } = busySetup({ maxEventsPerMessage: 2 });
+    const c = collector();
+    const s = hub.openStream(c.sink);
+    const ids = [0, 1, 2].map(() => s.watch({ range: prefix('a/'), startRevision: 0 }));
+    put('a/0', 'x'); // 2
+    flush(); // busy
+    for (let i = 1; i <= 5; i++) put(`a/${i}`, 'x'); // 3..7: over the bound after two
+    s.requestProgress();
+    expect(s.cancel(ids[2]!)).toBe(true);
+    flush();
+    // The canceled watcher's held events went out before its canceled response.
+    const cancelAt = c.messages.findIndex((m) => m.watchId === ids[2] && m.canceled === true);
+    expect(c.events(ids[2]!)).toEqual([
+      'PUT a/0@2',
+      'PUT a/1@3',
+      'PUT a/2@4',
+      'PUT a/3@5',
+      'PUT a/4@6',
+      'PUT a/5@7',
+    ]);
+    expect(
+      c.messages.findLastIndex((m) => m.watchId === ids[2] && m.events.length > 0),
+    ).toBeLessThan(cancelAt);
+    // Not answered while events are held.
+    expect(c.messages.some((m) => m.watchId === PROGRESS_WATCH_ID)).toBe(false);
+    advance(10);
+    for (const id of ids.slice(0, 2)) {
+      expect(eventMessages(c, id).map((m) => m.events.length)).toEqual([1, 2, 2, 1]);
+      expect(c.events(id)).toEqual(c.events(ids[2]!));
+    }
+    const progress = c.messages.findIndex((m) => m.watchId === PROGRESS_WATCH_ID);
+    expect(progress).toBe(c.messages.length - 1);
+    expect(c.messages[progress]).toMatchObject({ revision: 7, events: [] });
+  });
+
+  it('keeps every event once and in order with puts, holds and a stream that blocks now and then', () => {
+    const { hub, put, flush, advance, store } = busySetup({ maxEventsPerMessage: 4 });
+    let room = Infinity;
+    const c = collector(() => --room > 0);
+    const s = hub.openStream(c.sink);
+    const ids = Array.from({ length: 6 }, () => s.watch({ range: prefix('p/'), startRevision: 0 }));
+    const expected: string[] = [];
+    for (let n = 0; n < 200; n++) {
+      put(`p/${n % 7}`, String(n));
+      expected.push(`PUT p/${n % 7}@${store.rev}`);
+      if (n % 3 === 0) flush();
+      if (n % 5 === 0) advance(n % 4);
+      if (n % 17 === 0) room = 1 + (n % 5); // the sink fills after a few messages
+      if (n % 13 === 0) {
+        room = Infinity;
+        s.resume();
+      }
+    }
+    room = Infinity;
+    s.resume();
+    flush();
+    advance(100);
+    for (const id of ids) expect(c.events(id)).toEqual(expected);
+    // Fewer messages than revisions: the holds merged them.
+    expect(eventMessages(c, ids[0]!).length).toBeLessThan(expected.length);
+  });
+});
+
 describe('WatchHub progress', () => {
   it('answers a progress request with watch ID -1 once every watcher caught up', () => {
     const { hub, put, flush } = setup();
