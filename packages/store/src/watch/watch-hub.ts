@@ -166,8 +166,6 @@ export class WatchHub {
   readonly busyFlushMessages: number;
   readonly busyHoldMs: number;
   private readonly now: () => number;
-  /** Held messages handed to sinks (the size of a flush is the difference). */
-  private heldSent = 0;
   /** Until when (the `now` clock) a flush waits, after a busy one. */
   private busyUntil = -Infinity;
   /**
@@ -206,11 +204,6 @@ export class WatchHub {
     this.sent++;
   }
 
-  /** @internal A held message went to its sink. */
-  countHeldSent(): void {
-    this.heldSent++;
-  }
-
   /**
    * @internal A stream now holds live events: send them at the end of this turn, or, within
    * busyHoldMs of a busy flush, when that time is up.
@@ -228,9 +221,9 @@ export class WatchHub {
     this.flushScheduled = false;
     const streams = [...this.toFlush];
     this.toFlush.clear();
-    const before = this.heldSent;
-    for (const s of streams) s.flushHeld();
-    if (this.busyHoldMs > 0 && this.heldSent - before >= this.busyFlushMessages) {
+    let sent = 0;
+    for (const s of streams) sent += s.flushHeld();
+    if (this.busyHoldMs > 0 && sent >= this.busyFlushMessages) {
       this.busyUntil = this.now() + this.busyHoldMs;
     }
   };
@@ -608,19 +601,24 @@ export class WatchStream {
     w.heldRev = rev;
   }
 
-  /** @internal Sends every held message, in order, until the sink is backed up. */
-  flushHeld(): void {
-    if (this.isClosed || this.blocked) return;
+  /** @internal Sends every held message, in order, until the sink is backed up; returns how many. */
+  flushHeld(): number {
+    if (this.isClosed || this.blocked) return 0;
     const list = this.holding;
     let i = 0;
+    let sent = 0;
     while (i < list.length && !this.blocked) {
       const w = list[i++]!;
       // Sent early (cancel, or a full message) or given up since: nothing to do.
-      if (w.heldFirst !== undefined) this.sendHeld(w);
+      if (w.heldFirst !== undefined) {
+        this.sendHeld(w);
+        sent++;
+      }
     }
     if (i === list.length) list.length = 0;
     else this.holding = list.slice(i);
     if (this.holdingCount === 0) this.flushProgress();
+    return sent;
   }
 
   /** A watcher's held events as one message (whole revisions, in order). */
@@ -630,7 +628,6 @@ export class WatchStream {
     this.dropHeld(w);
     const events =
       rest === undefined ? first : this.hub.merged(w.selector, first, rest, w.heldEvents);
-    this.hub.countHeldSent();
     this.send({ watchId: w.id, revision: w.heldRev, events, prevKv: w.prevKv }, false);
   }
 
