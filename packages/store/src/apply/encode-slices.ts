@@ -9,6 +9,8 @@
 export interface SliceEncoder {
   /** The next slice, encoding while `more()`; undefined when finished. */
   nextSlice(more: () => boolean): Uint8Array | undefined;
+  /** Whether the last slice was returned (a small state fits in the first). */
+  readonly finished: boolean;
   /** Stops early or after the end, releasing what the encoder holds. Idempotent. */
   close(): void;
 }
@@ -54,6 +56,9 @@ export function encodeInSlices(
         const slice = encoder.nextSlice(() => scheduler.now() < deadline);
         if (slice === undefined) return;
         yield slice;
+        // The turn is yielded only between slices: a state that fits in one slice is written
+        // without waiting for the event loop (which a busy member may not reach for a while).
+        if (encoder.finished) return;
         await scheduler.nextTurn();
       }
     } finally {

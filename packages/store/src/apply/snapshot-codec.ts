@@ -69,6 +69,11 @@ export class StateMachineEncoder {
     this.releaseCompaction = sm.mvcc.holdCompaction();
   }
 
+  /** Whether the last slice was returned. */
+  get finished(): boolean {
+    return this.state === 'done';
+  }
+
   /** The revision the snapshot is of. */
   get revision(): number {
     return this.rev;

@@ -57,7 +57,10 @@ async function cluster(): Promise<{ nodes: Map<number, RaftNode>; events: Event[
         restoreSnapshot: () => undefined,
         onReadState: () => undefined,
         encodeState: () =>
-          encodeInSlices({ nextSlice: () => undefined, close: () => undefined }, eventLoopScheduler),
+          encodeInSlices(
+            { nextSlice: () => undefined, close: () => undefined, finished: true },
+            eventLoopScheduler,
+          ),
         send: (messages: readonly Message[]) => {
           for (const m of messages) {
             events.push({
