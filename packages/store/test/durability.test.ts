@@ -86,7 +86,7 @@ describe('member durability on a simulated disk', () => {
     for (let i = 0; i < 120; i++) await s1.put(put(`h/${i % 7}`, `v${i}`));
     await s1.raft.settle();
     const snaps = disk.list('member/snap/');
-    console.log("DEBUG", disk.list("member/snap/"), disk.list("member/wal/"));
+    console.log('DEBUG', disk.list('member/snap/'), disk.list('member/wal/'));
     const wals = disk.list('member/wal/');
     expect(snaps.length).toBeGreaterThan(0);
     expect(snaps.length).toBeLessThanOrEqual(5);
@@ -110,7 +110,8 @@ describe('member durability on a simulated disk', () => {
     const disk = new SimDisk();
     // A 0 ms budget: every slice ends at its first budget check (32 keys), so the 300-key
     // snapshot takes ten turns, and the puts sent together below apply between them.
-    const opts = () => options(disk, { snapshotCount: 400, snapshotSliceMs: 0 });
+    const opts = () =>
+      options(disk, { snapshotCount: 400, snapshotPacing: { budgetMs: 0, share: 1 } });
     const s1 = await started(opts());
     for (let i = 0; i < 390; i++)
       await s1.put(put(`s/${String(i % 300).padStart(3, '0')}`, `a${i}`));

@@ -51,7 +51,7 @@ function fakeScheduler(betweenSlices: (turn: number) => void): SliceScheduler & 
   const s = {
     turns: 0,
     now: () => clock++,
-    nextTurn: () => {
+    wait: () => {
       betweenSlices(s.turns++);
       return Promise.resolve();
     },
@@ -86,7 +86,9 @@ describe('snapshots encoded in slices', () => {
       if (turn === 3) apply(sm, { compaction: { revision: revAtStart + 2 } });
       sm.appliedIndex++;
     });
-    const slices = await collect(encodeInSlices(new StateMachineEncoder(sm), scheduler, 4));
+    const slices = await collect(
+      encodeInSlices(new StateMachineEncoder(sm), scheduler, { budgetMs: 4, share: 1 }),
+    );
 
     expect(slices.length).toBeGreaterThan(3);
     expect(Buffer.concat(slices)).toEqual(expected);
@@ -121,7 +123,9 @@ describe('snapshots encoded in slices', () => {
       }
     });
     const historyBefore = sm.mvcc.historyLength;
-    await collect(encodeInSlices(new StateMachineEncoder(sm), scheduler, 4));
+    await collect(
+      encodeInSlices(new StateMachineEncoder(sm), scheduler, { budgetMs: 4, share: 1 }),
+    );
 
     // Now spliced: nothing before the compaction revision is left in the history.
     expect(sm.mvcc.historyLength).toBeLessThan(historyBefore);
@@ -138,7 +142,7 @@ describe('snapshots encoded in slices', () => {
     const encoding = encodeInSlices(
       new StateMachineEncoder(sm),
       fakeScheduler(() => undefined),
-      4,
+      { budgetMs: 4 },
     );
     const slices: Buffer[] = [];
     const reading = (async () => {
@@ -165,7 +169,7 @@ describe('snapshots encoded in slices', () => {
       fakeScheduler((turn) => {
         if (turn === 0) restoreStateMachine(sm, leaderSnapshot, 0);
       }),
-      4,
+      { budgetMs: 4 },
     );
     await expect(collect(encoding)).rejects.toThrow(/replaced while being encoded/);
   });

@@ -1,8 +1,11 @@
 /**
  * Runs a slice encoder (StateMachineEncoder) across turns of the event loop: each turn encodes
  * for at most about `budgetMs`, hands the slice to whoever iterates (the snapshot file writer)
- * and waits for a later turn, so requests keep being served while a snapshot of a large store
- * is taken (decision 0047). Pure: the clock and the turn come from the scheduler.
+ * and then waits, so requests keep being served while a snapshot of a large store is taken
+ * (decision 0047). The wait keeps the encoding to `share` of the wall time: a member that is
+ * busy serving would otherwise give the encoding a slice at every turn, and all its requests
+ * would slow down together for as long as the snapshot takes. Pure: the clock and the waiting
+ * come from the scheduler.
  */
 
 /** What encodeInSlices drives. */
@@ -18,8 +21,11 @@ export interface SliceEncoder {
 export interface SliceScheduler {
   /** Milliseconds on a monotonic clock. */
   now(): number;
-  /** Resolves in a later turn of the event loop (production: setImmediate). */
-  nextTurn(): Promise<void>;
+  /**
+   * Resolves after `ms` milliseconds, and in a later turn of the event loop in any case
+   * (production: setImmediate for 0, else setTimeout).
+   */
+  wait(ms: number): Promise<void>;
 }
 
 /** The slices of an encoding, in order, and a way to stop it. */
@@ -31,8 +37,15 @@ export interface SlicedEncoding extends AsyncIterable<Uint8Array> {
   abort(): void;
 }
 
-/** The default time one turn spends encoding: short next to a put's round trip. */
+export interface SlicePacing {
+  /** The time one turn spends encoding (default 4 ms: short next to a put's round trip). */
+  readonly budgetMs?: number;
+  /** The largest share of wall time the encoding takes, in (0, 1] (default 0.25). */
+  readonly share?: number;
+}
+
 export const DEFAULT_SLICE_BUDGET_MS = 4;
+export const DEFAULT_SLICE_SHARE = 0.25;
 
 export class SnapshotAbortedError extends Error {
   constructor() {
@@ -44,22 +57,27 @@ export class SnapshotAbortedError extends Error {
 export function encodeInSlices(
   encoder: SliceEncoder,
   scheduler: SliceScheduler,
-  budgetMs: number = DEFAULT_SLICE_BUDGET_MS,
+  pacing: SlicePacing = {},
 ): SlicedEncoding {
+  const budgetMs = pacing.budgetMs ?? DEFAULT_SLICE_BUDGET_MS;
+  const share = pacing.share ?? DEFAULT_SLICE_SHARE;
+  if (!(share > 0 && share <= 1)) throw new Error(`slice share ${share} is not in (0, 1]`);
   let aborted = false;
   let started = false;
   async function* slices(): AsyncGenerator<Uint8Array> {
     try {
       for (;;) {
         if (aborted) throw new SnapshotAbortedError();
-        const deadline = scheduler.now() + budgetMs;
+        const started = scheduler.now();
+        const deadline = started + budgetMs;
         const slice = encoder.nextSlice(() => scheduler.now() < deadline);
         if (slice === undefined) return;
+        const spent = scheduler.now() - started;
         yield slice;
-        // The turn is yielded only between slices: a state that fits in one slice is written
-        // without waiting for the event loop (which a busy member may not reach for a while).
+        // Only between slices: a state that fits in one slice is written without waiting for
+        // the event loop (which a busy member may not reach for a while).
         if (encoder.finished) return;
-        await scheduler.nextTurn();
+        await scheduler.wait((spent * (1 - share)) / share);
       }
     } finally {
       encoder.close();
@@ -78,8 +96,12 @@ export function encodeInSlices(
   };
 }
 
-/** The production scheduler: performance.now and setImmediate. */
+/** The production scheduler: performance.now, setImmediate and setTimeout. */
 export const eventLoopScheduler: SliceScheduler = {
   now: () => performance.now(),
-  nextTurn: () => new Promise((resolve) => setImmediate(resolve)),
+  wait: (ms) =>
+    new Promise((resolve) => {
+      if (ms < 1) setImmediate(resolve);
+      else setTimeout(resolve, ms);
+    }),
 };

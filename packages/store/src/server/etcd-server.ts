@@ -42,7 +42,7 @@ import {
   foundingConfState,
   type Member,
 } from '../apply/membership.js';
-import { encodeInSlices, eventLoopScheduler } from '../apply/encode-slices.js';
+import { encodeInSlices, eventLoopScheduler, type SlicePacing } from '../apply/encode-slices.js';
 import {
   StateMachineEncoder,
   encodeStateMachine,
@@ -159,10 +159,10 @@ export interface EtcdServerOptions {
   /** Entries kept in memory behind a snapshot for slow followers (etcd: 5000). */
   catchUpEntries?: number;
   /**
-   * The time one turn of the event loop spends encoding a local snapshot (default 4 ms): the
-   * encoding is spread over turns so requests are served in between (decision 0047).
+   * How a local snapshot's encoding is spread over turns of the event loop, so requests are
+   * served in between (decision 0047): ms per turn (default 4), share of wall time (0.25).
    */
-  snapshotSliceMs?: number;
+  snapshotPacing?: SlicePacing;
   /** How long a proposal or read waits before "request timed out" (etcd: 5 s + 2 elections). */
   requestTimeoutMs?: number;
   /** --quota-backend-bytes */
@@ -333,7 +333,7 @@ export class EtcdServer {
           encodeInSlices(
             new StateMachineEncoder(this.sm),
             eventLoopScheduler,
-            opts.snapshotSliceMs,
+            opts.snapshotPacing ?? snapshotPacingFromEnv(),
           ),
         send: (msgs) => this.transport?.send(msgs),
         onFatal: (err) => this.fatal(err),
@@ -1364,4 +1364,15 @@ function checkPeerURLs(urls: readonly string[]): void {
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+// EXPERIMENT (decision 0047 measurements; removed before merge).
+function snapshotPacingFromEnv(): SlicePacing | undefined {
+  const share = process.env.KUBETS_SNAPSHOT_SHARE;
+  const budget = process.env.KUBETS_SNAPSHOT_BUDGET_MS;
+  if (share === undefined && budget === undefined) return undefined;
+  return {
+    share: share === undefined ? undefined : Number(share),
+    budgetMs: budget === undefined ? undefined : Number(budget),
+  };
 }

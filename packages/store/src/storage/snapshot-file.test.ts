@@ -42,8 +42,10 @@ describe('snapshot files', () => {
 });
 
 describe('snapshot files written as the state is encoded', () => {
+  /** The state in pieces, one per turn of the event loop, as an encoder in slices gives it. */
   async function* pieces(parts: string[], onEach?: (i: number) => void): AsyncGenerator<Buffer> {
     for (const [i, p] of parts.entries()) {
+      await new Promise((resolve) => setImmediate(resolve));
       onEach?.(i);
       yield Buffer.from(p);
     }

@@ -77,7 +77,8 @@ export function decodeSnapshotFile(data: Buffer, where: string): SnapshotFileCon
     throw new SnapshotCorruptError(where, 'not a kubets-store snapshot (bad magic)');
   }
   const version = data.readUInt32LE(MAGIC.length);
-  if (version !== VERSION && version !== VERSION_PREFIXED_STATE) throw new SnapshotCorruptError(where, `unsupported version ${version}`);
+  if (version !== VERSION && version !== VERSION_PREFIXED_STATE)
+    throw new SnapshotCorruptError(where, `unsupported version ${version}`);
   const length = Number(data.readBigUInt64LE(MAGIC.length + 8));
   if (HEAD_BYTES + length > data.length) {
     throw new SnapshotCorruptError(
