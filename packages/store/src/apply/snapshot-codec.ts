@@ -22,8 +22,12 @@ const TOMBSTONE = 1;
 const ALARM_CODES: Record<AlarmType, number> = { NOSPACE: 1, CORRUPT: 2 };
 const ALARM_NAMES: Record<number, AlarmType> = { 1: 'NOSPACE', 2: 'CORRUPT' };
 
-/** How often (in keys) a slice asks whether its budget is spent: a clock read per key costs. */
+/**
+ * How often a slice asks whether its budget is spent: after this many keys or bytes, whichever
+ * comes first (a clock read per key would cost; keys with long histories are large).
+ */
 const KEYS_PER_BUDGET_CHECK = 32;
+const BYTES_PER_BUDGET_CHECK = 64 << 10;
 /** A slice ends at about this many bytes even with time left, bounding the memory it holds. */
 const DEFAULT_MAX_SLICE_BYTES = 4 << 20;
 
@@ -54,6 +58,12 @@ export class StateMachineEncoder {
   private readonly restoreCount: number;
   private readonly releaseCompaction: () => void;
   private readonly maxSliceBytes: number;
+  /**
+   * One buffer for every slice: a slice is consumed (checksummed, written) before the next is
+   * asked for, and a fresh buffer per slice made tens of MB of short-lived external memory per
+   * snapshot, which V8 answers with full garbage collections while requests wait.
+   */
+  private readonly writer: ByteWriter;
   private head: Buffer | undefined;
   private lastKey: KeyHistory | undefined;
   private keyCount = 0;
@@ -65,6 +75,9 @@ export class StateMachineEncoder {
     this.compactRev = sm.mvcc.compactRev;
     this.restoreCount = sm.mvcc.restoreCount;
     this.maxSliceBytes = opts.maxSliceBytes ?? DEFAULT_MAX_SLICE_BYTES;
+    this.writer = new ByteWriter(
+      Number.isFinite(this.maxSliceBytes) ? this.maxSliceBytes + BYTES_PER_BUDGET_CHECK : 1 << 16,
+    );
     this.head = encodeHead(sm);
     this.releaseCompaction = sm.mvcc.holdCompaction();
   }
@@ -82,7 +95,7 @@ export class StateMachineEncoder {
   /**
    * Encodes the next keys, checking `more()` every few keys (false ends the slice), and returns
    * their bytes; undefined once everything was returned. The pieces concatenated are the
-   * encoding.
+   * encoding. A returned slice is valid until the next call (its buffer is reused).
    */
   nextSlice(more: () => boolean): Buffer | undefined {
     if (this.state === 'done') return undefined;
@@ -91,19 +104,24 @@ export class StateMachineEncoder {
       this.close();
       throw new SnapshotEncodeError('the state machine was replaced while being encoded');
     }
-    const w = new ByteWriter(1 << 16);
+    const w = this.writer.reset();
     if (this.head !== undefined) {
       w.raw(this.head);
       this.head = undefined;
     }
     const after = this.lastKey === undefined ? undefined : keyString(this.lastKey.key);
-    let sinceCheck = 0;
+    let keysSinceCheck = 0;
+    let lengthAtCheck = w.length;
     let finished = true;
     for (const h of this.mvcc.historiesAfter(after)) {
       this.lastKey = h;
       this.writeKey(w, h);
-      if (++sinceCheck === KEYS_PER_BUDGET_CHECK) {
-        sinceCheck = 0;
+      if (
+        ++keysSinceCheck === KEYS_PER_BUDGET_CHECK ||
+        w.length - lengthAtCheck >= BYTES_PER_BUDGET_CHECK
+      ) {
+        keysSinceCheck = 0;
+        lengthAtCheck = w.length;
         if (w.length >= this.maxSliceBytes || !more()) {
           finished = false;
           break;
