@@ -330,11 +330,7 @@ export class EtcdServer {
         restoreSnapshot: (meta, state) => this.restoreSnapshot(meta, state),
         onReadState: (rs) => this.reads.onReadState(rs.index, rs.requestCtx),
         encodeState: () =>
-          encodeInSlices(
-            new StateMachineEncoder(this.sm),
-            eventLoopScheduler,
-            opts.snapshotPacing ?? snapshotPacingFromEnv(),
-          ),
+          encodeInSlices(new StateMachineEncoder(this.sm), eventLoopScheduler, opts.snapshotPacing),
         send: (msgs) => this.transport?.send(msgs),
         onFatal: (err) => this.fatal(err),
         afterReady: () => this.afterReady(),
@@ -1364,15 +1360,4 @@ function checkPeerURLs(urls: readonly string[]): void {
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-// EXPERIMENT (decision 0047 measurements; removed before merge).
-function snapshotPacingFromEnv(): SlicePacing | undefined {
-  const share = process.env.KUBETS_SNAPSHOT_SHARE;
-  const budget = process.env.KUBETS_SNAPSHOT_BUDGET_MS;
-  if (share === undefined && budget === undefined) return undefined;
-  return {
-    share: share === undefined ? undefined : Number(share),
-    budgetMs: budget === undefined ? undefined : Number(budget),
-  };
 }
