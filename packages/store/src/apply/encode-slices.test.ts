@@ -137,6 +137,35 @@ describe('snapshots encoded in slices', () => {
     expect(readAll(copy, sm.mvcc.rev)).toEqual(readAll(sm, sm.mvcc.rev));
   });
 
+  it('waits between slices so that encoding takes at most its share of wall time', async () => {
+    let clock = 0;
+    const waits: number[] = [];
+    let left = 4;
+    // Each slice takes 5 ms of the fake clock; the fourth is the last.
+    const encoder = {
+      finished: false,
+      nextSlice(): Uint8Array | undefined {
+        if (left === 0) return undefined;
+        clock += 5;
+        this.finished = --left === 0;
+        return new Uint8Array([left]);
+      },
+      close: () => undefined,
+    };
+    const scheduler: SliceScheduler = {
+      now: () => clock,
+      wait: (ms) => {
+        waits.push(ms);
+        clock += ms;
+        return Promise.resolve();
+      },
+    };
+    const slices = await collect(encodeInSlices(encoder, scheduler, { budgetMs: 4, share: 0.25 }));
+    expect(slices).toHaveLength(4);
+    // 5 ms of encoding, then 15 ms for everything else; none after the last slice.
+    expect(waits).toEqual([15, 15, 15]);
+  });
+
   it('stops with SnapshotAbortedError when aborted, releasing the compaction it held', async () => {
     const sm = populated();
     const encoding = encodeInSlices(

@@ -68,11 +68,11 @@ export function encodeInSlices(
     try {
       for (;;) {
         if (aborted) throw new SnapshotAbortedError();
-        const started = scheduler.now();
-        const deadline = started + budgetMs;
+        const sliceStart = scheduler.now();
+        const deadline = sliceStart + budgetMs;
         const slice = encoder.nextSlice(() => scheduler.now() < deadline);
         if (slice === undefined) return;
-        const spent = scheduler.now() - started;
+        const spent = scheduler.now() - sliceStart;
         yield slice;
         // Only between slices: a state that fits in one slice is written without waiting for
         // the event loop (which a busy member may not reach for a while).
