@@ -86,6 +86,7 @@ describe('member durability on a simulated disk', () => {
     for (let i = 0; i < 120; i++) await s1.put(put(`h/${i % 7}`, `v${i}`));
     await s1.raft.settle();
     const snaps = disk.list('member/snap/');
+    console.log('DEBUG', disk.list('member/snap/'), disk.list('member/wal/'));
     const wals = disk.list('member/wal/');
     expect(snaps.length).toBeGreaterThan(0);
     expect(snaps.length).toBeLessThanOrEqual(5);
@@ -100,6 +101,48 @@ describe('member durability on a simulated disk', () => {
       expect(Number((await s2.range(get('h/0'))).header!.revision)).toBe(rev);
       expect(await s2.range(get('h/3', { revision: 10 }))).toMatchObject({ kvs: old.kvs });
       expect(Object.keys(await values(s2, 'h/'))).toHaveLength(7);
+    } finally {
+      await s2.stop();
+    }
+  });
+
+  it('restarts from a snapshot encoded in slices while writes and a compaction went on', async () => {
+    const disk = new SimDisk();
+    // A 0 ms budget: every slice ends at its first budget check (32 keys), so the 300-key
+    // snapshot takes ten turns, and the puts sent together below apply between them.
+    const opts = () =>
+      options(disk, { snapshotCount: 400, snapshotPacing: { budgetMs: 0, share: 1 } });
+    const s1 = await started(opts());
+    for (let i = 0; i < 390; i++)
+      await s1.put(put(`s/${String(i % 300).padStart(3, '0')}`, `a${i}`));
+    const compactTo = s1.sm.mvcc.rev - 20;
+    await Promise.all([
+      ...Array.from({ length: 60 }, (_, i) =>
+        s1.put(put(`s/${String(i * 5).padStart(3, '0')}`, `b${i}`)),
+      ),
+      ...Array.from({ length: 20 }, (_, i) => s1.put(put(`t/${i}`, `c${i}`))),
+      s1.compact({ revision: String(compactTo), physical: false }),
+    ]);
+    await s1.raft.settle();
+    expect(disk.list('member/snap/').length).toBeGreaterThan(1); // the founding one and ours
+    const rev = s1.sm.mvcc.rev;
+    const acked = { ...(await values(s1, 's/')), ...(await values(s1, 't/')) };
+    const past = await s1.range(get('s/007', { revision: compactTo }));
+    const hash = s1.hashKV(0);
+    crash(s1, disk);
+
+    const lines: string[] = [];
+    const s2 = await started({ ...opts(), logger: quietLogger(lines) });
+    try {
+      expect(Number((await s2.range(get('s/000'))).header!.revision)).toBe(rev);
+      expect({ ...(await values(s2, 's/')), ...(await values(s2, 't/')) }).toEqual(acked);
+      expect(await s2.range(get('s/007', { revision: compactTo }))).toMatchObject({
+        kvs: past.kvs,
+      });
+      await expect(s2.range(get('s/007', { revision: compactTo - 1 }))).rejects.toThrow(
+        /compacted/,
+      );
+      expect(s2.hashKV(0)).toEqual(hash);
     } finally {
       await s2.stop();
     }

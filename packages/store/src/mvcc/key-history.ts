@@ -67,14 +67,28 @@ export class KeyHistory {
    * rebuilt from a snapshot. Returns the bytes released.
    */
   compact(atRev: number): number {
-    const i = this.lastIndexAtOrBefore(atRev);
-    if (i < 0) return 0;
-    const visible = this.revisions[i]!;
-    const dropTo = visible.kv === null && visible.main < atRev ? i + 1 : i;
+    const dropTo = this.retainedFrom(atRev);
     let released = 0;
     for (let j = 0; j < dropTo; j++) released += footprint(this.key, this.revisions[j]!);
     if (dropTo > 0) this.revisions.splice(0, dropTo);
     return released;
+  }
+
+  /**
+   * Index of the first revision a compaction at `atRev` keeps (see `compact`). Readers that must
+   * see the history as compacted while the splice itself is deferred (a snapshot being encoded,
+   * HashKV) start there.
+   */
+  retainedFrom(atRev: number): number {
+    const i = this.lastIndexAtOrBefore(atRev);
+    if (i < 0) return 0;
+    const visible = this.revisions[i]!;
+    return visible.kv === null && visible.main < atRev ? i + 1 : i;
+  }
+
+  /** Number of revisions with main revision <= rev (the end of the history as of `rev`). */
+  countAtOrBefore(rev: number): number {
+    return this.lastIndexAtOrBefore(rev) + 1;
   }
 
   get isEmpty(): boolean {

@@ -54,6 +54,10 @@ export class MvccStore implements ReadView {
   private readonly listeners = new Set<CommitListener>();
   private currentRev = 1;
   private compactMainRev = -1;
+  /** The revision the histories and the event log were last compacted at (see holdCompaction). */
+  private physicalCompactRev = -1;
+  private compactionHolds = 0;
+  private restores = 0;
   private liveKeys = 0;
   private bytes = 0;
   private openTxn: WriteTxn | undefined;
@@ -163,10 +167,42 @@ export class MvccStore implements ReadView {
   compact(rev: number): void {
     if (rev <= this.compactMainRev) throw errCompacted();
     if (rev > this.currentRev) throw errFutureRev();
+    this.compactMainRev = rev;
+    if (this.compactionHolds === 0) this.compactPhysically();
+  }
+
+  /**
+   * Keeps compaction logical until the returned function is called: reads below the compaction
+   * revision fail at once, but no revision is spliced out of a key's history and no event leaves
+   * the log. A snapshot encoded over several turns of the event loop holds compaction, so the
+   * revisions between its compaction revision and a newer one stay there for it to read. The
+   * release (idempotent) runs the deferred compaction once no hold is left.
+   */
+  holdCompaction(): () => void {
+    this.compactionHolds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.compactionHolds--;
+      if (this.compactionHolds === 0) this.compactPhysically();
+    };
+  }
+
+  /** Counts `restore` calls: a reader spread over turns checks it did not read across one. */
+  get restoreCount(): number {
+    return this.restores;
+  }
+
+  /** Drops what the logical compaction revision no longer lets anyone read. */
+  private compactPhysically(): void {
+    const rev = this.compactMainRev;
+    if (rev <= this.physicalCompactRev) return;
     // Only keys changed since the previous compaction can hold revisions to drop: the event log
-    // has exactly those, so compaction costs O(events compacted), not O(keys).
+    // has exactly those, so compaction costs O(events compacted), not O(keys). Compacting once
+    // at the newest of several deferred revisions drops what compacting at each would have.
     const touched = new Set<string>();
-    for (const e of this.log.between(this.compactMainRev, rev - 1)) touched.add(e.ks);
+    for (const e of this.log.between(this.physicalCompactRev, rev - 1)) touched.add(e.ks);
     for (const key of touched) {
       const history = this.histories.get(key);
       if (history === undefined) continue;
@@ -177,7 +213,7 @@ export class MvccStore implements ReadView {
       }
     }
     this.log.dropBefore(rev);
-    this.compactMainRev = rev;
+    this.physicalCompactRev = rev;
   }
 
   // ---- used by WriteTxn ----
@@ -226,6 +262,18 @@ export class MvccStore implements ReadView {
   }
 
   /**
+   * The histories of the keys after `afterKey` (all keys when undefined), in key order. Like
+   * every iteration of the store, valid only until the next write: a reader spread over several
+   * turns starts a new one after the last key it read.
+   */
+  *historiesAfter(afterKey: string | undefined): Generator<KeyHistory> {
+    const keys = afterKey === undefined ? this.index.keys() : this.index.range(afterKey);
+    for (const key of keys) {
+      if (key !== afterKey) yield this.histories.get(key)!;
+    }
+  }
+
+  /**
    * Replaces the whole state with a snapshot's: key histories, current and compaction
    * revisions. The event log is rebuilt from the histories. Lease attachments are re-announced.
    */
@@ -242,6 +290,8 @@ export class MvccStore implements ReadView {
     this.bytes = 0;
     this.currentRev = state.currentRev;
     this.compactMainRev = state.compactRev;
+    this.physicalCompactRev = state.compactRev;
+    this.restores++;
     const events: MvccEvent[] = [];
     for (const history of state.histories) {
       const ks = keyString(history.key);

@@ -1,6 +1,7 @@
 import { MemoryStorage, MessageType, type Entry, type Message } from '@kubets/raft';
 import { SimDisk } from '@kubets/sim';
 import { describe, expect, it } from 'vitest';
+import { encodeInSlices, eventLoopScheduler } from '../apply/encode-slices.js';
 import { SimDiskFs } from '../storage/fs.js';
 import { RaftLog } from '../storage/raft-log.js';
 import { RaftNode } from './raft-node.js';
@@ -55,7 +56,11 @@ async function cluster(): Promise<{ nodes: Map<number, RaftNode>; events: Event[
         applyConfChange: () => undefined,
         restoreSnapshot: () => undefined,
         onReadState: () => undefined,
-        encodeState: () => new Uint8Array(0),
+        encodeState: () =>
+          encodeInSlices(
+            { nextSlice: () => undefined, close: () => undefined, finished: true },
+            eventLoopScheduler,
+          ),
         send: (messages: readonly Message[]) => {
           for (const m of messages) {
             events.push({

@@ -16,6 +16,7 @@ import {
   type SoftState,
   type Status,
 } from '@kubets/raft';
+import { SnapshotAbortedError, type SlicedEncoding } from '../apply/encode-slices.js';
 import type { RaftLog } from '../storage/raft-log.js';
 
 /** What the Raft host loop asks of the server that owns it. */
@@ -30,8 +31,11 @@ export interface RaftNodeHooks {
   restoreSnapshot(metadata: SnapshotMetadata, state: Uint8Array): void;
   /** A ReadIndex answer. */
   onReadState(rs: ReadState): void;
-  /** The state machine's encoding at the last applied entry, for a local snapshot. */
-  encodeState(): Uint8Array;
+  /**
+   * The state machine's encoding at the last applied entry, for a local snapshot: captured at
+   * the call, produced slice by slice while entries go on being applied (see encodeInSlices).
+   */
+  encodeState(): SlicedEncoding;
   /** Messages to deliver to peers (already persisted state backs them). */
   send(messages: readonly Message[]): void;
   /** The durable log failed: the process must stop (nothing can be acknowledged any more). */
@@ -125,6 +129,8 @@ export class RaftNode {
   private appliedTerm = 0;
   private snapshotIndex: number;
   private snapshotting: Promise<void> | undefined;
+  /** The encoding a local snapshot in progress is reading. */
+  private encoding: SlicedEncoding | undefined;
   private idle: Array<() => void> = [];
 
   constructor(private readonly opts: RaftNodeOptions) {
@@ -220,6 +226,9 @@ export class RaftNode {
   }
 
   async stop(): Promise<void> {
+    // A local snapshot being encoded is dropped: the previous snapshot and the WAL behind it
+    // still hold everything, and waiting for a large encode would hold up the shutdown.
+    this.encoding?.abort();
     await this.settle().catch(() => undefined);
     this.stopped = true;
     await this.snapshotting;
@@ -251,6 +260,9 @@ export class RaftNode {
 
     // 1. A snapshot from the leader: persisted, then it replaces the state machine.
     if (rd.snapshot !== null) {
+      // A local snapshot still being encoded reads the state machine this one replaces.
+      this.encoding?.abort();
+      await this.snapshotting;
       await this.log.saveSnapshot(rd.snapshot.metadata, rd.snapshot.data);
       this.storage.applySnapshot({ data: new Uint8Array(0), metadata: rd.snapshot.metadata });
       this.snapshotIndex = rd.snapshot.metadata.index;
@@ -382,18 +394,22 @@ export class RaftNode {
     return (await this.log.snapshots.load(entry.name)).state;
   }
 
-  /** Snapshots the state machine at the applied index (in the background). */
+  /**
+   * Snapshots the state machine at the applied index in the background: the encoding runs in
+   * slices between turns and streams into the snapshot file (decision 0047).
+   */
   snapshotNow(): Promise<void> {
     if (this.snapshotting !== undefined) return this.snapshotting;
     const index = this.appliedIndex;
     if (index <= this.snapshotIndex) return Promise.resolve();
     const metadata: SnapshotMetadata = { index, term: this.appliedTerm, confState: this.confState };
     const started = performance.now();
-    const state = this.hooks.encodeState();
+    const encoding = this.hooks.encodeState();
+    this.encoding = encoding;
     this.storage.createSnapshot(index, this.confState, new Uint8Array(0));
     this.snapshotIndex = index;
     this.snapshotting = this.log
-      .saveSnapshot(metadata, state)
+      .saveSnapshot(metadata, encoding)
       .then(() => {
         this.hooks.onSnapshotSaved?.((performance.now() - started) / 1000, index);
         // Keep some entries behind the snapshot so slow followers catch up from the log.
@@ -401,11 +417,14 @@ export class RaftNode {
         if (compactTo >= this.storage.firstIndex()) this.storage.compact(compactTo);
       })
       .catch((err: unknown) => {
+        // Aborted for a leader's snapshot or a shutdown: nothing was lost, the file is gone.
+        if (err instanceof SnapshotAbortedError) return;
         this.stopped = true;
         this.hooks.onFatal(err instanceof Error ? err : new Error(String(err)));
       })
       .finally(() => {
         this.snapshotting = undefined;
+        this.encoding = undefined;
       });
     return this.snapshotting;
   }

@@ -78,6 +78,15 @@ export class ByteWriter {
   finish(): Buffer {
     return this.buf.subarray(0, this.pos);
   }
+
+  /**
+   * Starts over at offset 0, keeping the buffer: what `finish` returned before is overwritten
+   * by the next writes (for a writer reused piece after piece, each consumed before the next).
+   */
+  reset(): this {
+    this.pos = 0;
+    return this;
+  }
 }
 
 export class ByteReader {

@@ -38,6 +38,11 @@ export interface StorageFs {
    * pre-allocates its WAL segments for the same reason). Readers see the zero tail.
    */
   preallocate?(path: string, dataEnd: number, bytes: number): Promise<void>;
+  /**
+   * Creates `path` (replacing it) for a file written in pieces, e.g. a snapshot streamed as it
+   * is encoded. Its writes are not synced one by one: the writer's `sync` makes them durable.
+   */
+  createFile(path: string): Promise<FileWriter>;
   /** Makes creations, renames and removals in `dir` durable. */
   syncDir(dir: string): Promise<void>;
   truncate(path: string, length: number): Promise<void>;
@@ -47,6 +52,17 @@ export interface StorageFs {
   close(): Promise<void>;
   /** Human-readable location of `path`, for error messages. */
   describe(path: string): string;
+}
+
+/** A file being written in pieces (StorageFs.createFile). */
+export interface FileWriter {
+  /** Writes `data` after everything appended so far. */
+  append(data: Uint8Array): Promise<void>;
+  /** Overwrites bytes already appended, from `offset` on (a header filled in last). */
+  writeAt(offset: number, data: Uint8Array): Promise<void>;
+  /** Flushes what was written so far to stable storage (fdatasync). */
+  sync(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Writes a whole file so that after a crash it holds either the old or the new contents. */
@@ -213,6 +229,13 @@ export class NodeFs implements StorageFs {
     }
   }
 
+  async createFile(path: string): Promise<FileWriter> {
+    await this.drop(path);
+    // Without O_DSYNC: a snapshot's megabytes go to the page cache and are synced when the
+    // writer asks, not each write on its own.
+    return new NodeFileWriter(await fsp.open(this.abs(path), 'w', 0o600));
+  }
+
   async syncDir(dir: string): Promise<void> {
     const fh = await fsp.open(this.abs(dir), 'r');
     try {
@@ -243,6 +266,33 @@ export class NodeFs implements StorageFs {
     this.handles.clear();
     this.positions.clear();
     await Promise.all(all.map((h) => h.close()));
+  }
+}
+
+class NodeFileWriter implements FileWriter {
+  private end = 0;
+
+  constructor(private readonly handle: FileHandle) {}
+
+  async append(data: Uint8Array): Promise<void> {
+    await this.writeAt(this.end, data);
+    this.end += data.length;
+  }
+
+  async writeAt(offset: number, data: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < data.length) {
+      const { bytesWritten } = await this.handle.write(data, off, data.length - off, offset + off);
+      off += bytesWritten;
+    }
+  }
+
+  sync(): Promise<void> {
+    return this.handle.datasync();
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
   }
 }
 
@@ -323,6 +373,13 @@ export class SimDiskFs implements StorageFs {
     });
   }
 
+  createFile(path: string): Promise<FileWriter> {
+    return this.run(() => {
+      this.disk.write(path, new Uint8Array(0));
+      return new SimDiskFileWriter(this, this.disk, path);
+    });
+  }
+
   syncDir(dir: string): Promise<void> {
     // SimDisk persists its directory on any sync, but a sync also persists that file's data.
     // A pure directory sync is a sync of a file whose data is already durable (the last one
@@ -370,5 +427,35 @@ export class SimDiskFs implements StorageFs {
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
+  }
+}
+
+/** A file written in pieces on a SimDisk: appends are appends, an overwrite rewrites the file. */
+class SimDiskFileWriter implements FileWriter {
+  constructor(
+    private readonly fs: SimDiskFs,
+    private readonly disk: SimDiskLike,
+    private readonly path: string,
+  ) {}
+
+  append(data: Uint8Array): Promise<void> {
+    return this.fs.append(this.path, data);
+  }
+
+  async writeAt(offset: number, data: Uint8Array): Promise<void> {
+    const contents = Buffer.from(this.disk.read(this.path));
+    if (offset + data.length > contents.length) {
+      throw new Error(`simdisk: write at ${offset} runs past the end of ${this.path}`);
+    }
+    contents.set(data, offset);
+    await this.fs.write(this.path, contents);
+  }
+
+  sync(): Promise<void> {
+    return this.fs.sync(this.path);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

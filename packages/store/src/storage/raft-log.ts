@@ -14,6 +14,7 @@ import { ByteWriter } from './binary.js';
 import type { StorageFs } from './fs.js';
 import { SegmentedLog, type SegmentedLogOptions, type TornTail } from './segmented-log.js';
 import { SnapshotDir, type SnapshotFileContents } from './snapshot-file.js';
+import type { BodySource } from './streamed-file.js';
 
 /** WAL record types (the segment metadata record is type 0). */
 const ENTRY = 1;
@@ -200,9 +201,10 @@ export class RaftLog {
 
   /**
    * Persists a snapshot of the state machine at `metadata.index`: the file first, then the WAL
-   * marker; then releases WAL segments and old snapshot files it makes unnecessary.
+   * marker; then releases WAL segments and old snapshot files it makes unnecessary. The state
+   * may arrive in pieces (encoded over several turns), written to the file as they come.
    */
-  async saveSnapshot(metadata: SnapshotMetadata, state: Uint8Array): Promise<string> {
+  async saveSnapshot(metadata: SnapshotMetadata, state: BodySource): Promise<string> {
     const meta = encodeSnapshotMetadata(metadata);
     const name = await this.snapshots.save(metadata.term, metadata.index, {
       metadata: meta,

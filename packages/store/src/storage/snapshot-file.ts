@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { ByteReader, ByteWriter } from './binary.js';
-import { writeFileAtomic, type StorageFs } from './fs.js';
+import type { StorageFs } from './fs.js';
+import { writeStreamedFile, type BodySource } from './streamed-file.js';
 
 /**
  * Snapshot files: `<term>-<index>.snap` (16 hex digits each, as etcd names them) holding the
@@ -9,10 +10,32 @@ import { writeFileAtomic, type StorageFs } from './fs.js';
  * directory fsync). Zero padding after the body is allowed: the Maintenance.Snapshot stream pads
  * to a multiple of 512 bytes, because etcdctl only accepts a stream whose length is 32 (the
  * appended SHA-256) modulo 512, as a page-aligned bolt file would be.
+ *
+ * Body, version 2: the length-prefixed metadata, then the state to the end of the body, so the
+ * state can be written as it is encoded (its length is known only at the end; the head, with
+ * the body's length and CRC, is written last at offset 0). Version 1, still read: the state
+ * length-prefixed too.
  */
 const MAGIC = Buffer.from('kubets-snap\x00', 'latin1');
-const VERSION = 1;
-const HEAD_BYTES = MAGIC.length + 16;
+const VERSION = 2;
+const VERSION_PREFIXED_STATE = 1;
+export const SNAPSHOT_HEAD_BYTES = MAGIC.length + 16;
+const HEAD_BYTES = SNAPSHOT_HEAD_BYTES;
+
+/** The file's head for a body of `length` bytes whose CRC-32 is `crc`. */
+export function snapshotHead(crc: number, length: number): Buffer {
+  const head = Buffer.alloc(HEAD_BYTES);
+  MAGIC.copy(head);
+  head.writeUInt32LE(VERSION, MAGIC.length);
+  head.writeUInt32LE(crc, MAGIC.length + 4);
+  head.writeBigUInt64LE(BigInt(length), MAGIC.length + 8);
+  return head;
+}
+
+/** The body's start: the metadata, length-prefixed; the state follows to the end. */
+export function snapshotBodyPrefix(metadata: Uint8Array): Buffer {
+  return new ByteWriter(metadata.length + 8).bytes(metadata).finish();
+}
 
 export class SnapshotCorruptError extends Error {
   constructor(
@@ -42,16 +65,10 @@ export function parseSnapshotName(name: string): { term: number; index: number }
 }
 
 export function encodeSnapshotFile(contents: SnapshotFileContents): Buffer {
-  const body = new ByteWriter(contents.state.length + contents.metadata.length + 32)
-    .bytes(contents.metadata)
-    .bytes(contents.state)
-    .finish();
-  const head = Buffer.alloc(HEAD_BYTES);
-  MAGIC.copy(head);
-  head.writeUInt32LE(VERSION, MAGIC.length);
-  head.writeUInt32LE(crc32(body), MAGIC.length + 4);
-  head.writeBigUInt64LE(BigInt(body.length), MAGIC.length + 8);
-  return Buffer.concat([head, body]);
+  const prefix = snapshotBodyPrefix(contents.metadata);
+  const crc = crc32(contents.state, crc32(prefix));
+  const length = prefix.length + contents.state.length;
+  return Buffer.concat([snapshotHead(crc, length), prefix, contents.state]);
 }
 
 /** Decodes a snapshot file's bytes; `where` names the file in errors. */
@@ -60,7 +77,8 @@ export function decodeSnapshotFile(data: Buffer, where: string): SnapshotFileCon
     throw new SnapshotCorruptError(where, 'not a kubets-store snapshot (bad magic)');
   }
   const version = data.readUInt32LE(MAGIC.length);
-  if (version !== VERSION) throw new SnapshotCorruptError(where, `unsupported version ${version}`);
+  if (version !== VERSION && version !== VERSION_PREFIXED_STATE)
+    throw new SnapshotCorruptError(where, `unsupported version ${version}`);
   const length = Number(data.readBigUInt64LE(MAGIC.length + 8));
   if (HEAD_BYTES + length > data.length) {
     throw new SnapshotCorruptError(
@@ -79,12 +97,22 @@ export function decodeSnapshotFile(data: Buffer, where: string): SnapshotFileCon
   try {
     const r = new ByteReader(body);
     const metadata = r.bytes();
-    const state = r.bytes();
+    const state = version === VERSION ? r.raw(r.remaining) : r.bytes();
     if (r.remaining !== 0) throw new Error(`${r.remaining} trailing bytes`);
     return { metadata, state };
   } catch (err) {
     throw new SnapshotCorruptError(where, (err as Error).message);
   }
+}
+
+/** The body's pieces: the metadata prefix, then the state as it comes. */
+async function* bodyOf(contents: {
+  metadata: Uint8Array;
+  state: BodySource;
+}): AsyncGenerator<Uint8Array> {
+  yield snapshotBodyPrefix(contents.metadata);
+  if (contents.state instanceof Uint8Array) yield contents.state;
+  else yield* contents.state;
 }
 
 /** The snapshot directory: save, list, load, purge. */
@@ -94,10 +122,23 @@ export class SnapshotDir {
     private readonly dir: string,
   ) {}
 
-  async save(term: number, index: number, contents: SnapshotFileContents): Promise<string> {
+  /**
+   * Writes the snapshot at (term, index) atomically. The state may come in pieces (a snapshot
+   * encoded over several turns of the event loop), written as they come.
+   */
+  async save(
+    term: number,
+    index: number,
+    contents: { metadata: Uint8Array; state: BodySource },
+    opts: { syncEveryBytes?: number } = {},
+  ): Promise<string> {
     await this.fs.mkdirp(this.dir);
     const name = snapshotName(term, index);
-    await writeFileAtomic(this.fs, `${this.dir}/${name}`, encodeSnapshotFile(contents));
+    await writeStreamedFile(this.fs, `${this.dir}/${name}`, bodyOf(contents), {
+      headBytes: HEAD_BYTES,
+      head: snapshotHead,
+      syncEveryBytes: opts.syncEveryBytes,
+    });
     return name;
   }
 
