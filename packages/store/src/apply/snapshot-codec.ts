@@ -87,11 +87,6 @@ export class StateMachineEncoder {
     return this.state === 'done';
   }
 
-  /** The revision the snapshot is of. */
-  get revision(): number {
-    return this.rev;
-  }
-
   /**
    * Encodes the next keys, checking `more()` every few keys (false ends the slice), and returns
    * their bytes; undefined once everything was returned. The pieces concatenated are the

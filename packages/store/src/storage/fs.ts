@@ -65,19 +65,6 @@ export interface FileWriter {
   close(): Promise<void>;
 }
 
-/** Writes a whole file so that after a crash it holds either the old or the new contents. */
-export async function writeFileAtomic(
-  fs: StorageFs,
-  path: string,
-  data: Uint8Array,
-): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await fs.write(tmp, data);
-  await fs.sync(tmp);
-  await fs.rename(tmp, path);
-  await fs.syncDir(parentDir(path));
-}
-
 export function parentDir(path: string): string {
   const i = path.lastIndexOf('/');
   return i < 0 ? '' : path.slice(0, i);

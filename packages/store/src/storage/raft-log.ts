@@ -13,8 +13,7 @@ import {
 import { ByteWriter } from './binary.js';
 import type { StorageFs } from './fs.js';
 import { SegmentedLog, type SegmentedLogOptions, type TornTail } from './segmented-log.js';
-import { SnapshotDir, type SnapshotFileContents } from './snapshot-file.js';
-import type { BodySource } from './streamed-file.js';
+import { SnapshotDir, type BodySource, type SnapshotFileContents } from './snapshot-file.js';
 
 /** WAL record types (the segment metadata record is type 0). */
 const ENTRY = 1;

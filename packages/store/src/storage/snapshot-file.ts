@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { ByteReader, ByteWriter } from './binary.js';
 import type { StorageFs } from './fs.js';
-import { writeStreamedFile, type BodySource } from './streamed-file.js';
+import { writeStreamedFile } from './streamed-file.js';
 
 /**
  * Snapshot files: `<term>-<index>.snap` (16 hex digits each, as etcd names them) holding the
@@ -16,14 +16,16 @@ import { writeStreamedFile, type BodySource } from './streamed-file.js';
  * the body's length and CRC, is written last at offset 0). Version 1, still read: the state
  * length-prefixed too.
  */
+/** A state given whole or as pieces arriving over time (a snapshot encoded in slices). */
+export type BodySource = Uint8Array | AsyncIterable<Uint8Array>;
+
 const MAGIC = Buffer.from('kubets-snap\x00', 'latin1');
 const VERSION = 2;
 const VERSION_PREFIXED_STATE = 1;
-export const SNAPSHOT_HEAD_BYTES = MAGIC.length + 16;
-const HEAD_BYTES = SNAPSHOT_HEAD_BYTES;
+const HEAD_BYTES = MAGIC.length + 16;
 
 /** The file's head for a body of `length` bytes whose CRC-32 is `crc`. */
-export function snapshotHead(crc: number, length: number): Buffer {
+function snapshotHead(crc: number, length: number): Buffer {
   const head = Buffer.alloc(HEAD_BYTES);
   MAGIC.copy(head);
   head.writeUInt32LE(VERSION, MAGIC.length);
@@ -33,7 +35,7 @@ export function snapshotHead(crc: number, length: number): Buffer {
 }
 
 /** The body's start: the metadata, length-prefixed; the state follows to the end. */
-export function snapshotBodyPrefix(metadata: Uint8Array): Buffer {
+function snapshotBodyPrefix(metadata: Uint8Array): Buffer {
   return new ByteWriter(metadata.length + 8).bytes(metadata).finish();
 }
 

@@ -1,9 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { parentDir, type StorageFs } from './fs.js';
 
-/** A body given whole or as pieces arriving over time (a snapshot encoded in slices). */
-export type BodySource = Uint8Array | AsyncIterable<Uint8Array>;
-
 export interface StreamedFileOptions {
   /** Size of the head, reserved at the start and written last. */
   readonly headBytes: number;
@@ -18,7 +15,7 @@ export interface StreamedFileOptions {
   readonly syncEveryBytes?: number;
 }
 
-export const DEFAULT_SYNC_EVERY_BYTES = 4 << 20;
+const DEFAULT_SYNC_EVERY_BYTES = 4 << 20;
 
 /**
  * Writes a file whose head (the body's checksum and length) comes first but is known only
@@ -30,7 +27,7 @@ export const DEFAULT_SYNC_EVERY_BYTES = 4 << 20;
 export async function writeStreamedFile(
   fs: StorageFs,
   path: string,
-  body: BodySource,
+  body: AsyncIterable<Uint8Array>,
   opts: StreamedFileOptions,
 ): Promise<void> {
   const tmp = `${path}.tmp`;
@@ -42,8 +39,7 @@ export async function writeStreamedFile(
     let crc = 0;
     let length = 0;
     let unsynced = 0;
-    const pieces = body instanceof Uint8Array ? [body] : body;
-    for await (const piece of pieces) {
+    for await (const piece of body) {
       crc = crc32(piece, crc);
       length += piece.length;
       unsynced += piece.length;
