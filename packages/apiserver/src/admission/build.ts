@@ -79,9 +79,14 @@ export function buildAdmission(o: AdmissionOptions, ctx: BuildContext): BuiltAdm
   }
   const store = (group: string, plural: string) => ctx.catalog.get(group, plural)?.store;
   // As upstream's plugin reads its informer: an active namespace in the watch cache admits without
-  // a store read; anything else (missing, terminating, no cache) is looked up live.
-  const getNamespace = async (name: string): Promise<ApiObject | undefined> => {
-    const cached = ctx.catalog.get('', 'namespaces')?.cachedObject(undefined, name);
+  // a store read; anything else (missing, terminating, no cache, or `live` asked) is looked up live.
+  const getNamespace = async (
+    name: string,
+    o?: { live?: boolean },
+  ): Promise<ApiObject | undefined> => {
+    const cached = o?.live
+      ? undefined
+      : ctx.catalog.get('', 'namespaces')?.cachedObject(undefined, name);
     if (cached && !isTerminating(cached)) return cached;
     return store('', 'namespaces')?.tryGet(undefined, name);
   };

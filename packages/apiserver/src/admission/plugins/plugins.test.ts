@@ -3,7 +3,7 @@ import type { ApiObject } from '../../storage/codec.js';
 import { attrsFor } from '../testing.js';
 import { addDefaultTolerations, DefaultTolerationSeconds } from './default-toleration-seconds.js';
 import { defaultContainers, LimitRanger, podViolations, withItemDefaults } from './limit-ranger.js';
-import { NamespaceLifecycle } from './namespace-lifecycle.js';
+import { FORCE_LIVE_LOOKUP_MS, NamespaceLifecycle } from './namespace-lifecycle.js';
 import { forbiddenNodeLabels, nodeIdentity, NodeRestriction } from './node-restriction.js';
 import { charge } from './resource-quota.js';
 import {
@@ -50,6 +50,37 @@ describe('NamespaceLifecycle', () => {
     await plugin.validate(
       attrsFor('configmaps', 'CREATE', { metadata: { name: 'c' } }, { namespace: 'live' }),
     );
+  });
+
+  it('reads a namespace live for a while after its delete, when a cache may lag', async () => {
+    // A cache that still shows `racing` active; the store has it Terminating.
+    const store: Record<string, ApiObject> = {
+      racing: {
+        metadata: { name: 'racing', deletionTimestamp: '2026-01-01T00:00:00Z' },
+        status: { phase: 'Terminating' },
+      },
+    };
+    const reads: string[] = [];
+    let now = 1_000;
+    const lagging = new NamespaceLifecycle(
+      (n, o) => {
+        reads.push(o?.live ? 'live' : 'cache');
+        return Promise.resolve(o?.live ? store[n] : { metadata: { name: n } });
+      },
+      () => now,
+    );
+    const create = () =>
+      lagging.validate(
+        attrsFor('configmaps', 'CREATE', { metadata: { name: 'c' } }, { namespace: 'racing' }),
+      );
+    await create();
+    await lagging.validate(
+      attrsFor('namespaces', 'DELETE', undefined, { namespace: '', name: 'racing' }),
+    );
+    await expect(create()).rejects.toThrow('because it is being terminated');
+    now += FORCE_LIVE_LOOKUP_MS;
+    await create();
+    expect(reads).toEqual(['cache', 'live', 'cache']);
   });
 
   it('refuses deleting the system namespaces', async () => {
