@@ -61,14 +61,16 @@ export class NamespaceLifecycle implements ValidatingPlugin {
   async validate(a: AdmissionAttributes): Promise<void> {
     const isNamespace = a.resource.group === '' && a.resource.resource === 'namespaces';
     if (a.operation === 'DELETE') {
-      if (isNamespace && a.subresource === '' && IMMORTAL_NAMESPACES.includes(a.name)) {
-        throw newForbidden(
-          { group: '', resource: 'namespaces' },
-          a.name,
-          'this namespace may not be deleted',
-        );
+      if (isNamespace && a.subresource === '') {
+        if (IMMORTAL_NAMESPACES.includes(a.name)) {
+          throw newForbidden(
+            { group: '', resource: 'namespaces' },
+            a.name,
+            'this namespace may not be deleted',
+          );
+        }
+        this.forceLiveLookup(a.name);
       }
-      if (isNamespace && a.subresource === '') this.forceLiveLookup(a.name);
       return;
     }
     if (!a.namespace || isNamespace) return;
@@ -80,7 +82,7 @@ export class NamespaceLifecycle implements ValidatingPlugin {
       (n) => {
         const live = this.mustLookUpLive(n);
         return requestMemo(a, `namespace/${n}${live ? '/live' : ''}`, () =>
-          this.getNamespace(n, live ? { live } : undefined),
+          this.getNamespace(n, { live }),
         );
       },
     );
