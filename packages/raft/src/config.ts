@@ -57,6 +57,18 @@ export interface RaftConfig {
    * most up-to-date voter to campaign. Default true.
    */
   stepDownOnRemoval?: boolean;
+  /**
+   * Persisted notices (decision 0050): once a leader's own copy of the log is durable, it tells
+   * each follower that forwarded a proposal in it, in an empty MsgApp marked
+   * `LEADER_PERSISTED_CONTEXT`. Where the leader and that follower alone are a quorum
+   * (up to three voters, not joint), the follower then commits as soon as its own copy is
+   * durable too, without waiting for its acknowledgement to reach the leader and the leader's
+   * commit index to come back: two message delays fewer for a write sent to a follower. The
+   * leader's ReadIndex covers what it announced, so reads stay linearizable. Followers
+   * understand the notice whatever this says; it only decides whether a leader sends them.
+   * Default false (etcd's behaviour).
+   */
+  persistedNotices?: boolean;
   logger?: RaftLogger;
 }
 
@@ -83,6 +95,7 @@ export function resolveConfig(c: RaftConfig): ResolvedRaftConfig {
     maxInflightBytes: c.maxInflightBytes ?? 0,
     disableProposalForwarding: c.disableProposalForwarding ?? false,
     stepDownOnRemoval: c.stepDownOnRemoval ?? true,
+    persistedNotices: c.persistedNotices ?? false,
     logger: c.logger ?? discardLogger,
   };
   const positiveInt = (name: keyof RaftConfig, v: number): void => {

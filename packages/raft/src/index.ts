@@ -15,6 +15,7 @@ export type { Status, BasicStatus, ProgressStatus } from './status.js';
 export { ProgressState, progressStateName } from './progress.js';
 export { ConfChanges, ConfChangeError, isLeaveJoint } from './confchange.js';
 export { CAMPAIGN_TRANSFER_CONTEXT } from './raft.js';
+export { LEADER_PERSISTED_CONTEXT, isPersistedNotice } from './persisted-notice.js';
 export {
   RaftError,
   CompactedError,

@@ -29,6 +29,10 @@ export interface RaftMetrics {
   messagesReceived: number;
   /** Committed membership changes applied (including ignored invalid ones). */
   confChangesApplied: number;
+  /** Leader: persisted notices sent to followers that forwarded proposals (decision 0050). */
+  persistedNoticesSent: number;
+  /** Follower: times a persisted notice let it commit ahead of the leader's commit index. */
+  commitsByPersistedNotice: number;
 }
 
 export function newRaftMetrics(): RaftMetrics {
@@ -46,5 +50,7 @@ export function newRaftMetrics(): RaftMetrics {
     messagesSent: 0,
     messagesReceived: 0,
     confChangesApplied: 0,
+    persistedNoticesSent: 0,
+    commitsByPersistedNotice: 0,
   };
 }

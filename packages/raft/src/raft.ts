@@ -23,6 +23,11 @@ import type { RaftMetrics } from './metrics.js';
 import { newRaftMetrics } from './metrics.js';
 import { ProgressState } from './progress.js';
 import { jointCommitted, jointVoteResult, VoteResult } from './quorum.js';
+import {
+  isPersistedNotice,
+  LEADER_PERSISTED_CONTEXT,
+  leaderAndFollowerAreQuorum,
+} from './persisted-notice.js';
 import { ReadOnly } from './readonly.js';
 import { describeConfig, isJoint, ProgressTracker, toConfState } from './tracker.js';
 import type { ConfigAndProgress } from './confchange.js';
@@ -105,6 +110,17 @@ export class Raft {
   readonly metrics: RaftMetrics = newRaftMetrics();
   /** Leader: proposals were appended since the last broadcast (see flushAppends). */
   appendsPending = false;
+  /**
+   * Leader with persisted notices: each follower whose forwarded proposal awaits this leader's
+   * sync, and the last index of that proposal's entries.
+   */
+  private readonly forwardedProposals = new Map<number, number>();
+  /** Leader: the highest index announced in a persisted notice this term (ReadIndex covers it). */
+  private persistedNoticeIndex = 0;
+  /** Leader: per follower, the index of the last persisted notice it was sent this term. */
+  private readonly noticeSentTo = new Map<number, number>();
+  /** Follower: the index up to which the current leader said its log is durable. */
+  private leaderPersisted = 0;
 
   private readonly cfg: ResolvedRaftConfig;
   private readonly logger: RaftLogger;
@@ -275,7 +291,9 @@ export class Raft {
   bcastAppend(): void {
     this.appendsPending = false;
     this.forEachPeer((id) => {
-      if (!this.maybeSendAppend(id, true)) return;
+      // An empty append only to carry the commit index is spared a follower that commits as
+      // far by itself (decision 0050); its next append or heartbeat carries the index anyway.
+      if (!this.maybeSendAppend(id, !this.commitsByItself(id))) return;
       while (this.maybeSendAppend(id, false)) {
         /* fill the inflight window */
       }
@@ -320,13 +338,93 @@ export class Raft {
     if (k < 0) return;
     const { index, term } = persisted[k]!;
     this.log.unstable.stableTo(index, term);
-    if (this.state !== StateType.Leader) return;
+    if (this.state !== StateType.Leader) {
+      this.commitByPersistedNotice();
+      return;
+    }
     const pr = this.tracker.progress.get(this.id);
     if (pr === undefined) return; // removed from the configuration
     if (pr.maybeUpdate(index) && this.maybeCommit()) {
       this.releasePendingReadIndexMessages();
       this.bcastAppend();
     }
+    this.sendPersistedNotices(this.log.lastPersistedIndex());
+  }
+
+  /**
+   * Leader: tells each follower whose forwarded proposal is now durable here that this log is
+   * durable up to `persisted`, where the two of them are a quorum (decision 0050). Not while a
+   * conf change is unapplied: the quorum must be judged in the configuration that decides these
+   * entries' commit, which is the current one only when no change is pending.
+   */
+  private sendPersistedNotices(persisted: number): void {
+    if (this.forwardedProposals.size === 0) return;
+    const term = this.log.termOrZero(persisted);
+    const allowed = term === this.term && this.pendingConfIndex <= this.log.applied;
+    for (const [id, upTo] of this.forwardedProposals) {
+      if (upTo > persisted) continue;
+      this.forwardedProposals.delete(id);
+      // Committed already: the commit round's append carries the news.
+      if (!allowed || upTo <= this.log.committed) continue;
+      const pr = this.tracker.progress.get(id);
+      // Only to a follower that was sent these entries (else the notice would be rejected).
+      if (pr === undefined || pr.state !== ProgressState.Replicate || pr.next <= persisted) {
+        continue;
+      }
+      if (!leaderAndFollowerAreQuorum(this.tracker.config, this.id, id)) continue;
+      this.send(
+        makeMessage({
+          type: MessageType.MsgApp,
+          to: id,
+          index: persisted,
+          logTerm: term,
+          commit: this.log.committed,
+          context: LEADER_PERSISTED_CONTEXT,
+        }),
+      );
+      this.metrics.persistedNoticesSent++;
+      this.noticeSentTo.set(id, persisted);
+      if (persisted > this.persistedNoticeIndex) this.persistedNoticeIndex = persisted;
+    }
+  }
+
+  /**
+   * Leader: whether follower `id` holds every committed entry durably and was sent a persisted
+   * notice covering them all, so it commits them without being told.
+   */
+  private commitsByItself(id: number): boolean {
+    const noticed = this.noticeSentTo.get(id);
+    if (noticed === undefined) return false;
+    const committed = this.log.committed;
+    const pr = this.tracker.progress.get(id);
+    return (
+      noticed >= committed &&
+      pr !== undefined &&
+      pr.state === ProgressState.Replicate &&
+      pr.match >= committed
+    );
+  }
+
+  /**
+   * Follower: commits what both this node and the leader hold durably, when the leader said
+   * the two of them are a quorum (a persisted notice, decision 0050). The notice's position
+   * check proved this log equal to the leader's up to `leaderPersisted`, and only entries of
+   * the current term may be counted (§5.4.2); earlier ones commit with them.
+   */
+  private commitByPersistedNotice(): void {
+    if (this.leaderPersisted === 0 || this.state !== StateType.Follower) return;
+    const upTo = Math.min(this.leaderPersisted, this.log.lastPersistedIndex());
+    if (upTo <= this.log.committed || this.log.termOrZero(upTo) !== this.term) return;
+    this.log.commitTo(upTo);
+    this.metrics.commitsByPersistedNotice++;
+  }
+
+  /**
+   * The commit index a read must wait for: the leader's, or more if this leader told a follower
+   * its log was durable beyond it (that follower may have committed and answered a client).
+   */
+  private readIndexFloor(): number {
+    return Math.max(this.log.committed, this.persistedNoticeIndex);
   }
 
   /** The host applied committed entries up to `index`. */
@@ -434,6 +532,10 @@ export class Raft {
     this.leaseClock = 0;
     this.leaseRevoked = false;
     this.appendsPending = false;
+    this.forwardedProposals.clear();
+    this.persistedNoticeIndex = 0;
+    this.noticeSentTo.clear();
+    this.leaderPersisted = 0;
   }
 
   private resetRandomizedElectionTimeout(): void {
@@ -769,7 +871,7 @@ export class Raft {
         this.metrics.readIndexRequests += m.from === this.id || m.from === NONE ? 1 : 0;
         if (this.tracker.isSingleton()) {
           // The only voter: our commit index is, trivially, the cluster's.
-          this.respondToReadIndex(m, this.log.committed);
+          this.respondToReadIndex(m, this.readIndexFloor());
           return;
         }
         // Until this leader commits an entry of its term its commit index may lag behind
@@ -962,6 +1064,9 @@ export class Raft {
       };
     }
     if (!this.appendEntry(entries)) this.dropProposal('uncommitted entries size limit reached');
+    if (this.cfg.persistedNotices && m.from !== this.id && m.from !== NONE) {
+      this.forwardedProposals.set(m.from, this.log.lastIndex());
+    }
     // Sending is deferred to the next Ready: every proposal made until then travels in the
     // same MsgApp, which batches entries and spares inflight slots.
     this.appendsPending = true;
@@ -1001,7 +1106,7 @@ export class Raft {
   private handleReadIndex(m: Message): void {
     if (this.readOnly.option === 'lease-based' && this.leaseValid()) {
       // No other leader can exist while the lease holds: answer without a round trip.
-      this.respondToReadIndex(m, this.log.committed);
+      this.respondToReadIndex(m, this.readIndexFloor());
       return;
     }
     // Remember the commit index, then confirm leadership with a heartbeat round. One round is
@@ -1009,7 +1114,7 @@ export class Raft {
     // unanswered joins the next, which starts when that one completes (or with the next
     // regular heartbeat, should it be lost). With reads coming from every member, this saves
     // a heartbeat broadcast per member and round.
-    this.readOnly.addRequest(this.log.committed, m);
+    this.readOnly.addRequest(this.readIndexFloor(), m);
     this.readOnly.recvAck(this.id, m.context);
     if (!this.readOnly.roundInFlight) this.bcastHeartbeatWithCtx(this.readOnly.startRound()!);
   }
@@ -1163,6 +1268,8 @@ export class Raft {
 
   private handleAppendEntries(m: Message): void {
     if (m.index < this.log.committed) {
+      // A persisted notice behind our commit index tells us nothing; it needs no answer.
+      if (isPersistedNotice(m)) return;
       // Everything up to our commit index is settled; tell the leader where we are.
       this.send(
         makeMessage({ type: MessageType.MsgAppResp, to: m.from, index: this.log.committed }),
@@ -1171,6 +1278,12 @@ export class Raft {
     }
     const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
     if (lastNew >= 0) {
+      if (isPersistedNotice(m)) {
+        // The leader learns nothing from an answer: it knows what this node was sent.
+        if (m.index > this.leaderPersisted) this.leaderPersisted = m.index;
+        this.commitByPersistedNotice();
+        return;
+      }
       this.send(makeMessage({ type: MessageType.MsgAppResp, to: m.from, index: lastNew }));
       return;
     }

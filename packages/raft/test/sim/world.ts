@@ -64,7 +64,7 @@ export function swarmOptions(
   const preVote = prng.chance(0.8);
   const leaseReads = lease || (checkQuorum && prng.chance(0.4));
   const smallMessages = prng.chance(0.3);
-  return {
+  const options: WorldOptions = {
     nodes: base.nodes,
     clients: prng.range(2, 5),
     keys: prng.range(2, 4),
@@ -100,6 +100,9 @@ export function swarmOptions(
       compactionKeep: prng.pick([0, 5, 50]),
     },
   };
+  // Drawn last so that the draws above, hence each seed's faults, stay as they were.
+  options.host.raft.persistedNotices = prng.chance(0.7);
+  return options;
 }
 
 const OP_TIMEOUT_MS = 500;
@@ -113,6 +116,8 @@ export interface WorldReport {
   tornBytes: number;
   confChanges: number;
   snapshotsSent: number;
+  /** Commits by persisted notices on the nodes alive at the end (their metrics since start). */
+  commitsByPersistedNotice: number;
   messages: number;
   dropped: number;
   highestApplied: number;
@@ -218,8 +223,13 @@ export class World {
     this.checkConvergence();
     this.checkHistory();
     let snapshotsSent = 0;
-    for (const h of this.hosts.values())
-      if (h.alive) snapshotsSent += h.node.metrics().snapshotsSent;
+    let commitsByPersistedNotice = 0;
+    for (const h of this.hosts.values()) {
+      if (!h.alive) continue;
+      const m = h.node.metrics();
+      snapshotsSent += m.snapshotsSent;
+      commitsByPersistedNotice += m.commitsByPersistedNotice;
+    }
     return {
       seed,
       ops: this.opsIssued,
@@ -229,6 +239,7 @@ export class World {
       tornBytes: [...this.hosts.values()].reduce((s, h) => s + h.tornBytesRecovered, 0),
       confChanges: this.confChangesProposed,
       snapshotsSent,
+      commitsByPersistedNotice,
       messages: this.net.stats.sent,
       dropped: this.net.stats.dropped,
       highestApplied: this.checker.highestApplied,

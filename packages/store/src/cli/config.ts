@@ -33,6 +33,8 @@ export interface StoreConfig {
   heartbeatMs: number;
   electionMs: number;
   snapshotCount: number;
+  /** --experimental-raft-persisted-notices (decision 0050) */
+  persistedNotices: boolean;
   /** --experimental-snapshot-catchup-entries */
   catchUpEntries: number;
   quotaBytes: number;
@@ -191,6 +193,7 @@ export function buildConfig(v: FlagValues<StoreFlags>): StoreConfig {
     heartbeatMs: v['heartbeat-interval'],
     electionMs: v['election-timeout'],
     snapshotCount: v['snapshot-count'],
+    persistedNotices: v['experimental-raft-persisted-notices'],
     catchUpEntries: v['experimental-snapshot-catchup-entries'],
     quotaBytes: v['quota-backend-bytes'] === 0 ? DEFAULT_QUOTA_BYTES : v['quota-backend-bytes'],
     maxTxnOps: v['max-txn-ops'],

@@ -118,6 +118,7 @@ export async function runStore(
     heartbeatMs: config.heartbeatMs,
     electionMs: config.electionMs,
     snapshotCount: config.snapshotCount,
+    persistedNotices: config.persistedNotices,
     catchUpEntries: config.catchUpEntries,
     quotaBytes: config.quotaBytes,
     maxTxnOps: config.maxTxnOps,

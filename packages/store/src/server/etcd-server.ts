@@ -156,6 +156,12 @@ export interface EtcdServerOptions {
   electionMs: number;
   /** --snapshot-count */
   snapshotCount: number;
+  /**
+   * --experimental-raft-persisted-notices: as leader, tell a follower that forwarded a write
+   * when this member's copy is durable, so that in a cluster of up to three members the
+   * follower answers its client one message round earlier (decision 0050). Default true.
+   */
+  persistedNotices?: boolean;
   /** Entries kept in memory behind a snapshot for slow followers (etcd: 5000). */
   catchUpEntries?: number;
   /**
@@ -309,6 +315,7 @@ export class EtcdServer {
         checkQuorum: true,
         maxSizePerMsg: 1024 * 1024,
         maxInflightMsgs: 512,
+        persistedNotices: opts.persistedNotices ?? true,
         logger: {
           debug: (m) => this.logger.v(4).info(m),
           info: (m) => this.logger.info(m),
@@ -349,6 +356,11 @@ export class EtcdServer {
       // measurable share of a put's CPU). basicStatus, not status(), which copies every progress.
       sampledGauge(m.proposalsCommitted, () => this.raft.raw.basicStatus().commit);
       sampledGauge(m.proposalsApplied, () => this.raft.applied);
+      sampledGauge(m.persistedNoticesSent, () => this.raft.raw.metrics().persistedNoticesSent);
+      sampledGauge(
+        m.commitsByPersistedNotice,
+        () => this.raft.raw.metrics().commitsByPersistedNotice,
+      );
       sampledGauge(m.dbTotalSize, () => this.sm.mvcc.sizeBytes);
       sampledGauge(m.dbTotalSizeInUse, () => this.sm.mvcc.sizeBytes);
       sampledGauge(m.keysTotal, () => this.sm.mvcc.keyCount);

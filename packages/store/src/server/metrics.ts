@@ -18,6 +18,8 @@ export class StoreMetrics {
   readonly proposalsApplied;
   readonly proposalsPending;
   readonly proposalsFailed;
+  readonly persistedNoticesSent;
+  readonly commitsByPersistedNotice;
   readonly leaseExpired;
   readonly serverId;
   readonly serverVersion;
@@ -79,6 +81,15 @@ export class StoreMetrics {
     this.proposalsFailed = m.counter({
       name: 'etcd_server_proposals_failed_total',
       help: 'The total number of failed proposals seen.',
+    });
+    // kubets only (decision 0050): etcd has no persisted notices.
+    this.persistedNoticesSent = m.gauge({
+      name: 'kubets_raft_persisted_notices_sent_total',
+      help: 'The total number of notices this member sent as leader to tell a member that forwarded a proposal that the leader has it on disk.',
+    });
+    this.commitsByPersistedNotice = m.gauge({
+      name: 'kubets_raft_commits_by_persisted_notice_total',
+      help: "The total number of times this member committed entries on a leader's persisted notice, ahead of the leader's commit index.",
     });
     this.leaseExpired = m.counter({
       name: 'etcd_server_lease_expired_total',
