@@ -766,14 +766,13 @@ export class Raft {
         }
       }
     } else if (m.term < this.term) {
-      if (
-        (this.cfg.checkQuorum || this.cfg.preVote) &&
-        (m.type === MessageType.MsgHeartbeat || m.type === MessageType.MsgApp)
-      ) {
+      if (m.type === MessageType.MsgHeartbeat || m.type === MessageType.MsgApp) {
         // A leader of an older term. Either a delayed message, or that leader is stuck
-        // behind a partition where we advanced our term. With CheckQuorum/PreVote our
-        // higher term would never reach it through votes, so answer to make it step
-        // down.
+        // behind a partition where we advanced our term: answer with our term (the paper's
+        // AppendEntries reply) so it steps down. etcd-raft answers only with CheckQuorum or
+        // PreVote; without them the simulation found a deadlock: a voter whose stale
+        // configuration made it campaign only towards removed peers held the highest term,
+        // ignored the leader's appends, and the leader never heard of its term.
         this.send(makeMessage({ type: MessageType.MsgAppResp, to: m.from }));
       } else if (m.type === MessageType.MsgPreVote || m.type === MessageType.MsgVote) {
         // Reject with our term, as the paper's RequestVote reply does, so a candidate with a

@@ -37,7 +37,7 @@ describe('§5.1 Raft basics: terms', () => {
     expect(r.lead).toBe(2);
   });
 
-  it('a request with a stale term number is rejected (ignored)', () => {
+  it('a request with a stale term number is rejected with the current term', () => {
     const r = newRaft(1, { storage: storageWithTerms([1, 2]) });
     r.step(msg({ type: MessageType.MsgApp, from: 2, to: 1, term: 3, index: 2, logTerm: 2 }));
     drain(r);
@@ -54,7 +54,10 @@ describe('§5.1 Raft basics: terms', () => {
       }),
     );
     expect(logIds(r)).toEqual(before);
-    expect(drain(r)).toEqual([]);
+    // The answer tells the stale leader our term, so it steps down (paper: "rejects the
+    // request"; the reply carries currentTerm).
+    const out = drain(r);
+    expect(out.map((m) => [m.type, m.to, m.term])).toEqual([[MessageType.MsgAppResp, 3, 3]]);
   });
 });
 
