@@ -13,6 +13,14 @@ const withNotices = { config: { persistedNotices: true } };
 /** Acknowledgements of appends never reach the leader: only a notice can commit. */
 const dropAcks = (m: { type: MessageType }): boolean => m.type !== MessageType.MsgAppResp;
 
+/** With acknowledgements dropped, a write node 2 forwards stays uncommitted: no notice left. */
+function expectForwardedWriteToWait(c: Cluster): void {
+  c.hook = dropAcks;
+  c.propose(2, 'w');
+  expect(c.node(2).appliedData()).toEqual([]);
+  expect(c.raw(1).metrics().persistedNoticesSent).toBe(0);
+}
+
 describe('persisted notices', () => {
   it('a follower that forwarded a write commits and applies it before the leader hears an acknowledgement', () => {
     const c = new Cluster([1, 2, 3], withNotices);
@@ -75,10 +83,7 @@ describe('persisted notices', () => {
   it('without the option the leader sends none (etcd behaviour): the follower waits for the commit', () => {
     const c = new Cluster([1, 2, 3]);
     c.campaign(1);
-    c.hook = dropAcks;
-    c.propose(2, 'w');
-    expect(c.node(2).appliedData()).toEqual([]);
-    expect(c.raw(1).metrics().persistedNoticesSent).toBe(0);
+    expectForwardedWriteToWait(c);
   });
 
   it('writes proposed on the leader need no notice', () => {
@@ -92,10 +97,7 @@ describe('persisted notices', () => {
   it('with five voters the leader and one follower are no quorum: no notice', () => {
     const c = new Cluster([1, 2, 3, 4, 5], withNotices);
     c.campaign(1);
-    c.hook = dropAcks;
-    c.propose(2, 'w');
-    expect(c.node(2).appliedData()).toEqual([]);
-    expect(c.raw(1).metrics().persistedNoticesSent).toBe(0);
+    expectForwardedWriteToWait(c);
   });
 
   it('while a conf change is unapplied the leader sends none', () => {
@@ -105,9 +107,7 @@ describe('persisted notices', () => {
     c.hook = dropAcks;
     c.raw(1).proposeConfChange(ConfChanges.addLearner(4));
     c.stabilize();
-    c.propose(2, 'w');
-    expect(c.raw(1).metrics().persistedNoticesSent).toBe(0);
-    expect(c.node(2).appliedData()).toEqual([]);
+    expectForwardedWriteToWait(c);
   });
 
   it('a follower counts only entries of the current term (§5.4.2)', () => {
