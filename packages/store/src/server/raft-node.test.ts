@@ -19,7 +19,9 @@ const text = (e: Entry): string => Buffer.from(e.data).toString();
  * setImmediate (as from a socket), each member "answers" an applied entry from process.nextTick
  * (as the gRPC layer writes its responses).
  */
-async function cluster(): Promise<{ nodes: Map<number, RaftNode>; events: Event[] }> {
+async function cluster(
+  opts: { persistedNotices?: boolean } = {},
+): Promise<{ nodes: Map<number, RaftNode>; events: Event[] }> {
   const ids = [1, 2, 3];
   const nodes = new Map<number, RaftNode>();
   const events: Event[] = [];
@@ -39,6 +41,7 @@ async function cluster(): Promise<{ nodes: Map<number, RaftNode>; events: Event[
         heartbeatTick: 1,
         random: () => 0.5,
         applied: snapshotIndex,
+        persistedNotices: opts.persistedNotices ?? false,
       },
       storage,
       log,
@@ -149,5 +152,27 @@ describe('RaftNode: commit updates', () => {
         i > commit && e.kind === 'send' && e.from === 3 && e.type === MessageType.MsgAppResp,
     );
     expect(ack).toBeGreaterThan(answered);
+  });
+});
+
+describe('RaftNode: persisted notices (decision 0050)', () => {
+  it("a follower's forwarded write commits on the leader's notice", async () => {
+    const { nodes, events } = await cluster({ persistedNotices: true });
+    nodes.get(1)!.campaign();
+    await settle(nodes);
+    events.length = 0;
+    nodes.get(3)!.propose(Buffer.from('forwarded'));
+    await settle(nodes);
+    expect(nodes.get(1)!.raw.metrics().persistedNoticesSent).toBe(1);
+    expect(nodes.get(3)!.raw.metrics().commitsByPersistedNotice).toBe(1);
+    expect(events.some((e) => e.kind === 'answer' && e.member === 3)).toBe(true);
+    for (const id of [1, 2, 3])
+      expect(events.some((e) => e.kind === 'apply' && e.member === id)).toBe(true);
+    // To member 3: the append, then the notice (an empty MsgApp). A commit-only append may
+    // follow when member 2's acknowledgement committed the entry before member 3's arrived.
+    const toThree = events.filter(
+      (e) => e.kind === 'send' && e.from === 1 && e.to === 3 && e.type === MessageType.MsgApp,
+    );
+    expect(toThree.slice(0, 2).map((e) => (e.kind === 'send' ? e.entries : -1))).toEqual([1, 0]);
   });
 });
