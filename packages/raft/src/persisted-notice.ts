@@ -11,19 +11,13 @@
 import type { TrackerConfig } from './tracker.js';
 import { isJoint } from './tracker.js';
 import type { Message } from './types.js';
+import { bytesEqual } from './types.js';
 
 /** The `context` of an empty MsgApp that is a persisted notice ("kubets persisted", v1). */
 export const LEADER_PERSISTED_CONTEXT: Uint8Array = Uint8Array.of(0x6b, 0x70, 0x01);
 
 export function isPersistedNotice(m: Message): boolean {
-  const c = m.context;
-  return (
-    m.entries.length === 0 &&
-    c.length === 3 &&
-    c[0] === LEADER_PERSISTED_CONTEXT[0] &&
-    c[1] === LEADER_PERSISTED_CONTEXT[1] &&
-    c[2] === LEADER_PERSISTED_CONTEXT[2]
-  );
+  return m.entries.length === 0 && bytesEqual(m.context, LEADER_PERSISTED_CONTEXT);
 }
 
 /**

@@ -42,6 +42,7 @@ import type {
   SoftState,
 } from './types.js';
 import {
+  bytesEqual,
   EMPTY_BYTES,
   EntryType,
   makeMessage,
@@ -63,9 +64,7 @@ const LEASE_MARGIN_TICKS = 3;
 type CampaignType = 'pre-election' | 'election' | 'transfer';
 
 function isCampaignTransfer(ctx: Uint8Array): boolean {
-  if (ctx.length !== CAMPAIGN_TRANSFER_CONTEXT.length) return false;
-  for (let i = 0; i < ctx.length; i++) if (ctx[i] !== CAMPAIGN_TRANSFER_CONTEXT[i]) return false;
-  return true;
+  return bytesEqual(ctx, CAMPAIGN_TRANSFER_CONTEXT);
 }
 
 export class Raft {
@@ -115,9 +114,10 @@ export class Raft {
    * sync, and the last index of that proposal's entries.
    */
   private readonly forwardedProposals = new Map<number, number>();
-  /** Leader: the highest index announced in a persisted notice this term (ReadIndex covers it). */
-  private persistedNoticeIndex = 0;
-  /** Leader: per follower, the index of the last persisted notice it was sent this term. */
+  /**
+   * Leader: per follower, the index of the last persisted notice it was sent this term (notices
+   * to one follower only grow, so the largest of these is the most this leader announced).
+   */
   private readonly noticeSentTo = new Map<number, number>();
   /** Follower: the index up to which the current leader said its log is durable. */
   private leaderPersisted = 0;
@@ -384,7 +384,6 @@ export class Raft {
       );
       this.metrics.persistedNoticesSent++;
       this.noticeSentTo.set(id, persisted);
-      if (persisted > this.persistedNoticeIndex) this.persistedNoticeIndex = persisted;
     }
   }
 
@@ -424,7 +423,9 @@ export class Raft {
    * its log was durable beyond it (that follower may have committed and answered a client).
    */
   private readIndexFloor(): number {
-    return Math.max(this.log.committed, this.persistedNoticeIndex);
+    let floor = this.log.committed;
+    for (const announced of this.noticeSentTo.values()) if (announced > floor) floor = announced;
+    return floor;
   }
 
   /** The host applied committed entries up to `index`. */
@@ -533,7 +534,6 @@ export class Raft {
     this.leaseRevoked = false;
     this.appendsPending = false;
     this.forwardedProposals.clear();
-    this.persistedNoticeIndex = 0;
     this.noticeSentTo.clear();
     this.leaderPersisted = 0;
   }

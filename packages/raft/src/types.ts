@@ -222,6 +222,13 @@ export function isEmptyHardState(hs: HardState): boolean {
   return hs.term === 0 && hs.vote === 0 && hs.commit === 0;
 }
 
+/** Whether two byte strings hold the same bytes (message contexts are a few bytes long). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function hardStateEqual(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }
